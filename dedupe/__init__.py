@@ -1,0 +1,22 @@
+"""dedupe: find repeated sentences and quotes in news copy.
+
+The library is headless (no terminal UI imports).  Typical use::
+
+    from dedupe import scan, Settings
+    result = scan(["drafts/"], Settings(threshold=0.7))
+    for cluster in result.clusters:
+        print(cluster.kind, cluster.similarity, [m.path for m in cluster.members])
+"""
+
+from .config import KINDS, RULES, Settings, load_config
+from .documents import Document
+from .errors import ConfigError, DedupeError, InputError
+from .findings import Cluster, DocumentInfo, Member, Overlap, Pair, ScanResult
+from .scan import scan
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "KINDS", "RULES", "Settings", "load_config", "Document", "ConfigError", "DedupeError", "InputError",
+    "Cluster", "DocumentInfo", "Member", "Overlap", "Pair", "ScanResult", "scan", "__version__",
+]

@@ -1,0 +1,268 @@
+"""Settings and configuration files.
+
+:class:`Settings` holds every knob of the detection engine.  Values come, in
+increasing priority, from the defaults, from ``[tool.dedupe]`` in
+``pyproject.toml`` or from a ``.dedupe.toml`` (top-level keys, or a
+``[tool.dedupe]`` table) found in the current directory or its parents, and
+from command-line flags.  Keys may be written with dashes or underscores.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+KINDS = ("repeated-sentence", "repeated-quote", "cross-article", "archive-match")
+
+#: Stable rule id of every finding kind.
+RULES = {
+    "repeated-sentence": "DD101",
+    "repeated-quote": "DD102",
+    "cross-article": "DD201",
+    "archive-match": "DD301",
+}
+
+#: Units matching one of these (from their start, case-insensitive) are never flagged.
+DEFAULT_BOILERPLATE = (
+    r"(additional )?reporting by\b",
+    r"(writing|editing|edited|compiled|produced|translated) by\b",
+    r"reuters?\b\W*$",
+    r"\(?(c|©)\)? ?(copyright|\d{4})",
+    r"copyright\b",
+    r"all rights reserved",
+    r"(click|tap) here\b",
+    r"(sign up|subscribe) (for|to)\b",
+    r"follow (us|@)",
+    r"this (story|article) (has been|was) (corrected|updated|refiled)",
+    r"(our standards|for more on)\b",
+    r"[A-Z][A-Z .'\-]{2,}(, [A-Z][a-z]{2,}\.? \d{1,2})?( \((reuters|ap|afp)\))? ?[-–—:]\s*$",
+)
+
+#: Keys other front ends and features read from the same files.
+OTHER_KEYS = {
+    "include", "exclude", "id_field", "text_field", "title_field", "rules", "baseline",
+    "index", "fail_on", "format", "punkt", "against", "suppressions",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Detection settings.
+
+    Attributes:
+        threshold: Jaccard similarity of shingle sets at or above which two
+            units are reported.
+        containment: share of the smaller unit's shingles found in the other
+            at or above which they are reported even if their Jaccard is lower
+            (a sentence repeated inside a longer one); 0 switches it off.
+        min_words: units with fewer words are never flagged.
+        shingle: ``word`` (word n-grams) or ``char`` (character n-grams).
+        ngram: n of the n-grams.
+        num_perm, seed: MinHash settings (as ``datasketch.MinHash``).
+        hash: ``words64`` (SHA-1 per word, combined; fast) or ``sha1``
+            (datasketch's default ``sha1_hash32`` of each shingle; slower).
+        bands, rows: LSH banding; 0 means chosen for ``recall`` at the
+            lowest threshold.
+        recall: target probability that LSH proposes a pair at the threshold.
+        kinds: finding kinds to report.
+        quotes: extract quotations as units of their own.
+        exclude_quotes: ignore quoted words altogether (no quote units, and
+            quoted words do not count in sentence comparison).
+        boilerplate: extra regular expressions for units never flagged.
+        jobs: worker processes for splitting and hashing (0: automatic).
+    """
+
+    threshold: float = 0.7
+    containment: float = 0.8
+    min_words: int = 8
+    shingle: str = "word"
+    ngram: int = 3
+    num_perm: int = 128
+    seed: int = 1
+    hash: str = "words64"
+    bands: int = 0
+    rows: int = 0
+    recall: float = 0.99
+    kinds: tuple[str, ...] = KINDS
+    quotes: bool = True
+    exclude_quotes: bool = False
+    boilerplate: tuple[str, ...] = ()
+    jobs: int = 0
+    max_bucket: int = 64
+    max_posting: int = 256
+
+    def validate(self, source: str | None = None) -> "Settings":
+        def bad(msg: str) -> ConfigError:
+            return ConfigError(msg, source)
+
+        if not 0.0 < self.threshold <= 1.0:
+            raise bad(f"threshold must be in (0, 1], got {self.threshold}")
+        if not 0.0 <= self.containment <= 1.0:
+            raise bad(f"containment must be in [0, 1], got {self.containment}")
+        if self.min_words < 1:
+            raise bad(f"min-words must be at least 1, got {self.min_words}")
+        if self.shingle not in ("word", "char"):
+            raise bad(f"shingle must be 'word' or 'char', got {self.shingle!r}")
+        if not 1 <= self.ngram <= 32:
+            raise bad(f"ngram must be between 1 and 32, got {self.ngram}")
+        if not 16 <= self.num_perm <= 1024:
+            raise bad(f"num-perm must be between 16 and 1024, got {self.num_perm}")
+        if self.hash not in ("words64", "sha1"):
+            raise bad(f"hash must be 'words64' or 'sha1', got {self.hash!r}")
+        if self.bands < 0 or self.rows < 0 or self.bands * self.rows > self.num_perm:
+            raise bad(f"bands x rows must fit in num-perm ({self.num_perm})")
+        if (self.bands == 0) != (self.rows == 0):
+            raise bad("set both bands and rows, or neither")
+        if not 0.5 <= self.recall < 1.0:
+            raise bad(f"recall must be in [0.5, 1), got {self.recall}")
+        unknown = [k for k in self.kinds if k not in KINDS]
+        if unknown:
+            raise bad(f"unknown kind {unknown[0]!r} (kinds: {', '.join(KINDS)})")
+        for pat in self.boilerplate:
+            try:
+                re.compile(pat)
+            except re.error as exc:
+                raise bad(f"boilerplate pattern {pat!r} is not a valid regular expression: {exc}") from None
+        if self.jobs < 0:
+            raise bad(f"jobs must be 0 (automatic) or more, got {self.jobs}")
+        return self
+
+    def band_plan(self) -> tuple[int, int]:
+        """The LSH ``(bands, rows)`` in use."""
+        if self.bands:
+            return self.bands, self.rows
+        from .lsh import choose_bands
+
+        return choose_bands(self.num_perm, self.threshold, self.recall)
+
+    def signature_settings(self) -> dict[str, Any]:
+        """What must match between an index and a query."""
+        return {
+            "shingle": self.shingle,
+            "ngram": self.ngram,
+            "num_perm": self.num_perm,
+            "seed": self.seed,
+            "hash": self.hash,
+            "scheme": "affine32",
+        }
+
+
+@dataclass
+class Config:
+    """Settings plus the other keys found in a configuration file."""
+
+    settings: Settings = field(default_factory=Settings)
+    extra: dict[str, Any] = field(default_factory=dict)
+    path: str | None = None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.extra.get(key.replace("-", "_"), default)
+
+
+_SETTING_NAMES = {f.name for f in fields(Settings)}
+
+
+def _norm_key(key: str) -> str:
+    return key.replace("-", "_")
+
+
+def _coerce(name: str, value: Any, source: str) -> Any:
+    ftype = {f.name: f.type for f in fields(Settings)}[name]
+    try:
+        if ftype in ("float",):
+            if isinstance(value, bool):
+                raise TypeError
+            return float(value)
+        if ftype in ("int",):
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise TypeError
+            return int(value)
+        if ftype in ("bool",):
+            if not isinstance(value, bool):
+                raise TypeError
+            return value
+        if ftype == "str":
+            if not isinstance(value, str):
+                raise TypeError
+            return value
+        if ftype.startswith("tuple"):
+            if isinstance(value, str):
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                raise TypeError
+            return tuple(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name.replace('_', '-')}: expected {ftype}, got {value!r}", source) from None
+    return value
+
+
+def settings_from_mapping(data: dict[str, Any], base: Settings | None = None, source: str = "config") -> tuple[Settings, dict]:
+    """Split a mapping into Settings updates and the other known keys."""
+    updates: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for key, value in data.items():
+        k = _norm_key(key)
+        if k in _SETTING_NAMES:
+            updates[k] = _coerce(k, value, source)
+        elif k in OTHER_KEYS:
+            extra[k] = value
+        else:
+            raise ConfigError(f"unknown setting {key!r}", source)
+    settings = replace(base or Settings(), **updates)
+    return settings.validate(source), extra
+
+
+def find_config(start: str | os.PathLike | None = None) -> Path | None:
+    """The nearest ``.dedupe.toml``, or ``pyproject.toml`` with ``[tool.dedupe]``."""
+    here = Path(start or os.getcwd()).resolve()
+    for d in (here, *here.parents):
+        cand = d / ".dedupe.toml"
+        if cand.is_file():
+            return cand
+        py = d / "pyproject.toml"
+        if py.is_file():
+            try:
+                data = tomllib.loads(py.read_text("utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                data = {}
+            if "dedupe" in data.get("tool", {}):
+                return py
+        if (d / ".git").exists():
+            break
+    return None
+
+
+def load_config(path: str | os.PathLike | None = None, search_from: str | None = None) -> Config:
+    """Load a configuration file (or the nearest one when ``path`` is None)."""
+    p = Path(path) if path else find_config(search_from)
+    if p is None:
+        return Config()
+    src = str(p)
+    try:
+        data = tomllib.loads(p.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("no such file", src) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", src) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", src) from None
+    table = data.get("tool", {}).get("dedupe")
+    if table is None:
+        table = {} if p.name == "pyproject.toml" else {k: v for k, v in data.items() if k != "tool"}
+    if not isinstance(table, dict):
+        raise ConfigError("[tool.dedupe] must be a table", src)
+    settings, extra = settings_from_mapping(table, source=src)
+    return Config(settings=settings, extra=extra, path=src)
+
+
+def with_overrides(settings: Settings, **overrides: Any) -> Settings:
+    """``settings`` with the non-None ``overrides`` applied and validated."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return dataclasses.replace(settings, **clean).validate("command line")

@@ -1,0 +1,277 @@
+"""The results of a scan as typed objects: members, clusters, overlaps.
+
+Everything a front end shows comes from here: the CLI's text and JSON
+output, the CI formats, the HTML report and the review UI all read a
+:class:`ScanResult`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from .align import Span, align_group
+from .config import RULES, Settings
+from .errors import DedupeError
+from .normalize import normalized_key
+
+
+@dataclass
+class Member:
+    """One copy: where it is and what it says.
+
+    ``start``/``end`` are offsets into the document's text; ``line``,
+    ``column``, ``end_line`` and ``end_column`` are 1-based positions in the
+    original file (``end_column`` just past the last character).
+    """
+
+    doc: str
+    path: str
+    start: int
+    end: int
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+    unit: str = "sentence"
+    title: str | None = None
+    archive: bool = False
+
+    @cached_property
+    def key(self) -> str:
+        """Normalised text (lower-case word tokens joined by spaces)."""
+        return normalized_key(self.text)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {
+            "doc": self.doc,
+            "path": self.path,
+            "start": self.start,
+            "end": self.end,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "text": self.text,
+            "unit": self.unit,
+        }
+        if self.title:
+            d["title"] = self.title
+        if self.archive:
+            d["archive"] = True
+        return d
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A verified link between members ``a`` and ``b`` (indices into members)."""
+
+    a: int
+    b: int
+    jaccard: float
+    containment: float
+
+    @property
+    def similarity(self) -> float:
+        return max(self.jaccard, self.containment) if self.containment > self.jaccard else self.jaccard
+
+
+@dataclass
+class Cluster:
+    """Near-duplicate units grouped together, with every verified link."""
+
+    id: str
+    kind: str
+    members: list[Member]
+    pairs: list[Pair]
+    similarity: float
+    jaccard: float
+    containment: float
+    fingerprint: str = ""
+
+    @property
+    def rule(self) -> str:
+        return RULES[self.kind]
+
+    @property
+    def documents(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for m in self.members:
+            seen.setdefault(m.doc, None)
+        return list(seen)
+
+    def alignment(self) -> list[list[Span]]:
+        """Per member, its word spans with ``shared`` set for words that every
+        copy has (computed on demand: it is only needed for display)."""
+        if not hasattr(self, "_alignment"):
+            self._alignment = align_group([m.text for m in self.members])
+        return self._alignment
+
+    def other(self, index: int) -> Member:
+        """The member a message about ``members[index]`` should point to: the
+        first copy that is not in the same place."""
+        for k, m in enumerate(self.members):
+            if k != index:
+                return m
+        return self.members[index]
+
+    def pair_similarity(self, i: int, j: int) -> float | None:
+        for p in self.pairs:
+            if {p.a, p.b} == {i, j}:
+                return p.similarity
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "rule": self.rule,
+            "similarity": round(self.similarity, 4),
+            "jaccard": round(self.jaccard, 4),
+            "containment": round(self.containment, 4),
+            "fingerprint": self.fingerprint,
+            "members": [m.to_dict() for m in self.members],
+            "pairs": [
+                {"a": p.a, "b": p.b, "jaccard": round(p.jaccard, 4), "containment": round(p.containment, 4)}
+                for p in self.pairs
+            ],
+        }
+
+
+def cluster_fingerprint(kind: str, members: list[Member]) -> str:
+    """Identity of a cluster that does not depend on line numbers.
+
+    Rule id + the distinct documents involved + a hash of the canonical
+    (smallest) normalised text.  A further copy in the same documents keeps
+    the fingerprint (a baseline then sees the count grow); editing the text
+    or involving another article changes it.
+    """
+    docs = sorted({m.doc for m in members})
+    canon = min(m.key for m in members)
+    h = hashlib.sha1()
+    h.update(RULES[kind].encode())
+    for d in docs:
+        h.update(b"\0" + d.encode("utf-8"))
+    h.update(b"\0" + hashlib.sha1(canon.encode("utf-8")).digest())
+    return h.hexdigest()[:20]
+
+
+@dataclass
+class DocumentInfo:
+    """A document of the scan and its counts."""
+
+    id: str
+    path: str
+    format: str
+    title: str | None
+    sentences: int
+    units: int  # eligible units compared
+    suppressed: int = 0
+    archive: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"id": self.id, "path": self.path, "sentences": self.sentences, "format": self.format, "units": self.units}
+        if self.title:
+            d["title"] = self.title
+        if self.suppressed:
+            d["suppressed"] = self.suppressed
+        if self.archive:
+            d["archive"] = True
+        if self.warnings:
+            d["warnings"] = list(self.warnings)
+        return d
+
+
+@dataclass
+class Overlap:
+    """Roll-up: ``doc`` shares ``shared`` of its eligible sentences with ``other``."""
+
+    doc: str
+    other: str
+    shared: int
+    total: int
+    clusters: list[str]
+    other_title: str | None = None
+
+    @property
+    def share(self) -> float:
+        return self.shared / self.total if self.total else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {
+            "doc": self.doc,
+            "other": self.other,
+            "shared_sentences": self.shared,
+            "sentences": self.total,
+            "share": round(self.share, 4),
+            "clusters": self.clusters,
+        }
+        if self.other_title:
+            d["other_title"] = self.other_title
+        return d
+
+
+@dataclass
+class ScanResult:
+    """Everything a scan found."""
+
+    documents: list[DocumentInfo]
+    clusters: list[Cluster]
+    overlaps: list[Overlap]
+    settings: Settings
+    errors: list[DedupeError] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def duplicate_documents(self, min_share: float = 0.8) -> list[Overlap]:
+        """Overlaps where both articles share most of their sentences (reposts)."""
+        by = {(o.doc, o.other): o for o in self.overlaps}
+        out = []
+        for o in self.overlaps:
+            back = by.get((o.other, o.doc))
+            if o.doc < o.other and back and o.share >= min_share and back.share >= min_share:
+                out.append(o)
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        by_kind: dict[str, int] = {}
+        for c in self.clusters:
+            by_kind[c.kind] = by_kind.get(c.kind, 0) + 1
+        return {
+            "documents": sum(1 for d in self.documents if not d.archive),
+            "archive_documents": sum(1 for d in self.documents if d.archive),
+            "sentences": sum(d.sentences for d in self.documents if not d.archive),
+            "units": sum(d.units for d in self.documents if not d.archive),
+            "clusters": len(self.clusters),
+            "by_kind": by_kind,
+            "members": sum(len(c.members) for c in self.clusters),
+            "duplicate_documents": len(self.duplicate_documents()),
+            "suppressed_inline": sum(d.suppressed for d in self.documents),
+            "errors": len(self.errors),
+            "settings": {
+                "threshold": self.settings.threshold,
+                "containment": self.settings.containment,
+                "min_words": self.settings.min_words,
+                "shingle": self.settings.shingle,
+                "ngram": self.settings.ngram,
+                "num_perm": self.settings.num_perm,
+                "bands": self.stats.get("bands"),
+                "rows": self.stats.get("rows"),
+            },
+            "candidates": self.stats.get("candidates"),
+            "seconds": round(sum(self.timings.values()), 3),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "documents": [d.to_dict() for d in self.documents],
+            "clusters": [c.to_dict() for c in self.clusters],
+            "overlaps": [o.to_dict() for o in self.overlaps],
+            "summary": self.summary(),
+            "errors": [str(e) for e in self.errors],
+        }

@@ -1,0 +1,583 @@
+"""The scan pipeline: documents in, clusters of repeated text out.
+
+    read documents  ->  units (sentences, quotes) with offsets   [units]
+                    ->  shingle fingerprints, MinHash signatures  [shingles, signatures]
+                    ->  candidates: LSH bands + containment index [lsh, containment]
+                    ->  exact verification                        [verify]
+                    ->  clusters, fingerprints, roll-ups           [this module]
+
+Reading, splitting, shingling and signing are per document, so they run in
+worker processes (``Settings.jobs``) over chunks of the input; everything
+after works on whole-run numpy arrays in the main process.  Units whose
+shingle sets are identical are collapsed into one *form* first, so the
+thousands of verbatim repeats of a large corpus cost one comparison each.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from .config import Settings
+from .containment import containment_candidates
+from .documents import Document
+from .errors import DedupeError, InputError
+from .findings import Cluster, DocumentInfo, Member, Overlap, Pair, ScanResult, cluster_fingerprint
+from .lsh import candidate_pairs
+from .shingles import WordHasher, batch_char_shingles, batch_word_shingles, sha1_hash32, word_shingles
+from .signatures import signatures
+from .splitting import NewsPunkt, PunktModel
+from .units import QUOTE, SENTENCE, extract_units
+from .verify import verify_pairs
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``; called from the thread running the scan."""
+
+_M64a = np.uint64(0xFF51AFD7ED558CCD)
+_M64b = np.uint64(0xC4CEB9FE1A85EC53)
+
+
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    h = h.copy()
+    with np.errstate(over="ignore"):
+        h ^= h >> np.uint64(33)
+        h *= _M64a
+        h ^= h >> np.uint64(33)
+        h *= _M64b
+        h ^= h >> np.uint64(33)
+    return h
+
+
+@dataclass
+class UnitTable:
+    """Eligible units of a batch of documents, as parallel arrays."""
+
+    doc: np.ndarray  # int64, index into the batch's documents
+    kind: np.ndarray  # int8, SENTENCE or QUOTE
+    start: np.ndarray  # int64
+    end: np.ndarray  # int64
+    offsets: np.ndarray  # int64 CSR into fps (distinct, sorted per unit)
+    fps: np.ndarray  # uint64 shingle fingerprints
+    sigs: np.ndarray  # uint32 (n, num_perm)
+    setkey: np.ndarray  # uint64, equal for equal shingle sets
+
+    @classmethod
+    def empty(cls, num_perm: int) -> "UnitTable":
+        z = np.zeros(0, dtype=np.int64)
+        return cls(z, z.astype(np.int8), z, z, np.zeros(1, dtype=np.int64), z.astype(np.uint64),
+                   np.zeros((0, num_perm), dtype=np.uint32), z.astype(np.uint64))
+
+    def __len__(self) -> int:
+        return len(self.doc)
+
+    @staticmethod
+    def concat(tables: Sequence["UnitTable"], doc_shifts: Sequence[int], num_perm: int) -> "UnitTable":
+        tables = [t for t in tables if len(t)]
+        if not tables:
+            return UnitTable.empty(num_perm)
+        shifts = [s for t, s in zip(tables, doc_shifts)]
+        offs = [np.zeros(1, dtype=np.int64)]
+        base = 0
+        for t in tables:
+            offs.append(t.offsets[1:] + base)
+            base += int(t.offsets[-1])
+        return UnitTable(
+            doc=np.concatenate([t.doc + s for t, s in zip(tables, shifts)]),
+            kind=np.concatenate([t.kind for t in tables]),
+            start=np.concatenate([t.start for t in tables]),
+            end=np.concatenate([t.end for t in tables]),
+            offsets=np.concatenate(offs),
+            fps=np.concatenate([t.fps for t in tables]),
+            sigs=np.concatenate([t.sigs for t in tables]),
+            setkey=np.concatenate([t.setkey for t in tables]),
+        )
+
+
+@dataclass
+class DocCounts:
+    sentences: int
+    units: int
+    suppressed: int
+
+
+@dataclass
+class Analysis:
+    """The per-document half of the pipeline for a batch of documents."""
+
+    documents: list[Document]
+    counts: list[DocCounts]
+    table: UnitTable
+    errors: list[DedupeError] = field(default_factory=list)
+
+
+def _dedupe_sorted(fp: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct, sorted fingerprints per unit (CSR in, CSR out)."""
+    n = len(offsets) - 1
+    sizes = np.diff(offsets)
+    unit_of = np.repeat(np.arange(n, dtype=np.int64), sizes)
+    order = np.lexsort((fp, unit_of))
+    f = fp[order]
+    u = unit_of[order]
+    keep = np.ones(len(f), dtype=bool)
+    if len(f) > 1:
+        keep[1:] = (f[1:] != f[:-1]) | (u[1:] != u[:-1])
+    f = f[keep]
+    u = u[keep]
+    counts = np.bincount(u, minlength=n)
+    out = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return f, out
+
+
+_HASHER = WordHasher()
+_TOKENIZERS: dict[PunktModel | None, NewsPunkt] = {}
+
+
+def _tokenizer(model: PunktModel | None) -> NewsPunkt:
+    """One tokenizer per model and process, so its decision cache is reused."""
+    tok = _TOKENIZERS.get(model)
+    if tok is None:
+        tok = _TOKENIZERS[model] = NewsPunkt(model)
+    return tok
+
+
+def analyse_documents(docs: Sequence[Document], settings: Settings, model: PunktModel | None = None) -> Analysis:
+    """Units, shingles and signatures of ``docs`` (the parallelisable half)."""
+    tokenizer = _tokenizer(model)
+    counts: list[DocCounts] = []
+    kinds: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    docix: list[int] = []
+    token_lists: list[list[str]] = []
+    for i, doc in enumerate(docs):
+        du = extract_units(doc, settings, tokenizer)
+        counts.append(DocCounts(du.sentences, len(du.kinds), du.suppressed))
+        kinds.extend(du.kinds)
+        starts.extend(du.starts)
+        ends.extend(du.ends)
+        docix.extend([i] * len(du.kinds))
+        token_lists.extend(du.tokens)
+    n = len(kinds)
+    if n == 0:
+        return Analysis(list(docs), counts, UnitTable.empty(settings.num_perm))
+    if settings.shingle == "word":
+        fp, off = batch_word_shingles(token_lists, settings.ngram, _HASHER)
+    else:
+        fp, off = batch_char_shingles([" ".join(t) for t in token_lists], settings.ngram)
+    fps, uoff = _dedupe_sorted(fp, off)
+    if settings.hash == "sha1":
+        h32: list[int] = []
+        hoff = [0]
+        for toks in token_lists:
+            if settings.shingle == "word":
+                sh = word_shingles(toks, settings.ngram)
+            else:
+                from .shingles import char_shingles
+
+                sh = char_shingles(" ".join(toks), settings.ngram)
+            h32.extend(sha1_hash32(s.encode("utf-8")) for s in sh)
+            hoff.append(len(h32))
+        sigs = signatures(np.array(h32, dtype=np.uint32), np.array(hoff, dtype=np.int64), settings.num_perm, settings.seed)
+    else:
+        sigs = signatures((fps >> np.uint64(32)).astype(np.uint32), uoff, settings.num_perm, settings.seed)
+    sizes = np.diff(uoff)
+    mixed = _fmix64(fps)
+    with np.errstate(over="ignore"):
+        setkey = np.add.reduceat(mixed, uoff[:-1]) + sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    table = UnitTable(
+        doc=np.array(docix, dtype=np.int64),
+        kind=np.array(kinds, dtype=np.int8),
+        start=np.array(starts, dtype=np.int64),
+        end=np.array(ends, dtype=np.int64),
+        offsets=uoff,
+        fps=fps,
+        sigs=sigs,
+        setkey=setkey,
+    )
+    return Analysis(list(docs), counts, table)
+
+
+# -- worker processes ---------------------------------------------------------
+
+
+def _read_and_analyse(args) -> Analysis:
+    paths, settings, read_options, model = args
+    from .readers import read_file
+
+    docs: list[Document] = []
+    errors: list[DedupeError] = []
+    for p in paths:
+        try:
+            docs.extend(read_file(p, read_options))
+        except DedupeError as exc:
+            errors.append(exc)
+        except Exception as exc:  # a reader bug must not lose the whole run
+            errors.append(InputError(f"could not be read: {type(exc).__name__}: {exc}", p))
+    a = analyse_documents(docs, settings, model)
+    a.errors = errors
+    return a
+
+
+def _chunks(items: list, sizes: list[int], n: int) -> list[list]:
+    """Split ``items`` into ``n`` contiguous chunks of similar total size."""
+    total = sum(sizes) or 1
+    out: list[list] = [[]]
+    acc = 0
+    for item, sz in zip(items, sizes):
+        if acc >= total * len(out) / n and len(out) < n:
+            out.append([])
+        out[-1].append(item)
+        acc += sz
+    return [c for c in out if c]
+
+
+def _auto_jobs(settings: Settings, total_bytes: int) -> int:
+    if settings.jobs:
+        return settings.jobs
+    if total_bytes < 4_000_000:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def analyse_paths(
+    paths: Sequence[str],
+    settings: Settings,
+    read_options=None,
+    model: PunktModel | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[Document], list[DocCounts], UnitTable, list[DedupeError]]:
+    """Read and analyse files, in parallel when it pays."""
+    sizes = []
+    for p in paths:
+        try:
+            sizes.append(os.stat(p).st_size)
+        except OSError:
+            sizes.append(0)
+    jobs = _auto_jobs(settings, sum(sizes))
+    if jobs > 1 and len(paths) >= 2 * jobs:
+        n_chunks = jobs * 4
+        chunks = _chunks(list(paths), sizes, n_chunks)
+        import multiprocessing as mp
+
+        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+        results: list[Analysis] = []
+        with ctx.Pool(jobs) as pool:
+            done = 0
+            for res in pool.imap(_read_and_analyse, [(c, settings, read_options, model) for c in chunks]):
+                results.append(res)
+                done += 1
+                if progress:
+                    progress("analyse", done, len(chunks))
+    else:
+        results = []
+        step = 256
+        for k in range(0, len(paths), step):
+            results.append(_read_and_analyse((list(paths[k : k + step]), settings, read_options, model)))
+            if progress:
+                progress("analyse", min(len(paths), k + step), len(paths))
+    docs: list[Document] = []
+    counts: list[DocCounts] = []
+    errors: list[DedupeError] = []
+    shifts = []
+    for r in results:
+        shifts.append(len(docs))
+        docs.extend(r.documents)
+        counts.extend(r.counts)
+        errors.extend(r.errors)
+    table = UnitTable.concat([r.table for r in results], shifts, settings.num_perm)
+    return docs, counts, table, errors
+
+
+# -- matching -----------------------------------------------------------------
+
+
+@dataclass
+class Matches:
+    """Verified links between units: forms and form pairs."""
+
+    form_of: np.ndarray  # form index of each unit
+    pairs: list  # VerifiedPair over forms
+    candidates: int
+    bands: int
+    rows: int
+
+
+def match_units(table: UnitTable, settings: Settings, progress: Progress | None = None) -> Matches:
+    """Collapse identical units into forms, find and verify candidate form pairs."""
+    n = len(table)
+    bands, rows = settings.band_plan()
+    if n == 0:
+        return Matches(np.zeros(0, dtype=np.int64), [], 0, bands, rows)
+    key = table.setkey ^ (table.kind.astype(np.uint64) * np.uint64(0xA24BAED4963EE407))
+    _, rep, form_of = np.unique(key, return_index=True, return_inverse=True)
+    form_of = form_of.reshape(-1)
+    sizes = np.diff(table.offsets)[rep]
+    foff = np.zeros(len(rep) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=foff[1:])
+    gather = np.repeat(table.offsets[:-1][rep] - foff[:-1], sizes) + np.arange(int(foff[-1]))
+    ffps = table.fps[gather]
+    fsigs = table.sigs[rep]
+    fkind = table.kind[rep]
+    if progress:
+        progress("candidates", 0, 1)
+    cand = [candidate_pairs(fsigs, bands, rows, settings.max_bucket)]
+    if settings.containment > 0:
+        cand.append(containment_candidates(ffps, foff, settings.containment, settings.max_posting))
+    pairs = np.concatenate(cand) if len(cand) > 1 else cand[0]
+    if len(cand) > 1 and len(pairs):
+        nf = len(rep)
+        code = np.unique(pairs[:, 0] * nf + pairs[:, 1])
+        pairs = np.stack((code // nf, code % nf), axis=1)
+    if len(pairs):
+        pairs = pairs[fkind[pairs[:, 0]] == fkind[pairs[:, 1]]]
+    if progress:
+        progress("verify", 0, 1)
+    min_contained = max(1, settings.min_words - settings.ngram + 1) if settings.shingle == "word" else 1
+    verified = verify_pairs(pairs, ffps, foff, settings.threshold, settings.containment, min_contained)
+    return Matches(form_of, verified, len(pairs), bands, rows)
+
+
+# -- clusters -----------------------------------------------------------------
+
+
+def _components(n: int, edges: Iterable[tuple[int, int]]) -> list[int]:
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return [find(i) for i in range(n)]
+
+
+def build_clusters(
+    docs: Sequence[Document],
+    table: UnitTable,
+    matches: Matches,
+    settings: Settings,
+    archive: Sequence[bool] | None = None,
+) -> list[Cluster]:
+    """Group linked units into clusters with members, pairs and fingerprints."""
+    n_forms = int(matches.form_of.max()) + 1 if len(matches.form_of) else 0
+    if n_forms == 0:
+        return []
+    archive = archive or [False] * len(docs)
+    comp = _components(n_forms, ((p.a, p.b) for p in matches.pairs))
+    comp_arr = np.array(comp, dtype=np.int64)
+    unit_comp = comp_arr[matches.form_of]
+    # components with at least two units
+    order = np.lexsort((table.start, table.doc, unit_comp))
+    uc = unit_comp[order]
+    bounds = np.flatnonzero(np.diff(uc)) + 1
+    groups = np.split(order, bounds)
+    pairs_by_comp: dict[int, list] = {}
+    for p in matches.pairs:
+        pairs_by_comp.setdefault(comp[p.a], []).append(p)
+    clusters: list[Cluster] = []
+    cthr = settings.containment or 2.0
+    for g in groups:
+        if len(g) < 2:
+            continue
+        units = g.tolist()
+        udocs = table.doc[g].tolist()
+        ustarts = table.start[g].tolist()
+        uends = table.end[g].tolist()
+        # drop a unit that overlaps another in the same document (nested quotes)
+        keep = []
+        for k in range(len(units)):
+            if keep and udocs[keep[-1]] == udocs[k] and ustarts[k] < uends[keep[-1]]:
+                continue
+            keep.append(k)
+        if len(keep) < 2:
+            continue
+        arch = [archive[udocs[k]] for k in keep]
+        if all(arch):
+            continue  # repeats inside the archive are not the draft's problem
+        kind_code = int(table.kind[units[0]])
+        member_docs = {udocs[k] for k in keep}
+        if kind_code == QUOTE:
+            kind = "repeated-quote"
+        elif any(arch):
+            kind = "archive-match"
+        elif len(member_docs) > 1:
+            kind = "cross-article"
+        else:
+            kind = "repeated-sentence"
+        if kind not in settings.kinds:
+            continue
+        members: list[Member] = []
+        first_of_form: dict[int, int] = {}
+        cluster_pairs: list[Pair] = []
+        for k in keep:
+            u = units[k]
+            d = docs[udocs[k]]
+            s, e = ustarts[k], uends[k]
+            line, col, eline, ecol = d.location(s, e)
+            idx = len(members)
+            members.append(
+                Member(doc=d.id, path=d.path, start=s, end=e, line=line, column=col, end_line=eline,
+                       end_column=ecol, text=d.text[s:e], unit="quote" if kind_code == QUOTE else "sentence",
+                       title=d.title, archive=archive[udocs[k]])
+            )
+            f = int(matches.form_of[u])
+            if f in first_of_form:
+                cluster_pairs.append(Pair(first_of_form[f], idx, 1.0, 1.0))
+            else:
+                first_of_form[f] = idx
+        for p in pairs_by_comp.get(comp[int(matches.form_of[units[keep[0]]])], []):
+            ia, ib = first_of_form.get(p.a), first_of_form.get(p.b)
+            if ia is not None and ib is not None:
+                cluster_pairs.append(Pair(min(ia, ib), max(ia, ib), p.jaccard, p.containment))
+        if not cluster_pairs:
+            continue
+        sims = [p.jaccard if p.jaccard >= settings.threshold or p.containment < cthr else p.containment
+                for p in cluster_pairs]
+        cluster_pairs.sort(key=lambda p: (p.a, p.b))
+        clusters.append(
+            Cluster(
+                id="",
+                kind=kind,
+                members=members,
+                pairs=cluster_pairs,
+                similarity=min(sims),
+                jaccard=min(p.jaccard for p in cluster_pairs),
+                containment=min(p.containment for p in cluster_pairs),
+                fingerprint=cluster_fingerprint(kind, members),
+            )
+        )
+    doc_pos = {d.id: i for i, d in enumerate(docs)}
+    clusters.sort(key=lambda c: (doc_pos[c.members[0].doc], c.members[0].start, c.kind))
+    for i, c in enumerate(clusters, 1):
+        c.id = f"C{i}"
+    return clusters
+
+
+def build_overlaps(docs: Sequence[Document], counts: Sequence[DocCounts], clusters: Sequence[Cluster],
+                   archive: Sequence[bool]) -> list[Overlap]:
+    """Per article, which other articles it shares sentences with, and how much."""
+    info = {d.id: (c, a, d.title) for d, c, a in zip(docs, counts, archive)}
+    shared: dict[tuple[str, str], set] = {}
+    cl: dict[tuple[str, str], list[str]] = {}
+    for c in clusters:
+        if c.kind not in ("cross-article", "archive-match"):
+            continue
+        docs_in = c.documents
+        for m in c.members:
+            for other in docs_in:
+                if other == m.doc:
+                    continue
+                key = (m.doc, other)
+                shared.setdefault(key, set()).add(m.start)
+                lst = cl.setdefault(key, [])
+                if not lst or lst[-1] != c.id:
+                    lst.append(c.id)
+    out = []
+    for (doc, other), starts in shared.items():
+        counts_d, _, _ = info[doc]
+        sentence_units = counts_d.units
+        out.append(Overlap(doc, other, len(starts), max(sentence_units, len(starts)), cl[(doc, other)],
+                           other_title=info[other][2]))
+    pos = {d.id: i for i, d in enumerate(docs)}
+    out.sort(key=lambda o: (pos[o.doc], -o.share, pos[o.other]))
+    return out
+
+
+# -- public entry point -------------------------------------------------------
+
+
+def scan(
+    paths: Sequence[str] | None = None,
+    settings: Settings | None = None,
+    *,
+    documents: Sequence[Document] | None = None,
+    against: Sequence[str] | None = None,
+    read_options=None,
+    model: PunktModel | None = None,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Find repeated sentences and quotes.
+
+    Args:
+        paths: files and directories to read (walked recursively).
+        settings: detection settings (defaults if None).
+        documents: already-read documents, scanned with ``paths``.
+        against: archive files or directories: their sentences are matched
+            against the drafts (``archive-match``) but never flagged among
+            themselves.
+        read_options: :class:`dedupe.readers.ReadOptions`.
+        model: Punkt parameters (default: the shipped news model).
+        progress: optional ``progress(stage, done, total)`` callback.
+
+    Unreadable inputs do not stop the scan: they are returned in
+    ``result.errors``.
+    """
+    from .readers import iter_paths
+
+    settings = (settings or Settings()).validate()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    errors: list[DedupeError] = []
+
+    def walk(ps: Sequence[str]) -> list[str]:
+        out = []
+        for p in ps:
+            if not os.path.exists(p):
+                errors.append(InputError("no such file or directory", p))
+                continue
+            out.extend(iter_paths([p], read_options))
+        return out
+
+    draft_paths = walk(paths or [])
+    archive_paths = walk(against or [])
+    all_paths = draft_paths + archive_paths
+    docs, counts, table, read_errors = analyse_paths(all_paths, settings, read_options, model, progress)
+    errors.extend(read_errors)
+    draft_set = set(draft_paths)
+    archive_set = set(archive_paths) - draft_set
+    archive_flags = [d.path in archive_set for d in docs]
+    if documents:
+        extra = analyse_documents(list(documents), settings, model)
+        shift = len(docs)
+        docs.extend(extra.documents)
+        counts.extend(extra.counts)
+        archive_flags.extend([False] * len(extra.documents))
+        table = UnitTable.concat([table, extra.table], [0, shift], settings.num_perm)
+    timings["analyse"] = time.perf_counter() - t0
+    return finish_scan(docs, counts, table, archive_flags, settings, errors, timings, progress)
+
+
+def finish_scan(docs, counts, table, archive_flags, settings, errors, timings, progress=None) -> ScanResult:
+    """Matching, clustering and roll-up over analysed documents."""
+    t1 = time.perf_counter()
+    matches = match_units(table, settings, progress)
+    timings["match"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    clusters = build_clusters(docs, table, matches, settings, archive_flags)
+    overlaps = build_overlaps(docs, counts, clusters, archive_flags)
+    timings["cluster"] = time.perf_counter() - t2
+    infos = [
+        DocumentInfo(id=d.id, path=d.path, format=d.format, title=d.title, sentences=c.sentences,
+                     units=c.units, suppressed=c.suppressed, archive=a, warnings=list(d.warnings))
+        for d, c, a in zip(docs, counts, archive_flags)
+    ]
+    stats = {
+        "units": len(table),
+        "forms": int(matches.form_of.max()) + 1 if len(matches.form_of) else 0,
+        "candidates": matches.candidates,
+        "verified": len(matches.pairs),
+        "bands": matches.bands,
+        "rows": matches.rows,
+    }
+    return ScanResult(documents=infos, clusters=clusters, overlaps=overlaps, settings=settings,
+                      errors=errors, timings=timings, stats=stats)
