@@ -28,6 +28,9 @@ class DedupeGroup(click.Group):
         except DedupeError as exc:
             click.echo(f"dedupe: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except click.UsageError as exc:  # bad flag value, unknown option: one line, exit 2
+            click.echo(f"dedupe: error: {' '.join(exc.format_message().split())}", err=True)
+            ctx.exit(EXIT_USAGE)
         except KeyboardInterrupt:
             click.echo("dedupe: interrupted", err=True)
             ctx.exit(130)
@@ -164,6 +167,10 @@ def scan(paths, fmt, output, show_all, color, **kw):
     options = {"color": color, "show_all": show_all} if fmt == "text" else {}
     emit(render(result, fmt, **options), output)
     sys.exit(report_errors(result))
+
+
+# -- command modules --
+from . import cli_check  # noqa: E402,F401
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,70 @@
+"""``--changed-since REF``: the files a pull request (or a working tree) changes.
+
+Changed = committed since the merge base with ``REF`` (``git diff --name-only
+REF...HEAD``) + staged and unstaged changes (``git diff --name-only HEAD``)
++ untracked files that are not ignored.  Deleted files are left out (there is
+nothing to check).  Paths are returned as real absolute paths so that they
+can be compared with whatever paths the user gave.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+from .errors import InputError
+
+
+def _git(args: list[str], cwd: str) -> str:
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8", errors="replace",
+            timeout=120,
+        )
+    except FileNotFoundError:
+        raise InputError("git is not installed or not on PATH", "--changed-since") from None
+    except subprocess.TimeoutExpired:
+        raise InputError(f"git {' '.join(args)} timed out", "--changed-since") from None
+    if proc.returncode != 0:
+        msg = (proc.stderr.strip().splitlines() or [f"git exited with {proc.returncode}"])[-1]
+        raise _GitFailed(msg)
+    return proc.stdout
+
+
+class _GitFailed(Exception):
+    pass
+
+
+def repo_root(cwd: str | None = None) -> str:
+    cwd = cwd or os.getcwd()
+    try:
+        return _git(["rev-parse", "--show-toplevel"], cwd).strip()
+    except _GitFailed:
+        raise InputError(f"{os.path.abspath(cwd)} is not inside a git repository", "--changed-since") from None
+
+
+def changed_files(ref: str, cwd: str | None = None) -> set[str]:
+    """Real paths of files changed since ``ref`` (see the module docstring)."""
+    if not ref or ref.startswith("-"):
+        raise InputError(f"invalid git ref {ref!r}", "--changed-since")
+    cwd = cwd or os.getcwd()
+    root = repo_root(cwd)
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], root)
+    except _GitFailed:
+        raise InputError(f"unknown git ref {ref!r}", "--changed-since") from None
+    names: set[str] = set()
+    try:
+        names.update(_git(["diff", "--name-only", "--diff-filter=d", "-z", f"{ref}...HEAD", "--"], root).split("\0"))
+    except _GitFailed as exc:
+        raise InputError(f"cannot diff against {ref!r}: {exc}", "--changed-since") from None
+    try:
+        names.update(_git(["diff", "--name-only", "--diff-filter=d", "-z", "HEAD", "--"], root).split("\0"))
+    except _GitFailed:
+        pass  # no commit yet
+    names.update(_git(["ls-files", "--others", "--exclude-standard", "-z"], root).split("\0"))
+    out = set()
+    for n in names:
+        if n:
+            out.add(os.path.normcase(os.path.realpath(os.path.join(root, n))))
+    return out

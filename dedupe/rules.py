@@ -1,0 +1,384 @@
+"""Rules, severities and the fail-on policy of ``dedupe check``.
+
+Every finding kind has a stable rule id (``config.RULES``) and a default
+severity, chosen the way an editor would triage:
+
+=========  ===================  ========  ==========================================
+rule       kind                 severity  why
+=========  ===================  ========  ==========================================
+DD101      repeated-sentence    error     the same sentence twice in one article is
+                                          almost always a paste or edit mistake
+DD102      repeated-quote       error     a quote used twice, often with different
+                                          attribution, is a correction waiting to happen
+DD201      cross-article        warning   drafts legitimately share background
+                                          paragraphs; worth a look, not a block
+DD301      archive-match        error     re-running published copy needs a decision
+=========  ===================  ========  ==========================================
+
+Configuration (``[tool.dedupe]`` in ``pyproject.toml`` or ``.dedupe.toml``)::
+
+    fail_on = "error"              # "error" (default), "warning", "note", "none",
+                                   # or a list of kinds / rule ids that fail
+    [tool.dedupe.rules]
+    DD201 = "error"                # re-level a rule by id ...
+    archive-match = "off"          # ... or by kind; "off" switches it off
+
+Levels are ``error``, ``warning``, ``note`` (``info`` is accepted as a
+synonym) and ``off``.
+
+:func:`evaluate` combines a scan result, the policy, a baseline and an
+optional set of changed files into a :class:`CheckResult`, which every CI
+output format renders.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from .config import KINDS, RULES
+from .errors import ConfigError
+
+LEVELS = ("error", "warning", "note")
+_LEVEL_ALIASES = {"info": "note", "notice": "note", "warn": "warning", "none": "off", "ignore": "off"}
+_RANK = {"note": 1, "warning": 2, "error": 3}
+
+KIND_OF_RULE = {v: k for k, v in RULES.items()}
+
+DEFAULT_SEVERITY = {
+    "repeated-sentence": "error",
+    "repeated-quote": "error",
+    "cross-article": "warning",
+    "archive-match": "error",
+}
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    id: str
+    kind: str
+    name: str  # PascalCase, for SARIF
+    title: str  # short, for annotation titles
+    short: str
+    full: str
+    help: str
+
+
+RULE_INFO: dict[str, RuleInfo] = {
+    "DD101": RuleInfo(
+        "DD101", "repeated-sentence", "RepeatedSentence", "Repeated sentence",
+        "A sentence appears more than once in the same article.",
+        "The same or a nearly identical sentence occurs twice or more in one article, "
+        "usually a paste or editing mistake.",
+        "Delete or rewrite one of the copies. If the repeat is intended, mark the paragraph with "
+        "<!-- dedupe-ignore --> or accept it into the baseline (dedupe check --update-baseline).",
+    ),
+    "DD102": RuleInfo(
+        "DD102", "repeated-quote", "RepeatedQuote", "Repeated quote",
+        "A quotation is used more than once in the same article.",
+        "The same or a nearly identical quotation occurs twice or more in one article, "
+        "often with different attribution.",
+        "Keep one copy of the quote and check that its attribution is right. If the repeat is "
+        "intended, mark it with <!-- dedupe-ignore --> or accept it into the baseline.",
+    ),
+    "DD201": RuleInfo(
+        "DD201", "cross-article", "CrossArticleRepeat", "Repeated across articles",
+        "A sentence or quote also appears in another article of the batch.",
+        "Two or more drafts checked together share the same or a nearly identical sentence or quote.",
+        "Check whether the shared passage is intended (shared background) or copied by mistake; "
+        "rewrite it or accept it into the baseline.",
+    ),
+    "DD301": RuleInfo(
+        "DD301", "archive-match", "ArchiveMatch", "Matches the archive",
+        "A sentence or quote matches already-published copy.",
+        "A sentence or quote of the draft is the same as, or nearly the same as, one in the "
+        "published archive given with --against.",
+        "Rewrite the passage or attribute the earlier story; accept it into the baseline if the "
+        "reuse is intended.",
+    ),
+}
+
+
+def _level(value: Any, where: str, source: str | None) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: expected one of error, warning, note, off; got {value!r}", source)
+    v = value.strip().lower()
+    v = _LEVEL_ALIASES.get(v, v)
+    if v not in LEVELS and v != "off":
+        raise ConfigError(f"{where}: expected one of error, warning, note, off; got {value!r}", source)
+    return v
+
+
+def _kind_of(name: str) -> str | None:
+    """The kind a rule id or kind name refers to (None when unknown)."""
+    n = name.strip()
+    if n.upper() in KIND_OF_RULE:
+        return KIND_OF_RULE[n.upper()]
+    if n.lower() in KINDS:
+        return n.lower()
+    return None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Severity of each kind and what fails the check."""
+
+    severities: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SEVERITY))
+    fail_level: str | None = "error"  # lowest failing level; None: nothing fails by level
+    fail_kinds: frozenset[str] = frozenset()  # kinds that fail whatever their level
+    fail_on: str = "error"  # as written, for messages
+
+    @classmethod
+    def from_config(cls, rules: Any = None, fail_on: Any = None, source: str | None = None) -> "Policy":
+        sev = dict(DEFAULT_SEVERITY)
+        if rules is not None:
+            if not isinstance(rules, dict):
+                raise ConfigError(f"rules: expected a table of rule = level, got {rules!r}", source)
+            for key, value in rules.items():
+                kind = _kind_of(str(key))
+                if kind is None:
+                    known = ", ".join(f"{r} ({k})" for k, r in RULES.items())
+                    raise ConfigError(f"rules: unknown rule {key!r} (rules: {known})", source)
+                sev[kind] = _level(value, f"rules.{key}", source)
+        p = cls(severities=sev)
+        return p.with_fail_on(fail_on, source) if fail_on is not None else p
+
+    def with_fail_on(self, value: Any, source: str | None = None) -> "Policy":
+        """This policy with ``fail_on`` replaced: a level, ``none``, or a list of kinds/rule ids."""
+        if isinstance(value, str):
+            items = [v.strip() for v in value.split(",") if v.strip()]
+        elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            items = [v.strip() for v in value if v.strip()]
+        else:
+            raise ConfigError(f"fail-on: expected a level or a list of kinds, got {value!r}", source)
+        if not items:
+            raise ConfigError("fail-on: empty value", source)
+        if len(items) == 1:
+            v = _LEVEL_ALIASES.get(items[0].lower(), items[0].lower())
+            if v == "off":
+                return _replace(self, fail_level=None, fail_kinds=frozenset(), fail_on="none")
+            if v in LEVELS:
+                return _replace(self, fail_level=v, fail_kinds=frozenset(), fail_on=v)
+        kinds = []
+        for it in items:
+            k = _kind_of(it)
+            if k is None:
+                raise ConfigError(
+                    f"fail-on: {it!r} is not a level (error, warning, note, none), kind or rule id", source
+                )
+            kinds.append(k)
+        return _replace(self, fail_level=None, fail_kinds=frozenset(kinds), fail_on=",".join(items))
+
+    def severity(self, kind: str) -> str:
+        return self.severities.get(kind, "warning")
+
+    def enabled(self, kind: str) -> bool:
+        return self.severity(kind) != "off"
+
+    def fails(self, kind: str) -> bool:
+        """Whether a (new) finding of ``kind`` fails the check."""
+        sev = self.severity(kind)
+        if sev == "off":
+            return False
+        if kind in self.fail_kinds:
+            return True
+        return self.fail_level is not None and _RANK[sev] >= _RANK[self.fail_level]
+
+
+def _replace(p: Policy, **kw) -> Policy:
+    import dataclasses
+
+    return dataclasses.replace(p, **kw)
+
+
+# -- evaluated findings ---------------------------------------------------------
+
+
+@dataclass
+class Finding:
+    """A cluster as ``dedupe check`` sees it."""
+
+    cluster: Any  # findings.Cluster
+    severity: str  # error | warning | note
+    status: str  # new | grown | accepted | suppressed
+    fails: bool  # fails the check (new or grown, at a failing level)
+    targets: list[int]  # member indices to annotate (in checked files, not archive)
+    accepted_count: int | None = None  # for "grown": how many copies were accepted
+    reason: str = ""  # for "suppressed"
+
+    @property
+    def reported(self) -> bool:
+        """Shown as an annotation (not covered by the baseline)."""
+        return self.status in ("new", "grown")
+
+
+@dataclass
+class CheckResult:
+    """Everything the CI formats render."""
+
+    result: Any  # findings.ScanResult
+    findings: list[Finding]
+    policy: Policy = field(default_factory=Policy)
+    baseline_path: str | None = None
+    changed: set[str] | None = None  # real paths checked with --changed-since, or None
+    out_of_scope: int = 0  # clusters outside the changed files
+    switched_off: int = 0  # clusters of rules set to "off"
+
+    @property
+    def reported(self) -> list[Finding]:
+        return [f for f in self.findings if f.reported]
+
+    @property
+    def failing(self) -> list[Finding]:
+        return [f for f in self.findings if f.fails]
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.failing)
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.findings if f.status == status)
+
+    def counts(self) -> dict[str, Any]:
+        rep = self.reported
+        return {
+            "findings": len(rep),
+            "failing": len(self.failing),
+            "errors": sum(1 for f in rep if f.severity == "error"),
+            "warnings": sum(1 for f in rep if f.severity == "warning"),
+            "notes": sum(1 for f in rep if f.severity == "note"),
+            "new": self.count("new"),
+            "grown": self.count("grown"),
+            "baseline_accepted": self.count("accepted"),
+            "baseline_suppressed": self.count("suppressed"),
+            "suppressed_inline": sum(d.suppressed for d in self.result.documents),
+            "out_of_scope": self.out_of_scope,
+            "switched_off": self.switched_off,
+            "documents": sum(1 for d in self.result.documents if not d.archive),
+            "checked_documents": self.checked_documents(),
+            "errors_reading": len(self.result.errors),
+            "fail_on": self.policy.fail_on,
+            "failed": self.failed,
+        }
+
+    def checked_documents(self) -> int:
+        docs = [d for d in self.result.documents if not d.archive]
+        if self.changed is None:
+            return len(docs)
+        return sum(1 for d in docs if _real(d.path) in self.changed)
+
+    def summary_line(self) -> str:
+        c = self.counts()
+
+        def n(k: int, noun: str) -> str:
+            return f"{k} {noun}" + ("" if k == 1 else "s")
+
+        parts = [
+            f"{n(c['findings'], 'finding')} ({n(c['errors'], 'error')}, {n(c['warnings'], 'warning')}"
+            + (f", {n(c['notes'], 'note')}" if c["notes"] else "")
+            + f") in {n(c['checked_documents'], 'article')}"
+        ]
+        if c["grown"]:
+            parts.append(f"{c['grown']} accepted {'repeat has' if c['grown'] == 1 else 'repeats have'} more copies than the baseline")
+        if self.baseline_path is not None:
+            parts.append(
+                f"baseline {self.baseline_path}: {c['baseline_accepted']} accepted, "
+                f"{c['baseline_suppressed']} suppressed"
+            )
+        if c["suppressed_inline"]:
+            per = [f"{d.path} {d.suppressed}" for d in self.result.documents if d.suppressed]
+            parts.append(f"{n(c['suppressed_inline'], 'unit')} suppressed inline ({', '.join(per)})")
+        if self.changed is not None:
+            parts.append(f"--changed-since: {n(self.out_of_scope, 'cluster')} outside the changed files not reported")
+        if self.switched_off:
+            parts.append(f"{n(self.switched_off, 'cluster')} of rules switched off")
+        verdict = (
+            f"check failed: {n(c['failing'], 'finding')} at or above fail-on {c['fail_on']}"
+            if self.failed
+            else f"check passed (fail-on {c['fail_on']})"
+        )
+        return "dedupe: " + "; ".join(parts) + "; " + verdict
+
+
+def _real(path: str) -> str:
+    return os.path.normcase(os.path.realpath(path))
+
+
+def evaluate(result, policy: Policy | None = None, baseline=None, changed: Iterable[str] | None = None,
+             baseline_path: str | None = None) -> CheckResult:
+    """Apply severities, the baseline and the changed-file scope to ``result``.
+
+    ``changed`` holds real paths (``os.path.realpath``); when given, only
+    clusters with a member in one of those files are kept, and only those
+    members are annotated.
+    """
+    policy = policy or Policy()
+    changed_set = {os.path.normcase(p) for p in changed} if changed is not None else None
+    findings: list[Finding] = []
+    out_of_scope = 0
+    off = 0
+    for c in result.clusters:
+        sev = policy.severity(c.kind)
+        if sev == "off":
+            off += 1
+            continue
+        targets = [i for i, m in enumerate(c.members) if not m.archive]
+        if changed_set is not None:
+            targets = [i for i in targets if _real(c.members[i].path) in changed_set]
+            if not targets:
+                out_of_scope += 1
+                continue
+        status, accepted, reason = "new", None, ""
+        if baseline is not None:
+            status = baseline.status(c)
+            accepted = baseline.accepted_count(c.fingerprint)
+            reason = baseline.reason(c.fingerprint)
+        fails = status in ("new", "grown") and policy.fails(c.kind)
+        findings.append(Finding(c, sev, status, fails, targets, accepted, reason))
+    return CheckResult(result, findings, policy, baseline_path, changed_set, out_of_scope, off)
+
+
+# -- messages ----------------------------------------------------------------------
+
+
+def _unit_word(c) -> str:
+    return "quote" if c.kind == "repeated-quote" or (c.members and c.members[0].unit == "quote") else "sentence"
+
+
+def where(m, from_path: str | None = None) -> str:
+    """How a message names the place of member ``m``."""
+    if m.archive:
+        t = f" ({m.title})" if m.title else ""
+        return f"archived article {m.doc}{t}, line {m.line}"
+    if from_path is not None and m.path == from_path:
+        return f"line {m.line}"
+    return f"{m.path} line {m.line}"
+
+
+def snippet(text: str, limit: int = 80) -> str:
+    t = " ".join(text.split())
+    return t if len(t) <= limit else t[: limit - 1].rstrip() + "…"
+
+
+def message(finding_or_cluster, index: int, with_text: bool = True) -> str:
+    """The message for member ``index``: what repeats and where the other copy is."""
+    c = getattr(finding_or_cluster, "cluster", finding_or_cluster)
+    m = c.members[index]
+    o = c.other(index)
+    oi = c.members.index(o)
+    sim = c.pair_similarity(index, oi)
+    if sim is None:
+        sim = c.similarity
+    unit = _unit_word(c)
+    msg = f"This {unit} repeats the {unit} at {where(o, m.path)} (similarity {sim:.2f})"
+    more = [where(x, m.path) for k, x in enumerate(c.members) if k not in (index, oi)]
+    if more:
+        msg += f"; also at {', '.join(more)}"
+    f = finding_or_cluster if hasattr(finding_or_cluster, "status") else None
+    if f is not None and f.status == "grown":
+        msg += f"; {len(c.members)} copies now, the baseline accepted {f.accepted_count}"
+    if with_text:
+        t = snippet(m.text)
+        msg += f": {t}" if t[:1] in "\"'“‘«„" else f": “{t}”"
+    return msg
