@@ -1,0 +1,476 @@
+"""``dedupe review``: the Textual review UI.
+
+Layout: a totals line, the cluster list (left) and the selected cluster's
+copies stacked with their context (right), a progress line while scanning,
+the footer with the keys.  Scanning and re-clustering run in a worker
+thread (the UI never blocks; escape cancels); the scanned files are polled
+every second and a saved article is re-scanned in place.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import time
+from dataclasses import replace
+from typing import Iterable, Sequence
+
+from textual import on, work
+from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label, ProgressBar, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from ..config import Settings
+from ..findings import Cluster, ScanResult
+from . import engine
+from .model import ACCEPT, IGNORE, KIND_LABELS, ReviewModel
+from .screens import ConfirmQuitScreen, HelpScreen, ReasonScreen
+from .widgets import ClusterList, DetailPane, Totals, render_cluster
+
+THRESHOLD_STEP = 0.05
+STAGES = {"analyse": "Reading and analysing", "candidates": "Finding candidates", "verify": "Verifying",
+          "cluster": "Clustering"}
+
+
+class _Cancelled(Exception):
+    """Raised inside the scan thread when the worker was cancelled."""
+
+
+class ScanProgress(Message):
+    def __init__(self, stage: str, done: int, total: int) -> None:
+        super().__init__()
+        self.stage, self.done, self.total = stage, done, total
+
+
+class DedupeReviewApp(App[None]):
+    """Review the clusters of a scan and record decisions in the baseline."""
+
+    TITLE = "dedupe review"
+    CSS_PATH = "review.tcss"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("a", "accept", "Accept", id="dedupe.accept", tooltip="Intended repeat: record it in the baseline"),
+        Binding("i", "ignore", "Ignore", id="dedupe.ignore", tooltip="Ignore this finding, with a reason"),
+        Binding("u", "undo", "Undo", id="dedupe.undo", tooltip="Take back the last unsaved decision"),
+        Binding("e", "edit", "Edit", id="dedupe.edit", tooltip="Open the article in $EDITOR at this copy"),
+        Binding("slash", "filter", "Filter", id="dedupe.filter", tooltip="Filter the list by text"),
+        Binding("f", "cycle_kind", "Kind", id="dedupe.kind", tooltip="Cycle the kind filter"),
+        Binding("plus,equals_sign", "threshold(1)", "Thr+", id="dedupe.threshold_up",
+                tooltip="Raise the similarity threshold", key_display="+"),
+        Binding("minus", "threshold(-1)", "Thr-", id="dedupe.threshold_down",
+                tooltip="Lower the similarity threshold", key_display="-"),
+        Binding("r", "rescan", "Re-scan", id="dedupe.rescan"),
+        Binding("s", "save", "Save", id="dedupe.save", tooltip="Write decisions to the baseline"),
+        Binding("h", "toggle_resolved", "Resolved", id="dedupe.resolved",
+                tooltip="Show or hide findings the baseline resolves"),
+        Binding("right_square_bracket", "member(1)", "Next copy", show=False, id="dedupe.next_copy"),
+        Binding("left_square_bracket", "member(-1)", "Prev copy", show=False, id="dedupe.prev_copy"),
+        Binding("question_mark,f1", "help", "Help", id="dedupe.help", key_display="?"),
+        Binding("escape", "escape", "Back / cancel", show=False, id="dedupe.escape"),
+        Binding("q", "quit_review", "Quit", id="dedupe.quit"),
+    ]
+
+    def __init__(
+        self,
+        paths: Sequence[str],
+        settings: Settings | None = None,
+        *,
+        read_options=None,
+        baseline=None,
+        baseline_path: str | None = None,
+        against: Sequence[str] = (),
+        show_resolved: bool = False,
+        watch: bool = True,
+        watch_interval: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.paths = list(paths)
+        self.settings = (settings or Settings()).validate()
+        self.read_options = read_options
+        self.against = list(against)
+        self.baseline_path = baseline_path
+        if baseline is None and baseline_path is not None:
+            from ..baseline import Baseline
+
+            baseline = Baseline.load(baseline_path)
+        self.model = ReviewModel(baseline, show_resolved=show_resolved)
+        self.analysed: engine.Analysed | None = None
+        self.rows: list[Cluster] = []
+        self.current: Cluster | None = None
+        self.member_index = 0
+        self.watch_files = watch
+        self.watch_interval = watch_interval
+        self.scanning = False
+        self.scan_message = ""
+        self.last_redraw_ms = 0.0
+        self._context_cache: dict[tuple[str, int, int], tuple[str, int] | None] = {}
+
+    # -- layout --------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Totals("dedupe review: scanning…", id="totals")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield Input(placeholder="filter: words, path… (enter: done, esc: clear)", id="filter")
+                yield ClusterList(id="clusters")
+                yield Static(id="empty")
+            with DetailPane(id="detail-pane"):
+                yield Static(Content("Scanning…"), id="detail")
+        with Horizontal(id="scanbar"):
+            yield Label("Scanning", id="scan-stage")
+            yield ProgressBar(total=None, show_eta=False, id="progress")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(ClusterList).focus()
+        self.start_scan(full=True)
+        if self.watch_files:
+            self.set_interval(self.watch_interval, self._poll_files)
+
+    # -- scanning --------------------------------------------------------------
+    def start_scan(self, full: bool = False, files: Sequence[str] = ()) -> None:
+        """Analyse (``full``), re-analyse ``files``, or only re-cluster."""
+        self.scanning = True
+        bar = self.query_one("#scanbar")
+        bar.add_class("visible")
+        self.query_one("#scan-stage", Label).update("Scanning" if full or files else "Re-clustering")
+        self.query_one("#progress", ProgressBar).update(total=None, progress=0)
+        self._scan_worker(full, tuple(files), self.settings)
+
+    @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
+    def _scan_worker(self, full: bool, files: tuple[str, ...], settings: Settings):
+        worker = get_current_worker()
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if worker.is_cancelled:
+                raise _Cancelled()
+            self.post_message(ScanProgress(stage, done, total))
+
+        analysed = self.analysed
+        if full or analysed is None or engine.needs_reanalysis(analysed.settings, settings):
+            analysed = engine.analyse(self.paths, settings, against=self.against, read_options=self.read_options,
+                                      progress=progress)
+        elif files:
+            analysed = engine.refresh(analysed, files, self.read_options)
+        if worker.is_cancelled:
+            raise _Cancelled()
+        result = engine.cluster(analysed, settings, progress)
+        if worker.is_cancelled:
+            raise _Cancelled()
+        return analysed, result, settings
+
+    def on_scan_progress(self, msg: ScanProgress) -> None:
+        if not self.scanning:
+            return
+        self.query_one("#scan-stage", Label).update(STAGES.get(msg.stage, msg.stage))
+        self.query_one("#progress", ProgressBar).update(total=max(1, msg.total), progress=msg.done)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "scan":
+            return
+        state = event.state
+        if state == WorkerState.SUCCESS:
+            analysed, result, settings = event.worker.result
+            self.analysed = analysed
+            self.settings = settings
+            self._finish_scan(result)
+        elif state in (WorkerState.CANCELLED, WorkerState.ERROR):
+            if any(w.group == "scan" and w.is_running and w is not event.worker for w in self.workers):
+                return  # a newer scan replaced this one
+            self.scanning = False
+            self.query_one("#scanbar").remove_class("visible")
+            if state == WorkerState.ERROR and not isinstance(event.worker.error, _Cancelled):
+                err = event.worker.error
+                self.notify(f"scan failed: {err}", severity="error", timeout=10)
+                self.scan_message = "scan failed"
+            else:
+                self.notify("Scan cancelled (r to scan again)", severity="warning")
+                self.scan_message = "scan cancelled"
+            self._show_totals()
+            if self.model.result is None:
+                self.query_one("#detail", Static).update(Content(self.scan_message.capitalize() + " (r: scan again)"))
+
+    def _finish_scan(self, result: ScanResult) -> None:
+        self.scanning = False
+        self.scan_message = ""
+        self.query_one("#scanbar").remove_class("visible")
+        keep = self.current.fingerprint if self.current else None
+        keep_row = self.query_one(ClusterList).cursor_row
+        self.model.set_result(result)
+        self._context_cache.clear()
+        for e in result.errors:
+            self.notify(str(e), title="dedupe: error", severity="error", timeout=8)
+        self.refill(keep, keep_row)
+
+    def _poll_files(self) -> None:
+        if self.scanning or self.analysed is None:
+            return
+        self._check_files(self.analysed)
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def _check_files(self, analysed: engine.Analysed) -> None:
+        changed = engine.changed_files(analysed)
+        if changed and not get_current_worker().is_cancelled:
+            self.call_from_thread(self._files_changed, analysed, changed)
+
+    def _files_changed(self, analysed: engine.Analysed, changed: list[str]) -> None:
+        if self.scanning or analysed is not self.analysed:
+            return
+        names = ", ".join(os.path.basename(f) for f in changed[:3]) + (" …" if len(changed) > 3 else "")
+        self.notify(f"Changed on disk, re-scanning: {names}", timeout=3)
+        self.start_scan(files=changed)
+
+    # -- list and detail ---------------------------------------------------------
+    def refill(self, keep_fp: str | None = None, keep_row: int = 0) -> None:
+        """Rebuild the list from the model, keeping the selection where possible."""
+        table = self.query_one(ClusterList)
+        self.rows = self.model.visible()
+        table.fill(self.rows, self.model.status)
+        empty = self.query_one("#empty", Static)
+        if not self.rows:
+            self.current = None
+            msg = "No repeated sentences or quotes found." if not self.model.clusters else \
+                "Nothing matches (f: kind filter, /: text filter, h: show resolved)."
+            empty.update(Content(msg))
+            empty.add_class("visible")
+            self.query_one("#detail", Static).update(Content(msg))
+        else:
+            empty.remove_class("visible")
+            row = 0
+            if keep_fp is not None:
+                for i, c in enumerate(self.rows):
+                    if c.fingerprint == keep_fp:
+                        row = i
+                        break
+                else:
+                    row = min(keep_row, len(self.rows) - 1)
+            table.move_cursor(row=row, animate=False)
+            self.show_cluster(self.rows[row])
+        self._show_totals()
+
+    def _show_totals(self) -> None:
+        self.query_one(Totals).show(self.model, self.settings.threshold, self.scan_message)
+
+    @on(DataTable.RowHighlighted, "#clusters")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if 0 <= event.cursor_row < len(self.rows):
+            c = self.rows[event.cursor_row]
+            if c is not self.current:
+                self.member_index = 0
+                self.show_cluster(c)
+
+    @on(DataTable.RowSelected, "#clusters")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.query_one(DetailPane).focus()
+
+    def _paragraph(self, m) -> tuple[str, int] | None:
+        key = (m.doc, m.start, m.end)
+        if key not in self._context_cache:
+            doc = self.analysed.document(m.doc) if self.analysed else None
+            self._context_cache[key] = engine.paragraph(doc, m.start, m.end) if doc is not None else None
+        return self._context_cache[key]
+
+    def show_cluster(self, c: Cluster) -> None:
+        t0 = time.perf_counter()
+        self.current = c
+        self.member_index = min(self.member_index, len(c.members) - 1)
+        content = render_cluster(c, self.model.status(c), selected=self.member_index, paragraph=self._paragraph)
+        self.query_one("#detail", Static).update(content)
+        if self.member_index == 0:
+            self.query_one(DetailPane).scroll_home(animate=False)
+        self.last_redraw_ms = (time.perf_counter() - t0) * 1000
+
+    def _selected(self) -> Cluster | None:
+        if self.current is None:
+            self.notify("No cluster selected", severity="warning", timeout=2)
+        return self.current
+
+    def _advance(self) -> None:
+        table = self.query_one(ClusterList)
+        if table.cursor_row < len(self.rows) - 1:
+            table.move_cursor(row=table.cursor_row + 1, animate=False)
+
+    # -- actions -------------------------------------------------------------------
+    def action_accept(self) -> None:
+        c = self._selected()
+        if c is None:
+            return
+        self.model.decide(c, ACCEPT)
+        self._decided(c, "Accepted as intended")
+
+    def action_ignore(self) -> None:
+        c = self._selected()
+        if c is None:
+            return
+
+        def done(reason: str | None) -> None:
+            if reason is None:
+                return
+            self.model.decide(c, IGNORE, reason)
+            self._decided(c, "Ignored" + (f": {reason}" if reason else ""))
+
+        self.push_screen(ReasonScreen(f"{c.id} ({c.kind})"), done)
+
+    def _decided(self, c: Cluster, what: str) -> None:
+        self.query_one(ClusterList).set_status(c, self.model.status(c))
+        self.notify(f"{c.id}: {what} (s to save, u to undo)", timeout=2)
+        self._show_totals()
+        if self.current is c:
+            self.show_cluster(c)
+        self._advance()
+
+    def action_undo(self) -> None:
+        d = self.model.undo()
+        if d is None:
+            self.notify("Nothing to undo", severity="warning", timeout=2)
+            return
+        c = d.cluster
+        self.query_one(ClusterList).set_status(c, self.model.status(c))
+        for i, v in enumerate(self.rows):
+            if v.fingerprint == d.fingerprint:
+                self.query_one(ClusterList).move_cursor(row=i, animate=False)
+                self.show_cluster(v)
+                break
+        self.notify(f"Undone: {d.action} {c.id}", timeout=2)
+        self._show_totals()
+
+    def action_save(self) -> None:
+        if self.model.baseline is None:
+            self.notify("No baseline file to save to", severity="error")
+            return
+        if not self.model.unsaved:
+            self.notify("No decisions to save", timeout=2)
+            return
+        try:
+            n = self.model.save()
+        except Exception as exc:  # e.g. BaselineError, OSError: report, keep the decisions
+            self.notify(f"Could not save the baseline: {exc}", severity="error", timeout=10)
+            return
+        where = self.baseline_path or "the baseline"
+        self.notify(f"Saved {n} decision{'s' if n != 1 else ''} to {where}", timeout=3)
+        self._show_totals()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("visible")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.model.text_filter = event.value
+        self.refill(self.current.fingerprint if self.current else None)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if not event.value:
+            event.input.remove_class("visible")
+        self.query_one(ClusterList).focus()
+
+    def action_cycle_kind(self) -> None:
+        k = self.model.cycle_kind()
+        self.notify(f"Kind: {KIND_LABELS.get(k, k) if k else 'all'}", timeout=1.5)
+        self.refill(self.current.fingerprint if self.current else None)
+
+    def action_toggle_resolved(self) -> None:
+        self.model.show_resolved = not self.model.show_resolved
+        self.notify("Showing resolved findings" if self.model.show_resolved else "Hiding resolved findings",
+                    timeout=1.5)
+        self.refill(self.current.fingerprint if self.current else None)
+
+    def action_threshold(self, step: int) -> None:
+        t = round(self.settings.threshold + step * THRESHOLD_STEP, 2)
+        t = min(1.0, max(THRESHOLD_STEP, t))
+        if t == self.settings.threshold:
+            self.notify(f"Threshold already {t:.2f}", timeout=1.5)
+            return
+        self.settings = replace(self.settings, threshold=t)
+        self._show_totals()
+        self.start_scan()
+
+    def action_rescan(self) -> None:
+        self.start_scan(full=True)
+
+    def action_escape(self) -> None:
+        if self.scanning:
+            self.workers.cancel_group(self, "scan")
+            return
+        box = self.query_one("#filter", Input)
+        if box.has_focus:
+            box.value = ""
+            box.remove_class("visible")
+            self.query_one(ClusterList).focus()
+        elif self.query_one(DetailPane).has_focus:
+            self.query_one(ClusterList).focus()
+
+    def action_member(self, step: int) -> None:
+        c = self.current
+        if c is None:
+            return
+        self.member_index = (self.member_index + step) % min(len(c.members), 40)
+        self.show_cluster(c)
+
+    def action_edit(self) -> None:
+        c = self._selected()
+        if c is None:
+            return
+        m = c.members[self.member_index] if self.member_index < len(c.members) else c.members[0]
+        if not os.path.isfile(m.path):
+            self.notify(f"{m.path}: not a file that can be edited", severity="error")
+            return
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        cmd = [*shlex.split(editor), f"+{m.line}", m.path]
+        try:
+            with self.suspend():
+                subprocess.call(cmd)
+        except SuspendNotSupported:
+            self.notify(f"Cannot suspend this terminal to run an editor: open {m.path}:{m.line} yourself",
+                        severity="warning", timeout=8)
+            return
+        except OSError as exc:
+            self.notify(f"Could not run {editor!r}: {exc}", severity="error", timeout=8)
+            return
+        self._poll_files()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_quit_review(self) -> None:
+        if not self.model.unsaved:
+            self.exit()
+            return
+
+        def done(choice: str | None) -> None:
+            if choice == "save":
+                self.action_save()
+                if not self.model.unsaved:
+                    self.exit()
+            elif choice == "discard":
+                self.exit()
+
+        self.push_screen(ConfirmQuitScreen(self.model.unsaved), done)
+
+    # -- command palette ---------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Accept finding", "Intended repeat: record it in the baseline (a)", self.action_accept)
+        yield SystemCommand("Ignore finding", "Ignore the selected finding with a reason (i)", self.action_ignore)
+        yield SystemCommand("Undo decision", "Take back the last unsaved decision (u)", self.action_undo)
+        yield SystemCommand("Open in editor", "Open the article in $EDITOR at this copy (e)", self.action_edit)
+        yield SystemCommand("Filter by text", "Filter the cluster list by text (/)", self.action_filter)
+        yield SystemCommand("Cycle kind filter", "Show one kind of finding at a time (f)", self.action_cycle_kind)
+        yield SystemCommand("Raise threshold", "Raise the similarity threshold and re-cluster (+)",
+                            lambda: self.action_threshold(1))
+        yield SystemCommand("Lower threshold", "Lower the similarity threshold and re-cluster (-)",
+                            lambda: self.action_threshold(-1))
+        yield SystemCommand("Re-scan", "Read and scan every article again (r)", self.action_rescan)
+        yield SystemCommand("Save decisions", "Write decisions to the baseline file (s)", self.action_save)
+        yield SystemCommand("Show/hide resolved", "Toggle findings the baseline resolves (h)",
+                            self.action_toggle_resolved)
+        yield SystemCommand("Review help", "Keys and what decisions do (?)", self.action_help)
+        yield SystemCommand("Quit review", "Quit, asking about unsaved decisions (q)", self.action_quit_review)

@@ -1,0 +1,256 @@
+"""The review UI's scanning state: analyse once, re-cluster many times.
+
+The expensive half of a scan (reading, splitting, shingling, signing) is
+kept in an :class:`Analysed` so that changing the similarity threshold only
+redoes matching and clustering (``dedupe.scan.finish_scan``), and saving one
+article in the editor only re-analyses that file.
+
+Nothing here touches widgets: these functions run in worker threads.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..config import Settings
+from ..documents import Document
+from ..errors import DedupeError, InputError
+from ..findings import ScanResult
+from ..scan import DocCounts, UnitTable, analyse_documents, analyse_paths, finish_scan
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Analysed:
+    """Read and analysed documents, ready to be (re-)clustered."""
+
+    paths: list[str]  # draft inputs as given
+    against: list[str]  # archive inputs as given
+    files: list[str]  # files walked (drafts then archive)
+    archive_files: set[str]
+    docs: list[Document]
+    counts: list[DocCounts]
+    table: UnitTable
+    archive_flags: list[bool]
+    errors: list[DedupeError]
+    settings: Settings
+    mtimes: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def document(self, doc_id: str) -> Document | None:
+        if not hasattr(self, "_by_id"):
+            self._by_id = {d.id: d for d in self.docs}
+        return self._by_id.get(doc_id)
+
+    def _reindex(self) -> None:
+        if hasattr(self, "_by_id"):
+            del self._by_id
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime_ns / 1e9
+    except OSError:
+        return -1.0
+
+
+def norm_path(p: str) -> str:
+    """``p`` relative to the working directory when inside it, normalised (as
+    ``dedupe check`` does), so document ids and hence baseline fingerprints do
+    not depend on how the path was written."""
+    if os.path.isabs(p):
+        rel = os.path.relpath(p)
+        if not rel.startswith(".."):
+            p = rel
+    return os.path.normpath(p)
+
+
+def walk(paths: Sequence[str], read_options=None) -> tuple[list[str], list[DedupeError]]:
+    """Files under ``paths`` (walked as ``dedupe check`` does) and the errors met."""
+    from ..readers import iter_paths
+
+    errors: list[DedupeError] = []
+    out: list[str] = []
+    seen: set[str] = set()
+    for p in paths:
+        if not os.path.exists(p):
+            errors.append(InputError("no such file or directory", p))
+            continue
+        for f in iter_paths([p], read_options, on_error=errors.append):
+            n = norm_path(f)
+            if n not in seen:
+                seen.add(n)
+                out.append(n)
+    return out, errors
+
+
+def analyse(
+    paths: Sequence[str],
+    settings: Settings,
+    *,
+    against: Sequence[str] = (),
+    read_options=None,
+    progress: Progress | None = None,
+) -> Analysed:
+    """The per-document half of ``dedupe.scan`` over ``paths`` (and ``against``)."""
+    t0 = time.perf_counter()
+    settings = settings.validate()
+    drafts, errors = walk(paths, read_options)
+    archive, errors2 = walk(against, read_options)
+    errors.extend(errors2)
+    files = drafts + [a for a in archive if a not in set(drafts)]
+    archive_set = set(archive) - set(drafts)
+    if progress:
+        progress("analyse", 0, max(1, len(files)))
+    docs, counts, table, read_errors = analyse_paths(files, settings, read_options, None, progress)
+    errors.extend(read_errors)
+    return Analysed(
+        paths=list(paths), against=list(against), files=files, archive_files=archive_set, docs=docs,
+        counts=counts, table=table, archive_flags=[d.path in archive_set for d in docs], errors=errors,
+        settings=settings, mtimes={f: _mtime(f) for f in files}, seconds=time.perf_counter() - t0,
+    )
+
+
+def cluster(analysed: Analysed, settings: Settings, progress: Progress | None = None) -> ScanResult:
+    """Match and cluster analysed documents with ``settings`` (threshold, kinds...).
+
+    Only settings that do not change the analysis may differ from the ones
+    ``analysed`` was made with (threshold, containment, kinds, LSH banding).
+    """
+    settings = settings.validate()
+    timings = {"analyse": analysed.seconds}
+    return finish_scan(list(analysed.docs), list(analysed.counts), analysed.table, list(analysed.archive_flags),
+                       settings, list(analysed.errors), timings, progress)
+
+
+#: Settings that change the per-document analysis (re-analyse when they change).
+ANALYSIS_KEYS = ("min_words", "shingle", "ngram", "num_perm", "seed", "hash", "quotes", "exclude_quotes",
+                 "boilerplate")
+
+
+def needs_reanalysis(old: Settings, new: Settings) -> bool:
+    return any(getattr(old, k) != getattr(new, k) for k in ANALYSIS_KEYS)
+
+
+def changed_files(analysed: Analysed) -> list[str]:
+    """Files whose modification time changed (or that vanished) since analysis."""
+    return [f for f, t in analysed.mtimes.items() if _mtime(f) != t]
+
+
+def _drop_docs(table: UnitTable, drop: np.ndarray) -> UnitTable:
+    """``table`` without the units of the documents flagged in ``drop`` (bool per doc)."""
+    if not len(table):
+        return table
+    keep = ~drop[table.doc]
+    sizes = np.diff(table.offsets)
+    fkeep = np.repeat(keep, sizes)
+    offsets = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
+    np.cumsum(sizes[keep], out=offsets[1:])
+    return UnitTable(doc=table.doc[keep], kind=table.kind[keep], start=table.start[keep], end=table.end[keep],
+                     offsets=offsets, fps=table.fps[fkeep], sigs=table.sigs[keep], setkey=table.setkey[keep])
+
+
+def refresh(analysed: Analysed, files: Sequence[str], read_options=None) -> Analysed:
+    """A copy of ``analysed`` with ``files`` read and analysed again.
+
+    A file that still yields the same number of documents keeps their places
+    (so cluster order and ids stay stable); otherwise its documents move to
+    the end.  A file that can no longer be read drops out with an error.
+    """
+    from ..readers import read_file
+
+    settings = analysed.settings
+    n_old = len(analysed.docs)
+    docs = list(analysed.docs)
+    counts = list(analysed.counts)
+    drop_units = np.zeros(n_old, dtype=bool)  # old units to discard
+    remove_slot = np.zeros(n_old, dtype=bool)  # old documents gone for good
+    inplace: list[tuple[list[int], UnitTable]] = []
+    appended: list[tuple[list[Document], list[DocCounts], UnitTable, bool]] = []
+    fileset = set(files)
+    errors = [e for e in analysed.errors if getattr(e, "path", None) not in fileset]
+    mtimes = dict(analysed.mtimes)
+    for f in files:
+        mtimes[f] = _mtime(f)
+        old = [i for i, d in enumerate(analysed.docs) if d.path == f]
+        try:
+            new_docs = read_file(f, read_options)
+        except DedupeError as exc:
+            errors.append(exc)
+            new_docs = []
+        except Exception as exc:  # a reader bug must not take the UI down
+            errors.append(InputError(f"could not be read: {type(exc).__name__}: {exc}", f))
+            new_docs = []
+        a = analyse_documents(new_docs, settings)
+        drop_units[old] = True
+        if old and len(old) == len(new_docs):
+            for i, d, c in zip(old, a.documents, a.counts):
+                docs[i] = d
+                counts[i] = c
+            inplace.append((old, a.table))
+        else:
+            remove_slot[old] = True
+            appended.append((a.documents, a.counts, a.table, f in analysed.archive_files))
+    keep = np.flatnonzero(~remove_slot)
+    new_pos = np.full(n_old, -1, dtype=np.int64)
+    new_pos[keep] = np.arange(len(keep))
+    base = _drop_docs(analysed.table, drop_units)
+    base = replace(base, doc=new_pos[base.doc])
+    out_docs = [docs[i] for i in keep]
+    out_counts = [counts[i] for i in keep]
+    flags = [analysed.archive_flags[i] for i in keep]
+    tables = [base]
+    shifts = [0]
+    for old, t in inplace:
+        remap = new_pos[np.array(old, dtype=np.int64)]
+        tables.append(replace(t, doc=remap[t.doc]))
+        shifts.append(0)
+    for ds, cs, t, arch in appended:
+        tables.append(t)
+        shifts.append(len(out_docs))
+        out_docs.extend(ds)
+        out_counts.extend(cs)
+        flags.extend([arch] * len(ds))
+    # (UnitTable.concat drops empty tables before pairing them with shifts: pass only non-empty ones)
+    pairs = [(t, s) for t, s in zip(tables, shifts) if len(t)]
+    table = UnitTable.concat([t for t, _ in pairs], [s for _, s in pairs], settings.num_perm)
+    return Analysed(paths=analysed.paths, against=analysed.against, files=analysed.files,
+                    archive_files=analysed.archive_files, docs=out_docs, counts=out_counts, table=table,
+                    archive_flags=flags, errors=errors, settings=settings, mtimes=mtimes,
+                    seconds=analysed.seconds)
+
+
+def paragraph(doc: Document, start: int, end: int, limit: int = 600) -> tuple[str, int]:
+    """The paragraph around ``doc.text[start:end]`` and the offset of ``start`` in it.
+
+    Paragraphs are separated by blank lines; in plain text without blank
+    lines, a line is a paragraph.  At most ``limit`` characters either side
+    of the unit are kept (cut at a word, marked with an ellipsis).
+    """
+    text = doc.text
+    sep = "\n\n"
+    a = text.rfind(sep, 0, start)
+    b = text.find(sep, end)
+    a = 0 if a < 0 else a + 2
+    b = len(text) if b < 0 else b
+    if not doc.paragraphs_marked and (start - a > limit or b - end > limit):
+        a2 = text.rfind("\n", 0, start)
+        b2 = text.find("\n", end)
+        a = max(a, 0 if a2 < 0 else a2 + 1)
+        b = min(b, len(text) if b2 < 0 else b2)
+    prefix = suffix = ""
+    if start - a > limit:
+        cut = text.find(" ", start - limit, start)
+        a = cut + 1 if cut >= 0 else start - limit
+        prefix = "…"
+    if b - end > limit:
+        cut = text.rfind(" ", end, end + limit)
+        b = cut if cut > end else end + limit
+        suffix = "…"
+    return prefix + text[a:b] + suffix, start - a + len(prefix)
