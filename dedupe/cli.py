@@ -144,7 +144,7 @@ def emit(text: str, output: str | None) -> None:
 
         write_atomic(output, text)
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=True)  # never strip codes the caller asked for (--color)
 
 
 # -- commands -----------------------------------------------------------------
