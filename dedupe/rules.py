@@ -356,7 +356,7 @@ def where(m, from_path: str | None = None) -> str:
     return f"{m.path} line {m.line}"
 
 
-def snippet(text: str, limit: int = 80) -> str:
+def snippet(text: str, limit: int = 120) -> str:
     t = " ".join(text.split())
     return t if len(t) <= limit else t[: limit - 1].rstrip() + "…"
 
@@ -367,7 +367,7 @@ def message(finding_or_cluster, index: int, with_text: bool = True) -> str:
     m = c.members[index]
     o = c.other(index)
     oi = c.members.index(o)
-    sim = c.pair_similarity(index, oi)
+    sim = c.similarity if len(c.members) == 2 else c.pair_similarity(index, oi)
     if sim is None:
         sim = c.similarity
     unit = _unit_word(c)
