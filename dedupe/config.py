@@ -42,7 +42,7 @@ DEFAULT_BOILERPLATE = (
     r"follow (us|@)",
     r"this (story|article) (has been|was) (corrected|updated|refiled)",
     r"(our standards|for more on)\b",
-    r"[A-Z][A-Z .'\-]{2,}(, [A-Z][a-z]{2,}\.? \d{1,2})?( \((reuters|ap|afp)\))? ?[-–—:]\s*$",
+    r"(?-i:[A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)*)(, [A-Z][a-z]{2,}\.? \d{1,2})?( \((reuters|ap|afp)\))? ?[-–—:]\s*$",
 )
 
 #: Keys other front ends and features read from the same files.

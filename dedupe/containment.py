@@ -33,42 +33,57 @@ def containment_candidates(
         offsets: set ``i`` owns ``fps[offsets[i]:offsets[i+1]]``.
         threshold: containment ``|A & B| / min(|A|, |B|)`` to reach.
         max_posting: posting lists longer than this are not probed.
+
+    Elements found in one set only are the rarest of all and never yield a
+    candidate, so a set with at least a prefix's worth of them is skipped
+    outright; only the shared elements are ranked and probed.
     """
+    empty = np.empty((0, 2), dtype=np.int64)
     n_sets = len(offsets) - 1
     if n_sets < 2 or len(fps) == 0 or threshold <= 0:
-        return np.empty((0, 2), dtype=np.int64)
+        return empty
     sizes = np.diff(offsets)
     owner = np.repeat(np.arange(n_sets, dtype=np.int64), sizes)
-    _, elem, counts = np.unique(fps, return_inverse=True, return_counts=True)
-    freq = counts[elem]
-    # rank each set's elements rarest first (ties by element id)
-    order = np.lexsort((elem, freq, owner))
-    rank = np.empty(len(fps), dtype=np.int64)
-    rank[order] = np.arange(len(fps)) - offsets[:-1][owner[order]]
+    order = np.argsort(fps)
+    sf = fps[order]
+    new_run = np.empty(len(sf), dtype=bool)
+    new_run[0] = True
+    np.not_equal(sf[1:], sf[:-1], out=new_run[1:])
+    run_id = np.cumsum(new_run) - 1
+    run_len = np.diff(np.append(np.flatnonzero(new_run), len(sf)))
+    freq_sorted = run_len[run_id]
+    freq = np.empty(len(fps), dtype=np.int64)
+    freq[order] = freq_sorted
+    elem = np.empty(len(fps), dtype=np.int64)
+    elem[order] = run_id
     need = np.ceil(threshold * sizes - 1e-9).astype(np.int64)
     prefix_len = np.maximum(sizes - need + 1, 1)
-    probe = (rank < prefix_len[owner]) & (freq >= 2) & (freq <= max_posting)
-    if not probe.any():
-        return np.empty((0, 2), dtype=np.int64)
-    # postings: sets per element, grouped by element id
-    by_elem = np.argsort(elem, kind="stable")
-    post_sets = owner[by_elem]
-    post_start = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=post_start[1:])
-    pe = elem[probe]
-    src = owner[probe]
-    lens = counts[pe]
+    singles = np.bincount(owner, weights=(freq == 1), minlength=n_sets).astype(np.int64)
+    slots = prefix_len - singles  # prefix places left for shared elements
+    shared = (freq >= 2) & (slots[owner] > 0)
+    if not shared.any():
+        return empty
+    idx = np.flatnonzero(shared)
+    o = owner[idx]
+    sub = np.lexsort((elem[idx], freq[idx], o))
+    idx = idx[sub]
+    o = o[sub]
+    first = np.searchsorted(o, o, side="left")
+    rank = np.arange(len(o)) - first
+    probe_idx = idx[(rank < slots[o]) & (freq[idx] <= max_posting)]
+    if len(probe_idx) == 0:
+        return empty
+    pe = elem[probe_idx]
+    src = owner[probe_idx]
+    lens = run_len[pe]
     total = int(lens.sum())
+    run_start = np.flatnonzero(new_run)
+    post_sets = owner[order]
     rep_src = np.repeat(src, lens)
-    # concatenated ranges post_start[pe] .. post_start[pe]+lens
-    base = np.repeat(post_start[pe] - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
-    idx = base + np.arange(total)
-    dst = post_sets[idx]
+    base = np.repeat(run_start[pe] - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
+    dst = post_sets[base + np.arange(total)]
     keep = rep_src != dst
     a = np.minimum(rep_src[keep], dst[keep])
     b = np.maximum(rep_src[keep], dst[keep])
     code = np.unique(a * n_sets + b)
     return np.stack((code // n_sets, code % n_sets), axis=1)
-
-
-__all__ = ["containment_candidates"]

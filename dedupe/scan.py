@@ -115,18 +115,24 @@ class Analysis:
 
 
 def _dedupe_sorted(fp: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct, sorted fingerprints per unit (CSR in, CSR out)."""
+    """Distinct fingerprints per unit (CSR in, CSR out), grouped by unit.
+
+    One sort of a single uint64 key (unit in the high half, the fingerprint's
+    high half below) instead of a two-key lexsort; equal fingerprints of a
+    unit end up adjacent and are dropped.
+    """
     n = len(offsets) - 1
     sizes = np.diff(offsets)
-    unit_of = np.repeat(np.arange(n, dtype=np.int64), sizes)
-    order = np.lexsort((fp, unit_of))
+    unit_of = np.repeat(np.arange(n, dtype=np.uint64), sizes)
+    key = (unit_of << np.uint64(32)) | (fp >> np.uint64(32))
+    order = np.argsort(key)
     f = fp[order]
     u = unit_of[order]
     keep = np.ones(len(f), dtype=bool)
     if len(f) > 1:
         keep[1:] = (f[1:] != f[:-1]) | (u[1:] != u[:-1])
     f = f[keep]
-    u = u[keep]
+    u = u[keep].astype(np.int64)
     counts = np.bincount(u, minlength=n)
     out = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=out[1:])
@@ -376,11 +382,13 @@ def build_clusters(
     comp = _components(n_forms, ((p.a, p.b) for p in matches.pairs))
     comp_arr = np.array(comp, dtype=np.int64)
     unit_comp = comp_arr[matches.form_of]
-    # components with at least two units
-    order = np.lexsort((table.start, table.doc, unit_comp))
+    # only components with at least two units can be clusters
+    multi = np.flatnonzero(np.bincount(unit_comp, minlength=n_forms)[unit_comp] >= 2)
+    order = multi[np.lexsort((table.start[multi], table.doc[multi], unit_comp[multi]))]
     uc = unit_comp[order]
-    bounds = np.flatnonzero(np.diff(uc)) + 1
-    groups = np.split(order, bounds)
+    bounds = (np.flatnonzero(np.diff(uc)) + 1).tolist()
+    order_list = order.tolist()
+    groups = [np.array(order_list[a:b], dtype=np.int64) for a, b in zip([0] + bounds, bounds + [len(order_list)])] if order_list else []
     pairs_by_comp: dict[int, list] = {}
     for p in matches.pairs:
         pairs_by_comp.setdefault(comp[p.a], []).append(p)

@@ -76,14 +76,9 @@ class WordHasher:
 
     def hashes(self, words: Sequence[str]) -> list[int]:
         cache = self._cache
-        out = []
-        append = out.append
-        for w in words:
-            h = cache.get(w)
-            if h is None:
-                h = cache[w] = word_hash64(w)
-            append(h)
-        return out
+        for w in set(words).difference(cache):
+            cache[w] = word_hash64(w)
+        return list(map(cache.__getitem__, words))
 
 
 def batch_word_shingles(

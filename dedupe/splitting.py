@@ -25,12 +25,18 @@ from __future__ import annotations
 
 import json
 import re
+import string
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer, PunktTrainer
+from ._nltk import load_punkt
+
+_punkt = load_punkt()
+PunktParameters = _punkt.PunktParameters
+PunktSentenceTokenizer = _punkt.PunktSentenceTokenizer
+PunktTrainer = _punkt.PunktTrainer
 
 _TERMINAL = ".?!:;\"'”’)]…"
 _BLANK_SPLIT = re.compile(r"\n[ \t\f\v\r]*\n\s*")
@@ -102,21 +108,124 @@ def train_parameters(texts: Iterable[str], base: PunktModel | None = None) -> Pu
     return (base or news_model()).merged(model)
 
 
+_WHITESPACE = tuple(string.whitespace)
+_DIGITS = str.maketrans("123456789", "000000000")
+
+
+def _raw(pattern):
+    """The compiled pattern behind nltk's time-out wrapper (``redos``)."""
+    return getattr(pattern, "_rx", pattern)
+
+
 class NewsPunkt(PunktSentenceTokenizer):
-    """Punkt with news parameters and memoised boundary decisions."""
+    """Punkt with news parameters, memoised decisions and a lean span loop.
+
+    :meth:`span_tokenize` follows nltk's ``_match_potential_end_contexts``,
+    ``_slices_from_text`` and ``_realign_boundaries`` step by step (same
+    regular expressions, same context strings, same decisions), without
+    their generator layers; :meth:`text_contains_sentbreak` memoises the
+    decision per context.  Tests compare the spans with plain nltk Punkt on
+    real copy.
+    """
 
     def __init__(self, model: PunktModel | None = None) -> None:
         super().__init__((model or news_model()).parameters())
         self._decisions: dict[str, bool] = {}
+        params = self._params
+        self._canonical_next = not params.ortho_context
+        self._keep_next = set(params.sent_starters) | {b for _, b in params.collocations}
+        self._keep_prev = set(params.abbrev_types) | {a for a, _ in params.collocations} | {"xx"}
+        self._period_rx = _raw(self._lang_vars.period_context_re())
+        self._realign_rx = _raw(self._lang_vars.re_boundary_realignment)
 
-    def text_contains_sentbreak(self, text: str) -> bool:  # noqa: D102 - nltk API
+    def _decide(self, prev: str, mark: str, match) -> bool:
+        """Punkt's decision for one candidate, memoised on a canonical context.
+
+        The context is what nltk builds (word before, the mark, what follows).
+        Punkt reads only token *types* (every number is "##number##"), never
+        the amount of white space, and, with no orthographic statistics, of
+        the next word only its case and whether it is a known sentence
+        starter or collocation: so digits become 0, white space one space,
+        and a plain next word "Xx" or "xx"; a plain word before the mark that
+        is no abbreviation and starts no collocation is "xx".
+        """
+        nxt = match.group("next_tok")
+        if nxt:
+            if self._canonical_next and nxt.isalpha() and nxt.lower() not in self._keep_next:
+                c = nxt[0]
+                if c.isupper():
+                    nxt = "Xx"
+                elif c.islower():
+                    nxt = "xx"
+            after = " " + nxt
+        else:
+            after = match.group("after_tok")
+        if (
+            self._canonical_next
+            and len(prev) > 1
+            and prev.isalpha()
+            and prev.lower() not in self._keep_prev
+        ):
+            prev = "xx"
+        else:
+            prev = prev.translate(_DIGITS)
+        key = prev + mark + after
         try:
-            return self._decisions[text]
+            return self._decisions[key]
         except KeyError:
-            found = super().text_contains_sentbreak(text)
+            found = self.text_contains_sentbreak(key)
             if len(self._decisions) < 500_000:
-                self._decisions[text] = found
+                self._decisions[key] = found
             return found
+
+    def _slice_list(self, text: str) -> list[tuple[int, int]]:
+        decide = self._decide
+        slices: list[tuple[int, int]] = []
+        last_break = 0
+        prev_start = prev_stop = 0
+        prev_match = None
+        for match in self._period_rx.finditer(text):
+            ms = match.start()
+            before = text[prev_stop:ms]
+            idx = max([before.rfind(c) for c in _WHITESPACE])
+            ws = idx + prev_stop + 1 if idx > 0 else prev_start
+            if prev_match is not None and prev_stop <= ws:
+                if decide(text[prev_start:prev_stop], prev_match.group(), prev_match):
+                    slices.append((last_break, prev_match.end()))
+                    last_break = prev_match.start("next_tok") if prev_match.group("next_tok") else prev_match.end()
+            prev_match = match
+            prev_start, prev_stop = ws, ms
+        if prev_match is not None:
+            if decide(text[prev_start:prev_stop], prev_match.group(), prev_match):
+                slices.append((last_break, prev_match.end()))
+                last_break = prev_match.start("next_tok") if prev_match.group("next_tok") else prev_match.end()
+        slices.append((last_break, len(text.rstrip())))
+        return slices
+
+    def span_tokenize(self, text: str, realign_boundaries: bool = True):  # noqa: D102 - nltk API
+        slices = self._slice_list(text)
+        if not realign_boundaries:
+            return [(a, b) for a, b in slices if text[a:b]]
+        out: list[tuple[int, int]] = []
+        realign = 0
+        match = self._realign_rx.match
+        last = len(slices) - 1
+        for k, (s1, e1) in enumerate(slices):
+            s1 += realign
+            if k == last:
+                if text[s1:e1]:
+                    out.append((s1, e1))
+                continue
+            s2, e2 = slices[k + 1]
+            m = match(text[s2:e2])
+            if m:
+                out.append((s1, s2 + len(m.group(0).rstrip())))
+                realign = m.end()
+            else:
+                realign = 0
+                if text[s1:e1]:
+                    out.append((s1, e1))
+        return out
 
 
 _DEFAULT_TOKENIZER: NewsPunkt | None = None
@@ -132,22 +241,7 @@ def default_tokenizer() -> NewsPunkt:
 # -- paragraphs -------------------------------------------------------------
 
 
-def _lines(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every line, end excluding the newline."""
-    spans = []
-    pos = 0
-    n = len(text)
-    while pos <= n:
-        nl = text.find("\n", pos)
-        if nl == -1:
-            spans.append((pos, n))
-            break
-        spans.append((pos, nl))
-        pos = nl + 1
-    return spans
-
-
-def _is_hard_wrapped(text: str, lines: list[tuple[int, int]]) -> tuple[bool, int]:
+def _is_hard_wrapped(lines: list[str]) -> tuple[bool, int]:
     """Guess whether plain text is hard-wrapped, and its wrap width.
 
     Wrapped copy has many lines that end mid-sentence (no terminal
@@ -156,22 +250,19 @@ def _is_hard_wrapped(text: str, lines: list[tuple[int, int]]) -> tuple[bool, int
     """
     lengths = []
     open_ends = 0
-    followed = 0
-    for i, (s, e) in enumerate(lines[:-1]):
-        seg = text[s:e].rstrip()
-        if not seg.strip():
-            continue
-        nxt = text[lines[i + 1][0] : lines[i + 1][1]]
-        if not nxt.strip():
-            continue
-        followed += 1
-        lengths.append(len(seg))
-        if seg[-1] not in _TERMINAL:
-            open_ends += 1
+    prev = None
+    for line in lines:
+        seg = line.rstrip()
+        if prev is not None and seg.strip():
+            lengths.append(len(prev))
+            if prev[-1] not in _TERMINAL:
+                open_ends += 1
+        prev = seg if seg.strip() else None
+    followed = len(lengths)
     if followed < 2:
         return False, 0
     lengths.sort()
-    width = lengths[int(len(lengths) * 0.9)] if lengths else 0
+    width = lengths[int(followed * 0.9)]
     return (open_ends / followed >= 0.4 and width <= 100), width
 
 
@@ -194,36 +285,33 @@ def paragraph_spans(text: str, marked: bool = False) -> list[tuple[int, int]]:
         raw.append((pos, len(text)))
         return [sp for sp in (_trim(text, s, e) for s, e in raw) if sp]
 
-    lines = _lines(text)
-    wrapped, width = _is_hard_wrapped(text, lines)
+    lines = text.split("\n")
+    wrapped, width = _is_hard_wrapped(lines) if len(lines) > 2 else (False, 0)
     blocks: list[tuple[int, int]] = []
-    cur_start: int | None = None
+    cur_start = -1
     cur_end = 0
-    prev_len = 0
-    prev_terminal = True
-    for s, e in lines:
-        line = text[s:e]
+    prev_short_end = True
+    pos = 0
+    short = 0.6 * width
+    for line in lines:
+        s = pos
+        e = pos + len(line)
+        pos = e + 1
         stripped = line.strip()
         if not stripped:
-            if cur_start is not None:
+            if cur_start >= 0:
                 blocks.append((cur_start, cur_end))
-                cur_start = None
+                cur_start = -1
             continue
-        starts_new = cur_start is None or not wrapped
-        if wrapped and cur_start is not None:
-            indented = line[:1] in (" ", "\t")
-            short_prev = prev_len < 0.6 * width and prev_terminal
-            if indented or short_prev:
-                starts_new = True
-        if starts_new and cur_start is not None:
+        if cur_start >= 0 and (not wrapped or line[0] in " \t" or prev_short_end):
             blocks.append((cur_start, cur_end))
-            cur_start = None
-        if cur_start is None:
+            cur_start = -1
+        if cur_start < 0:
             cur_start = s
         cur_end = e
-        prev_len = len(line.rstrip())
-        prev_terminal = stripped[-1] in _TERMINAL
-    if cur_start is not None:
+        if wrapped:
+            prev_short_end = len(line.rstrip()) < short and stripped[-1] in _TERMINAL
+    if cur_start >= 0:
         blocks.append((cur_start, cur_end))
     return [sp for sp in (_trim(text, s, e) for s, e in blocks) if sp]
 

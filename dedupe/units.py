@@ -39,8 +39,14 @@ class DocumentUnits:
 
 @lru_cache(maxsize=16)
 def boilerplate_re(extra: tuple[str, ...]) -> re.Pattern:
+    """One pattern for the default and configured boilerplate (case-insensitive)."""
     pats = DEFAULT_BOILERPLATE + tuple(extra)
     return re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE)
+
+
+# A boundary Punkt might split at: sentence-final punctuation, optional closing
+# quotes/brackets, then white space, somewhere before the block's last characters.
+_INNER_BOUNDARY = re.compile(r"[.?!][\"'\u201d\u2019)\]}\u00bb]*\s")
 
 
 def _masked(text: str, start: int, end: int, masks: list[tuple[int, int]]) -> str:
@@ -89,7 +95,8 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
     for ps, pe in paragraph_spans(text, doc.paragraphs_marked):
         quotes = list(quote_spans(text, ps, pe)) if need_quote_spans else []
         block = text[ps:pe]
-        for s, e in tokenizer.span_tokenize(block):
+        spans = tokenizer.span_tokenize(block) if _INNER_BOUNDARY.search(block) else ((0, len(block)),)
+        for s, e in spans:
             while s < e and block[s].isspace():
                 s += 1
             while e > s and block[e - 1].isspace():
