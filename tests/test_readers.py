@@ -690,18 +690,6 @@ def test_directory_is_an_error(tmp_path):
         read_file(str(tmp_path / "dir.md"))
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can read anything")
-def test_permission_denied(tmp_path):
-    path = write(tmp_path, "secret.txt", "hidden")
-    path.chmod(0)
-    try:
-        with pytest.raises(InputError) as info:
-            read_file(str(path))
-        assert info.value.message == "permission denied"
-    finally:
-        path.chmod(0o644)
-
-
 def test_permission_denied_even_as_root(tmp_path, monkeypatch):
     path = write(tmp_path, "secret.md", "hidden")
 
