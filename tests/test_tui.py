@@ -1,0 +1,524 @@
+"""The review UI driven with Textual's Pilot: selection, decisions, filters, threshold, save, quit."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from textual.geometry import Region
+
+from dedupe.baseline import Baseline
+from dedupe.cli import main
+from dedupe.config import Settings
+from dedupe.tui import engine
+from dedupe.tui.app import DedupeReviewApp
+from dedupe.tui.screens import ConfirmQuitScreen, HelpScreen, ReasonScreen
+from dedupe.tui.widgets import ClusterList
+
+REPO = Path(__file__).resolve().parent.parent
+SIZE = (120, 36)
+
+
+def aio(fn):
+    """Run an async test with asyncio (no pytest plugin needed)."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        return asyncio.run(fn(*args, **kwargs))
+
+    return run
+
+
+@pytest.fixture
+def in_repo(monkeypatch):
+    monkeypatch.chdir(REPO)
+    return REPO
+
+
+def make_app(tmp_path, paths=("seeds",), **kw) -> DedupeReviewApp:
+    bpath = str(tmp_path / "baseline.json")
+    kw.setdefault("watch", False)
+    return DedupeReviewApp(list(paths), Settings(), baseline=Baseline.load(bpath), baseline_path=bpath, **kw)
+
+
+async def settle(app, pilot) -> None:
+    """Wait for running scans and for the UI to process their results."""
+    for _ in range(50):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not app.scanning:
+            return
+    raise AssertionError("scan did not finish")
+
+
+def screen_text(widget) -> str:
+    strips = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+    return "\n".join("".join(seg.text for seg in strip) for strip in strips)
+
+
+def seed_copy(tmp_path) -> Path:
+    d = tmp_path / "drafts"
+    shutil.copytree(REPO / "seeds", d, ignore=shutil.ignore_patterns("README.md", "archive"))
+    for f in d.iterdir():
+        f.chmod(0o644)
+    return d
+
+
+# -- opening and moving ---------------------------------------------------------
+
+
+@aio
+async def test_opens_on_seeds_and_moves(tmp_path, in_repo):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert len(app.rows) == 9
+        assert app.current.id == "C1" and app.current.kind == "repeated-sentence"
+        await pilot.press("down")
+        assert app.current.id == "C2" and app.current.kind == "repeated-quote"
+        await pilot.press("j", "j")
+        assert app.current.id == "C4"
+        await pilot.press("k")
+        assert app.current.id == "C3"
+        totals = str(app.query_one("#totals").content)
+        assert "7 articles" in totals and "9 clusters" in totals and "0 resolved by baseline" in totals
+        detail = app.query_one("#detail").content.plain
+        assert "seeds/101_port_strike.txt:" in detail
+
+
+@aio
+async def test_detail_shows_every_copy_with_context_and_marks(tmp_path, in_repo):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        c = app.current  # the Psaki sentence, twice
+        content = app.query_one("#detail").content
+        plain = content.plain
+        for m in c.members:
+            assert f"{m.path}:{m.line}:{m.column}" in plain
+            assert m.text in plain
+        assert "Meanwhile, Kremlin aide Yuri Ushakov" in plain  # the paragraph around copy 1
+        styles = {str(s.style) for s in content.spans}
+        assert "$text-success" in styles  # shared words
+        diff = [plain[s.start:s.end] for s in content.spans if str(s.style).startswith("bold $text-error")]
+        assert {"White", "House", "press", "secretary", "Jen", "Psaki"} <= set(diff)
+
+
+@aio
+async def test_enter_focuses_detail_and_escape_returns(tmp_path, in_repo):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        assert app.focused.id == "detail-pane"
+        await pilot.press("escape")
+        assert app.focused.id == "clusters"
+
+
+# -- decisions ------------------------------------------------------------------
+
+
+@aio
+async def test_accept_undo_and_save(tmp_path, in_repo):
+    app = make_app(tmp_path)
+    bpath = tmp_path / "baseline.json"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        first = app.current
+        await pilot.press("a")
+        assert app.model.status(first) == "accepted"
+        assert app.model.unsaved == 1
+        assert app.current.id == "C2"  # moved on to the next finding
+        row = app.query_one(ClusterList).get_row(first.id)
+        assert str(row[0]) == "✓"
+        await pilot.press("u")
+        assert app.model.unsaved == 0 and app.model.status(first) == "new"
+        assert app.current is first  # undo goes back to the cluster
+        await pilot.press("u")  # nothing left: a notice, no crash
+        await pilot.press("a", "s")
+        assert app.model.unsaved == 0
+    data = json.loads(bpath.read_text())
+    assert first.fingerprint in data["accepted"]
+    assert data["accepted"][first.fingerprint]["count"] == 2
+    # the next run shows it as resolved (hidden by default; h shows it)
+    app2 = make_app(tmp_path)
+    async with app2.run_test(size=SIZE) as pilot:
+        await settle(app2, pilot)
+        assert len(app2.rows) == 8
+        assert first.fingerprint not in {c.fingerprint for c in app2.rows}
+        assert "1 resolved by baseline (hidden)" in str(app2.query_one("#totals").content)
+        await pilot.press("h")
+        assert len(app2.rows) == 9
+        resolved = next(c for c in app2.rows if c.fingerprint == first.fingerprint)
+        assert app2.model.status(resolved) == "accepted"
+
+
+@aio
+async def test_saved_decisions_are_what_dedupe_check_reads(tmp_path, in_repo):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await pilot.press("i")
+        await pilot.press(*"pull quote", "enter")
+        await pilot.press("s")
+    bpath = str(tmp_path / "baseline.json")
+    out = tmp_path / "check.json"
+    r = CliRunner().invoke(main, ["check", "seeds", "--baseline", bpath, "--format", "json", "-o", str(out)])
+    assert r.exit_code == 1, r.output  # the other findings still fail
+    assert "1 accepted, 1 suppressed" in r.output
+    b = Baseline.load(bpath)
+    assert len(b.accepted) == 1 and len(b.suppressions) == 1
+    assert list(b.suppressions.values())[0]["reason"] == "pull quote"
+    report = out.read_text()
+    for fp in (*b.accepted, *b.suppressions):
+        assert fp in report  # listed, but as resolved by the baseline
+
+
+@aio
+async def test_ignore_asks_for_a_reason_and_escape_cancels(tmp_path, in_repo):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        c = app.current
+        await pilot.press("i")
+        assert isinstance(app.screen, ReasonScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ReasonScreen)
+        assert app.model.unsaved == 0
+        await pilot.press("i", *"same quote, different", "enter")
+        assert app.model.status(c) == "ignored"
+        assert app.model.pending[c.fingerprint].reason == "same quote, different"
+
+
+# -- filters and threshold ----------------------------------------------------------
+
+
+@aio
+async def test_text_filter(tmp_path, in_repo):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"planet")
+        assert len(app.rows) == 1
+        assert "planet" in app.current.members[0].text
+        await pilot.press("enter")
+        assert app.focused.id == "clusters"
+        await pilot.press("slash", "escape")
+        assert len(app.rows) == 9 and app.model.text_filter == ""
+        await pilot.press("slash", *"no such words anywhere")
+        assert app.rows == [] and app.current is None
+        await pilot.press("a")  # nothing selected: a notice, no crash
+        assert app.model.unsaved == 0
+
+
+@aio
+async def test_kind_filter_cycles(tmp_path, in_repo):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        seen = []
+        for _ in range(5):
+            await pilot.press("f")
+            seen.append((app.model.kind_filter, len(app.rows)))
+            assert all(app.model.kind_filter in (None, c.kind) for c in app.rows)
+        assert seen == [("repeated-sentence", 2), ("repeated-quote", 4), ("cross-article", 3),
+                        ("archive-match", 0), (None, 9)]
+
+
+@aio
+async def test_threshold_reclusters_live(tmp_path, in_repo):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        analysed = app.analysed
+        await pilot.press("down")
+        keep = app.current.fingerprint
+        await pilot.press("plus")
+        await settle(app, pilot)
+        assert app.settings.threshold == pytest.approx(0.75)
+        assert app.analysed is analysed  # matching only, no re-reading
+        assert "threshold 0.75" in str(app.query_one("#totals").content)
+        assert app.current.fingerprint == keep  # selection kept
+        for _ in range(5):
+            await pilot.press("plus")
+            await settle(app, pilot)
+        assert app.settings.threshold == pytest.approx(1.0)
+        # at 1.0 only verbatim (or contained) copies remain: fewer clusters
+        assert all(c.similarity >= 0.8 for c in app.rows)
+        for _ in range(8):
+            await pilot.press("minus")
+            await settle(app, pilot)
+        assert app.settings.threshold == pytest.approx(0.6)
+        assert len(app.rows) >= 9
+
+
+# -- quitting --------------------------------------------------------------------------
+
+
+@aio
+async def test_quit_without_unsaved_decisions_exits(tmp_path, in_repo):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+    assert not (tmp_path / "baseline.json").exists()
+
+
+@aio
+async def test_quit_with_unsaved_decisions_asks(tmp_path, in_repo):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a", "q")
+        assert isinstance(app.screen, ConfirmQuitScreen)
+        await pilot.press("escape")  # stay
+        assert app.is_running and app.model.unsaved == 1
+        await pilot.press("q", "d")  # quit without saving
+        await pilot.pause()
+        assert not app.is_running
+    assert not (tmp_path / "baseline.json").exists()
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a", "q", "s")  # save and quit
+        await pilot.pause()
+        assert not app.is_running
+    assert len(Baseline.load(str(tmp_path / "baseline.json")).accepted) == 1
+
+
+# -- safe rendering -------------------------------------------------------------------
+
+
+INJECT = ('He said [sic] the "[bold]" tag and [red]colour[/red] markup [link=http://x]must show '
+          'literally — “as typed” — in every copy.')
+
+
+@aio
+async def test_article_text_is_never_markup(tmp_path, monkeypatch):
+    d = tmp_path / "drafts"
+    d.mkdir()
+    long = "A very long sentence " + " ".join(f"word{i}" for i in range(120)) + " ends here."
+    (d / "a.txt").write_text(f"{INJECT}\n\nOther text in between here.\n\n{INJECT}\n\n{long}\n\n{long}\n",
+                             encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    app = make_app(tmp_path, paths=["drafts"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert len(app.rows) == 2
+        detail = app.query_one("#detail")
+        plain = detail.content.plain
+        assert INJECT in plain
+        shown = screen_text(detail)
+        assert '"[bold]"' in shown and "[red]colour[/red]" in shown and "[sic]" in shown
+        assert "“as typed”" in shown and "—" in shown
+        table = app.query_one(ClusterList)
+        cell = table.get_row_at(0)[4]
+        assert str(cell).startswith("He said [sic] the")
+        table_text = screen_text(table)
+        assert "He said [sic] the" in table_text
+        # very long sentences wrap inside the pane instead of running off it
+        await pilot.press("down")
+        shown = screen_text(detail)
+        assert "ends here." in shown
+        assert all(len(line.rstrip()) <= detail.size.width for line in shown.splitlines())
+
+
+# -- editor, help, palette, scan control ------------------------------------------------
+
+
+@aio
+async def test_edit_where_suspend_is_impossible_gives_a_notice(tmp_path, in_repo):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("Cannot suspend" in m and "seeds/000_f6852705ebf30c58.txt:4" in m for m in messages)
+
+
+@aio
+async def test_edit_runs_editor_at_the_members_line(tmp_path, monkeypatch, in_repo):
+    log = tmp_path / "editor.log"
+    script = tmp_path / "editor.py"
+    script.write_text(f"import sys, json\nopen({str(log)!r}, 'w').write(json.dumps(sys.argv[1:]))\n")
+    monkeypatch.setenv("VISUAL", f"{sys.executable} {script}")
+    app = make_app(tmp_path)
+
+    @contextmanager
+    def fake_suspend():
+        yield
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        monkeypatch.setattr(app, "suspend", fake_suspend)
+        await pilot.press("right_square_bracket")  # the second copy
+        assert app.member_index == 1
+        await pilot.press("e")
+        await pilot.pause()
+    m = app.current.members[1]
+    assert json.loads(log.read_text()) == [f"+{m.line}", m.path]
+
+
+@aio
+async def test_help_and_command_palette_entries(tmp_path, in_repo):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        for t in ("Accept finding", "Ignore finding", "Undo decision", "Open in editor", "Filter by text",
+                  "Cycle kind filter", "Raise threshold", "Lower threshold", "Re-scan", "Save decisions",
+                  "Show/hide resolved", "Review help", "Quit review"):
+            assert t in titles
+
+
+def test_every_binding_has_an_id_and_description():
+    from dedupe.tui.screens import ConfirmQuitScreen, HelpScreen, ReasonScreen
+    from dedupe.tui.widgets import ClusterList, DetailPane
+
+    for cls in (DedupeReviewApp, ClusterList, DetailPane, ReasonScreen, ConfirmQuitScreen, HelpScreen):
+        for b in cls.BINDINGS:
+            assert b.id and b.id.startswith("dedupe."), (cls, b)
+            assert b.description, (cls, b)
+    hidden = {b.key for cls in (ClusterList, DetailPane) for b in cls.BINDINGS if not b.show}
+    assert {"j", "k"} <= hidden
+
+
+@aio
+async def test_escape_cancels_a_running_scan(tmp_path, monkeypatch, in_repo):
+    started = []
+
+    def slow_analyse(paths, settings, *, against=(), read_options=None, progress=None):
+        started.append(1)
+        for i in range(2000):  # until cancelled
+            progress("analyse", i, 2000)
+            time.sleep(0.005)
+        raise AssertionError("not cancelled")
+
+    monkeypatch.setattr(engine, "analyse", slow_analyse)
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.01)
+            if started:
+                break
+        assert app.scanning
+        assert app.query_one("#scanbar").has_class("visible")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not app.scanning and app.model.result is None
+        assert "scan cancelled" in str(app.query_one("#totals").content)
+
+
+@aio
+async def test_saving_an_article_rescans_it_and_keeps_the_selection(tmp_path, monkeypatch):
+    d = seed_copy(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    app = make_app(tmp_path, paths=["drafts"], watch=True, watch_interval=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        n = len(app.rows)
+        await pilot.press("down")
+        keep = app.current.fingerprint
+        art = d / "103_un_water.html"
+        before = app.analysed
+        text = art.read_text(encoding="utf-8")
+        art.write_text(text.replace("</body>", "<p>The lede of the port strike story says that dockworkers at the "
+                                    "two largest ports walked off the job at 6 a.m.</p></body>"), encoding="utf-8")
+        os.utime(art, (time.time() + 5, time.time() + 5))
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.analysed is not before and not app.scanning:
+                break
+        await settle(app, pilot)
+        assert app.analysed is not before
+        assert app.current.fingerprint == keep
+        assert len(app.rows) >= n
+
+
+# -- engine ------------------------------------------------------------------------------
+
+
+def test_refresh_matches_a_full_scan(tmp_path, monkeypatch):
+    from dedupe.scan import scan
+
+    d = seed_copy(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    s = Settings()
+    a = engine.analyse(["drafts"], s)
+    art = d / "101_port_strike.txt"
+    art.write_text(art.read_text(encoding="utf-8") + "\nA brand new sentence that repeats the governor of the "
+                   "state said would ripple through every warehouse.\n", encoding="utf-8")
+    os.utime(art, (time.time() + 5, time.time() + 5))
+    assert engine.changed_files(a) == [os.path.join("drafts", "101_port_strike.txt")]
+    fresh = engine.cluster(engine.refresh(a, engine.changed_files(a)), s)
+    full = scan(["drafts"], s)
+    key = lambda r: sorted((c.kind, c.fingerprint, len(c.members)) for c in r.clusters)  # noqa: E731
+    assert key(fresh) == key(full)
+    # a file that disappears drops out with an error
+    art.unlink()
+    gone = engine.refresh(a, [os.path.join("drafts", "101_port_strike.txt")])
+    assert all(doc.path != os.path.join("drafts", "101_port_strike.txt") for doc in gone.docs)
+    assert any("101_port_strike" in str(e) for e in gone.errors)
+    engine.cluster(gone, s)
+
+
+def test_paragraph_context():
+    from dedupe.documents import Document
+
+    text = "First para.\n\nSecond para has the unit in it. And more.\n\nThird."
+    doc = Document(id="x", path="x", text=text)
+    s = text.index("the unit")
+    para, off = engine.paragraph(doc, s, s + 8)
+    assert para == "Second para has the unit in it. And more."
+    assert para[off:off + 8] == "the unit"
+    long = "word " * 400 + "TARGET " + "word " * 400
+    doc = Document(id="y", path="y", text=long)
+    s = long.index("TARGET")
+    para, off = engine.paragraph(doc, s, s + 6, limit=100)
+    assert para[off:off + 6] == "TARGET" and para.startswith("…") and para.endswith("…") and len(para) < 260
+
+
+# -- command line --------------------------------------------------------------------------
+
+
+def test_review_command_errors_are_one_line(tmp_path):
+    r = CliRunner().invoke(main, ["review", str(tmp_path / "missing")])
+    assert r.exit_code == 2
+    assert r.output.strip() == f"dedupe: error: {tmp_path / 'missing'}: no such file or directory"
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    r = CliRunner().invoke(main, ["review", str(REPO / "seeds"), "--baseline", str(bad)])
+    assert r.exit_code == 2 and "corrupt baseline" in r.output and "Traceback" not in r.output
+    r = CliRunner().invoke(main, ["review", str(REPO / "seeds"), "--baseline", str(tmp_path / "b.json")])
+    assert r.exit_code == 2 and "interactive terminal" in r.output
+
+
+def test_core_and_cli_do_not_import_textual():
+    code = ("import sys, dedupe, dedupe.scan, dedupe.baseline, dedupe.cli\n"
+            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
+            "assert not bad, bad\n"
+            "import dedupe.tui.app\n"
+            "assert 'textual' in sys.modules\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert p.returncode == 0, p.stderr
