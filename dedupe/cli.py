@@ -172,6 +172,7 @@ def scan(paths, fmt, output, show_all, color, **kw):
 # -- command modules --
 from . import cli_check  # noqa: E402,F401
 from . import cli_review  # noqa: E402,F401
+from . import cli_index  # noqa: E402,F401
 
 
 if __name__ == "__main__":  # pragma: no cover

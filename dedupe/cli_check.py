@@ -34,7 +34,12 @@ def _expand(paths, ropts) -> list[str]:
 
     out: list[str] = []
     seen: set[str] = set()
+    from .index import is_index_location
+
     for p in paths:
+        if is_index_location(p):  # an archive index (dedupe.index) is queried, not walked
+            out.append(p)
+            continue
         if not os.path.exists(p):
             files = [p]  # the scan reports it
         else:

@@ -40,7 +40,7 @@ def review(paths, baseline_flag, show_resolved, no_watch, **kw):
     if isinstance(against, str):
         against = [against]
     for p in against:
-        if not os.path.exists(p):
+        if not os.path.exists(p) and not p.startswith(("redis://", "rediss://")):  # redis: dedupe.index
             raise InputError("no such file or directory", p)
     bpath = _baseline_path(cfg, baseline_flag)
     baseline = Baseline.load(bpath)  # a corrupt baseline: one-line error, exit 2

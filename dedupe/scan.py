@@ -546,6 +546,16 @@ def scan(
             out.extend(iter_paths([p], read_options))
         return out
 
+    # -- archive indexes (dedupe.index): --against entries that are index locations
+    indexes: list = []
+    if against:
+        from .index import open_for_query, split_against
+
+        index_locs, against = split_against(against)
+        indexes = open_for_query(index_locs, settings) if index_locs else []
+        if model is None:  # split drafts as the archive was split (trained Punkt)
+            model = next((m for m in (ix.punkt_model() for ix in indexes) if m is not None), None)
+
     draft_paths = walk(paths or [])
     archive_paths = walk(against or [])
     all_paths = draft_paths + archive_paths
@@ -561,6 +571,14 @@ def scan(
         counts.extend(extra.counts)
         archive_flags.extend([False] * len(extra.documents))
         table = UnitTable.concat([table, extra.table], [0, shift], settings.num_perm)
+    if indexes:  # archived candidates become archive documents, matched like archive files
+        from .index import query_indexes
+
+        try:
+            docs, counts, table, archive_flags = query_indexes(indexes, docs, counts, table, archive_flags, settings)
+        finally:
+            for ix in indexes:
+                ix.close()
     timings["analyse"] = time.perf_counter() - t0
     return finish_scan(docs, counts, table, archive_flags, settings, errors, timings, progress)
 

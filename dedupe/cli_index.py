@@ -1,0 +1,231 @@
+"""``dedupe index``: build and maintain the archive index.
+
+    dedupe index add PATH... [--index LOCATION] [--train-punkt] [--jobs N]
+    dedupe index remove ID...
+    dedupe index list | stats [--format text|json]
+    dedupe index rebuild | vacuum | train
+
+LOCATION is a path for the embedded index (default ``.dedupe/index``, or the
+``index`` key of the configuration) or a ``redis://HOST:PORT/DB`` URL.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import click
+
+from .cli import build_settings, main, read_options
+
+
+def _location(cfg, flag: str | None) -> str:
+    from .index import DEFAULT_LOCATION
+
+    loc = flag or cfg.get("index") or DEFAULT_LOCATION
+    if not isinstance(loc, str):
+        from .errors import ConfigError
+
+        raise ConfigError("index: expected a path or redis:// URL", cfg.path or "config")
+    return loc
+
+
+class _Progress:
+    """A one-line stderr progress bar with rate and ETA (only on a terminal)."""
+
+    def __init__(self, enabled: bool | None = None) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.t0 = time.monotonic()
+        self.stage = None
+        self.last = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if stage != self.stage:
+            self.stage, self.t0 = stage, now
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        el = max(now - self.t0, 1e-6)
+        rate = done / el
+        eta = (total - done) / rate if rate > 0 else 0
+        width = 30
+        fill = int(width * done / total) if total else width
+        sys.stderr.write(f"\r{stage:>8} [{'#' * fill}{'.' * (width - fill)}] {done}/{total} "
+                         f"{rate:,.0f}/s ETA {eta:4.0f}s ")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _index_option(f):
+    return click.option("--index", "index_flag", metavar="LOCATION",
+                        help="Index path (default .dedupe/index or 'index' in config) or redis://HOST:PORT/DB.")(f)
+
+
+def _settings_options(f):
+    opts = [
+        click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file."),
+        click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), help="Lowest Jaccard threshold queries will use (sets the LSH bands)."),
+        click.option("--min-words", type=click.IntRange(1), help="Shortest sentence indexed (default 8)."),
+        click.option("--ngram", type=click.IntRange(1, 32), help="Shingle size."),
+        click.option("--shingle", type=click.Choice(["word", "char"]), help="Shingle words or characters."),
+        click.option("--num-perm", type=click.IntRange(16, 1024), help="MinHash permutations."),
+        click.option("--jobs", "-j", type=click.IntRange(0), help="Worker processes for signatures (0 = automatic)."),
+        click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal)."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+@main.group("index")
+def index_group() -> None:
+    """Build and maintain the archive index drafts are checked against."""
+
+
+@index_group.command("add")
+@click.argument("paths", nargs=-1, required=True)
+@_index_option
+@_settings_options
+@click.option("--include", multiple=True, help="Glob of files to read when walking directories.")
+@click.option("--exclude", multiple=True, help="Glob of files or directories to skip.")
+@click.option("--id-field", help="JSON lines: field holding the article id (default id).")
+@click.option("--text-field", help="JSON lines: field holding the article text (default text).")
+@click.option("--train-punkt", is_flag=True, help="Learn the archive's abbreviations (Punkt) and re-split everything.")
+def add_cmd(paths, index_flag, progress, train_punkt, **kw):
+    """Add articles (files, directories, .jsonl exports); a changed article replaces its old sentences."""
+    from .index import add_paths, open_index
+
+    cfg, settings = build_settings(kw)
+    loc = _location(cfg, index_flag)
+    t0 = time.perf_counter()
+    with open_index(loc, create=True) as ix:
+        res = add_paths(ix, list(paths), settings, read_options(cfg, kw), progress=_Progress(progress), train=train_punkt)
+        st = ix.stats()
+    for e in res["errors"]:
+        click.echo(f"dedupe: error: {e}", err=True)
+    msg = (f"{loc}: {res['added']} added, {res['replaced']} replaced, {res['unchanged']} unchanged "
+           f"({res['units']} sentences/quotes indexed) in {time.perf_counter() - t0:.1f}s; "
+           f"index holds {st.articles} articles, {st.units} units")
+    if "punkt" in res:
+        msg += f"; Punkt learnt {res['punkt']['learnt']} abbreviations"
+    click.echo(msg)
+    sys.exit(2 if res["errors"] else 0)
+
+
+@index_group.command("remove")
+@click.argument("ids", nargs=-1, required=True)
+@_index_option
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+def remove_cmd(ids, index_flag, **kw):
+    """Remove articles by id (as shown by 'dedupe index list')."""
+    from .index import open_index, remove
+
+    cfg, _ = build_settings(kw)
+    loc = _location(cfg, index_flag)
+    with open_index(loc) as ix:
+        missing = remove(ix, ids)
+    for m in missing:
+        click.echo(f"dedupe: error: {loc}: no article with id {m!r}", err=True)
+    click.echo(f"{loc}: {len(ids) - len(missing)} removed")
+    sys.exit(2 if missing else 0)
+
+
+@index_group.command("list")
+@_index_option
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_cmd(index_flag, fmt, **kw):
+    """List the archived articles."""
+    from .index import open_index
+
+    cfg, _ = build_settings(kw)
+    with open_index(_location(cfg, index_flag)) as ix:
+        arts = ix.articles()
+    if fmt == "json":
+        click.echo(json.dumps(arts, ensure_ascii=False, indent=1))
+        return
+    for a in arts:
+        title = f"  {a['title']}" if a.get("title") else ""
+        click.echo(f"{a['id']}\t{a['units']} units\t{a['path']}{title}")
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+@index_group.command("stats")
+@_index_option
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def stats_cmd(index_flag, fmt, **kw):
+    """Articles, sentences, size, settings and MinHash scheme of the index."""
+    from .index import open_index
+
+    cfg, _ = build_settings(kw)
+    with open_index(_location(cfg, index_flag)) as ix:
+        d = ix.stats().to_dict()
+    if fmt == "json":
+        click.echo(json.dumps(d, ensure_ascii=False, indent=1))
+        return
+    s = d["settings"] or {}
+    click.echo(f"index:      {d['location']} ({d['backend']})")
+    click.echo(f"articles:   {d['articles']}")
+    click.echo(f"sentences:  {d['sentences']} ({d['units']} indexed units: sentences and quotes of {s.get('min_words', '?')}+ words)")
+    click.echo(f"size:       {_human(d['size_bytes'])}")
+    click.echo(f"minhash:    scheme {d['scheme']}, {s.get('num_perm')} permutations, seed {s.get('seed')}, hash {s.get('hash')}")
+    click.echo(f"shingles:   {s.get('shingle')} {s.get('ngram')}-grams")
+    click.echo(f"lsh:        threshold {s.get('threshold')}, {s.get('bands')} bands x {s.get('rows')} rows")
+    click.echo(f"punkt:      {'trained on the archive' if d['punkt_trained'] else 'shipped news model'}")
+    click.echo(f"updated:    {d.get('updated')}")
+
+
+@index_group.command("rebuild")
+@_index_option
+@_settings_options
+def rebuild_cmd(index_flag, progress, **kw):
+    """Re-split and re-sign every article (e.g. with new settings from flags/config)."""
+    from .index import open_index, rebuild
+
+    cfg, settings = build_settings(kw)
+    loc = _location(cfg, index_flag)
+    with open_index(loc) as ix:
+        res = rebuild(ix, settings, _Progress(progress))
+    click.echo(f"{loc}: rebuilt {res['articles']} articles, {res['units']} units")
+
+
+@index_group.command("vacuum")
+@_index_option
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+def vacuum_cmd(index_flag, **kw):
+    """Drop entries of removed articles and compact the index."""
+    from .index import open_index
+
+    cfg, _ = build_settings(kw)
+    loc = _location(cfg, index_flag)
+    with open_index(loc) as ix:
+        res = ix.vacuum()
+    click.echo(f"{loc}: vacuumed ({', '.join(f'{k} {v}' for k, v in res.items())})")
+
+
+@index_group.command("train")
+@_index_option
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal).")
+def train_cmd(index_flag, progress, **kw):
+    """Learn Punkt abbreviations from the archive, store them, re-split every article."""
+    from .index import open_index, train_punkt
+
+    cfg, _ = build_settings(kw)
+    loc = _location(cfg, index_flag)
+    with open_index(loc) as ix:
+        res = train_punkt(ix, _Progress(progress))
+    click.echo(f"{loc}: Punkt model with {res['abbreviations']} abbreviations ({res['learnt']} learnt from the archive)")

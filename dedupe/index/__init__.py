@@ -1,0 +1,232 @@
+"""Archive index: check drafts against everything already published.
+
+Two backends behind one interface (:class:`~dedupe.index.base.ArchiveIndex`):
+
+* **embedded** (default): a SQLite database under a directory (default
+  ``.dedupe/index``, or the ``index`` key of the configuration), no server;
+  atomic and crash-safe, one writer and any number of readers at once
+  (:mod:`dedupe.index.embedded`);
+* **redis**: a ``redis://HOST:PORT/DB`` URL, shared by editors' machines and
+  CI runners; the LSH tables are datasketch's own Redis storage
+  (:mod:`dedupe.index.redis_backend`).
+
+Operations: :func:`add_paths` (re-adding a changed article replaces its
+sentences; an unchanged one is skipped), :func:`remove`, :func:`rebuild`,
+:func:`train_punkt`, plus ``stats()``, ``articles()`` and ``vacuum()`` on
+the index object.  Queries go through :func:`query_indexes`, which the scan
+calls for ``--against`` entries that are index locations.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Sequence
+
+import numpy as np
+
+from ..config import Settings
+from ..errors import IndexError_
+from .base import ArchiveIndex, Progress, article_id, check_add_settings, prepared_batches  # noqa: F401
+
+DEFAULT_LOCATION = os.path.join(".dedupe", "index")
+
+
+def is_redis_location(location: str) -> bool:
+    return location.startswith(("redis://", "rediss://", "unix://"))
+
+
+def is_index_location(location: str) -> bool:
+    """True for a ``redis://`` URL or an existing embedded index."""
+    if is_redis_location(location):
+        return True
+    from .embedded import is_embedded_index
+
+    return is_embedded_index(location)
+
+
+def open_index(location: str, settings: Settings | None = None, create: bool = False) -> ArchiveIndex:
+    """Open (or with ``create``, create) the index at ``location``.
+
+    Raises :class:`~dedupe.errors.IndexError_` when it is missing, corrupt or
+    unreachable; with ``settings``, also when they do not match the index.
+    """
+    if is_redis_location(location):
+        from .redis_backend import RedisIndex
+
+        ix: ArchiveIndex = RedisIndex(location, create=create)
+    else:
+        from .embedded import EmbeddedIndex, db_path
+
+        if not create and os.path.exists(location) and not os.path.exists(db_path(location)):
+            raise IndexError_("not an index (no index.sqlite here)", location)
+        ix = EmbeddedIndex(location, create=create)
+    if settings is not None and ix.meta.get("settings"):
+        ix.check_query(settings)
+    return ix
+
+
+# -- writing ------------------------------------------------------------------
+
+
+def add_paths(
+    ix: ArchiveIndex,
+    paths: Sequence[str],
+    settings: Settings,
+    read_options=None,
+    documents=None,
+    progress: Progress | None = None,
+    train: bool = False,
+) -> dict:
+    """Add (or replace) articles in one atomic write.
+
+    An article whose stored content is unchanged is skipped; a changed one
+    (same id) has its units replaced.  With ``train``, Punkt abbreviations
+    are then learnt from the whole archive and everything is re-split with
+    them (:func:`train_punkt`).  Returns counts and the read errors.
+    """
+    from ..readers import iter_paths
+
+    errors = []
+    files = []
+    for p in paths:
+        if not os.path.exists(p):
+            from ..errors import InputError
+
+            errors.append(InputError("no such file or directory", p))
+            continue
+        files.extend(iter_paths([p], read_options))
+    added = replaced = unchanged = units = 0
+    with ix.transaction():
+        if ix.meta.get("settings"):
+            check_add_settings(ix.meta["settings"], settings, ix.location)
+            settings = ix.settings(settings)
+        ix.init_settings(settings)
+        model = ix.punkt_model()
+        pending: list = []
+        seen: set[str] = set()
+        for batch in prepared_batches(files, settings, read_options, model, documents, progress):
+            errors.extend(batch.errors)
+            if not batch.articles:
+                continue
+            old = ix.existing_hashes([a["id"] for a in batch.articles])
+            keep = []
+            for a in batch.articles:
+                h = None if a["id"] in seen else old.get(a["id"])  # twice in one add: the last one wins
+                seen.add(a["id"])
+                if h == a["hash"]:
+                    unchanged += 1
+                    keep.append(False)
+                else:
+                    replaced += h is not None
+                    added += h is None
+                    keep.append(True)
+            units += ix.write(batch, keep, pending)
+        ix.flush(pending, final=True)
+        result = {"added": added, "replaced": replaced, "unchanged": unchanged, "units": units}
+        if train:
+            result["punkt"] = _train_and_rebuild(ix, settings, progress)
+    result["errors"] = errors
+    return result
+
+
+def remove(ix: ArchiveIndex, ids: Sequence[str]) -> list[str]:
+    """Remove articles by id (one atomic write); returns the ids not found."""
+    with ix.transaction():
+        missing = ix.remove_articles(list(ids))
+    return missing
+
+
+def _rebuild_inside(ix: ArchiveIndex, settings: Settings, progress: Progress | None) -> int:
+    docs = [d for batch in ix.iter_documents() for d in batch]
+    from .base import index_settings
+
+    ix.clear_units()
+    ix._set_meta(settings=index_settings(settings))
+    model = ix.punkt_model()
+    pending: list = []
+    units = 0
+    for batch in prepared_batches([], settings, None, model, docs, progress):
+        units += ix.write(batch, None, pending)
+    ix.flush(pending, final=True)
+    return units
+
+
+def rebuild(ix: ArchiveIndex, settings: Settings, progress: Progress | None = None) -> dict:
+    """Re-split and re-sign every stored article with ``settings`` (atomic)."""
+    with ix.transaction():
+        units = _rebuild_inside(ix, settings, progress)
+        n = ix.stats().articles
+    return {"articles": n, "units": units}
+
+
+def _train_and_rebuild(ix: ArchiveIndex, settings: Settings, progress: Progress | None) -> dict:
+    from ..splitting import news_model, train_parameters
+
+    if progress:
+        progress("train", 0, 1)
+    texts = (d.text for batch in ix.iter_documents() for d in batch)
+    model = train_parameters(texts, news_model())
+    learnt = len(model.abbrev_types - news_model().abbrev_types)
+    ix._set_meta(punkt=model.to_json())
+    if progress:
+        progress("train", 1, 1)
+    _rebuild_inside(ix, settings, progress)
+    return {"abbreviations": len(model.abbrev_types), "learnt": learnt}
+
+
+def train_punkt(ix: ArchiveIndex, progress: Progress | None = None) -> dict:
+    """Learn Punkt abbreviations from the archive, store them, re-split (atomic)."""
+    with ix.transaction():
+        settings = ix.settings()
+        return _train_and_rebuild(ix, settings, progress)
+
+
+# -- querying (the scan's hook) ---------------------------------------------
+
+
+def split_against(against: Sequence[str] | None) -> tuple[list[str], list[str]]:
+    """``--against`` entries split into index locations and plain paths."""
+    idx, files = [], []
+    for a in against or []:
+        (idx if is_index_location(a) else files).append(a)
+    return idx, files
+
+
+def open_for_query(locations: Sequence[str], settings: Settings) -> list[ArchiveIndex]:
+    out = []
+    try:
+        for loc in locations:
+            out.append(open_index(loc, settings))
+    except BaseException:
+        for ix in out:
+            ix.close()
+        raise
+    return out
+
+
+def query_indexes(indexes: Sequence[ArchiveIndex], docs, counts, table, archive_flags, settings: Settings):
+    """Append the archived units that may match the drafts of ``table``.
+
+    Returns new ``(docs, counts, table, archive_flags)``; archived documents
+    come last and are flagged as archive, so matching, verification and
+    clustering treat them exactly like archive files.
+    """
+    from ..scan import UnitTable
+
+    flags = np.array(archive_flags, dtype=bool)
+    draft_mask = ~flags[table.doc] if len(table) else np.zeros(0, dtype=bool)
+    draft_docs = [d for d, a in zip(docs, archive_flags) if not a]
+    docs, counts, flags_l = list(docs), list(counts), list(archive_flags)
+    tables, shifts = [table], [0]
+    for ix in indexes:
+        adocs, acounts, atable = ix.query(table, draft_docs, settings, draft_mask)
+        if not adocs:
+            continue
+        shifts.append(len(docs))
+        docs.extend(adocs)
+        counts.extend(acounts)
+        flags_l.extend([True] * len(adocs))
+        tables.append(atable)
+    if len(tables) > 1:
+        table = UnitTable.concat(tables, shifts, settings.num_perm)
+    return docs, counts, table, flags_l
