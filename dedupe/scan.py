@@ -15,8 +15,10 @@ thousands of verbatim repeats of a large corpus cost one comparison each.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -208,10 +210,32 @@ def analyse_documents(docs: Sequence[Document], settings: Settings, model: Punkt
     return Analysis(list(docs), counts, table)
 
 
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector.
+
+    The pipeline allocates millions of small lists and strings and frees them
+    by reference counting; the collector's full passes over an ever larger
+    heap cost a quarter of the analysis time and find nothing.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 # -- worker processes ---------------------------------------------------------
 
 
 def _read_and_analyse(args) -> Analysis:
+    with _gc_paused():
+        return _read_and_analyse_unpaused(args)
+
+
+def _read_and_analyse_unpaused(args) -> Analysis:
     paths, settings, read_options, model = args
     from .readers import read_file
 
@@ -530,9 +554,14 @@ def scan(
     Unreadable inputs do not stop the scan: they are returned in
     ``result.errors``.
     """
+    settings = (settings or Settings()).validate()
+    with _gc_paused():
+        return _scan(paths, settings, documents, against, read_options, model, progress)
+
+
+def _scan(paths, settings, documents, against, read_options, model, progress) -> ScanResult:
     from .readers import iter_paths
 
-    settings = (settings or Settings()).validate()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     errors: list[DedupeError] = []

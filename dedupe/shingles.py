@@ -69,16 +69,34 @@ def word_shingles(words: Sequence[str], n: int) -> list[str]:
 
 
 class WordHasher:
-    """Caches the 64-bit hash of every word seen (one SHA-1 per distinct word)."""
+    """Caches the 64-bit hash of every word seen (one SHA-1 per distinct word).
+
+    Words get small integer ids; :meth:`hash_array` maps a word list to their
+    hashes through a numpy table, avoiding millions of Python ints.
+    """
 
     def __init__(self) -> None:
-        self._cache: dict[str, int] = {}
+        self._ids: dict[str, int] = {}
+        self._table = np.zeros(1024, dtype=np.uint64)
 
     def hashes(self, words: Sequence[str]) -> list[int]:
-        cache = self._cache
-        for w in set(words).difference(cache):
-            cache[w] = word_hash64(w)
-        return list(map(cache.__getitem__, words))
+        return self.hash_array(words).tolist()
+
+    def hash_array(self, words: Sequence[str]) -> np.ndarray:
+        ids = self._ids
+        new = set(words).difference(ids)
+        if new:
+            start = len(ids)
+            need = start + len(new)
+            if need > len(self._table):
+                grown = np.zeros(max(need, 2 * len(self._table)), dtype=np.uint64)
+                grown[:start] = self._table[:start]
+                self._table = grown
+            for k, w in enumerate(new, start):
+                ids[w] = k
+                self._table[k] = word_hash64(w)
+        idx = np.fromiter(map(ids.__getitem__, words), dtype=np.int64, count=len(words))
+        return self._table[idx]
 
 
 def batch_word_shingles(
@@ -94,7 +112,7 @@ def batch_word_shingles(
     flat = []
     for t in token_lists:
         flat.extend(t)
-    wh = np.array(hasher.hashes(flat), dtype=np.uint64)
+    wh = hasher.hash_array(flat)
     starts = np.zeros(len(lens) + 1, dtype=np.int64)
     np.cumsum(lens, out=starts[1:])
     # number of shingles per unit

@@ -68,50 +68,63 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
     low = norm.lower()
     if len(low) != len(norm):  # rare characters whose lower case is longer
         low = None
-    boiler = boilerplate_re(settings.boilerplate)
+    bmatch = boilerplate_re(settings.boilerplate).match
     min_words = settings.min_words
-    want_quotes = settings.quotes and not settings.exclude_quotes
-    need_quote_spans = want_quotes or settings.exclude_quotes
+    exclude_quotes = settings.exclude_quotes
+    want_quotes = settings.quotes and not exclude_quotes
+    need_quote_spans = want_quotes or exclude_quotes
     findall = TOKEN_RE.findall
     suppressed = doc.suppressed
+    kinds, starts, ends, tokens = out.kinds, out.starts, out.ends, out.tokens
+    boundary = _INNER_BOUNDARY.search
+    span_tokenize = tokenizer.span_tokenize
+    sentences = 0
 
     def add(kind: int, s: int, e: int, toks: list[str]) -> None:
-        if len(toks) < min_words:
-            return
         if suppressed and doc.is_suppressed(s, e):
             out.suppressed += 1
-            return
-        if boiler.match(text, s, e):
+        elif bmatch(text, s, e):
             out.boilerplate += 1
-            return
-        out.kinds.append(kind)
-        out.starts.append(s)
-        out.ends.append(e)
-        out.tokens.append(toks)
-
-    def toks_of(s: int, e: int) -> list[str]:
-        return findall(low, s, e) if low is not None else findall(norm[s:e].lower())
+        else:
+            kinds.append(kind)
+            starts.append(s)
+            ends.append(e)
+            tokens.append(toks)
 
     for ps, pe in paragraph_spans(text, doc.paragraphs_marked):
-        quotes = list(quote_spans(text, ps, pe)) if need_quote_spans else []
         block = text[ps:pe]
-        spans = tokenizer.span_tokenize(block) if _INNER_BOUNDARY.search(block) else ((0, len(block)),)
+        if boundary(block):
+            spans = [(ps + s, ps + e) for s, e in _trimmed(block, span_tokenize(block))]
+        else:
+            spans = ((ps, pe),)
+        sentences += len(spans)
+        quotes = list(quote_spans(text, ps, pe)) if need_quote_spans else ()
         for s, e in spans:
-            while s < e and block[s].isspace():
-                s += 1
-            while e > s and block[e - 1].isspace():
-                e -= 1
-            if s >= e:
-                continue
-            out.sentences += 1
-            s += ps
-            e += ps
-            if settings.exclude_quotes and quotes:
+            if exclude_quotes and quotes:
                 toks = findall(_masked(norm, s, e, quotes).lower())
+            elif low is not None:
+                toks = findall(low, s, e)
             else:
-                toks = toks_of(s, e)
-            add(SENTENCE, s, e, toks)
+                toks = findall(norm[s:e].lower())
+            if len(toks) >= min_words:
+                add(SENTENCE, s, e, toks)
         if want_quotes:
             for qs, qe in quotes:
-                add(QUOTE, qs, qe, toks_of(qs, qe))
+                toks = findall(low, qs, qe) if low is not None else findall(norm[qs:qe].lower())
+                if len(toks) >= min_words:
+                    add(QUOTE, qs, qe, toks)
+    out.sentences = sentences
+    return out
+
+
+def _trimmed(block: str, spans) -> list[tuple[int, int]]:
+    """Spans with surrounding white space removed, empty ones dropped."""
+    out = []
+    for s, e in spans:
+        while s < e and block[s].isspace():
+            s += 1
+        while e > s and block[e - 1].isspace():
+            e -= 1
+        if s < e:
+            out.append((s, e))
     return out
