@@ -69,7 +69,7 @@ def test_html_report_is_self_contained_escaped_and_linked(tmp_path):
     assert p.marks > 10 and p.diffs >= 1  # shared words highlighted; differing words marked (council/storm)
     # per-article share table
     assert "<th>share</th>" in page
-    assert re.search(r"drafts/storm\.md(<br><span class="meta">[^<]*</span>)?</td><td class=num>6</td><td class=num>3</td>", page)
+    assert re.search(r'drafts/storm\.md(<br><span class="meta">[^<]*</span>)?</td><td class=num>6</td><td class=num>3</td>', page)
 
 
 def test_markdown_report(tmp_path):
