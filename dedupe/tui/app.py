@@ -110,6 +110,7 @@ class DedupeReviewApp(App[None]):
         self.scanning = False
         self.scan_message = ""
         self.last_redraw_ms = 0.0
+        self._filter_timer = None
         self._context_cache: dict[tuple[str, int, int], tuple[str, int] | None] = {}
 
     # -- layout --------------------------------------------------------------
@@ -363,7 +364,19 @@ class DedupeReviewApp(App[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.model.text_filter = event.value
+        # large lists take a while to rebuild: wait for a pause in the typing
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        delay = 0.0 if len(self.model.clusters) < 500 else 0.3
+        value = event.value
+        if delay:
+            self._filter_timer = self.set_timer(delay, lambda: self._apply_filter(value))
+        else:
+            self._apply_filter(value)
+
+    def _apply_filter(self, value: str) -> None:
+        self._filter_timer = None
+        self.model.text_filter = value
         self.refill(self.current.fingerprint if self.current else None)
 
     @on(Input.Submitted, "#filter")

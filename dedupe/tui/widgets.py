@@ -49,8 +49,8 @@ class ClusterList(DataTable):
         self.add_column("Kind", key="kind", width=8)
         self.add_column("Sim", key="sim", width=4)
         self.add_column("×", key="n", width=3)
-        self.add_column("First words", key="words", width=34)
-        self.add_column("Article", key="article")
+        self.add_column("Article", key="article", width=14)
+        self.add_column("First words", key="words", width=24)
 
     def fill(self, clusters: list[Cluster], status: Callable[[Cluster], str]) -> None:
         """Replace the rows (cells are Text: article text is never markup)."""
@@ -60,7 +60,7 @@ class ClusterList(DataTable):
         for c in clusters:
             m = c.members[0]
             st = status(c)
-            article = m.path.rsplit("/", 1)[-1]
+            article = m.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             docs = len(c.documents)
             if docs > 1:
                 article += f" +{docs - 1}"
@@ -69,8 +69,8 @@ class ClusterList(DataTable):
                 Text(KIND_LABELS.get(c.kind, c.kind)),
                 Text(f"{c.similarity:.2f}"),
                 Text(str(len(c.members)), justify="right"),
-                Text(first_words(m.text), no_wrap=True, overflow="ellipsis"),
                 Text(article, no_wrap=True, overflow="ellipsis"),
+                Text(first_words(m.text, 6), no_wrap=True, overflow="ellipsis"),
             ))
             keys.append(c.id)
         for row, key in zip(rows, keys):
