@@ -64,8 +64,11 @@ class RedisIndex(ArchiveIndex):
         self.host, self.port, self.dbn = u.hostname or "localhost", u.port or 6379, db
         self._redis_mod = redis
         try:
+            from redis.backoff import NoBackoff
+            from redis.retry import Retry
+
             self.r = redis.Redis(host=self.host, port=self.port, db=db, password=u.password,
-                                 socket_connect_timeout=3, socket_timeout=30)
+                                 socket_connect_timeout=3, socket_timeout=30, retry=Retry(NoBackoff(), 0))
             self.r.ping()
         except redis.RedisError as exc:
             raise IndexError_(f"cannot connect to Redis at {self.host}:{self.port}: {exc}", location) from None
