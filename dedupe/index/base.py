@@ -321,58 +321,70 @@ def prepared_batches(
     progress: Progress | None = None,
     batch: int = 1000,
 ) -> Iterable[Prepared]:
-    """Read and analyse articles in parallel, yielding batches in input order.
+    """Read and analyse articles in parallel (``settings.jobs`` worker
+    processes), yielding batches in input order.
 
-    Single files holding many articles (``.jsonl``) are read here and their
-    documents handed to the workers; other files are read by the workers.
+    Files holding many articles (``.jsonl``) are read here one at a time and
+    their documents handed to the workers in batches (memory stays bounded
+    by one file); other files are read by the workers themselves.
     """
     from ..readers import format_for, read_file
 
-    items: list[tuple[str, list]] = []
-    small: list[str] = []
-    pre_errors: list[DedupeError] = []
-    docs: list[ArchivedDocument] = [to_archived(d) for d in (documents or [])]
-    for p in paths:
-        if format_for(p) == "jsonl":
+    small = [p for p in paths if format_for(p) != "jsonl"]
+    big = [p for p in paths if format_for(p) == "jsonl"]
+    total = len(small) + len(big) + len(documents or [])
+    jobs = _jobs(settings, total if big == [] else 10_000)
+    step = max(16, batch // 2)
+
+    def groups():
+        if documents:
+            docs = [to_archived(d) for d in documents]
+            yield [("docs", docs[k:k + batch]) for k in range(0, len(docs), batch)], 0
+        if small:
+            yield [("paths", small[k:k + step]) for k in range(0, len(small), step)], 0
+        for p in big:
             try:
                 cache: dict[int, list[int]] = {}
-                docs.extend(to_archived(d, cache) for d in read_file(p, read_options))
+                docs = [to_archived(d, cache) for d in read_file(p, read_options)]
             except DedupeError as exc:
-                pre_errors.append(exc)
-        else:
-            small.append(p)
-    step = max(16, batch // 2)
-    for k in range(0, len(small), step):
-        items.append(("paths", small[k:k + step]))
-    for k in range(0, len(docs), batch):
-        items.append(("docs", docs[k:k + batch]))
-    total = len(small) + len(docs)
-    sizes = [len(it[1]) for it in items]
-    jobs = _jobs(settings, total)
-    if pre_errors:
-        yield Prepared([], *([np.zeros(0, dtype=np.int64)] * 4), np.zeros(1, dtype=np.int64),
-                       np.zeros(0, dtype=np.uint64), np.zeros((0, settings.num_perm), dtype=np.uint32),
-                       np.zeros((0, settings.band_plan()[0]), dtype=np.uint64), pre_errors,
-                       np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32))
-    args = [(kind, it, settings, read_options, model) for kind, it in items]
-    done = 0
-    if jobs > 1 and len(items) > 1:
-        import multiprocessing as mp
+                yield [("error", exc)], 1
+                continue
+            yield [("docs", docs[k:k + batch]) for k in range(0, len(docs), batch)], 1
 
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-        with ctx.Pool(jobs) as pool:
-            for size, res in zip(sizes, pool.imap(_work, args)):
-                done += size
+    def empty(errors) -> Prepared:
+        return Prepared([], *([np.zeros(0, dtype=np.int64)] * 4), np.zeros(1, dtype=np.int64),
+                        np.zeros(0, dtype=np.uint64), np.zeros((0, settings.num_perm), dtype=np.uint32),
+                        np.zeros((0, settings.band_plan()[0]), dtype=np.uint64), errors,
+                        np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32))
+
+    pool = None
+    done = 0
+    try:
+        if jobs > 1:
+            import multiprocessing as mp
+
+            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+            pool = ctx.Pool(jobs)
+        for items, per_file in groups():
+            if items and items[0][0] == "error":
+                done += 1
+                yield empty([items[0][1]])
+                continue
+            args = [(kind, it, settings, read_options, model) for kind, it in items]
+            results = pool.imap(_work, args) if pool is not None and len(args) > 1 else map(_work, args)
+            for (kind, it), res in zip(items, results):
+                done += 0 if per_file else len(it)
                 if progress:
                     progress("analyse", done, total)
                 yield res
-    else:
-        for size, a in zip(sizes, args):
-            res = _work(a)
-            done += size
-            if progress:
-                progress("analyse", done, total)
-            yield res
+            if per_file:
+                done += 1
+                if progress:
+                    progress("analyse", done, total)
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
 
 
 # -- querying -----------------------------------------------------------------

@@ -1,0 +1,273 @@
+"""Archive index benchmark (not part of the test suite).
+
+    .venv/bin/python bench/bench_index.py [--quick] [--skip-1m] [--skip-redis]
+
+Measures, on the shared Reuters corpus (read from ../shared; nothing derived
+from it is written into the repository, only to a temporary directory):
+
+1. indexing speed: the naive datasketch pipeline (untrained Punkt split,
+   sentences of 8+ words, one ``MinHash`` per sentence with ``update_batch``,
+   ``MinHashLSH.insert``) vs ``dedupe index add`` of the same stories, in the
+   same run;
+2. query latency: a 60-sentence draft made of corpus sentences against the
+   loaded index (median of 50), and ``dedupe check draft.md --against INDEX``
+   from a cold process (median of 5);
+3. scale: a ~1,000,000-sentence index (Reuters plus perturbed copies: one
+   word replaced in every ~20, new ids) with build time, peak RSS, size on
+   disk and query latency; embedded, and Redis at Reuters size.
+
+Results: reports/bench_index.md and reports/bench_index.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("DEDUPE_SHARED", REPO.parent / "shared"))
+REUTERS = SHARED / "corpora" / "reuters21578" / "reuters21578.jsonl.gz"
+DEDUPE = [sys.executable, "-m", "dedupe"]
+sys.path.insert(0, str(REPO))
+
+
+def load_stories() -> list[dict]:
+    out = []
+    with gzip.open(REUTERS, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            if (r.get("body") or "").strip():
+                out.append({"id": str(r["newid"]), "title": r.get("title") or None, "text": r["body"]})
+    return out
+
+
+def write_txt(stories, d: Path) -> None:
+    d.mkdir(parents=True, exist_ok=True)
+    for s in stories:
+        (d / f"{int(s['id']):05d}.txt").write_text(s["text"], encoding="utf-8")
+
+
+def naive(stories) -> dict:
+    from datasketch import MinHash, MinHashLSH
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+    t0 = time.perf_counter()
+    tok = PunktSentenceTokenizer()
+    sents = []
+    for s in stories:
+        for sent in tok.tokenize(s["text"]):
+            w = re.findall(r"\w+", sent.lower())
+            if len(w) >= 8:
+                sents.append(w)
+    t1 = time.perf_counter()
+    mhs = []
+    for w in sents:
+        m = MinHash(num_perm=128)
+        m.update_batch([" ".join(w[i:i + 3]).encode() for i in range(len(w) - 2)])
+        mhs.append(m)
+    t2 = time.perf_counter()
+    lsh = MinHashLSH(threshold=0.7, num_perm=128)
+    for i, m in enumerate(mhs):
+        lsh.insert(i, m)
+    t3 = time.perf_counter()
+    return {"sentences": len(sents), "split_s": t1 - t0, "minhash_s": t2 - t1, "insert_s": t3 - t2, "total_s": t3 - t0}
+
+
+def run_child(args, env=None) -> tuple[float, float, str]:
+    """Wall time, peak RSS (MB) of the child and its workers, stdout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    p = subprocess.run(args, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(args)}\n{p.stderr}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(peak, before) / 1024, p.stdout
+
+
+def dir_size(p: Path) -> int:
+    return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+
+
+def make_draft(stories, path: Path, n: int = 60, seed: int = 7) -> None:
+    from dedupe.config import Settings
+    from dedupe.documents import Document
+    from dedupe.scan import analyse_documents
+
+    rng = random.Random(seed)
+    picks = rng.sample(stories, 200)
+    sents = []
+    for s in picks:
+        d = Document(id=s["id"], path=s["id"], text=s["text"])
+        a = analyse_documents([d], Settings(quotes=False))
+        for st, en in zip(a.table.start.tolist(), a.table.end.tolist()):
+            sents.append(" ".join(s["text"][st:en].split()))
+    rng.shuffle(sents)
+    body = sents[:n]
+    paras = ["\n".join(body[k:k + 4]) for k in range(0, n, 4)]
+    path.write_text("# Draft\n\n" + "\n\n".join(p.replace("\n", " ") for p in paras) + "\n", encoding="utf-8")
+
+
+def query_latency(location: str, draft: Path, reps: int = 50) -> dict:
+    """Median in-process latency: index opened and loaded once, then per query
+    the draft is analysed, candidates fetched, matched and clustered."""
+    from dedupe.config import Settings
+    from dedupe.index import open_index, query_indexes
+    from dedupe.readers import read_file
+    from dedupe.scan import analyse_documents, finish_scan
+
+    settings = Settings()
+    t0 = time.perf_counter()
+    ix = open_index(location, settings)
+    if hasattr(ix, "load"):
+        ix.load()
+    load_s = time.perf_counter() - t0
+    docs = read_file(str(draft))
+    full, lookup = [], []
+    found = 0
+    for _ in range(reps):
+        t = time.perf_counter()
+        a = analyse_documents(docs, settings)
+        t1 = time.perf_counter()
+        d2, c2, tab, flags = query_indexes([ix], list(a.documents), list(a.counts), a.table, [False], settings)
+        t2 = time.perf_counter()
+        res = finish_scan(d2, c2, tab, flags, settings, [], {})
+        t3 = time.perf_counter()
+        full.append(t3 - t)
+        lookup.append(t2 - t1)
+        found = sum(1 for c in res.clusters if c.kind == "archive-match")
+    ix.close()
+    return {"load_s": load_s, "median_ms": statistics.median(full) * 1000,
+            "median_lookup_ms": statistics.median(lookup) * 1000, "draft_units": len(a.table),
+            "archive_matches": found}
+
+
+def cold_check(location: str, draft: Path, reps: int = 5) -> float:
+    times = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        p = subprocess.run(DEDUPE + ["check", str(draft), "--against", location], capture_output=True, text=True,
+                           cwd=REPO)
+        times.append(time.perf_counter() - t)
+        if p.returncode not in (0, 1):
+            raise SystemExit(p.stderr)
+    return statistics.median(times)
+
+
+def perturbed_copies(stories, copies: int, out: Path) -> int:
+    """JSON lines files, one per copy: every ~20th word replaced (new ids)."""
+    vocab = sorted({w for s in stories[:500] for w in s["text"].split() if w.isalpha() and len(w) > 3})
+    n = 0
+    for c in range(copies):
+        rng = random.Random(c)
+        with open(out / f"copy{c}.jsonl", "w", encoding="utf-8") as fh:
+            for s in stories:
+                words = s["text"].split(" ")
+                for i in range(rng.randrange(20), len(words), 20):
+                    if words[i].isalpha():
+                        words[i] = rng.choice(vocab)
+                fh.write(json.dumps({"id": f"c{c}-{s['id']}", "title": s["title"], "text": " ".join(words)}) + "\n")
+                n += 1
+    return n
+
+
+def start_redis() -> tuple[subprocess.Popen, str]:
+    exe = shutil.which("redis-server")
+    if not exe:
+        raise SystemExit("redis-server not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    p = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                         stdout=subprocess.DEVNULL)
+    time.sleep(0.5)
+    return p, f"redis://127.0.0.1:{port}/0"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--skip-1m", action="store_true")
+    ap.add_argument("--skip-redis", action="store_true")
+    ap.add_argument("--copies", type=int, default=8, help="perturbed copies for the scale test")
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="dedupe-bench-index-"))
+    results: dict = {"machine": {"cpus": os.cpu_count()}, "jobs": args.jobs}
+    try:
+        stories = load_stories()
+        txt = tmp / "reuters"
+        write_txt(stories, txt)
+        results["stories"] = len(stories)
+        print(f"{len(stories)} stories", flush=True)
+        # 1. build speed
+        nv = naive(stories)
+        results["naive"] = nv
+        print("naive", nv, flush=True)
+        loc = str(tmp / "ix")
+        wall, rss, out = run_child(DEDUPE + ["index", "add", str(txt), "--index", loc, "--jobs", str(args.jobs)])
+        st = json.loads(subprocess.run(DEDUPE + ["index", "stats", "--index", loc, "--format", "json"],
+                                       capture_output=True, text=True).stdout)
+        results["index_reuters"] = {"wall_s": wall, "peak_rss_mb": rss, "units": st["units"],
+                                    "sentences": st["sentences"], "size_mb": dir_size(Path(loc)) / 2**20,
+                                    "speedup_vs_naive": nv["total_s"] / wall}
+        print("index", results["index_reuters"], flush=True)
+        # 2. query
+        draft = tmp / "draft.md"
+        make_draft(stories, draft)
+        results["query_reuters"] = query_latency(loc, draft)
+        results["query_reuters"]["cold_check_s"] = cold_check(loc, draft)
+        print("query", results["query_reuters"], flush=True)
+        # Redis at Reuters size
+        if not args.skip_redis:
+            proc, url = start_redis()
+            try:
+                wall, rss, _ = run_child(DEDUPE + ["index", "add", str(txt), "--index", url, "--jobs", str(args.jobs)])
+                import redis
+
+                mem = redis.Redis.from_url(url).info("memory")["used_memory"]
+                q = query_latency(url, draft)
+                q["cold_check_s"] = cold_check(url, draft)
+                results["redis_reuters"] = {"wall_s": wall, "peak_rss_mb": rss, "used_memory_mb": mem / 2**20,
+                                            "speedup_vs_naive": nv["total_s"] / wall, **q}
+                print("redis", results["redis_reuters"], flush=True)
+            finally:
+                proc.terminate()
+                proc.wait()
+        # 3. scale
+        if not args.skip_1m:
+            big = tmp / "big"
+            big.mkdir()
+            n = perturbed_copies(stories, args.copies, big)
+            loc2 = str(tmp / "ix1m")
+            files = [str(txt)] + sorted(str(p) for p in big.glob("*.jsonl"))
+            wall, rss, _ = run_child(DEDUPE + ["index", "add", *files, "--index", loc2, "--jobs", str(args.jobs)])
+            st = json.loads(subprocess.run(DEDUPE + ["index", "stats", "--index", loc2, "--format", "json"],
+                                           capture_output=True, text=True).stdout)
+            q = query_latency(loc2, draft, reps=20)
+            q["cold_check_s"] = cold_check(loc2, draft, reps=3)
+            results["index_1m"] = {"articles": st["articles"], "sentences": st["sentences"], "units": st["units"],
+                                   "wall_s": wall, "peak_rss_mb": rss, "size_mb": dir_size(Path(loc2)) / 2**20,
+                                   "copies": args.copies, "perturbed_articles": n, **q}
+            print("1m", results["index_1m"], flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    (REPO / "reports").mkdir(exist_ok=True)
+    (REPO / "reports" / "bench_index.json").write_text(json.dumps(results, indent=1) + "\n")
+    print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
