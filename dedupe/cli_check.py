@@ -14,18 +14,16 @@ import click
 
 from .cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, build_settings, emit, engine_options, main, read_options, report_errors
 
-CHECK_FORMATS = ("text", "github", "sarif", "junit", "gitlab", "rdjsonl", "json", "markdown")
 
 
 def _norm_path(p: str) -> str:
-    """``p`` relative to the working directory when inside it, normalised, so
-    that document ids (and so baseline fingerprints) do not depend on how the
-    path was written (``./drafts/a.md``, ``drafts//a.md``, an absolute path)."""
-    if os.path.isabs(p):
-        rel = os.path.relpath(p)
-        if not rel.startswith(".."):
-            p = rel
-    return os.path.normpath(p)
+    from .scan import normalize_path  # one rule for every front end; lazy to keep start-up light
+
+    return normalize_path(p)
+
+
+CHECK_FORMATS = ("text", "github", "sarif", "junit", "gitlab", "rdjsonl", "json", "markdown")
+
 
 
 def _expand(paths, ropts) -> list[str]:

@@ -78,10 +78,11 @@ class UnitTable:
 
     @staticmethod
     def concat(tables: Sequence["UnitTable"], doc_shifts: Sequence[int], num_perm: int) -> "UnitTable":
-        tables = [t for t in tables if len(t)]
-        if not tables:
+        pairs = [(t, s) for t, s in zip(tables, doc_shifts) if len(t)]
+        if not pairs:
             return UnitTable.empty(num_perm)
-        shifts = [s for t, s in zip(tables, doc_shifts)]
+        tables = [t for t, _ in pairs]
+        shifts = [s for _, s in pairs]
         offs = [np.zeros(1, dtype=np.int64)]
         base = 0
         for t in tables:
@@ -528,6 +529,17 @@ def build_overlaps(docs: Sequence[Document], counts: Sequence[DocCounts], cluste
 # -- public entry point -------------------------------------------------------
 
 
+def normalize_path(p: str) -> str:
+    """``p`` relative to the working directory when inside it, normalised, so
+    that document ids (and so baseline fingerprints) do not depend on how the
+    path was written (``./drafts/a.md``, ``drafts//a.md``, an absolute path)."""
+    if os.path.isabs(p):
+        rel = os.path.relpath(p)
+        if not rel.startswith(".."):
+            p = rel
+    return os.path.normpath(p)
+
+
 def scan(
     paths: Sequence[str] | None = None,
     settings: Settings | None = None,
@@ -566,13 +578,19 @@ def _scan(paths, settings, documents, against, read_options, model, progress) ->
     t0 = time.perf_counter()
     errors: list[DedupeError] = []
 
+    seen: set[str] = set()
+
     def walk(ps: Sequence[str]) -> list[str]:
         out = []
         for p in ps:
             if not os.path.exists(p):
                 errors.append(InputError("no such file or directory", p))
                 continue
-            out.extend(iter_paths([p], read_options))
+            for f in iter_paths([p], read_options):
+                n = normalize_path(f)
+                if n not in seen:
+                    seen.add(n)
+                    out.append(n)
         return out
 
     # -- archive indexes (dedupe.index): --against entries that are index locations
