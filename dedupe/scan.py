@@ -102,9 +102,14 @@ class UnitTable:
 
 @dataclass
 class DocCounts:
-    sentences: int
-    units: int
-    suppressed: int
+    sentences: int  # every sentence
+    units: int  # eligible units compared (sentences and quotes)
+    suppressed: int  # units switched off inline
+    sentence_units: int = -1  # eligible sentences (-1: unknown, use units)
+
+    @property
+    def eligible_sentences(self) -> int:
+        return self.units if self.sentence_units < 0 else self.sentence_units
 
 
 @dataclass
@@ -165,7 +170,7 @@ def analyse_documents(docs: Sequence[Document], settings: Settings, model: Punkt
     token_lists: list[list[str]] = []
     for i, doc in enumerate(docs):
         du = extract_units(doc, settings, tokenizer)
-        counts.append(DocCounts(du.sentences, len(du.kinds), du.suppressed))
+        counts.append(DocCounts(du.sentences, len(du.kinds), du.suppressed, du.kinds.count(SENTENCE)))
         kinds.extend(du.kinds)
         starts.extend(du.starts)
         ends.extend(du.ends)
@@ -517,8 +522,10 @@ def build_overlaps(docs: Sequence[Document], counts: Sequence[DocCounts], cluste
                     lst.append(c.id)
     out = []
     for (doc, other), starts in shared.items():
-        counts_d, _, _ = info[doc]
-        sentence_units = counts_d.units
+        counts_d, is_archive, _ = info[doc]
+        if is_archive:
+            continue  # the roll-up speaks for the drafts
+        sentence_units = counts_d.eligible_sentences
         out.append(Overlap(doc, other, len(starts), max(sentence_units, len(starts)), cl[(doc, other)],
                            other_title=info[other][2]))
     pos = {d.id: i for i, d in enumerate(docs)}
