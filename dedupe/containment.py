@@ -25,6 +25,7 @@ def containment_candidates(
     offsets: np.ndarray,
     threshold: float,
     max_posting: int = 256,
+    order: np.ndarray | None = None,
 ) -> np.ndarray:
     """Pairs ``(i, j)``, ``i < j``, that may have containment >= ``threshold``.
 
@@ -33,6 +34,7 @@ def containment_candidates(
         offsets: set ``i`` owns ``fps[offsets[i]:offsets[i+1]]``.
         threshold: containment ``|A & B| / min(|A|, |B|)`` to reach.
         max_posting: posting lists longer than this are not probed.
+        order: ``np.argsort(fps)`` when the caller has it already.
 
     Elements found in one set only are the rarest of all and never yield a
     candidate, so a set with at least a prefix's worth of them is skipped
@@ -44,7 +46,8 @@ def containment_candidates(
         return empty
     sizes = np.diff(offsets)
     owner = np.repeat(np.arange(n_sets, dtype=np.int64), sizes)
-    order = np.argsort(fps)
+    if order is None:
+        order = np.argsort(fps)
     sf = fps[order]
     new_run = np.empty(len(sf), dtype=bool)
     new_run[0] = True

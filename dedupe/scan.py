@@ -76,6 +76,15 @@ class UnitTable:
     def __len__(self) -> int:
         return len(self.doc)
 
+    @property
+    def has_signatures(self) -> bool:
+        return self.sigs.shape[1] > 0 or len(self) == 0
+
+    def set_fps(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """CSR ``(fps, offsets)`` of the given units' shingle sets."""
+        return _subset_csr(self.fps, self.offsets, rows)
+
+
     @staticmethod
     def concat(tables: Sequence["UnitTable"], doc_shifts: Sequence[int], num_perm: int) -> "UnitTable":
         pairs = [(t, s) for t, s in zip(tables, doc_shifts) if len(t)]
@@ -98,6 +107,14 @@ class UnitTable:
             sigs=np.concatenate([t.sigs for t in tables]),
             setkey=np.concatenate([t.setkey for t in tables]),
         )
+
+
+def ensure_signatures(table: UnitTable, settings: Settings) -> UnitTable:
+    """``table`` with every unit's MinHash signature computed (words64 hashes)."""
+    if table.has_signatures:
+        return table
+    table.sigs = signatures((table.fps >> np.uint64(32)).astype(np.uint32), table.offsets, settings.num_perm, settings.seed)
+    return table
 
 
 @dataclass
@@ -159,8 +176,18 @@ def _tokenizer(model: PunktModel | None) -> NewsPunkt:
     return tok
 
 
-def analyse_documents(docs: Sequence[Document], settings: Settings, model: PunktModel | None = None) -> Analysis:
-    """Units, shingles and signatures of ``docs`` (the parallelisable half)."""
+def analyse_documents(
+    docs: Sequence[Document],
+    settings: Settings,
+    model: PunktModel | None = None,
+    with_signatures: bool = True,
+) -> Analysis:
+    """Units, shingles and signatures of ``docs`` (the parallelisable half).
+
+    With ``with_signatures=False`` (and ``hash="words64"``) the signatures
+    are left out (an empty ``(n, 0)`` array): a scan computes them later, in
+    one pass, only for the units that can match anything at all.
+    """
     tokenizer = _tokenizer(model)
     counts: list[DocCounts] = []
     kinds: list[int] = []
@@ -197,8 +224,10 @@ def analyse_documents(docs: Sequence[Document], settings: Settings, model: Punkt
             h32.extend(sha1_hash32(s.encode("utf-8")) for s in sh)
             hoff.append(len(h32))
         sigs = signatures(np.array(h32, dtype=np.uint32), np.array(hoff, dtype=np.int64), settings.num_perm, settings.seed)
-    else:
+    elif with_signatures:
         sigs = signatures((fps >> np.uint64(32)).astype(np.uint32), uoff, settings.num_perm, settings.seed)
+    else:
+        sigs = np.zeros((n, 0), dtype=np.uint32)
     sizes = np.diff(uoff)
     mixed = _fmix64(fps)
     with np.errstate(over="ignore"):
@@ -242,7 +271,7 @@ def _read_and_analyse(args) -> Analysis:
 
 
 def _read_and_analyse_unpaused(args) -> Analysis:
-    paths, settings, read_options, model = args
+    paths, settings, read_options, model, with_signatures = args
     from .readers import read_file
 
     docs: list[Document] = []
@@ -254,7 +283,7 @@ def _read_and_analyse_unpaused(args) -> Analysis:
             errors.append(exc)
         except Exception as exc:  # a reader bug must not lose the whole run
             errors.append(InputError(f"could not be read: {type(exc).__name__}: {exc}", p))
-    a = analyse_documents(docs, settings, model)
+    a = analyse_documents(docs, settings, model, with_signatures)
     a.errors = errors
     return a
 
@@ -286,6 +315,7 @@ def analyse_paths(
     read_options=None,
     model: PunktModel | None = None,
     progress: Progress | None = None,
+    with_signatures: bool = True,
 ) -> tuple[list[Document], list[DocCounts], UnitTable, list[DedupeError]]:
     """Read and analyse files, in parallel when it pays."""
     sizes = []
@@ -304,7 +334,7 @@ def analyse_paths(
         results: list[Analysis] = []
         with ctx.Pool(jobs) as pool:
             done = 0
-            for res in pool.imap(_read_and_analyse, [(c, settings, read_options, model) for c in chunks]):
+            for res in pool.imap(_read_and_analyse, [(c, settings, read_options, model, with_signatures) for c in chunks]):
                 results.append(res)
                 done += 1
                 if progress:
@@ -313,7 +343,7 @@ def analyse_paths(
         results = []
         step = 256
         for k in range(0, len(paths), step):
-            results.append(_read_and_analyse((list(paths[k : k + step]), settings, read_options, model)))
+            results.append(_read_and_analyse((list(paths[k : k + step]), settings, read_options, model, with_signatures)))
             if progress:
                 progress("analyse", min(len(paths), k + step), len(paths))
     docs: list[Document] = []
@@ -344,7 +374,14 @@ class Matches:
 
 
 def match_units(table: UnitTable, settings: Settings, progress: Progress | None = None) -> Matches:
-    """Collapse identical units into forms, find and verify candidate form pairs."""
+    """Collapse identical units into forms, find and verify candidate form pairs.
+
+    Before any MinHash work, an exact filter: a form can only reach Jaccard
+    ``t`` with another if at least ``t * |A|`` of its shingles occur in some
+    other form (``|A & B| >= J * |A|``), and only be part of a containment
+    pair if at least ``c * min_size`` do.  Forms below that cannot match
+    anything, so only the others are signed, banded and indexed.
+    """
     n = len(table)
     bands, rows = settings.band_plan()
     if n == 0:
@@ -352,18 +389,36 @@ def match_units(table: UnitTable, settings: Settings, progress: Progress | None 
     key = table.setkey ^ (table.kind.astype(np.uint64) * np.uint64(0xA24BAED4963EE407))
     _, rep, form_of = np.unique(key, return_index=True, return_inverse=True)
     form_of = form_of.reshape(-1)
-    sizes = np.diff(table.offsets)[rep]
-    foff = np.zeros(len(rep) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=foff[1:])
-    gather = np.repeat(table.offsets[:-1][rep] - foff[:-1], sizes) + np.arange(int(foff[-1]))
-    ffps = table.fps[gather]
-    fsigs = table.sigs[rep]
+    ffps, foff = table.set_fps(rep)
     fkind = table.kind[rep]
+    sizes = np.diff(foff)
+    min_contained = max(1, settings.min_words - settings.ngram + 1) if settings.shingle == "word" else 1
+    # shingles found in more than one form
+    order = np.argsort(ffps)
+    sf = ffps[order]
+    dup = np.zeros(len(sf), dtype=bool)
+    if len(sf) > 1:
+        same = sf[1:] == sf[:-1]
+        dup[1:] |= same
+        dup[:-1] |= same
+    shared_flag = np.empty(len(sf), dtype=bool)
+    shared_flag[order] = dup
+    owner = np.repeat(np.arange(len(rep), dtype=np.int64), sizes)
+    n_shared = np.bincount(owner, weights=shared_flag, minlength=len(rep))
+    has_shared = n_shared > 0
+    # Jaccard candidates (LSH): only forms with enough shingles found elsewhere
+    jlive = np.flatnonzero(has_shared & (n_shared >= np.ceil(settings.threshold * sizes - 1e-9)))
     if progress:
         progress("candidates", 0, 1)
-    cand = [candidate_pairs(fsigs, bands, rows, settings.max_bucket)]
+    jfps, joff = _subset_csr(ffps, foff, jlive)
+    if table.has_signatures and table.sigs.shape[1]:
+        jsigs = table.sigs[rep[jlive]]
+    else:
+        jsigs = signatures((jfps >> np.uint64(32)).astype(np.uint32), joff, settings.num_perm, settings.seed)
+    cand = [jlive[candidate_pairs(jsigs, bands, rows, settings.max_bucket)]]
     if settings.containment > 0:
-        cand.append(containment_candidates(ffps, foff, settings.containment, settings.max_posting))
+        # containment candidates (exact prefix filter), reusing the sort above
+        cand.append(containment_candidates(ffps, foff, settings.containment, settings.max_posting, order=order))
     pairs = np.concatenate(cand) if len(cand) > 1 else cand[0]
     if len(cand) > 1 and len(pairs):
         nf = len(rep)
@@ -373,9 +428,16 @@ def match_units(table: UnitTable, settings: Settings, progress: Progress | None 
         pairs = pairs[fkind[pairs[:, 0]] == fkind[pairs[:, 1]]]
     if progress:
         progress("verify", 0, 1)
-    min_contained = max(1, settings.min_words - settings.ngram + 1) if settings.shingle == "word" else 1
     verified = verify_pairs(pairs, ffps, foff, settings.threshold, settings.containment, min_contained)
     return Matches(form_of, verified, len(pairs), bands, rows)
+
+
+def _subset_csr(fps: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    sizes = np.diff(offsets)[rows]
+    off = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=off[1:])
+    gather = np.repeat(offsets[:-1][rows] - off[:-1], sizes) + np.arange(int(off[-1]))
+    return fps[gather], off
 
 
 # -- clusters -----------------------------------------------------------------
@@ -613,13 +675,14 @@ def _scan(paths, settings, documents, against, read_options, model, progress) ->
     draft_paths = walk(paths or [])
     archive_paths = walk(against or [])
     all_paths = draft_paths + archive_paths
-    docs, counts, table, read_errors = analyse_paths(all_paths, settings, read_options, model, progress)
+    docs, counts, table, read_errors = analyse_paths(all_paths, settings, read_options, model, progress,
+                                                     with_signatures=False)
     errors.extend(read_errors)
     draft_set = set(draft_paths)
     archive_set = set(archive_paths) - draft_set
     archive_flags = [d.path in archive_set for d in docs]
     if documents:
-        extra = analyse_documents(list(documents), settings, model)
+        extra = analyse_documents(list(documents), settings, model, with_signatures=False)
         shift = len(docs)
         docs.extend(extra.documents)
         counts.extend(extra.counts)
@@ -628,6 +691,7 @@ def _scan(paths, settings, documents, against, read_options, model, progress) ->
     if indexes:  # archived candidates become archive documents, matched like archive files
         from .index import query_indexes
 
+        table = ensure_signatures(table, settings)
         try:
             docs, counts, table, archive_flags = query_indexes(indexes, docs, counts, table, archive_flags, settings)
         finally:
