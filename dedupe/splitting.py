@@ -259,11 +259,11 @@ def _is_hard_wrapped(lines: list[str]) -> tuple[bool, int]:
                 open_ends += 1
         prev = seg if seg.strip() else None
     followed = len(lengths)
-    if followed < 2:
+    if followed < 3:
         return False, 0
     lengths.sort()
     width = lengths[int(followed * 0.9)]
-    return (open_ends / followed >= 0.4 and width <= 100), width
+    return (open_ends / followed >= 0.4 and open_ends >= 2 and 30 <= width <= 100), width
 
 
 def paragraph_spans(text: str, marked: bool = False) -> list[tuple[int, int]]:
@@ -271,8 +271,8 @@ def paragraph_spans(text: str, marked: bool = False) -> list[tuple[int, int]]:
 
     ``marked`` (set by structure-aware readers) means blank lines are the only
     paragraph breaks.  Otherwise: blank lines always break; in hard-wrapped
-    copy an indented line or a line following a short line ending in
-    punctuation starts a paragraph; in unwrapped copy every line is its own
+    copy an indented line, or a line following one that stops well short of
+    the wrap width, starts a paragraph; in unwrapped copy every line is its own
     paragraph (headings and sub-headings included).  Spans are trimmed of
     surrounding whitespace and empty ones dropped.
     """
@@ -310,7 +310,9 @@ def paragraph_spans(text: str, marked: bool = False) -> list[tuple[int, int]]:
             cur_start = s
         cur_end = e
         if wrapped:
-            prev_short_end = len(line.rstrip()) < short and stripped[-1] in _TERMINAL
+            # a line that stops well short of the wrap width ends its block:
+            # the last line of a paragraph, a heading, a table row
+            prev_short_end = len(line.rstrip()) < short
     if cur_start >= 0:
         blocks.append((cur_start, cur_end))
     return [sp for sp in (_trim(text, s, e) for s, e in blocks) if sp]
