@@ -211,8 +211,9 @@ def query_indexes(indexes: Sequence[ArchiveIndex], docs, counts, table, archive_
     come last and are flagged as archive, so matching, verification and
     clustering treat them exactly like archive files.
     """
-    from ..scan import UnitTable
+    from ..scan import UnitTable, ensure_signatures
 
+    table = ensure_signatures(table, settings)  # drafts' signatures may have been deferred
     flags = np.array(archive_flags, dtype=bool)
     draft_mask = ~flags[table.doc] if len(table) else np.zeros(0, dtype=bool)
     draft_docs = [d for d, a in zip(docs, archive_flags) if not a]
