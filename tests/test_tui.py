@@ -125,6 +125,96 @@ async def test_enter_focuses_detail_and_escape_returns(tmp_path, in_repo):
         assert app.focused.id == "clusters"
 
 
+@aio
+async def test_list_keys_and_mouse(tmp_path, in_repo):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.query_one(ClusterList)
+        await pilot.press("G")
+        assert table.cursor_row == 8 and app.current is app.rows[8]
+        await pilot.press("g")
+        assert table.cursor_row == 0 and app.current is app.rows[0]
+        await pilot.press("end", "up")
+        assert app.current is app.rows[7]
+        await pilot.press("home", "pagedown")
+        assert app.current is app.rows[8]  # clamped to the last row
+        await pilot.press("pageup")
+        assert app.current is app.rows[0]
+        # a click on a row selects it (line 0 is the header); a click on the cursor row reads the detail
+        assert await pilot.click(ClusterList, offset=(20, 3))
+        assert table.cursor_row == 2 and app.current is app.rows[2]
+        assert app.focused is table
+        await pilot.click(ClusterList, offset=(20, 0))  # the header: nothing happens
+        assert app.current is app.rows[2]
+        await pilot.click(ClusterList, offset=(20, 3))
+        assert app.focused.id == "detail-pane"
+        # what is on screen is the model's rows, with the cursor on the current one
+        lines = screen_text(table).splitlines()
+        assert lines[0].split() == ["Kind", "Sim", "×", "Article", "First", "words"]
+        assert lines[3].split()[:2] == ["sentence", "0.91"]
+        assert [line.split()[0] for line in lines[1:10]] == [table.cells(i)[1] for i in range(9)]
+
+
+def synthetic_result(n: int):
+    """A ScanResult with ``n`` two-copy clusters over ``n`` made-up documents (no text on disk)."""
+    from dedupe.findings import Cluster, DocumentInfo, Member, Pair, ScanResult
+
+    kinds = ("repeated-sentence", "repeated-quote", "cross-article")
+    clusters = []
+    for i in range(n):
+        text = f"Story {i} says the harbour {'strike' if i % 3 else 'vote'} ended on day {i % 97} of talks."
+        members = [Member(doc=f"d{i}", path=f"wire/{i:05d}.txt", start=k * 100, end=k * 100 + len(text),
+                          line=1 + k, column=1, end_line=1 + k, end_column=len(text) + 1, text=text)
+                   for k in range(2)]
+        clusters.append(Cluster(id=f"C{i + 1}", kind=kinds[i % 3], members=members, pairs=[Pair(0, 1, 1.0, 1.0)],
+                                similarity=1.0, jaccard=1.0, containment=1.0, fingerprint=f"fp{i}"))
+    docs = [DocumentInfo(id=f"d{i}", path=f"wire/{i:05d}.txt", format="text", title=None, sentences=5, units=5)
+            for i in range(n)]
+    return ScanResult(documents=docs, clusters=clusters, overlaps=[], settings=Settings())
+
+
+@aio
+async def test_six_thousand_clusters_render_and_filter_quickly(tmp_path, monkeypatch, in_repo):
+    result = synthetic_result(6000)
+    monkeypatch.setattr(engine, "analyse", lambda *a, **kw: None)
+    monkeypatch.setattr(engine, "cluster", lambda analysed, settings, progress=None: result)
+    app = make_app(tmp_path, paths=["wire"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.query_one(ClusterList)
+        assert len(app.rows) == 6000 and table.row_count == 6000
+        assert "6,000 clusters" in str(app.query_one("#totals").content)
+        # every filter is a new index list over the model: fast, however long the list
+        t = time.perf_counter()
+        await pilot.press("f")  # kind: repeated sentences
+        assert len(app.rows) == 2000 and all(c.kind == "repeated-sentence" for c in app.rows)
+        await pilot.press("f", "f", "f", "f")  # ... back to all
+        assert len(app.rows) == 6000
+        kinds_s = time.perf_counter() - t
+        await pilot.press("slash")
+        t = time.perf_counter()
+        await pilot.press(*"vote")  # applied on every keystroke (no debounce)
+        filter_s = time.perf_counter() - t
+        assert len(app.rows) == 2000 and all("vote" in c.members[0].text for c in app.rows)
+        assert app.current is app.rows[0]
+        await pilot.press("enter", "G")
+        assert app.current is app.rows[-1] and app.current.id == "C5998"
+        shown = screen_text(table)
+        assert "05997" in shown and "Story 5997 says the" in shown
+        assert "C5998" in app.query_one("#detail").content.plain
+        t = time.perf_counter()
+        await pilot.press("slash", "escape")
+        assert len(app.rows) == 6000 and app.current.id == "C5998"  # selection kept
+        clear_s = time.perf_counter() - t
+        assert 0 < table.cursor_row and app.rows[table.cursor_row] is app.current
+        assert "Story 5997" in screen_text(table)  # scrolled to the cursor
+    # generous bounds (a DataTable took ~0.6-2 s per rebuild of this size): a functional check, not a benchmark
+    assert filter_s < 0.5 * 4, filter_s  # four keystrokes
+    assert kinds_s < 0.5 * 5, kinds_s
+    assert clear_s < 0.5 * 2, clear_s
+
+
 # -- decisions ------------------------------------------------------------------
 
 
@@ -139,8 +229,9 @@ async def test_accept_undo_and_save(tmp_path, in_repo):
         assert app.model.status(first) == "accepted"
         assert app.model.unsaved == 1
         assert app.current.id == "C2"  # moved on to the next finding
-        row = app.query_one(ClusterList).get_row(first.id)
-        assert str(row[0]) == "✓"
+        table = app.query_one(ClusterList)
+        assert table.cells(0)[0] == "✓" and table.clusters[0] is first
+        assert screen_text(table).splitlines()[1].startswith(" ✓ ")
         await pilot.press("u")
         assert app.model.unsaved == 0 and app.model.status(first) == "new"
         assert app.current is first  # undo goes back to the cluster
@@ -326,8 +417,8 @@ async def test_article_text_is_never_markup(tmp_path, monkeypatch):
         assert '"[bold]"' in shown and "[red]colour[/red]" in shown and "[sic]" in shown
         assert "“as typed”" in shown and "—" in shown
         table = app.query_one(ClusterList)
-        cell = table.get_row_at(0)[5]
-        assert str(cell).startswith("He said [sic] the")
+        cell = table.cells(0)[5]
+        assert cell.startswith("He said [sic] the")
         table_text = screen_text(table)
         assert "He said [sic] the" in table_text
         # very long sentences wrap inside the pane instead of running off it

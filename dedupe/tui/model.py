@@ -61,11 +61,13 @@ class ReviewModel:
         self.kind_filter: str | None = None
         self.text_filter = ""
         self.saved_count = 0
+        self._haystack: dict[str, str] = {}  # cluster id -> casefolded text and paths
 
     # -- results -----------------------------------------------------------
     def set_result(self, result: ScanResult) -> None:
         self.result = result
         self.clusters = list(result.clusters)
+        self._haystack = {}
         self.by_fp = {}
         for c in self.clusters:
             self.by_fp.setdefault(c.fingerprint, c)
@@ -99,18 +101,22 @@ class ReviewModel:
         self.kind_filter = order[(i + 1) % len(order)]
         return self.kind_filter
 
+    def _text_of(self, c: Cluster) -> str:
+        """Every member's text and path, casefolded (cached: filtering re-reads it on every keystroke)."""
+        hay = self._haystack.get(c.id)
+        if hay is None:
+            hay = "\0".join(f"{m.text}\0{m.path}" for m in c.members).casefold()
+            self._haystack[c.id] = hay
+        return hay
+
     def visible(self) -> list[Cluster]:
+        """The clusters the list shows, in scan order (a new list; the clusters are not copied)."""
         needle = self.text_filter.casefold().strip()
-        out = []
-        for c in self.clusters:
-            if not self.show_resolved and c.fingerprint in self.resolved_at_scan and c.fingerprint not in self.pending:
-                continue
-            if self.kind_filter and c.kind != self.kind_filter:
-                continue
-            if needle and not any(needle in m.text.casefold() or needle in m.path.casefold() for m in c.members):
-                continue
-            out.append(c)
-        return out
+        hide = set() if self.show_resolved else self.resolved_at_scan - self.pending.keys()
+        kind = self.kind_filter
+        return [c for c in self.clusters
+                if c.fingerprint not in hide and (not kind or c.kind == kind)
+                and (not needle or needle in self._text_of(c))]
 
     # -- decisions -----------------------------------------------------------
     def decide(self, c: Cluster, action: str, reason: str = "") -> Decision:

@@ -1,19 +1,26 @@
 """Widgets of the review screen: the cluster list, the detail pane, the totals line.
 
-Article text is never parsed as markup: the list gets ``rich.text.Text``
-cells and the detail is a :class:`textual.content.Content` built from plain
-strings, styled by offsets with theme variables (``$text-success`` ...).
+Article text is never parsed as markup: the list renders its rows itself
+from plain strings (``rich.text.Text`` built without markup) and the detail
+is a :class:`textual.content.Content` built from plain strings, styled by offsets with theme variables (``$text-success`` ...).
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
+from rich.control import strip_control_codes
+from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
-from textual.content import Content
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.content import Content
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
 
 from ..findings import Cluster
 from .model import KIND_LABELS, ReviewModel, first_words
@@ -32,55 +39,234 @@ STATUS_MARK = {"accepted": "✓", "ignored": "✗", "grown": "↑", "new": " "}
 MAX_MEMBERS = 40
 
 
-class ClusterList(DataTable):
-    """The clusters, one row each; rows are keyed by cluster id."""
+class ClusterList(ScrollView, can_focus=True):
+    """The clusters, one line each, rendered lazily with the line API.
+
+    The widget holds a reference to the model's list of visible clusters and
+    renders only the lines on screen (``render_line``), so replacing the list
+    (filters, kind cycling, a re-cluster) costs nothing however long it is.
+    The first line is a fixed header.  Cells are built from plain strings
+    (article text is never markup); the cursor and the status marks are styled
+    through component classes (theme variables in ``review.tcss``).
+    """
+
+    COMPONENT_CLASSES = {
+        "cluster-list--header",
+        "cluster-list--cursor",
+        "cluster-list--accepted",
+        "cluster-list--ignored",
+        "cluster-list--grown",
+    }
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="dedupe.list.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="dedupe.list.up"),
-        Binding("g", "scroll_top", "First", show=False, id="dedupe.list.first"),
-        Binding("G", "scroll_bottom", "Last", show=False, id="dedupe.list.last"),
+        Binding("up", "cursor_up", "Up", show=False, id="dedupe.list.up"),
+        Binding("down", "cursor_down", "Down", show=False, id="dedupe.list.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="dedupe.list.k"),
+        Binding("j", "cursor_down", "Down", show=False, id="dedupe.list.j"),
+        Binding("home", "first", "First", show=False, id="dedupe.list.home"),
+        Binding("end", "last", "Last", show=False, id="dedupe.list.end"),
+        Binding("g", "first", "First", show=False, id="dedupe.list.first"),
+        Binding("G", "last", "Last", show=False, id="dedupe.list.last"),
+        Binding("pageup", "page_up", "Page up", show=False, id="dedupe.list.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="dedupe.list.page_down"),
+        Binding("enter", "select", "Read the detail", show=False, id="dedupe.list.select"),
     ]
 
-    def on_mount(self) -> None:
-        self.cursor_type = "row"
-        self.zebra_stripes = False
-        self.add_column("", key="status", width=1)
-        self.add_column("Kind", key="kind", width=8)
-        self.add_column("Sim", key="sim", width=4)
-        self.add_column("×", key="n", width=3)
-        self.add_column("Article", key="article", width=14)
-        self.add_column("First words", key="words", width=24)
+    #: (title, width) of the columns; the last one takes the rest of the line.
+    COLUMNS = (("", 1), ("Kind", 8), ("Sim", 4), ("×", 3), ("Article", 14), ("First words", 10))
+    #: Cells are padded with one space either side (as DataTable did).
+    PAD = 1
+
+    class Highlighted(Message):
+        """The cursor moved to ``index`` (``cluster`` is the row under it)."""
+
+        def __init__(self, cluster_list: "ClusterList", index: int, cluster: Cluster) -> None:
+            super().__init__()
+            self.cluster_list, self.index, self.cluster = cluster_list, index, cluster
+            self.rows = cluster_list.clusters  # the list shown when the message was posted
+
+        @property
+        def control(self) -> "ClusterList":
+            return self.cluster_list
+
+    class Selected(Highlighted):
+        """Enter (or a click on the cursor row): read the detail of ``cluster``."""
+
+    def __init__(self, *, on_cursor: Callable[[int, Cluster], None] | None = None, name: str | None = None,
+                 id: str | None = None, classes: str | None = None) -> None:
+        """``on_cursor(index, cluster)`` is called as soon as the cursor moves, before the
+        :class:`Highlighted` message goes out, so the detail can be drawn in the same frame as
+        the list (a message handler runs a screen refresh later: one more frame of latency)."""
+        super().__init__(name=name, id=id, classes=classes)
+        self.on_cursor = on_cursor
+        self.clusters: list[Cluster] = []
+        self._status: Callable[[Cluster], str] = lambda c: "new"
+        self.cursor_row = 0
+        self._cells: dict[int, tuple[Cluster, tuple[str, str, str, str, str]]] = {}  # id(c) -> (c, cells)
+
+    # -- data --------------------------------------------------------------
+    @property
+    def row_count(self) -> int:
+        return len(self.clusters)
 
     def fill(self, clusters: list[Cluster], status: Callable[[Cluster], str]) -> None:
-        """Replace the rows (cells are Text: article text is never markup)."""
-        self.clear()
-        rows = []
-        keys = []
-        for c in clusters:
-            m = c.members[0]
-            st = status(c)
-            article = m.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-            docs = len(c.documents)
-            if docs > 1:
-                article += f" +{docs - 1}"
-            rows.append((
-                Text(STATUS_MARK.get(st, " ")),
-                Text(KIND_LABELS.get(c.kind, c.kind)),
-                Text(f"{c.similarity:.2f}"),
-                Text(str(len(c.members)), justify="right"),
-                Text(article, no_wrap=True, overflow="ellipsis"),
-                Text(first_words(m.text, 6), no_wrap=True, overflow="ellipsis"),
-            ))
-            keys.append(c.id)
-        for row, key in zip(rows, keys):
-            self.add_row(*row, key=key)
+        """Show ``clusters`` (kept by reference, not copied); nothing is rendered until drawn."""
+        if len(self._cells) > 4 * len(clusters) + 1000:
+            self._cells = {}
+        self.clusters = clusters
+        self._status = status
+        self.cursor_row = min(self.cursor_row, max(0, len(clusters) - 1))
+        self._update_virtual_size()
+        self.refresh()
 
-    def set_status(self, c: Cluster, status: str) -> None:
-        try:
-            self.update_cell(c.id, "status", Text(STATUS_MARK.get(status, " ")))
-        except Exception:  # row filtered out
-            pass
+    def set_status(self, c: Cluster, status: str | None = None) -> None:
+        """Redraw the row of ``c`` (its status is read from the model when drawn)."""
+        self.refresh()
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.clusters) + 1)
+
+    def on_resize(self) -> None:
+        self._update_virtual_size()
+        self._scroll_to_cursor()
+
+    def _static_cells(self, c: Cluster) -> tuple[str, str, str, str, str]:
+        hit = self._cells.get(id(c))
+        if hit is not None and hit[0] is c:
+            return hit[1]
+        m = c.members[0]
+        article = m.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        docs = len(c.documents)
+        if docs > 1:
+            article += f" +{docs - 1}"
+        cells = (KIND_LABELS.get(c.kind, c.kind), f"{c.similarity:.2f}", str(len(c.members)),
+                 strip_control_codes(article), strip_control_codes(first_words(m.text, 6)))
+        self._cells[id(c)] = (c, cells)
+        return cells
+
+    def cells(self, index: int) -> tuple[str, ...]:
+        """The plain text of row ``index``: status mark, kind, similarity, copies, article, first words."""
+        c = self.clusters[index]
+        return (STATUS_MARK.get(self._status(c), " "), *self._static_cells(c))
+
+    # -- rendering -----------------------------------------------------------
+    def _widths(self, width: int) -> list[int]:
+        widths = [w for _, w in self.COLUMNS]
+        fixed = sum(widths[:-1]) + 2 * self.PAD * len(widths)
+        widths[-1] = max(widths[-1], width - fixed)
+        return widths
+
+    def _line(self, cells: tuple[str, ...], width: int, base: Style, styles: dict[int, Style] | None = None,
+              right: frozenset[int] = frozenset()) -> Strip:
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        pad = " " * self.PAD
+        for i, (cell, w) in enumerate(zip(cells, self._widths(width))):
+            t = Text(cell, no_wrap=True, overflow="ellipsis", end="")
+            t.truncate(w, overflow="ellipsis")
+            gap = " " * max(0, w - t.cell_len)
+            if i in right:
+                t = Text(gap, end="") + t
+            else:
+                t.append(gap)
+            if styles and i in styles:
+                t.stylize(styles[i])
+            text.append(pad)
+            text.append_text(t)
+            text.append(pad)
+        text.truncate(width, overflow="ellipsis", pad=True)
+        text.stylize_before(base)  # underneath the cells' own styles (Text.render ignores Text.style)
+        return Strip(text.render(self.app.console), width)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if y == 0:
+            header = self.get_component_rich_style("cluster-list--header")
+            return self._line(tuple(t for t, _ in self.COLUMNS), width, base + header)
+        index = int(self.scroll_offset.y) + y - 1
+        if not 0 <= index < len(self.clusters):
+            return Strip.blank(width, base)
+        c = self.clusters[index]
+        status = self._status(c)
+        cells = (STATUS_MARK.get(status, " "), *self._static_cells(c))
+        styles = None
+        if status in ("accepted", "ignored", "grown"):
+            styles = {0: self.get_component_rich_style(f"cluster-list--{status}", partial=True)}
+        if index == self.cursor_row:
+            base = base + self.get_component_rich_style("cluster-list--cursor")
+        return self._line(cells, width, base, styles, right=frozenset({3}))
+
+    def on_focus(self) -> None:
+        self.refresh()  # the cursor's colour depends on focus
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    # -- cursor ----------------------------------------------------------------
+    @property
+    def page_rows(self) -> int:
+        """Rows visible below the header."""
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_to_cursor(self) -> None:
+        top = int(self.scroll_offset.y)
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + self.page_rows:
+            self.scroll_to(y=self.cursor_row - self.page_rows + 1, animate=False, immediate=True)
+
+    def move_cursor(self, row: int, animate: bool = False, scroll: bool = True, notify: bool = True) -> None:
+        """Put the cursor on ``row`` (clamped) and scroll it into view; unless ``notify`` is
+        false, call ``on_cursor`` and post :class:`Highlighted`.  (``animate`` is accepted
+        for DataTable compatibility; the list never animates.)"""
+        if not self.clusters:
+            self.cursor_row = 0
+            self.refresh()
+            return
+        row = max(0, min(row, len(self.clusters) - 1))
+        self.cursor_row = row
+        if scroll:
+            self._scroll_to_cursor()
+        self.refresh()
+        if notify:
+            if self.on_cursor is not None:
+                self.on_cursor(row, self.clusters[row])
+            self.post_message(self.Highlighted(self, row, self.clusters[row]))
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor_row + 1)
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(len(self.clusters) - 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self.cursor_row - self.page_rows)
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self.cursor_row + self.page_rows)
+
+    def action_select(self) -> None:
+        if self.clusters:
+            self.post_message(self.Selected(self, self.cursor_row, self.clusters[self.cursor_row]))
+
+    def _on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:
+            return
+        row = int(self.scroll_offset.y) + offset.y - 1
+        if not 0 <= row < len(self.clusters):
+            return
+        event.stop()
+        if row == self.cursor_row:
+            self.action_select()
+        else:
+            self.move_cursor(row)
 
 
 class Totals(Static):
