@@ -22,6 +22,17 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 
+def line_starts(text: str) -> list[int]:
+    """Index of the first character of every line of ``text``."""
+    starts = [0]
+    find = text.find
+    i = find("\n")
+    while i != -1:
+        starts.append(i + 1)
+        i = find("\n", i + 1)
+    return starts
+
+
 @dataclass
 class Document:
     """One article.
@@ -71,14 +82,7 @@ class Document:
 
     def _starts(self) -> list[int]:
         if self._line_starts is None:
-            src = self.source_text if self.source_text is not None else self.text
-            starts = [0]
-            find = src.find
-            i = find("\n")
-            while i != -1:
-                starts.append(i + 1)
-                i = find("\n", i + 1)
-            self._line_starts = starts
+            self._line_starts = line_starts(self.source_text if self.source_text is not None else self.text)
         return self._line_starts
 
     def line_col(self, source_index: int) -> tuple[int, int]:

@@ -47,7 +47,7 @@ from fnmatch import fnmatch
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Sequence, overload
 
-from .documents import Document
+from .documents import Document, line_starts
 from .errors import InputError
 
 __all__ = [
@@ -174,17 +174,6 @@ class OffsetMap(Sequence[int]):
 
     def __repr__(self) -> str:
         return f"OffsetMap(len={self._len}, runs={len(self._starts)})"
-
-
-def _line_starts(text: str) -> list[int]:
-    """Index of the first character of every line of ``text``."""
-    starts = [0]
-    find = text.find
-    i = find("\n")
-    while i != -1:
-        starts.append(i + 1)
-        i = find("\n", i + 1)
-    return starts
 
 
 # ---------------------------------------------------------------------------
@@ -605,7 +594,7 @@ def _read_markdown(path: str, data: bytes, options: ReadOptions) -> list[Documen
     parse_src = "\n" * fm_lines + "\n".join(lines[fm_lines:]) if fm_lines else src
     tokens = _markdown_parser().parse(parse_src)
 
-    starts = _line_starts(src)
+    starts = line_starts(src)
     cursor = _SourceCursor(src)
     out = _Builder()
     title: str | None = None
@@ -671,7 +660,7 @@ def _html_items(src: str) -> tuple[list[_HtmlItem], str | None]:
     import html
     from html.parser import HTMLParser
 
-    starts = _line_starts(src)
+    starts = line_starts(src)
 
     class _Parser(HTMLParser):
         def __init__(self) -> None:

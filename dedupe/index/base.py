@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from ..config import Settings
-from ..documents import Document
+from ..documents import Document, line_starts
 from ..errors import DedupeError, IndexError_, InputError
 from ..signatures import SCHEME
 
@@ -149,16 +149,6 @@ def article_id(doc: Document) -> str:
     return os.path.normpath(doc.id)
 
 
-def _line_starts(src: str) -> list[int]:
-    starts = [0]
-    find = src.find
-    i = find("\n")
-    while i != -1:
-        starts.append(i + 1)
-        i = find("\n", i + 1)
-    return starts
-
-
 def to_archived(doc: Document, cache: dict[int, list[int]] | None = None) -> ArchivedDocument:
     """A self-contained copy of ``doc`` (no shared source text)."""
     aid = article_id(doc)
@@ -171,9 +161,9 @@ def to_archived(doc: Document, cache: dict[int, list[int]] | None = None) -> Arc
     if cache is not None:
         full = cache.get(id(src))
         if full is None:
-            full = cache[id(src)] = _line_starts(src)
+            full = cache[id(src)] = line_starts(src)
     else:
-        full = _line_starts(src)
+        full = line_starts(src)
     if so is None:
         return ArchivedDocument(**common, runs=None, line0=1, lstarts=list(full))
     if hasattr(so, "_starts") and hasattr(so, "_sources"):
