@@ -224,10 +224,12 @@ class ClusterList(ScrollView, can_focus=True):
             self.refresh()
             return
         row = max(0, min(row, len(self.clusters) - 1))
-        self.cursor_row = row
+        before, self.cursor_row = self.cursor_row, row
+        # repaint just the two rows (line 0 is the header); a scroll repaints everything anyway
+        self.refresh_line(before + 1)
+        self.refresh_line(row + 1)
         if scroll:
             self._scroll_to_cursor()
-        self.refresh()
         if notify:
             if self.on_cursor is not None:
                 self.on_cursor(row, self.clusters[row])
