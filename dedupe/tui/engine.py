@@ -42,6 +42,7 @@ class Analysed:
     settings: Settings
     mtimes: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    model: object = None  # Punkt model of an indexed archive the drafts were split with
 
     def document(self, doc_id: str) -> Document | None:
         if not hasattr(self, "_by_id"):
@@ -61,14 +62,10 @@ def _mtime(path: str) -> float:
 
 
 def norm_path(p: str) -> str:
-    """``p`` relative to the working directory when inside it, normalised (as
-    ``dedupe check`` does), so document ids and hence baseline fingerprints do
-    not depend on how the path was written."""
-    if os.path.isabs(p):
-        rel = os.path.relpath(p)
-        if not rel.startswith(".."):
-            p = rel
-    return os.path.normpath(p)
+    """Document ids as ``dedupe scan``/``check`` name them (see ``scan.normalize_path``)."""
+    from ..scan import normalize_path
+
+    return normalize_path(p)
 
 
 def walk(paths: Sequence[str], read_options=None) -> tuple[list[str], list[DedupeError]]:
@@ -101,19 +98,33 @@ def analyse(
     """The per-document half of ``dedupe.scan`` over ``paths`` (and ``against``)."""
     t0 = time.perf_counter()
     settings = settings.validate()
+    from ..index import open_for_query, query_indexes, split_against
+
+    index_locs, against_files = split_against(against)
     drafts, errors = walk(paths, read_options)
-    archive, errors2 = walk(against, read_options)
+    archive, errors2 = walk(against_files, read_options)
     errors.extend(errors2)
-    files = drafts + [a for a in archive if a not in set(drafts)]
-    archive_set = set(archive) - set(drafts)
-    if progress:
-        progress("analyse", 0, max(1, len(files)))
-    docs, counts, table, read_errors = analyse_paths(files, settings, read_options, None, progress)
-    errors.extend(read_errors)
+    drafts_set = set(drafts)
+    files = drafts + [a for a in archive if a not in drafts_set]
+    archive_set = set(archive) - drafts_set
+    indexes = open_for_query(index_locs, settings) if index_locs else []
+    try:
+        # drafts are split as the indexed archive was (its trained Punkt model, if any)
+        model = next((m for m in (ix.punkt_model() for ix in indexes) if m is not None), None)
+        if progress:
+            progress("analyse", 0, max(1, len(files)))
+        docs, counts, table, read_errors = analyse_paths(files, settings, read_options, model, progress)
+        errors.extend(read_errors)
+        flags = [d.path in archive_set for d in docs]
+        if indexes:  # archived candidates join as archive documents, exactly as in dedupe scan
+            docs, counts, table, flags = query_indexes(indexes, docs, counts, table, flags, settings)
+    finally:
+        for ix in indexes:
+            ix.close()
     return Analysed(
         paths=list(paths), against=list(against), files=files, archive_files=archive_set, docs=docs,
-        counts=counts, table=table, archive_flags=[d.path in archive_set for d in docs], errors=errors,
-        settings=settings, mtimes={f: _mtime(f) for f in files}, seconds=time.perf_counter() - t0,
+        counts=counts, table=table, archive_flags=flags, errors=errors,
+        settings=settings, mtimes={f: _mtime(f) for f in files}, seconds=time.perf_counter() - t0, model=model,
     )
 
 
@@ -187,7 +198,7 @@ def refresh(analysed: Analysed, files: Sequence[str], read_options=None) -> Anal
         except Exception as exc:  # a reader bug must not take the UI down
             errors.append(InputError(f"could not be read: {type(exc).__name__}: {exc}", f))
             new_docs = []
-        a = analyse_documents(new_docs, settings)
+        a = analyse_documents(new_docs, settings, analysed.model)
         drop_units[old] = True
         if old and len(old) == len(new_docs):
             for i, d, c in zip(old, a.documents, a.counts):
@@ -217,13 +228,11 @@ def refresh(analysed: Analysed, files: Sequence[str], read_options=None) -> Anal
         out_docs.extend(ds)
         out_counts.extend(cs)
         flags.extend([arch] * len(ds))
-    # (UnitTable.concat drops empty tables before pairing them with shifts: pass only non-empty ones)
-    pairs = [(t, s) for t, s in zip(tables, shifts) if len(t)]
-    table = UnitTable.concat([t for t, _ in pairs], [s for _, s in pairs], settings.num_perm)
+    table = UnitTable.concat(tables, shifts, settings.num_perm)
     return Analysed(paths=analysed.paths, against=analysed.against, files=analysed.files,
                     archive_files=analysed.archive_files, docs=out_docs, counts=out_counts, table=table,
                     archive_flags=flags, errors=errors, settings=settings, mtimes=mtimes,
-                    seconds=analysed.seconds)
+                    seconds=analysed.seconds, model=analysed.model)
 
 
 def paragraph(doc: Document, start: int, end: int, limit: int = 600) -> tuple[str, int]:
