@@ -67,16 +67,22 @@ class Member:
 
 @dataclass(frozen=True)
 class Pair:
-    """A verified link between members ``a`` and ``b`` (indices into members)."""
+    """A verified link between members ``a`` and ``b`` (indices into members).
+
+    ``similarity`` is the figure shown for the pair: its Jaccard similarity
+    when that reached the threshold, otherwise its containment (a sentence
+    repeated inside a longer one).
+    """
 
     a: int
     b: int
     jaccard: float
     containment: float
+    similarity: float = -1.0
 
-    @property
-    def similarity(self) -> float:
-        return max(self.jaccard, self.containment) if self.containment > self.jaccard else self.jaccard
+    def __post_init__(self) -> None:
+        if self.similarity < 0:  # not given: the larger of the two measures
+            object.__setattr__(self, "similarity", max(self.jaccard, self.containment))
 
 
 @dataclass
@@ -135,7 +141,8 @@ class Cluster:
             "fingerprint": self.fingerprint,
             "members": [m.to_dict() for m in self.members],
             "pairs": [
-                {"a": p.a, "b": p.b, "jaccard": round(p.jaccard, 4), "containment": round(p.containment, 4)}
+                {"a": p.a, "b": p.b, "similarity": round(p.similarity, 4), "jaccard": round(p.jaccard, 4),
+                 "containment": round(p.containment, 4)}
                 for p in self.pairs
             ],
         }

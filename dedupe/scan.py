@@ -532,17 +532,16 @@ def build_clusters(
             )
             f = int(matches.form_of[u])
             if f in first_of_form:
-                cluster_pairs.append(Pair(first_of_form[f], idx, 1.0, 1.0))
+                cluster_pairs.append(Pair(first_of_form[f], idx, 1.0, 1.0, 1.0))
             else:
                 first_of_form[f] = idx
         for p in pairs_by_comp.get(comp[int(matches.form_of[units[keep[0]]])], []):
             ia, ib = first_of_form.get(p.a), first_of_form.get(p.b)
             if ia is not None and ib is not None:
-                cluster_pairs.append(Pair(min(ia, ib), max(ia, ib), p.jaccard, p.containment))
+                sim = p.jaccard if p.jaccard >= settings.threshold or p.containment < cthr else p.containment
+                cluster_pairs.append(Pair(min(ia, ib), max(ia, ib), p.jaccard, p.containment, sim))
         if not cluster_pairs:
             continue
-        sims = [p.jaccard if p.jaccard >= settings.threshold or p.containment < cthr else p.containment
-                for p in cluster_pairs]
         cluster_pairs.sort(key=lambda p: (p.a, p.b))
         clusters.append(
             Cluster(
@@ -550,7 +549,7 @@ def build_clusters(
                 kind=kind,
                 members=members,
                 pairs=cluster_pairs,
-                similarity=min(sims),
+                similarity=min(p.similarity for p in cluster_pairs),
                 jaccard=min(p.jaccard for p in cluster_pairs),
                 containment=min(p.containment for p in cluster_pairs),
                 fingerprint=cluster_fingerprint(kind, members),
