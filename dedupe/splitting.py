@@ -272,7 +272,7 @@ def paragraph_spans(text: str, marked: bool = False) -> list[tuple[int, int]]:
     ``marked`` (set by structure-aware readers) means blank lines are the only
     paragraph breaks.  Otherwise: blank lines always break; in hard-wrapped
     copy an indented line, or a line following one that stops well short of
-    the wrap width, starts a paragraph; in unwrapped copy every line is its own
+    the wrap width with closing punctuation, starts a paragraph; in unwrapped copy every line is its own
     paragraph (headings and sub-headings included).  Spans are trimmed of
     surrounding whitespace and empty ones dropped.
     """
@@ -310,9 +310,10 @@ def paragraph_spans(text: str, marked: bool = False) -> list[tuple[int, int]]:
             cur_start = s
         cur_end = e
         if wrapped:
-            # a line that stops well short of the wrap width ends its block:
-            # the last line of a paragraph, a heading, a table row
-            prev_short_end = len(line.rstrip()) < short
+            # a line that stops well short of the wrap width with closing
+            # punctuation ends its paragraph (a short line without it is
+            # usually a lede whose dateline was cut, so it continues)
+            prev_short_end = len(line.rstrip()) < short and stripped[-1] in _TERMINAL
     if cur_start >= 0:
         blocks.append((cur_start, cur_end))
     return [sp for sp in (_trim(text, s, e) for s, e in blocks) if sp]

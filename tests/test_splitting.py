@@ -197,3 +197,21 @@ def test_train_parameters_learns_house_abbreviation():
     from dedupe.splitting import PunktModel
 
     assert PunktModel.from_json(json.loads(json.dumps(model.to_json()))) == model
+
+
+def test_wrapped_lede_with_a_short_first_line_stays_one_sentence():
+    # Reuters bodies lose their dateline, so the first wrapped line is short;
+    # it must not be taken for a heading.
+    story = (
+        "BankAmerica Corp is not under\n"
+        "pressure to act quickly on its proposed equity offering and\n"
+        "would do well to delay it because of the stock's recent poor\n"
+        "performance, banking analysts said.\n"
+        "    Some analysts said they have recommended BankAmerica delay\n"
+        "its up to one-billion-dlr equity offering, which has yet to be\n"
+        "approved by the Securities and Exchange Commission.\n"
+    )
+    sents = split_sentences(story)
+    assert sents[0].startswith("BankAmerica Corp is not under\npressure")
+    assert sents[0].endswith("banking analysts said.")
+    assert len(sents) == 2
