@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,6 +23,9 @@ from dedupe.normalize import normalized_key, tokens
 from dedupe.shingles import word_shingles
 from dedupe.splitting import NewsPunkt
 from dedupe.units import extract_units
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from common import brute_force_pairs  # noqa: E402  (the same ground truth as bench/recall.py)
 
 STORIES = 3000
 
@@ -47,32 +52,6 @@ def sentence_units(docs, settings):
         for s, e, toks in zip(du.starts, du.ends, du.tokens):
             units.append((d.id, s, e, frozenset(word_shingles(toks, settings.ngram)), " ".join(toks)))
     return units
-
-
-def brute_force_pairs(sets):
-    """(i, j, jaccard) for every pair of sets sharing at least one element."""
-    n = len(sets)
-    ids: dict = {}
-    sh, un = [], []
-    for i, s in enumerate(sets):
-        for x in s:
-            sh.append(ids.setdefault(x, len(ids)))
-            un.append(i)
-    sh = np.array(sh, dtype=np.int64)
-    un = np.array(un, dtype=np.int64)
-    order = np.lexsort((un, sh))
-    sh, un = sh[order], un[order]
-    bounds = np.flatnonzero(np.diff(sh)) + 1
-    codes = []
-    for g in np.split(un, bounds):
-        if len(g) > 1:
-            a, b = np.triu_indices(len(g), 1)
-            codes.append(g[a] * n + g[b])
-    code, shared = np.unique(np.concatenate(codes), return_counts=True)
-    i, j = code // n, code % n
-    size = np.array([len(s) for s in sets], dtype=np.int64)
-    jac = shared / (size[i] + size[j] - shared)
-    return i, j, jac
 
 
 def test_brute_force_is_exact():
