@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -316,3 +317,34 @@ def test_library_remove_and_rebuild_api(work):
         add_paths(ix, ["a"], Settings())
         assert remove(ix, [os.path.normpath("a/story0000.txt"), "x"]) == ["x"]
         assert rebuild(ix, Settings())["units"] == 18
+
+
+def contained_case(root: Path) -> tuple[str, str]:
+    """An archive whose story holds a 40-word sentence, and a draft sentence
+    made of 10 of its words (containment 1.0, Jaccard ~0.2: LSH misses it)."""
+    rng = random.Random(5)
+    long = sentence(rng, 40)
+    words = long.rstrip(".").split()
+    short = " ".join(words[15:25]).capitalize() + "."
+    make_archive(root, 3, seed=3)
+    (root / "long.txt").write_text(article(rng, 1) + "\n" + long + "\n\n" + article(rng, 1), encoding="utf-8")
+    return long, short
+
+
+def archive_hits(res, short: str) -> list:
+    return [c for c in res.clusters if c.kind == "archive-match"
+            and any(m.text == short for m in c.members)]
+
+
+def test_contained_sentence_found_through_shingle_postings(work, monkeypatch):
+    long, short = contained_case(work / "a")
+    run(["index", "add", "a"])
+    (work / "d.txt").write_text(article(random.Random(77), 1) + "\n" + short + "\n", encoding="utf-8")
+    (c,) = archive_hits(scan(["d.txt"], Settings(), against=[".dedupe/index"]), short)
+    (m,) = [m for m in c.members if m.archive]
+    assert m.doc == os.path.normpath("a/long.txt") and m.text == long and c.containment == 1.0
+    # found through the postings: LSH alone misses it
+    from dedupe.index.base import ArchiveIndex
+
+    monkeypatch.setattr(ArchiveIndex, "containment_pairs", lambda *a, **k: np.zeros(0, dtype=np.int64))
+    assert not archive_hits(scan(["d.txt"], Settings(), against=[".dedupe/index"]), short)

@@ -161,3 +161,60 @@ def test_redis_missing_index_is_an_error(work, url):
     (work / "d.txt").write_text(sentence(random.Random(2)) + "\n")
     r = run(["check", "d.txt", "--against", url])
     assert r.exit_code == 2 and "no index here" in r.output
+
+
+def test_redis_contained_sentence_found_through_shingle_postings(work, url, monkeypatch):
+    """As the embedded index: a short draft sentence inside a longer archived one."""
+    import numpy as np
+
+    from dedupe.index.base import ArchiveIndex
+    from test_index import archive_hits, contained_case
+
+    long, short = contained_case(work / "a")
+    assert run(["index", "add", "a", "--index", url]).exit_code == 0
+    (work / "d.txt").write_text(article(random.Random(77), 1) + "\n" + short + "\n", encoding="utf-8")
+    r = run(["check", "d.txt", "--against", url])
+    assert r.exit_code == 1 and "DD301" in r.output and "long.txt" in r.output
+    (c,) = archive_hits(scan(["d.txt"], Settings(), against=[url]), short)
+    (m,) = [m for m in c.members if m.archive]
+    assert m.doc == os.path.normpath("a/long.txt") and m.text == long and c.containment == 1.0
+    monkeypatch.setattr(ArchiveIndex, "containment_pairs", lambda *a, **k: np.zeros(0, dtype=np.int64))
+    assert not archive_hits(scan(["d.txt"], Settings(), against=[url]), short)
+
+
+def test_redis_layout_and_vacuum(work, url):
+    """datasketch's bucket layout written directly; removal cleans it; vacuum drops dead postings."""
+    import redis
+    from datasketch import MinHash
+
+    from dedupe.readers import read_file
+    from dedupe.scan import analyse_documents
+
+    arch = make_archive(work / "a", 4)
+    run(["index", "add", "a", "--index", url])
+    port, db = url.rsplit(":", 1)[1].split("/")
+    r = redis.Redis(port=int(port), db=int(db))
+    with open_index(url) as ix:
+        lsh = ix.lsh()
+        bands = ix.stored_settings["bands"]
+    a = analyse_documents(read_file(str(arch[1])), Settings())
+    # every unit of story 1 is in datasketch's tables, under its own key, with all its bands
+    with open_index(url) as ix:
+        first = json.loads(r.hget(b"dedupe:art", os.path.normpath("a/story0001.txt")))["first"]
+    for i in range(len(a.table)):
+        uid = str(first + i).encode()
+        assert uid in lsh
+        assert lsh.query(MinHash(128, 1, hashvalues=a.table.sigs[i], scheme="affine32")) == [uid]
+        assert r.llen(b"dedupe:lsh_keys" + uid) == bands
+    assert r.hlen(b"dedupe:lsh_keys") == 36
+    # remove: buckets and keys of the removed units are gone
+    assert "1 removed" in run(["index", "remove", os.path.normpath("a/story0001.txt"), "--index", url]).output
+    assert lsh.query(MinHash(128, 1, hashvalues=a.table.sigs[0], scheme="affine32")) == []
+    assert r.hlen(b"dedupe:lsh_keys") == 27 and r.hlen(b"dedupe:units") == 27
+    # the postings keep dead entries until vacuum
+    post = lambda: sum(r.strlen(k) for k in r.scan_iter(b"dedupe:post:*")) // 12
+    before = post()
+    out = run(["index", "vacuum", "--index", url, ]).output
+    assert "dead_entries_removed" in out and "dead_entries_removed 0" not in out
+    assert 0 < post() < before
+    assert run(["index", "vacuum", "--index", url]).output.count("dead_entries_removed 0") == 1
