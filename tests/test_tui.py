@@ -479,8 +479,12 @@ async def test_help_and_command_palette_entries(tmp_path, in_repo):
         titles = {c.title for c in app.get_system_commands(app.screen)}
         for t in ("Accept finding", "Ignore finding", "Undo decision", "Open in editor", "Filter by text",
                   "Cycle kind filter", "Raise threshold", "Lower threshold", "Re-scan", "Save decisions",
-                  "Show/hide resolved", "Review help", "Quit review"):
+                  "Show/hide resolved", "Review help", "Quit review", "Fold/unfold article duplicates"):
             assert t in titles
+        # no whole-article duplicates in the seeds: z is hidden from the footer and does nothing
+        assert app.check_action("toggle_fold", ()) is False
+        await pilot.press("z")
+        assert app.model.fold and len(app.rows) == 9
 
 
 def test_every_binding_has_an_id_and_description():
@@ -613,3 +617,151 @@ def test_core_and_cli_do_not_import_textual():
             "assert 'textual' in sys.modules\n")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert p.returncode == 0, p.stderr
+
+
+# -- whole-article duplicates fold into one row ----------------------------------------------
+
+STORY = [
+    "The city council voted on Tuesday to close the old harbour bridge to heavy trucks for six months.",
+    "Engineers found cracks in two of the steel girders during a routine inspection last spring.",
+    "Local haulers said the detour would add almost an hour to every delivery run into the port.",
+    "The mayor promised that repairs would begin before the first snow of the coming winter season.",
+    "A temporary ferry service for light vans is planned from the northern quay starting next month.",
+]
+REPEAT = "Officials warned that the new water rates would rise sharply for every household next year."
+
+
+def whole_duplicate_corpus(tmp_path) -> Path:
+    """Two whole-duplicate articles (a repost under a new name and title) and an article repeating itself."""
+    d = tmp_path / "drafts"
+    d.mkdir()
+    body = "\n\n".join(STORY)
+    (d / "a_bridge.md").write_text(f"# Harbour bridge closed to trucks\n\n{body}\n", encoding="utf-8")
+    (d / "b_bridge_repost.md").write_text(f"# Bridge shut for heavy traffic\n\n{body}\n", encoding="utf-8")
+    (d / "c_water.md").write_text(
+        f"# Water rates\n\n{REPEAT}\n\nThe utility board meets again in March to set the final figures "
+        f"for the district.\n\nAs the chair put it: {REPEAT}\n", encoding="utf-8")
+    return d
+
+
+@aio
+async def test_whole_article_duplicates_fold_into_one_row(tmp_path, monkeypatch):
+    from dedupe.tui.model import ArticleGroup
+
+    whole_duplicate_corpus(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    bpath = tmp_path / "baseline.json"
+    app = make_app(tmp_path, paths=["drafts"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        clusters = app.model.clusters
+        assert len(clusters) == 6  # five shared sentences, one repeat inside c_water
+        assert len(app.rows) == 2
+        group, normal = app.rows
+        assert isinstance(group, ArticleGroup) and not isinstance(normal, ArticleGroup)
+        assert normal.kind == "repeated-sentence" and REPEAT in normal.members[0].text
+        assert len(group.clusters) == 5 and {c.kind for c in group.clusters} == {"cross-article"}
+        table = app.query_one(ClusterList)
+        cells = table.cells(0)
+        assert cells[1:4] == ("article", "1.00", "5")
+        assert cells[4] == "a_bridge = b_bridge_repost" and cells[5].startswith("The city council voted")
+        assert "article" in screen_text(table).splitlines()[1]
+        assert app.check_action("toggle_fold", ()) is True  # z is in the footer
+        # the header still counts clusters, and says what is folded
+        totals = str(app.query_one("#totals").content)
+        assert "6 clusters" in totals and "5 folded into 1 article row" in totals
+        # the detail: both articles, titles, the share both ways, each shared sentence with its lines
+        plain = app.query_one("#detail").content.plain
+        assert "drafts/a_bridge.md" in plain and "drafts/b_bridge_repost.md" in plain
+        assert "Harbour bridge closed to trucks" in plain and "Bridge shut for heavy traffic" in plain
+        assert plain.count("5/5 of its checked sentences (100%)") == 2
+        for k, s in enumerate(STORY):
+            assert s in plain
+            line = 3 + 2 * k  # the same line in both copies
+            assert f"{line} / {line}  " in plain
+        # z unfolds into the individual rows (the selection stays on the pair's first sentence) and back
+        await pilot.press("z")
+        assert len(app.rows) == 6 and not any(isinstance(r, ArticleGroup) for r in app.rows)
+        assert app.current is group.clusters[0]
+        assert "folded" not in str(app.query_one("#totals").content)
+        await pilot.press("z")
+        assert len(app.rows) == 2 and app.current.fingerprint == group.fingerprint
+        # a text filter finds the folded row by any of its sentences, f treats it as its clusters' kind
+        await pilot.press("slash", *"girders")
+        assert len(app.rows) == 1 and isinstance(app.rows[0], ArticleGroup) and len(app.rows[0].clusters) == 5
+        await pilot.press("escape")
+        assert len(app.rows) == 2
+        await pilot.press("f")  # repeated sentences
+        assert [r.kind for r in app.rows] == ["repeated-sentence"]
+        await pilot.press("f", "f")  # cross-article
+        assert len(app.rows) == 1 and isinstance(app.rows[0], ArticleGroup)
+        await pilot.press("f", "f")  # all
+        assert len(app.rows) == 2
+        # one accept decides every cluster in the row; one undo takes them all back
+        await pilot.press("g", "a")
+        assert app.model.unsaved == 5 and app.model.status(app.rows[0]) == "accepted"
+        assert app.query_one(ClusterList).cells(0)[0] == "✓"
+        await pilot.press("u")
+        assert app.model.unsaved == 0 and app.current.fingerprint == group.fingerprint
+        await pilot.press("a", "s")
+    data = json.loads(bpath.read_text())
+    assert set(data["accepted"]) == {c.fingerprint for c in group.clusters}
+    # dedupe check reads them as resolved: only the repeat inside c_water still fails
+    out = tmp_path / "check.json"
+    r = CliRunner().invoke(main, ["check", "drafts", "--baseline", str(bpath), "--format", "json", "-o", str(out)])
+    assert r.exit_code == 1 and "5 accepted" in r.output, r.output
+    # the next run hides the resolved pair; h shows it again, folded
+    app2 = make_app(tmp_path, paths=["drafts"])
+    async with app2.run_test(size=SIZE) as pilot:
+        await settle(app2, pilot)
+        assert [r.kind for r in app2.rows] == ["repeated-sentence"]
+        await pilot.press("h")
+        assert len(app2.rows) == 2 and app2.model.status(app2.rows[0]) == "accepted"
+
+
+@aio
+async def test_ignoring_a_folded_row_suppresses_every_cluster(tmp_path, monkeypatch):
+    whole_duplicate_corpus(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    app = make_app(tmp_path, paths=["drafts"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        group = app.rows[0]
+        await pilot.press("i")
+        assert isinstance(app.screen, ReasonScreen)
+        await pilot.press(*"syndicated repost", "enter")
+        assert app.model.status(group) == "ignored" and app.model.unsaved == 5
+        assert all(d.reason == "syndicated repost" for d in app.model.pending.values())
+        await pilot.press("z")
+        assert len(app.rows) == 6
+        await pilot.press("g", "a")  # accept one sentence of it on its own: the row is now mixed
+        await pilot.press("z")
+        assert app.model.status(app.rows[0]) == "mixed" and app.query_one(ClusterList).cells(0)[0] == "±"
+        await pilot.press("u")  # takes back the single accept only
+        assert app.model.status(app.rows[0]) == "ignored"
+        await pilot.press("s")
+    b = Baseline.load(str(tmp_path / "baseline.json"))
+    assert len(b.suppressions) == 5 and not b.accepted
+    assert {e["reason"] for e in b.suppressions.values()} == {"syndicated repost"}
+
+
+def test_a_draft_rerunning_an_archived_story_is_a_whole_duplicate(tmp_path, monkeypatch):
+    from dedupe.tui.model import ReviewModel
+
+    d = whole_duplicate_corpus(tmp_path)
+    arch = tmp_path / "archive"
+    arch.mkdir()
+    (d / "b_bridge_repost.md").rename(arch / "b_bridge_repost.md")
+    monkeypatch.chdir(tmp_path)
+    s = Settings()
+    a = engine.analyse(["drafts"], s, against=["archive"])
+    result = engine.cluster(a, s)
+    assert result.duplicate_documents() == []  # the roll-up speaks only for drafts
+    model = ReviewModel(None)
+    model.set_result(result, {doc.id: c.eligible_sentences for doc, c, f in zip(a.docs, a.counts, a.archive_flags)
+                              if f})
+    [pair] = model.pairs
+    assert (pair.path_a, pair.path_b) == ("drafts/a_bridge.md", "archive/b_bridge_repost.md")
+    assert pair.ab.share == 1.0 and pair.ba.share == 1.0 and pair.ba.total == 5
+    rows = model.visible()
+    assert len(rows) == 2 and rows[0].kind == "article" and {c.kind for c in rows[0].clusters} == {"archive-match"}

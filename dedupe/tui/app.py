@@ -30,9 +30,9 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ..config import Settings
 from ..findings import Cluster, ScanResult
 from . import engine
-from .model import ACCEPT, IGNORE, KIND_LABELS, ReviewModel
+from .model import ACCEPT, IGNORE, KIND_LABELS, ArticleGroup, ReviewModel, Row
 from .screens import ConfirmQuitScreen, HelpScreen, ReasonScreen
-from .widgets import ClusterList, DetailPane, Totals, render_cluster
+from .widgets import ClusterList, DetailPane, Totals, render_cluster, render_group
 
 THRESHOLD_STEP = 0.05
 STAGES = {"analyse": "Reading and analysing", "candidates": "Finding candidates", "verify": "Verifying",
@@ -76,6 +76,9 @@ class DedupeReviewApp(App[None]):
         Binding("e", "edit", "Edit", id="dedupe.edit", tooltip="Open the article in $EDITOR at this copy"),
         Binding("slash", "filter", "Filter", id="dedupe.filter", tooltip="Filter the list by text"),
         Binding("f", "cycle_kind", "Kind", id="dedupe.kind", tooltip="Cycle the kind filter"),
+        # shown only when the scan found whole-article duplicates (check_action)
+        Binding("z", "toggle_fold", "Fold", id="dedupe.fold",
+                tooltip="Fold whole-article duplicates into one row each, or list every cluster"),
         Binding("plus,equals_sign", "threshold(1)", "Thr+", id="dedupe.threshold_up",
                 tooltip="Raise the similarity threshold", key_display="+"),
         Binding("minus", "threshold(-1)", "Thr-", id="dedupe.threshold_down",
@@ -116,8 +119,8 @@ class DedupeReviewApp(App[None]):
             baseline = Baseline.load(baseline_path)
         self.model = ReviewModel(baseline, show_resolved=show_resolved)
         self.analysed: engine.Analysed | None = None
-        self.rows: list[Cluster] = []
-        self.current: Cluster | None = None
+        self.rows: list[Row] = []
+        self.current: Row | None = None
         self.member_index = 0
         self.watch_files = watch
         self.watch_interval = watch_interval
@@ -218,13 +221,19 @@ class DedupeReviewApp(App[None]):
         self.scanning = False
         self.scan_message = ""
         self.query_one("#scanbar").remove_class("visible")
-        keep = self.current.fingerprint if self.current else None
+        keep = self._keep()
         keep_row = self.query_one(ClusterList).cursor_row
-        self.model.set_result(result)
+        analysed = self.analysed
+        eligible = None
+        if analysed is not None:  # archived articles' checked sentences, for their share of a whole duplicate
+            eligible = {d.id: c.eligible_sentences
+                        for d, c, a in zip(analysed.docs, analysed.counts, analysed.archive_flags) if a}
+        self.model.set_result(result, eligible)
         self._context_cache.clear()
         for e in result.errors:
             self.notify(str(e), title="dedupe: error", severity="error", timeout=8)
         self.refill(keep, keep_row)
+        self.refresh_bindings()  # z shows only when there is something to fold
 
     def _poll_files(self) -> None:
         if self.scanning or self.analysed is None:
@@ -245,7 +254,24 @@ class DedupeReviewApp(App[None]):
         self.start_scan(files=changed)
 
     # -- list and detail ---------------------------------------------------------
-    def refill(self, keep_fp: str | None = None, keep_row: int = 0) -> None:
+    def _keep(self) -> set[str]:
+        """Fingerprints that identify the selected row (a folded row's own and its clusters')."""
+        c = self.current
+        if c is None:
+            return set()
+        return {c.fingerprint, *c.fingerprints} if isinstance(c, ArticleGroup) else {c.fingerprint}
+
+    def _row_of(self, keep: set[str]) -> int | None:
+        """Index of the row that ``keep`` (see ``_keep``) names: the same row, else the first that shares a cluster."""
+        for i, c in enumerate(self.rows):
+            if c.fingerprint in keep:
+                return i
+        for i, c in enumerate(self.rows):
+            if isinstance(c, ArticleGroup) and not keep.isdisjoint(c.fingerprints):
+                return i
+        return None
+
+    def refill(self, keep_fp: str | set[str] | None = None, keep_row: int = 0) -> None:
         """Rebuild the list from the model, keeping the selection where possible."""
         table = self.query_one(ClusterList)
         self.rows = self.model.visible()
@@ -261,13 +287,9 @@ class DedupeReviewApp(App[None]):
         else:
             empty.remove_class("visible")
             row = 0
-            if keep_fp is not None:
-                for i, c in enumerate(self.rows):
-                    if c.fingerprint == keep_fp:
-                        row = i
-                        break
-                else:
-                    row = min(keep_row, len(self.rows) - 1)
+            if keep_fp:
+                found = self._row_of({keep_fp} if isinstance(keep_fp, str) else keep_fp)
+                row = min(keep_row, len(self.rows) - 1) if found is None else found
             table.move_cursor(row=row, notify=False)
             self.show_cluster(self.rows[row])
         self._show_totals()
@@ -275,7 +297,7 @@ class DedupeReviewApp(App[None]):
     def _show_totals(self) -> None:
         self.query_one(Totals).show(self.model, self.settings.threshold, self.scan_message)
 
-    def _cursor_moved(self, index: int, c: Cluster) -> None:
+    def _cursor_moved(self, index: int, c: Row) -> None:
         """The list's cursor moved (called synchronously: the detail is drawn in the same frame)."""
         if c is not self.current:
             self.member_index = 0
@@ -297,17 +319,21 @@ class DedupeReviewApp(App[None]):
             self._context_cache[key] = engine.paragraph(doc, m.start, m.end) if doc is not None else None
         return self._context_cache[key]
 
-    def show_cluster(self, c: Cluster) -> None:
+    def show_cluster(self, c: Row) -> None:
         t0 = time.perf_counter()
         self.current = c
-        self.member_index = min(self.member_index, len(c.members) - 1)
-        content = render_cluster(c, self.model.status(c), selected=self.member_index, paragraph=self._paragraph)
+        if isinstance(c, ArticleGroup):
+            self.member_index = min(self.member_index, len(c.clusters) - 1)
+            content = render_group(c, self.model.status(c), selected=self.member_index, status_of=self.model.status)
+        else:
+            self.member_index = min(self.member_index, len(c.members) - 1)
+            content = render_cluster(c, self.model.status(c), selected=self.member_index, paragraph=self._paragraph)
         self.query_one("#detail", Static).update(content)
         if self.member_index == 0:
             self.query_one(DetailPane).scroll_home(animate=False)
         self.last_redraw_ms = (time.perf_counter() - t0) * 1000
 
-    def _selected(self) -> Cluster | None:
+    def _selected(self) -> Row | None:
         if self.current is None:
             self.notify("No cluster selected", severity="warning", timeout=2)
         return self.current
@@ -336,11 +362,14 @@ class DedupeReviewApp(App[None]):
             self.model.decide(c, IGNORE, reason)
             self._decided(c, "Ignored" + (f": {reason}" if reason else ""))
 
-        self.push_screen(ReasonScreen(f"{c.id} ({c.kind})"), done)
+        what = f"{c.id} (whole-article duplicate, {len(c.clusters)} clusters)" if isinstance(c, ArticleGroup) \
+            else f"{c.id} ({c.kind})"
+        self.push_screen(ReasonScreen(what), done)
 
-    def _decided(self, c: Cluster, what: str) -> None:
+    def _decided(self, c: Row, what: str) -> None:
         self.query_one(ClusterList).set_status(c, self.model.status(c))
-        self.notify(f"{c.id}: {what} (s to save, u to undo)", timeout=2)
+        n = f" ({len(c.clusters)} clusters)" if isinstance(c, ArticleGroup) else ""
+        self.notify(f"{c.id}: {what}{n} (s to save, u to undo)", timeout=2)
         self._show_totals()
         if self.current is c:
             self.show_cluster(c)
@@ -353,12 +382,12 @@ class DedupeReviewApp(App[None]):
             return
         c = d.cluster
         self.query_one(ClusterList).set_status(c, self.model.status(c))
-        for i, v in enumerate(self.rows):
-            if v.fingerprint == d.fingerprint:
-                self.query_one(ClusterList).move_cursor(row=i, notify=False)
-                self.show_cluster(v)
-                break
-        self.notify(f"Undone: {d.action} {c.id}", timeout=2)
+        i = self._row_of({d.group} if d.group else {d.fingerprint})
+        if i is not None:
+            self.query_one(ClusterList).move_cursor(row=i, notify=False)
+            self.show_cluster(self.rows[i])
+        what = self.rows[i].id if i is not None and d.group and self.rows[i].fingerprint == d.group else c.id
+        self.notify(f"Undone: {d.action} {what}", timeout=2)
         self._show_totals()
 
     def action_save(self) -> None:
@@ -386,7 +415,7 @@ class DedupeReviewApp(App[None]):
     def _filter_changed(self, event: Input.Changed) -> None:
         # the list renders lazily: refiltering 6,500 clusters takes milliseconds, no debounce needed
         self.model.text_filter = event.value
-        self.refill(self.current.fingerprint if self.current else None)
+        self.refill(self._keep())
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -397,13 +426,28 @@ class DedupeReviewApp(App[None]):
     def action_cycle_kind(self) -> None:
         k = self.model.cycle_kind()
         self.notify(f"Kind: {KIND_LABELS.get(k, k) if k else 'all'}", timeout=1.5)
-        self.refill(self.current.fingerprint if self.current else None)
+        self.refill(self._keep())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_fold":  # hidden (and inert) when nothing folds
+            return bool(self.model.pair_of)
+        return True
+
+    def action_toggle_fold(self) -> None:
+        if not self.model.pair_of:
+            self.notify("No whole-article duplicates to fold", timeout=2)
+            return
+        self.model.fold = not self.model.fold
+        folded, rows = self.model.fold_counts()
+        self.notify(f"Folded {folded:,} clusters into {rows:,} article rows" if self.model.fold
+                    else "Listing every cluster of whole-article duplicates", timeout=2)
+        self.refill(self._keep())
 
     def action_toggle_resolved(self) -> None:
         self.model.show_resolved = not self.model.show_resolved
         self.notify("Showing resolved findings" if self.model.show_resolved else "Hiding resolved findings",
                     timeout=1.5)
-        self.refill(self.current.fingerprint if self.current else None)
+        self.refill(self._keep())
 
     def action_threshold(self, step: int) -> None:
         t = round(self.settings.threshold + step * THRESHOLD_STEP, 2)
@@ -434,14 +478,19 @@ class DedupeReviewApp(App[None]):
         c = self.current
         if c is None:
             return
-        self.member_index = (self.member_index + step) % min(len(c.members), 40)
+        n = len(c.clusters) if isinstance(c, ArticleGroup) else min(len(c.members), 40)
+        self.member_index = (self.member_index + step) % n
         self.show_cluster(c)
 
     def action_edit(self) -> None:
         c = self._selected()
         if c is None:
             return
-        m = c.members[self.member_index] if self.member_index < len(c.members) else c.members[0]
+        if isinstance(c, ArticleGroup):  # the selected shared sentence, in the first article
+            x = c.clusters[min(self.member_index, len(c.clusters) - 1)]
+            m = next((m for m in x.members if m.doc == c.pair.a), x.members[0])
+        else:
+            m = c.members[self.member_index] if self.member_index < len(c.members) else c.members[0]
         if not os.path.isfile(m.path):
             self.notify(f"{m.path}: not a file that can be edited", severity="error")
             return
@@ -486,6 +535,8 @@ class DedupeReviewApp(App[None]):
         yield SystemCommand("Open in editor", "Open the article in $EDITOR at this copy (e)", self.action_edit)
         yield SystemCommand("Filter by text", "Filter the cluster list by text (/)", self.action_filter)
         yield SystemCommand("Cycle kind filter", "Show one kind of finding at a time (f)", self.action_cycle_kind)
+        yield SystemCommand("Fold/unfold article duplicates",
+                            "One row per whole-article duplicate, or every cluster in it (z)", self.action_toggle_fold)
         yield SystemCommand("Raise threshold", "Raise the similarity threshold and re-cluster (+)",
                             lambda: self.action_threshold(1))
         yield SystemCommand("Lower threshold", "Lower the similarity threshold and re-cluster (-)",

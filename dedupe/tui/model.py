@@ -3,15 +3,21 @@
 Decisions are kept as *pending* until saved: ``save()`` applies them to the
 baseline (the file ``dedupe check`` reads) and writes it atomically.  Until
 then ``u`` can take any of them back.
+
+Whole-article duplicates (a story reposted under a new id, a draft re-running
+an archived story) are *folded*: every cluster whose copies all lie in one
+such pair of articles becomes one :class:`ArticleGroup` row.  A decision on
+the row is one decision per cluster (the baseline keeps per-cluster
+fingerprints, exactly what ``dedupe check`` reads), undone together.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol, Union
 
 from ..config import KINDS
-from ..findings import Cluster, ScanResult
+from ..findings import Cluster, Overlap, ScanResult
 
 ACCEPT, IGNORE = "accepted", "ignored"
 
@@ -21,7 +27,13 @@ KIND_LABELS = {
     "repeated-quote": "quote",
     "cross-article": "cross",
     "archive-match": "archive",
+    "article": "article",
 }
+
+#: Both articles share at least this much of their checked sentences (as ``ScanResult.duplicate_documents``).
+WHOLE_SHARE = 0.8
+#: Kinds whose clusters make up the article roll-up (``scan.build_overlaps``).
+_OVERLAP_KINDS = ("cross-article", "archive-match")
 
 
 class BaselineLike(Protocol):  # what the UI needs of dedupe.baseline.Baseline
@@ -37,6 +49,105 @@ class Decision:
     action: str  # ACCEPT or IGNORE
     reason: str
     cluster: Cluster
+    group: str = ""  # key of the article row it was taken on
+    batch: int = 0  # decisions taken together on one row (undone together); 0: alone
+
+
+@dataclass
+class DuplicatePair:
+    """Two whole-duplicate articles: ``ab`` is a's share in b, ``ba`` b's share in a."""
+
+    key: str  # "article:" + a + NUL + b (a row's fingerprint: never a cluster's)
+    id: str  # "D1", "D2" ... in scan order
+    a: str
+    b: str
+    ab: Overlap
+    ba: Overlap
+    title_a: str | None = None
+    title_b: str | None = None
+    path_a: str = ""
+    path_b: str = ""
+
+    @property
+    def share(self) -> float:
+        return min(self.ab.share, self.ba.share)
+
+
+@dataclass
+class ArticleGroup:
+    """One list row for the clusters (as filtered) of a whole-duplicate pair."""
+
+    pair: DuplicatePair
+    clusters: list[Cluster] = field(default_factory=list)
+    kind = "article"
+
+    @property
+    def id(self) -> str:
+        return self.pair.id
+
+    @property
+    def fingerprint(self) -> str:
+        return self.pair.key
+
+    @property
+    def similarity(self) -> float:
+        return self.pair.share
+
+    @property
+    def fingerprints(self) -> set[str]:
+        return {c.fingerprint for c in self.clusters}
+
+    def lines(self, c: Cluster) -> tuple[list[int], list[int]]:
+        """Lines of cluster ``c``'s copies in article a and in article b."""
+        return ([m.line for m in c.members if m.doc == self.pair.a],
+                [m.line for m in c.members if m.doc == self.pair.b])
+
+
+Row = Union[Cluster, ArticleGroup]
+
+
+def whole_duplicates(result: ScanResult, eligible: Mapping[str, int] | None = None,
+                     min_share: float = WHOLE_SHARE) -> list[DuplicatePair]:
+    """The whole-article duplicate pairs of ``result``, in scan order.
+
+    Draft pairs are ``result.duplicate_documents()``.  The roll-up speaks only
+    for drafts, so a draft re-running an archived story is found here: the
+    draft's overlap with the archived article reaches ``min_share`` and so
+    does the archived article's share, counted from the clusters over its
+    checked sentences (``eligible[doc]``, else its units).
+    """
+    infos = {d.id: d for d in result.documents}
+    by = {(o.doc, o.other): o for o in result.overlaps}
+    found: list[tuple[Overlap, Overlap]] = [(o, by[(o.other, o.doc)]) for o in result.duplicate_documents(min_share)]
+    arch = {(o.doc, o.other): o for o in result.overlaps
+            if o.share >= min_share and o.other in infos and infos[o.other].archive}
+    if arch:
+        starts: dict[tuple[str, str], set[int]] = {}
+        for c in result.clusters:
+            if c.kind not in _OVERLAP_KINDS:
+                continue
+            docs = c.documents
+            for m in c.members:
+                if m.doc in infos and infos[m.doc].archive:
+                    for d in docs:
+                        if (d, m.doc) in arch:
+                            starts.setdefault((m.doc, d), set()).add(m.start)
+        for (draft, old), o in arch.items():
+            shared = len(starts.get((old, draft), ()))
+            units = (eligible or {}).get(old, infos[old].units)
+            back = Overlap(old, draft, shared, max(units, shared), list(o.clusters), infos[draft].title)
+            if back.share >= min_share:
+                found.append((o, back))
+    order = {d.id: i for i, d in enumerate(result.documents)}
+    found.sort(key=lambda p: (order.get(p[0].doc, 0), order.get(p[0].other, 0)))
+    out = []
+    for i, (ab, ba) in enumerate(found, 1):
+        a, b = ab.doc, ab.other
+        ia, ib = infos.get(a), infos.get(b)
+        out.append(DuplicatePair(key=f"article:{a}\0{b}", id=f"D{i}", a=a, b=b, ab=ab, ba=ba,
+                                 title_a=ia.title if ia else None, title_b=ib.title if ib else None,
+                                 path_a=ia.path if ia else a, path_b=ib.path if ib else b))
+    return out
 
 
 def first_words(text: str, n: int = 8) -> str:
@@ -62,12 +173,27 @@ class ReviewModel:
         self.text_filter = ""
         self.saved_count = 0
         self._haystack: dict[str, str] = {}  # cluster id -> casefolded text and paths
+        self.fold = True  # whole-article duplicates as one row each
+        self.pairs: list[DuplicatePair] = []
+        self.pair_of: dict[str, DuplicatePair] = {}  # cluster id -> its whole-duplicate pair
+        self._batch = 0
 
     # -- results -----------------------------------------------------------
-    def set_result(self, result: ScanResult) -> None:
+    def set_result(self, result: ScanResult, eligible: Mapping[str, int] | None = None) -> None:
+        """Show ``result``; ``eligible`` gives archived articles' checked sentences (for their share)."""
         self.result = result
         self.clusters = list(result.clusters)
         self._haystack = {}
+        self.pairs = whole_duplicates(result, eligible)
+        by_docs = {frozenset((p.a, p.b)): p for p in self.pairs}
+        self.pair_of = {}
+        if by_docs:
+            for c in self.clusters:
+                docs = c.documents
+                if len(docs) == 2:  # every copy in the two articles (as dedupe scan's text output folds)
+                    p = by_docs.get(frozenset(docs))
+                    if p is not None:
+                        self.pair_of[c.id] = p
         self.by_fp = {}
         for c in self.clusters:
             self.by_fp.setdefault(c.fingerprint, c)
@@ -82,8 +208,15 @@ class ReviewModel:
             return "new"
         return self.baseline.status(c)
 
-    def status(self, c: Cluster) -> str:
-        """``accepted``/``ignored`` (this session), else the baseline's word."""
+    def status(self, c: Row) -> str:
+        """``accepted``/``ignored`` (this session), else the baseline's word.
+
+        A folded row: its clusters' common status; ``grown`` if any grew, else ``mixed``."""
+        if isinstance(c, ArticleGroup):
+            seen = {self.status(x) for x in c.clusters}
+            if len(seen) == 1:
+                return seen.pop()
+            return "grown" if "grown" in seen else "mixed"
         d = self.pending.get(c.fingerprint)
         if d is not None:
             return d.action
@@ -109,32 +242,85 @@ class ReviewModel:
             self._haystack[c.id] = hay
         return hay
 
-    def visible(self) -> list[Cluster]:
-        """The clusters the list shows, in scan order (a new list; the clusters are not copied)."""
+    def visible(self) -> list[Row]:
+        """The rows the list shows, in scan order (a new list; the clusters are not copied).
+
+        Folded, the clusters of a whole-duplicate pair that pass the resolved
+        and kind filters make one :class:`ArticleGroup` at the place of the
+        first; it passes the text filter if any of its clusters does."""
         needle = self.text_filter.casefold().strip()
         hide = set() if self.show_resolved else self.resolved_at_scan - self.pending.keys()
         kind = self.kind_filter
-        return [c for c in self.clusters
-                if c.fingerprint not in hide and (not kind or c.kind == kind)
-                and (not needle or needle in self._text_of(c))]
+        pair_of = self.pair_of if self.fold else {}
+        if not pair_of:
+            return [c for c in self.clusters
+                    if c.fingerprint not in hide and (not kind or c.kind == kind)
+                    and (not needle or needle in self._text_of(c))]
+        rows: list[Row] = []
+        groups: dict[str, ArticleGroup] = {}
+        for c in self.clusters:
+            if c.fingerprint in hide or (kind and c.kind != kind):
+                continue
+            p = pair_of.get(c.id)
+            if p is None:
+                if not needle or needle in self._text_of(c):
+                    rows.append(c)
+                continue
+            g = groups.get(p.key)
+            if g is None:
+                g = groups[p.key] = ArticleGroup(p)
+                rows.append(g)
+            g.clusters.append(c)
+        if needle:
+            rows = [r for r in rows if not isinstance(r, ArticleGroup)
+                    or any(needle in self._text_of(c) for c in r.clusters)]
+        return rows
+
+    def fold_counts(self) -> tuple[int, int]:
+        """(clusters folded, article rows they make) over the whole result."""
+        if not self.fold:
+            return 0, 0
+        return len(self.pair_of), len({p.key for p in self.pair_of.values()})
 
     # -- decisions -----------------------------------------------------------
-    def decide(self, c: Cluster, action: str, reason: str = "") -> Decision:
+    def decide(self, c: Row, action: str, reason: str = "") -> Decision:
+        """Decide on a cluster, or on every cluster of a folded row (one decision each, undone together)."""
+        if isinstance(c, ArticleGroup):
+            first = None
+            self._batch += 1
+            for x in c.clusters:
+                d = Decision(x.fingerprint, action, reason, x, group=c.fingerprint, batch=self._batch)
+                self.pending[x.fingerprint] = d
+                self.undo_stack.append(d)
+                first = first or d
+            if first is None:
+                raise ValueError("empty article row")
+            return first
         d = Decision(c.fingerprint, action, reason, c)
         self.pending[c.fingerprint] = d
         self.undo_stack.append(d)
         return d
 
+    def _undo_one(self, d: Decision) -> bool:
+        if self.pending.get(d.fingerprint) is not d:
+            return False  # superseded by a later decision
+        del self.pending[d.fingerprint]
+        # an earlier decision on the same cluster comes back
+        for e in reversed(self.undo_stack):
+            if e.fingerprint == d.fingerprint:
+                self.pending[d.fingerprint] = e
+                break
+        return True
+
     def undo(self) -> Decision | None:
+        """Take back the last decision (all of a folded row's at once); the one taken back, or None."""
         while self.undo_stack:
             d = self.undo_stack.pop()
-            if self.pending.get(d.fingerprint) is d:
-                del self.pending[d.fingerprint]
-                # an earlier decision on the same cluster comes back
-                for e in reversed(self.undo_stack):
-                    if e.fingerprint == d.fingerprint:
-                        self.pending[d.fingerprint] = e
-                        break
+            done = self._undo_one(d)
+            if d.batch:
+                while self.undo_stack and self.undo_stack[-1].batch == d.batch:
+                    done = self._undo_one(self.undo_stack.pop()) or done
+            if done:
                 return d
         return None
 
@@ -178,4 +364,5 @@ class ReviewModel:
             "by_kind": by_kind,
             "resolved": len(self.resolved_at_scan),
             "errors": len(r.errors),
+            "folded": self.fold_counts(),
         }

@@ -71,6 +71,7 @@ your editor, accept what is an intended repeat, ignore the rest.
   a           accept (intended repeat)   i          ignore, with a reason
   u           undo the last decision     s          save decisions to the baseline
   /           filter by text             f          cycle kind filter
+  z           fold / unfold whole-article duplicates (one row per pair)
   + / -       raise / lower threshold    h          show / hide resolved
   r           re-scan                    esc        cancel a running scan
   ctrl+p      command palette            q          quit (asks if unsaved)
@@ -78,7 +79,9 @@ your editor, accept what is an intended repeat, ignore the rest.
 Decisions go to the baseline file that `dedupe check` reads: accepted repeats
 and ignored findings no longer fail the check (one more copy does).
 Saving an article in your editor re-scans it while the review is open.
-Legend: ✓ accepted  ✗ ignored  ↑ accepted but grown (one more copy).
+Legend: ✓ accepted  ✗ ignored  ↑ accepted but grown (one more copy)  ± mixed.
+A whole-article duplicate (two articles sharing 80%+ of their sentences) is one
+"article" row: a decision on it applies to every shared sentence.
 """
 
 

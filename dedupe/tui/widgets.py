@@ -23,7 +23,7 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from ..findings import Cluster
-from .model import KIND_LABELS, ReviewModel, first_words
+from .model import KIND_LABELS, ArticleGroup, ReviewModel, Row, first_words
 
 # styles of the detail pane (theme variables, so light and dark themes both read)
 STYLE_SHARED = "$text-success"
@@ -32,11 +32,16 @@ STYLE_CONTEXT = "$text-muted"
 STYLE_HEAD = "bold $text-accent"
 STYLE_LOC = "bold"
 STYLE_STATUS = {"accepted": "bold $text-success", "ignored": "bold $text-warning", "grown": "bold $text-error",
-                "new": "$text-muted"}
-STATUS_MARK = {"accepted": "✓", "ignored": "✗", "grown": "↑", "new": " "}
+                "new": "$text-muted", "mixed": "bold $text-warning"}
+STATUS_MARK = {"accepted": "✓", "ignored": "✗", "grown": "↑", "new": " ", "mixed": "±"}
 
 #: Members shown at most in the detail (large clusters are verbatim repeats).
 MAX_MEMBERS = 40
+
+
+def _name(path: str) -> str:
+    """An article's short name in the list: its file name without the extension."""
+    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
 class ClusterList(ScrollView, can_focus=True):
@@ -130,12 +135,19 @@ class ClusterList(ScrollView, can_focus=True):
         self._update_virtual_size()
         self._scroll_to_cursor()
 
-    def _static_cells(self, c: Cluster) -> tuple[str, str, str, str, str]:
+    def _static_cells(self, c: Row) -> tuple[str, str, str, str, str]:
         hit = self._cells.get(id(c))
         if hit is not None and hit[0] is c:
             return hit[1]
+        if isinstance(c, ArticleGroup):  # a folded whole-article duplicate: both names, sentences shared
+            p = c.pair
+            article = f"{_name(p.path_a)} = {_name(p.path_b)}"
+            cells = (KIND_LABELS["article"], f"{c.similarity:.2f}", str(len(c.clusters)),
+                     strip_control_codes(article), strip_control_codes(first_words(c.clusters[0].members[0].text, 6)))
+            self._cells[id(c)] = (c, cells)
+            return cells
         m = c.members[0]
-        article = m.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        article = _name(m.path)
         docs = len(c.documents)
         if docs > 1:
             article += f" +{docs - 1}"
@@ -190,8 +202,9 @@ class ClusterList(ScrollView, can_focus=True):
         status = self._status(c)
         cells = (STATUS_MARK.get(status, " "), *self._static_cells(c))
         styles = None
-        if status in ("accepted", "ignored", "grown"):
-            styles = {0: self.get_component_rich_style(f"cluster-list--{status}", partial=True)}
+        if status in ("accepted", "ignored", "grown", "mixed"):
+            cls = "ignored" if status == "mixed" else status
+            styles = {0: self.get_component_rich_style(f"cluster-list--{cls}", partial=True)}
         if index == self.cursor_row:
             base = base + self.get_component_rich_style("cluster-list--cursor")
         return self._line(cells, width, base, styles, right=frozenset({3}))
@@ -287,6 +300,9 @@ class Totals(Static):
             f"{t['resolved']} resolved by baseline" + ("" if model.show_resolved or not t["resolved"] else " (hidden)"),
             f"threshold {threshold:.2f}",
         ]
+        folded, rows = t.get("folded", (0, 0))
+        if folded:  # still counted as clusters above
+            parts.insert(3, f"{folded:,} folded into {rows:,} article row{'s' if rows != 1 else ''} (z)")
         if t["archive"]:
             parts.insert(1, f"{t['archive']:,} archive")
         if model.kind_filter:
@@ -353,6 +369,47 @@ def render_cluster(c: Cluster, status: str, documents=None, selected: int = 0, p
         parts.append(Content(""))
         parts.append(Content("pairs: " + sims).stylize(STYLE_CONTEXT))
     return Content("\n").join(parts)
+
+
+def _lines(lines: list[int]) -> str:
+    return ", ".join(str(n) for n in lines) or "–"
+
+
+def render_group(g: ArticleGroup, status: str, selected: int = 0, status_of=None) -> Content:
+    """The detail of a folded whole-article duplicate: both articles with their
+    titles, the share both ways, and every shared sentence with its line in
+    each article.  Plain text throughout (``Content`` from strings, never markup)."""
+    p = g.pair
+    n = len(g.clusters)
+    parts: list[Content] = [
+        Content.assemble((f"{g.id} ", STYLE_HEAD), ("whole-article duplicate", STYLE_HEAD),
+                         f"  ·  {n} shared sentence{'s' if n != 1 else ''}  ·  {n} cluster{'s' if n != 1 else ''}"
+                         "  ·  ", (status, STYLE_STATUS.get(status, ""))),
+        Content(""),
+    ]
+    for tag, doc, path, title, o in (("a", p.a, p.path_a, p.title_a, p.ab), ("b", p.b, p.path_b, p.title_b, p.ba)):
+        arch = "  [archive]" if _is_archive(g, doc) else ""
+        parts.append(Content.assemble((f"{tag}  ", STYLE_HEAD), (path, STYLE_LOC), (arch, STYLE_CONTEXT)))
+        if title:
+            parts.append(Content.assemble("   ", (title, STYLE_CONTEXT)))
+        parts.append(Content(f"   {o.shared}/{o.total} of its checked sentences ({o.share:.0%}) are in the other"))
+    parts.append(Content(""))
+    parts.append(Content.assemble(("Shared sentences", STYLE_HEAD), ("   line in a / line in b", STYLE_CONTEXT)))
+    for i, c in enumerate(g.clusters):
+        la, lb = g.lines(c)
+        marker = "▶ " if i == selected else "  "
+        mark = STATUS_MARK.get(status_of(c), " ") if status_of else " "
+        head = Content.assemble((marker, STYLE_HEAD), f"{mark} ", (_lines(la), STYLE_LOC), " / ",
+                                (_lines(lb), STYLE_LOC),
+                                (f"  {c.id} {KIND_LABELS.get(c.kind, c.kind)} {c.similarity:.2f}", STYLE_CONTEXT))
+        parts.append(head)
+        m = next((m for m in c.members if m.doc == p.a), c.members[0])
+        parts.append(Content("    " + " ".join(m.text.split())))
+    return Content("\n").join(parts)
+
+
+def _is_archive(g: ArticleGroup, doc: str) -> bool:
+    return any(m.archive for m in g.clusters[0].members if m.doc == doc) if g.clusters else False
 
 
 class DetailPane(VerticalScroll):
