@@ -104,7 +104,8 @@ def add_paths(
         model = ix.punkt_model()
         pending: list = []
         seen: set[str] = set()
-        for batch in prepared_batches(files, settings, read_options, model, documents, progress):
+        for batch in prepared_batches(files, settings, read_options, model, documents, progress,
+                                      needs=ix.needs):
             errors.extend(batch.errors)
             if not batch.articles:
                 continue
@@ -145,7 +146,7 @@ def _rebuild_inside(ix: ArchiveIndex, settings: Settings, progress: Progress | N
     model = ix.punkt_model()
     pending: list = []
     units = 0
-    for batch in prepared_batches([], settings, None, model, docs, progress):
+    for batch in prepared_batches([], settings, None, model, docs, progress, needs=ix.needs):
         units += ix.write(batch, None, pending)
     ix.flush(pending, final=True)
     return units

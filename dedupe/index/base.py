@@ -254,8 +254,17 @@ class Prepared:
         return self.fps[self.offsets[i]:self.offsets[i + 1]]
 
 
-def prepare(docs: Sequence[ArchivedDocument], settings: Settings, model=None, errors=None) -> Prepared:
-    """Units, fingerprints, signatures and band keys of archived documents."""
+#: What a backend's ``write`` reads from a :class:`Prepared` batch besides the
+#: units and fingerprints: "sigs" (signatures and band keys) and/or "segments"
+#: (sorted band + shingle keys).  Leaving out what is not needed saves the
+#: workers' sorting and the transfer to the writing process.
+ALL_NEEDS = frozenset({"sigs", "segments"})
+
+
+def prepare(docs: Sequence[ArchivedDocument], settings: Settings, model=None, errors=None,
+            needs: frozenset = ALL_NEEDS) -> Prepared:
+    """Units, fingerprints, signatures and band keys of archived documents
+    (signatures are always kept for ``hash=sha1``, which stores them)."""
     from ..scan import analyse_documents
 
     a = analyse_documents(list(docs), settings, model)
@@ -268,16 +277,24 @@ def prepare(docs: Sequence[ArchivedDocument], settings: Settings, model=None, er
                          sentences=c.sentences, units=c.units, suppressed=c.suppressed))
     bk = band_keys(t.sigs, bands, rows)
     n = len(t)
-    keys = np.concatenate([bk.reshape(-1), shingle_keys(t.fps)])
-    rws = np.concatenate([np.repeat(np.arange(n, dtype=np.uint32), bands),
-                          np.repeat(np.arange(n, dtype=np.uint32), np.diff(t.offsets))])
-    order = np.argsort(keys)
-    return Prepared(arts, t.doc, t.kind, t.start, t.end, t.offsets, t.fps, t.sigs, bk, list(errors or []),
-                    keys[order], rws[order])
+    seg_keys = seg_rows = None
+    if "segments" in needs:
+        keys = np.concatenate([bk.reshape(-1), shingle_keys(t.fps)])
+        rws = np.concatenate([np.repeat(np.arange(n, dtype=np.uint32), bands),
+                              np.repeat(np.arange(n, dtype=np.uint32), np.diff(t.offsets))])
+        order = np.argsort(keys)
+        seg_keys, seg_rows = keys[order], rws[order]
+    sigs = t.sigs
+    if "sigs" not in needs:
+        bk = np.zeros((n, 0), dtype=np.uint64)
+        if settings.hash != "sha1":
+            sigs = np.zeros((n, 0), dtype=np.uint32)
+    return Prepared(arts, t.doc, t.kind, t.start, t.end, t.offsets, t.fps, sigs, bk, list(errors or []),
+                    seg_keys, seg_rows)
 
 
 def _work(args) -> Prepared:
-    kind, items, settings, read_options, model = args
+    kind, items, settings, read_options, model, needs = args
     errors: list[DedupeError] = []
     docs: list[ArchivedDocument] = []
     if kind == "paths":
@@ -293,7 +310,7 @@ def _work(args) -> Prepared:
                 errors.append(InputError(f"could not be read: {type(exc).__name__}: {exc}", p))
     else:
         docs = items
-    return prepare(docs, settings, model, errors)
+    return prepare(docs, settings, model, errors, needs)
 
 
 def _jobs(settings: Settings, work: int) -> int:
@@ -310,6 +327,7 @@ def prepared_batches(
     documents: Sequence[Document] | None = None,
     progress: Progress | None = None,
     batch: int = 1000,
+    needs: frozenset = ALL_NEEDS,
 ) -> Iterable[Prepared]:
     """Read and analyse articles in parallel (``settings.jobs`` worker
     processes), yielding batches in input order.
@@ -360,7 +378,7 @@ def prepared_batches(
                 done += 1
                 yield empty([items[0][1]])
                 continue
-            args = [(kind, it, settings, read_options, model) for kind, it in items]
+            args = [(kind, it, settings, read_options, model, needs) for kind, it in items]
             results = pool.imap(_work, args) if pool is not None and len(args) > 1 else map(_work, args)
             for (kind, it), res in zip(items, results):
                 done += 0 if per_file else len(it)
@@ -440,6 +458,7 @@ class ArchiveIndex:
     """The interface both backends implement (see :mod:`dedupe.index`)."""
 
     backend = "?"
+    needs = ALL_NEEDS  # what write() reads from prepared batches
     location: str
     meta: dict
 

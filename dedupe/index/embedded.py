@@ -24,7 +24,14 @@ Safety: the database runs in WAL mode; every command that writes
 (``add``, ``remove``, ``rebuild``, ``vacuum``) is one transaction started
 with ``BEGIN IMMEDIATE``, so a crash (even ``kill -9``) leaves either the old
 or the new state, a second writer waits for the first, and readers keep
-working on the last committed state meanwhile.
+working on the last committed state meanwhile.  ``synchronous=NORMAL``: a
+commit does not wait for the disk (no ``fsync`` of the WAL), so a power loss
+right after an ``add`` may roll that ``add`` back, never half of it.
+
+Bulk load: during an ``add`` the batches' sorted keys are kept in memory and
+written as one merged segment per ~2M entries (each key entry is written
+once, instead of a segment per batch merged and rewritten at the end), and
+the workers send no signatures (only the sorted keys and fingerprints).
 """
 
 from __future__ import annotations
@@ -78,6 +85,7 @@ def is_embedded_index(location: str) -> bool:
 
 class EmbeddedIndex(ArchiveIndex):
     backend = "embedded"
+    needs = frozenset({"segments"})
 
     def __init__(self, location: str, create: bool = False) -> None:
         self.location = location
@@ -98,7 +106,9 @@ class EmbeddedIndex(ArchiveIndex):
             mode = self.db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if mode.lower() != "wal":  # pragma: no cover - e.g. a read-only medium
                 pass
-            self.db.execute("PRAGMA synchronous=FULL")
+            # WAL + NORMAL: each write is still one atomic transaction (a crash, even kill -9 or a power
+            # loss, leaves the old or the new state); only a power loss right after a commit may lose it
+            self.db.execute("PRAGMA synchronous=NORMAL")
             if not exists or create:
                 self.db.executescript(_SCHEMA)
             self.meta = self._load_meta()
@@ -245,12 +255,27 @@ class EmbeddedIndex(ArchiveIndex):
         u = idmap[batch.seg_rows]
         m = u >= 0
         keys = batch.seg_keys if m.all() else batch.seg_keys[m]
-        self.db.execute("INSERT INTO segments(n, keys, units) VALUES (?,?,?)",
-                        (len(keys), keys.tobytes(), u[m].astype(np.uint32).tobytes()))
+        units = u[m].astype(np.uint32)
+        if pending is None:
+            self.db.execute("INSERT INTO segments(n, keys, units) VALUES (?,?,?)",
+                            (len(keys), keys.tobytes(), units.tobytes()))
+        else:  # kept in memory and written merged (each key entry is written once, not re-read and merged)
+            pending.append((keys, units))
+            if sum(len(k) for k, _ in pending) >= SEGMENT_CAP // 4:  # as large as merges go (see _merge_small)
+                self._write_pending(pending)
         return n
 
+    def _write_pending(self, pending: list) -> None:
+        if pending:
+            keys = np.concatenate([k for k, _ in pending])
+            units = np.concatenate([u for _, u in pending])
+            pending.clear()
+            self._write_segment(keys, units, presorted_runs=True)
+
     def flush(self, pending: list | None = None, final: bool = False) -> None:
-        """Merge small segments (keeps the segment count bounded)."""
+        """Write the batches' keys kept in memory as one segment, merge small segments."""
+        if pending:
+            self._write_pending(pending)
         self._merge_small()
 
     def _write_segment(self, keys: np.ndarray, units: np.ndarray, presorted_runs: bool = False) -> None:

@@ -108,6 +108,7 @@ def _band_values(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 class RedisIndex(ArchiveIndex):
     backend = "redis"
+    needs = frozenset({"sigs"})
 
     def __init__(self, location: str, create: bool = False) -> None:
         try:
