@@ -383,8 +383,8 @@ def render_group(g: ArticleGroup, status: str, selected: int = 0, status_of=None
     n = len(g.clusters)
     parts: list[Content] = [
         Content.assemble((f"{g.id} ", STYLE_HEAD), ("whole-article duplicate", STYLE_HEAD),
-                         f"  ·  {n} shared sentence{'s' if n != 1 else ''}  ·  {n} cluster{'s' if n != 1 else ''}"
-                         "  ·  ", (status, STYLE_STATUS.get(status, ""))),
+                         f"  ·  {n} shared sentence{'s' if n != 1 else ''} (a cluster each)"
+                         f"  ·  share {p.ab.share:.0%} / {p.ba.share:.0%}  ·  ", (status, STYLE_STATUS.get(status, ""))),
         Content(""),
     ]
     for tag, doc, path, title, o in (("a", p.a, p.path_a, p.title_a, p.ab), ("b", p.b, p.path_b, p.title_b, p.ba)):
