@@ -203,10 +203,16 @@ class Overlap:
     total: int
     clusters: list[str]
     other_title: str | None = None
+    other_shared: int = 0  # the same, seen from the other article
+    other_total: int = 0
 
     @property
     def share(self) -> float:
         return self.shared / self.total if self.total else 0.0
+
+    @property
+    def other_share(self) -> float:
+        return self.other_shared / self.other_total if self.other_total else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -215,6 +221,9 @@ class Overlap:
             "shared_sentences": self.shared,
             "sentences": self.total,
             "share": round(self.share, 4),
+            "other_shared_sentences": self.other_shared,
+            "other_sentences": self.other_total,
+            "other_share": round(self.other_share, 4),
             "clusters": self.clusters,
         }
         if self.other_title:
@@ -235,13 +244,17 @@ class ScanResult:
     stats: dict[str, Any] = field(default_factory=dict)
 
     def duplicate_documents(self, min_share: float = 0.8) -> list[Overlap]:
-        """Overlaps where both articles share most of their sentences (reposts)."""
-        by = {(o.doc, o.other): o for o in self.overlaps}
+        """Overlaps where both articles share most of their sentences: a story
+        reposted under a new id, or a draft that re-runs an archived story.
+        One entry per pair of articles."""
+        seen: set[frozenset] = set()
         out = []
         for o in self.overlaps:
-            back = by.get((o.other, o.doc))
-            if o.doc < o.other and back and o.share >= min_share and back.share >= min_share:
-                out.append(o)
+            pair = frozenset((o.doc, o.other))
+            if pair in seen or o.share < min_share or o.other_share < min_share:
+                continue
+            seen.add(pair)
+            out.append(o)
         return out
 
     def summary(self) -> dict[str, Any]:

@@ -587,8 +587,11 @@ def build_overlaps(docs: Sequence[Document], counts: Sequence[DocCounts], cluste
         if is_archive:
             continue  # the roll-up speaks for the drafts
         sentence_units = counts_d.eligible_sentences
+        back = shared.get((other, doc), set())
+        other_units = info[other][0].eligible_sentences
         out.append(Overlap(doc, other, len(starts), max(sentence_units, len(starts)), cl[(doc, other)],
-                           other_title=info[other][2]))
+                           other_title=info[other][2], other_shared=len(back),
+                           other_total=max(other_units, len(back))))
     pos = {d.id: i for i, d in enumerate(docs)}
     out.sort(key=lambda o: (pos[o.doc], -o.share, pos[o.other]))
     return out

@@ -223,12 +223,7 @@ class DedupeReviewApp(App[None]):
         self.query_one("#scanbar").remove_class("visible")
         keep = self._keep()
         keep_row = self.query_one(ClusterList).cursor_row
-        analysed = self.analysed
-        eligible = None
-        if analysed is not None:  # archived articles' checked sentences, for their share of a whole duplicate
-            eligible = {d.id: c.eligible_sentences
-                        for d, c, a in zip(analysed.docs, analysed.counts, analysed.archive_flags) if a}
-        self.model.set_result(result, eligible)
+        self.model.set_result(result)
         self._context_cache.clear()
         for e in result.errors:
             self.notify(str(e), title="dedupe: error", severity="error", timeout=8)

@@ -14,7 +14,7 @@ fingerprints, exactly what ``dedupe check`` reads), undone together.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol, Union
+from typing import Any, Protocol, Union
 
 from ..config import KINDS
 from ..findings import Cluster, Overlap, ScanResult
@@ -32,8 +32,6 @@ KIND_LABELS = {
 
 #: Both articles share at least this much of their checked sentences (as ``ScanResult.duplicate_documents``).
 WHOLE_SHARE = 0.8
-#: Kinds whose clusters make up the article roll-up (``scan.build_overlaps``).
-_OVERLAP_KINDS = ("cross-article", "archive-match")
 
 
 class BaselineLike(Protocol):  # what the UI needs of dedupe.baseline.Baseline
@@ -106,38 +104,15 @@ class ArticleGroup:
 Row = Union[Cluster, ArticleGroup]
 
 
-def whole_duplicates(result: ScanResult, eligible: Mapping[str, int] | None = None,
-                     min_share: float = WHOLE_SHARE) -> list[DuplicatePair]:
-    """The whole-article duplicate pairs of ``result``, in scan order.
-
-    Draft pairs are ``result.duplicate_documents()``.  The roll-up speaks only
-    for drafts, so a draft re-running an archived story is found here: the
-    draft's overlap with the archived article reaches ``min_share`` and so
-    does the archived article's share, counted from the clusters over its
-    checked sentences (``eligible[doc]``, else its units).
-    """
+def whole_duplicates(result: ScanResult, min_share: float = WHOLE_SHARE) -> list[DuplicatePair]:
+    """The whole-article duplicate pairs of ``result`` (``duplicate_documents``:
+    reposted drafts, and drafts re-running an archived story), in scan order."""
     infos = {d.id: d for d in result.documents}
-    by = {(o.doc, o.other): o for o in result.overlaps}
-    found: list[tuple[Overlap, Overlap]] = [(o, by[(o.other, o.doc)]) for o in result.duplicate_documents(min_share)]
-    arch = {(o.doc, o.other): o for o in result.overlaps
-            if o.share >= min_share and o.other in infos and infos[o.other].archive}
-    if arch:
-        starts: dict[tuple[str, str], set[int]] = {}
-        for c in result.clusters:
-            if c.kind not in _OVERLAP_KINDS:
-                continue
-            docs = c.documents
-            for m in c.members:
-                if m.doc in infos and infos[m.doc].archive:
-                    for d in docs:
-                        if (d, m.doc) in arch:
-                            starts.setdefault((m.doc, d), set()).add(m.start)
-        for (draft, old), o in arch.items():
-            shared = len(starts.get((old, draft), ()))
-            units = (eligible or {}).get(old, infos[old].units)
-            back = Overlap(old, draft, shared, max(units, shared), list(o.clusters), infos[draft].title)
-            if back.share >= min_share:
-                found.append((o, back))
+    found: list[tuple[Overlap, Overlap]] = []
+    for o in result.duplicate_documents(min_share):
+        back = Overlap(o.other, o.doc, o.other_shared, o.other_total, list(o.clusters),
+                       infos[o.doc].title if o.doc in infos else None, o.shared, o.total)
+        found.append((o, back))
     order = {d.id: i for i, d in enumerate(result.documents)}
     found.sort(key=lambda p: (order.get(p[0].doc, 0), order.get(p[0].other, 0)))
     out = []
@@ -179,12 +154,12 @@ class ReviewModel:
         self._batch = 0
 
     # -- results -----------------------------------------------------------
-    def set_result(self, result: ScanResult, eligible: Mapping[str, int] | None = None) -> None:
-        """Show ``result``; ``eligible`` gives archived articles' checked sentences (for their share)."""
+    def set_result(self, result: ScanResult) -> None:
+        """Show ``result``."""
         self.result = result
         self.clusters = list(result.clusters)
         self._haystack = {}
-        self.pairs = whole_duplicates(result, eligible)
+        self.pairs = whole_duplicates(result)
         by_docs = {frozenset((p.a, p.b)): p for p in self.pairs}
         self.pair_of = {}
         if by_docs:
