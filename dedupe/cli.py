@@ -118,13 +118,23 @@ def read_options(cfg: Config, kw: dict[str, Any]):
     )
 
 
-def run_scan(paths, kw: dict[str, Any], progress=None):
-    """Run the engine for a command; returns (config, result)."""
+def run_scan(
+    paths, kw: dict[str, Any], progress=None, cfg: Config | None = None, settings: Settings | None = None
+):
+    """Run the engine for a command; returns (config, result).
+
+    ``--against`` (or ``against`` in the config) takes archive files,
+    directories and index locations alike.
+    """
     from .scan import scan
 
-    cfg, settings = build_settings(kw)
-    against = list(kw.get("against") or ()) or list(cfg.get("against", []) or [])
-    result = scan(list(paths), settings, against=against or None, read_options=read_options(cfg, kw), progress=progress)
+    if cfg is None or settings is None:
+        cfg, settings = build_settings(kw)
+    against = list(kw.get("against") or ()) or cfg.get("against", []) or []
+    if isinstance(against, str):
+        against = [against]
+    result = scan(list(paths), settings, against=list(against) or None, read_options=read_options(cfg, kw),
+                  progress=progress)
     return cfg, result
 
 

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from .cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, build_settings, emit, engine_options, main, read_options, report_errors
+from .cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, build_settings, emit, engine_options, main, report_errors, run_scan
 
 
 
@@ -24,42 +24,6 @@ def _norm_path(p: str) -> str:
 
 CHECK_FORMATS = ("text", "github", "sarif", "junit", "gitlab", "rdjsonl", "json", "markdown")
 
-
-
-def _expand(paths, ropts) -> list[str]:
-    """Files to read for ``paths`` (directories walked), with normalised names."""
-    from .readers import iter_paths
-
-    out: list[str] = []
-    seen: set[str] = set()
-    from .index import is_index_location
-
-    for p in paths:
-        if is_index_location(p):  # an archive index (dedupe.index) is queried, not walked
-            out.append(p)
-            continue
-        if not os.path.exists(p):
-            files = [p]  # the scan reports it
-        else:
-            files = list(iter_paths([p], ropts))
-        for f in files:
-            n = _norm_path(f)
-            if n not in seen:
-                seen.add(n)
-                out.append(n)
-    return out
-
-
-def _scan(paths, kw, cfg, settings):
-    from .scan import scan
-
-    ropts = read_options(cfg, kw)
-    against = list(kw.get("against") or ()) or list(cfg.get("against", []) or [])
-    if isinstance(against, str):
-        against = [against]
-    drafts = _expand(paths, ropts)
-    archive = _expand(against, ropts) if against else []
-    return scan(drafts, settings, against=archive or None, read_options=ropts)
 
 
 def _policy(cfg, fail_on_flag):
@@ -130,7 +94,7 @@ def check(paths, fmt, output, fail_on, baseline_flag, no_baseline, update_baseli
 
         changed = changed_files(changed_since)
 
-    result = _scan(paths, kw, cfg, settings)
+    _, result = run_scan(paths, kw, cfg=cfg, settings=settings)
     status = report_errors(result)
 
     if update_baseline:
@@ -190,7 +154,7 @@ def report(paths, fmt, output, title, **kw):
     cfg, settings = build_settings(kw)
     if fmt is None:
         fmt = "markdown" if output and output.lower().endswith((".md", ".markdown")) else "html"
-    result = _scan(paths, kw, cfg, settings)
+    _, result = run_scan(paths, kw, cfg=cfg, settings=settings)
     status = report_errors(result)
     render = render_markdown_report if fmt == "markdown" else render_html_report
     emit(render(result, title=title), output)

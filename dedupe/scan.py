@@ -30,7 +30,7 @@ from .documents import Document
 from .errors import DedupeError, InputError
 from .findings import Cluster, DocumentInfo, Member, Overlap, Pair, ScanResult, cluster_fingerprint
 from .lsh import candidate_pairs
-from .shingles import WordHasher, batch_char_shingles, batch_word_shingles, sha1_hash32, word_shingles
+from .shingles import WordHasher, batch_char_shingles, batch_word_shingles, char_shingles, sha1_hash32, word_shingles
 from .signatures import signatures
 from .splitting import NewsPunkt, PunktModel
 from .units import QUOTE, SENTENCE, extract_units
@@ -218,8 +218,6 @@ def analyse_documents(
             if settings.shingle == "word":
                 sh = word_shingles(toks, settings.ngram)
             else:
-                from .shingles import char_shingles
-
                 sh = char_shingles(" ".join(toks), settings.ngram)
             h32.extend(sha1_hash32(s.encode("utf-8")) for s in sh)
             hoff.append(len(h32))
@@ -643,12 +641,45 @@ def scan(
 
 
 def _scan(paths, settings, documents, against, read_options, model, progress) -> ScanResult:
+    t0 = time.perf_counter()
+    p = prepare(paths, settings, documents=documents, against=against, read_options=read_options, model=model,
+                progress=progress)
+    timings = {"analyse": time.perf_counter() - t0}
+    return finish_scan(p.docs, p.counts, p.table, p.archive_flags, settings, p.errors, timings, progress)
+
+
+@dataclass
+class Prepared:
+    """The per-document half of a scan, ready for :func:`finish_scan`."""
+
+    docs: list[Document]
+    counts: list[DocCounts]
+    table: UnitTable
+    archive_flags: list[bool]
+    errors: list[DedupeError]
+    draft_files: list[str]  # files read as drafts (normalised paths)
+    archive_files: list[str]  # files read as archive (not also drafts)
+    model: PunktModel | None  # the Punkt model the drafts were split with
+
+
+def prepare(
+    paths: Sequence[str] | None,
+    settings: Settings,
+    *,
+    documents: Sequence[Document] | None = None,
+    against: Sequence[str] | None = None,
+    read_options=None,
+    model: PunktModel | None = None,
+    progress: Progress | None = None,
+    with_signatures: bool = False,
+) -> Prepared:
+    """Walk, read and analyse ``paths`` (drafts) and ``against`` (archive files
+    or index locations); archived candidates from indexes join as archive
+    documents.  Every front end goes through here, so paths are walked and
+    named (:func:`normalize_path`) one way."""
     from .readers import iter_paths
 
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
     errors: list[DedupeError] = []
-
     seen: set[str] = set()
 
     def walk(ps: Sequence[str]) -> list[str]:
@@ -657,50 +688,46 @@ def _scan(paths, settings, documents, against, read_options, model, progress) ->
             if not os.path.exists(p):
                 errors.append(InputError("no such file or directory", p))
                 continue
-            for f in iter_paths([p], read_options):
+            for f in iter_paths([p], read_options, on_error=errors.append):
                 n = normalize_path(f)
                 if n not in seen:
                     seen.add(n)
                     out.append(n)
         return out
 
-    # -- archive indexes (dedupe.index): --against entries that are index locations
     indexes: list = []
     if against:
         from .index import open_for_query, split_against
 
         index_locs, against = split_against(against)
         indexes = open_for_query(index_locs, settings) if index_locs else []
-        if model is None:  # split drafts as the archive was split (trained Punkt)
+    try:
+        if model is None and indexes:  # split drafts as the archive was split (trained Punkt)
             model = next((m for m in (ix.punkt_model() for ix in indexes) if m is not None), None)
+        draft_paths = walk(paths or [])
+        archive_paths = walk(against or [])
+        if progress:
+            progress("analyse", 0, max(1, len(draft_paths) + len(archive_paths)))
+        docs, counts, table, read_errors = analyse_paths(draft_paths + archive_paths, settings, read_options, model,
+                                                         progress, with_signatures=with_signatures)
+        errors.extend(read_errors)
+        archive_set = set(archive_paths)
+        archive_flags = [d.path in archive_set for d in docs]
+        if documents:
+            extra = analyse_documents(list(documents), settings, model, with_signatures=with_signatures)
+            shift = len(docs)
+            docs.extend(extra.documents)
+            counts.extend(extra.counts)
+            archive_flags.extend([False] * len(extra.documents))
+            table = UnitTable.concat([table, extra.table], [0, shift], settings.num_perm)
+        if indexes:  # archived candidates become archive documents, matched like archive files
+            from .index import query_indexes
 
-    draft_paths = walk(paths or [])
-    archive_paths = walk(against or [])
-    all_paths = draft_paths + archive_paths
-    docs, counts, table, read_errors = analyse_paths(all_paths, settings, read_options, model, progress,
-                                                     with_signatures=False)
-    errors.extend(read_errors)
-    draft_set = set(draft_paths)
-    archive_set = set(archive_paths) - draft_set
-    archive_flags = [d.path in archive_set for d in docs]
-    if documents:
-        extra = analyse_documents(list(documents), settings, model, with_signatures=False)
-        shift = len(docs)
-        docs.extend(extra.documents)
-        counts.extend(extra.counts)
-        archive_flags.extend([False] * len(extra.documents))
-        table = UnitTable.concat([table, extra.table], [0, shift], settings.num_perm)
-    if indexes:  # archived candidates become archive documents, matched like archive files
-        from .index import query_indexes
-
-        table = ensure_signatures(table, settings)
-        try:
             docs, counts, table, archive_flags = query_indexes(indexes, docs, counts, table, archive_flags, settings)
-        finally:
-            for ix in indexes:
-                ix.close()
-    timings["analyse"] = time.perf_counter() - t0
-    return finish_scan(docs, counts, table, archive_flags, settings, errors, timings, progress)
+    finally:
+        for ix in indexes:
+            ix.close()
+    return Prepared(docs, counts, table, archive_flags, errors, draft_paths, archive_paths, model)
 
 
 def finish_scan(docs, counts, table, archive_flags, settings, errors, timings, progress=None) -> ScanResult:

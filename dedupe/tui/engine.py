@@ -21,7 +21,7 @@ from ..config import Settings
 from ..documents import Document
 from ..errors import DedupeError, InputError
 from ..findings import ScanResult
-from ..scan import DocCounts, UnitTable, analyse_documents, analyse_paths, finish_scan
+from ..scan import DocCounts, UnitTable, analyse_documents, finish_scan, prepare
 
 Progress = Callable[[str, int, int], None]
 
@@ -61,32 +61,6 @@ def _mtime(path: str) -> float:
         return -1.0
 
 
-def norm_path(p: str) -> str:
-    """Document ids as ``dedupe scan``/``check`` name them (see ``scan.normalize_path``)."""
-    from ..scan import normalize_path
-
-    return normalize_path(p)
-
-
-def walk(paths: Sequence[str], read_options=None) -> tuple[list[str], list[DedupeError]]:
-    """Files under ``paths`` (walked as ``dedupe check`` does) and the errors met."""
-    from ..readers import iter_paths
-
-    errors: list[DedupeError] = []
-    out: list[str] = []
-    seen: set[str] = set()
-    for p in paths:
-        if not os.path.exists(p):
-            errors.append(InputError("no such file or directory", p))
-            continue
-        for f in iter_paths([p], read_options, on_error=errors.append):
-            n = norm_path(f)
-            if n not in seen:
-                seen.add(n)
-                out.append(n)
-    return out, errors
-
-
 def analyse(
     paths: Sequence[str],
     settings: Settings,
@@ -98,33 +72,14 @@ def analyse(
     """The per-document half of ``dedupe.scan`` over ``paths`` (and ``against``)."""
     t0 = time.perf_counter()
     settings = settings.validate()
-    from ..index import open_for_query, query_indexes, split_against
-
-    index_locs, against_files = split_against(against)
-    drafts, errors = walk(paths, read_options)
-    archive, errors2 = walk(against_files, read_options)
-    errors.extend(errors2)
-    drafts_set = set(drafts)
-    files = drafts + [a for a in archive if a not in drafts_set]
-    archive_set = set(archive) - drafts_set
-    indexes = open_for_query(index_locs, settings) if index_locs else []
-    try:
-        # drafts are split as the indexed archive was (its trained Punkt model, if any)
-        model = next((m for m in (ix.punkt_model() for ix in indexes) if m is not None), None)
-        if progress:
-            progress("analyse", 0, max(1, len(files)))
-        docs, counts, table, read_errors = analyse_paths(files, settings, read_options, model, progress)
-        errors.extend(read_errors)
-        flags = [d.path in archive_set for d in docs]
-        if indexes:  # archived candidates join as archive documents, exactly as in dedupe scan
-            docs, counts, table, flags = query_indexes(indexes, docs, counts, table, flags, settings)
-    finally:
-        for ix in indexes:
-            ix.close()
+    # signatures now, so that files re-read later (refresh) join a signed table
+    p = prepare(paths, settings, against=against, read_options=read_options, progress=progress,
+                with_signatures=True)
+    files = p.draft_files + p.archive_files
     return Analysed(
-        paths=list(paths), against=list(against), files=files, archive_files=archive_set, docs=docs,
-        counts=counts, table=table, archive_flags=flags, errors=errors,
-        settings=settings, mtimes={f: _mtime(f) for f in files}, seconds=time.perf_counter() - t0, model=model,
+        paths=list(paths), against=list(against), files=files, archive_files=set(p.archive_files), docs=p.docs,
+        counts=p.counts, table=p.table, archive_flags=p.archive_flags, errors=p.errors,
+        settings=settings, mtimes={f: _mtime(f) for f in files}, seconds=time.perf_counter() - t0, model=p.model,
     )
 
 
