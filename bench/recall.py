@@ -53,7 +53,8 @@ def main() -> None:
     units = []
     for d in docs:
         du = extract_units(d, only_sentences, tok)
-        for s, e, toks in zip(du.starts, du.ends, du.tokens):
+        for k, (s, e) in enumerate(zip(du.starts, du.ends)):
+            toks = du.unit_tokens(k)
             units.append((d.id, s, frozenset(word_shingles(toks, settings.ngram)), " ".join(toks)))
     i, j, jac = brute_force_pairs([u[2] for u in units])
     brute_s = time.perf_counter() - t

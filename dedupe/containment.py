@@ -19,6 +19,30 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import native
+
+
+def element_frequencies(fps: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
+    """For each position of ``fps``, how many times its value occurs in ``fps``.
+
+    With every set's elements distinct, that is the number of sets holding it.
+    """
+    if len(fps) == 0:
+        return np.zeros(0, dtype=np.int64)
+    fast = native.speedups
+    if fast is not None:
+        return np.frombuffer(fast.element_frequencies(np.ascontiguousarray(fps, dtype=np.uint64)), dtype=np.int64)
+    if order is None:
+        order = np.argsort(fps)
+    sf = fps[order]
+    new_run = np.empty(len(sf), dtype=bool)
+    new_run[0] = True
+    np.not_equal(sf[1:], sf[:-1], out=new_run[1:])
+    run_len = np.diff(np.append(np.flatnonzero(new_run), len(sf)))
+    freq = np.empty(len(fps), dtype=np.int64)
+    freq[order] = run_len[np.cumsum(new_run) - 1]
+    return freq
+
 
 def containment_candidates(
     fps: np.ndarray,
@@ -26,6 +50,7 @@ def containment_candidates(
     threshold: float,
     max_posting: int = 256,
     order: np.ndarray | None = None,
+    freq: np.ndarray | None = None,
 ) -> np.ndarray:
     """Pairs ``(i, j)``, ``i < j``, that may have containment >= ``threshold``.
 
@@ -35,6 +60,7 @@ def containment_candidates(
         threshold: containment ``|A & B| / min(|A|, |B|)`` to reach.
         max_posting: posting lists longer than this are not probed.
         order: ``np.argsort(fps)`` when the caller has it already.
+        freq: :func:`element_frequencies` of ``fps`` when the caller has it.
 
     Elements found in one set only are the rarest of all and never yield a
     candidate, so a set with at least a prefix's worth of them is skipped
@@ -44,6 +70,14 @@ def containment_candidates(
     n_sets = len(offsets) - 1
     if n_sets < 2 or len(fps) == 0 or threshold <= 0:
         return empty
+    fast = native.speedups
+    if fast is not None:
+        fps = np.ascontiguousarray(fps, dtype=np.uint64)
+        if freq is None:
+            freq = element_frequencies(fps)
+        raw = fast.containment_pairs(fps, np.ascontiguousarray(offsets, dtype=np.int64),
+                                     np.ascontiguousarray(freq, dtype=np.int64), float(threshold), int(max_posting))
+        return np.frombuffer(raw, dtype=np.int64).reshape(-1, 2)
     sizes = np.diff(offsets)
     owner = np.repeat(np.arange(n_sets, dtype=np.int64), sizes)
     if order is None:

@@ -24,8 +24,9 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from . import native
 from .config import Settings
-from .containment import containment_candidates
+from .containment import containment_candidates, element_frequencies
 from .documents import Document
 from .errors import DedupeError, InputError
 from .findings import Cluster, DocumentInfo, Member, Overlap, Pair, ScanResult, cluster_fingerprint
@@ -33,7 +34,7 @@ from .lsh import candidate_pairs
 from .shingles import WordHasher, batch_char_shingles, batch_word_shingles, char_shingles, sha1_hash32, word_shingles
 from .signatures import signatures
 from .splitting import NewsPunkt, PunktModel
-from .units import QUOTE, SENTENCE, extract_units
+from .units import QUOTE, SENTENCE, DocumentUnits, extract_units
 from .verify import verify_pairs
 
 Progress = Callable[[str, int, int], None]
@@ -140,28 +141,37 @@ class Analysis:
 
 
 def _dedupe_sorted(fp: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct fingerprints per unit (CSR in, CSR out), grouped by unit.
+    """Distinct fingerprints per unit, sorted within each unit (CSR in, CSR out).
 
-    One sort of a single uint64 key (unit in the high half, the fingerprint's
-    high half below) instead of a two-key lexsort; equal fingerprints of a
-    unit end up adjacent and are dropped.
+    A stable sort by fingerprint, then a stable sort by unit, puts each
+    unit's fingerprints in ascending order (as the compiled
+    ``shingle_units`` does); equal ones end up adjacent and are dropped.
     """
     n = len(offsets) - 1
     sizes = np.diff(offsets)
-    unit_of = np.repeat(np.arange(n, dtype=np.uint64), sizes)
-    key = (unit_of << np.uint64(32)) | (fp >> np.uint64(32))
-    order = np.argsort(key)
+    unit_of = np.repeat(np.arange(n, dtype=np.int64), sizes)
+    order = np.argsort(fp, kind="stable")
+    order = order[np.argsort(unit_of[order], kind="stable")]
     f = fp[order]
     u = unit_of[order]
     keep = np.ones(len(f), dtype=bool)
     if len(f) > 1:
         keep[1:] = (f[1:] != f[:-1]) | (u[1:] != u[:-1])
     f = f[keep]
-    u = u[keep].astype(np.int64)
+    u = u[keep]
     counts = np.bincount(u, minlength=n)
     out = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=out[1:])
     return f, out
+
+
+def _set_keys(fps: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """A key per set, equal for equal sets: the sum of mixed fingerprints plus
+    the size (mod 2**64).  Every set is non-empty."""
+    sizes = np.diff(offsets)
+    mixed = _fmix64(fps)
+    with np.errstate(over="ignore"):
+        return np.add.reduceat(mixed, offsets[:-1]) + sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
 
 
 _HASHER = WordHasher()
@@ -194,7 +204,10 @@ def analyse_documents(
     starts: list[int] = []
     ends: list[int] = []
     docix: list[int] = []
-    token_lists: list[list[str]] = []
+    units: list[DocumentUnits] = []
+    srcs: list[str] = []
+    src_starts: list[int] = []
+    src_ends: list[int] = []
     for i, doc in enumerate(docs):
         du = extract_units(doc, settings, tokenizer)
         counts.append(DocCounts(du.sentences, len(du.kinds), du.suppressed, du.kinds.count(SENTENCE)))
@@ -202,16 +215,39 @@ def analyse_documents(
         starts.extend(du.starts)
         ends.extend(du.ends)
         docix.extend([i] * len(du.kinds))
-        token_lists.extend(du.tokens)
+        srcs.extend(du.src)
+        src_starts.extend(du.src_start)
+        src_ends.extend(du.src_end)
+        units.append(du)
     n = len(kinds)
     if n == 0:
         return Analysis(list(docs), counts, UnitTable.empty(settings.num_perm))
-    if settings.shingle == "word":
-        fp, off = batch_word_shingles(token_lists, settings.ngram, _HASHER)
+    fast = native.speedups
+    token_lists: list[list[str]] | None = None
+
+    def all_tokens() -> list[list[str]]:
+        out: list[list[str]] = []
+        for du in units:
+            out.extend(du.tokens if du.tokens else (du.unit_tokens(k) for k in range(len(du.kinds))))
+        return out
+
+    if settings.shingle == "word" and fast is not None:
+        raw_fp, raw_off, raw_key = fast.shingle_units(srcs, np.array(src_starts, dtype=np.int64),
+                                                      np.array(src_ends, dtype=np.int64), settings.ngram)
+        fps = np.frombuffer(raw_fp, dtype=np.uint64)
+        uoff = np.frombuffer(raw_off, dtype=np.int64)
+        setkey = np.frombuffer(raw_key, dtype=np.uint64)
     else:
-        fp, off = batch_char_shingles([" ".join(t) for t in token_lists], settings.ngram)
-    fps, uoff = _dedupe_sorted(fp, off)
+        token_lists = all_tokens()
+        if settings.shingle == "word":
+            fp, off = batch_word_shingles(token_lists, settings.ngram, _HASHER)
+        else:
+            fp, off = batch_char_shingles([" ".join(t) for t in token_lists], settings.ngram)
+        fps, uoff = _dedupe_sorted(fp, off)
+        setkey = _set_keys(fps, uoff)
     if settings.hash == "sha1":
+        if token_lists is None:
+            token_lists = all_tokens()
         h32: list[int] = []
         hoff = [0]
         for toks in token_lists:
@@ -226,10 +262,6 @@ def analyse_documents(
         sigs = signatures((fps >> np.uint64(32)).astype(np.uint32), uoff, settings.num_perm, settings.seed)
     else:
         sigs = np.zeros((n, 0), dtype=np.uint32)
-    sizes = np.diff(uoff)
-    mixed = _fmix64(fps)
-    with np.errstate(over="ignore"):
-        setkey = np.add.reduceat(mixed, uoff[:-1]) + sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     table = UnitTable(
         doc=np.array(docix, dtype=np.int64),
         kind=np.array(kinds, dtype=np.int8),
@@ -391,18 +423,11 @@ def match_units(table: UnitTable, settings: Settings, progress: Progress | None 
     fkind = table.kind[rep]
     sizes = np.diff(foff)
     min_contained = max(1, settings.min_words - settings.ngram + 1) if settings.shingle == "word" else 1
-    # shingles found in more than one form
-    order = np.argsort(ffps)
-    sf = ffps[order]
-    dup = np.zeros(len(sf), dtype=bool)
-    if len(sf) > 1:
-        same = sf[1:] == sf[:-1]
-        dup[1:] |= same
-        dup[:-1] |= same
-    shared_flag = np.empty(len(sf), dtype=bool)
-    shared_flag[order] = dup
+    # how many forms hold each shingle (each form's shingles are distinct)
+    order = np.argsort(ffps) if native.speedups is None else None  # the pure-Python path sorts once, for both
+    freq = element_frequencies(ffps, order)
     owner = np.repeat(np.arange(len(rep), dtype=np.int64), sizes)
-    n_shared = np.bincount(owner, weights=shared_flag, minlength=len(rep))
+    n_shared = np.bincount(owner, weights=freq >= 2, minlength=len(rep))
     has_shared = n_shared > 0
     # Jaccard candidates (LSH): only forms with enough shingles found elsewhere
     jlive = np.flatnonzero(has_shared & (n_shared >= np.ceil(settings.threshold * sizes - 1e-9)))
@@ -416,7 +441,8 @@ def match_units(table: UnitTable, settings: Settings, progress: Progress | None 
     cand = [jlive[candidate_pairs(jsigs, bands, rows, settings.max_bucket)]]
     if settings.containment > 0:
         # containment candidates (exact prefix filter), reusing the sort above
-        cand.append(containment_candidates(ffps, foff, settings.containment, settings.max_posting, order=order))
+        cand.append(containment_candidates(ffps, foff, settings.containment, settings.max_posting, order=order,
+                                           freq=freq))
     pairs = np.concatenate(cand) if len(cand) > 1 else cand[0]
     if len(cand) > 1 and len(pairs):
         nf = len(rep)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import native
+
 SCHEME = "affine32"
 _M1 = np.uint32(0x85EBCA6B)
 _M2 = np.uint32(0xC2B2AE35)
@@ -68,6 +70,10 @@ def signatures(
         raise ValueError("every set needs at least one element")
     a, b = permutations(num_perm, seed)
     x = fmix32(np.asarray(hashes32, dtype=np.uint32))
+    fast = native.speedups
+    if fast is not None:
+        raw = fast.minhash32(x, np.ascontiguousarray(offsets, dtype=np.int64), a, b)
+        return np.frombuffer(raw, dtype=np.uint32).reshape(n_sets, num_perm)
     starts = np.asarray(offsets[:-1], dtype=np.intp)
     buf = np.empty((min(block, num_perm), len(x)), dtype=np.uint32)
     for k0 in range(0, num_perm, block):

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from . import native
 from .config import DEFAULT_BOILERPLATE, Settings
 from .documents import Document
 from .normalize import TOKEN_RE, normalize
@@ -34,7 +35,21 @@ class DocumentUnits:
     kinds: list[int] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)
+    # Where each unit's word tokens are: ``TOKEN_RE.findall(src, src_start,
+    # src_end)``.  ``src`` is the document's normalised, lower-cased text,
+    # or the unit's own string when quotes were masked out of it.
+    src: list[str] = field(default_factory=list)
+    src_start: list[int] = field(default_factory=list)
+    src_end: list[int] = field(default_factory=list)
+    # The tokens themselves, kept by the pure-Python path only (the compiled
+    # one tokenises again, faster than keeping millions of small strings).
     tokens: list[list[str]] = field(default_factory=list)
+
+    def unit_tokens(self, i: int) -> list[str]:
+        """Word tokens of unit ``i``."""
+        if self.tokens:
+            return self.tokens[i]
+        return TOKEN_RE.findall(self.src[i], self.src_start[i], self.src_end[i])
 
 
 @lru_cache(maxsize=16)
@@ -74,13 +89,25 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
     want_quotes = settings.quotes and not exclude_quotes
     need_quote_spans = want_quotes or exclude_quotes
     findall = TOKEN_RE.findall
+    fast = native.speedups
+    count = fast.count_tokens if fast is not None else None
     suppressed = doc.suppressed
-    kinds, starts, ends, tokens = out.kinds, out.starts, out.ends, out.tokens
+    kinds, starts, ends = out.kinds, out.starts, out.ends
+    srcs, src_starts, src_ends, tokens = out.src, out.src_start, out.src_end, out.tokens
     boundary = _INNER_BOUNDARY.search
     span_tokenize = tokenizer.span_tokenize
     sentences = 0
 
-    def add(kind: int, s: int, e: int, toks: list[str]) -> None:
+    def unit(kind: int, s: int, e: int, src: str, ss: int, se: int) -> None:
+        """Add the unit when it is long enough and not suppressed or boilerplate."""
+        if count is not None:
+            if count(src, ss, se) < min_words:
+                return
+            toks = None
+        else:
+            toks = findall(src, ss, se)
+            if len(toks) < min_words:
+                return
         if suppressed and doc.is_suppressed(s, e):
             out.suppressed += 1
         elif bmatch(text, s, e):
@@ -89,7 +116,11 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
             kinds.append(kind)
             starts.append(s)
             ends.append(e)
-            tokens.append(toks)
+            srcs.append(src)
+            src_starts.append(ss)
+            src_ends.append(se)
+            if toks is not None:
+                tokens.append(toks)
 
     for ps, pe in paragraph_spans(text, doc.paragraphs_marked):
         block = text[ps:pe]
@@ -101,18 +132,20 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
         quotes = list(quote_spans(text, ps, pe)) if need_quote_spans else ()
         for s, e in spans:
             if exclude_quotes and quotes:
-                toks = findall(_masked(norm, s, e, quotes).lower())
+                src = _masked(norm, s, e, quotes).lower()
+                unit(SENTENCE, s, e, src, 0, len(src))
             elif low is not None:
-                toks = findall(low, s, e)
+                unit(SENTENCE, s, e, low, s, e)
             else:
-                toks = findall(norm[s:e].lower())
-            if len(toks) >= min_words:
-                add(SENTENCE, s, e, toks)
+                src = norm[s:e].lower()
+                unit(SENTENCE, s, e, src, 0, len(src))
         if want_quotes:
             for qs, qe in quotes:
-                toks = findall(low, qs, qe) if low is not None else findall(norm[qs:qe].lower())
-                if len(toks) >= min_words:
-                    add(QUOTE, qs, qe, toks)
+                if low is not None:
+                    unit(QUOTE, qs, qe, low, qs, qe)
+                else:
+                    src = norm[qs:qe].lower()
+                    unit(QUOTE, qs, qe, src, 0, len(src))
     out.sentences = sentences
     return out
 

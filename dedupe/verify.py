@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import native
+
 
 @dataclass(frozen=True)
 class VerifiedPair:
@@ -40,6 +42,27 @@ def verify_pairs(
     out: list[VerifiedPair] = []
     if len(pairs) == 0:
         return out
+    cthr = containment if containment else 2.0
+    fast = native.speedups
+    if fast is not None:
+        pairs = np.ascontiguousarray(pairs, dtype=np.int64)
+        inter = np.frombuffer(fast.verify_pairs(pairs, np.ascontiguousarray(fps, dtype=np.uint64),
+                                                np.ascontiguousarray(offsets, dtype=np.int64)), dtype=np.int64)
+        sizes = np.diff(offsets)
+        la = sizes[pairs[:, 0]]
+        lb = sizes[pairs[:, 1]]
+        union = la + lb - inter
+        small = np.minimum(la, lb)
+        # the same float divisions as below, vectorised
+        jac = inter / np.maximum(union, 1)
+        con = inter / np.maximum(small, 1)
+        ok = (inter > 0) & ((jac >= threshold) | ((con >= cthr) & (small >= min_contained)))
+        for k in np.flatnonzero(ok).tolist():
+            i, j = pairs[k].tolist()
+            n = int(inter[k])
+            a, b = int(la[k]), int(lb[k])
+            out.append(VerifiedPair(i, j, n, n / (a + b - n), n / (a if a < b else b)))
+        return out
     cache: dict[int, frozenset] = {}
     tolist = fps.tolist()  # one conversion, then slices are cheap Python lists
     off = offsets.tolist()
@@ -50,7 +73,6 @@ def verify_pairs(
             s = cache[i] = frozenset(tolist[off[i] : off[i + 1]])
         return s
 
-    cthr = containment if containment else 2.0
     for i, j in pairs.tolist():
         A = members(i)
         B = members(j)

@@ -248,26 +248,28 @@ def _count(loc: str) -> tuple[int, int]:
 
 def test_killed_writer_leaves_old_or_new_state(work):
     make_archive(work / "a", 5, seed=1)
-    make_archive(work / "big", 1500, seed=2, prefix="big")
+    make_archive(work / "big", 3000, seed=2, prefix="big")
     run(["index", "add", "a"])
     old = _count(".dedupe/index")
     (work / "crash.py").write_text(CRASH_SCRIPT)
     seen = set()
-    for delay in (0.4, 0.8, 1.2, 1.8):
+    # the add of 3,000 articles takes well under a second: kill it at several
+    # points, from the first analysis to the commit
+    for delay in (0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.2, 1.8):
         p = subprocess.Popen([sys.executable, "crash.py", ".dedupe/index", "big"], stdout=subprocess.PIPE, text=True)
         assert p.stdout.readline().strip() == "start"
         time.sleep(delay)
         p.send_signal(signal.SIGKILL)
         p.wait()
         state = _count(".dedupe/index")
-        assert state in (old, (1505, 1505 * 9)), state
+        assert state in (old, (3005, 3005 * 9)), state
         seen.add(state)
         if state != old:
             break
     assert old in seen  # at least one kill landed mid-transaction and rolled back
     # the index still works: add completes after the crashes
     assert run(["index", "add", "big"]).exit_code == 0
-    assert _count(".dedupe/index") == (1505, 1505 * 9)
+    assert _count(".dedupe/index") == (3005, 3005 * 9)
 
 
 def test_reader_works_while_another_process_writes(work):

@@ -49,7 +49,8 @@ def sentence_units(docs, settings):
     units = []  # (doc id, start, end, shingle set, key)
     for d in docs:
         du = extract_units(d, only_sentences, tok)
-        for s, e, toks in zip(du.starts, du.ends, du.tokens):
+        for k, (s, e) in enumerate(zip(du.starts, du.ends)):
+            toks = du.unit_tokens(k)
             units.append((d.id, s, e, frozenset(word_shingles(toks, settings.ngram)), " ".join(toks)))
     return units
 

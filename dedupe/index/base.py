@@ -563,7 +563,7 @@ def build_archive_table(docs_rows: list, unit_rows: list, settings: Settings, st
     are recomputed from the fingerprints exactly as the scan computes them
     (``hash=words64``) or taken from ``stored_sigs`` (``hash=sha1``).
     """
-    from ..scan import UnitTable, _fmix64
+    from ..scan import UnitTable, _set_keys
     from ..signatures import signatures
 
     n = len(unit_rows)
@@ -578,9 +578,7 @@ def build_archive_table(docs_rows: list, unit_rows: list, settings: Settings, st
         sigs = np.stack([np.frombuffer(s, dtype=np.uint32) for s in stored_sigs])
     else:
         sigs = signatures((fps >> np.uint64(32)).astype(np.uint32), offsets, settings.num_perm, settings.seed)
-    mixed = _fmix64(fps)
-    with np.errstate(over="ignore"):
-        setkey = np.add.reduceat(mixed, offsets[:-1]) + sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    setkey = _set_keys(fps, offsets)
     return UnitTable(
         doc=np.array([r[0] for r in unit_rows], dtype=np.int64),
         kind=np.array([r[1] for r in unit_rows], dtype=np.int8),

@@ -1,0 +1,892 @@
+/*
+ * dedupe._speedups: compiled versions of the engine's hot loops.
+ *
+ * Every function here has a pure-Python/numpy twin in the package and must
+ * give exactly the same result (tests compare the two on the seeds and on a
+ * slice of the Reuters corpus).  The module is optional: when it is not built
+ * (no C compiler) or DEDUPE_PURE_PYTHON=1 is set, the twins run instead.
+ *
+ *   count_tokens(text, start, end)          len(TOKEN_RE.findall(text, start, end))
+ *   shingle_units(texts, starts, ends, n)   word n-gram fingerprints of units,
+ *                                           distinct and sorted per unit, with
+ *                                           offsets and set keys
+ *   word_hash64(word)                       SHA-1 of the UTF-8 word, first 8 bytes LE
+ *   element_frequencies(fps)                how many sets hold each element
+ *   containment_pairs(fps, offsets, freq, threshold, max_posting)
+ *                                           prefix-filter containment candidates
+ *   verify_pairs(pairs, fps, offsets)       exact intersection size of each pair
+ *
+ * Integer arrays cross the boundary as buffers (numpy arrays in, bytes out);
+ * the module has no numpy C-API dependency.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define P64 0x9E3779B97F4A7C15ULL
+
+/* ------------------------------------------------------------------ SHA-1 */
+
+#define ROL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
+
+static void sha1_block(uint32_t h[5], const unsigned char *p)
+{
+    uint32_t w[80];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 |
+               (uint32_t)p[4 * i + 3];
+    for (int i = 16; i < 80; i++) w[i] = ROL(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+    for (int i = 0; i < 80; i++) {
+        uint32_t f, k;
+        if (i < 20) {
+            f = (b & c) | ((~b) & d);
+            k = 0x5A827999;
+        } else if (i < 40) {
+            f = b ^ c ^ d;
+            k = 0x6ED9EBA1;
+        } else if (i < 60) {
+            f = (b & c) | (b & d) | (c & d);
+            k = 0x8F1BBCDC;
+        } else {
+            f = b ^ c ^ d;
+            k = 0xCA62C1D6;
+        }
+        uint32_t t = ROL(a, 5) + f + e + k + w[i];
+        e = d;
+        d = c;
+        c = ROL(b, 30);
+        b = a;
+        a = t;
+    }
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+}
+
+/* First 8 bytes of SHA-1(msg), read as a little-endian uint64. */
+static uint64_t sha1_first8_le(const unsigned char *m, size_t len)
+{
+    uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
+    size_t full = len / 64;
+    for (size_t i = 0; i < full; i++) sha1_block(h, m + 64 * i);
+    unsigned char buf[128];
+    size_t rem = len - full * 64;
+    memcpy(buf, m + full * 64, rem);
+    buf[rem] = 0x80;
+    size_t padlen = rem < 56 ? 64 : 128;
+    memset(buf + rem + 1, 0, padlen - rem - 1);
+    uint64_t bits = (uint64_t)len * 8;
+    for (int i = 0; i < 8; i++) buf[padlen - 1 - i] = (unsigned char)(bits >> (8 * i));
+    sha1_block(h, buf);
+    if (padlen == 128) sha1_block(h, buf + 64);
+    unsigned char d[8];
+    for (int i = 0; i < 4; i++) {
+        d[i] = (unsigned char)(h[0] >> (24 - 8 * i));
+        d[4 + i] = (unsigned char)(h[1] >> (24 - 8 * i));
+    }
+    uint64_t r = 0;
+    for (int i = 7; i >= 0; i--) r = (r << 8) | d[i];
+    return r;
+}
+
+/* ------------------------------------------------------- word hash cache */
+
+/* Process-wide cache: UTF-8 bytes of a word -> its 64-bit hash.  Open
+ * addressing; keys live in an arena.  Forked workers inherit a copy. */
+typedef struct {
+    uint64_t fnv;  /* 0 = empty slot */
+    uint64_t val;
+    size_t off;
+    size_t len;
+} wentry;
+
+static wentry *wtab = NULL;
+static size_t wcap = 0, wcount = 0;
+static unsigned char *arena = NULL;
+static size_t arena_len = 0, arena_cap = 0;
+
+static uint64_t fnv1a(const unsigned char *s, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h ? h : 1;
+}
+
+static int wtab_grow(void)
+{
+    size_t ncap = wcap ? wcap * 2 : 1 << 16;
+    wentry *nt = calloc(ncap, sizeof(wentry));
+    if (!nt) return -1;
+    for (size_t i = 0; i < wcap; i++) {
+        if (!wtab[i].fnv) continue;
+        size_t j = wtab[i].fnv & (ncap - 1);
+        while (nt[j].fnv) j = (j + 1) & (ncap - 1);
+        nt[j] = wtab[i];
+    }
+    free(wtab);
+    wtab = nt;
+    wcap = ncap;
+    return 0;
+}
+
+/* Hash of a word given as UTF-8; -1 in *err on memory failure. */
+static uint64_t word_hash_utf8(const unsigned char *s, size_t n, int *err)
+{
+    if (wcount * 2 >= wcap && wtab_grow() < 0) {
+        *err = 1;
+        return 0;
+    }
+    uint64_t f = fnv1a(s, n);
+    size_t j = f & (wcap - 1);
+    while (wtab[j].fnv) {
+        if (wtab[j].fnv == f && wtab[j].len == n && memcmp(arena + wtab[j].off, s, n) == 0) return wtab[j].val;
+        j = (j + 1) & (wcap - 1);
+    }
+    if (arena_len + n > arena_cap) {
+        size_t ncap = arena_cap ? arena_cap * 2 : 1 << 20;
+        while (ncap < arena_len + n) ncap *= 2;
+        unsigned char *na = realloc(arena, ncap);
+        if (!na) {
+            *err = 1;
+            return 0;
+        }
+        arena = na;
+        arena_cap = ncap;
+    }
+    memcpy(arena + arena_len, s, n);
+    uint64_t v = sha1_first8_le(s, n);
+    wtab[j].fnv = f;
+    wtab[j].val = v;
+    wtab[j].off = arena_len;
+    wtab[j].len = n;
+    arena_len += n;
+    wcount++;
+    return v;
+}
+
+/* -------------------------------------------------------------- tokens */
+
+/* Tokens are what TOKEN_RE = r"[^\W_]+(?:['.\-][^\W_]+)*" finds: runs of
+ * alphanumerics (Py_UNICODE_ISALNUM is exactly sre's word class minus "_"),
+ * joined by single inner apostrophes, periods or hyphens. */
+#define IS_JOIN(c) ((c) == '\'' || (c) == '.' || (c) == '-')
+
+static unsigned char alnum_latin1[256]; /* filled at import from Py_UNICODE_ISALNUM */
+#define ISALNUM(c) ((c) < 256 ? alnum_latin1[c] : Py_UNICODE_ISALNUM(c))
+
+/* Find the next token in [i, end); returns 1 and sets *ts/*te, or 0. */
+static inline int next_token(int kind, const void *data, Py_ssize_t *pi, Py_ssize_t end, Py_ssize_t *ts,
+                             Py_ssize_t *te)
+{
+    Py_ssize_t i = *pi;
+    if (kind == PyUnicode_1BYTE_KIND) { /* the common case: Latin-1 text */
+        const Py_UCS1 *d = data;
+        while (i < end && !alnum_latin1[d[i]]) i++;
+        if (i >= end) {
+            *pi = end;
+            return 0;
+        }
+        *ts = i;
+        while (i < end && alnum_latin1[d[i]]) i++;
+        while (i + 1 < end && IS_JOIN(d[i]) && alnum_latin1[d[i + 1]]) {
+            i++;
+            while (i < end && alnum_latin1[d[i]]) i++;
+        }
+        *te = i;
+        *pi = i;
+        return 1;
+    }
+    while (i < end && !ISALNUM(PyUnicode_READ(kind, data, i))) i++;
+    if (i >= end) {
+        *pi = end;
+        return 0;
+    }
+    *ts = i;
+    while (i < end && ISALNUM(PyUnicode_READ(kind, data, i))) i++;
+    while (i + 1 < end && IS_JOIN(PyUnicode_READ(kind, data, i)) && ISALNUM(PyUnicode_READ(kind, data, i + 1))) {
+        i++;
+        while (i < end && ISALNUM(PyUnicode_READ(kind, data, i))) i++;
+    }
+    *te = i;
+    *pi = i;
+    return 1;
+}
+
+static int ready(PyObject *s)
+{
+    if (!PyUnicode_Check(s)) {
+        PyErr_SetString(PyExc_TypeError, "expected str");
+        return -1;
+    }
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(s) < 0) return -1;
+#endif
+    return 0;
+}
+
+static void clamp(Py_ssize_t len, Py_ssize_t *s, Py_ssize_t *e)
+{
+    if (*s < 0) *s = 0;
+    if (*e > len) *e = len;
+    if (*s > *e) *s = *e;
+}
+
+static PyObject *count_tokens(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "count_tokens(text, start, end)");
+        return NULL;
+    }
+    PyObject *text = args[0];
+    if (ready(text) < 0) return NULL;
+    Py_ssize_t s = PyLong_AsSsize_t(args[1]), e = PyLong_AsSsize_t(args[2]);
+    if ((s == -1 || e == -1) && PyErr_Occurred()) return NULL;
+    clamp(PyUnicode_GET_LENGTH(text), &s, &e);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t i = s, ts, te, n = 0;
+    while (next_token(kind, data, &i, e, &ts, &te)) n++;
+    return PyLong_FromSsize_t(n);
+}
+
+/* UTF-8 of text[ts:te] into *buf (grown as needed); returns length or -1. */
+static Py_ssize_t utf8_of(int kind, const void *data, Py_ssize_t ts, Py_ssize_t te, unsigned char **buf,
+                          size_t *cap)
+{
+    size_t need = (size_t)(te - ts) * 4;
+    if (need > *cap) {
+        unsigned char *nb = realloc(*buf, need);
+        if (!nb) return -1;
+        *buf = nb;
+        *cap = need;
+    }
+    unsigned char *o = *buf;
+    size_t k = 0;
+    for (Py_ssize_t i = ts; i < te; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c < 0x80)
+            o[k++] = (unsigned char)c;
+        else if (c < 0x800) {
+            o[k++] = 0xC0 | (c >> 6);
+            o[k++] = 0x80 | (c & 0x3F);
+        } else if (c < 0x10000) {
+            o[k++] = 0xE0 | (c >> 12);
+            o[k++] = 0x80 | ((c >> 6) & 0x3F);
+            o[k++] = 0x80 | (c & 0x3F);
+        } else {
+            o[k++] = 0xF0 | (c >> 18);
+            o[k++] = 0x80 | ((c >> 12) & 0x3F);
+            o[k++] = 0x80 | ((c >> 6) & 0x3F);
+            o[k++] = 0x80 | (c & 0x3F);
+        }
+    }
+    return (Py_ssize_t)k;
+}
+
+static PyObject *py_word_hash64(PyObject *self, PyObject *arg)
+{
+    if (ready(arg) < 0) return NULL;
+    unsigned char *buf = NULL;
+    size_t cap = 0;
+    Py_ssize_t n = utf8_of(PyUnicode_KIND(arg), PyUnicode_DATA(arg), 0, PyUnicode_GET_LENGTH(arg), &buf, &cap);
+    if (n < 0) {
+        free(buf);
+        return PyErr_NoMemory();
+    }
+    uint64_t v = sha1_first8_le(buf ? buf : (const unsigned char *)"", (size_t)n);
+    free(buf);
+    return PyLong_FromUnsignedLongLong(v);
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void sort_u64(uint64_t *a, size_t n)
+{
+    if (n < 24) {
+        for (size_t i = 1; i < n; i++) {
+            uint64_t v = a[i];
+            size_t j = i;
+            while (j > 0 && a[j - 1] > v) {
+                a[j] = a[j - 1];
+                j--;
+            }
+            a[j] = v;
+        }
+    } else
+        qsort(a, n, sizeof(uint64_t), cmp_u64);
+}
+
+static inline uint64_t fmix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+typedef struct {
+    uint64_t *a;
+    size_t n, cap;
+} vec64;
+
+static int vpush(vec64 *v, uint64_t x)
+{
+    if (v->n == v->cap) {
+        size_t nc = v->cap ? v->cap * 2 : 1024;
+        uint64_t *na = realloc(v->a, nc * sizeof(uint64_t));
+        if (!na) return -1;
+        v->a = na;
+        v->cap = nc;
+    }
+    v->a[v->n++] = x;
+    return 0;
+}
+
+static int get_buffer(PyObject *o, Py_buffer *b, Py_ssize_t itemsize, const char *what)
+{
+    if (PyObject_GetBuffer(o, b, PyBUF_C_CONTIGUOUS) < 0) return -1;
+    if (b->len % itemsize) {
+        PyBuffer_Release(b);
+        PyErr_Format(PyExc_ValueError, "%s: buffer of %zd-byte items expected", what, itemsize);
+        return -1;
+    }
+    return 0;
+}
+
+/* --------------------------------------------------------- shingle_units */
+
+static PyObject *shingle_units(PyObject *self, PyObject *args)
+{
+    PyObject *texts, *ostarts, *oends;
+    int n;
+    if (!PyArg_ParseTuple(args, "O!OOi", &PyList_Type, &texts, &ostarts, &oends, &n)) return NULL;
+    if (n < 1) {
+        PyErr_SetString(PyExc_ValueError, "n must be at least 1");
+        return NULL;
+    }
+    Py_buffer bs, be;
+    if (get_buffer(ostarts, &bs, 8, "starts") < 0) return NULL;
+    if (get_buffer(oends, &be, 8, "ends") < 0) {
+        PyBuffer_Release(&bs);
+        return NULL;
+    }
+    Py_ssize_t units = PyList_GET_SIZE(texts);
+    PyObject *result = NULL;
+    const int64_t *st = bs.buf, *en = be.buf;
+    vec64 fps = {0}, hs = {0};
+    uint64_t *offs = NULL, *keys = NULL;
+    unsigned char *buf = NULL;
+    size_t cap = 0;
+    int err = 0;
+    if (bs.len / 8 != units || be.len / 8 != units) {
+        PyErr_SetString(PyExc_ValueError, "texts, starts and ends differ in length");
+        goto done;
+    }
+    offs = malloc((units + 1) * sizeof(uint64_t));
+    keys = malloc((units ? units : 1) * sizeof(uint64_t));
+    if (!offs || !keys) goto nomem;
+    offs[0] = 0;
+    for (Py_ssize_t u = 0; u < units; u++) {
+        PyObject *t = PyList_GET_ITEM(texts, u);
+        if (ready(t) < 0) goto done;
+        int kind = PyUnicode_KIND(t);
+        const void *data = PyUnicode_DATA(t);
+        int ascii = PyUnicode_IS_ASCII(t);
+        Py_ssize_t s = (Py_ssize_t)st[u], e = (Py_ssize_t)en[u];
+        clamp(PyUnicode_GET_LENGTH(t), &s, &e);
+        hs.n = 0;
+        Py_ssize_t i = s, ts, te;
+        while (next_token(kind, data, &i, e, &ts, &te)) {
+            const unsigned char *w;
+            Py_ssize_t m;
+            if (ascii) { /* ASCII text is its own UTF-8 */
+                w = (const unsigned char *)data + ts;
+                m = te - ts;
+            } else {
+                m = utf8_of(kind, data, ts, te, &buf, &cap);
+                if (m < 0) goto nomem;
+                w = buf;
+            }
+            uint64_t h = word_hash_utf8(w, (size_t)m, &err);
+            if (err || vpush(&hs, h) < 0) goto nomem;
+        }
+        size_t m = hs.n, base = fps.n;
+        size_t nsh = m >= (size_t)n ? m - n + 1 : (m ? 1 : 0);
+        size_t width = m >= (size_t)n ? (size_t)n : m;
+        for (size_t k = 0; k < nsh; k++) {
+            uint64_t f = 0;
+            for (size_t w = 0; w < width; w++) f = f * P64 + hs.a[k + w];
+            if (vpush(&fps, f) < 0) goto nomem;
+        }
+        sort_u64(fps.a + base, nsh);
+        size_t out = base;
+        for (size_t k = base; k < base + nsh; k++)
+            if (k == base || fps.a[k] != fps.a[out - 1]) fps.a[out++] = fps.a[k];
+        fps.n = out;
+        uint64_t key = (uint64_t)(out - base) * P64;
+        for (size_t k = base; k < out; k++) key += fmix64(fps.a[k]);
+        keys[u] = key;
+        offs[u + 1] = out;
+    }
+    {
+        PyObject *a = PyBytes_FromStringAndSize((const char *)fps.a, fps.n * sizeof(uint64_t));
+        PyObject *b = PyBytes_FromStringAndSize((const char *)offs, (units + 1) * sizeof(uint64_t));
+        PyObject *c = PyBytes_FromStringAndSize((const char *)keys, units * sizeof(uint64_t));
+        if (a && b && c) result = PyTuple_Pack(3, a, b, c);
+        Py_XDECREF(a);
+        Py_XDECREF(b);
+        Py_XDECREF(c);
+    }
+    goto done;
+nomem:
+    PyErr_NoMemory();
+done:
+    free(fps.a);
+    free(hs.a);
+    free(offs);
+    free(keys);
+    free(buf);
+    PyBuffer_Release(&bs);
+    PyBuffer_Release(&be);
+    return result;
+}
+
+/* ------------------------------------------------ sorting fingerprints */
+
+/* Fingerprints are uniform 64-bit hashes, so a bucket pass on their top 16
+ * bits followed by sorting each (small) bucket sorts them with sequential
+ * memory traffic instead of the cache misses of a hash table. */
+typedef struct {
+    uint64_t key;
+    int64_t val;
+} kv;
+
+static int cmp_kv(const void *a, const void *b)
+{
+    const kv *x = a, *y = b;
+    if (x->key != y->key) return (x->key > y->key) - (x->key < y->key);
+    return (x->val > y->val) - (x->val < y->val);
+}
+
+/* A bucket directory over the top `bits` bits of the keys. */
+typedef struct {
+    int bits;
+    size_t *dir; /* (1 << bits) + 1 boundaries */
+} buckets;
+
+static int bucket_bits(size_t n)
+{
+    int bits = 8;
+    while (bits < 22 && ((size_t)1 << bits) * 4 < n) bits++;
+    return bits;
+}
+
+/* Sort n pairs by (key, val) from src into dst, filling b->dir.  Returns -1
+ * when out of memory. */
+static int bucket_sort(const kv *src, kv *dst, size_t n, buckets *b)
+{
+    int bits = b->bits = bucket_bits(n);
+    size_t nb = (size_t)1 << bits;
+    int shift = 64 - bits;
+    size_t *dir = b->dir = calloc(nb + 1, sizeof(size_t));
+    size_t *fill = malloc(nb * sizeof(size_t));
+    if (!dir || !fill) {
+        free(fill);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) dir[(src[i].key >> shift) + 1]++;
+    for (size_t k = 0; k < nb; k++) dir[k + 1] += dir[k];
+    memcpy(fill, dir, nb * sizeof(size_t));
+    for (size_t i = 0; i < n; i++) dst[fill[src[i].key >> shift]++] = src[i];
+    free(fill);
+    for (size_t k = 0; k < nb; k++) {
+        kv *a = dst + dir[k];
+        size_t m = dir[k + 1] - dir[k];
+        if (m > 32) {
+            qsort(a, m, sizeof(kv), cmp_kv);
+            continue;
+        }
+        for (size_t i = 1; i < m; i++) {
+            kv v = a[i];
+            size_t j = i;
+            while (j > 0 && (a[j - 1].key > v.key || (a[j - 1].key == v.key && a[j - 1].val > v.val))) {
+                a[j] = a[j - 1];
+                j--;
+            }
+            a[j] = v;
+        }
+    }
+    return 0;
+}
+
+/* Index of the first pair with this key in sorted d, or -1. */
+static int64_t find_key(const kv *d, const buckets *b, uint64_t key)
+{
+    size_t k = key >> (64 - b->bits);
+    size_t lo = b->dir[k], hi = b->dir[k + 1], end = hi;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (d[mid].key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (lo < end && d[lo].key == key) ? (int64_t)lo : -1;
+}
+
+/* ------------------------------------------------- element frequencies */
+
+static PyObject *element_frequencies(PyObject *self, PyObject *arg)
+{
+    Py_buffer bf;
+    if (get_buffer(arg, &bf, 8, "fps") < 0) return NULL;
+    const uint64_t *f = bf.buf;
+    size_t n = bf.len / 8;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n * sizeof(int64_t));
+    kv *src = malloc((n ? n : 1) * sizeof(kv)), *dst = malloc((n ? n : 1) * sizeof(kv));
+    buckets bk = {0, NULL};
+    int oom = 0;
+    if (!out || !src || !dst) {
+        Py_CLEAR(out);
+        PyErr_NoMemory();
+        goto done;
+    }
+    int64_t *freq = (int64_t *)PyBytes_AS_STRING(out);
+    Py_BEGIN_ALLOW_THREADS
+    for (size_t i = 0; i < n; i++) {
+        src[i].key = f[i];
+        src[i].val = (int64_t)i;
+    }
+    if (bucket_sort(src, dst, n, &bk) < 0) oom = 1;
+    for (size_t i = 0; !oom && i < n;) {
+        size_t j = i + 1;
+        while (j < n && dst[j].key == dst[i].key) j++;
+        for (size_t k = i; k < j; k++) freq[dst[k].val] = (int64_t)(j - i);
+        i = j;
+    }
+    Py_END_ALLOW_THREADS
+    if (oom) {
+        Py_CLEAR(out);
+        PyErr_NoMemory();
+    }
+done:
+    free(src);
+    free(dst);
+    free(bk.dir);
+    PyBuffer_Release(&bf);
+    return out;
+}
+
+/* ---------------------------------------------------- containment pairs */
+
+typedef struct {
+    int64_t freq;
+    uint64_t fp;
+} probe_t;
+
+static int cmp_probe(const void *a, const void *b)
+{
+    const probe_t *x = a, *y = b;
+    if (x->freq != y->freq) return (x->freq > y->freq) - (x->freq < y->freq);
+    return (x->fp > y->fp) - (x->fp < y->fp);
+}
+
+static PyObject *containment_pairs(PyObject *self, PyObject *args)
+{
+    PyObject *ofps, *ooff, *ofreq;
+    double threshold;
+    long long max_posting;
+    if (!PyArg_ParseTuple(args, "OOOdL", &ofps, &ooff, &ofreq, &threshold, &max_posting)) return NULL;
+    Py_buffer bf, bo, bq;
+    if (get_buffer(ofps, &bf, 8, "fps") < 0) return NULL;
+    if (get_buffer(ooff, &bo, 8, "offsets") < 0) {
+        PyBuffer_Release(&bf);
+        return NULL;
+    }
+    if (get_buffer(ofreq, &bq, 8, "freq") < 0) {
+        PyBuffer_Release(&bf);
+        PyBuffer_Release(&bo);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    const uint64_t *f = bf.buf;
+    const int64_t *off = bo.buf, *freq = bq.buf;
+    size_t nel = bf.len / 8;
+    Py_ssize_t nsets = bo.len / 8 - 1;
+    kv *src = NULL, *post = NULL;
+    buckets bk = {0, NULL};
+    probe_t *pr = NULL;
+    vec64 codes = {0};
+    int oom = 0;
+    if (bq.len / 8 != (Py_ssize_t)nel || nsets < 0 || off[nsets] != (int64_t)nel) {
+        PyErr_SetString(PyExc_ValueError, "fps, offsets and freq do not agree");
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    /* posting lists of the elements that can be probed (2 <= freq <= max_posting):
+     * (fingerprint, set) pairs sorted, so each list is a run */
+    size_t nprob = 0;
+    for (size_t i = 0; i < nel; i++)
+        if (freq[i] >= 2 && freq[i] <= max_posting) nprob++;
+    src = malloc((nprob ? nprob : 1) * sizeof(kv));
+    post = malloc((nprob ? nprob : 1) * sizeof(kv));
+    int64_t maxsz = 0;
+    for (Py_ssize_t s = 0; s < nsets; s++)
+        if (off[s + 1] - off[s] > maxsz) maxsz = off[s + 1] - off[s];
+    pr = malloc((maxsz ? maxsz : 1) * sizeof(probe_t));
+    if (!src || !post || !pr) {
+        oom = 1;
+        goto unlock;
+    }
+    size_t k = 0;
+    for (Py_ssize_t s = 0; s < nsets; s++)
+        for (int64_t i = off[s]; i < off[s + 1]; i++)
+            if (freq[i] >= 2 && freq[i] <= max_posting) {
+                src[k].key = f[i];
+                src[k].val = s;
+                k++;
+            }
+    if (bucket_sort(src, post, nprob, &bk) < 0) {
+        oom = 1;
+        goto unlock;
+    }
+    /* probe each set's rarest shared elements: by (freq, fingerprint) */
+    for (Py_ssize_t s = 0; s < nsets; s++) {
+        int64_t size = off[s + 1] - off[s];
+        if (size == 0) continue;
+        int64_t need = (int64_t)ceil(threshold * (double)size - 1e-9);
+        int64_t prefix = size - need + 1;
+        if (prefix < 1) prefix = 1;
+        int64_t singles = 0, np_ = 0;
+        for (int64_t i = off[s]; i < off[s + 1]; i++) {
+            if (freq[i] == 1)
+                singles++;
+            else if (freq[i] >= 2) {
+                pr[np_].freq = freq[i];
+                pr[np_].fp = f[i];
+                np_++;
+            }
+        }
+        int64_t slots = prefix - singles;
+        if (slots <= 0 || np_ == 0) continue;
+        qsort(pr, np_, sizeof(probe_t), cmp_probe);
+        for (int64_t r = 0; r < np_ && r < slots; r++) {
+            if (pr[r].freq > max_posting) continue;
+            int64_t q = find_key(post, &bk, pr[r].fp);
+            for (; q >= 0 && (size_t)q < nprob && post[q].key == pr[r].fp; q++) {
+                int64_t d = post[q].val;
+                if (d == s) continue;
+                uint64_t a = s < d ? s : d, b = s < d ? d : s;
+                if (vpush(&codes, a * (uint64_t)nsets + b) < 0) {
+                    oom = 1;
+                    goto unlock;
+                }
+            }
+        }
+    }
+    if (codes.n) qsort(codes.a, codes.n, sizeof(uint64_t), cmp_u64);
+unlock:
+    Py_END_ALLOW_THREADS
+    if (oom) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    {
+        size_t u = 0;
+        for (size_t j = 0; j < codes.n; j++)
+            if (j == 0 || codes.a[j] != codes.a[u - 1]) codes.a[u++] = codes.a[j];
+        result = PyBytes_FromStringAndSize(NULL, u * 2 * sizeof(int64_t));
+        if (result) {
+            int64_t *o = (int64_t *)PyBytes_AS_STRING(result);
+            for (size_t j = 0; j < u; j++) {
+                o[2 * j] = (int64_t)(codes.a[j] / (uint64_t)nsets);
+                o[2 * j + 1] = (int64_t)(codes.a[j] % (uint64_t)nsets);
+            }
+        }
+    }
+done:
+    free(src);
+    free(post);
+    free(bk.dir);
+    free(pr);
+    free(codes.a);
+    PyBuffer_Release(&bf);
+    PyBuffer_Release(&bo);
+    PyBuffer_Release(&bq);
+    return result;
+}
+
+/* ---------------------------------------------------------- verify_pairs */
+
+static int sorted_u64(const uint64_t *a, int64_t n)
+{
+    for (int64_t i = 1; i < n; i++)
+        if (a[i - 1] >= a[i]) return 0;
+    return 1;
+}
+
+/* Sets must be distinct per set; they are sorted here when they are not. */
+static PyObject *verify_pairs(PyObject *self, PyObject *args)
+{
+    PyObject *opairs, *ofps, *ooff;
+    if (!PyArg_ParseTuple(args, "OOO", &opairs, &ofps, &ooff)) return NULL;
+    Py_buffer bp, bf, bo;
+    if (get_buffer(opairs, &bp, 16, "pairs") < 0) return NULL;
+    if (get_buffer(ofps, &bf, 8, "fps") < 0) {
+        PyBuffer_Release(&bp);
+        return NULL;
+    }
+    if (get_buffer(ooff, &bo, 8, "offsets") < 0) {
+        PyBuffer_Release(&bp);
+        PyBuffer_Release(&bf);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    const int64_t *pairs = bp.buf, *off = bo.buf;
+    size_t npairs = bp.len / 16, nel = bf.len / 8;
+    Py_ssize_t nsets = bo.len / 8 - 1;
+    uint64_t *f = NULL;
+    if (nsets < 0 || off[nsets] != (int64_t)nel) {
+        PyErr_SetString(PyExc_ValueError, "fps and offsets do not agree");
+        goto done;
+    }
+    for (size_t k = 0; k < 2 * npairs; k++)
+        if (pairs[k] < 0 || pairs[k] >= nsets) {
+            PyErr_SetString(PyExc_IndexError, "pair index out of range");
+            goto done;
+        }
+    f = malloc((nel ? nel : 1) * sizeof(uint64_t));
+    result = PyBytes_FromStringAndSize(NULL, npairs * sizeof(int64_t));
+    if (!f || !result) {
+        Py_CLEAR(result);
+        PyErr_NoMemory();
+        goto done;
+    }
+    int64_t *inter = (int64_t *)PyBytes_AS_STRING(result);
+    Py_BEGIN_ALLOW_THREADS
+    memcpy(f, bf.buf, nel * sizeof(uint64_t));
+    for (Py_ssize_t s = 0; s < nsets; s++)
+        if (!sorted_u64(f + off[s], off[s + 1] - off[s])) sort_u64(f + off[s], off[s + 1] - off[s]);
+    for (size_t k = 0; k < npairs; k++) {
+        const uint64_t *a = f + off[pairs[2 * k]], *ae = f + off[pairs[2 * k] + 1];
+        const uint64_t *b = f + off[pairs[2 * k + 1]], *be = f + off[pairs[2 * k + 1] + 1];
+        int64_t c = 0;
+        while (a < ae && b < be) {
+            if (*a < *b)
+                a++;
+            else if (*b < *a)
+                b++;
+            else {
+                c++;
+                a++;
+                b++;
+            }
+        }
+        inter[k] = c;
+    }
+    Py_END_ALLOW_THREADS
+done:
+    free(f);
+    PyBuffer_Release(&bp);
+    PyBuffer_Release(&bf);
+    PyBuffer_Release(&bo);
+    return result;
+}
+
+/* --------------------------------------------------------------- minhash */
+
+/* Signatures of many sets: for set i and permutation k, the minimum over the
+ * set's (already fmix32-ed) hashes x of a[k] * x + b[k] mod 2**32. */
+static PyObject *minhash32(PyObject *self, PyObject *args)
+{
+    PyObject *ox, *ooff, *oa, *ob;
+    if (!PyArg_ParseTuple(args, "OOOO", &ox, &ooff, &oa, &ob)) return NULL;
+    Py_buffer bx, bo, ba, bb;
+    PyObject *result = NULL;
+    if (get_buffer(ox, &bx, 4, "hashes") < 0) return NULL;
+    if (get_buffer(ooff, &bo, 8, "offsets") < 0) goto r1;
+    if (get_buffer(oa, &ba, 4, "a") < 0) goto r2;
+    if (get_buffer(ob, &bb, 4, "b") < 0) goto r3;
+    const uint32_t *x = bx.buf, *a = ba.buf, *b = bb.buf;
+    const int64_t *off = bo.buf;
+    Py_ssize_t nsets = bo.len / 8 - 1, np_ = ba.len / 4, nx = bx.len / 4;
+    if (bb.len / 4 != np_ || nsets < 0 || off[nsets] != nx || np_ == 0) {
+        PyErr_SetString(PyExc_ValueError, "hashes, offsets, a and b do not agree");
+        goto r4;
+    }
+    for (Py_ssize_t s = 0; s < nsets; s++)
+        if (off[s + 1] <= off[s]) {
+            PyErr_SetString(PyExc_ValueError, "every set needs at least one element");
+            goto r4;
+        }
+    result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)nsets * np_ * 4);
+    if (!result) goto r4;
+    uint32_t *out = (uint32_t *)PyBytes_AS_STRING(result);
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t s = 0; s < nsets; s++) {
+        uint32_t *o = out + s * np_;
+        for (Py_ssize_t k = 0; k < np_; k++) o[k] = 0xFFFFFFFFu;
+        for (int64_t i = off[s]; i < off[s + 1]; i++) {
+            uint32_t v = x[i];
+            for (Py_ssize_t k = 0; k < np_; k++) {
+                uint32_t h = a[k] * v + b[k];
+                o[k] = h < o[k] ? h : o[k];
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS
+r4:
+    PyBuffer_Release(&bb);
+r3:
+    PyBuffer_Release(&ba);
+r2:
+    PyBuffer_Release(&bo);
+r1:
+    PyBuffer_Release(&bx);
+    return result;
+}
+
+/* ---------------------------------------------------------------- module */
+
+static PyMethodDef methods[] = {
+    {"count_tokens", (PyCFunction)(void (*)(void))count_tokens, METH_FASTCALL,
+     "count_tokens(text, start, end) -> len(TOKEN_RE.findall(text, start, end))"},
+    {"shingle_units", shingle_units, METH_VARARGS,
+     "shingle_units(texts, starts, ends, n) -> (fps, offsets, setkeys) as bytes of uint64"},
+    {"word_hash64", py_word_hash64, METH_O, "word_hash64(word) -> first 8 bytes of SHA-1(utf-8), little-endian"},
+    {"element_frequencies", element_frequencies, METH_O,
+     "element_frequencies(fps) -> bytes of int64: how often each element occurs in fps"},
+    {"containment_pairs", containment_pairs, METH_VARARGS,
+     "containment_pairs(fps, offsets, freq, threshold, max_posting) -> bytes of int64 pairs"},
+    {"verify_pairs", verify_pairs, METH_VARARGS,
+     "verify_pairs(pairs, fps, offsets) -> bytes of int64 intersection sizes"},
+    {"minhash32", minhash32, METH_VARARGS,
+     "minhash32(x, offsets, a, b) -> bytes of uint32 (sets x len(a)): per-set minima of a*x+b mod 2**32"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef moddef = {PyModuleDef_HEAD_INIT, "dedupe._speedups",
+                                    "Compiled hot loops of the dedupe engine (optional).", -1, methods};
+
+PyMODINIT_FUNC PyInit__speedups(void)
+{
+    for (int c = 0; c < 256; c++) alnum_latin1[c] = Py_UNICODE_ISALNUM((Py_UCS4)c) ? 1 : 0;
+    return PyModule_Create(&moddef);
+}

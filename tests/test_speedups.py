@@ -1,0 +1,188 @@
+"""The compiled speed-ups (dedupe._speedups) against their pure-Python twins.
+
+Every compiled function must give exactly what the Python code gives: word
+hashes, token counts, shingle sets and set keys, element frequencies,
+containment candidates, intersection sizes and MinHash signatures, and in the
+end the same scan output, on the seeds and on a slice of Reuters.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from dedupe import Settings, native, scan
+from dedupe.containment import containment_candidates, element_frequencies
+from dedupe.formats import render_json
+from dedupe.normalize import TOKEN_RE
+from dedupe.shingles import WordHasher, batch_word_shingles, word_hash64
+from dedupe.signatures import signatures
+from dedupe.verify import verify_pairs
+
+from conftest import REPO, SEEDS
+from test_recall import load_documents
+
+fast = native.speedups
+
+ALPHABET = "ab Z9_.-'\u00e9\u00df\u0663\u2167\u00bd \u4e2d\u6587 \U0001d400x\n\t,\"\u00a0\u0130"
+
+
+@pytest.fixture
+def pure(monkeypatch):
+    """Run the code under test without the compiled module."""
+    monkeypatch.setattr(native, "speedups", None)
+
+
+def _random_text(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice(ALPHABET) for _ in range(n))
+
+
+def test_the_module_is_built():
+    # CI has a C compiler; a silent fallback there would hide a broken build
+    # and cost the speed the benchmarks promise.
+    assert fast is not None, "dedupe._speedups was not built (needs a C compiler at install time)"
+    assert native.describe() == "compiled"
+
+
+def test_the_engine_imports_without_it():
+    code = (
+        "import os; os.environ['DEDUPE_PURE_PYTHON'] = '1'\n"
+        "from dedupe import native, scan, Settings\n"
+        "assert native.speedups is None\n"
+        "r = scan(['seeds/000_f6852705ebf30c58.txt'])\n"
+        "assert any(c.kind == 'repeated-quote' for c in r.clusters)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def test_word_hash64():
+    rng = random.Random(1)
+    words = ["", "a", "de-escalation", "u.s", "caf\u00e9", "\u65e5\u672c\u8a9e", "x" * 200, "\U0001d400b"]
+    words += [_random_text(rng, rng.randint(1, 70)) for _ in range(500)]
+    for w in words:
+        assert fast.word_hash64(w) == word_hash64(w), repr(w)
+
+
+def test_count_tokens_matches_the_regex():
+    rng = random.Random(2)
+    for _ in range(2000):
+        text = _random_text(rng, rng.randint(0, 60))
+        s = rng.randint(0, len(text))
+        e = rng.randint(s, len(text))
+        assert fast.count_tokens(text, s, e) == len(TOKEN_RE.findall(text, s, e)), (text, s, e)
+    text = "U.S.-Russia talks on Jan. 9-10 don't stop -- x_y 'quoted' a.b. end-"
+    assert fast.count_tokens(text, 0, len(text)) == len(TOKEN_RE.findall(text))
+    assert fast.count_tokens(text, 5, 10_000) == len(TOKEN_RE.findall(text, 5))
+
+
+def _pure_shingles(texts, starts, ends, n):
+    from dedupe.scan import _dedupe_sorted, _set_keys
+
+    toks = [TOKEN_RE.findall(t, s, e) for t, s, e in zip(texts, starts, ends)]
+    fp, off = batch_word_shingles(toks, n, WordHasher())
+    fps, uoff = _dedupe_sorted(fp, off)
+    return fps, uoff, _set_keys(fps, uoff)
+
+
+@pytest.mark.parametrize("n", [1, 3, 5])
+def test_shingle_units(n):
+    rng = random.Random(3 + n)
+    words = ["the", "u.s", "caf\u00e9", "talks", "de-escalation", "\u4e2d\u6587", "9-10", "x", "the"]
+    texts, starts, ends = [], [], []
+    for _ in range(400):
+        t = " ".join(rng.choice(words) for _ in range(rng.randint(1, 25)))
+        if rng.random() < 0.3:
+            t = _random_text(rng, 5) + " " + t  # non-ASCII text, offsets inside it
+        s = rng.randint(0, 3)
+        texts.append(t)
+        starts.append(s)
+        ends.append(len(t))
+    # every unit needs a token (as extract_units guarantees)
+    keep = [i for i in range(len(texts)) if TOKEN_RE.findall(texts[i], starts[i], ends[i])]
+    texts = [texts[i] for i in keep]
+    starts = np.array([starts[i] for i in keep], dtype=np.int64)
+    ends = np.array([ends[i] for i in keep], dtype=np.int64)
+    raw = fast.shingle_units(texts, starts, ends, n)
+    got = [np.frombuffer(r, dtype=d) for r, d in zip(raw, (np.uint64, np.int64, np.uint64))]
+    want = _pure_shingles(texts, starts, ends, n)
+    for g, w in zip(got, want):
+        assert np.array_equal(g, w)
+
+
+def _random_sets(seed, n_sets=300, universe=400):
+    rng = np.random.default_rng(seed)
+    vocab = rng.integers(0, 2**64, universe, dtype=np.uint64)
+    parts = []
+    for _ in range(n_sets):
+        size = int(rng.integers(1, 30))
+        parts.append(np.unique(rng.choice(vocab, size=size, replace=False)))
+    off = np.zeros(n_sets + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in parts], out=off[1:])
+    return np.concatenate(parts), off
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_element_frequencies_and_containment(seed, monkeypatch):
+    fps, off = _random_sets(seed)
+    got_freq = element_frequencies(fps)
+    got = {(t, mp): containment_candidates(fps, off, t, max_posting=mp) for t in (0.5, 0.8, 1.0) for mp in (3, 256)}
+    monkeypatch.setattr(native, "speedups", None)
+    assert np.array_equal(got_freq, element_frequencies(fps))
+    for (t, mp), pairs in got.items():
+        want = containment_candidates(fps, off, t, max_posting=mp)
+        assert np.array_equal(pairs, want), (t, mp)
+    assert len(got[(0.5, 256)]) > 20
+
+
+def test_verify_pairs_and_unsorted_sets(monkeypatch):
+    fps, off = _random_sets(4, universe=120)
+    rng = np.random.default_rng(5)
+    # shuffle within sets: the compiled version must not rely on order
+    for i in range(len(off) - 1):
+        rng.shuffle(fps[off[i] : off[i + 1]])
+    pairs = np.unique(np.sort(rng.integers(0, len(off) - 1, size=(3000, 2)), axis=1), axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    got = verify_pairs(pairs, fps, off, 0.1, 0.4, 3)
+    monkeypatch.setattr(native, "speedups", None)
+    want = verify_pairs(pairs, fps, off, 0.1, 0.4, 3)
+    assert len(want) > 50
+    assert got == want
+
+
+def test_minhash_signatures(monkeypatch):
+    rng = np.random.default_rng(6)
+    h = rng.integers(0, 2**32, 20000, dtype=np.uint64).astype(np.uint32)
+    off = np.unique(np.concatenate(([0, 20000], rng.integers(1, 20000, 900))))
+    got = signatures(h, off, 128, 1)
+    monkeypatch.setattr(native, "speedups", None)
+    assert np.array_equal(got, signatures(h, off, 128, 1))
+
+
+def _json(result) -> dict:
+    d = json.loads(render_json(result))
+    d["summary"].pop("seconds", None)
+    return d
+
+
+def test_same_scan_on_the_seeds(monkeypatch):
+    paths = sorted(str(p) for p in SEEDS.rglob("*") if p.suffix in (".txt", ".md", ".html", ".docx", ".jsonl"))
+    got = _json(scan(paths))
+    monkeypatch.setattr(native, "speedups", None)
+    assert got == _json(scan(paths))
+    assert got["clusters"]
+
+
+@pytest.mark.parametrize("settings", [Settings(), Settings(exclude_quotes=True, ngram=2, min_words=4)],
+                         ids=["default", "variant"])
+def test_same_scan_on_reuters(reuters_path, settings, monkeypatch):
+    docs = load_documents(reuters_path, 2500)
+    got = _json(scan(documents=docs, settings=settings))
+    monkeypatch.setattr(native, "speedups", None)
+    want = _json(scan(documents=docs, settings=settings))
+    assert got == want
+    assert len(want["clusters"]) > 100
