@@ -810,6 +810,126 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------ paragraphs */
+
+static int is_terminal(Py_UCS4 c)
+{
+    switch (c) {
+    case '.': case '?': case '!': case ':': case ';': case '"': case '\'': case ')': case ']':
+    case 0x201D: case 0x2019: case 0x2026:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int cmp_ssize(const void *a, const void *b)
+{
+    Py_ssize_t x = *(const Py_ssize_t *)a, y = *(const Py_ssize_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Append (s, e) trimmed of white space, when not empty. */
+static int push_trimmed(PyObject *out, int kind, const void *d, Py_ssize_t s, Py_ssize_t e)
+{
+    while (s < e && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, s))) s++;
+    while (e > s && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, e - 1))) e--;
+    if (s >= e) return 0;
+    PyObject *t = Py_BuildValue("(nn)", s, e);
+    if (!t) return -1;
+    int r = PyList_Append(out, t);
+    Py_DECREF(t);
+    return r;
+}
+
+/* splitting.paragraph_spans(text, marked=False): blank lines break; in
+ * hard-wrapped copy an indented line or one after a short line closed by
+ * punctuation starts a paragraph; otherwise every line is a paragraph. */
+static PyObject *paragraph_spans_plain(PyObject *self, PyObject *text)
+{
+    if (ready(text) < 0) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *d = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    /* lines: start, end (without "\n"), end after rstrip, first non-space */
+    Py_ssize_t nlines = 1;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (PyUnicode_READ(kind, d, i) == '\n') nlines++;
+    Py_ssize_t *ls = malloc(4 * nlines * sizeof(Py_ssize_t));
+    Py_ssize_t *lengths = malloc(nlines * sizeof(Py_ssize_t));
+    PyObject *out = NULL;
+    if (!ls || !lengths) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t k = 0, pos = 0;
+    for (Py_ssize_t i = 0; i <= n; i++) {
+        if (i == n || PyUnicode_READ(kind, d, i) == '\n') {
+            Py_ssize_t re = i, st = pos;
+            while (re > pos && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, re - 1))) re--;
+            while (st < re && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, st))) st++;
+            ls[4 * k] = pos;
+            ls[4 * k + 1] = i;
+            ls[4 * k + 2] = re;
+            ls[4 * k + 3] = st;
+            k++;
+            pos = i + 1;
+        }
+    }
+    /* hard-wrapped? */
+    int wrapped = 0;
+    Py_ssize_t width = 0;
+    if (nlines > 2) {
+        Py_ssize_t followed = 0, open_ends = 0, prev = -1;
+        for (Py_ssize_t j = 0; j < nlines; j++) {
+            int blank = ls[4 * j + 3] >= ls[4 * j + 2];
+            if (prev >= 0 && !blank) {
+                lengths[followed++] = ls[4 * prev + 2] - ls[4 * prev];
+                if (!is_terminal(PyUnicode_READ(kind, d, ls[4 * prev + 2] - 1))) open_ends++;
+            }
+            prev = blank ? -1 : j;
+        }
+        if (followed >= 3) {
+            qsort(lengths, followed, sizeof(Py_ssize_t), cmp_ssize);
+            width = lengths[(Py_ssize_t)(followed * 0.9)];
+            wrapped = (double)open_ends / (double)followed >= 0.4 && open_ends >= 2 && width >= 30 && width <= 100;
+        } else
+            width = 0;
+    }
+    out = PyList_New(0);
+    if (!out) goto done;
+    Py_ssize_t cur_start = -1, cur_end = 0;
+    int prev_short_end = 1;
+    double shortw = 0.6 * (double)width;
+    for (Py_ssize_t j = 0; j < nlines; j++) {
+        Py_ssize_t s = ls[4 * j], e = ls[4 * j + 1], re = ls[4 * j + 2], st = ls[4 * j + 3];
+        if (st >= re) { /* blank line */
+            if (cur_start >= 0) {
+                if (push_trimmed(out, kind, d, cur_start, cur_end) < 0) goto fail;
+                cur_start = -1;
+            }
+            continue;
+        }
+        Py_UCS4 first = PyUnicode_READ(kind, d, s);
+        if (cur_start >= 0 && (!wrapped || first == ' ' || first == '\t' || prev_short_end)) {
+            if (push_trimmed(out, kind, d, cur_start, cur_end) < 0) goto fail;
+            cur_start = -1;
+        }
+        if (cur_start < 0) cur_start = s;
+        cur_end = e;
+        if (wrapped)
+            prev_short_end = (double)(re - s) < shortw && is_terminal(PyUnicode_READ(kind, d, re - 1));
+    }
+    if (cur_start >= 0 && push_trimmed(out, kind, d, cur_start, cur_end) < 0) goto fail;
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    free(ls);
+    free(lengths);
+    return out;
+}
+
 /* --------------------------------------------------------------- minhash */
 
 /* Signatures of many sets: for set i and permutation k, the minimum over the
@@ -877,6 +997,8 @@ static PyMethodDef methods[] = {
      "containment_pairs(fps, offsets, freq, threshold, max_posting) -> bytes of int64 pairs"},
     {"verify_pairs", verify_pairs, METH_VARARGS,
      "verify_pairs(pairs, fps, offsets) -> bytes of int64 intersection sizes"},
+    {"paragraph_spans_plain", paragraph_spans_plain, METH_O,
+     "paragraph_spans_plain(text) -> [(start, end)]: splitting.paragraph_spans(text, marked=False)"},
     {"minhash32", minhash32, METH_VARARGS,
      "minhash32(x, offsets, a, b) -> bytes of uint32 (sets x len(a)): per-set minima of a*x+b mod 2**32"},
     {NULL, NULL, 0, NULL},

@@ -31,6 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from . import native
 from ._nltk import load_punkt
 
 _punkt = load_punkt()
@@ -285,6 +286,9 @@ def paragraph_spans(text: str, marked: bool = False) -> list[tuple[int, int]]:
         raw.append((pos, len(text)))
         return [sp for sp in (_trim(text, s, e) for s, e in raw) if sp]
 
+    fast = native.speedups
+    if fast is not None:  # the same, compiled
+        return fast.paragraph_spans_plain(text)
     lines = text.split("\n")
     wrapped, width = _is_hard_wrapped(lines) if len(lines) > 2 else (False, 0)
     blocks: list[tuple[int, int]] = []

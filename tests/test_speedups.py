@@ -186,3 +186,35 @@ def test_same_scan_on_reuters(reuters_path, settings, monkeypatch):
     want = _json(scan(documents=docs, settings=settings))
     assert got == want
     assert len(want["clusters"]) > 100
+
+
+def _wire_text(rng: random.Random) -> str:
+    """Plain copy with the shapes paragraph_spans tells apart: hard-wrapped
+    lines, indented paragraph starts, short closing lines, blank lines,
+    headings, odd white space."""
+    lines = []
+    for _ in range(rng.randint(0, 25)):
+        kind = rng.random()
+        if kind < 0.15:
+            lines.append(rng.choice(["", "   ", "\t", "\u00a0"]))
+            continue
+        width = rng.randint(5, 95)
+        words = []
+        while sum(len(w) + 1 for w in words) < width:
+            words.append(rng.choice(["the", "U.S.", "talks", "said", "Jan.", "9-10", "\u201cquote\u201d", "x"]))
+        line = " ".join(words) + rng.choice(["", "", ".", ",", ":", "\u2019", "\u2026", ")", " "])
+        if rng.random() < 0.2:
+            line = rng.choice(["  ", "\t", "   "]) + line
+        lines.append(line)
+    return rng.choice(["\n", "\n", "\r\n"]).join(lines) + rng.choice(["", "\n", "\n\n"])
+
+
+def test_paragraph_spans(monkeypatch):
+    from dedupe.splitting import _is_hard_wrapped, paragraph_spans
+
+    rng = random.Random(7)
+    texts = [_wire_text(rng) for _ in range(3000)]
+    assert sum(_is_hard_wrapped(t.split("\n"))[0] for t in texts) > 100  # both kinds are exercised
+    got = [paragraph_spans(t) for t in texts]
+    monkeypatch.setattr(native, "speedups", None)
+    assert got == [paragraph_spans(t) for t in texts]
