@@ -470,26 +470,11 @@ done:
 
 /* ------------------------------------------------ sorting fingerprints */
 
-/* Fingerprints are uniform 64-bit hashes, so a bucket pass on their top 16
- * bits followed by sorting each (small) bucket sorts them with sequential
- * memory traffic instead of the cache misses of a hash table. */
-typedef struct {
-    uint64_t key;
-    int64_t val;
-} kv;
-
-static int cmp_kv(const void *a, const void *b)
-{
-    const kv *x = a, *y = b;
-    if (x->key != y->key) return (x->key > y->key) - (x->key < y->key);
-    return (x->val > y->val) - (x->val < y->val);
-}
-
-/* A bucket directory over the top `bits` bits of the keys. */
-typedef struct {
-    int bits;
-    size_t *dir; /* (1 << bits) + 1 boundaries */
-} buckets;
+/* Fingerprints are uniform 64-bit hashes: a counting pass on their top bits
+ * (about four per bucket) and a tiny sort per bucket sort them with
+ * sequential memory traffic, where a hash table would miss the cache on
+ * every element.  Memory is kept to the output arrays: fresh pages are
+ * costly here (a page fault each). */
 
 static int bucket_bits(size_t n)
 {
@@ -498,99 +483,116 @@ static int bucket_bits(size_t n)
     return bits;
 }
 
-/* Sort n pairs by (key, val) from src into dst, filling b->dir.  Returns -1
- * when out of memory. */
-static int bucket_sort(const kv *src, kv *dst, size_t n, buckets *b)
+/* dir[(1 << bits) + 1]: bucket boundaries of the keys' top bits. */
+static size_t *bucket_dir(const uint64_t *keys, size_t n, int bits, const int32_t *mask, int32_t lo, int32_t hi)
 {
-    int bits = b->bits = bucket_bits(n);
     size_t nb = (size_t)1 << bits;
     int shift = 64 - bits;
-    size_t *dir = b->dir = calloc(nb + 1, sizeof(size_t));
-    size_t *fill = malloc(nb * sizeof(size_t));
-    if (!dir || !fill) {
-        free(fill);
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) dir[(src[i].key >> shift) + 1]++;
+    size_t *dir = calloc(nb + 1, sizeof(size_t));
+    if (!dir) return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!mask || (mask[i] >= lo && mask[i] <= hi)) dir[(keys[i] >> shift) + 1]++;
     for (size_t k = 0; k < nb; k++) dir[k + 1] += dir[k];
-    memcpy(fill, dir, nb * sizeof(size_t));
-    for (size_t i = 0; i < n; i++) dst[fill[src[i].key >> shift]++] = src[i];
-    free(fill);
-    for (size_t k = 0; k < nb; k++) {
-        kv *a = dst + dir[k];
-        size_t m = dir[k + 1] - dir[k];
-        if (m > 32) {
-            qsort(a, m, sizeof(kv), cmp_kv);
-            continue;
-        }
-        for (size_t i = 1; i < m; i++) {
-            kv v = a[i];
-            size_t j = i;
-            while (j > 0 && (a[j - 1].key > v.key || (a[j - 1].key == v.key && a[j - 1].val > v.val))) {
-                a[j] = a[j - 1];
-                j--;
-            }
-            a[j] = v;
-        }
-    }
-    return 0;
+    return dir;
 }
 
-/* Index of the first pair with this key in sorted d, or -1. */
-static int64_t find_key(const kv *d, const buckets *b, uint64_t key)
-{
-    size_t k = key >> (64 - b->bits);
-    size_t lo = b->dir[k], hi = b->dir[k + 1], end = hi;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (d[mid].key < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return (lo < end && d[lo].key == key) ? (int64_t)lo : -1;
-}
 
 /* ------------------------------------------------- element frequencies */
 
+typedef struct {
+    uint64_t key;
+    int64_t val;
+} kv;
+
+static void sort_kv_small(kv *a, size_t m);
+
+/* For each element of fps, how many times its value occurs in fps (int32):
+ * (value, position) pairs are scattered into buckets by their top bits,
+ * each bucket is sorted, and every run of equal values writes its length
+ * back to the positions. */
 static PyObject *element_frequencies(PyObject *self, PyObject *arg)
 {
     Py_buffer bf;
     if (get_buffer(arg, &bf, 8, "fps") < 0) return NULL;
     const uint64_t *f = bf.buf;
     size_t n = bf.len / 8;
-    PyObject *out = PyBytes_FromStringAndSize(NULL, n * sizeof(int64_t));
-    kv *src = malloc((n ? n : 1) * sizeof(kv)), *dst = malloc((n ? n : 1) * sizeof(kv));
-    buckets bk = {0, NULL};
-    int oom = 0;
-    if (!out || !src || !dst) {
+    PyObject *out = NULL;
+    kv *sorted = NULL;
+    size_t *dir = NULL, *fill = NULL;
+    if ((Py_ssize_t)n > INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "too many elements");
+        goto done;
+    }
+    int bits = bucket_bits(n / 4), shift = 64 - bits;
+    size_t nb = (size_t)1 << bits;
+    out = PyBytes_FromStringAndSize(NULL, n * sizeof(int32_t));
+    sorted = malloc((n ? n : 1) * sizeof(kv));
+    dir = bucket_dir(f, n, bits, NULL, 0, 0);
+    fill = malloc(nb * sizeof(size_t));
+    if (!out || !sorted || !dir || !fill) {
         Py_CLEAR(out);
         PyErr_NoMemory();
         goto done;
     }
-    int64_t *freq = (int64_t *)PyBytes_AS_STRING(out);
+    int32_t *freq = (int32_t *)PyBytes_AS_STRING(out);
     Py_BEGIN_ALLOW_THREADS
+    memcpy(fill, dir, nb * sizeof(size_t));
     for (size_t i = 0; i < n; i++) {
-        src[i].key = f[i];
-        src[i].val = (int64_t)i;
+        kv *e = sorted + fill[f[i] >> shift]++;
+        e->key = f[i];
+        e->val = (int64_t)i;
     }
-    if (bucket_sort(src, dst, n, &bk) < 0) oom = 1;
-    for (size_t i = 0; !oom && i < n;) {
-        size_t j = i + 1;
-        while (j < n && dst[j].key == dst[i].key) j++;
-        for (size_t k = i; k < j; k++) freq[dst[k].val] = (int64_t)(j - i);
-        i = j;
+    for (size_t k = 0; k < nb; k++) {
+        kv *a = sorted + dir[k];
+        size_t m = dir[k + 1] - dir[k];
+        sort_kv_small(a, m);
+        for (size_t i = 0; i < m;) {
+            size_t j = i + 1;
+            while (j < m && a[j].key == a[i].key) j++;
+            for (size_t q = i; q < j; q++) freq[a[q].val] = (int32_t)(j - i);
+            i = j;
+        }
     }
     Py_END_ALLOW_THREADS
-    if (oom) {
-        Py_CLEAR(out);
-        PyErr_NoMemory();
+done:
+    free(sorted);
+    free(dir);
+    free(fill);
+    PyBuffer_Release(&bf);
+    return out;
+}
+
+/* Per set (CSR offsets), how many of its elements have freq >= k. */
+static PyObject *count_at_least(PyObject *self, PyObject *args)
+{
+    PyObject *ofreq, *ooff;
+    int k;
+    if (!PyArg_ParseTuple(args, "OOi", &ofreq, &ooff, &k)) return NULL;
+    Py_buffer bq, bo;
+    if (get_buffer(ofreq, &bq, 4, "freq") < 0) return NULL;
+    if (get_buffer(ooff, &bo, 8, "offsets") < 0) {
+        PyBuffer_Release(&bq);
+        return NULL;
+    }
+    PyObject *out = NULL;
+    const int32_t *freq = bq.buf;
+    const int64_t *off = bo.buf;
+    Py_ssize_t nsets = bo.len / 8 - 1;
+    if (nsets < 0 || off[nsets] != bq.len / 4) {
+        PyErr_SetString(PyExc_ValueError, "freq and offsets do not agree");
+        goto done;
+    }
+    out = PyBytes_FromStringAndSize(NULL, nsets * sizeof(int64_t));
+    if (!out) goto done;
+    int64_t *o = (int64_t *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t s = 0; s < nsets; s++) {
+        int64_t c = 0;
+        for (int64_t i = off[s]; i < off[s + 1]; i++) c += freq[i] >= k;
+        o[s] = c;
     }
 done:
-    free(src);
-    free(dst);
-    free(bk.dir);
-    PyBuffer_Release(&bf);
+    PyBuffer_Release(&bq);
+    PyBuffer_Release(&bo);
     return out;
 }
 
@@ -608,6 +610,31 @@ static int cmp_probe(const void *a, const void *b)
     return (x->fp > y->fp) - (x->fp < y->fp);
 }
 
+static int cmp_kv(const void *a, const void *b)
+{
+    const kv *x = a, *y = b;
+    if (x->key != y->key) return (x->key > y->key) - (x->key < y->key);
+    return (x->val > y->val) - (x->val < y->val);
+}
+
+/* Sort by (key, val): insertion sort for the usual tiny bucket. */
+static void sort_kv_small(kv *a, size_t m)
+{
+    if (m > 32) {
+        qsort(a, m, sizeof(kv), cmp_kv);
+        return;
+    }
+    for (size_t i = 1; i < m; i++) {
+        kv v = a[i];
+        size_t j = i;
+        while (j > 0 && (a[j - 1].key > v.key || (a[j - 1].key == v.key && a[j - 1].val > v.val))) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = v;
+    }
+}
+
 static PyObject *containment_pairs(PyObject *self, PyObject *args)
 {
     PyObject *ofps, *ooff, *ofreq;
@@ -620,53 +647,55 @@ static PyObject *containment_pairs(PyObject *self, PyObject *args)
         PyBuffer_Release(&bf);
         return NULL;
     }
-    if (get_buffer(ofreq, &bq, 8, "freq") < 0) {
+    if (get_buffer(ofreq, &bq, 4, "freq") < 0) {
         PyBuffer_Release(&bf);
         PyBuffer_Release(&bo);
         return NULL;
     }
     PyObject *result = NULL;
     const uint64_t *f = bf.buf;
-    const int64_t *off = bo.buf, *freq = bq.buf;
+    const int64_t *off = bo.buf;
+    const int32_t *freq = bq.buf;
     size_t nel = bf.len / 8;
     Py_ssize_t nsets = bo.len / 8 - 1;
-    kv *src = NULL, *post = NULL;
-    buckets bk = {0, NULL};
+    kv *post = NULL;
+    size_t *dir = NULL, *fill = NULL;
     probe_t *pr = NULL;
     vec64 codes = {0};
     int oom = 0;
-    if (bq.len / 8 != (Py_ssize_t)nel || nsets < 0 || off[nsets] != (int64_t)nel) {
+    if (bq.len / 4 != (Py_ssize_t)nel || nsets < 0 || off[nsets] != (int64_t)nel) {
         PyErr_SetString(PyExc_ValueError, "fps, offsets and freq do not agree");
         goto done;
     }
+    int32_t maxp = max_posting > INT32_MAX ? INT32_MAX : (int32_t)max_posting;
     Py_BEGIN_ALLOW_THREADS
     /* posting lists of the elements that can be probed (2 <= freq <= max_posting):
      * (fingerprint, set) pairs sorted, so each list is a run */
     size_t nprob = 0;
     for (size_t i = 0; i < nel; i++)
-        if (freq[i] >= 2 && freq[i] <= max_posting) nprob++;
-    src = malloc((nprob ? nprob : 1) * sizeof(kv));
+        if (freq[i] >= 2 && freq[i] <= maxp) nprob++;
+    int bits = bucket_bits(nprob), shift = 64 - bits;
+    size_t nb = (size_t)1 << bits;
     post = malloc((nprob ? nprob : 1) * sizeof(kv));
+    dir = bucket_dir(f, nel, bits, freq, 2, maxp);
+    fill = malloc(nb * sizeof(size_t));
     int64_t maxsz = 0;
     for (Py_ssize_t s = 0; s < nsets; s++)
         if (off[s + 1] - off[s] > maxsz) maxsz = off[s + 1] - off[s];
     pr = malloc((maxsz ? maxsz : 1) * sizeof(probe_t));
-    if (!src || !post || !pr) {
+    if (!post || !dir || !fill || !pr) {
         oom = 1;
         goto unlock;
     }
-    size_t k = 0;
+    memcpy(fill, dir, nb * sizeof(size_t));
     for (Py_ssize_t s = 0; s < nsets; s++)
         for (int64_t i = off[s]; i < off[s + 1]; i++)
-            if (freq[i] >= 2 && freq[i] <= max_posting) {
-                src[k].key = f[i];
-                src[k].val = s;
-                k++;
+            if (freq[i] >= 2 && freq[i] <= maxp) {
+                kv *e = post + fill[f[i] >> shift]++;
+                e->key = f[i];
+                e->val = s;
             }
-    if (bucket_sort(src, post, nprob, &bk) < 0) {
-        oom = 1;
-        goto unlock;
-    }
+    for (size_t k = 0; k < nb; k++) sort_kv_small(post + dir[k], dir[k + 1] - dir[k]);
     /* probe each set's rarest shared elements: by (freq, fingerprint) */
     for (Py_ssize_t s = 0; s < nsets; s++) {
         int64_t size = off[s + 1] - off[s];
@@ -688,9 +717,11 @@ static PyObject *containment_pairs(PyObject *self, PyObject *args)
         if (slots <= 0 || np_ == 0) continue;
         qsort(pr, np_, sizeof(probe_t), cmp_probe);
         for (int64_t r = 0; r < np_ && r < slots; r++) {
-            if (pr[r].freq > max_posting) continue;
-            int64_t q = find_key(post, &bk, pr[r].fp);
-            for (; q >= 0 && (size_t)q < nprob && post[q].key == pr[r].fp; q++) {
+            if (pr[r].freq > maxp) continue;
+            uint64_t key = pr[r].fp;
+            size_t lo = dir[key >> shift], hi = dir[(key >> shift) + 1];
+            for (size_t q = lo; q < hi; q++) {
+                if (post[q].key != key) continue;
                 int64_t d = post[q].val;
                 if (d == s) continue;
                 uint64_t a = s < d ? s : d, b = s < d ? d : s;
@@ -722,9 +753,9 @@ unlock:
         }
     }
 done:
-    free(src);
     free(post);
-    free(bk.dir);
+    free(dir);
+    free(fill);
     free(pr);
     free(codes.a);
     PyBuffer_Release(&bf);
@@ -772,21 +803,28 @@ static PyObject *verify_pairs(PyObject *self, PyObject *args)
             PyErr_SetString(PyExc_IndexError, "pair index out of range");
             goto done;
         }
-    f = malloc((nel ? nel : 1) * sizeof(uint64_t));
     result = PyBytes_FromStringAndSize(NULL, npairs * sizeof(int64_t));
-    if (!f || !result) {
-        Py_CLEAR(result);
-        PyErr_NoMemory();
-        goto done;
+    if (!result) goto done;
+    /* sets are normally sorted; copy and sort only when one is not */
+    const uint64_t *fs = bf.buf;
+    int all_sorted = 1;
+    for (Py_ssize_t s = 0; s < nsets && all_sorted; s++) all_sorted = sorted_u64(fs + off[s], off[s + 1] - off[s]);
+    if (!all_sorted) {
+        f = malloc((nel ? nel : 1) * sizeof(uint64_t));
+        if (!f) {
+            Py_CLEAR(result);
+            PyErr_NoMemory();
+            goto done;
+        }
+        memcpy(f, bf.buf, nel * sizeof(uint64_t));
+        for (Py_ssize_t s = 0; s < nsets; s++) sort_u64(f + off[s], off[s + 1] - off[s]);
+        fs = f;
     }
     int64_t *inter = (int64_t *)PyBytes_AS_STRING(result);
     Py_BEGIN_ALLOW_THREADS
-    memcpy(f, bf.buf, nel * sizeof(uint64_t));
-    for (Py_ssize_t s = 0; s < nsets; s++)
-        if (!sorted_u64(f + off[s], off[s + 1] - off[s])) sort_u64(f + off[s], off[s + 1] - off[s]);
     for (size_t k = 0; k < npairs; k++) {
-        const uint64_t *a = f + off[pairs[2 * k]], *ae = f + off[pairs[2 * k] + 1];
-        const uint64_t *b = f + off[pairs[2 * k + 1]], *be = f + off[pairs[2 * k + 1] + 1];
+        const uint64_t *a = fs + off[pairs[2 * k]], *ae = fs + off[pairs[2 * k] + 1];
+        const uint64_t *b = fs + off[pairs[2 * k + 1]], *be = fs + off[pairs[2 * k + 1] + 1];
         int64_t c = 0;
         while (a < ae && b < be) {
             if (*a < *b)
@@ -807,6 +845,156 @@ done:
     PyBuffer_Release(&bp);
     PyBuffer_Release(&bf);
     PyBuffer_Release(&bo);
+    return result;
+}
+
+/* ------------------------------------------------------------------ LSH */
+
+/* lsh.candidate_pairs: every pair sharing a band (bands x rows of the
+ * signature folded into one 64-bit key); in a bucket of more than
+ * max_bucket members each member is paired with the next max_bucket - 1
+ * (in index order) only.  Returns the sorted, distinct pairs. */
+static PyObject *band_pairs(PyObject *self, PyObject *args)
+{
+    PyObject *osig;
+    Py_ssize_t nsets, width;
+    int bands, rows, max_bucket;
+    if (!PyArg_ParseTuple(args, "Onniii", &osig, &nsets, &width, &bands, &rows, &max_bucket)) return NULL;
+    Py_buffer bs;
+    if (get_buffer(osig, &bs, 4, "signatures") < 0) return NULL;
+    PyObject *result = NULL;
+    kv *keys = NULL, *sorted = NULL;
+    size_t *dir = NULL, *fill = NULL;
+    vec64 codes = {0};
+    int oom = 0;
+    if (nsets < 0 || width < (Py_ssize_t)bands * rows || bs.len / 4 != nsets * width || bands < 1 || rows < 1) {
+        PyErr_SetString(PyExc_ValueError, "signature matrix and bands x rows do not agree");
+        goto done;
+    }
+    const uint32_t *sig = bs.buf;
+    size_t n = (size_t)nsets;
+    int bits = bucket_bits(n), shift = 64 - bits;
+    size_t nb = (size_t)1 << bits;
+    Py_BEGIN_ALLOW_THREADS
+    keys = malloc((n ? n : 1) * sizeof(kv));
+    sorted = malloc((n ? n : 1) * sizeof(kv));
+    dir = malloc((nb + 1) * sizeof(size_t));
+    fill = malloc(nb * sizeof(size_t));
+    if (!keys || !sorted || !dir || !fill) {
+        oom = 1;
+        goto unlock;
+    }
+    for (int band = 0; band < bands && n > 1; band++) {
+        memset(dir, 0, (nb + 1) * sizeof(size_t));
+        for (size_t i = 0; i < n; i++) {
+            uint64_t key = (uint64_t)(band + 1);
+            const uint32_t *row = sig + i * width + (size_t)band * rows;
+            for (int r = 0; r < rows; r++) key = key * P64 + row[r];
+            keys[i].key = key;
+            keys[i].val = (int64_t)i;
+            /* bucket by mixed key: band keys are not uniform in their top bits */
+            dir[(fmix64(key) >> shift) + 1]++;
+        }
+        for (size_t k = 0; k < nb; k++) dir[k + 1] += dir[k];
+        memcpy(fill, dir, nb * sizeof(size_t));
+        for (size_t i = 0; i < n; i++) sorted[fill[fmix64(keys[i].key) >> shift]++] = keys[i];
+        for (size_t k = 0; k < nb; k++) {
+            kv *a = sorted + dir[k];
+            size_t m = dir[k + 1] - dir[k];
+            if (m < 2) continue;
+            sort_kv_small(a, m);
+            for (size_t i = 0; i < m;) {
+                size_t j = i + 1;
+                while (j < m && a[j].key == a[i].key) j++;
+                for (size_t p = i; p < j; p++)
+                    for (size_t q = p + 1; q < j && q - p < (size_t)max_bucket; q++)
+                        if (vpush(&codes, (uint64_t)a[p].val * n + (uint64_t)a[q].val) < 0) {
+                            oom = 1;
+                            goto unlock;
+                        }
+                i = j;
+            }
+        }
+    }
+    if (codes.n) qsort(codes.a, codes.n, sizeof(uint64_t), cmp_u64);
+unlock:
+    Py_END_ALLOW_THREADS
+    if (oom) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    {
+        size_t u = 0;
+        for (size_t j = 0; j < codes.n; j++)
+            if (j == 0 || codes.a[j] != codes.a[u - 1]) codes.a[u++] = codes.a[j];
+        result = PyBytes_FromStringAndSize(NULL, u * 2 * sizeof(int64_t));
+        if (result) {
+            int64_t *o = (int64_t *)PyBytes_AS_STRING(result);
+            for (size_t j = 0; j < u; j++) {
+                o[2 * j] = (int64_t)(codes.a[j] / n);
+                o[2 * j + 1] = (int64_t)(codes.a[j] % n);
+            }
+        }
+    }
+done:
+    free(keys);
+    free(sorted);
+    free(dir);
+    free(fill);
+    free(codes.a);
+    PyBuffer_Release(&bs);
+    return result;
+}
+
+/* -------------------------------------------------------------- csr_take */
+
+/* The CSR rows `rows` of (values, offsets), in that order. */
+static PyObject *csr_take(PyObject *self, PyObject *args)
+{
+    PyObject *ov, *ooff, *orows;
+    if (!PyArg_ParseTuple(args, "OOO", &ov, &ooff, &orows)) return NULL;
+    Py_buffer bv, bo, br;
+    PyObject *a = NULL, *b = NULL, *result = NULL;
+    if (get_buffer(ov, &bv, 8, "values") < 0) return NULL;
+    if (get_buffer(ooff, &bo, 8, "offsets") < 0) goto r1;
+    if (get_buffer(orows, &br, 8, "rows") < 0) goto r2;
+    const uint64_t *v = bv.buf;
+    const int64_t *off = bo.buf, *rows = br.buf;
+    Py_ssize_t nsets = bo.len / 8 - 1, nrows = br.len / 8;
+    if (nsets < 0 || off[nsets] != bv.len / 8) {
+        PyErr_SetString(PyExc_ValueError, "values and offsets do not agree");
+        goto r3;
+    }
+    int64_t total = 0;
+    for (Py_ssize_t k = 0; k < nrows; k++) {
+        if (rows[k] < 0 || rows[k] >= nsets) {
+            PyErr_SetString(PyExc_IndexError, "row out of range");
+            goto r3;
+        }
+        total += off[rows[k] + 1] - off[rows[k]];
+    }
+    a = PyBytes_FromStringAndSize(NULL, total * 8);
+    b = PyBytes_FromStringAndSize(NULL, (nrows + 1) * 8);
+    if (!a || !b) goto r3;
+    uint64_t *o = (uint64_t *)PyBytes_AS_STRING(a);
+    int64_t *oo = (int64_t *)PyBytes_AS_STRING(b);
+    int64_t pos = 0;
+    oo[0] = 0;
+    for (Py_ssize_t k = 0; k < nrows; k++) {
+        int64_t len = off[rows[k] + 1] - off[rows[k]];
+        memcpy(o + pos, v + off[rows[k]], len * 8);
+        pos += len;
+        oo[k + 1] = pos;
+    }
+    result = PyTuple_Pack(2, a, b);
+r3:
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    PyBuffer_Release(&br);
+r2:
+    PyBuffer_Release(&bo);
+r1:
+    PyBuffer_Release(&bv);
     return result;
 }
 
@@ -992,13 +1180,18 @@ static PyMethodDef methods[] = {
      "shingle_units(texts, starts, ends, n) -> (fps, offsets, setkeys) as bytes of uint64"},
     {"word_hash64", py_word_hash64, METH_O, "word_hash64(word) -> first 8 bytes of SHA-1(utf-8), little-endian"},
     {"element_frequencies", element_frequencies, METH_O,
-     "element_frequencies(fps) -> bytes of int64: how often each element occurs in fps"},
+     "element_frequencies(fps) -> bytes of int32: how often each element occurs in fps"},
+    {"count_at_least", count_at_least, METH_VARARGS,
+     "count_at_least(freq, offsets, k) -> bytes of int64: per set, elements with freq >= k"},
     {"containment_pairs", containment_pairs, METH_VARARGS,
      "containment_pairs(fps, offsets, freq, threshold, max_posting) -> bytes of int64 pairs"},
     {"verify_pairs", verify_pairs, METH_VARARGS,
      "verify_pairs(pairs, fps, offsets) -> bytes of int64 intersection sizes"},
     {"paragraph_spans_plain", paragraph_spans_plain, METH_O,
      "paragraph_spans_plain(text) -> [(start, end)]: splitting.paragraph_spans(text, marked=False)"},
+    {"band_pairs", band_pairs, METH_VARARGS,
+     "band_pairs(sigs, n, width, bands, rows, max_bucket) -> bytes of int64 pairs sharing a band"},
+    {"csr_take", csr_take, METH_VARARGS, "csr_take(values, offsets, rows) -> (values, offsets) of those rows"},
     {"minhash32", minhash32, METH_VARARGS,
      "minhash32(x, offsets, a, b) -> bytes of uint32 (sets x len(a)): per-set minima of a*x+b mod 2**32"},
     {NULL, NULL, 0, NULL},

@@ -23,7 +23,7 @@ from . import native
 
 
 def element_frequencies(fps: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
-    """For each position of ``fps``, how many times its value occurs in ``fps``.
+    """For each position of ``fps``, how many times its value occurs in ``fps`` (int32).
 
     With every set's elements distinct, that is the number of sets holding it.
     """
@@ -31,7 +31,7 @@ def element_frequencies(fps: np.ndarray, order: np.ndarray | None = None) -> np.
         return np.zeros(0, dtype=np.int64)
     fast = native.speedups
     if fast is not None:
-        return np.frombuffer(fast.element_frequencies(np.ascontiguousarray(fps, dtype=np.uint64)), dtype=np.int64)
+        return np.frombuffer(fast.element_frequencies(np.ascontiguousarray(fps, dtype=np.uint64)), dtype=np.int32)
     if order is None:
         order = np.argsort(fps)
     sf = fps[order]
@@ -39,9 +39,21 @@ def element_frequencies(fps: np.ndarray, order: np.ndarray | None = None) -> np.
     new_run[0] = True
     np.not_equal(sf[1:], sf[:-1], out=new_run[1:])
     run_len = np.diff(np.append(np.flatnonzero(new_run), len(sf)))
-    freq = np.empty(len(fps), dtype=np.int64)
+    freq = np.empty(len(fps), dtype=np.int32)
     freq[order] = run_len[np.cumsum(new_run) - 1]
     return freq
+
+
+def shared_counts(freq: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Per set, how many of its elements occur in some other set (freq >= 2)."""
+    n_sets = len(offsets) - 1
+    fast = native.speedups
+    if fast is not None:
+        raw = fast.count_at_least(np.ascontiguousarray(freq, dtype=np.int32),
+                                  np.ascontiguousarray(offsets, dtype=np.int64), 2)
+        return np.frombuffer(raw, dtype=np.int64)
+    owner = np.repeat(np.arange(n_sets, dtype=np.int64), np.diff(offsets))
+    return np.bincount(owner, weights=freq >= 2, minlength=n_sets).astype(np.int64)
 
 
 def containment_candidates(
@@ -76,7 +88,7 @@ def containment_candidates(
         if freq is None:
             freq = element_frequencies(fps)
         raw = fast.containment_pairs(fps, np.ascontiguousarray(offsets, dtype=np.int64),
-                                     np.ascontiguousarray(freq, dtype=np.int64), float(threshold), int(max_posting))
+                                     np.ascontiguousarray(freq, dtype=np.int32), float(threshold), int(max_posting))
         return np.frombuffer(raw, dtype=np.int64).reshape(-1, 2)
     sizes = np.diff(offsets)
     owner = np.repeat(np.arange(n_sets, dtype=np.int64), sizes)

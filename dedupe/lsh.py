@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import native
+
 _P = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -51,6 +53,11 @@ def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, max_bucket: int = 6
     n = sigs.shape[0]
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
+    fast = native.speedups
+    if fast is not None:
+        s = np.ascontiguousarray(sigs, dtype=np.uint32)
+        raw = fast.band_pairs(s, n, s.shape[1], bands, rows, max_bucket)
+        return np.frombuffer(raw, dtype=np.int64).reshape(-1, 2)
     band_sigs = sigs[:, : bands * rows].reshape(n, bands, rows)
     chunks = []
     with np.errstate(over="ignore"):

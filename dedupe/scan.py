@@ -26,7 +26,7 @@ import numpy as np
 
 from . import native
 from .config import Settings
-from .containment import containment_candidates, element_frequencies
+from .containment import containment_candidates, element_frequencies, shared_counts
 from .documents import Document
 from .errors import DedupeError, InputError
 from .findings import Cluster, DocumentInfo, Member, Overlap, Pair, ScanResult, cluster_fingerprint
@@ -426,8 +426,7 @@ def match_units(table: UnitTable, settings: Settings, progress: Progress | None 
     # how many forms hold each shingle (each form's shingles are distinct)
     order = np.argsort(ffps) if native.speedups is None else None  # the pure-Python path sorts once, for both
     freq = element_frequencies(ffps, order)
-    owner = np.repeat(np.arange(len(rep), dtype=np.int64), sizes)
-    n_shared = np.bincount(owner, weights=freq >= 2, minlength=len(rep))
+    n_shared = shared_counts(freq, foff)
     has_shared = n_shared > 0
     # Jaccard candidates (LSH): only forms with enough shingles found elsewhere
     jlive = np.flatnonzero(has_shared & (n_shared >= np.ceil(settings.threshold * sizes - 1e-9)))
@@ -457,6 +456,12 @@ def match_units(table: UnitTable, settings: Settings, progress: Progress | None 
 
 
 def _subset_csr(fps: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    fast = native.speedups
+    if fast is not None:
+        raw_v, raw_o = fast.csr_take(np.ascontiguousarray(fps, dtype=np.uint64),
+                                     np.ascontiguousarray(offsets, dtype=np.int64),
+                                     np.ascontiguousarray(rows, dtype=np.int64))
+        return np.frombuffer(raw_v, dtype=np.uint64), np.frombuffer(raw_o, dtype=np.int64)
     sizes = np.diff(offsets)[rows]
     off = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum(sizes, out=off[1:])

@@ -218,3 +218,32 @@ def test_paragraph_spans(monkeypatch):
     got = [paragraph_spans(t) for t in texts]
     monkeypatch.setattr(native, "speedups", None)
     assert got == [paragraph_spans(t) for t in texts]
+
+
+def test_csr_take(monkeypatch):
+    from dedupe.scan import _subset_csr
+
+    fps, off = _random_sets(8)
+    rows = np.array([5, 0, 299, 5, 17], dtype=np.int64)
+    got = _subset_csr(fps, off, rows)
+    monkeypatch.setattr(native, "speedups", None)
+    want = _subset_csr(fps, off, rows)
+    assert all(np.array_equal(g, w) for g, w in zip(got, want))
+    with pytest.raises(IndexError):
+        fast.csr_take(fps, off, np.array([300], dtype=np.int64))
+
+
+@pytest.mark.parametrize("max_bucket", [2, 5, 64])
+def test_band_pairs(max_bucket, monkeypatch):
+    from dedupe.lsh import candidate_pairs
+
+    rng = np.random.default_rng(9)
+    base = rng.integers(0, 2**32, size=(40, 32), dtype=np.uint64).astype(np.uint32)
+    sigs = base[rng.integers(0, 40, 600)].copy()  # many equal rows: big buckets
+    noise = rng.random(sigs.shape) < 0.3
+    sigs[noise] = rng.integers(0, 2**32, size=int(noise.sum()), dtype=np.uint64).astype(np.uint32)
+    got = candidate_pairs(sigs, 8, 4, max_bucket)
+    monkeypatch.setattr(native, "speedups", None)
+    want = candidate_pairs(sigs, 8, 4, max_bucket)
+    assert len(want) > 100
+    assert np.array_equal(got, want)
