@@ -1118,6 +1118,248 @@ done:
     return out;
 }
 
+/* ----------------------------------------------------------------- units */
+
+/* units._INNER_BOUNDARY: [.?!], optional closing quotes/brackets, white
+ * space, all inside [s, e). */
+static int has_boundary(int kind, const void *d, Py_ssize_t s, Py_ssize_t e)
+{
+    for (Py_ssize_t i = s; i < e; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, i);
+        if (c != '.' && c != '?' && c != '!') continue;
+        Py_ssize_t j = i + 1;
+        while (j < e) {
+            Py_UCS4 q = PyUnicode_READ(kind, d, j);
+            if (q == '"' || q == '\'' || q == 0x201D || q == 0x2019 || q == ')' || q == ']' || q == '}' || q == 0xBB)
+                j++;
+            else
+                break;
+        }
+        if (j < e && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, j))) return 1;
+    }
+    return 0;
+}
+
+/* boundary_flags(text, paras) -> bytes: 1 where a paragraph may hold a
+ * sentence break (and so needs Punkt). */
+static PyObject *boundary_flags(PyObject *self, PyObject *args)
+{
+    PyObject *text, *paras;
+    if (!PyArg_ParseTuple(args, "UO!", &text, &PyList_Type, &paras)) return NULL;
+    if (ready(text) < 0) return NULL;
+    Py_ssize_t np_ = PyList_GET_SIZE(paras), len = PyUnicode_GET_LENGTH(text);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, np_);
+    if (!out) return NULL;
+    char *o = PyBytes_AS_STRING(out);
+    int kind = PyUnicode_KIND(text);
+    const void *d = PyUnicode_DATA(text);
+    for (Py_ssize_t k = 0; k < np_; k++) {
+        Py_ssize_t s, e;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(paras, k), "nn", &s, &e)) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        clamp(len, &s, &e);
+        o[k] = (char)has_boundary(kind, d, s, e);
+    }
+    return out;
+}
+
+/* quotes.quote_spans over text[start:end]; calls emit(s, e) per quote. */
+static int quote_closer(Py_UCS4 opener)
+{
+    switch (opener) {
+    case 0x201C: return 0x201D;
+    case 0xAB: return 0xBB;
+    case 0x201E: return 0x201C;
+    case 0x2018: return 0x2019;
+    default: return -1;
+    }
+}
+
+static Py_ssize_t find_char(int kind, const void *d, Py_UCS4 c, Py_ssize_t s, Py_ssize_t e)
+{
+    for (Py_ssize_t i = s; i < e; i++)
+        if (PyUnicode_READ(kind, d, i) == c) return i;
+    return -1;
+}
+
+typedef struct {
+    int64_t *a;
+    size_t n, cap;
+} vec_i64;
+
+static int ipush(vec_i64 *v, int64_t x)
+{
+    if (v->n == v->cap) {
+        size_t nc = v->cap ? v->cap * 2 : 256;
+        int64_t *na = realloc(v->a, nc * sizeof(int64_t));
+        if (!na) return -1;
+        v->a = na;
+        v->cap = nc;
+    }
+    v->a[v->n++] = x;
+    return 0;
+}
+
+static int quote_spans_c(int kind, const void *d, Py_ssize_t len, Py_ssize_t start, Py_ssize_t end, vec_i64 *out)
+{
+    Py_ssize_t i = start;
+    while (i < end) {
+        Py_ssize_t m = -1;
+        for (Py_ssize_t j = i; j < end; j++) {
+            Py_UCS4 c = PyUnicode_READ(kind, d, j);
+            if (c == '"' || c == 0x201C || c == 0xAB || c == 0x201E || c == 0x2018) {
+                m = j;
+                break;
+            }
+        }
+        if (m < 0) return 0;
+        i = m;
+        Py_UCS4 ch = PyUnicode_READ(kind, d, i);
+        Py_ssize_t close;
+        if (ch == '"')
+            close = find_char(kind, d, '"', i + 1, end);
+        else {
+            if (ch == 0x2018 && i > start) {
+                Py_UCS4 p = PyUnicode_READ(kind, d, i - 1);
+                if (!(Py_UNICODE_ISSPACE(p) || p == '(' || p == 0x2014 || p == 0x2013 || p == '-' || p == 0x201C)) {
+                    i++;
+                    continue;
+                }
+            }
+            Py_UCS4 closer = (Py_UCS4)quote_closer(ch);
+            Py_ssize_t pos = i + 1;
+            for (;;) {
+                close = find_char(kind, d, closer, pos, end);
+                if (close < 0 || ch != 0x2018) break;
+                Py_UCS4 nxt = close + 1 < len ? PyUnicode_READ(kind, d, close + 1) : ' ';
+                if (!Py_UNICODE_ISALPHA(nxt)) break;
+                pos = close + 1;
+            }
+        }
+        Py_ssize_t q_end = close != -1 ? close : end;
+        Py_ssize_t s = i + 1, e = q_end;
+        while (s < e && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, s))) s++;
+        while (e > s && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, e - 1))) e--;
+        if (s < e && (ipush(out, s) < 0 || ipush(out, e) < 0)) return -1;
+        i = q_end + 1;
+    }
+    return 0;
+}
+
+static Py_ssize_t count_range(PyObject *low, Py_ssize_t s, Py_ssize_t e)
+{
+    int kind = PyUnicode_KIND(low);
+    const void *data = PyUnicode_DATA(low);
+    clamp(PyUnicode_GET_LENGTH(low), &s, &e);
+    Py_ssize_t i = s, ts, te, n = 0;
+    while (next_token(kind, data, &i, e, &ts, &te)) n++;
+    return n;
+}
+
+/* paragraph_units(text, low, paras, punkt, min_words, want_quotes)
+ *   -> (sentences, bytes of int64 (kind, start, end) triples)
+ * For each paragraph (start, end): its sentences are punkt[k] (a list of
+ * (start, end)) or, when punkt[k] is None, the whole paragraph; then, with
+ * want_quotes, its quotations.  Units with at least min_words tokens in
+ * `low` (the lower-cased normalised text, same length as text) are kept, in
+ * that order: what units.extract_units does before suppression and
+ * boilerplate. */
+static PyObject *paragraph_units(PyObject *self, PyObject *args)
+{
+    PyObject *text, *low, *paras, *punkt;
+    int min_words, want_quotes;
+    if (!PyArg_ParseTuple(args, "UUO!O!ip", &text, &low, &PyList_Type, &paras, &PyList_Type, &punkt, &min_words,
+                          &want_quotes))
+        return NULL;
+    if (ready(text) < 0 || ready(low) < 0) return NULL;
+    Py_ssize_t np_ = PyList_GET_SIZE(paras), len = PyUnicode_GET_LENGTH(text);
+    if (PyList_GET_SIZE(punkt) != np_ || PyUnicode_GET_LENGTH(low) != len) {
+        PyErr_SetString(PyExc_ValueError, "paras, punkt, text and low do not agree");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *d = PyUnicode_DATA(text);
+    vec_i64 out = {0}, quotes = {0};
+    Py_ssize_t sentences = 0;
+    PyObject *result = NULL;
+    for (Py_ssize_t k = 0; k < np_; k++) {
+        Py_ssize_t ps, pe;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(paras, k), "nn", &ps, &pe)) goto done;
+        clamp(len, &ps, &pe);
+        PyObject *sp = PyList_GET_ITEM(punkt, k);
+        if (sp == Py_None) {
+            sentences++;
+            if (count_range(low, ps, pe) >= min_words &&
+                (ipush(&out, 0) < 0 || ipush(&out, ps) < 0 || ipush(&out, pe) < 0))
+                goto nomem;
+        } else {
+            if (!PyList_Check(sp)) {
+                PyErr_SetString(PyExc_TypeError, "punkt entries must be lists or None");
+                goto done;
+            }
+            Py_ssize_t ns = PyList_GET_SIZE(sp);
+            sentences += ns;
+            for (Py_ssize_t j = 0; j < ns; j++) {
+                Py_ssize_t s, e;
+                if (!PyArg_ParseTuple(PyList_GET_ITEM(sp, j), "nn", &s, &e)) goto done;
+                if (count_range(low, s, e) >= min_words &&
+                    (ipush(&out, 0) < 0 || ipush(&out, s) < 0 || ipush(&out, e) < 0))
+                    goto nomem;
+            }
+        }
+        if (want_quotes) {
+            quotes.n = 0;
+            if (quote_spans_c(kind, d, len, ps, pe, &quotes) < 0) goto nomem;
+            for (size_t j = 0; j < quotes.n; j += 2)
+                if (count_range(low, quotes.a[j], quotes.a[j + 1]) >= min_words &&
+                    (ipush(&out, 1) < 0 || ipush(&out, quotes.a[j]) < 0 || ipush(&out, quotes.a[j + 1]) < 0))
+                    goto nomem;
+        }
+    }
+    {
+        PyObject *b = PyBytes_FromStringAndSize((const char *)out.a, out.n * sizeof(int64_t));
+        if (b) {
+            result = Py_BuildValue("(nN)", sentences, b);
+        }
+    }
+    goto done;
+nomem:
+    PyErr_NoMemory();
+done:
+    free(out.a);
+    free(quotes.a);
+    return result;
+}
+
+/* quote_spans(text, start, end) -> [(s, e)]: quotes.quote_spans, compiled. */
+static PyObject *py_quote_spans(PyObject *self, PyObject *args)
+{
+    PyObject *text;
+    Py_ssize_t s, e;
+    if (!PyArg_ParseTuple(args, "Unn", &text, &s, &e)) return NULL;
+    if (ready(text) < 0) return NULL;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    clamp(len, &s, &e);
+    vec_i64 q = {0};
+    if (quote_spans_c(PyUnicode_KIND(text), PyUnicode_DATA(text), len, s, e, &q) < 0) {
+        free(q.a);
+        return PyErr_NoMemory();
+    }
+    PyObject *out = PyList_New(q.n / 2);
+    for (size_t j = 0; out && j < q.n; j += 2) {
+        PyObject *t = Py_BuildValue("(LL)", (long long)q.a[j], (long long)q.a[j + 1]);
+        if (!t) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, j / 2, t);
+    }
+    free(q.a);
+    return out;
+}
+
 /* --------------------------------------------------------------- minhash */
 
 /* Signatures of many sets: for set i and permutation k, the minimum over the
@@ -1192,6 +1434,11 @@ static PyMethodDef methods[] = {
     {"band_pairs", band_pairs, METH_VARARGS,
      "band_pairs(sigs, n, width, bands, rows, max_bucket) -> bytes of int64 pairs sharing a band"},
     {"csr_take", csr_take, METH_VARARGS, "csr_take(values, offsets, rows) -> (values, offsets) of those rows"},
+    {"boundary_flags", boundary_flags, METH_VARARGS,
+     "boundary_flags(text, paras) -> bytes: 1 where a paragraph may hold a sentence break"},
+    {"paragraph_units", paragraph_units, METH_VARARGS,
+     "paragraph_units(text, low, paras, punkt, min_words, want_quotes) -> (sentences, bytes of int64 triples)"},
+    {"quote_spans", py_quote_spans, METH_VARARGS, "quote_spans(text, start, end) -> [(s, e)]"},
     {"minhash32", minhash32, METH_VARARGS,
      "minhash32(x, offsets, a, b) -> bytes of uint32 (sets x len(a)): per-set minima of a*x+b mod 2**32"},
     {NULL, NULL, 0, NULL},

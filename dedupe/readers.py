@@ -1229,6 +1229,7 @@ def iter_paths(
                 on_error(InputError(reason, str(where)))
 
         for root, dirs, files in os.walk(top, onerror=walk_error):
+            root_key = os.path.normcase(os.path.abspath(root)) + os.sep  # once() per file, cheaply
             rel_root = os.path.relpath(root, top).replace(os.sep, "/")
             rel_root = "" if rel_root == "." else rel_root + "/"
             dirs[:] = sorted(
@@ -1254,9 +1255,10 @@ def iter_paths(
                     continue
                 if options.exclude and _matches(rel, options.exclude):
                     continue
-                path = os.path.join(root, name)
-                if once(path):
-                    yield path
+                key = root_key + os.path.normcase(name)
+                if key not in seen:
+                    seen.add(key)
+                    yield os.path.join(root, name)
 
 
 def read_documents(

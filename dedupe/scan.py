@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -215,9 +216,10 @@ def analyse_documents(
         starts.extend(du.starts)
         ends.extend(du.ends)
         docix.extend([i] * len(du.kinds))
-        srcs.extend(du.src)
-        src_starts.extend(du.src_start)
-        src_ends.extend(du.src_end)
+        src, src_s, src_e = du.sources()
+        srcs.extend(src)
+        src_starts.extend(src_s)
+        src_ends.extend(src_e)
         units.append(du)
     n = len(kinds)
     if n == 0:
@@ -331,10 +333,14 @@ def _chunks(items: list, sizes: list[int], n: int) -> list[list]:
     return [c for c in out if c]
 
 
+_PARALLEL_BYTES = 4_000_000  # below this much text one process is faster than forking workers
+_MANY_FILES = 5_000
+
+
 def _auto_jobs(settings: Settings, total_bytes: int) -> int:
     if settings.jobs:
         return settings.jobs
-    if total_bytes < 4_000_000:
+    if total_bytes < _PARALLEL_BYTES:
         return 1
     return max(1, min(os.cpu_count() or 1, 8))
 
@@ -348,13 +354,17 @@ def analyse_paths(
     with_signatures: bool = True,
 ) -> tuple[list[Document], list[DocCounts], UnitTable, list[DedupeError]]:
     """Read and analyse files, in parallel when it pays."""
-    sizes = []
-    for p in paths:
-        try:
-            sizes.append(os.stat(p).st_size)
-        except OSError:
-            sizes.append(0)
-    jobs = _auto_jobs(settings, sum(sizes))
+    if len(paths) >= _MANY_FILES:  # surely worth the workers; balance by count, save a stat per file
+        sizes = [1] * len(paths)
+        jobs = _auto_jobs(settings, _PARALLEL_BYTES)
+    else:
+        sizes = []
+        for p in paths:
+            try:
+                sizes.append(os.stat(p).st_size)
+            except OSError:
+                sizes.append(0)
+        jobs = _auto_jobs(settings, sum(sizes))
     if jobs > 1 and len(paths) >= 2 * jobs:
         n_chunks = jobs * 4
         chunks = _chunks(list(paths), sizes, n_chunks)
@@ -432,16 +442,35 @@ def match_units(table: UnitTable, settings: Settings, progress: Progress | None 
     jlive = np.flatnonzero(has_shared & (n_shared >= np.ceil(settings.threshold * sizes - 1e-9)))
     if progress:
         progress("candidates", 0, 1)
+    # Containment candidates (exact prefix filter) in a second thread: the
+    # compiled version releases the GIL, so it runs beside the LSH below.
+    contained: list = []
+    worker = None
+    if settings.containment > 0:
+        def contain() -> None:
+            try:
+                contained.append(containment_candidates(ffps, foff, settings.containment, settings.max_posting,
+                                                        order=order, freq=freq))
+            except BaseException as exc:  # re-raised in the calling thread
+                contained.append(exc)
+
+        if native.speedups is not None and len(ffps) > 200_000:
+            worker = threading.Thread(target=contain, name="dedupe-containment")
+            worker.start()
+        else:
+            contain()
     jfps, joff = _subset_csr(ffps, foff, jlive)
     if table.has_signatures and table.sigs.shape[1]:
         jsigs = table.sigs[rep[jlive]]
     else:
         jsigs = signatures((jfps >> np.uint64(32)).astype(np.uint32), joff, settings.num_perm, settings.seed)
     cand = [jlive[candidate_pairs(jsigs, bands, rows, settings.max_bucket)]]
-    if settings.containment > 0:
-        # containment candidates (exact prefix filter), reusing the sort above
-        cand.append(containment_candidates(ffps, foff, settings.containment, settings.max_posting, order=order,
-                                           freq=freq))
+    if worker is not None:
+        worker.join()
+    for c in contained:
+        if isinstance(c, BaseException):
+            raise c
+        cand.append(c)
     pairs = np.concatenate(cand) if len(cand) > 1 else cand[0]
     if len(cand) > 1 and len(pairs):
         nf = len(rep)
@@ -715,12 +744,20 @@ def prepare(
 
     def walk(ps: Sequence[str]) -> list[str]:
         out = []
+        normal_dirs: dict[str, str] = {}  # directory as walked -> normalised
         for p in ps:
             if not os.path.exists(p):
                 errors.append(InputError("no such file or directory", p))
                 continue
             for f in iter_paths([p], read_options, on_error=errors.append):
-                n = normalize_path(f)
+                head, tail = os.path.split(f)
+                if head and tail not in ("", ".", ".."):
+                    nd = normal_dirs.get(head)
+                    if nd is None:
+                        nd = normal_dirs[head] = normalize_path(head)
+                    n = tail if nd == "." else os.path.join(nd, tail)
+                else:
+                    n = normalize_path(f)
                 if n not in seen:
                     seen.add(n)
                     out.append(n)

@@ -10,6 +10,7 @@ switched off by an inline suppression comment.
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -44,12 +45,23 @@ class DocumentUnits:
     # The tokens themselves, kept by the pure-Python path only (the compiled
     # one tokenises again, faster than keeping millions of small strings).
     tokens: list[list[str]] = field(default_factory=list)
+    # Set instead of ``src``/``src_start``/``src_end`` when every unit's
+    # tokens are ``low[start:end]`` (the compiled path).
+    low: str | None = None
 
     def unit_tokens(self, i: int) -> list[str]:
         """Word tokens of unit ``i``."""
         if self.tokens:
             return self.tokens[i]
+        if self.low is not None:
+            return TOKEN_RE.findall(self.low, self.starts[i], self.ends[i])
         return TOKEN_RE.findall(self.src[i], self.src_start[i], self.src_end[i])
+
+    def sources(self) -> tuple[list[str], list[int], list[int]]:
+        """``(src, src_start, src_end)`` of every unit (see the fields)."""
+        if self.low is not None:
+            return [self.low] * len(self.kinds), self.starts, self.ends
+        return self.src, self.src_start, self.src_end
 
 
 @lru_cache(maxsize=16)
@@ -121,6 +133,38 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
             src_ends.append(se)
             if toks is not None:
                 tokens.append(toks)
+
+    if fast is not None and low is not None and not exclude_quotes:
+        # compiled: paragraphs, boundary test, quotes and token counts in C;
+        # only Punkt (for paragraphs that may hold a break) runs here
+        paras = paragraph_spans(text, doc.paragraphs_marked)
+        punkt: list = [None] * len(paras)
+        for k, flag in enumerate(fast.boundary_flags(text, paras)):
+            if flag:
+                ps, pe = paras[k]
+                block = text[ps:pe]
+                punkt[k] = [(ps + s, ps + e) for s, e in _trimmed(block, span_tokenize(block))]
+        out.sentences, raw = fast.paragraph_units(text, low, paras, punkt, min_words, want_quotes)
+        trip = array("q", raw)
+        ks, ss, es = trip[0::3].tolist(), trip[1::3].tolist(), trip[2::3].tolist()
+        if suppressed:  # suppression first, as in the loop below
+            drop = [doc.is_suppressed(s, e) for s, e in zip(ss, es)]
+            out.suppressed = sum(drop)
+            for k, (s, e) in enumerate(zip(ss, es)):
+                if not drop[k] and bmatch(text, s, e):
+                    drop[k] = True
+                    out.boilerplate += 1
+        else:
+            drop = [bmatch(text, s, e) is not None for s, e in zip(ss, es)]
+            out.boilerplate = sum(drop)
+        if any(drop):
+            keep = [k for k, d in enumerate(drop) if not d]
+            ks, ss, es = [ks[k] for k in keep], [ss[k] for k in keep], [es[k] for k in keep]
+        kinds.extend(ks)
+        starts.extend(ss)
+        ends.extend(es)
+        out.low = low  # every unit's tokens are in low[start:end]
+        return out
 
     for ps, pe in paragraph_spans(text, doc.paragraphs_marked):
         block = text[ps:pe]
