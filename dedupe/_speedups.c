@@ -258,6 +258,36 @@ static PyObject *count_tokens(PyObject *self, PyObject *const *args, Py_ssize_t 
     return PyLong_FromSsize_t(n);
 }
 
+/* join_tokens(text) -> " ".join(TOKEN_RE.findall(text)) */
+static PyObject *join_tokens(PyObject *self, PyObject *text)
+{
+    if (ready(text) < 0) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, ts, te, total = 0, count = 0;
+    Py_UCS4 maxchar = 0x7F;
+    while (next_token(kind, data, &i, n, &ts, &te)) {
+        total += te - ts;
+        count++;
+        for (Py_ssize_t j = ts; j < te; j++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, j);
+            if (c > maxchar) maxchar = c;
+        }
+    }
+    if (count == 0) return PyUnicode_New(0, 0);
+    PyObject *out = PyUnicode_New(total + count - 1, maxchar);
+    if (!out) return NULL;
+    int okind = PyUnicode_KIND(out);
+    void *odata = PyUnicode_DATA(out);
+    Py_ssize_t k = 0;
+    i = 0;
+    while (next_token(kind, data, &i, n, &ts, &te)) {
+        if (k) PyUnicode_WRITE(okind, odata, k++, ' ');
+        for (Py_ssize_t j = ts; j < te; j++) PyUnicode_WRITE(okind, odata, k++, PyUnicode_READ(kind, data, j));
+    }
+    return out;
+}
+
 /* UTF-8 of text[ts:te] into *buf (grown as needed); returns length or -1. */
 static Py_ssize_t utf8_of(int kind, const void *data, Py_ssize_t ts, Py_ssize_t te, unsigned char **buf,
                           size_t *cap)
@@ -1420,6 +1450,7 @@ static PyMethodDef methods[] = {
      "count_tokens(text, start, end) -> len(TOKEN_RE.findall(text, start, end))"},
     {"shingle_units", shingle_units, METH_VARARGS,
      "shingle_units(texts, starts, ends, n) -> (fps, offsets, setkeys) as bytes of uint64"},
+    {"join_tokens", join_tokens, METH_O, "join_tokens(text) -> ' '.join(TOKEN_RE.findall(text))"},
     {"word_hash64", py_word_hash64, METH_O, "word_hash64(word) -> first 8 bytes of SHA-1(utf-8), little-endian"},
     {"element_frequencies", element_frequencies, METH_O,
      "element_frequencies(fps) -> bytes of int32: how often each element occurs in fps"},

@@ -538,7 +538,13 @@ def build_clusters(
     uc = unit_comp[order]
     bounds = (np.flatnonzero(np.diff(uc)) + 1).tolist()
     order_list = order.tolist()
-    groups = [np.array(order_list[a:b], dtype=np.int64) for a, b in zip([0] + bounds, bounds + [len(order_list)])] if order_list else []
+    groups = [order_list[a:b] for a, b in zip([0] + bounds, bounds + [len(order_list)])] if order_list else []
+    # plain lists of the columns involved: cheaper than indexing numpy per group
+    col_doc = dict(zip(order_list, table.doc[order].tolist()))
+    col_start = dict(zip(order_list, table.start[order].tolist()))
+    col_end = dict(zip(order_list, table.end[order].tolist()))
+    col_kind = dict(zip(order_list, table.kind[order].tolist()))
+    col_form = dict(zip(order_list, matches.form_of[order].tolist()))
     pairs_by_comp: dict[int, list] = {}
     for p in matches.pairs:
         pairs_by_comp.setdefault(comp[p.a], []).append(p)
@@ -547,10 +553,10 @@ def build_clusters(
     for g in groups:
         if len(g) < 2:
             continue
-        units = g.tolist()
-        udocs = table.doc[g].tolist()
-        ustarts = table.start[g].tolist()
-        uends = table.end[g].tolist()
+        units = g
+        udocs = [col_doc[u] for u in g]
+        ustarts = [col_start[u] for u in g]
+        uends = [col_end[u] for u in g]
         # drop a unit that overlaps another in the same document (nested quotes)
         keep = []
         for k in range(len(units)):
@@ -562,7 +568,7 @@ def build_clusters(
         arch = [archive[udocs[k]] for k in keep]
         if all(arch):
             continue  # repeats inside the archive are not the draft's problem
-        kind_code = int(table.kind[units[0]])
+        kind_code = col_kind[units[0]]
         member_docs = {udocs[k] for k in keep}
         if kind_code == QUOTE:
             kind = "repeated-quote"
@@ -588,12 +594,12 @@ def build_clusters(
                        end_column=ecol, text=d.text[s:e], unit="quote" if kind_code == QUOTE else "sentence",
                        title=d.title, archive=archive[udocs[k]])
             )
-            f = int(matches.form_of[u])
+            f = col_form[u]
             if f in first_of_form:
                 cluster_pairs.append(Pair(first_of_form[f], idx, 1.0, 1.0, 1.0))
             else:
                 first_of_form[f] = idx
-        for p in pairs_by_comp.get(comp[int(matches.form_of[units[keep[0]]])], []):
+        for p in pairs_by_comp.get(comp[col_form[units[keep[0]]]], []):
             ia, ib = first_of_form.get(p.a), first_of_form.get(p.b)
             if ia is not None and ib is not None:
                 sim = p.jaccard if p.jaccard >= settings.threshold or p.containment < cthr else p.containment

@@ -247,3 +247,14 @@ def test_band_pairs(max_bucket, monkeypatch):
     want = candidate_pairs(sigs, 8, 4, max_bucket)
     assert len(want) > 100
     assert np.array_equal(got, want)
+
+
+def test_normalized_key(monkeypatch):
+    from dedupe.normalize import normalized_key
+
+    rng = random.Random(11)
+    texts = [_random_text(rng, rng.randint(0, 80)) for _ in range(2000)]
+    texts += ["\u201cPresident Biden reiterated\u2014that U.S.-Russia talks on Jan. 9-10\u2026\u201d", "", "  ", "\u0130stanbul"]
+    got = [normalized_key(t) for t in texts]
+    monkeypatch.setattr(native, "speedups", None)
+    assert got == [normalized_key(t) for t in texts]
