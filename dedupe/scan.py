@@ -20,8 +20,9 @@ import os
 import threading
 import time
 from contextlib import contextmanager
+from itertools import chain, islice
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -346,46 +347,25 @@ def _auto_jobs(settings: Settings, total_bytes: int) -> int:
 
 
 def analyse_paths(
-    paths: Sequence[str],
+    paths: Iterable[str],
     settings: Settings,
     read_options=None,
     model: PunktModel | None = None,
     progress: Progress | None = None,
     with_signatures: bool = True,
 ) -> tuple[list[Document], list[DocCounts], UnitTable, list[DedupeError]]:
-    """Read and analyse files, in parallel when it pays."""
-    if len(paths) >= _MANY_FILES:  # surely worth the workers; balance by count, save a stat per file
-        sizes = [1] * len(paths)
-        jobs = _auto_jobs(settings, _PARALLEL_BYTES)
-    else:
-        sizes = []
-        for p in paths:
-            try:
-                sizes.append(os.stat(p).st_size)
-            except OSError:
-                sizes.append(0)
-        jobs = _auto_jobs(settings, sum(sizes))
-    if jobs > 1 and len(paths) >= 2 * jobs:
-        n_chunks = jobs * 4
-        chunks = _chunks(list(paths), sizes, n_chunks)
-        import multiprocessing as mp
+    """Read and analyse files, in parallel when it pays.
 
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-        results: list[Analysis] = []
-        with ctx.Pool(jobs) as pool:
-            done = 0
-            for res in pool.imap(_read_and_analyse, [(c, settings, read_options, model, with_signatures) for c in chunks]):
-                results.append(res)
-                done += 1
-                if progress:
-                    progress("analyse", done, len(chunks))
+    ``paths`` may be a lazy iterable (a directory walk): once it has yielded
+    more than a few thousand files the worker processes start on the first
+    chunks while the rest is still being found.
+    """
+    it = iter(paths)
+    head = list(islice(it, _MANY_FILES))
+    if len(head) >= _MANY_FILES and _auto_jobs(settings, _PARALLEL_BYTES) > 1:
+        results = _analyse_streamed(head, it, settings, read_options, model, progress, with_signatures)
     else:
-        results = []
-        step = 256
-        for k in range(0, len(paths), step):
-            results.append(_read_and_analyse((list(paths[k : k + step]), settings, read_options, model, with_signatures)))
-            if progress:
-                progress("analyse", min(len(paths), k + step), len(paths))
+        results = _analyse_listed(head, settings, read_options, model, progress, with_signatures)
     docs: list[Document] = []
     counts: list[DocCounts] = []
     errors: list[DedupeError] = []
@@ -397,6 +377,68 @@ def analyse_paths(
         errors.extend(r.errors)
     table = UnitTable.concat([r.table for r in results], shifts, settings.num_perm)
     return docs, counts, table, errors
+
+
+def _pool(jobs: int):
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    return ctx.Pool(jobs)
+
+
+_STREAM_CHUNK = 1500  # files per task when streaming (a few tenths of a second of work)
+
+
+def _analyse_streamed(head, rest, settings, read_options, model, progress, with_signatures) -> list[Analysis]:
+    """Many files: chunks of a fixed number of files go to the workers as the
+    walk finds them (balanced by count; no stat per file).  Progress counts
+    chunks: done of those submitted so far (the walk is over long before
+    the analysis)."""
+    submitted = [0]
+
+    def chunks():
+        it = chain(head, rest)
+        while True:
+            buf = list(islice(it, _STREAM_CHUNK))
+            if not buf:
+                return
+            submitted[0] += 1
+            yield (buf, settings, read_options, model, with_signatures)
+
+    results: list[Analysis] = []
+    with _pool(_auto_jobs(settings, _PARALLEL_BYTES)) as pool:
+        for res in pool.imap(_read_and_analyse, chunks()):
+            results.append(res)
+            if progress:
+                progress("analyse", len(results), max(len(results), submitted[0]))
+    return results
+
+
+def _analyse_listed(paths, settings, read_options, model, progress, with_signatures) -> list[Analysis]:
+    sizes = []
+    for p in paths:
+        try:
+            sizes.append(os.stat(p).st_size)
+        except OSError:
+            sizes.append(0)
+    jobs = _auto_jobs(settings, sum(sizes))
+    results: list[Analysis] = []
+    if jobs > 1 and len(paths) >= 2 * jobs:
+        chunks = _chunks(list(paths), sizes, jobs * 4)
+        with _pool(jobs) as pool:
+            done = 0
+            for res in pool.imap(_read_and_analyse, [(c, settings, read_options, model, with_signatures) for c in chunks]):
+                results.append(res)
+                done += 1
+                if progress:
+                    progress("analyse", done, len(chunks))
+    else:
+        step = 256
+        for k in range(0, len(paths), step):
+            results.append(_read_and_analyse((list(paths[k : k + step]), settings, read_options, model, with_signatures)))
+            if progress:
+                progress("analyse", min(len(paths), k + step), len(paths))
+    return results
 
 
 # -- matching -----------------------------------------------------------------
@@ -748,8 +790,7 @@ def prepare(
     errors: list[DedupeError] = []
     seen: set[str] = set()
 
-    def walk(ps: Sequence[str]) -> list[str]:
-        out = []
+    def walk(ps: Sequence[str], into: list[str]) -> Iterator[str]:
         normal_dirs: dict[str, str] = {}  # directory as walked -> normalised
         for p in ps:
             if not os.path.exists(p):
@@ -766,8 +807,8 @@ def prepare(
                     n = normalize_path(f)
                 if n not in seen:
                     seen.add(n)
-                    out.append(n)
-        return out
+                    into.append(n)
+                    yield n
 
     indexes: list = []
     if against:
@@ -778,11 +819,13 @@ def prepare(
     try:
         if model is None and indexes:  # split drafts as the archive was split (trained Punkt)
             model = next((m for m in (ix.punkt_model() for ix in indexes) if m is not None), None)
-        draft_paths = walk(paths or [])
-        archive_paths = walk(against or [])
+        draft_paths: list[str] = []
+        archive_paths: list[str] = []
         if progress:
-            progress("analyse", 0, max(1, len(draft_paths) + len(archive_paths)))
-        docs, counts, table, read_errors = analyse_paths(draft_paths + archive_paths, settings, read_options, model,
+            progress("analyse", 0, 1)
+        # the walk is lazy: on a large tree the workers start before it ends
+        found = chain(walk(paths or [], draft_paths), walk(against or [], archive_paths))
+        docs, counts, table, read_errors = analyse_paths(found, settings, read_options, model,
                                                          progress, with_signatures=with_signatures)
         errors.extend(read_errors)
         archive_set = set(archive_paths)

@@ -110,6 +110,9 @@ def train_parameters(texts: Iterable[str], base: PunktModel | None = None) -> Pu
 
 
 _WHITESPACE = tuple(string.whitespace)
+# One closing mark after a word that Punkt's word tokenizer makes a token of
+# its own, so it never changes how the word before the period is judged.
+_SPLIT_TAIL = frozenset(',;:)"')
 _DIGITS = str.maketrans("123456789", "000000000")
 
 
@@ -152,12 +155,16 @@ class NewsPunkt(PunktSentenceTokenizer):
         """
         nxt = match.group("next_tok")
         if nxt:
-            if self._canonical_next and nxt.isalpha() and nxt.lower() not in self._keep_next:
-                c = nxt[0]
-                if c.isupper():
-                    nxt = "Xx"
-                elif c.islower():
-                    nxt = "xx"
+            if self._canonical_next:
+                # a plain word, or one with a single closing mark that Punkt's
+                # word tokenizer splits off as a token of its own ("Watson,")
+                word, tail = (nxt[:-1], nxt[-1]) if nxt[-1] in _SPLIT_TAIL else (nxt, "")
+                if word.isalpha() and word.lower() not in self._keep_next and nxt.lower() not in self._keep_next:
+                    c = word[0]
+                    if c.isupper():
+                        nxt = "Xx" + tail
+                    elif c.islower():
+                        nxt = "xx" + tail
             after = " " + nxt
         else:
             after = match.group("after_tok")

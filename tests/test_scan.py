@@ -280,3 +280,34 @@ def test_settings_validation_errors():
     for bad in (dict(threshold=0), dict(containment=1.5), dict(min_words=0), dict(shingle="x"), dict(bands=3)):
         with pytest.raises(ConfigError):
             scan([str(SEEDS)], replace(Settings(), **bad))
+
+
+def test_streamed_walk_gives_the_same_result(tmp_path, monkeypatch):
+    """A large tree is analysed while it is still being walked (workers start
+    on the first chunks); the result must not depend on that."""
+    import importlib
+
+    engine = importlib.import_module("dedupe.scan")
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    for k, p in enumerate(sorted(seeds.rglob("*.txt")) * 4):
+        sub = tmp_path / f"d{k % 3}"
+        sub.mkdir(exist_ok=True)
+        (sub / f"{k:03d}_{p.name}").write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "d1" / "zz_binary.txt").write_bytes(b"\x00\x01binary")
+    progress = []
+
+    def run():
+        r = scan([str(tmp_path)], Settings(jobs=2), progress=lambda *a: progress.append(a))
+        d = r.to_dict()
+        d["summary"].pop("seconds", None)
+        return d, [str(e) for e in r.errors]
+
+    listed = run()
+    monkeypatch.setattr(engine, "_MANY_FILES", 5)
+    monkeypatch.setattr(engine, "_STREAM_CHUNK", 3)
+    progress.clear()
+    streamed = run()
+    assert streamed == listed
+    assert len(listed[0]["clusters"]) > 5 and len(listed[1]) == 1  # the binary file, reported once
+    steps = [a for a in progress if a[0] == "analyse"]
+    assert len(steps) > 5 and steps[-1][1] == steps[-1][2]  # chunk progress ends complete

@@ -215,3 +215,19 @@ def test_wrapped_lede_with_a_short_first_line_stays_one_sentence():
     assert sents[0].startswith("BankAmerica Corp is not under\npressure")
     assert sents[0].endswith("banking analysts said.")
     assert len(sents) == 2
+
+
+def test_memo_canonical_next_word_with_closing_mark():
+    """"Watson," after a period is judged like any capitalised word (Punkt's
+    word tokenizer splits the comma off); the memo must still give exactly
+    nltk's answer, including for sentence starters and abbreviations."""
+    tok = NewsPunkt()
+    plain = PunktSentenceTokenizer(news_model().parameters())
+    texts = [
+        "The deal was signed. Watson, the chairman, said so. Wheat; corn: oats) all rose.",
+        "It rose 5 pct. However, analysts said. Shares fell. But: traders bought.",
+        "Output at Acme Inc. Watson, said the firm. Gov. Smith, who spoke. U.S. Mint, said.",
+        'He said it was "final. Done," and left. Prices fell. "We agree," he said.',
+    ]
+    for text in texts * 2:  # the second time from the memo
+        assert list(tok.span_tokenize(text)) == list(plain.span_tokenize(text)), text
