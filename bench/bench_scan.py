@@ -125,7 +125,7 @@ dedupe's run includes reading, splitting, quotes, exact verification, clustering
 ({s.get('clusters')} clusters, {s.get('candidates')} candidates, bands x rows {s.get('settings', {}).get('bands')} x {s.get('settings', {}).get('rows')}).
 CPU time of dedupe includes its worker processes.
 
-Machine: {m['nproc']} CPUs, Python {m['python']}, {m['platform']}; packages {', '.join(f'{k} {v}' for k, v in m['packages'].items())}; {m['date']}.
+Machine: {m['nproc']} CPUs, Python {m['python']}, {m['platform']}; engine {m.get('engine')}; packages {', '.join(f'{k} {v}' for k, v in m['packages'].items())}; {m['date']}.
 Re-run: `python bench/bench_scan.py [--stories N] [--repeat N]`.
 """
 

@@ -64,7 +64,14 @@ def machine_facts() -> dict:
             pkgs[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             pkgs[name] = None
+    try:
+        from dedupe import native
+
+        engine = native.describe()
+    except Exception:  # noqa: BLE001 - facts only
+        engine = None
     return {
+        "engine": engine,  # "compiled" (dedupe._speedups built) or "pure Python"
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
         "python": platform.python_version(),

@@ -626,6 +626,65 @@ done:
     return out;
 }
 
+/* sort_keyed(keys uint64, vals uint32) -> (keys, vals) sorted by (key, val) */
+static PyObject *sort_keyed(PyObject *self, PyObject *args)
+{
+    PyObject *ok, *ov;
+    if (!PyArg_ParseTuple(args, "OO", &ok, &ov)) return NULL;
+    Py_buffer bk, bv;
+    if (get_buffer(ok, &bk, 8, "keys") < 0) return NULL;
+    if (get_buffer(ov, &bv, 4, "vals") < 0) {
+        PyBuffer_Release(&bk);
+        return NULL;
+    }
+    PyObject *result = NULL, *a = NULL, *b = NULL;
+    size_t n = bk.len / 8;
+    kv *sorted = NULL;
+    size_t *dir = NULL, *fill = NULL;
+    if ((size_t)(bv.len / 4) != n) {
+        PyErr_SetString(PyExc_ValueError, "keys and vals differ in length");
+        goto done;
+    }
+    const uint64_t *k = bk.buf;
+    const uint32_t *v = bv.buf;
+    int bits = bucket_bits(n), shift = 64 - bits;
+    size_t nb = (size_t)1 << bits;
+    sorted = malloc((n ? n : 1) * sizeof(kv));
+    dir = bucket_dir(k, n, bits, NULL, 0, 0);
+    fill = malloc(nb * sizeof(size_t));
+    a = PyBytes_FromStringAndSize(NULL, n * 8);
+    b = PyBytes_FromStringAndSize(NULL, n * 4);
+    if (!sorted || !dir || !fill || !a || !b) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    uint64_t *ko = (uint64_t *)PyBytes_AS_STRING(a);
+    uint32_t *vo = (uint32_t *)PyBytes_AS_STRING(b);
+    Py_BEGIN_ALLOW_THREADS
+    memcpy(fill, dir, nb * sizeof(size_t));
+    for (size_t i = 0; i < n; i++) {
+        kv *e = sorted + fill[k[i] >> shift]++;
+        e->key = k[i];
+        e->val = v[i];
+    }
+    for (size_t q = 0; q < nb; q++) sort_kv_small(sorted + dir[q], dir[q + 1] - dir[q]);
+    for (size_t i = 0; i < n; i++) {
+        ko[i] = sorted[i].key;
+        vo[i] = (uint32_t)sorted[i].val;
+    }
+    Py_END_ALLOW_THREADS
+    result = PyTuple_Pack(2, a, b);
+done:
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    free(sorted);
+    free(dir);
+    free(fill);
+    PyBuffer_Release(&bk);
+    PyBuffer_Release(&bv);
+    return result;
+}
+
 /* ---------------------------------------------------- containment pairs */
 
 typedef struct {
@@ -1456,6 +1515,8 @@ static PyMethodDef methods[] = {
      "element_frequencies(fps) -> bytes of int32: how often each element occurs in fps"},
     {"count_at_least", count_at_least, METH_VARARGS,
      "count_at_least(freq, offsets, k) -> bytes of int64: per set, elements with freq >= k"},
+    {"sort_keyed", sort_keyed, METH_VARARGS,
+     "sort_keyed(keys, vals) -> (keys, vals) as bytes, sorted by (key, val); keys uint64, vals uint32"},
     {"containment_pairs", containment_pairs, METH_VARARGS,
      "containment_pairs(fps, offsets, freq, threshold, max_posting) -> bytes of int64 pairs"},
     {"verify_pairs", verify_pairs, METH_VARARGS,

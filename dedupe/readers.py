@@ -1137,6 +1137,9 @@ def _supported_list() -> str:
 
 def format_for(path: str) -> str | None:
     """The format name for ``path``'s extension, or None when unsupported."""
+    dot = path.rfind(".")
+    if dot > 0 and path[dot - 1] not in "./\\":  # the plain case, without splitext's cost
+        return SUPPORTED_EXTENSIONS.get(path[dot:].lower())
     return SUPPORTED_EXTENSIONS.get(os.path.splitext(path)[1].lower())
 
 

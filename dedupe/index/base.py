@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from .. import native
 from ..config import Settings
 from ..documents import Document, line_starts
 from ..errors import DedupeError, IndexError_, InputError
@@ -192,7 +193,7 @@ def pack_article(doc: ArchivedDocument) -> tuple[bytes, str]:
         "runs": doc.runs, "line0": doc.line0, "lstarts": doc.lstarts,
     }, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     digest = hashlib.blake2b(payload, digest_size=16).hexdigest()
-    return zlib.compress(payload, 3), digest
+    return zlib.compress(payload, 1), digest  # level 1: 4x faster than 3, a few % larger
 
 
 def unpack_article(blob: bytes) -> ArchivedDocument:
@@ -219,6 +220,16 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
                 key = key * _P + sigs[:, k * rows + r].astype(np.uint64)
             out[:, k] = key
     return out
+
+
+def sort_keyed(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``keys`` (uint64) and ``rows`` (uint32) sorted by key, then row."""
+    fast = native.speedups
+    if fast is not None:
+        k, r = fast.sort_keyed(np.ascontiguousarray(keys, dtype=np.uint64), np.ascontiguousarray(rows, dtype=np.uint32))
+        return np.frombuffer(k, dtype=np.uint64), np.frombuffer(r, dtype=np.uint32)
+    order = np.lexsort((rows, keys))
+    return keys[order], rows[order]
 
 
 def shingle_keys(fps: np.ndarray) -> np.ndarray:
@@ -282,8 +293,7 @@ def prepare(docs: Sequence[ArchivedDocument], settings: Settings, model=None, er
         keys = np.concatenate([bk.reshape(-1), shingle_keys(t.fps)])
         rws = np.concatenate([np.repeat(np.arange(n, dtype=np.uint32), bands),
                               np.repeat(np.arange(n, dtype=np.uint32), np.diff(t.offsets))])
-        order = np.argsort(keys)
-        seg_keys, seg_rows = keys[order], rws[order]
+        seg_keys, seg_rows = sort_keyed(keys, rws)
     sigs = t.sigs
     if "sigs" not in needs:
         bk = np.zeros((n, 0), dtype=np.uint64)
@@ -338,8 +348,10 @@ def prepared_batches(
     """
     from ..readers import format_for, read_file
 
-    small = [p for p in paths if format_for(p) != "jsonl"]
-    big = [p for p in paths if format_for(p) == "jsonl"]
+    small: list[str] = []
+    big: list[str] = []
+    for p in paths:
+        (big if format_for(p) == "jsonl" else small).append(p)
     total = len(small) + len(big) + len(documents or [])
     jobs = _jobs(settings, total if big == [] else 10_000)
     step = max(16, batch // 2)
