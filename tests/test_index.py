@@ -203,8 +203,8 @@ def test_parallel_jobs_give_the_same_index(work):
         with open_index(name, create=True) as ix:
             add_paths(ix, ["a"], Settings(jobs=jobs))
     a, b = open_index("one"), open_index("two")
-    rows = lambda ix: ix.db.execute('SELECT a.id, u.kind, u.start, u."end", u.fps FROM units u JOIN articles a ON a.num = u.article ORDER BY a.id, u.start').fetchall()
-    assert rows(a) == rows(b) and len(rows(a)) == 540
+    rows = lambda ix: ix.db.execute('SELECT a.id, u.n, u.data FROM units u JOIN articles a ON a.num = u.article ORDER BY a.id').fetchall()
+    assert rows(a) == rows(b) and sum(r[1] for r in rows(a)) == 540
     del s
 
 
@@ -350,3 +350,23 @@ def test_contained_sentence_found_through_shingle_postings(work, monkeypatch):
 
     monkeypatch.setattr(ArchiveIndex, "containment_pairs", lambda *a, **k: np.zeros(0, dtype=np.int64))
     assert not archive_hits(scan(["d.txt"], Settings(), against=[".dedupe/index"]), short)
+
+
+def test_older_layout_is_refused_then_converted_by_rebuild(work):
+    """An index written with one row per unit (before the per-article layout)
+    gives a clear message, and ``index rebuild`` converts it in place."""
+    make_archive(work / "a", 4, seed=3)
+    assert run(["index", "add", "a"]).exit_code == 0
+    loc = ".dedupe/index"
+    db = sqlite3.connect(os.path.join(loc, "index.sqlite"))
+    db.executescript(
+        "DROP TABLE units; CREATE TABLE units (id INTEGER PRIMARY KEY, article INTEGER NOT NULL, "
+        'kind INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, fps BLOB NOT NULL, sig BLOB);')
+    db.close()
+    (work / "draft.txt").write_text((work / "a").joinpath(sorted(os.listdir(work / "a"))[0]).read_text())
+    r = run(["scan", "draft.txt", "--against", loc])
+    assert r.exit_code == 2 and "older layout" in r.output and "dedupe index rebuild" in r.output
+    assert run(["index", "rebuild"]).exit_code == 0
+    assert _count(loc) == (4, 36)
+    r = run(["scan", "draft.txt", "--against", loc, "--format", "json"])
+    assert r.exit_code == 0 and any(c["kind"] == "archive-match" for c in json.loads(r.output)["clusters"])

@@ -6,9 +6,12 @@ in ``.sqlite``/``.db``)::
     meta      key -> JSON value: version, settings (incl. MinHash scheme),
               punkt model, created/updated, generation, next_unit
     articles  num, id (unique), path, title, format, hash, counts, blob
-              (zlib JSON: text, title, path, offset -> line/column map)
-    units     id, article, kind, start, end, fps (distinct shingle
-              fingerprints, uint64), sig (MinHash, only for hash=sha1)
+              (JSON: text, title, path, offset -> line/column map)
+    units     one row per article: article, first unit id, n, data (its
+              units packed: kind int8, start and end int64, shingle count
+              uint32 each, then the distinct shingle fingerprints uint64,
+              then, for hash=sha1 only, the MinHash signatures uint32).
+              Unit ids of an article are first .. first + n - 1.
     segments  id, n, keys, units: sorted uint64 keys (LSH band keys and
               salted shingle fingerprints) with the uint32 unit ids they
               point to, as blobs
@@ -49,6 +52,11 @@ from .base import (FORMAT_VERSION, ArchiveIndex, IndexStats, Prepared, build_arc
                    index_settings, lookup_sorted, now, shingle_keys, unpack_article)
 
 DB_NAME = "index.sqlite"
+_UNITS_V2 = """
+CREATE TABLE units (
+    article INTEGER PRIMARY KEY, first INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE INDEX units_first ON units(first);
+"""
 SEGMENT_CAP = 8_000_000  # entries per merged segment
 MAX_SEGMENTS = 24
 BUSY_MS = 60_000
@@ -59,9 +67,8 @@ CREATE TABLE IF NOT EXISTS articles (
     num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, path TEXT, title TEXT, format TEXT,
     hash TEXT NOT NULL, sentences INTEGER, units INTEGER, suppressed INTEGER, added TEXT, blob BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS units (
-    id INTEGER PRIMARY KEY, article INTEGER NOT NULL, kind INTEGER NOT NULL,
-    start INTEGER NOT NULL, "end" INTEGER NOT NULL, fps BLOB NOT NULL, sig BLOB);
-CREATE INDEX IF NOT EXISTS units_article ON units(article);
+    article INTEGER PRIMARY KEY, first INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS units_first ON units(first);
 CREATE TABLE IF NOT EXISTS segments (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, keys BLOB NOT NULL, units BLOB NOT NULL);
 """
 
@@ -117,6 +124,8 @@ class EmbeddedIndex(ArchiveIndex):
         if self.meta.get("version", FORMAT_VERSION) != FORMAT_VERSION:
             raise IndexError_(f"index format version {self.meta.get('version')} is not supported "
                               f"(this dedupe reads version {FORMAT_VERSION}); rebuild it", location)
+        cols = {r[1] for r in self.db.execute("PRAGMA table_info(units)")}
+        self.old_layout = "kind" in cols  # one row per unit (dedupe 0.1 before the per-article layout)
         self._segs: list[tuple[np.ndarray, np.ndarray]] | None = None
         self._segs_gen = None
 
@@ -144,6 +153,11 @@ class EmbeddedIndex(ArchiveIndex):
             self.db.close()
         except Exception:  # pragma: no cover
             pass
+
+    def _require_layout(self) -> None:
+        if self.old_layout:
+            raise IndexError_("this index uses an older layout (one row per sentence); convert it with: "
+                              f"dedupe index rebuild --index {self.location}", self.location)
 
     # -- writing ------------------------------------------------------------
     class _Txn:
@@ -193,6 +207,7 @@ class EmbeddedIndex(ArchiveIndex):
         """Delete articles and their units (inside a transaction); the ids not found."""
         missing = []
         for aid in ids:
+            self._require_layout()
             row = self.db.execute("SELECT num FROM articles WHERE id=?", (aid,)).fetchone()
             if row is None:
                 missing.append(aid)
@@ -212,19 +227,22 @@ class EmbeddedIndex(ArchiveIndex):
         old = self.existing_hashes([a["id"] for a, k in zip(batch.articles, keep) if k])
         if old:
             self.remove_articles(list(old))
-        nums = []
+        self._require_layout()
         stamp = now()
-        cur = self.db.cursor()
+        base_num = self.db.execute("SELECT coalesce(max(num), 0) FROM articles").fetchone()[0]
+        nums = []
+        rows_a = []
         for a, k in zip(batch.articles, keep):
             if not k:
                 nums.append(-1)
                 continue
-            cur.execute(
-                "INSERT INTO articles(id, path, title, format, hash, sentences, units, suppressed, added, blob)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (a["id"], a["path"], a["title"], a["format"], a["hash"], a["sentences"], a["units"],
-                 a["suppressed"], stamp, a["blob"]))
-            nums.append(cur.lastrowid)
+            base_num += 1
+            nums.append(base_num)
+            rows_a.append((base_num, a["id"], a["path"], a["title"], a["format"], a["hash"], a["sentences"],
+                           a["units"], a["suppressed"], stamp, a["blob"]))
+        self.db.executemany(
+            "INSERT INTO articles(num, id, path, title, format, hash, sentences, units, suppressed, added, blob)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows_a)
         nums_arr = np.array(nums, dtype=np.int64)
         live = nums_arr[batch.art] >= 0 if len(batch) else np.zeros(0, dtype=bool)
         rows = np.flatnonzero(live)
@@ -236,18 +254,8 @@ class EmbeddedIndex(ArchiveIndex):
         if ids[-1] >= 2**32:
             raise IndexError_("index has run out of unit ids; run dedupe index vacuum", self.location)
         store_sig = self.meta["settings"].get("hash") == "sha1"
-        off = batch.offsets
-        fps_b = batch.fps.tobytes()
-        art = nums_arr[batch.art[rows]].tolist()
-        kind = batch.kind[rows].tolist()
-        st = batch.start[rows].tolist()
-        en = batch.end[rows].tolist()
-        o = off.tolist()
-        rl = rows.tolist()
-        sig = [batch.sigs[r].tobytes() for r in rl] if store_sig else [None] * n
-        cur.executemany(
-            'INSERT INTO units(id, article, kind, start, "end", fps, sig) VALUES (?,?,?,?,?,?,?)',
-            zip(ids.tolist(), art, kind, st, en, (fps_b[o[r] * 8:o[r + 1] * 8] for r in rl), sig))
+        self.db.executemany("INSERT INTO units(article, first, n, data) VALUES (?,?,?,?)",
+                            _pack_units(batch, rows, nums_arr, first, store_sig))
         self._set_meta(next_unit=first + n)
         # the batch's keys, already sorted by the worker: unit rows -> unit ids
         idmap = np.full(len(batch), -1, dtype=np.int64)
@@ -331,7 +339,14 @@ class EmbeddedIndex(ArchiveIndex):
 
     def clear_units(self) -> None:
         """Drop every unit and key (inside a transaction; for rebuild)."""
-        self.db.execute("DELETE FROM units")
+        if self.old_layout:  # rebuilding converts an index of the older layout
+            self.db.execute("DROP TABLE units")
+            for stmt in _UNITS_V2.strip().split(";"):
+                if stmt.strip():
+                    self.db.execute(stmt)
+            self.old_layout = False
+        else:
+            self.db.execute("DELETE FROM units")
         self.db.execute("DELETE FROM segments")
         self.db.execute("DELETE FROM articles")
 
@@ -339,7 +354,10 @@ class EmbeddedIndex(ArchiveIndex):
         """Drop dead key entries, merge segments, compact the file."""
         before = self.size_bytes()
         with self.transaction():
-            live = np.array([r[0] for r in self.db.execute("SELECT id FROM units")], dtype=np.uint32)
+            self._require_layout()
+            spans = self.db.execute("SELECT first, n FROM units").fetchall()
+            live = (np.concatenate([np.arange(f, f + k, dtype=np.uint32) for f, k in spans]) if spans
+                    else np.zeros(0, dtype=np.uint32))
             live.sort()
             segs = [r[0] for r in self.db.execute("SELECT id FROM segments ORDER BY id")]
             dead = 0
@@ -374,7 +392,8 @@ class EmbeddedIndex(ArchiveIndex):
 
     def stats(self) -> IndexStats:
         a, s = self.db.execute("SELECT count(*), coalesce(sum(sentences), 0) FROM articles").fetchone()
-        u = self.db.execute("SELECT count(*) FROM units").fetchone()[0]
+        u = self.db.execute("SELECT count(*) FROM units" if self.old_layout
+                            else "SELECT coalesce(sum(n), 0) FROM units").fetchone()[0]
         segs = self.db.execute("SELECT count(*), coalesce(sum(n), 0) FROM segments").fetchone()
         return IndexStats(self.location, self.backend, a, u, s, self.size_bytes(), self.meta.get("settings") or {},
                           bool(self.meta.get("punkt")), self.meta.get("created"), self.meta.get("updated"),
@@ -415,13 +434,8 @@ class EmbeddedIndex(ArchiveIndex):
     def _fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]):
         from ..scan import DocCounts
 
-        ids_l = ids.tolist()
-        urows = []
-        for k in range(0, len(ids_l), 900):
-            chunk = ids_l[k:k + 900]
-            urows.extend(self.db.execute(
-                f'SELECT id, article, kind, start, "end", fps, sig FROM units WHERE id IN ({",".join("?" * len(chunk))})',
-                chunk).fetchall())
+        self._require_layout()
+        urows = self._unit_rows(np.unique(ids), settings)
         arts = sorted({r[1] for r in urows})
         docs, counts, pos = [], [], {}
         for k in range(0, len(arts), 900):
@@ -439,3 +453,78 @@ class EmbeddedIndex(ArchiveIndex):
         table = build_archive_table(docs, [(pos[r[1]], r[2], r[3], r[4], r[5]) for r in urows], settings,
                                     [r[6] for r in urows] if settings.hash == "sha1" else None)
         return docs, counts, table
+
+    def _unit_rows(self, ids: np.ndarray, settings: Settings) -> list[tuple]:
+        """``(id, article, kind, start, end, fps bytes, sig bytes | None)`` of
+        the units with these (sorted) ids that still exist."""
+        out: list[tuple] = []
+        ids_l = ids.tolist()
+        i = 0
+        num_perm = settings.num_perm
+        while i < len(ids_l):
+            uid = ids_l[i]
+            row = self.db.execute("SELECT article, first, n, data FROM units WHERE first <= ? ORDER BY first DESC LIMIT 1",
+                                  (uid,)).fetchone()
+            if row is None or uid >= row[1] + row[2]:
+                i += 1  # a removed article's unit (dead key entry)
+                continue
+            art, first, n, data = row
+            u = _unpack_units(data, n, num_perm)
+            while i < len(ids_l) and ids_l[i] < first + n:
+                k = ids_l[i] - first
+                out.append((ids_l[i], art, u.kind[k], u.start[k], u.end[k],
+                            u.fps[u.off[k]:u.off[k + 1]].tobytes(), None if u.sigs is None else u.sigs[k].tobytes()))
+                i += 1
+        return out
+
+
+class _Units:
+    __slots__ = ("kind", "start", "end", "off", "fps", "sigs")
+
+
+def _unpack_units(data: bytes, n: int, num_perm: int) -> _Units:
+    """Inverse of :func:`_pack_units` for one article."""
+    u = _Units()
+    u.kind = np.frombuffer(data, dtype=np.int8, count=n, offset=0).tolist()
+    u.start = np.frombuffer(data, dtype=np.int64, count=n, offset=n).tolist()
+    u.end = np.frombuffer(data, dtype=np.int64, count=n, offset=9 * n).tolist()
+    sizes = np.frombuffer(data, dtype=np.uint32, count=n, offset=17 * n)
+    off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(sizes, out=off[1:])
+    u.off = off.tolist()
+    m = int(off[-1])
+    u.fps = np.frombuffer(data, dtype=np.uint64, count=m, offset=21 * n)
+    rest = len(data) - (21 * n + 8 * m)
+    u.sigs = (np.frombuffer(data, dtype=np.uint32, offset=21 * n + 8 * m).reshape(n, num_perm)
+              if rest and num_perm else None)
+    return u
+
+
+def _pack_units(batch: Prepared, rows: np.ndarray, nums: np.ndarray, first: int, store_sig: bool):
+    """``(article num, first unit id, n, data)`` per article of the live
+    ``rows`` of a batch (rows are grouped by article, in order).  Columns are
+    turned into bytes once per batch; each article's data is slices of them."""
+    art = batch.art[rows]
+    n_rows = len(rows)
+    kind_b = batch.kind[rows].astype(np.int8).tobytes()
+    start_b = batch.start[rows].astype(np.int64).tobytes()
+    end_b = batch.end[rows].astype(np.int64).tobytes()
+    sizes = np.diff(batch.offsets)[rows]
+    size_b = sizes.astype(np.uint32).tobytes()
+    if n_rows == len(batch):
+        fps_b = batch.fps.tobytes()
+    else:
+        fps_b = b"".join(batch.fps[batch.offsets[r]:batch.offsets[r + 1]].tobytes() for r in rows.tolist())
+    foff = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(sizes, out=foff[1:])
+    sig_b = batch.sigs[rows].astype(np.uint32).tobytes() if store_sig else b""
+    sig_w = 4 * batch.sigs.shape[1] if store_sig else 0
+    bounds = (np.flatnonzero(np.diff(art)) + 1).tolist()
+    starts = [0] + bounds
+    ends = bounds + [n_rows]
+    fo = foff.tolist()
+    an = nums[art[starts]].tolist() if n_rows else []
+    for a_num, s, e in zip(an, starts, ends):
+        yield (a_num, first + s, e - s,
+               b"".join((kind_b[s:e], start_b[8 * s:8 * e], end_b[8 * s:8 * e], size_b[4 * s:4 * e],
+                         fps_b[8 * fo[s]:8 * fo[e]], sig_b[sig_w * s:sig_w * e])))

@@ -5,7 +5,7 @@ default ``dedupe``).  Keys, all under ``NAME:``::
 
     NAME:meta      hash: settings (incl. MinHash scheme), punkt, created, updated, next_unit, generation
     NAME:art       hash: article id -> JSON (num, path, title, format, hash, counts, first unit, unit count)
-    NAME:blob      hash: article id -> zlib JSON (text and position map, as in the embedded index)
+    NAME:blob      hash: article id -> JSON (text and position map, as in the embedded index)
     NAME:num       hash: article num -> article id
     NAME:units     hash: unit id -> packed (article num, kind, start, end) + shingle fingerprints
     NAME:post:B    string: shingle postings of bucket B (top ``post_bits`` bits of the salted
