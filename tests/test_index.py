@@ -370,3 +370,29 @@ def test_older_layout_is_refused_then_converted_by_rebuild(work):
     assert _count(loc) == (4, 36)
     r = run(["scan", "draft.txt", "--against", loc, "--format", "json"])
     assert r.exit_code == 0 and any(c["kind"] == "archive-match" for c in json.loads(r.output)["clusters"])
+
+
+def test_killed_first_add_into_a_new_index(work):
+    """The first add into a new index runs in SQLite's rollback-journal mode
+    (written once, not WAL + checkpoint); a kill -9 in it must still leave a
+    valid index: empty, or complete; and the index is in WAL mode afterwards."""
+    make_archive(work / "big", 3000, seed=4, prefix="big")
+    (work / "crash.py").write_text(CRASH_SCRIPT)
+    seen = set()
+    for k, delay in enumerate((0.05, 0.15, 0.3, 0.5, 0.8, 1.2)):
+        loc = f"ix{k}"
+        p = subprocess.Popen([sys.executable, "crash.py", loc, "big"], stdout=subprocess.PIPE, text=True)
+        assert p.stdout.readline().strip() == "start"
+        time.sleep(delay)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        state = _count(loc)
+        assert state in ((0, 0), (3000, 3000 * 9)), state
+        seen.add(state)
+    assert (0, 0) in seen  # a kill landed inside the first transaction and was rolled back
+    loc = "fresh"
+    with open_index(loc, create=True) as ix:
+        add_paths(ix, ["big"], Settings(jobs=2))
+    with open_index(loc) as ix:
+        assert ix.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert _count(loc) == (3000, 3000 * 9)

@@ -23,7 +23,8 @@ segments, which are merged while small; removed articles leave dead entries
 again when another process changed the index) and looks keys up with
 ``numpy.searchsorted``.
 
-Safety: the database runs in WAL mode; every command that writes
+Safety: the database runs in WAL mode (except during the very first ``add`` into a new
+index, which uses SQLite's rollback journal so the bulk load is written once); every command that writes
 (``add``, ``remove``, ``rebuild``, ``vacuum``) is one transaction started
 with ``BEGIN IMMEDIATE``, so a crash (even ``kill -9``) leaves either the old
 or the new state, a second writer waits for the first, and readers keep
@@ -110,9 +111,12 @@ class EmbeddedIndex(ArchiveIndex):
             self.db = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None,
                                       check_same_thread=False)
             self.db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
-            mode = self.db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if mode.lower() != "wal":  # pragma: no cover - e.g. a read-only medium
-                pass
+            # A new index takes its first add in rollback-journal mode (the data is written once,
+            # not into the WAL and then again by the checkpoint: a third of a bulk load's time),
+            # then switches to WAL for good; see _Txn.__exit__.  Both modes commit atomically.
+            self._new = not exists
+            if exists:
+                self._ensure_wal()
             # WAL + NORMAL: each write is still one atomic transaction (a crash, even kill -9 or a power
             # loss, leaves the old or the new state); only a power loss right after a commit may lose it
             self.db.execute("PRAGMA synchronous=NORMAL")
@@ -154,6 +158,19 @@ class EmbeddedIndex(ArchiveIndex):
         except Exception:  # pragma: no cover
             pass
 
+    def _ensure_wal(self) -> None:
+        """Switch to WAL (needs a moment without other connections; if another process
+        is still building this index in rollback mode, stay as we are and retry next time)."""
+        if self.db.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+            return
+        try:
+            self.db.execute("PRAGMA busy_timeout=200")
+            self.db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            pass
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+
     def _require_layout(self) -> None:
         if self.old_layout:
             raise IndexError_("this index uses an older layout (one row per sentence); convert it with: "
@@ -173,6 +190,9 @@ class EmbeddedIndex(ArchiveIndex):
             if et is None:
                 self.ix._set_meta(updated=now(), generation=int(self.ix.meta.get("generation", 0)) + 1)
                 self.ix.db.execute("COMMIT")
+                if self.ix._new:  # the first write of a new index is done: WAL from now on
+                    self.ix._new = False
+                    self.ix._ensure_wal()
             else:
                 try:
                     self.ix.db.execute("ROLLBACK")
