@@ -685,6 +685,106 @@ done:
     return result;
 }
 
+/* merge_keyed([(keys, vals), ...]) -> (keys, vals): runs each sorted by
+ * (key, val) merged into one sorted by (key, val) (a k-way merge on a heap). */
+typedef struct {
+    const uint64_t *k;
+    const uint32_t *v;
+    size_t i, n;
+} run_t;
+
+static int run_less(const run_t *a, const run_t *b)
+{
+    uint64_t x = a->k[a->i], y = b->k[b->i];
+    return x < y || (x == y && a->v[a->i] < b->v[b->i]);
+}
+
+static void heap_down(run_t **h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && run_less(h[l], h[m])) m = l;
+        if (r < n && run_less(h[r], h[m])) m = r;
+        if (m == i) return;
+        run_t *t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+static PyObject *merge_keyed(PyObject *self, PyObject *arg)
+{
+    if (!PyList_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "merge_keyed expects a list of (keys, vals)");
+        return NULL;
+    }
+    Py_ssize_t nr = PyList_GET_SIZE(arg);
+    Py_buffer *bufs = calloc(2 * (nr ? nr : 1), sizeof(Py_buffer));
+    run_t *runs = calloc(nr ? nr : 1, sizeof(run_t));
+    run_t **heap = calloc(nr ? nr : 1, sizeof(run_t *));
+    PyObject *result = NULL, *a = NULL, *b = NULL;
+    Py_ssize_t got = 0;
+    size_t total = 0;
+    if (!bufs || !runs || !heap) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t r = 0; r < nr; r++) {
+        PyObject *kvp = PyList_GET_ITEM(arg, r);
+        if (!PyTuple_Check(kvp) || PyTuple_GET_SIZE(kvp) != 2) {
+            PyErr_SetString(PyExc_TypeError, "merge_keyed expects (keys, vals) tuples");
+            goto done;
+        }
+        if (get_buffer(PyTuple_GET_ITEM(kvp, 0), &bufs[2 * r], 8, "keys") < 0) goto done;
+        if (get_buffer(PyTuple_GET_ITEM(kvp, 1), &bufs[2 * r + 1], 4, "vals") < 0) {
+            PyBuffer_Release(&bufs[2 * r]);
+            goto done;
+        }
+        got = r + 1;
+        runs[r].k = bufs[2 * r].buf;
+        runs[r].v = bufs[2 * r + 1].buf;
+        runs[r].n = bufs[2 * r].len / 8;
+        if ((size_t)(bufs[2 * r + 1].len / 4) != runs[r].n) {
+            PyErr_SetString(PyExc_ValueError, "keys and vals differ in length");
+            goto done;
+        }
+        total += runs[r].n;
+    }
+    a = PyBytes_FromStringAndSize(NULL, total * 8);
+    b = PyBytes_FromStringAndSize(NULL, total * 4);
+    if (!a || !b) goto done;
+    uint64_t *ko = (uint64_t *)PyBytes_AS_STRING(a);
+    uint32_t *vo = (uint32_t *)PyBytes_AS_STRING(b);
+    Py_BEGIN_ALLOW_THREADS
+    size_t hn = 0;
+    for (Py_ssize_t r = 0; r < nr; r++)
+        if (runs[r].n) heap[hn++] = &runs[r];
+    for (size_t i = hn; i-- > 0;) heap_down(heap, hn, i);
+    size_t o = 0;
+    while (hn) {
+        run_t *t = heap[0];
+        ko[o] = t->k[t->i];
+        vo[o] = t->v[t->i];
+        o++;
+        if (++t->i == t->n) heap[0] = heap[--hn];
+        heap_down(heap, hn, 0);
+    }
+    Py_END_ALLOW_THREADS
+    result = PyTuple_Pack(2, a, b);
+done:
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    for (Py_ssize_t r = 0; r < got; r++) {
+        PyBuffer_Release(&bufs[2 * r]);
+        PyBuffer_Release(&bufs[2 * r + 1]);
+    }
+    free(bufs);
+    free(runs);
+    free(heap);
+    return result;
+}
+
 /* ---------------------------------------------------- containment pairs */
 
 typedef struct {
@@ -1517,6 +1617,8 @@ static PyMethodDef methods[] = {
      "count_at_least(freq, offsets, k) -> bytes of int64: per set, elements with freq >= k"},
     {"sort_keyed", sort_keyed, METH_VARARGS,
      "sort_keyed(keys, vals) -> (keys, vals) as bytes, sorted by (key, val); keys uint64, vals uint32"},
+    {"merge_keyed", merge_keyed, METH_O,
+     "merge_keyed([(keys, vals), ...]) -> (keys, vals): sorted runs merged by (key, val)"},
     {"containment_pairs", containment_pairs, METH_VARARGS,
      "containment_pairs(fps, offsets, freq, threshold, max_posting) -> bytes of int64 pairs"},
     {"verify_pairs", verify_pairs, METH_VARARGS,

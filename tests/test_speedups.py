@@ -258,3 +258,21 @@ def test_normalized_key(monkeypatch):
     got = [normalized_key(t) for t in texts]
     monkeypatch.setattr(native, "speedups", None)
     assert got == [normalized_key(t) for t in texts]
+
+
+def test_sort_and_merge_keyed(monkeypatch):
+    from dedupe.index.base import merge_keyed, sort_keyed
+
+    rng = np.random.default_rng(12)
+    keys = rng.integers(0, 50, 5000, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # many equal keys
+    rows = rng.permutation(5000).astype(np.uint32)
+    got = sort_keyed(keys, rows)
+    runs = [sort_keyed(keys[a:b], rows[a:b]) for a, b in ((0, 1000), (1000, 1001), (1001, 1001), (1001, 5000))]
+    merged = merge_keyed(runs)
+    monkeypatch.setattr(native, "speedups", None)
+    want = sort_keyed(keys, rows)
+    for g, w, m in zip(got, want, merged):
+        assert np.array_equal(g, w) and np.array_equal(m, w)
+    assert all(np.array_equal(a, b) for a, b in zip(merge_keyed(runs), want))
+    order = np.lexsort((want[1], want[0]))
+    assert np.array_equal(order, np.arange(5000))  # sorted by key, then row

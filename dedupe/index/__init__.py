@@ -96,7 +96,9 @@ def add_paths(
             continue
         files.extend(iter_paths([p], read_options))
     added = replaced = unchanged = units = 0
-    with ix.transaction():
+    from ..scan import _gc_paused
+
+    with _gc_paused(), ix.transaction():
         if ix.meta.get("settings"):
             check_add_settings(ix.meta["settings"], settings, ix.location)
             settings = ix.settings(settings)

@@ -237,6 +237,18 @@ def sort_keyed(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return keys[order], rows[order]
 
 
+def merge_keyed(runs: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of ``(keys, rows)``, each sorted by key then row, merged into one."""
+    fast = native.speedups
+    if fast is not None:
+        k, r = fast.merge_keyed([(np.ascontiguousarray(k, dtype=np.uint64), np.ascontiguousarray(u, dtype=np.uint32))
+                                 for k, u in runs])
+        return np.frombuffer(k, dtype=np.uint64), np.frombuffer(r, dtype=np.uint32)
+    if not runs:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32)
+    return sort_keyed(np.concatenate([k for k, _ in runs]), np.concatenate([u for _, u in runs]))
+
+
 def shingle_keys(fps: np.ndarray) -> np.ndarray:
     """Posting keys of shingle fingerprints (a bijection, kept apart from band keys)."""
     with np.errstate(over="ignore"):
@@ -309,6 +321,13 @@ def prepare(docs: Sequence[ArchivedDocument], settings: Settings, model=None, er
 
 
 def _work(args) -> Prepared:
+    from ..scan import _gc_paused
+
+    with _gc_paused():  # as in the scan's workers: millions of small objects, no cycles
+        return _work_unpaused(args)
+
+
+def _work_unpaused(args) -> Prepared:
     kind, items, settings, read_options, model, needs = args
     errors: list[DedupeError] = []
     docs: list[ArchivedDocument] = []

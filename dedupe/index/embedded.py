@@ -50,7 +50,7 @@ import numpy as np
 from ..config import Settings
 from ..errors import IndexError_
 from .base import (FORMAT_VERSION, ArchiveIndex, IndexStats, Prepared, build_archive_table, check_add_settings,
-                   index_settings, lookup_sorted, now, shingle_keys, unpack_article)
+                   index_settings, lookup_sorted, merge_keyed, now, shingle_keys, unpack_article)
 
 DB_NAME = "index.sqlite"
 _UNITS_V2 = """
@@ -295,10 +295,9 @@ class EmbeddedIndex(ArchiveIndex):
 
     def _write_pending(self, pending: list) -> None:
         if pending:
-            keys = np.concatenate([k for k, _ in pending])
-            units = np.concatenate([u for _, u in pending])
+            keys, units = merge_keyed(pending)
             pending.clear()
-            self._write_segment(keys, units, presorted_runs=True)
+            self._write_segment(keys, units)
 
     def flush(self, pending: list | None = None, final: bool = False) -> None:
         """Write the batches' keys kept in memory as one segment, merge small segments."""
@@ -306,12 +305,13 @@ class EmbeddedIndex(ArchiveIndex):
             self._write_pending(pending)
         self._merge_small()
 
-    def _write_segment(self, keys: np.ndarray, units: np.ndarray, presorted_runs: bool = False) -> None:
+    def _write_segment(self, keys: np.ndarray, units: np.ndarray) -> None:
+        """Store one segment; ``keys`` sorted, then ``units`` (ids) within a key,
+        so the newest entries of a key come last (:func:`lookup_sorted`)."""
         if len(keys) == 0:
             return
-        order = np.argsort(keys, kind="stable" if presorted_runs else "quicksort")
         self.db.execute("INSERT INTO segments(n, keys, units) VALUES (?,?,?)",
-                        (len(keys), keys[order].tobytes(), units[order].tobytes()))
+                        (len(keys), keys.tobytes(), units.tobytes()))
 
     def _merge_small(self) -> None:
         segs = self.db.execute("SELECT id, n FROM segments ORDER BY n").fetchall()
@@ -331,13 +331,12 @@ class EmbeddedIndex(ArchiveIndex):
             ks.append(np.frombuffer(k, dtype=np.uint64))
             us.append(np.frombuffer(u, dtype=np.uint32))
             self.db.execute("DELETE FROM segments WHERE id=?", (sid,))
-        keys = np.concatenate(ks)
-        units = np.concatenate(us)
+        keys, units = merge_keyed(list(zip(ks, us)))  # each segment is sorted
         del ks, us
         if live is not None:
             m = np.isin(units, live)
             keys, units = keys[m], units[m]
-        self._write_segment(keys, units, presorted_runs=True)
+        self._write_segment(keys, units)
 
     # -- maintenance ----------------------------------------------------------
     def articles(self) -> list[dict]:
