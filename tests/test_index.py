@@ -396,3 +396,28 @@ def test_killed_first_add_into_a_new_index(work):
     with open_index(loc) as ix:
         assert ix.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert _count(loc) == (3000, 3000 * 9)
+
+
+def test_add_streams_a_large_walk_with_jsonl_exports(work):
+    """Past a few hundred files the workers start while the walk goes on;
+    .jsonl exports met on the way are read after the plain files. The index
+    must hold everything, progress must end complete, and one worker or two
+    must give the same index."""
+    make_archive(work / "a", 450, seed=8)
+    rng = random.Random(9)
+    with open(work / "a" / "m_export.jsonl", "w", encoding="utf-8") as fh:
+        for k in range(30):
+            fh.write(json.dumps({"id": f"cms-{k}", "text": article(rng)}) + "\n")
+    (work / "a" / "zz_bad.jsonl").write_text("{not json\n")
+    steps = []
+    results = {}
+    for name, jobs in (("one", 1), ("two", 2)):
+        with open_index(name, create=True) as ix:
+            r = add_paths(ix, ["a"], Settings(jobs=jobs), progress=lambda *a: steps.append(a))
+        results[name] = r
+        assert r["added"] == 480 and len(r["errors"]) == 1 and "zz_bad.jsonl" in str(r["errors"][0])
+        assert steps[-1][1] == steps[-1][2] == 452  # 450 files + 2 exports
+        assert _count(name) == (480, 480 * 9)
+    rows = lambda loc: sqlite3.connect(os.path.join(loc, "index.sqlite")).execute(
+        "SELECT a.id, u.data FROM units u JOIN articles a ON a.num = u.article ORDER BY a.id").fetchall()
+    assert rows("one") == rows("two")

@@ -87,14 +87,17 @@ def add_paths(
     from ..readers import iter_paths
 
     errors = []
-    files = []
-    for p in paths:
-        if not os.path.exists(p):
-            from ..errors import InputError
 
-            errors.append(InputError("no such file or directory", p))
-            continue
-        files.extend(iter_paths([p], read_options))
+    def walk():  # lazy: the workers start on the first files while the walk goes on
+        for p in paths:
+            if not os.path.exists(p):
+                from ..errors import InputError
+
+                errors.append(InputError("no such file or directory", p))
+                continue
+            yield from iter_paths([p], read_options)
+
+    files = walk()
     added = replaced = unchanged = units = 0
     from ..scan import _gc_paused
 

@@ -350,11 +350,11 @@ def _work_unpaused(args) -> Prepared:
 def _jobs(settings: Settings, work: int) -> int:
     if settings.jobs:
         return settings.jobs
-    return 1 if work < 400 else max(1, min(os.cpu_count() or 1, 8))
+    return 1 if work < _PARALLEL_FILES else max(1, min(os.cpu_count() or 1, 8))
 
 
 def prepared_batches(
-    paths: Sequence[str],
+    paths: Iterable[str],
     settings: Settings,
     read_options=None,
     model=None,
@@ -364,28 +364,51 @@ def prepared_batches(
     needs: frozenset = ALL_NEEDS,
 ) -> Iterable[Prepared]:
     """Read and analyse articles in parallel (``settings.jobs`` worker
-    processes), yielding batches in input order.
+    processes), yielding batches in input order (plain files first, then
+    the documents of each ``.jsonl`` file).
 
-    Files holding many articles (``.jsonl``) are read here one at a time and
-    their documents handed to the workers in batches (memory stays bounded
-    by one file); other files are read by the workers themselves.
+    ``paths`` may be a lazy walk: the workers start on the first chunks of
+    files while it goes on.  Files holding many articles (``.jsonl``) are
+    read here one at a time, after the others, and their documents handed to
+    the workers in batches (memory stays bounded by one file); other files
+    are read by the workers themselves.
     """
+    from collections import deque
+    from itertools import chain, islice
+
     from ..readers import format_for, read_file
 
-    small: list[str] = []
+    it = iter(paths)
+    head = list(islice(it, _PARALLEL_FILES))
     big: list[str] = []
-    for p in paths:
-        (big if format_for(p) == "jsonl" else small).append(p)
-    total = len(small) + len(big) + len(documents or [])
-    jobs = _jobs(settings, total if big == [] else 10_000)
+    found = [0]  # files found so far (the total once the walk is over)
+    n_docs = len(documents or [])
+    many = len(head) >= _PARALLEL_FILES or n_docs >= _PARALLEL_FILES or any(format_for(p) == "jsonl" for p in head)
+    jobs = _jobs(settings, 10_000 if many else len(head) + n_docs)
     step = max(16, batch // 2)
+    sizes: deque = deque()  # files per submitted chunk, for progress
+
+    def small_chunks():
+        chunk: list[str] = []
+        for p in chain(head, it):
+            if format_for(p) == "jsonl":
+                big.append(p)  # read here, after the plain files
+                continue
+            found[0] += 1
+            chunk.append(p)
+            if len(chunk) == step:
+                sizes.append(len(chunk))
+                yield ("paths", chunk)
+                chunk = []
+        if chunk:
+            sizes.append(len(chunk))
+            yield ("paths", chunk)
 
     def groups():
         if documents:
             docs = [to_archived(d) for d in documents]
             yield [("docs", docs[k:k + batch]) for k in range(0, len(docs), batch)], 0
-        if small:
-            yield [("paths", small[k:k + step]) for k in range(0, len(small), step)], 0
+        yield small_chunks(), 0
         for p in big:
             try:
                 cache: dict[int, list[int]] = {}
@@ -410,25 +433,35 @@ def prepared_batches(
             ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
             pool = ctx.Pool(jobs)
         for items, per_file in groups():
-            if items and items[0][0] == "error":
+            if isinstance(items, list) and items and items[0][0] == "error":
                 done += 1
+                if progress:
+                    progress("analyse", done, max(done, found[0] + len(big) + n_docs))
                 yield empty([items[0][1]])
                 continue
-            args = [(kind, it, settings, read_options, model, needs) for kind, it in items]
-            results = pool.imap(_work, args) if pool is not None and len(args) > 1 else map(_work, args)
-            for (kind, it), res in zip(items, results):
-                done += 0 if per_file else len(it)
+            lazy = not isinstance(items, list)
+            args = ((kind, x, settings, read_options, model, needs) for kind, x in items)
+            use_pool = pool is not None and (lazy or len(items) > 1)
+            results = pool.imap(_work, args) if use_pool else map(_work, args)
+            for k, res in enumerate(results):
+                if lazy:
+                    done += sizes.popleft()
+                elif not per_file:
+                    done += len(items[k][1])
                 if progress:
-                    progress("analyse", done, total)
+                    progress("analyse", done, max(done, found[0] + len(big) + n_docs))
                 yield res
             if per_file:
                 done += 1
                 if progress:
-                    progress("analyse", done, total)
+                    progress("analyse", done, max(done, found[0] + len(big) + n_docs))
     finally:
         if pool is not None:
             pool.close()
             pool.join()
+
+
+_PARALLEL_FILES = 400  # fewer files (and no .jsonl) are analysed in this process
 
 
 # -- querying -----------------------------------------------------------------
