@@ -120,6 +120,10 @@ class EmbeddedIndex(ArchiveIndex):
             # WAL + NORMAL: each write is still one atomic transaction (a crash, even kill -9 or a power
             # loss, leaves the old or the new state); only a power loss right after a commit may lose it
             self.db.execute("PRAGMA synchronous=NORMAL")
+            if not exists:
+                # larger pages: the key segments are blobs of megabytes (fewer overflow pages to chain;
+                # measured: 16 KB pages make a bulk add ~5% faster than 4 KB, 64 KB no faster still)
+                self.db.execute("PRAGMA page_size=16384")
             if not exists or create:
                 self.db.executescript(_SCHEMA)
             self.meta = self._load_meta()
