@@ -421,3 +421,22 @@ def test_add_streams_a_large_walk_with_jsonl_exports(work):
     rows = lambda loc: sqlite3.connect(os.path.join(loc, "index.sqlite")).execute(
         "SELECT a.id, u.data FROM units u JOIN articles a ON a.num = u.article ORDER BY a.id").fetchall()
     assert rows("one") == rows("two")
+
+
+def test_article_blobs_old_and_new():
+    """Articles are stored as a JSON header, NUL, then the UTF-8 text; blobs of
+    dedupe 0.1 (JSON with the text inside, zlib-compressed) still read."""
+    import zlib
+
+    from dedupe.index.base import ArchivedDocument, pack_article, unpack_article
+
+    doc = ArchivedDocument(id="a/1", path="a/1.txt", text='He said "no".\n\x00 caf\u00e9 \ud800', format="txt",
+                           title="T", lstarts=[0, 14], line0=1)
+    blob, digest = pack_article(doc)
+    back = unpack_article(blob)
+    assert (back.id, back.path, back.text, back.title, back.lstarts) == (doc.id, doc.path, doc.text, "T", [0, 14])
+    assert pack_article(doc)[1] == digest and len(digest) == 32
+    old = json.dumps({"v": 1, "id": "b", "path": "b.txt", "title": None, "format": "txt", "text": "old \u00e9",
+                      "marked": False, "suppressed": [], "runs": None, "line0": 1, "lstarts": None}).encode()
+    for stored in (old, zlib.compress(old, 3)):
+        assert unpack_article(stored).text == "old \u00e9"
