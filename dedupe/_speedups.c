@@ -11,10 +11,23 @@
  *                                           distinct and sorted per unit, with
  *                                           offsets and set keys
  *   word_hash64(word)                       SHA-1 of the UTF-8 word, first 8 bytes LE
+ *   join_tokens(text)                       " ".join(TOKEN_RE.findall(text))
+ *   paragraph_spans_plain(text)             splitting.paragraph_spans(text, marked=False)
+ *   boundary_flags(text, paras)             which paragraphs may hold a sentence break
+ *   paragraph_units(text, low, paras, punkt, min_words, want_quotes)
+ *                                           sentences and quotes of enough words
+ *   quote_spans(text, start, end)           quotes.quote_spans
  *   element_frequencies(fps)                how many sets hold each element
+ *   count_at_least(freq, offsets, k)        per set, elements held by >= k sets
  *   containment_pairs(fps, offsets, freq, threshold, max_posting)
  *                                           prefix-filter containment candidates
  *   verify_pairs(pairs, fps, offsets)       exact intersection size of each pair
+ *   minhash32(x, offsets, a, b)             MinHash signatures (affine32)
+ *   band_pairs(sigs, n, width, bands, rows, max_bucket)
+ *                                           LSH candidate pairs
+ *   csr_take(values, offsets, rows)         CSR rows
+ *   sort_keyed(keys, vals), merge_keyed(runs)
+ *                                           index key segments, by key then unit
  *
  * Integer arrays cross the boundary as buffers (numpy arrays in, bytes out);
  * the module has no numpy C-API dependency.
@@ -183,7 +196,7 @@ static uint64_t word_hash_utf8(const unsigned char *s, size_t n, int *err)
 static unsigned char alnum_latin1[256]; /* filled at import from Py_UNICODE_ISALNUM */
 #define ISALNUM(c) ((c) < 256 ? alnum_latin1[c] : Py_UNICODE_ISALNUM(c))
 
-/* Find the next token in [i, end); returns 1 and sets *ts/*te, or 0. */
+/* Find the next token in [i, end); returns 1 and sets *ts and *te, or 0. */
 static inline int next_token(int kind, const void *data, Py_ssize_t *pi, Py_ssize_t end, Py_ssize_t *ts,
                              Py_ssize_t *te)
 {
