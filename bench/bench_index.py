@@ -1,6 +1,6 @@
 """Archive index benchmark (not part of the test suite).
 
-    .venv/bin/python bench/bench_index.py [--quick] [--skip-1m] [--skip-redis]
+    .venv/bin/python bench/bench_index.py [--repeat N] [--skip-1m] [--skip-redis]
 
 Measures, on the shared Reuters corpus (read from ../shared; nothing derived
 from it is written into the repository, only to a temporary directory):
@@ -8,13 +8,13 @@ from it is written into the repository, only to a temporary directory):
 1. indexing speed: the naive datasketch pipeline (untrained Punkt split,
    sentences of 8+ words, one ``MinHash`` per sentence with ``update_batch``,
    ``MinHashLSH.insert``) vs ``dedupe index add`` of the same stories, in the
-   same run;
+   same run, interleaved ``--repeat`` times (medians);
 2. query latency: a 60-sentence draft made of corpus sentences against the
    loaded index (median of 50), and ``dedupe check draft.md --against INDEX``
    from a cold process (median of 5);
 3. scale: a ~1,000,000-sentence index (Reuters plus perturbed copies: one
    word replaced in every ~20, new ids) with build time, peak RSS, size on
-   disk and query latency; embedded, and Redis at Reuters size.
+   disk and query latency; embedded and Redis.
 
 Results: reports/bench_index.md and reports/bench_index.json.
 """
@@ -27,7 +27,6 @@ import json
 import os
 import random
 import re
-import resource
 import shutil
 import socket
 import statistics
@@ -42,6 +41,7 @@ SHARED = Path(os.environ.get("DEDUPE_SHARED", REPO.parent / "shared"))
 REUTERS = SHARED / "corpora" / "reuters21578" / "reuters21578.jsonl.gz"
 DEDUPE = [sys.executable, "-m", "dedupe"]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
 
 def load_stories() -> list[dict]:
@@ -87,15 +87,14 @@ def naive(stories) -> dict:
 
 
 def run_child(args, env=None) -> tuple[float, float, str]:
-    """Wall time, peak RSS (MB) of the child and its workers, stdout."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.perf_counter()
-    p = subprocess.run(args, capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - t0
-    if p.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(args)}\n{p.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(peak, before) / 1024, p.stdout
+    """Wall time, peak RSS (MB) of this child's process tree (it and its
+    workers, sampled every 100 ms), stdout."""
+    from common import measure
+
+    r = measure(args, env=env)
+    if r["returncode"] != 0:
+        raise SystemExit(f"failed: {' '.join(args)}\n{r['stderr']}")
+    return r["wall_s"], r["peak_tree_rss_mb"], r["stdout"]
 
 
 def dir_size(p: Path) -> int:
@@ -203,6 +202,7 @@ def main() -> None:
     ap.add_argument("--skip-redis", action="store_true")
     ap.add_argument("--copies", type=int, default=8, help="perturbed copies for the scale test")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=3, help="interleaved runs of the naive pipeline and index add")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="dedupe-bench-index-"))
     results: dict = {"machine": {"cpus": os.cpu_count()}, "jobs": args.jobs}
@@ -212,17 +212,28 @@ def main() -> None:
         write_txt(stories, txt)
         results["stories"] = len(stories)
         print(f"{len(stories)} stories", flush=True)
-        # 1. build speed
-        nv = naive(stories)
+        # 1. build speed: naive and dedupe interleaved, --repeat times each (medians)
+        naive_runs, add_runs = [], []
+        for k in range(args.repeat):
+            naive_runs.append(naive(stories))
+            loc = str(tmp / f"ix{k}")
+            wall, rss, out = run_child(DEDUPE + ["index", "add", str(txt), "--index", loc, "--jobs", str(args.jobs)])
+            add_runs.append((wall, rss))
+            print(f"run {k + 1}: naive {naive_runs[-1]['total_s']:.2f} s, dedupe index add {wall:.2f} s", flush=True)
+            if k + 1 < args.repeat:
+                shutil.rmtree(loc, ignore_errors=True)
+        nv = {key: statistics.median(r[key] for r in naive_runs) for key in naive_runs[0]}
+        nv["runs_total_s"] = [r["total_s"] for r in naive_runs]
         results["naive"] = nv
         print("naive", nv, flush=True)
-        loc = str(tmp / "ix")
-        wall, rss, out = run_child(DEDUPE + ["index", "add", str(txt), "--index", loc, "--jobs", str(args.jobs)])
+        wall = statistics.median(w for w, _ in add_runs)
         st = json.loads(subprocess.run(DEDUPE + ["index", "stats", "--index", loc, "--format", "json"],
                                        capture_output=True, text=True).stdout)
-        results["index_reuters"] = {"wall_s": wall, "peak_rss_mb": rss, "units": st["units"],
+        results["index_reuters"] = {"wall_s": wall, "runs_wall_s": [w for w, _ in add_runs],
+                                    "peak_rss_mb": max(r for _, r in add_runs), "units": st["units"],
                                     "sentences": st["sentences"], "size_mb": dir_size(Path(loc)) / 2**20,
-                                    "speedup_vs_naive": nv["total_s"] / wall}
+                                    "speedup_vs_naive": nv["total_s"] / wall,
+                                    "speedup_per_run": [n["total_s"] / w for n, (w, _) in zip(naive_runs, add_runs)]}
         print("index", results["index_reuters"], flush=True)
         # 2. query
         draft = tmp / "draft.md"
@@ -262,6 +273,23 @@ def main() -> None:
                                    "wall_s": wall, "peak_rss_mb": rss, "size_mb": dir_size(Path(loc2)) / 2**20,
                                    "copies": args.copies, "perturbed_articles": n, **q}
             print("1m", results["index_1m"], flush=True)
+            if not args.skip_redis:  # the same ~1M sentences into Redis
+                proc, url = start_redis()
+                try:
+                    wall, rss, _ = run_child(DEDUPE + ["index", "add", *files, "--index", url, "--jobs", str(args.jobs)])
+                    import redis
+
+                    mem = redis.Redis.from_url(url).info("memory")["used_memory"]
+                    st = json.loads(subprocess.run(DEDUPE + ["index", "stats", "--index", url, "--format", "json"],
+                                                   capture_output=True, text=True).stdout)
+                    q = query_latency(url, draft, reps=20)
+                    q["cold_check_s"] = cold_check(url, draft, reps=3)
+                    results["redis_1m"] = {"articles": st["articles"], "units": st["units"], "wall_s": wall,
+                                           "peak_rss_mb": rss, "used_memory_mb": mem / 2**20, **q}
+                    print("redis 1m", results["redis_1m"], flush=True)
+                finally:
+                    proc.terminate()
+                    proc.wait()
         elif (REPO / "reports" / "bench_index.json").is_file():  # keep the previous run's figures, marked
             prev = json.loads((REPO / "reports" / "bench_index.json").read_text()).get("index_1m")
             if prev:
