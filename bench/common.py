@@ -146,6 +146,8 @@ def measure(cmd: list[str], cwd: str | None = None, env: dict | None = None) -> 
         "cpu_s": round(ru.ru_utime + ru.ru_stime, 3),
         "max_rss_mb": round(ru.ru_maxrss / 1024, 1),
         "peak_tree_rss_mb": round(max(peak[0], ru.ru_maxrss) / 1024, 1),
+        # sampled only: ru_maxrss is carried across exec, so a child of a large process reports its parent's size
+        "peak_tree_sampled_mb": round(peak[0] / 1024, 1),
         "stdout": stdout,
         "stderr": stderr,
     }
