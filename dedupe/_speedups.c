@@ -402,6 +402,23 @@ static int vpush(vec64 *v, uint64_t x)
     return 0;
 }
 
+/* Sorted pair codes (a * n + b) -> bytes of distinct int64 (a, b) pairs. */
+static PyObject *pairs_from_codes(vec64 *codes, uint64_t n)
+{
+    size_t u = 0;
+    for (size_t j = 0; j < codes->n; j++)
+        if (j == 0 || codes->a[j] != codes->a[u - 1]) codes->a[u++] = codes->a[j];
+    PyObject *result = PyBytes_FromStringAndSize(NULL, u * 2 * sizeof(int64_t));
+    if (result) {
+        int64_t *o = (int64_t *)PyBytes_AS_STRING(result);
+        for (size_t j = 0; j < u; j++) {
+            o[2 * j] = (int64_t)(codes->a[j] / n);
+            o[2 * j + 1] = (int64_t)(codes->a[j] % n);
+        }
+    }
+    return result;
+}
+
 static int get_buffer(PyObject *o, Py_buffer *b, Py_ssize_t itemsize, const char *what)
 {
     if (PyObject_GetBuffer(o, b, PyBUF_C_CONTIGUOUS) < 0) return -1;
@@ -941,19 +958,7 @@ unlock:
         PyErr_NoMemory();
         goto done;
     }
-    {
-        size_t u = 0;
-        for (size_t j = 0; j < codes.n; j++)
-            if (j == 0 || codes.a[j] != codes.a[u - 1]) codes.a[u++] = codes.a[j];
-        result = PyBytes_FromStringAndSize(NULL, u * 2 * sizeof(int64_t));
-        if (result) {
-            int64_t *o = (int64_t *)PyBytes_AS_STRING(result);
-            for (size_t j = 0; j < u; j++) {
-                o[2 * j] = (int64_t)(codes.a[j] / (uint64_t)nsets);
-                o[2 * j + 1] = (int64_t)(codes.a[j] % (uint64_t)nsets);
-            }
-        }
-    }
+    result = pairs_from_codes(&codes, (uint64_t)nsets);
 done:
     free(post);
     free(dir);
@@ -1125,19 +1130,7 @@ unlock:
         PyErr_NoMemory();
         goto done;
     }
-    {
-        size_t u = 0;
-        for (size_t j = 0; j < codes.n; j++)
-            if (j == 0 || codes.a[j] != codes.a[u - 1]) codes.a[u++] = codes.a[j];
-        result = PyBytes_FromStringAndSize(NULL, u * 2 * sizeof(int64_t));
-        if (result) {
-            int64_t *o = (int64_t *)PyBytes_AS_STRING(result);
-            for (size_t j = 0; j < u; j++) {
-                o[2 * j] = (int64_t)(codes.a[j] / n);
-                o[2 * j + 1] = (int64_t)(codes.a[j] % n);
-            }
-        }
-    }
+    result = pairs_from_codes(&codes, n);
 done:
     free(keys);
     free(sorted);
@@ -1386,25 +1379,7 @@ static Py_ssize_t find_char(int kind, const void *d, Py_UCS4 c, Py_ssize_t s, Py
     return -1;
 }
 
-typedef struct {
-    int64_t *a;
-    size_t n, cap;
-} vec_i64;
-
-static int ipush(vec_i64 *v, int64_t x)
-{
-    if (v->n == v->cap) {
-        size_t nc = v->cap ? v->cap * 2 : 256;
-        int64_t *na = realloc(v->a, nc * sizeof(int64_t));
-        if (!na) return -1;
-        v->a = na;
-        v->cap = nc;
-    }
-    v->a[v->n++] = x;
-    return 0;
-}
-
-static int quote_spans_c(int kind, const void *d, Py_ssize_t len, Py_ssize_t start, Py_ssize_t end, vec_i64 *out)
+static int quote_spans_c(int kind, const void *d, Py_ssize_t len, Py_ssize_t start, Py_ssize_t end, vec64 *out)
 {
     Py_ssize_t i = start;
     while (i < end) {
@@ -1444,7 +1419,7 @@ static int quote_spans_c(int kind, const void *d, Py_ssize_t len, Py_ssize_t sta
         Py_ssize_t s = i + 1, e = q_end;
         while (s < e && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, s))) s++;
         while (e > s && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, e - 1))) e--;
-        if (s < e && (ipush(out, s) < 0 || ipush(out, e) < 0)) return -1;
+        if (s < e && (vpush(out, s) < 0 || vpush(out, e) < 0)) return -1;
         i = q_end + 1;
     }
     return 0;
@@ -1483,7 +1458,7 @@ static PyObject *paragraph_units(PyObject *self, PyObject *args)
     }
     int kind = PyUnicode_KIND(text);
     const void *d = PyUnicode_DATA(text);
-    vec_i64 out = {0}, quotes = {0};
+    vec64 out = {0}, quotes = {0};
     Py_ssize_t sentences = 0;
     PyObject *result = NULL;
     for (Py_ssize_t k = 0; k < np_; k++) {
@@ -1494,7 +1469,7 @@ static PyObject *paragraph_units(PyObject *self, PyObject *args)
         if (sp == Py_None) {
             sentences++;
             if (count_range(low, ps, pe) >= min_words &&
-                (ipush(&out, 0) < 0 || ipush(&out, ps) < 0 || ipush(&out, pe) < 0))
+                (vpush(&out, 0) < 0 || vpush(&out, ps) < 0 || vpush(&out, pe) < 0))
                 goto nomem;
         } else {
             if (!PyList_Check(sp)) {
@@ -1507,7 +1482,7 @@ static PyObject *paragraph_units(PyObject *self, PyObject *args)
                 Py_ssize_t s, e;
                 if (!PyArg_ParseTuple(PyList_GET_ITEM(sp, j), "nn", &s, &e)) goto done;
                 if (count_range(low, s, e) >= min_words &&
-                    (ipush(&out, 0) < 0 || ipush(&out, s) < 0 || ipush(&out, e) < 0))
+                    (vpush(&out, 0) < 0 || vpush(&out, s) < 0 || vpush(&out, e) < 0))
                     goto nomem;
             }
         }
@@ -1516,7 +1491,7 @@ static PyObject *paragraph_units(PyObject *self, PyObject *args)
             if (quote_spans_c(kind, d, len, ps, pe, &quotes) < 0) goto nomem;
             for (size_t j = 0; j < quotes.n; j += 2)
                 if (count_range(low, quotes.a[j], quotes.a[j + 1]) >= min_words &&
-                    (ipush(&out, 1) < 0 || ipush(&out, quotes.a[j]) < 0 || ipush(&out, quotes.a[j + 1]) < 0))
+                    (vpush(&out, 1) < 0 || vpush(&out, quotes.a[j]) < 0 || vpush(&out, quotes.a[j + 1]) < 0))
                     goto nomem;
         }
     }
@@ -1544,7 +1519,7 @@ static PyObject *py_quote_spans(PyObject *self, PyObject *args)
     if (ready(text) < 0) return NULL;
     Py_ssize_t len = PyUnicode_GET_LENGTH(text);
     clamp(len, &s, &e);
-    vec_i64 q = {0};
+    vec64 q = {0};
     if (quote_spans_c(PyUnicode_KIND(text), PyUnicode_DATA(text), len, s, e, &q) < 0) {
         free(q.a);
         return PyErr_NoMemory();
