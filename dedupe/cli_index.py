@@ -12,6 +12,7 @@ LOCATION is a path for the embedded index (default ``.dedupe/index``, or the
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
@@ -102,6 +103,11 @@ def add_cmd(paths, index_flag, progress, train_punkt, **kw):
 
     cfg, settings = build_settings(kw)
     loc = _location(cfg, index_flag)
+    missing = [p for p in paths if not os.path.exists(p)]
+    if len(missing) == len(paths):  # nothing to add: do not create an empty index
+        for p in missing:
+            click.echo(f"dedupe: error: {p}: no such file or directory", err=True)
+        sys.exit(2)
     t0 = time.perf_counter()
     with open_index(loc, create=True) as ix:
         res = add_paths(ix, list(paths), settings, read_options(cfg, kw), progress=_Progress(progress), train=train_punkt)

@@ -440,3 +440,9 @@ def test_article_blobs_old_and_new():
                       "marked": False, "suppressed": [], "runs": None, "line0": 1, "lstarts": None}).encode()
     for stored in (old, zlib.compress(old, 3)):
         assert unpack_article(stored).text == "old \u00e9"
+
+
+def test_add_of_only_missing_paths_creates_no_index(work):
+    r = run(["index", "add", "nowhere", "--index", "ix-none"])
+    assert r.exit_code == 2 and "nowhere: no such file or directory" in r.output
+    assert not (work / "ix-none").exists()
