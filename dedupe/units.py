@@ -86,7 +86,14 @@ def _masked(text: str, start: int, end: int, masks: list[tuple[int, int]]) -> st
 
 
 def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> DocumentUnits:
-    """Sentences and quotes of ``doc`` that may be flagged, with their tokens."""
+    """Sentences and quotes of ``doc`` that may be flagged, with where their tokens are.
+
+    Two paths give the same units: the compiled one (paragraphs, boundary
+    test, quotes and token counts in :mod:`dedupe._speedups`; Punkt only for
+    paragraphs that may hold a break) and the pure-Python one, which also
+    handles ``exclude_quotes`` and texts whose lower case changes length.
+    Both end in :func:`_keep_eligible`.
+    """
     out = DocumentUnits()
     text = doc.text
     if not text.strip():
@@ -95,48 +102,13 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
     low = norm.lower()
     if len(low) != len(norm):  # rare characters whose lower case is longer
         low = None
-    bmatch = boilerplate_re(settings.boilerplate).match
     min_words = settings.min_words
     exclude_quotes = settings.exclude_quotes
     want_quotes = settings.quotes and not exclude_quotes
-    need_quote_spans = want_quotes or exclude_quotes
-    findall = TOKEN_RE.findall
-    fast = native.speedups
-    count = fast.count_tokens if fast is not None else None
-    suppressed = doc.suppressed
-    kinds, starts, ends = out.kinds, out.starts, out.ends
-    srcs, src_starts, src_ends, tokens = out.src, out.src_start, out.src_end, out.tokens
-    boundary = _INNER_BOUNDARY.search
     span_tokenize = tokenizer.span_tokenize
-    sentences = 0
-
-    def unit(kind: int, s: int, e: int, src: str, ss: int, se: int) -> None:
-        """Add the unit when it is long enough and not suppressed or boilerplate."""
-        if count is not None:
-            if count(src, ss, se) < min_words:
-                return
-            toks = None
-        else:
-            toks = findall(src, ss, se)
-            if len(toks) < min_words:
-                return
-        if suppressed and doc.is_suppressed(s, e):
-            out.suppressed += 1
-        elif bmatch(text, s, e):
-            out.boilerplate += 1
-        else:
-            kinds.append(kind)
-            starts.append(s)
-            ends.append(e)
-            srcs.append(src)
-            src_starts.append(ss)
-            src_ends.append(se)
-            if toks is not None:
-                tokens.append(toks)
+    fast = native.speedups
 
     if fast is not None and low is not None and not exclude_quotes:
-        # compiled: paragraphs, boundary test, quotes and token counts in C;
-        # only Punkt (for paragraphs that may hold a break) runs here
         paras = paragraph_spans(text, doc.paragraphs_marked)
         punkt: list = [None] * len(paras)
         for k, flag in enumerate(fast.boundary_flags(text, paras)):
@@ -147,24 +119,30 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
         out.sentences, raw = fast.paragraph_units(text, low, paras, punkt, min_words, want_quotes)
         trip = array("q", raw)
         ks, ss, es = trip[0::3].tolist(), trip[1::3].tolist(), trip[2::3].tolist()
-        if suppressed:  # suppression first, as in the loop below
-            drop = [doc.is_suppressed(s, e) for s, e in zip(ss, es)]
-            out.suppressed = sum(drop)
-            for k, (s, e) in enumerate(zip(ss, es)):
-                if not drop[k] and bmatch(text, s, e):
-                    drop[k] = True
-                    out.boilerplate += 1
-        else:
-            drop = [bmatch(text, s, e) is not None for s, e in zip(ss, es)]
-            out.boilerplate = sum(drop)
-        if any(drop):
-            keep = [k for k, d in enumerate(drop) if not d]
+        keep = _keep_eligible(doc, settings, ss, es, out)
+        if len(keep) < len(ks):
             ks, ss, es = [ks[k] for k in keep], [ss[k] for k in keep], [es[k] for k in keep]
-        kinds.extend(ks)
-        starts.extend(ss)
-        ends.extend(es)
+        out.kinds.extend(ks)
+        out.starts.extend(ss)
+        out.ends.extend(es)
         out.low = low  # every unit's tokens are in low[start:end]
         return out
+
+    # pure Python: candidates with enough words, then the same filter
+    findall = TOKEN_RE.findall
+    count = fast.count_tokens if fast is not None else None
+    boundary = _INNER_BOUNDARY.search
+    cand: list[tuple[int, int, int, str, int, int, list[str] | None]] = []
+    sentences = 0
+
+    def unit(kind: int, s: int, e: int, src: str, ss: int, se: int) -> None:
+        if count is not None:
+            if count(src, ss, se) >= min_words:
+                cand.append((kind, s, e, src, ss, se, None))
+        else:
+            toks = findall(src, ss, se)
+            if len(toks) >= min_words:
+                cand.append((kind, s, e, src, ss, se, toks))
 
     for ps, pe in paragraph_spans(text, doc.paragraphs_marked):
         block = text[ps:pe]
@@ -173,7 +151,7 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
         else:
             spans = ((ps, pe),)
         sentences += len(spans)
-        quotes = list(quote_spans(text, ps, pe)) if need_quote_spans else ()
+        quotes = list(quote_spans(text, ps, pe)) if (want_quotes or exclude_quotes) else ()
         for s, e in spans:
             if exclude_quotes and quotes:
                 src = _masked(norm, s, e, quotes).lower()
@@ -191,7 +169,42 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
                     src = norm[qs:qe].lower()
                     unit(QUOTE, qs, qe, src, 0, len(src))
     out.sentences = sentences
+    for k in _keep_eligible(doc, settings, [c[1] for c in cand], [c[2] for c in cand], out):
+        kind, s, e, src, ss, se, toks = cand[k]
+        out.kinds.append(kind)
+        out.starts.append(s)
+        out.ends.append(e)
+        out.src.append(src)
+        out.src_start.append(ss)
+        out.src_end.append(se)
+        if toks is not None:
+            out.tokens.append(toks)
     return out
+
+
+def _keep_eligible(doc: Document, settings: Settings, starts: list[int], ends: list[int],
+                   out: DocumentUnits) -> list[int]:
+    """Indexes of the candidate units (long enough already) that are neither
+    switched off by inline suppression nor boilerplate; counts both in ``out``
+    (a suppressed unit counts as suppressed even when it is boilerplate too)."""
+    bmatch = boilerplate_re(settings.boilerplate).match
+    text = doc.text
+    keep = []
+    if doc.suppressed:
+        for k, (s, e) in enumerate(zip(starts, ends)):
+            if doc.is_suppressed(s, e):
+                out.suppressed += 1
+            elif bmatch(text, s, e):
+                out.boilerplate += 1
+            else:
+                keep.append(k)
+        return keep
+    for k, (s, e) in enumerate(zip(starts, ends)):
+        if bmatch(text, s, e):
+            out.boilerplate += 1
+        else:
+            keep.append(k)
+    return keep
 
 
 def _trimmed(block: str, spans) -> list[tuple[int, int]]:
