@@ -430,6 +430,29 @@ static int get_buffer(PyObject *o, Py_buffer *b, Py_ssize_t itemsize, const char
     return 0;
 }
 
+/* Several buffers at once: all of them acquired (0), or none (-1, error set). */
+typedef struct {
+    PyObject *obj;
+    Py_buffer *buf;
+    Py_ssize_t itemsize;
+    const char *what;
+} bufspec;
+
+static int get_buffers(bufspec *specs, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (get_buffer(specs[i].obj, specs[i].buf, specs[i].itemsize, specs[i].what) < 0) {
+            while (i-- > 0) PyBuffer_Release(specs[i].buf);
+            return -1;
+        }
+    return 0;
+}
+
+static void release_buffers(bufspec *specs, int n)
+{
+    for (int i = 0; i < n; i++) PyBuffer_Release(specs[i].buf);
+}
+
 /* --------------------------------------------------------- shingle_units */
 
 static PyObject *shingle_units(PyObject *self, PyObject *args)
@@ -442,11 +465,8 @@ static PyObject *shingle_units(PyObject *self, PyObject *args)
         return NULL;
     }
     Py_buffer bs, be;
-    if (get_buffer(ostarts, &bs, 8, "starts") < 0) return NULL;
-    if (get_buffer(oends, &be, 8, "ends") < 0) {
-        PyBuffer_Release(&bs);
-        return NULL;
-    }
+    bufspec bufs[] = {{ostarts, &bs, 8, "starts"}, {oends, &be, 8, "ends"}};
+    if (get_buffers(bufs, 2) < 0) return NULL;
     Py_ssize_t units = PyList_GET_SIZE(texts);
     PyObject *result = NULL;
     const int64_t *st = bs.buf, *en = be.buf;
@@ -523,8 +543,7 @@ done:
     free(offs);
     free(keys);
     free(buf);
-    PyBuffer_Release(&bs);
-    PyBuffer_Release(&be);
+    release_buffers(bufs, 2);
     return result;
 }
 
@@ -629,11 +648,8 @@ static PyObject *count_at_least(PyObject *self, PyObject *args)
     int k;
     if (!PyArg_ParseTuple(args, "OOi", &ofreq, &ooff, &k)) return NULL;
     Py_buffer bq, bo;
-    if (get_buffer(ofreq, &bq, 4, "freq") < 0) return NULL;
-    if (get_buffer(ooff, &bo, 8, "offsets") < 0) {
-        PyBuffer_Release(&bq);
-        return NULL;
-    }
+    bufspec bufs[] = {{ofreq, &bq, 4, "freq"}, {ooff, &bo, 8, "offsets"}};
+    if (get_buffers(bufs, 2) < 0) return NULL;
     PyObject *out = NULL;
     const int32_t *freq = bq.buf;
     const int64_t *off = bo.buf;
@@ -651,8 +667,7 @@ static PyObject *count_at_least(PyObject *self, PyObject *args)
         o[s] = c;
     }
 done:
-    PyBuffer_Release(&bq);
-    PyBuffer_Release(&bo);
+    release_buffers(bufs, 2);
     return out;
 }
 
@@ -662,11 +677,8 @@ static PyObject *sort_keyed(PyObject *self, PyObject *args)
     PyObject *ok, *ov;
     if (!PyArg_ParseTuple(args, "OO", &ok, &ov)) return NULL;
     Py_buffer bk, bv;
-    if (get_buffer(ok, &bk, 8, "keys") < 0) return NULL;
-    if (get_buffer(ov, &bv, 4, "vals") < 0) {
-        PyBuffer_Release(&bk);
-        return NULL;
-    }
+    bufspec bufs[] = {{ok, &bk, 8, "keys"}, {ov, &bv, 4, "vals"}};
+    if (get_buffers(bufs, 2) < 0) return NULL;
     PyObject *result = NULL, *a = NULL, *b = NULL;
     size_t n = bk.len / 8;
     kv *sorted = NULL;
@@ -710,8 +722,7 @@ done:
     free(sorted);
     free(dir);
     free(fill);
-    PyBuffer_Release(&bk);
-    PyBuffer_Release(&bv);
+    release_buffers(bufs, 2);
     return result;
 }
 
@@ -861,16 +872,8 @@ static PyObject *containment_pairs(PyObject *self, PyObject *args)
     long long max_posting;
     if (!PyArg_ParseTuple(args, "OOOdL", &ofps, &ooff, &ofreq, &threshold, &max_posting)) return NULL;
     Py_buffer bf, bo, bq;
-    if (get_buffer(ofps, &bf, 8, "fps") < 0) return NULL;
-    if (get_buffer(ooff, &bo, 8, "offsets") < 0) {
-        PyBuffer_Release(&bf);
-        return NULL;
-    }
-    if (get_buffer(ofreq, &bq, 4, "freq") < 0) {
-        PyBuffer_Release(&bf);
-        PyBuffer_Release(&bo);
-        return NULL;
-    }
+    bufspec bufs[] = {{ofps, &bf, 8, "fps"}, {ooff, &bo, 8, "offsets"}, {ofreq, &bq, 4, "freq"}};
+    if (get_buffers(bufs, 3) < 0) return NULL;
     PyObject *result = NULL;
     const uint64_t *f = bf.buf;
     const int64_t *off = bo.buf;
@@ -965,9 +968,7 @@ done:
     free(fill);
     free(pr);
     free(codes.a);
-    PyBuffer_Release(&bf);
-    PyBuffer_Release(&bo);
-    PyBuffer_Release(&bq);
+    release_buffers(bufs, 3);
     return result;
 }
 
@@ -986,16 +987,8 @@ static PyObject *verify_pairs(PyObject *self, PyObject *args)
     PyObject *opairs, *ofps, *ooff;
     if (!PyArg_ParseTuple(args, "OOO", &opairs, &ofps, &ooff)) return NULL;
     Py_buffer bp, bf, bo;
-    if (get_buffer(opairs, &bp, 16, "pairs") < 0) return NULL;
-    if (get_buffer(ofps, &bf, 8, "fps") < 0) {
-        PyBuffer_Release(&bp);
-        return NULL;
-    }
-    if (get_buffer(ooff, &bo, 8, "offsets") < 0) {
-        PyBuffer_Release(&bp);
-        PyBuffer_Release(&bf);
-        return NULL;
-    }
+    bufspec bufs[] = {{opairs, &bp, 16, "pairs"}, {ofps, &bf, 8, "fps"}, {ooff, &bo, 8, "offsets"}};
+    if (get_buffers(bufs, 3) < 0) return NULL;
     PyObject *result = NULL;
     const int64_t *pairs = bp.buf, *off = bo.buf;
     size_t npairs = bp.len / 16, nel = bf.len / 8;
@@ -1049,9 +1042,7 @@ static PyObject *verify_pairs(PyObject *self, PyObject *args)
     Py_END_ALLOW_THREADS
 done:
     free(f);
-    PyBuffer_Release(&bp);
-    PyBuffer_Release(&bf);
-    PyBuffer_Release(&bo);
+    release_buffers(bufs, 3);
     return result;
 }
 
@@ -1150,27 +1141,26 @@ static PyObject *csr_take(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "OOO", &ov, &ooff, &orows)) return NULL;
     Py_buffer bv, bo, br;
     PyObject *a = NULL, *b = NULL, *result = NULL;
-    if (get_buffer(ov, &bv, 8, "values") < 0) return NULL;
-    if (get_buffer(ooff, &bo, 8, "offsets") < 0) goto r1;
-    if (get_buffer(orows, &br, 8, "rows") < 0) goto r2;
+    bufspec bufs[] = {{ov, &bv, 8, "values"}, {ooff, &bo, 8, "offsets"}, {orows, &br, 8, "rows"}};
+    if (get_buffers(bufs, 3) < 0) return NULL;
     const uint64_t *v = bv.buf;
     const int64_t *off = bo.buf, *rows = br.buf;
     Py_ssize_t nsets = bo.len / 8 - 1, nrows = br.len / 8;
     if (nsets < 0 || off[nsets] != bv.len / 8) {
         PyErr_SetString(PyExc_ValueError, "values and offsets do not agree");
-        goto r3;
+        goto done;
     }
     int64_t total = 0;
     for (Py_ssize_t k = 0; k < nrows; k++) {
         if (rows[k] < 0 || rows[k] >= nsets) {
             PyErr_SetString(PyExc_IndexError, "row out of range");
-            goto r3;
+            goto done;
         }
         total += off[rows[k] + 1] - off[rows[k]];
     }
     a = PyBytes_FromStringAndSize(NULL, total * 8);
     b = PyBytes_FromStringAndSize(NULL, (nrows + 1) * 8);
-    if (!a || !b) goto r3;
+    if (!a || !b) goto done;
     uint64_t *o = (uint64_t *)PyBytes_AS_STRING(a);
     int64_t *oo = (int64_t *)PyBytes_AS_STRING(b);
     int64_t pos = 0;
@@ -1182,14 +1172,10 @@ static PyObject *csr_take(PyObject *self, PyObject *args)
         oo[k + 1] = pos;
     }
     result = PyTuple_Pack(2, a, b);
-r3:
+done:
     Py_XDECREF(a);
     Py_XDECREF(b);
-    PyBuffer_Release(&br);
-r2:
-    PyBuffer_Release(&bo);
-r1:
-    PyBuffer_Release(&bv);
+    release_buffers(bufs, 3);
     return result;
 }
 
@@ -1547,24 +1533,22 @@ static PyObject *minhash32(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "OOOO", &ox, &ooff, &oa, &ob)) return NULL;
     Py_buffer bx, bo, ba, bb;
     PyObject *result = NULL;
-    if (get_buffer(ox, &bx, 4, "hashes") < 0) return NULL;
-    if (get_buffer(ooff, &bo, 8, "offsets") < 0) goto r1;
-    if (get_buffer(oa, &ba, 4, "a") < 0) goto r2;
-    if (get_buffer(ob, &bb, 4, "b") < 0) goto r3;
+    bufspec bufs[] = {{ox, &bx, 4, "hashes"}, {ooff, &bo, 8, "offsets"}, {oa, &ba, 4, "a"}, {ob, &bb, 4, "b"}};
+    if (get_buffers(bufs, 4) < 0) return NULL;
     const uint32_t *x = bx.buf, *a = ba.buf, *b = bb.buf;
     const int64_t *off = bo.buf;
     Py_ssize_t nsets = bo.len / 8 - 1, np_ = ba.len / 4, nx = bx.len / 4;
     if (bb.len / 4 != np_ || nsets < 0 || off[nsets] != nx || np_ == 0) {
         PyErr_SetString(PyExc_ValueError, "hashes, offsets, a and b do not agree");
-        goto r4;
+        goto done;
     }
     for (Py_ssize_t s = 0; s < nsets; s++)
         if (off[s + 1] <= off[s]) {
             PyErr_SetString(PyExc_ValueError, "every set needs at least one element");
-            goto r4;
+            goto done;
         }
     result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)nsets * np_ * 4);
-    if (!result) goto r4;
+    if (!result) goto done;
     uint32_t *out = (uint32_t *)PyBytes_AS_STRING(result);
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t s = 0; s < nsets; s++) {
@@ -1579,14 +1563,8 @@ static PyObject *minhash32(PyObject *self, PyObject *args)
         }
     }
     Py_END_ALLOW_THREADS
-r4:
-    PyBuffer_Release(&bb);
-r3:
-    PyBuffer_Release(&ba);
-r2:
-    PyBuffer_Release(&bo);
-r1:
-    PyBuffer_Release(&bx);
+done:
+    release_buffers(bufs, 4);
     return result;
 }
 
