@@ -380,6 +380,7 @@ def analyse_paths(
 
 
 def _pool(jobs: int):
+    """Worker processes (forked where the platform can: they inherit the loaded engine)."""
     import multiprocessing as mp
 
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()

@@ -439,10 +439,9 @@ def prepared_batches(
     done = 0
     try:
         if jobs > 1:
-            import multiprocessing as mp
+            from ..scan import _pool
 
-            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-            pool = ctx.Pool(jobs)
+            pool = _pool(jobs)
         for items, per_file in groups():
             if isinstance(items, list) and items and items[0][0] == "error":
                 done += 1
