@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install review scan test bench clean
 
-$(STAMP): pyproject.toml setup.py dedupe/_speedups.c
+$(STAMP): pyproject.toml setup.py dedupe/kernels/_speedups.c
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'

@@ -11,8 +11,8 @@ from setuptools import Extension, setup
 setup(
     ext_modules=[
         Extension(
-            "dedupe._speedups",
-            sources=["dedupe/_speedups.c"],
+            "dedupe.kernels._speedups",
+            sources=["dedupe/kernels/_speedups.c"],
             extra_compile_args=["-O3"],
             optional=True,
         )

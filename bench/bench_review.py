@@ -53,7 +53,7 @@ async def settle(app, pilot):
 
 
 async def run(corpus: Path) -> dict:
-    from dedupe.baseline import Baseline
+    from dedupe.check.baseline import Baseline
     from dedupe.config import Settings
     from dedupe.tui.app import DedupeReviewApp
 

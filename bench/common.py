@@ -65,13 +65,13 @@ def machine_facts() -> dict:
         except metadata.PackageNotFoundError:
             pkgs[name] = None
     try:
-        from dedupe import native
+        from dedupe import kernels as native
 
         engine = native.describe()
     except Exception:  # noqa: BLE001 - facts only
         engine = None
     return {
-        "engine": engine,  # "compiled" (dedupe._speedups built) or "pure Python"
+        "engine": engine,  # "compiled" (dedupe.kernels._speedups built) or "pure Python"
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
         "python": platform.python_version(),

@@ -26,10 +26,10 @@ from common import REPORTS, brute_force_pairs, load_reuters, machine_facts  # no
 
 from dedupe import Settings, scan  # noqa: E402
 from dedupe.documents import Document  # noqa: E402
-from dedupe.normalize import normalized_key, tokens  # noqa: E402
-from dedupe.shingles import word_shingles  # noqa: E402
-from dedupe.splitting import NewsPunkt  # noqa: E402
-from dedupe.units import extract_units  # noqa: E402
+from dedupe.text.normalize import normalized_key, tokens  # noqa: E402
+from dedupe.sketch.shingles import word_shingles  # noqa: E402
+from dedupe.text.split import NewsPunkt  # noqa: E402
+from dedupe.text.units import extract_units  # noqa: E402
 
 LEVELS = (0.7, 0.8, 0.9)
 

@@ -1,3 +1,3 @@
-from .cli import run
+from dedupe.cli.main import run
 
 run()

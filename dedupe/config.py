@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from dedupe.errors import ConfigError
 
 KINDS = ("repeated-sentence", "repeated-quote", "cross-article", "archive-match")
 
@@ -138,7 +138,7 @@ class Settings:
         """The LSH ``(bands, rows)`` in use."""
         if self.bands:
             return self.bands, self.rows
-        from .lsh import choose_bands
+        from dedupe.sketch.lsh import choose_bands
 
         return choose_bands(self.num_perm, self.threshold, self.recall)
 

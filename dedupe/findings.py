@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from .align import Span, align_group
-from .config import RULES, Settings
-from .errors import DedupeError
-from .normalize import normalized_key
+from dedupe.text.align import Span, align_group
+from dedupe.config import RULES, Settings
+from dedupe.errors import DedupeError
+from dedupe.text.normalize import normalized_key
 
 
 @dataclass

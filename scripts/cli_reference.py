@@ -28,7 +28,7 @@ def _walk(cmd: click.Command, path: tuple[str, ...]):
 
 
 def reference() -> str:
-    from dedupe.cli import main
+    from dedupe.cli.main import main
 
     parts = []
     for path, cmd in _walk(main, ()):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dedupe import Settings, scan
-from dedupe.baseline import DEFAULT_PATH, Baseline
+from dedupe.check.baseline import DEFAULT_PATH, Baseline
 from dedupe.errors import BaselineError
 
 REPO = Path(__file__).resolve().parent.parent

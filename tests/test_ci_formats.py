@@ -86,7 +86,7 @@ def shutil_copy(a, b):
 
 
 def test_github_escape_functions():
-    from dedupe.ci_formats import gh_escape_data, gh_escape_property
+    from dedupe.output.ci import gh_escape_data, gh_escape_property
 
     assert gh_escape_data("a%b\r\nc::d,e:f") == "a%25b%0D%0Ac::d,e:f"
     assert gh_escape_property("a%b\r\nc::d,e:f") == "a%25b%0D%0Ac%3A%3Ad%2Ce%3Af"
@@ -236,8 +236,8 @@ def test_markdown_escapes_and_summarises(hostile):
 
 def test_render_ci_accepts_a_scan_result():
     from dedupe import Settings, scan
-    from dedupe.ci_formats import render_ci
-    from dedupe.formats import render
+    from dedupe.output.ci import render_ci
+    from dedupe.output.registry import render
 
     res = scan([str(DATA / "drafts" / "storm.md")], Settings())
     s = json.loads(render_ci(res, "sarif"))

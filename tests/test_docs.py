@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from dedupe.cli import main
+from dedupe.cli.main import main
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

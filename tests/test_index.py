@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from dedupe.cli import main
+from dedupe.cli.main import main
 from dedupe.config import Settings
 from dedupe.index import add_paths, open_index, rebuild, remove
-from dedupe.scan import scan
+from dedupe.engine.pipeline import scan
 
 DEDUPE = [sys.executable, "-m", "dedupe"]
 WORDS = ("market oil price bank rate trade export import share profit loss growth council minister vote "

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from datasketch import MinHash, MinHashLSH
 
-from dedupe.lsh import candidate_pairs, choose_bands, collision_probability
-from dedupe.shingles import WordHasher, batch_word_shingles
-from dedupe.signatures import signatures
+from dedupe.sketch.lsh import candidate_pairs, choose_bands, collision_probability
+from dedupe.sketch.shingles import WordHasher, batch_word_shingles
+from dedupe.sketch.signatures import signatures
 
 
 def _family_sigs(seed: int, families: int = 40, per: int = 4, num_perm: int = 128) -> np.ndarray:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dedupe import Settings
 from dedupe.documents import Document
-from dedupe.quotes import quote_spans
-from dedupe.splitting import NewsPunkt
-from dedupe.units import QUOTE, SENTENCE, extract_units
+from dedupe.text.quotes import quote_spans
+from dedupe.text.split import NewsPunkt
+from dedupe.text.units import QUOTE, SENTENCE, extract_units
 
 
 def quotes(text: str) -> list[str]:

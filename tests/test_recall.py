@@ -19,10 +19,10 @@ import pytest
 
 from dedupe import Settings, scan
 from dedupe.documents import Document
-from dedupe.normalize import normalized_key, tokens
-from dedupe.shingles import word_shingles
-from dedupe.splitting import NewsPunkt
-from dedupe.units import extract_units
+from dedupe.text.normalize import normalized_key, tokens
+from dedupe.sketch.shingles import word_shingles
+from dedupe.text.split import NewsPunkt
+from dedupe.text.units import extract_units
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from common import brute_force_pairs  # noqa: E402  (the same ground truth as bench/recall.py)

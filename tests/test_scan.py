@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from dedupe import Settings, scan
-from dedupe.normalize import tokens
+from dedupe.text.normalize import tokens
 from dedupe.readers import read_file
-from dedupe.scan import normalize_path
-from dedupe.shingles import word_shingles
+from dedupe.engine.pipeline import normalize_path
+from dedupe.sketch.shingles import word_shingles
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -205,7 +205,7 @@ def test_whole_article_duplicate_reported_once(tmp_path):
     assert {dups[0].doc, dups[0].other} == {str(tmp_path / "a.txt"), str(tmp_path / "b.txt")}
     assert dups[0].share == 1.0
     assert result.summary()["duplicate_documents"] == 1
-    from dedupe.formats import render
+    from dedupe.output.registry import render
 
     out = render(result, "text")
     assert len(re.findall(r"^  \S+ = \S+: whole-article duplicate", out, re.M)) == 1
@@ -287,7 +287,7 @@ def test_streamed_walk_gives_the_same_result(tmp_path, monkeypatch):
     on the first chunks); the result must not depend on that."""
     import importlib
 
-    engine = importlib.import_module("dedupe.scan")
+    engine = importlib.import_module("dedupe.engine.pipeline")
     seeds = Path(__file__).resolve().parent.parent / "seeds"
     for k, p in enumerate(sorted(seeds.rglob("*.txt")) * 4):
         sub = tmp_path / f"d{k % 3}"

@@ -1,7 +1,7 @@
 """The canonical example: the repeated Psaki quote in the seed wire story."""
 
 from dedupe import scan
-from dedupe.splitting import split_sentences
+from dedupe.text.split import split_sentences
 
 
 def test_seed_psaki_quote_found(seed_path):

@@ -10,9 +10,9 @@ from datasketch import MinHash
 
 from dedupe import Settings
 from dedupe.documents import Document
-from dedupe.normalize import tokens
-from dedupe.scan import analyse_documents
-from dedupe.shingles import (
+from dedupe.text.normalize import tokens
+from dedupe.engine.pipeline import analyse_documents
+from dedupe.sketch.shingles import (
     WordHasher,
     batch_word_shingles,
     char_hash32,
@@ -22,7 +22,7 @@ from dedupe.shingles import (
     shingle_hash32,
     word_shingles,
 )
-from dedupe.signatures import permutations, signatures
+from dedupe.sketch.signatures import permutations, signatures
 
 VOCAB = [f"w{i}" for i in range(400)] + ["the", "u.s", "de-escalation", "9-10", "don't", "café", "北京"]
 

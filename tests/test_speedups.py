@@ -1,4 +1,4 @@
-"""The compiled speed-ups (dedupe._speedups) against their pure-Python twins.
+"""The compiled speed-ups (dedupe.kernels._speedups) against their pure-Python twins.
 
 Every compiled function must give exactly what the Python code gives: word
 hashes, token counts, shingle sets and set keys, element frequencies,
@@ -16,13 +16,14 @@ import sys
 import numpy as np
 import pytest
 
-from dedupe import Settings, native, scan
-from dedupe.containment import containment_candidates, element_frequencies
-from dedupe.formats import render_json
-from dedupe.normalize import TOKEN_RE
-from dedupe.shingles import WordHasher, batch_word_shingles, word_hash64
-from dedupe.signatures import signatures
-from dedupe.verify import verify_pairs
+from dedupe import Settings, scan
+from dedupe import kernels as native
+from dedupe.sketch.containment import containment_candidates, element_frequencies
+from dedupe.output.registry import render_json
+from dedupe.text.normalize import TOKEN_RE
+from dedupe.sketch.shingles import WordHasher, batch_word_shingles, word_hash64
+from dedupe.sketch.signatures import signatures
+from dedupe.sketch.verify import verify_pairs
 
 from conftest import REPO, SEEDS
 from test_recall import load_documents
@@ -45,14 +46,14 @@ def _random_text(rng: random.Random, n: int) -> str:
 def test_the_module_is_built():
     # CI has a C compiler; a silent fallback there would hide a broken build
     # and cost the speed the benchmarks promise.
-    assert fast is not None, "dedupe._speedups was not built (needs a C compiler at install time)"
+    assert fast is not None, "dedupe.kernels._speedups was not built (needs a C compiler at install time)"
     assert native.describe() == "compiled"
 
 
 def test_the_engine_imports_without_it():
     code = (
         "import os; os.environ['DEDUPE_PURE_PYTHON'] = '1'\n"
-        "from dedupe import native, scan, Settings\n"
+        "from dedupe import kernels as native, scan, Settings\n"
         "assert native.speedups is None\n"
         "r = scan(['seeds/000_f6852705ebf30c58.txt'])\n"
         "assert any(c.kind == 'repeated-quote' for c in r.clusters)\n"
@@ -81,7 +82,7 @@ def test_count_tokens_matches_the_regex():
 
 
 def _pure_shingles(texts, starts, ends, n):
-    from dedupe.scan import _dedupe_sorted, _set_keys
+    from dedupe.engine.pipeline import _dedupe_sorted, _set_keys
 
     toks = [TOKEN_RE.findall(t, s, e) for t, s, e in zip(texts, starts, ends)]
     fp, off = batch_word_shingles(toks, n, WordHasher())
@@ -210,7 +211,7 @@ def _wire_text(rng: random.Random) -> str:
 
 
 def test_paragraph_spans(monkeypatch):
-    from dedupe.splitting import _is_hard_wrapped, paragraph_spans
+    from dedupe.text.split import _is_hard_wrapped, paragraph_spans
 
     rng = random.Random(7)
     texts = [_wire_text(rng) for _ in range(3000)]
@@ -221,7 +222,7 @@ def test_paragraph_spans(monkeypatch):
 
 
 def test_csr_take(monkeypatch):
-    from dedupe.scan import _subset_csr
+    from dedupe.engine.pipeline import _subset_csr
 
     fps, off = _random_sets(8)
     rows = np.array([5, 0, 299, 5, 17], dtype=np.int64)
@@ -235,7 +236,7 @@ def test_csr_take(monkeypatch):
 
 @pytest.mark.parametrize("max_bucket", [2, 5, 64])
 def test_band_pairs(max_bucket, monkeypatch):
-    from dedupe.lsh import candidate_pairs
+    from dedupe.sketch.lsh import candidate_pairs
 
     rng = np.random.default_rng(9)
     base = rng.integers(0, 2**32, size=(40, 32), dtype=np.uint64).astype(np.uint32)
@@ -250,7 +251,7 @@ def test_band_pairs(max_bucket, monkeypatch):
 
 
 def test_normalized_key(monkeypatch):
-    from dedupe.normalize import normalized_key
+    from dedupe.text.normalize import normalized_key
 
     rng = random.Random(11)
     texts = [_random_text(rng, rng.randint(0, 80)) for _ in range(2000)]
@@ -281,6 +282,6 @@ def test_sort_and_merge_keyed(monkeypatch):
 def test_allocator_tuning_applies_on_linux():
     # the dedupe command keeps freed memory for reuse (fewer page faults);
     # on glibc Linux (CI) the three mallopt settings must be accepted
-    out = subprocess.run([sys.executable, "-c", "from dedupe import native; print(native.tune_allocator())"],
+    out = subprocess.run([sys.executable, "-c", "from dedupe import kernels as native; print(native.tune_allocator())"],
                          capture_output=True, text=True, check=True, cwd=REPO).stdout.strip()
     assert out == ("True" if sys.platform.startswith("linux") else "False")

@@ -8,7 +8,7 @@ import random
 
 from nltk.tokenize.punkt import PunktSentenceTokenizer
 
-from dedupe.splitting import (
+from dedupe.text.split import (
     NewsPunkt,
     news_model,
     paragraph_spans,
@@ -194,7 +194,7 @@ def test_train_parameters_learns_house_abbreviation():
     assert news_model().abbrev_types <= model.abbrev_types  # merged into the shipped model
     assert split_sentences(text, tokenizer=NewsPunkt(model)) == [text]
     # round-trips as plain data
-    from dedupe.splitting import PunktModel
+    from dedupe.text.split import PunktModel
 
     assert PunktModel.from_json(json.loads(json.dumps(model.to_json()))) == model
 

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 from textual.geometry import Region
 
-from dedupe.baseline import Baseline
-from dedupe.cli import main
+from dedupe.check.baseline import Baseline
+from dedupe.cli.main import main
 from dedupe.config import Settings
 from dedupe.tui import engine
 from dedupe.tui.app import DedupeReviewApp
@@ -555,7 +555,7 @@ async def test_saving_an_article_rescans_it_and_keeps_the_selection(tmp_path, mo
 
 
 def test_refresh_matches_a_full_scan(tmp_path, monkeypatch):
-    from dedupe.scan import scan
+    from dedupe.engine.pipeline import scan
 
     d = seed_copy(tmp_path)
     monkeypatch.chdir(tmp_path)
@@ -610,7 +610,7 @@ def test_review_command_errors_are_one_line(tmp_path):
 
 
 def test_core_and_cli_do_not_import_textual():
-    code = ("import sys, dedupe, dedupe.scan, dedupe.baseline, dedupe.cli\n"
+    code = ("import sys, dedupe, dedupe.engine.pipeline, dedupe.check.baseline, dedupe.cli.main\n"
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
             "assert not bad, bad\n"
             "import dedupe.tui.app\n"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dedupe.baseline import Baseline
+from dedupe.check.baseline import Baseline
 from dedupe.config import Settings
 from dedupe.tui.app import DedupeReviewApp
 

@@ -8,7 +8,7 @@ Two backends behind one interface (:class:`~dedupe.index.base.ArchiveIndex`):
   (:mod:`dedupe.index.embedded`);
 * **redis**: a ``redis://HOST:PORT/DB`` URL, shared by editors' machines and
   CI runners; the LSH tables are datasketch's own Redis storage
-  (:mod:`dedupe.index.redis_backend`).
+  (:mod:`dedupe.index.redis`).
 
 Operations: :func:`add_paths` (re-adding a changed article replaces its
 sentences; an unchanged one is skipped), :func:`remove`, :func:`rebuild`,
@@ -24,9 +24,9 @@ from typing import Sequence
 
 import numpy as np
 
-from ..config import Settings
-from ..errors import IndexError_
-from .base import ArchiveIndex, Progress, article_id, check_add_settings, prepared_batches  # noqa: F401
+from dedupe.config import Settings
+from dedupe.errors import IndexError_
+from dedupe.index.base import ArchiveIndex, Progress, article_id, check_add_settings, prepared_batches  # noqa: F401
 
 DEFAULT_LOCATION = os.path.join(".dedupe", "index")
 
@@ -39,7 +39,7 @@ def is_index_location(location: str) -> bool:
     """True for a ``redis://`` URL or an existing embedded index."""
     if is_redis_location(location):
         return True
-    from .embedded import is_embedded_index
+    from dedupe.index.embedded import is_embedded_index
 
     return is_embedded_index(location)
 
@@ -51,11 +51,11 @@ def open_index(location: str, settings: Settings | None = None, create: bool = F
     unreachable; with ``settings``, also when they do not match the index.
     """
     if is_redis_location(location):
-        from .redis_backend import RedisIndex
+        from dedupe.index.redis import RedisIndex
 
         ix: ArchiveIndex = RedisIndex(location, create=create)
     else:
-        from .embedded import EmbeddedIndex, db_path
+        from dedupe.index.embedded import EmbeddedIndex, db_path
 
         if not create and os.path.exists(location) and not os.path.exists(db_path(location)):
             raise IndexError_("not an index (no index.sqlite here)", location)
@@ -84,14 +84,14 @@ def add_paths(
     are then learnt from the whole archive and everything is re-split with
     them (:func:`train_punkt`).  Returns counts and the read errors.
     """
-    from ..readers import iter_paths
+    from dedupe.readers import iter_paths
 
     errors = []
 
     def walk():  # lazy: the workers start on the first files while the walk goes on
         for p in paths:
             if not os.path.exists(p):
-                from ..errors import InputError
+                from dedupe.errors import InputError
 
                 errors.append(InputError("no such file or directory", p))
                 continue
@@ -99,7 +99,7 @@ def add_paths(
 
     files = walk()
     added = replaced = unchanged = units = 0
-    from ..scan import _gc_paused
+    from dedupe.engine.pipeline import _gc_paused
 
     with _gc_paused(), ix.transaction():
         if ix.meta.get("settings"):
@@ -144,7 +144,7 @@ def remove(ix: ArchiveIndex, ids: Sequence[str]) -> list[str]:
 
 def _rebuild_inside(ix: ArchiveIndex, settings: Settings, progress: Progress | None) -> int:
     docs = [d for batch in ix.iter_documents() for d in batch]
-    from .base import index_settings
+    from dedupe.index.base import index_settings
 
     ix.clear_units()
     ix._set_meta(settings=index_settings(settings))
@@ -166,7 +166,7 @@ def rebuild(ix: ArchiveIndex, settings: Settings, progress: Progress | None = No
 
 
 def _train_and_rebuild(ix: ArchiveIndex, settings: Settings, progress: Progress | None) -> dict:
-    from ..splitting import news_model, train_parameters
+    from dedupe.text.split import news_model, train_parameters
 
     if progress:
         progress("train", 0, 1)
@@ -217,7 +217,7 @@ def query_indexes(indexes: Sequence[ArchiveIndex], docs, counts, table, archive_
     come last and are flagged as archive, so matching, verification and
     clustering treat them exactly like archive files.
     """
-    from ..scan import UnitTable, ensure_signatures
+    from dedupe.engine.pipeline import UnitTable, ensure_signatures
 
     table = ensure_signatures(table, settings)  # drafts' signatures may have been deferred
     flags = np.array(archive_flags, dtype=bool)

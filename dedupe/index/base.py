@@ -12,7 +12,7 @@ exact verification, and it indexes
 * (embedded backend) one posting per distinct shingle, for containment: a
   short draft sentence inside a longer archived one, which LSH cannot find.
 
-A query takes the draft's :class:`~dedupe.scan.UnitTable`, finds the candidate
+A query takes the draft's :class:`~dedupe.engine.pipeline.UnitTable`, finds the candidate
 archived units, and returns them as ordinary documents and units flagged as
 archive, which the scan appends before matching; verification and clustering
 are then exactly the code path used for archive files.
@@ -32,11 +32,11 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from .. import native
-from ..config import Settings
-from ..documents import Document, line_starts
-from ..errors import DedupeError, IndexError_, InputError
-from ..signatures import SCHEME
+from dedupe import kernels as native
+from dedupe.config import Settings
+from dedupe.documents import Document, line_starts
+from dedupe.errors import DedupeError, IndexError_, InputError
+from dedupe.sketch.signatures import SCHEME
 
 Progress = Callable[[str, int, int], None]
 
@@ -170,7 +170,7 @@ def to_archived(doc: Document, cache: dict[int, list[int]] | None = None) -> Arc
     if hasattr(so, "_starts") and hasattr(so, "_sources"):
         starts, sources = list(so._starts), list(so._sources)
     else:
-        from ..readers import OffsetMap
+        from dedupe.readers import OffsetMap
 
         om = OffsetMap.from_offsets(so)
         starts, sources = list(om._starts), list(om._sources)
@@ -226,7 +226,7 @@ def unpack_article(blob: bytes) -> ArchivedDocument:
 
 
 def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """(n, bands) uint64: one key per band, folded as in :mod:`dedupe.lsh`."""
+    """(n, bands) uint64: one key per band, folded as in :mod:`dedupe.sketch.lsh`."""
     n = sigs.shape[0]
     out = np.empty((n, bands), dtype=np.uint64)
     with np.errstate(over="ignore"):
@@ -304,7 +304,7 @@ def prepare(docs: Sequence[ArchivedDocument], settings: Settings, model=None, er
             needs: frozenset = ALL_NEEDS) -> Prepared:
     """Units, fingerprints, signatures and band keys of archived documents
     (signatures are always kept for ``hash=sha1``, which stores them)."""
-    from ..scan import analyse_documents
+    from dedupe.engine.pipeline import analyse_documents
 
     a = analyse_documents(list(docs), settings, model)
     t = a.table
@@ -332,7 +332,7 @@ def prepare(docs: Sequence[ArchivedDocument], settings: Settings, model=None, er
 
 
 def _work(args) -> Prepared:
-    from ..scan import _gc_paused
+    from dedupe.engine.pipeline import _gc_paused
 
     with _gc_paused():  # as in the scan's workers: millions of small objects, no cycles
         return _work_unpaused(args)
@@ -343,7 +343,7 @@ def _work_unpaused(args) -> Prepared:
     errors: list[DedupeError] = []
     docs: list[ArchivedDocument] = []
     if kind == "paths":
-        from ..readers import read_file
+        from dedupe.readers import read_file
 
         for p in items:
             try:
@@ -387,7 +387,7 @@ def prepared_batches(
     from collections import deque
     from itertools import chain, islice
 
-    from ..readers import format_for, read_file
+    from dedupe.readers import format_for, read_file
 
     it = iter(paths)
     head = list(islice(it, _PARALLEL_FILES))
@@ -439,7 +439,7 @@ def prepared_batches(
     done = 0
     try:
         if jobs > 1:
-            from ..scan import _pool
+            from dedupe.engine.pipeline import _pool
 
             pool = _pool(jobs)
         for items, per_file in groups():
@@ -575,7 +575,7 @@ class ArchiveIndex:
         data = self.meta.get("punkt")
         if not data:
             return None
-        from ..splitting import PunktModel
+        from dedupe.text.split import PunktModel
 
         return PunktModel.from_json(data)
 
@@ -588,7 +588,7 @@ class ArchiveIndex:
         Returns ``(documents, counts, UnitTable)`` of the archived articles
         holding candidates (their own unit table holds only the candidates).
         """
-        from ..scan import UnitTable
+        from dedupe.engine.pipeline import UnitTable
 
         self.check_query(settings)
         rows = np.arange(len(table)) if draft_mask is None else np.flatnonzero(draft_mask)
@@ -639,14 +639,14 @@ class ArchiveIndex:
 
 
 def build_archive_table(docs_rows: list, unit_rows: list, settings: Settings, stored_sigs: list | None = None):
-    """A :class:`~dedupe.scan.UnitTable` of fetched archived units.
+    """A :class:`~dedupe.engine.pipeline.UnitTable` of fetched archived units.
 
     ``unit_rows``: ``(doc index, kind, start, end, fps bytes)``; signatures
     are recomputed from the fingerprints exactly as the scan computes them
     (``hash=words64``) or taken from ``stored_sigs`` (``hash=sha1``).
     """
-    from ..scan import UnitTable, _set_keys
-    from ..signatures import signatures
+    from dedupe.engine.pipeline import UnitTable, _set_keys
+    from dedupe.sketch.signatures import signatures
 
     n = len(unit_rows)
     if n == 0:

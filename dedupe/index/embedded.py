@@ -47,9 +47,9 @@ from typing import Sequence
 
 import numpy as np
 
-from ..config import Settings
-from ..errors import IndexError_
-from .base import (FORMAT_VERSION, ArchiveIndex, IndexStats, Prepared, build_archive_table, check_add_settings,
+from dedupe.config import Settings
+from dedupe.errors import IndexError_
+from dedupe.index.base import (FORMAT_VERSION, ArchiveIndex, IndexStats, Prepared, build_archive_table, check_add_settings,
                    index_settings, lookup_sorted, merge_keyed, now, shingle_keys, unpack_article)
 
 DB_NAME = "index.sqlite"
@@ -445,7 +445,7 @@ class EmbeddedIndex(ArchiveIndex):
         return lookup_sorted(self._segments(), q, cap)
 
     def _candidate_units(self, table, rows: np.ndarray, settings: Settings) -> np.ndarray:
-        from .base import band_keys
+        from dedupe.index.base import band_keys
 
         st = self.stored_settings
         bk = band_keys(table.sigs[rows], st["bands"], st["rows"]).reshape(-1)
@@ -455,7 +455,7 @@ class EmbeddedIndex(ArchiveIndex):
         return np.concatenate(parts)
 
     def _fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]):
-        from ..scan import DocCounts
+        from dedupe.engine.pipeline import DocCounts
 
         self._require_layout()
         urows = self._unit_rows(np.unique(ids), settings)

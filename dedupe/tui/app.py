@@ -27,12 +27,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ..config import Settings
-from ..findings import Cluster, ScanResult
-from . import engine
-from .model import ACCEPT, IGNORE, KIND_LABELS, ArticleGroup, ReviewModel, Row
-from .screens import ConfirmQuitScreen, HelpScreen, ReasonScreen
-from .widgets import ClusterList, DetailPane, Totals, render_cluster, render_group
+from dedupe.config import Settings
+from dedupe.findings import Cluster, ScanResult
+from dedupe.tui import engine
+from dedupe.tui.model import ACCEPT, IGNORE, KIND_LABELS, ArticleGroup, ReviewModel, Row
+from dedupe.tui.screens import ConfirmQuitScreen, HelpScreen, ReasonScreen
+from dedupe.tui.widgets import ClusterList, DetailPane, Totals, render_cluster, render_group
 
 THRESHOLD_STEP = 0.05
 STAGES = {"analyse": "Reading and analysing", "candidates": "Finding candidates", "verify": "Verifying",
@@ -114,7 +114,7 @@ class DedupeReviewApp(App[None]):
         self.against = list(against)
         self.baseline_path = baseline_path
         if baseline is None and baseline_path is not None:
-            from ..baseline import Baseline
+            from dedupe.check.baseline import Baseline
 
             baseline = Baseline.load(baseline_path)
         self.model = ReviewModel(baseline, show_resolved=show_resolved)

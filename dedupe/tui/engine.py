@@ -2,7 +2,7 @@
 
 The expensive half of a scan (reading, splitting, shingling, signing) is
 kept in an :class:`Analysed` so that changing the similarity threshold only
-redoes matching and clustering (``dedupe.scan.finish_scan``), and saving one
+redoes matching and clustering (``dedupe.engine.pipeline.finish_scan``), and saving one
 article in the editor only re-analyses that file.
 
 Nothing here touches widgets: these functions run in worker threads.
@@ -17,11 +17,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..config import Settings
-from ..documents import Document
-from ..errors import DedupeError, InputError
-from ..findings import ScanResult
-from ..scan import DocCounts, UnitTable, analyse_documents, finish_scan, prepare
+from dedupe.config import Settings
+from dedupe.documents import Document
+from dedupe.errors import DedupeError, InputError
+from dedupe.findings import ScanResult
+from dedupe.engine.pipeline import DocCounts, UnitTable, analyse_documents, finish_scan, prepare
 
 Progress = Callable[[str, int, int], None]
 
@@ -69,7 +69,7 @@ def analyse(
     read_options=None,
     progress: Progress | None = None,
 ) -> Analysed:
-    """The per-document half of ``dedupe.scan`` over ``paths`` (and ``against``)."""
+    """The per-document half of ``dedupe.engine.pipeline`` over ``paths`` (and ``against``)."""
     t0 = time.perf_counter()
     settings = settings.validate()
     # signatures now, so that files re-read later (refresh) join a signed table
@@ -129,7 +129,7 @@ def refresh(analysed: Analysed, files: Sequence[str], read_options=None) -> Anal
     (so cluster order and ids stay stable); otherwise its documents move to
     the end.  A file that can no longer be read drops out with an error.
     """
-    from ..readers import read_file
+    from dedupe.readers import read_file
 
     settings = analysed.settings
     n_old = len(analysed.docs)

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Union
 
-from ..config import KINDS
-from ..findings import Cluster, Overlap, ScanResult
+from dedupe.config import KINDS
+from dedupe.findings import Cluster, Overlap, ScanResult
 
 ACCEPT, IGNORE = "accepted", "ignored"
 
@@ -34,7 +34,7 @@ KIND_LABELS = {
 WHOLE_SHARE = 0.8
 
 
-class BaselineLike(Protocol):  # what the UI needs of dedupe.baseline.Baseline
+class BaselineLike(Protocol):  # what the UI needs of dedupe.check.baseline.Baseline
     def status(self, cluster: Cluster) -> str: ...
     def accept(self, cluster: Cluster) -> Any: ...
     def suppress(self, cluster: Cluster, reason: str = "") -> Any: ...

@@ -22,8 +22,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from ..findings import Cluster
-from .model import KIND_LABELS, ArticleGroup, ReviewModel, Row, first_words
+from dedupe.findings import Cluster
+from dedupe.tui.model import KIND_LABELS, ArticleGroup, ReviewModel, Row, first_words
 
 # styles of the detail pane (theme variables, so light and dark themes both read)
 STYLE_SHARED = "$text-success"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from . import native
+from dedupe import kernels as native
 
 # 1:1 character map: quotes, apostrophes, dashes, exotic spaces.
 _TABLE = str.maketrans(

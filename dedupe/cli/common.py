@@ -1,20 +1,15 @@
-"""Command-line interface: parse flags, call the library, print, exit.
-
-Exit codes: 0 success; 1 findings that fail a check (``dedupe check``);
-2 usage or input errors (bad flag, bad config, unreadable file), with a
-one-line message per problem on stderr.
-"""
+"""What every command shares: exit codes, the error-to-message group, engine flags, settings, output."""
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
 import click
 
-from . import __version__
-from .config import KINDS, Config, Settings, load_config, with_overrides
-from .errors import DedupeError
+from dedupe.config import KINDS, Config, Settings, load_config, with_overrides
+from dedupe.errors import DedupeError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -34,52 +29,6 @@ class DedupeGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("dedupe: interrupted", err=True)
             ctx.exit(130)
-
-
-@click.group(cls=DedupeGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="dedupe")
-def main() -> None:
-    """Find repeated sentences and quotes in news copy."""
-
-
-def run() -> None:
-    """The ``dedupe`` console script: :func:`main`, then a quick exit.
-
-    Before the command, the allocator is told to keep freed memory for
-    reuse (:func:`dedupe.native.tune_allocator`).
-
-    A large scan leaves a heap of hundreds of megabytes; tearing it down
-    object by object at interpreter exit costs about a tenth of a second
-    and achieves nothing.  So once the command has finished (its output
-    written and flushed, files closed, atexit handlers run) the process
-    exits directly.  Library callers and tests use :func:`main` and keep
-    normal shutdown.
-    """
-    import atexit
-    import os
-
-    from . import native
-
-    native.tune_allocator()
-    code: Any = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code
-    if code is None:
-        code = 0
-    elif not isinstance(code, int):
-        print(code, file=sys.stderr)
-        code = 1
-    try:
-        atexit._run_exitfuncs()
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BrokenPipeError:  # e.g. `dedupe scan ... | head`: not an error
-        pass
-    except Exception:
-        sys.exit(code)  # something went wrong flushing: let the normal exit report it
-    os._exit(code)
 
 
 # -- shared options -----------------------------------------------------------
@@ -140,7 +89,7 @@ def build_settings(kw: dict[str, Any]) -> tuple[Config, Settings]:
 
 
 def read_options(cfg: Config, kw: dict[str, Any]):
-    from .readers import ReadOptions
+    from dedupe.readers import ReadOptions
 
     def pick(flag: str, key: str, default):
         v = kw.get(flag)
@@ -166,7 +115,7 @@ def run_scan(
     ``--against`` (or ``against`` in the config) takes archive files,
     directories and index locations alike.
     """
-    from .scan import scan
+    from dedupe.engine.pipeline import scan
 
     if cfg is None or settings is None:
         cfg, settings = build_settings(kw)
@@ -196,40 +145,30 @@ def report_errors(result) -> int:
 
 def emit(text: str, output: str | None) -> None:
     if output:
-        from .atomic import write_atomic
+        from dedupe.atomic import write_atomic
 
         write_atomic(output, text)
     else:
         click.echo(text, nl=False, color=True)  # never strip codes the caller asked for (--color)
 
 
-# -- commands -----------------------------------------------------------------
+def norm_path(p: str) -> str:
+    from dedupe.engine.pipeline import normalize_path  # one rule for every front end; lazy to keep start-up light
+
+    return normalize_path(p)
 
 
-@main.command()
-@click.argument("paths", nargs=-1, required=True)
-@engine_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the output to this file (atomically).")
-@click.option("--all", "show_all", is_flag=True, help="List clusters inside whole-article duplicates too.")
-@click.option("--color/--no-color", default=None, help="Colour the text output (default: when a terminal).")
-def scan(paths, fmt, output, show_all, color, **kw):
-    """Find repeated sentences and quotes in PATHS (files or directories)."""
-    from .formats import render
+def baseline_path(cfg, flag: str | None) -> str:
+    from dedupe.check.baseline import DEFAULT_PATH
+    from dedupe.errors import ConfigError
 
-    _, result = run_scan(paths, kw)
-    if color is None:
-        color = output is None and sys.stdout.isatty()
-    options = {"color": color, "show_all": show_all} if fmt == "text" else {}
-    emit(render(result, fmt, **options), output)
-    sys.exit(report_errors(result))
-
-
-# -- command modules --
-from . import cli_check  # noqa: E402,F401
-from . import cli_review  # noqa: E402,F401
-from . import cli_index  # noqa: E402,F401
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+    if flag:
+        return flag
+    value = cfg.get("baseline")
+    if value is None:
+        return DEFAULT_PATH
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"baseline: expected a file path, got {value!r}", cfg.path or "config")
+    if cfg.path and not os.path.isabs(value):
+        return norm_path(os.path.join(os.path.dirname(os.path.abspath(cfg.path)), value))
+    return value

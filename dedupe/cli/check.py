@@ -12,14 +12,9 @@ import sys
 
 import click
 
-from .cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, build_settings, emit, engine_options, main, report_errors, run_scan
+from dedupe.cli.common import (EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, baseline_path, build_settings, emit, engine_options,
+                                report_errors, run_scan)
 
-
-
-def _norm_path(p: str) -> str:
-    from .scan import normalize_path  # one rule for every front end; lazy to keep start-up light
-
-    return normalize_path(p)
 
 
 CHECK_FORMATS = ("text", "github", "sarif", "junit", "gitlab", "rdjsonl", "json", "markdown")
@@ -27,8 +22,8 @@ CHECK_FORMATS = ("text", "github", "sarif", "junit", "gitlab", "rdjsonl", "json"
 
 
 def _policy(cfg, fail_on_flag):
-    from .errors import ConfigError
-    from .rules import Policy
+    from dedupe.errors import ConfigError
+    from dedupe.check.rules import Policy
 
     policy = Policy.from_config(cfg.get("rules"), cfg.get("fail_on"), cfg.path or "config")
     if fail_on_flag is not None:
@@ -39,23 +34,7 @@ def _policy(cfg, fail_on_flag):
     return policy
 
 
-def _baseline_path(cfg, flag: str | None) -> str:
-    from .baseline import DEFAULT_PATH
-    from .errors import ConfigError
-
-    if flag:
-        return flag
-    value = cfg.get("baseline")
-    if value is None:
-        return DEFAULT_PATH
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"baseline: expected a file path, got {value!r}", cfg.path or "config")
-    if cfg.path and not os.path.isabs(value):
-        return _norm_path(os.path.join(os.path.dirname(os.path.abspath(cfg.path)), value))
-    return value
-
-
-@main.command()
+@click.command()
 @click.argument("paths", nargs=-1, required=True)
 @engine_options
 @click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS),
@@ -76,9 +55,9 @@ def check(paths, fmt, output, fail_on, baseline_flag, no_baseline, update_baseli
     (<!-- dedupe-ignore -->, <!-- dedupe off --> ... <!-- dedupe on -->) do
     not fail; the summary says how many there were.
     """
-    from .baseline import Baseline
-    from .ci_formats import render_ci
-    from .rules import evaluate
+    from dedupe.check.baseline import Baseline
+    from dedupe.output.ci import render_ci
+    from dedupe.check.rules import evaluate
 
     if update_baseline and no_baseline:
         raise click.UsageError("--update-baseline and --no-baseline cannot be combined")
@@ -86,11 +65,11 @@ def check(paths, fmt, output, fail_on, baseline_flag, no_baseline, update_baseli
         raise click.UsageError("--update-baseline needs a full check: drop --changed-since")
     cfg, settings = build_settings(kw)
     policy = _policy(cfg, fail_on)
-    bpath = _baseline_path(cfg, baseline_flag)
+    bpath = baseline_path(cfg, baseline_flag)
     baseline = None if no_baseline else Baseline.load(bpath)
     changed = None
     if changed_since:
-        from .gitdiff import changed_files
+        from dedupe.check.gitdiff import changed_files
 
         changed = changed_files(changed_since)
 
@@ -140,7 +119,7 @@ def _append_step_summary(path: str, text: str) -> None:
         click.echo(f"dedupe: warning: {path}: cannot write the step summary: {exc.strerror or exc}", err=True)
 
 
-@main.command()
+@click.command()
 @click.argument("paths", nargs=-1, required=True)
 @engine_options
 @click.option("--format", "fmt", type=click.Choice(["html", "markdown"]),
@@ -149,7 +128,7 @@ def _append_step_summary(path: str, text: str) -> None:
 @click.option("--title", help="Report title.")
 def report(paths, fmt, output, title, **kw):
     """Write a self-contained HTML (or Markdown) report of the repeats in PATHS."""
-    from .report import render_html_report, render_markdown_report
+    from dedupe.output.report import render_html_report, render_markdown_report
 
     cfg, settings = build_settings(kw)
     if fmt is None:

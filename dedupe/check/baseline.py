@@ -48,8 +48,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from .atomic import write_atomic
-from .errors import BaselineError
+from dedupe.atomic import write_atomic
+from dedupe.errors import BaselineError
 
 DEFAULT_PATH = ".dedupe-baseline.json"
 VERSION = 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Callable
 
-from .findings import Cluster, ScanResult
+from dedupe.findings import Cluster, ScanResult
 
 _BOLD = "\x1b[1m"
 _DIM = "\x1b[2m"

@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import __version__
-from .findings import Cluster, ScanResult
+from dedupe import __version__
+from dedupe.findings import Cluster, ScanResult
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 

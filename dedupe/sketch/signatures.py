@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import native
+from dedupe import kernels as native
 
 SCHEME = "affine32"
 _M1 = np.uint32(0x85EBCA6B)

@@ -1,4 +1,4 @@
-"""The optional compiled speed-ups (:mod:`dedupe._speedups`), or ``None``.
+"""The optional compiled speed-ups (:mod:`dedupe.kernels._speedups`), or ``None``.
 
 The C module holds compiled twins of the engine's hot loops: counting word
 tokens, shingling units, counting how many units share each shingle,
@@ -19,7 +19,7 @@ def _load():
     if os.environ.get("DEDUPE_PURE_PYTHON", "").strip() not in ("", "0"):
         return None
     try:
-        from . import _speedups
+        from dedupe.kernels import _speedups
     except ImportError:  # not built (no C compiler at install time)
         return None
     return _speedups

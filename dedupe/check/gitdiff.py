@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from .errors import InputError
+from dedupe.errors import InputError
 
 
 def _git(args: list[str], cwd: str) -> str:

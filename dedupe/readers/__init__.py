@@ -47,8 +47,8 @@ from fnmatch import fnmatch
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Sequence, overload
 
-from .documents import Document, line_starts
-from .errors import InputError
+from dedupe.documents import Document, line_starts
+from dedupe.errors import InputError
 
 __all__ = [
     "ReadOptions",

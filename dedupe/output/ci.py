@@ -1,7 +1,7 @@
 """Output formats for CI: ``text``, ``github``, ``sarif``, ``junit``, ``gitlab``,
 ``rdjsonl``, ``json`` and ``markdown``.
 
-Every renderer takes a :class:`dedupe.rules.CheckResult` (``render_ci`` also
+Every renderer takes a :class:`dedupe.check.rules.CheckResult` (``render_ci`` also
 accepts a plain :class:`~dedupe.findings.ScanResult`, evaluated with the
 default policy and no baseline).
 
@@ -30,8 +30,8 @@ import re
 from typing import Any, Callable
 from urllib.parse import quote
 
-from . import __version__
-from .rules import RULE_INFO, CheckResult, Finding, evaluate, message, snippet
+from dedupe import __version__
+from dedupe.check.rules import RULE_INFO, CheckResult, Finding, evaluate, message, snippet
 
 INFORMATION_URI = "https://github.com/dedupe-newsroom/dedupe"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -470,8 +470,8 @@ def render_ci(obj, fmt: str, **options: Any) -> str:
 
 
 def _register() -> None:
-    """Make the CI formats available through ``dedupe.formats.render`` too."""
-    from .formats import FORMATS
+    """Make the CI formats available through ``dedupe.output.registry.render`` too."""
+    from dedupe.output.registry import FORMATS
 
     for name in ("github", "sarif", "junit", "gitlab", "rdjsonl", "markdown"):
         FORMATS.setdefault(name, lambda result, _n=name: render_ci(result, _n))

@@ -26,7 +26,7 @@ def quote_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """Yield ``(qstart, qend)`` of each quotation inside ``text[start:end]``.
 
     Offsets are into ``text`` and exclude the quotation marks themselves.
-    (:mod:`dedupe._speedups` has the same loop compiled, ``quote_spans``.)
+    (:mod:`dedupe.kernels._speedups` has the same loop compiled, ``quote_spans``.)
     """
     i = start
     search = _MARKS.search

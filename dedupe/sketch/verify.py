@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import native
+from dedupe import kernels as native
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import native
+from dedupe import kernels as native
 
 _P = np.uint64(0x9E3779B97F4A7C15)
 

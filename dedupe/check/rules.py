@@ -37,8 +37,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .config import KINDS, RULES
-from .errors import ConfigError
+from dedupe.config import KINDS, RULES
+from dedupe.errors import ConfigError
 
 LEVELS = ("error", "warning", "note")
 _LEVEL_ALIASES = {"info": "note", "notice": "note", "warn": "warning", "none": "off", "ignore": "off"}

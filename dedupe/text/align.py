@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Sequence
 
-from .normalize import token_spans
+from dedupe.text.normalize import token_spans
 
 
 @dataclass(frozen=True)

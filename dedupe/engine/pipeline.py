@@ -26,18 +26,18 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from . import native
-from .config import Settings
-from .containment import containment_candidates, element_frequencies, shared_counts
-from .documents import Document
-from .errors import DedupeError, InputError
-from .findings import Cluster, DocumentInfo, Member, Overlap, Pair, ScanResult, cluster_fingerprint
-from .lsh import candidate_pairs
-from .shingles import WordHasher, batch_char_shingles, batch_word_shingles, char_shingles, sha1_hash32, word_shingles
-from .signatures import signatures
-from .splitting import NewsPunkt, PunktModel
-from .units import QUOTE, SENTENCE, DocumentUnits, extract_units
-from .verify import verify_pairs
+from dedupe import kernels as native
+from dedupe.config import Settings
+from dedupe.sketch.containment import containment_candidates, element_frequencies, shared_counts
+from dedupe.documents import Document
+from dedupe.errors import DedupeError, InputError
+from dedupe.findings import Cluster, DocumentInfo, Member, Overlap, Pair, ScanResult, cluster_fingerprint
+from dedupe.sketch.lsh import candidate_pairs
+from dedupe.sketch.shingles import WordHasher, batch_char_shingles, batch_word_shingles, char_shingles, sha1_hash32, word_shingles
+from dedupe.sketch.signatures import signatures
+from dedupe.text.split import NewsPunkt, PunktModel
+from dedupe.text.units import QUOTE, SENTENCE, DocumentUnits, extract_units
+from dedupe.sketch.verify import verify_pairs
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``; called from the thread running the scan."""
@@ -305,7 +305,7 @@ def _read_and_analyse(args) -> Analysis:
 
 def _read_and_analyse_unpaused(args) -> Analysis:
     paths, settings, read_options, model, with_signatures = args
-    from .readers import read_file
+    from dedupe.readers import read_file
 
     docs: list[Document] = []
     errors: list[DedupeError] = []
@@ -786,7 +786,7 @@ def prepare(
     or index locations); archived candidates from indexes join as archive
     documents.  Every front end goes through here, so paths are walked and
     named (:func:`normalize_path`) one way."""
-    from .readers import iter_paths
+    from dedupe.readers import iter_paths
 
     errors: list[DedupeError] = []
     seen: set[str] = set()
@@ -813,7 +813,7 @@ def prepare(
 
     indexes: list = []
     if against:
-        from .index import open_for_query, split_against
+        from dedupe.index import open_for_query, split_against
 
         index_locs, against = split_against(against)
         indexes = open_for_query(index_locs, settings) if index_locs else []
@@ -839,7 +839,7 @@ def prepare(
             archive_flags.extend([False] * len(extra.documents))
             table = UnitTable.concat([table, extra.table], [0, shift], settings.num_perm)
         if indexes:  # archived candidates become archive documents, matched like archive files
-            from .index import query_indexes
+            from dedupe.index import query_indexes
 
             docs, counts, table, archive_flags = query_indexes(indexes, docs, counts, table, archive_flags, settings)
     finally:

@@ -12,7 +12,7 @@ combined positionally, which lets a whole batch be shingled with numpy.  The
 32-bit hash is exposed as an ordinary ``hashfunc`` (:func:`shingle_hash32`)
 taking the shingle's bytes (words joined by single spaces), so
 ``datasketch.MinHash(hashfunc=shingle_hash32)`` fed the same shingles gives
-exactly the signatures :mod:`dedupe.signatures` computes.  With
+exactly the signatures :mod:`dedupe.sketch.signatures` computes.  With
 ``hash="sha1"`` the 32-bit hash is instead datasketch's own default,
 ``sha1_hash32`` of the shingle bytes.
 """

@@ -51,9 +51,9 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 
-from ..config import Settings
-from ..errors import IndexError_
-from .base import (FORMAT_VERSION, ArchiveIndex, IndexStats, Prepared, build_archive_table, check_add_settings,
+from dedupe.config import Settings
+from dedupe.errors import IndexError_
+from dedupe.index.base import (FORMAT_VERSION, ArchiveIndex, IndexStats, Prepared, build_archive_table, check_add_settings,
                    index_settings, lookup_sorted, now, shingle_keys, unpack_article)
 
 _HDR = struct.Struct("<qbqq")
@@ -531,7 +531,7 @@ class RedisIndex(ArchiveIndex):
         return np.concatenate(parts)
 
     def _fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]):
-        from ..scan import DocCounts
+        from dedupe.engine.pipeline import DocCounts
 
         keys = [str(i).encode() for i in ids.tolist()]
         raws = self.r.hmget(self._k("units"), keys)

@@ -1,7 +1,7 @@
 """Units: the sentences and quotations of a document that are compared.
 
-For each document this yields every sentence (via :mod:`dedupe.splitting`)
-and every quotation (via :mod:`dedupe.quotes`) with its character offsets and
+For each document this yields every sentence (via :mod:`dedupe.text.split`)
+and every quotation (via :mod:`dedupe.text.quotes`) with its character offsets and
 word tokens, and decides which of them are *eligible* to be flagged: long
 enough (``min_words``), not boilerplate (datelines, "Reporting by ..."), not
 switched off by an inline suppression comment.
@@ -14,12 +14,12 @@ from array import array
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from . import native
-from .config import DEFAULT_BOILERPLATE, Settings
-from .documents import Document
-from .normalize import TOKEN_RE, normalize
-from .quotes import quote_spans
-from .splitting import NewsPunkt, paragraph_spans
+from dedupe import kernels as native
+from dedupe.config import DEFAULT_BOILERPLATE, Settings
+from dedupe.documents import Document
+from dedupe.text.normalize import TOKEN_RE, normalize
+from dedupe.text.quotes import quote_spans
+from dedupe.text.split import NewsPunkt, paragraph_spans
 
 SENTENCE = 0
 QUOTE = 1
@@ -89,7 +89,7 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
     """Sentences and quotes of ``doc`` that may be flagged, with where their tokens are.
 
     Two paths give the same units: the compiled one (paragraphs, boundary
-    test, quotes and token counts in :mod:`dedupe._speedups`; Punkt only for
+    test, quotes and token counts in :mod:`dedupe.kernels._speedups`; Punkt only for
     paragraphs that may hold a break) and the pure-Python one, which also
     handles ``exclude_quotes`` and texts whose lower case changes length.
     Both end in :func:`_keep_eligible`.

@@ -11,11 +11,11 @@ import sys
 
 import click
 
-from .cli import build_settings, engine_options, main, read_options
-from .errors import InputError
+from dedupe.cli.common import build_settings, engine_options, read_options, baseline_path
+from dedupe.errors import InputError
 
 
-@main.command()
+@click.command()
 @click.argument("paths", nargs=-1, required=True)
 @engine_options
 @click.option("--baseline", "baseline_flag", type=click.Path(dir_okay=False),
@@ -29,8 +29,7 @@ def review(paths, baseline_flag, show_resolved, no_watch, **kw):
     i ignores (with a reason), u undoes, e opens the copy in $EDITOR,
     / filters, f cycles kinds, +/- change the threshold, s saves, q quits.
     """
-    from .baseline import Baseline
-    from .cli_check import _baseline_path
+    from dedupe.check.baseline import Baseline
 
     cfg, settings = build_settings(kw)
     for p in paths:
@@ -42,12 +41,12 @@ def review(paths, baseline_flag, show_resolved, no_watch, **kw):
     for p in against:
         if not os.path.exists(p) and not p.startswith(("redis://", "rediss://")):  # redis: dedupe.index
             raise InputError("no such file or directory", p)
-    bpath = _baseline_path(cfg, baseline_flag)
+    bpath = baseline_path(cfg, baseline_flag)
     baseline = Baseline.load(bpath)  # a corrupt baseline: one-line error, exit 2
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise click.UsageError("dedupe review needs an interactive terminal (use 'dedupe scan' or 'dedupe check')")
 
-    from .tui.app import DedupeReviewApp
+    from dedupe.tui.app import DedupeReviewApp
 
     app = DedupeReviewApp(list(paths), settings, read_options=read_options(cfg, kw), baseline=baseline,
                           baseline_path=bpath, against=against, show_resolved=show_resolved, watch=not no_watch)

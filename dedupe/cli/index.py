@@ -18,15 +18,15 @@ import time
 
 import click
 
-from .cli import build_settings, main, read_options
+from dedupe.cli.common import build_settings, read_options
 
 
 def _location(cfg, flag: str | None) -> str:
-    from .index import DEFAULT_LOCATION
+    from dedupe.index import DEFAULT_LOCATION
 
     loc = flag or cfg.get("index") or DEFAULT_LOCATION
     if not isinstance(loc, str):
-        from .errors import ConfigError
+        from dedupe.errors import ConfigError
 
         raise ConfigError("index: expected a path or redis:// URL", cfg.path or "config")
     return loc
@@ -83,7 +83,7 @@ def _settings_options(f):
     return f
 
 
-@main.group("index")
+@click.group("index")
 def index_group() -> None:
     """Build and maintain the archive index drafts are checked against."""
 
@@ -99,7 +99,7 @@ def index_group() -> None:
 @click.option("--train-punkt", is_flag=True, help="Learn the archive's abbreviations (Punkt) and re-split everything.")
 def add_cmd(paths, index_flag, progress, train_punkt, **kw):
     """Add articles (files, directories, .jsonl exports); a changed article replaces its old sentences."""
-    from .index import add_paths, open_index
+    from dedupe.index import add_paths, open_index
 
     cfg, settings = build_settings(kw)
     loc = _location(cfg, index_flag)
@@ -129,7 +129,7 @@ def add_cmd(paths, index_flag, progress, train_punkt, **kw):
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
 def remove_cmd(ids, index_flag, **kw):
     """Remove articles by id (as shown by 'dedupe index list')."""
-    from .index import open_index, remove
+    from dedupe.index import open_index, remove
 
     cfg, _ = build_settings(kw)
     loc = _location(cfg, index_flag)
@@ -147,7 +147,7 @@ def remove_cmd(ids, index_flag, **kw):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_cmd(index_flag, fmt, **kw):
     """List the archived articles."""
-    from .index import open_index
+    from dedupe.index import open_index
 
     cfg, _ = build_settings(kw)
     with open_index(_location(cfg, index_flag)) as ix:
@@ -174,7 +174,7 @@ def _human(n: float) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def stats_cmd(index_flag, fmt, **kw):
     """Articles, sentences, size, settings and MinHash scheme of the index."""
-    from .index import open_index
+    from dedupe.index import open_index
 
     cfg, _ = build_settings(kw)
     with open_index(_location(cfg, index_flag)) as ix:
@@ -199,7 +199,7 @@ def stats_cmd(index_flag, fmt, **kw):
 @_settings_options
 def rebuild_cmd(index_flag, progress, **kw):
     """Re-split and re-sign every article (e.g. with new settings from flags/config)."""
-    from .index import open_index, rebuild
+    from dedupe.index import open_index, rebuild
 
     cfg, settings = build_settings(kw)
     loc = _location(cfg, index_flag)
@@ -213,7 +213,7 @@ def rebuild_cmd(index_flag, progress, **kw):
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
 def vacuum_cmd(index_flag, **kw):
     """Drop entries of removed articles and compact the index."""
-    from .index import open_index
+    from dedupe.index import open_index
 
     cfg, _ = build_settings(kw)
     loc = _location(cfg, index_flag)
@@ -228,7 +228,7 @@ def vacuum_cmd(index_flag, **kw):
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal).")
 def train_cmd(index_flag, progress, **kw):
     """Learn Punkt abbreviations from the archive, store them, re-split every article."""
-    from .index import open_index, train_punkt
+    from dedupe.index import open_index, train_punkt
 
     cfg, _ = build_settings(kw)
     loc = _location(cfg, index_flag)

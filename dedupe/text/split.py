@@ -31,8 +31,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from . import native
-from ._nltk import load_punkt
+from dedupe import kernels as native
+from dedupe.text.punkt import load_punkt
 
 _punkt = load_punkt()
 PunktParameters = _punkt.PunktParameters
@@ -84,7 +84,7 @@ class PunktModel:
 @lru_cache(maxsize=1)
 def news_model() -> PunktModel:
     """The Punkt parameters shipped for English news copy."""
-    data = json.loads((Path(__file__).parent / "data" / "punkt_news.json").read_text("utf-8"))
+    data = json.loads((Path(__file__).parent.parent / "data" / "punkt_news.json").read_text("utf-8"))
     return PunktModel.from_json(data)
 
 

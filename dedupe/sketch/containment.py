@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import native
+from dedupe import kernels as native
 
 
 def element_frequencies(fps: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
