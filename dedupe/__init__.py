@@ -12,7 +12,7 @@ from dedupe.config import KINDS, RULES, Settings, load_config
 from dedupe.documents import Document
 from dedupe.errors import ConfigError, DedupeError, InputError
 from dedupe.findings import Cluster, DocumentInfo, Member, Overlap, Pair, ScanResult
-from dedupe.engine.pipeline import scan
+from dedupe.api import scan
 
 __version__ = "0.1.0"
 

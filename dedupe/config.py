@@ -18,16 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from dedupe.errors import ConfigError
+from dedupe.kinds import KINDS, RULES, resolve
 
-KINDS = ("repeated-sentence", "repeated-quote", "cross-article", "archive-match")
-
-#: Stable rule id of every finding kind.
-RULES = {
-    "repeated-sentence": "DD101",
-    "repeated-quote": "DD102",
-    "cross-article": "DD201",
-    "archive-match": "DD301",
-}
+__all__ = ["KINDS", "RULES", "Settings", "Config", "load_config", "with_overrides"]
 
 #: Units matching one of these (from their start, case-insensitive) are never flagged.
 DEFAULT_BOILERPLATE = (
@@ -211,6 +204,8 @@ def settings_from_mapping(data: dict[str, Any], base: Settings | None = None, so
         k = _norm_key(key)
         if k in _SETTING_NAMES:
             updates[k] = _coerce(k, value, source)
+            if k == "kinds":  # rule ids and short labels name kinds too
+                updates[k] = tuple(resolved.name if (resolved := resolve(str(v))) else v for v in updates[k])
         elif k in OTHER_KEYS:
             extra[k] = value
         else:

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from dedupe.cli.main import main
 from dedupe.config import Settings
 from dedupe.index import add_paths, open_index, rebuild, remove
-from dedupe.engine.pipeline import scan
+from dedupe.api import scan
 
 DEDUPE = [sys.executable, "-m", "dedupe"]
 WORDS = ("market oil price bank rate trade export import share profit loss growth council minister vote "

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from dedupe.cli.main import main
 from dedupe.config import Settings
 from dedupe.index import open_index
-from dedupe.engine.pipeline import scan
+from dedupe.api import scan
 
 from test_index import article, make_archive, sentence  # noqa: E402 (tests/ is on sys.path)
 
@@ -119,7 +119,7 @@ def test_redis_lsh_is_datasketch_compatible(work, url):
     from datasketch import MinHash, MinHashLSH
 
     from dedupe.readers import read_file
-    from dedupe.engine.pipeline import analyse_documents
+    from dedupe.engine.analyse import analyse_documents
 
     arch = make_archive(work / "a", 3)
     run(["index", "add", "a", "--index", url])
@@ -188,7 +188,7 @@ def test_redis_layout_and_vacuum(work, url):
     from datasketch import MinHash
 
     from dedupe.readers import read_file
-    from dedupe.engine.pipeline import analyse_documents
+    from dedupe.engine.analyse import analyse_documents
 
     arch = make_archive(work / "a", 4)
     run(["index", "add", "a", "--index", url])

@@ -287,7 +287,7 @@ def test_streamed_walk_gives_the_same_result(tmp_path, monkeypatch):
     on the first chunks); the result must not depend on that."""
     import importlib
 
-    engine = importlib.import_module("dedupe.engine.pipeline")
+    engine = importlib.import_module("dedupe.engine.parallel")
     seeds = Path(__file__).resolve().parent.parent / "seeds"
     for k, p in enumerate(sorted(seeds.rglob("*.txt")) * 4):
         sub = tmp_path / f"d{k % 3}"

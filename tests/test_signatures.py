@@ -11,7 +11,7 @@ from datasketch import MinHash
 from dedupe import Settings
 from dedupe.documents import Document
 from dedupe.text.normalize import tokens
-from dedupe.engine.pipeline import analyse_documents
+from dedupe.engine.analyse import analyse_documents
 from dedupe.sketch.shingles import (
     WordHasher,
     batch_word_shingles,

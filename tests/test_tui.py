@@ -555,7 +555,7 @@ async def test_saving_an_article_rescans_it_and_keeps_the_selection(tmp_path, mo
 
 
 def test_refresh_matches_a_full_scan(tmp_path, monkeypatch):
-    from dedupe.engine.pipeline import scan
+    from dedupe.api import scan
 
     d = seed_copy(tmp_path)
     monkeypatch.chdir(tmp_path)

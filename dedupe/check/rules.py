@@ -37,7 +37,9 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from dedupe.config import KINDS, RULES
+from dedupe.kinds import DEFAULT_LEVELS, KINDS, RULES
+from dedupe.kinds import REGISTRY as KIND_REGISTRY
+from dedupe.kinds import resolve as resolve_kind
 from dedupe.errors import ConfigError
 
 LEVELS = ("error", "warning", "note")
@@ -46,12 +48,7 @@ _RANK = {"note": 1, "warning": 2, "error": 3}
 
 KIND_OF_RULE = {v: k for k, v in RULES.items()}
 
-DEFAULT_SEVERITY = {
-    "repeated-sentence": "error",
-    "repeated-quote": "error",
-    "cross-article": "warning",
-    "archive-match": "error",
-}
+DEFAULT_SEVERITY = dict(DEFAULT_LEVELS)
 
 
 @dataclass(frozen=True)
@@ -66,37 +63,7 @@ class RuleInfo:
 
 
 RULE_INFO: dict[str, RuleInfo] = {
-    "DD101": RuleInfo(
-        "DD101", "repeated-sentence", "RepeatedSentence", "Repeated sentence",
-        "A sentence appears more than once in the same article.",
-        "The same or a nearly identical sentence occurs twice or more in one article, "
-        "usually a paste or editing mistake.",
-        "Delete or rewrite one of the copies. If the repeat is intended, mark the paragraph with "
-        "<!-- dedupe-ignore --> or accept it into the baseline (dedupe check --update-baseline).",
-    ),
-    "DD102": RuleInfo(
-        "DD102", "repeated-quote", "RepeatedQuote", "Repeated quote",
-        "A quotation is used more than once in the same article.",
-        "The same or a nearly identical quotation occurs twice or more in one article, "
-        "often with different attribution.",
-        "Keep one copy of the quote and check that its attribution is right. If the repeat is "
-        "intended, mark it with <!-- dedupe-ignore --> or accept it into the baseline.",
-    ),
-    "DD201": RuleInfo(
-        "DD201", "cross-article", "CrossArticleRepeat", "Repeated across articles",
-        "A sentence or quote also appears in another article of the batch.",
-        "Two or more drafts checked together share the same or a nearly identical sentence or quote.",
-        "Check whether the shared passage is intended (shared background) or copied by mistake; "
-        "rewrite it or accept it into the baseline.",
-    ),
-    "DD301": RuleInfo(
-        "DD301", "archive-match", "ArchiveMatch", "Matches the archive",
-        "A sentence or quote matches already-published copy.",
-        "A sentence or quote of the draft is the same as, or nearly the same as, one in the "
-        "published archive given with --against.",
-        "Rewrite the passage or attribute the earlier story; accept it into the baseline if the "
-        "reuse is intended.",
-    ),
+    k.rule: RuleInfo(k.rule, k.name, k.pascal, k.title, k.short, k.full, k.help) for k in KIND_REGISTRY
 }
 
 
@@ -111,13 +78,9 @@ def _level(value: Any, where: str, source: str | None) -> str:
 
 
 def _kind_of(name: str) -> str | None:
-    """The kind a rule id or kind name refers to (None when unknown)."""
-    n = name.strip()
-    if n.upper() in KIND_OF_RULE:
-        return KIND_OF_RULE[n.upper()]
-    if n.lower() in KINDS:
-        return n.lower()
-    return None
+    """The kind a rule id, kind name or short label refers to (None when unknown)."""
+    k = resolve_kind(name)
+    return k.name if k else None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from typing import Any
 import click
 
 from dedupe.config import KINDS, Config, Settings, load_config, with_overrides
+from dedupe.kinds import resolve as resolve_kind
+from dedupe.kinds import spellings
 from dedupe.errors import DedupeError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -34,14 +36,20 @@ class DedupeGroup(click.Group):
 # -- shared options -----------------------------------------------------------
 
 
-def _kinds(ctx, param, value: str | None):
+def _kinds(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    """``--kinds``: kind names, rule ids or the short labels the review UI shows."""
     if value is None:
         return None
-    kinds = tuple(k.strip() for k in value.split(",") if k.strip())
-    for k in kinds:
-        if k not in KINDS:
-            raise click.BadParameter(f"unknown kind {k!r} (kinds: {', '.join(KINDS)})")
-    return kinds
+    out: list[str] = []
+    for k in (k.strip() for k in value.split(",")):
+        if not k:
+            continue
+        kind = resolve_kind(k)
+        if kind is None:
+            raise click.BadParameter(f"unknown kind {k!r} (kinds: {spellings()})")
+        if kind.name not in out:
+            out.append(kind.name)
+    return tuple(out)
 
 
 def engine_options(f):
@@ -54,7 +62,7 @@ def engine_options(f):
         click.option("--ngram", type=click.IntRange(1, 32), help="Shingle size (default 3 words)."),
         click.option("--shingle", type=click.Choice(["word", "char"]), help="Shingle words or characters."),
         click.option("--num-perm", type=click.IntRange(16, 1024), help="MinHash permutations (default 128)."),
-        click.option("--kinds", callback=_kinds, help=f"Comma-separated kinds to report ({', '.join(KINDS)})."),
+        click.option("--kinds", callback=_kinds, help=f"Comma-separated kinds to report: names, rule ids or labels ({', '.join(KINDS)})."),
         click.option("--exclude-quotes", is_flag=True, default=None, help="Ignore quoted words: no quote findings, quotes do not count in sentences."),
         click.option("--no-quotes", "quotes", flag_value=False, default=None, help="Do not report repeated quotes separately."),
         click.option("--include", multiple=True, help="Glob of files to read when walking directories (repeatable)."),
@@ -115,7 +123,7 @@ def run_scan(
     ``--against`` (or ``against`` in the config) takes archive files,
     directories and index locations alike.
     """
-    from dedupe.engine.pipeline import scan
+    from dedupe.api import scan
 
     if cfg is None or settings is None:
         cfg, settings = build_settings(kw)

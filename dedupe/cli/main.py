@@ -44,9 +44,9 @@ def run() -> None:
     import atexit
     import os
 
-    from dedupe import kernels as native
+    from dedupe import kernels
 
-    native.tune_allocator()
+    kernels.tune_allocator()
     code: Any = 0
     try:
         main()

@@ -99,9 +99,9 @@ def add_paths(
 
     files = walk()
     added = replaced = unchanged = units = 0
-    from dedupe.engine.pipeline import _gc_paused
+    from dedupe.engine.parallel import gc_paused
 
-    with _gc_paused(), ix.transaction():
+    with gc_paused(), ix.transaction():
         if ix.meta.get("settings"):
             check_add_settings(ix.meta["settings"], settings, ix.location)
             settings = ix.settings(settings)
@@ -208,32 +208,3 @@ def open_for_query(locations: Sequence[str], settings: Settings) -> list[Archive
             ix.close()
         raise
     return out
-
-
-def query_indexes(indexes: Sequence[ArchiveIndex], docs, counts, table, archive_flags, settings: Settings):
-    """Append the archived units that may match the drafts of ``table``.
-
-    Returns new ``(docs, counts, table, archive_flags)``; archived documents
-    come last and are flagged as archive, so matching, verification and
-    clustering treat them exactly like archive files.
-    """
-    from dedupe.engine.pipeline import UnitTable, ensure_signatures
-
-    table = ensure_signatures(table, settings)  # drafts' signatures may have been deferred
-    flags = np.array(archive_flags, dtype=bool)
-    draft_mask = ~flags[table.doc] if len(table) else np.zeros(0, dtype=bool)
-    draft_docs = [d for d, a in zip(docs, archive_flags) if not a]
-    docs, counts, flags_l = list(docs), list(counts), list(archive_flags)
-    tables, shifts = [table], [0]
-    for ix in indexes:
-        adocs, acounts, atable = ix.query(table, draft_docs, settings, draft_mask)
-        if not adocs:
-            continue
-        shifts.append(len(docs))
-        docs.extend(adocs)
-        counts.extend(acounts)
-        flags_l.extend([True] * len(adocs))
-        tables.append(atable)
-    if len(tables) > 1:
-        table = UnitTable.concat(tables, shifts, settings.num_perm)
-    return docs, counts, table, flags_l

@@ -49,7 +49,7 @@ import numpy as np
 
 from dedupe.config import Settings
 from dedupe.errors import IndexError_
-from dedupe.index.base import (FORMAT_VERSION, ArchiveIndex, IndexStats, Prepared, build_archive_table, check_add_settings,
+from dedupe.index.base import (FORMAT_VERSION, ArchiveIndex, IndexStats, IndexBatch, build_archive_table, check_add_settings,
                    index_settings, lookup_sorted, merge_keyed, now, shingle_keys, unpack_article)
 
 DB_NAME = "index.sqlite"
@@ -240,7 +240,7 @@ class EmbeddedIndex(ArchiveIndex):
             self.db.execute("DELETE FROM articles WHERE num=?", (row[0],))
         return missing
 
-    def write(self, batch: Prepared, keep: Sequence[bool] | None = None, pending: list | None = None) -> int:
+    def write(self, batch: IndexBatch, keep: Sequence[bool] | None = None, pending: list | None = None) -> int:
         """Insert a prepared batch (inside a transaction), replacing articles
         with the same id (``keep[i]`` False: skip article i, unchanged).
         Its sorted keys become one segment; small segments are merged by
@@ -455,7 +455,7 @@ class EmbeddedIndex(ArchiveIndex):
         return np.concatenate(parts)
 
     def _fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]):
-        from dedupe.engine.pipeline import DocCounts
+        from dedupe.engine.corpus import Corpus, DocCounts
 
         self._require_layout()
         urows = self._unit_rows(np.unique(ids), settings)
@@ -475,7 +475,7 @@ class EmbeddedIndex(ArchiveIndex):
         urows.sort(key=lambda r: (pos[r[1]], r[3]))
         table = build_archive_table(docs, [(pos[r[1]], r[2], r[3], r[4], r[5]) for r in urows], settings,
                                     [r[6] for r in urows] if settings.hash == "sha1" else None)
-        return docs, counts, table
+        return Corpus(docs, counts, table, [True] * len(docs))
 
     def _unit_rows(self, ids: np.ndarray, settings: Settings) -> list[tuple]:
         """``(id, article, kind, start, end, fps bytes, sig bytes | None)`` of
@@ -523,7 +523,7 @@ def _unpack_units(data: bytes, n: int, num_perm: int) -> _Units:
     return u
 
 
-def _pack_units(batch: Prepared, rows: np.ndarray, nums: np.ndarray, first: int, store_sig: bool):
+def _pack_units(batch: IndexBatch, rows: np.ndarray, nums: np.ndarray, first: int, store_sig: bool):
     """``(article num, first unit id, n, data)`` per article of the live
     ``rows`` of a batch (rows are grouped by article, in order).  Columns are
     turned into bytes once per batch; each article's data is slices of them."""

@@ -53,7 +53,7 @@ import numpy as np
 
 from dedupe.config import Settings
 from dedupe.errors import IndexError_
-from dedupe.index.base import (FORMAT_VERSION, ArchiveIndex, IndexStats, Prepared, build_archive_table, check_add_settings,
+from dedupe.index.base import (FORMAT_VERSION, ArchiveIndex, IndexStats, IndexBatch, build_archive_table, check_add_settings,
                    index_settings, lookup_sorted, now, shingle_keys, unpack_article)
 
 _HDR = struct.Struct("<qbqq")
@@ -299,7 +299,7 @@ class RedisIndex(ArchiveIndex):
             pipe.rpush(keys_name + uid, *hs)
         pipe.execute()
 
-    def write(self, batch: Prepared, keep: Sequence[bool] | None = None, pending: list | None = None) -> int:
+    def write(self, batch: IndexBatch, keep: Sequence[bool] | None = None, pending: list | None = None) -> int:
         """Units, their LSH entries and (buffered in ``pending``) their
         postings and article records; :meth:`flush` writes the buffered part,
         postings before article records."""
@@ -531,7 +531,7 @@ class RedisIndex(ArchiveIndex):
         return np.concatenate(parts)
 
     def _fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]):
-        from dedupe.engine.pipeline import DocCounts
+        from dedupe.engine.corpus import Corpus, DocCounts
 
         keys = [str(i).encode() for i in ids.tolist()]
         raws = self.r.hmget(self._k("units"), keys)
@@ -565,4 +565,4 @@ class RedisIndex(ArchiveIndex):
         urows.sort(key=lambda u: (pos[u[0]], u[2]))
         table = build_archive_table(docs, [(pos[u[0]], u[1], u[2], u[3], u[4]) for u in urows], settings,
                                     [u[5] for u in urows] if settings.hash == "sha1" else None)
-        return docs, counts, table
+        return Corpus(docs, counts, table, [True] * len(docs))

@@ -1604,7 +1604,7 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef moddef = {PyModuleDef_HEAD_INIT, "dedupe._speedups",
+static struct PyModuleDef moddef = {PyModuleDef_HEAD_INIT, "dedupe.kernels._speedups",
                                     "Compiled hot loops of the dedupe engine (optional).", -1, methods};
 
 PyMODINIT_FUNC PyInit__speedups(void)

@@ -469,15 +469,5 @@ def render_ci(obj, fmt: str, **options: Any) -> str:
     return fn(_as_check(obj), **options)
 
 
-def _register() -> None:
-    """Make the CI formats available through ``dedupe.output.registry.render`` too."""
-    from dedupe.output.registry import FORMATS
-
-    for name in ("github", "sarif", "junit", "gitlab", "rdjsonl", "markdown"):
-        FORMATS.setdefault(name, lambda result, _n=name: render_ci(result, _n))
-
-
-_register()
-
 __all__ = ["CI_FORMATS", "RENDERERS", "render_ci", "sarif_dict", "check_dict", "snippet", "md_escape",
            "gh_escape_data", "gh_escape_property", "display_path", "result_fingerprint"]

@@ -24,15 +24,11 @@ from typing import Any
 
 from dedupe import __version__
 from dedupe.findings import Cluster, ScanResult
+from dedupe.kinds import REGISTRY
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-KIND_LABEL = {
-    "repeated-sentence": "Repeated sentence",
-    "repeated-quote": "Repeated quote",
-    "cross-article": "Repeated across articles",
-    "archive-match": "Matches the archive",
-}
+KIND_LABEL = {k.name: k.title for k in REGISTRY}
 
 
 def _clean(s: str) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dedupe import kernels as native
+from dedupe import kernels
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def verify_pairs(
     if len(pairs) == 0:
         return out
     cthr = containment if containment else 2.0
-    fast = native.speedups
+    fast = kernels.compiled()
     if fast is not None:
         pairs = np.ascontiguousarray(pairs, dtype=np.int64)
         inter = np.frombuffer(fast.verify_pairs(pairs, np.ascontiguousarray(fps, dtype=np.uint64),

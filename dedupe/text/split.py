@@ -31,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from dedupe import kernels as native
+from dedupe import kernels
 from dedupe.text.punkt import load_punkt
 
 _punkt = load_punkt()
@@ -293,7 +293,7 @@ def paragraph_spans(text: str, marked: bool = False) -> list[tuple[int, int]]:
         raw.append((pos, len(text)))
         return [sp for sp in (_trim(text, s, e) for s, e in raw) if sp]
 
-    fast = native.speedups
+    fast = kernels.compiled()
     if fast is not None:  # the same, compiled
         return fast.paragraph_spans_plain(text)
     lines = text.split("\n")

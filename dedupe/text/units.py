@@ -14,7 +14,7 @@ from array import array
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from dedupe import kernels as native
+from dedupe import kernels
 from dedupe.config import DEFAULT_BOILERPLATE, Settings
 from dedupe.documents import Document
 from dedupe.text.normalize import TOKEN_RE, normalize
@@ -106,7 +106,7 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
     exclude_quotes = settings.exclude_quotes
     want_quotes = settings.quotes and not exclude_quotes
     span_tokenize = tokenizer.span_tokenize
-    fast = native.speedups
+    fast = kernels.compiled()
 
     if fast is not None and low is not None and not exclude_quotes:
         paras = paragraph_spans(text, doc.paragraphs_marked)

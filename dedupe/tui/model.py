@@ -18,17 +18,12 @@ from typing import Any, Protocol, Union
 
 from dedupe.config import KINDS
 from dedupe.findings import Cluster, Overlap, ScanResult
+from dedupe.kinds import LABELS
 
 ACCEPT, IGNORE = "accepted", "ignored"
 
 #: Short labels of the kinds for the list.
-KIND_LABELS = {
-    "repeated-sentence": "sentence",
-    "repeated-quote": "quote",
-    "cross-article": "cross",
-    "archive-match": "archive",
-    "article": "article",
-}
+KIND_LABELS = {**LABELS, "article": "article"}
 
 #: Both articles share at least this much of their checked sentences (as ``ScanResult.duplicate_documents``).
 WHOLE_SHARE = 0.8

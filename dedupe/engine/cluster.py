@@ -1,0 +1,174 @@
+"""Clusters and findings: connected components of verified pairs, their kinds, members and roll-ups."""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from dedupe.config import Settings
+from dedupe.documents import Document
+from dedupe.engine.corpus import DocCounts, UnitTable
+from dedupe.engine.match import Matches
+from dedupe.findings import Cluster, Member, Overlap, Pair, cluster_fingerprint
+from dedupe.text.units import QUOTE
+
+
+def components(n: int, edges: Iterable[tuple[int, int]]) -> list[int]:
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return [find(i) for i in range(n)]
+
+
+def build_clusters(
+    docs: Sequence[Document],
+    table: UnitTable,
+    matches: Matches,
+    settings: Settings,
+    archive: Sequence[bool] | None = None,
+) -> list[Cluster]:
+    """Group linked units into clusters with members, pairs and fingerprints."""
+    n_forms = int(matches.form_of.max()) + 1 if len(matches.form_of) else 0
+    if n_forms == 0:
+        return []
+    archive = archive or [False] * len(docs)
+    comp = components(n_forms, ((p.a, p.b) for p in matches.pairs))
+    comp_arr = np.array(comp, dtype=np.int64)
+    unit_comp = comp_arr[matches.form_of]
+    # only components with at least two units can be clusters
+    multi = np.flatnonzero(np.bincount(unit_comp, minlength=n_forms)[unit_comp] >= 2)
+    order = multi[np.lexsort((table.start[multi], table.doc[multi], unit_comp[multi]))]
+    uc = unit_comp[order]
+    bounds = (np.flatnonzero(np.diff(uc)) + 1).tolist()
+    order_list = order.tolist()
+    groups = [order_list[a:b] for a, b in zip([0] + bounds, bounds + [len(order_list)])] if order_list else []
+    # plain lists of the columns involved: cheaper than indexing numpy per group
+    col_doc = dict(zip(order_list, table.doc[order].tolist()))
+    col_start = dict(zip(order_list, table.start[order].tolist()))
+    col_end = dict(zip(order_list, table.end[order].tolist()))
+    col_kind = dict(zip(order_list, table.kind[order].tolist()))
+    col_form = dict(zip(order_list, matches.form_of[order].tolist()))
+    pairs_by_comp: dict[int, list] = {}
+    for p in matches.pairs:
+        pairs_by_comp.setdefault(comp[p.a], []).append(p)
+    clusters: list[Cluster] = []
+    cthr = settings.containment or 2.0
+    for g in groups:
+        if len(g) < 2:
+            continue
+        units = g
+        udocs = [col_doc[u] for u in g]
+        ustarts = [col_start[u] for u in g]
+        uends = [col_end[u] for u in g]
+        # drop a unit that overlaps another in the same document (nested quotes)
+        keep = []
+        for k in range(len(units)):
+            if keep and udocs[keep[-1]] == udocs[k] and ustarts[k] < uends[keep[-1]]:
+                continue
+            keep.append(k)
+        if len(keep) < 2:
+            continue
+        arch = [archive[udocs[k]] for k in keep]
+        if all(arch):
+            continue  # repeats inside the archive are not the draft's problem
+        kind_code = col_kind[units[0]]
+        member_docs = {udocs[k] for k in keep}
+        if kind_code == QUOTE:
+            kind = "repeated-quote"
+        elif any(arch):
+            kind = "archive-match"
+        elif len(member_docs) > 1:
+            kind = "cross-article"
+        else:
+            kind = "repeated-sentence"
+        if kind not in settings.kinds:
+            continue
+        members: list[Member] = []
+        first_of_form: dict[int, int] = {}
+        cluster_pairs: list[Pair] = []
+        for k in keep:
+            u = units[k]
+            d = docs[udocs[k]]
+            s, e = ustarts[k], uends[k]
+            line, col, eline, ecol = d.location(s, e)
+            idx = len(members)
+            members.append(
+                Member(doc=d.id, path=d.path, start=s, end=e, line=line, column=col, end_line=eline,
+                       end_column=ecol, text=d.text[s:e], unit="quote" if kind_code == QUOTE else "sentence",
+                       title=d.title, archive=archive[udocs[k]])
+            )
+            f = col_form[u]
+            if f in first_of_form:
+                cluster_pairs.append(Pair(first_of_form[f], idx, 1.0, 1.0, 1.0))
+            else:
+                first_of_form[f] = idx
+        for p in pairs_by_comp.get(comp[col_form[units[keep[0]]]], []):
+            ia, ib = first_of_form.get(p.a), first_of_form.get(p.b)
+            if ia is not None and ib is not None:
+                sim = p.jaccard if p.jaccard >= settings.threshold or p.containment < cthr else p.containment
+                cluster_pairs.append(Pair(min(ia, ib), max(ia, ib), p.jaccard, p.containment, sim))
+        if not cluster_pairs:
+            continue
+        cluster_pairs.sort(key=lambda p: (p.a, p.b))
+        clusters.append(
+            Cluster(
+                id="",
+                kind=kind,
+                members=members,
+                pairs=cluster_pairs,
+                similarity=min(p.similarity for p in cluster_pairs),
+                jaccard=min(p.jaccard for p in cluster_pairs),
+                containment=min(p.containment for p in cluster_pairs),
+                fingerprint=cluster_fingerprint(kind, members),
+            )
+        )
+    doc_pos = {d.id: i for i, d in enumerate(docs)}
+    clusters.sort(key=lambda c: (doc_pos[c.members[0].doc], c.members[0].start, c.kind))
+    for i, c in enumerate(clusters, 1):
+        c.id = f"C{i}"
+    return clusters
+
+
+def build_overlaps(docs: Sequence[Document], counts: Sequence[DocCounts], clusters: Sequence[Cluster],
+                   archive: Sequence[bool]) -> list[Overlap]:
+    """Per article, which other articles it shares sentences with, and how much."""
+    info = {d.id: (c, a, d.title) for d, c, a in zip(docs, counts, archive)}
+    shared: dict[tuple[str, str], set] = {}
+    cl: dict[tuple[str, str], list[str]] = {}
+    for c in clusters:
+        if c.kind not in ("cross-article", "archive-match"):
+            continue
+        docs_in = c.documents
+        for m in c.members:
+            for other in docs_in:
+                if other == m.doc:
+                    continue
+                key = (m.doc, other)
+                shared.setdefault(key, set()).add(m.start)
+                lst = cl.setdefault(key, [])
+                if not lst or lst[-1] != c.id:
+                    lst.append(c.id)
+    out = []
+    for (doc, other), starts in shared.items():
+        counts_d, is_archive, _ = info[doc]
+        if is_archive:
+            continue  # the roll-up speaks for the drafts
+        sentence_units = counts_d.eligible_sentences
+        back = shared.get((other, doc), set())
+        other_units = info[other][0].eligible_sentences
+        out.append(Overlap(doc, other, len(starts), max(sentence_units, len(starts)), cl[(doc, other)],
+                           other_title=info[other][2], other_shared=len(back),
+                           other_total=max(other_units, len(back))))
+    pos = {d.id: i for i, d in enumerate(docs)}
+    out.sort(key=lambda o: (pos[o.doc], -o.share, pos[o.other]))
+    return out
