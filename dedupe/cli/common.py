@@ -12,25 +12,60 @@ from dedupe.config import KINDS, Config, Settings, load_config, with_overrides
 from dedupe.kinds import resolve as resolve_kind
 from dedupe.kinds import spellings
 from dedupe.errors import DedupeError
+from dedupe.output.sanitize import neutralize
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 class DedupeGroup(click.Group):
-    """Turns library errors into one-line messages and exit code 2."""
+    """The one place library errors become messages: one line on stderr and an exit code.
+
+    A :class:`~dedupe.errors.DedupeError` prints its message (exit 2); a bad
+    flag prints Click's message on one line (exit 2); an operating-system
+    error (a file that cannot be written, a full disk) names the file (exit
+    2); anything unexpected prints one line with the hint to rerun with
+    ``--debug``, which shows the traceback instead (as Ruff and pip do).
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
+        debug = bool(ctx.params.get("debug")) or os.environ.get("DEDUPE_DEBUG", "") not in ("", "0")
         try:
             return super().invoke(ctx)
         except DedupeError as exc:
-            click.echo(f"dedupe: error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
+            fail(str(exc), exc.exit_code)
         except click.UsageError as exc:  # bad flag value, unknown option: one line, exit 2
-            click.echo(f"dedupe: error: {' '.join(exc.format_message().split())}", err=True)
-            ctx.exit(EXIT_USAGE)
+            fail(" ".join(exc.format_message().split()), EXIT_USAGE)
+        except (click.exceptions.Exit, click.Abort, SystemExit):
+            raise
         except KeyboardInterrupt:
             click.echo("dedupe: interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:  # `dedupe scan ... | head`: not an error
+            sys.stderr.close()
+            ctx.exit(0)
+        except OSError as exc:
+            if debug:
+                raise
+            where = exc.filename if exc.filename is not None else ""
+            fail(f"{where}: {exc.strerror or exc}" if where else f"{exc.strerror or exc}", EXIT_USAGE)
+        except MemoryError:
+            fail("out of memory (the input is too large for this machine; try fewer files at once)", EXIT_USAGE)
+        except Exception as exc:
+            if debug:
+                raise
+            fail(f"unexpected {type(exc).__name__}: {exc} (this is a bug in dedupe; rerun with --debug for the "
+                 "traceback)", EXIT_USAGE)
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print ``dedupe: error: MESSAGE`` (made safe for a terminal, on one line) and exit with ``code``."""
+    click.echo(f"dedupe: error: {neutralize(message)}", err=True)
+    sys.exit(code)
+
+
+def warn(message: str) -> None:
+    """Print ``dedupe: warning: MESSAGE`` (made safe for a terminal, on one line)."""
+    click.echo(f"dedupe: warning: {neutralize(message)}", err=True)
 
 
 # -- shared options -----------------------------------------------------------
@@ -145,9 +180,9 @@ def report_errors(result) -> int:
     """Print input errors and warnings; the exit code they call for."""
     for d in result.documents:
         for w in d.warnings:
-            click.echo(f"dedupe: warning: {d.path}: {w}", err=True)
+            warn(f"{d.path}: {w}")
     for e in result.errors:
-        click.echo(f"dedupe: error: {e}", err=True)
+        click.echo(f"dedupe: error: {neutralize(str(e))}", err=True)
     return EXIT_USAGE if result.errors else EXIT_OK
 
 

@@ -24,7 +24,8 @@ from dedupe.cli.scan import scan
 
 @click.group(cls=DedupeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dedupe")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error instead of a one-line message.")
+def main(debug: bool) -> None:
     """Find repeated sentences and quotes in news copy."""
 
 

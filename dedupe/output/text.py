@@ -6,7 +6,10 @@ words underlined); without colour, differing words are bracketed.
 
 from __future__ import annotations
 
+import re
+
 from dedupe.findings import Cluster, ScanResult
+from dedupe.output.sanitize import neutralize
 
 _BOLD = "\x1b[1m"
 _DIM = "\x1b[2m"
@@ -21,20 +24,29 @@ def _oneline(text: str) -> str:
     return " ".join(text.split())
 
 
+_WS = re.compile(r"\s+")
+
+
+def _safe(text: object) -> str:
+    """Article text or a name on one line (runs of white space as one space), with control and
+    direction characters shown as escapes."""
+    return neutralize(_WS.sub(" ", str(text)))
+
+
 def highlight(text: str, spans, color: bool) -> str:
     """``text`` on one line with shared words highlighted (colour) or the
     differing words bracketed as ``{+word+}`` (no colour)."""
     out = []
     pos = 0
     for sp in spans:
-        out.append(text[pos : sp.start])
-        word = text[sp.start : sp.end]
+        out.append(_safe(text[pos : sp.start]))
+        word = _safe(text[sp.start : sp.end])
         if color:
             out.append(f"{_GREEN}{word}{_RESET}" if sp.shared else f"{_YELLOW}{_UNDER}{word}{_RESET}")
         else:
             out.append(word if sp.shared else f"{{+{word}+}}")
         pos = sp.end
-    out.append(text[pos:])
+    out.append(_safe(text[pos:]))
     return _oneline("".join(out))
 
 
@@ -73,10 +85,10 @@ def render_text(result: ScanResult, color: bool = False, show_all: bool = False,
                 if pair in seen:
                     continue
                 seen.add(pair)
-                lines.append(f"  {o.doc} = {o.other}: whole-article duplicate ({o.shared}/{o.total} sentences, {o.share:.0%})")
+                lines.append(f"  {neutralize(o.doc)} = {neutralize(o.other)}: whole-article duplicate ({o.shared}/{o.total} sentences, {o.share:.0%})")
             else:
-                title = f" ({o.other_title})" if o.other_title else ""
-                lines.append(f"  {o.doc} -> {o.other}{title}: {o.shared}/{o.total} sentences ({o.share:.0%})")
+                title = f" ({_safe(o.other_title)})" if o.other_title else ""
+                lines.append(f"  {neutralize(o.doc)} -> {neutralize(o.other)}{title}: {o.shared}/{o.total} sentences ({o.share:.0%})")
         if folded:
             lines.append(f"  ({folded} clusters inside whole-article duplicates not listed; --all lists them)")
         lines.append("")
@@ -96,9 +108,9 @@ def _cluster_text(c: Cluster, color: bool) -> list[str]:
     out = [_style(head, _BOLD + _CYAN, color)]
     spans = c.alignment()
     for m, sp in zip(c.members, spans):
-        where = f"{m.path}:{m.line}:{m.column}"
+        where = f"{neutralize(m.path)}:{m.line}:{m.column}"
         if m.archive:
-            where = f"[archive] {m.doc}" + (f" ({m.title})" if m.title else "") + f":{m.line}"
+            where = f"[archive] {neutralize(m.doc)}" + (f" ({_safe(m.title)})" if m.title else "") + f":{m.line}"
         out.append("  " + _style(where, _DIM, color))
         out.append("    " + highlight(m.text, sp, color))
     return out
