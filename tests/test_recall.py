@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import load_documents
 
 from dedupe import Settings, scan
 from dedupe.documents import Document
@@ -28,19 +29,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from common import brute_force_pairs  # noqa: E402  (the same ground truth as bench/recall.py)
 
 STORIES = 3000
-
-
-def load_documents(path, n):
-    docs = []
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            rec = json.loads(line)
-            body = rec.get("body") or ""
-            if body.strip():
-                docs.append(Document(id=f"r{rec['newid']}", path=f"r{rec['newid']}.txt", text=body))
-            if len(docs) >= n:
-                break
-    return docs
 
 
 def sentence_units(docs, settings):

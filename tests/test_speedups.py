@@ -26,7 +26,7 @@ from dedupe.sketch.signatures import signatures
 from dedupe.sketch.verify import verify_pairs
 
 from conftest import REPO, SEEDS
-from test_recall import load_documents
+from helpers import load_documents
 
 fast = native.speedups
 

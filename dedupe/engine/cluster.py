@@ -11,6 +11,7 @@ from dedupe.documents import Document
 from dedupe.engine.corpus import DocCounts, UnitTable
 from dedupe.engine.match import Matches
 from dedupe.findings import Cluster, Member, Overlap, Pair, cluster_fingerprint
+from dedupe.sketch.verify import VerifiedPair
 from dedupe.text.units import QUOTE
 
 
@@ -58,7 +59,7 @@ def build_clusters(
     col_end = dict(zip(order_list, table.end[order].tolist()))
     col_kind = dict(zip(order_list, table.kind[order].tolist()))
     col_form = dict(zip(order_list, matches.form_of[order].tolist()))
-    pairs_by_comp: dict[int, list] = {}
+    pairs_by_comp: dict[int, list[VerifiedPair]] = {}
     for p in matches.pairs:
         pairs_by_comp.setdefault(comp[p.a], []).append(p)
     clusters: list[Cluster] = []
@@ -71,7 +72,7 @@ def build_clusters(
         ustarts = [col_start[u] for u in g]
         uends = [col_end[u] for u in g]
         # drop a unit that overlaps another in the same document (nested quotes)
-        keep = []
+        keep: list[int] = []
         for k in range(len(units)):
             if keep and udocs[keep[-1]] == udocs[k] and ustarts[k] < uends[keep[-1]]:
                 continue
@@ -143,7 +144,7 @@ def build_overlaps(docs: Sequence[Document], counts: Sequence[DocCounts], cluste
                    archive: Sequence[bool]) -> list[Overlap]:
     """Per article, which other articles it shares sentences with, and how much."""
     info = {d.id: (c, a, d.title) for d, c, a in zip(docs, counts, archive)}
-    shared: dict[tuple[str, str], set] = {}
+    shared: dict[tuple[str, str], set[int]] = {}
     cl: dict[tuple[str, str], list[str]] = {}
     for c in clusters:
         if c.kind not in ("cross-article", "archive-match"):

@@ -66,7 +66,7 @@ def match_units(table: UnitTable, settings: Settings, progress: Progress | None 
         progress("candidates", 0, 1)
     # Containment candidates (exact prefix filter) in a second thread: the
     # compiled version releases the GIL, so it runs beside the LSH below.
-    contained: list = []
+    contained: list[np.ndarray | BaseException] = []
     worker = None
     if settings.containment > 0:
         def contain() -> None:

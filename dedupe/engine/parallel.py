@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import os
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from itertools import chain, islice
 from typing import Any, Iterable, Iterator
 
@@ -19,7 +20,7 @@ from dedupe.documents import Document
 from dedupe.engine.analyse import analyse_documents
 from dedupe.engine.corpus import Corpus, Progress
 from dedupe.errors import DedupeError, InputError
-from dedupe.readers import read_file
+from dedupe.readers import ReadOptions, read_file
 from dedupe.text.split import PunktModel
 
 
@@ -40,33 +41,38 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass(frozen=True)
+class Task:
+    """One worker's share: files to read and analyse, and how."""
+
+    paths: list[str]
+    settings: Settings
+    read_options: ReadOptions | None
+    model: PunktModel | None
+    with_signatures: bool
 
 
-def _read_and_analyse(args: tuple) -> Corpus:
+def read_and_analyse(task: Task) -> Corpus:
+    """Read ``task.paths`` and analyse them (what a worker process runs); unreadable files become errors."""
     with gc_paused():
-        return _read_and_analyse_unpaused(args)
+        docs: list[Document] = []
+        errors: list[DedupeError] = []
+        for p in task.paths:
+            try:
+                docs.extend(read_file(p, task.read_options))
+            except DedupeError as exc:
+                errors.append(exc)
+            except Exception as exc:  # a reader bug must not lose the whole run
+                errors.append(InputError(f"could not be read: {type(exc).__name__}: {exc}", p))
+        a = analyse_documents(docs, task.settings, task.model, task.with_signatures)
+        a.errors = errors
+        return a
 
 
-def _read_and_analyse_unpaused(args: tuple) -> Corpus:
-    paths, settings, read_options, model, with_signatures = args
-    docs: list[Document] = []
-    errors: list[DedupeError] = []
-    for p in paths:
-        try:
-            docs.extend(read_file(p, read_options))
-        except DedupeError as exc:
-            errors.append(exc)
-        except Exception as exc:  # a reader bug must not lose the whole run
-            errors.append(InputError(f"could not be read: {type(exc).__name__}: {exc}", p))
-    a = analyse_documents(docs, settings, model, with_signatures)
-    a.errors = errors
-    return a
-
-
-def _chunks(items: list, sizes: list[int], n: int) -> list[list]:
+def _chunks(items: list[str], sizes: list[int], n: int) -> list[list[str]]:
     """Split ``items`` into ``n`` contiguous chunks of similar total size."""
     total = sum(sizes) or 1
-    out: list[list] = [[]]
+    out: list[list[str]] = [[]]
     acc = 0
     for item, sz in zip(items, sizes):
         if acc >= total * len(out) / n and len(out) < n:
@@ -91,7 +97,7 @@ def auto_jobs(settings: Settings, total_bytes: int) -> int:
 def analyse_paths(
     paths: Iterable[str],
     settings: Settings,
-    read_options=None,
+    read_options: ReadOptions | None = None,
     model: PunktModel | None = None,
     progress: Progress | None = None,
     with_signatures: bool = True,
@@ -105,9 +111,9 @@ def analyse_paths(
     it = iter(paths)
     head = list(islice(it, _MANY_FILES))
     if len(head) >= _MANY_FILES and auto_jobs(settings, _PARALLEL_BYTES) > 1:
-        results = _analyse_streamed(head, it, settings, read_options, model, progress, with_signatures)
+        results = _analyse_streamed(head, it, Task([], settings, read_options, model, with_signatures), progress)
     else:
-        results = _analyse_listed(head, settings, read_options, model, progress, with_signatures)
+        results = _analyse_listed(head, Task([], settings, read_options, model, with_signatures), progress)
     return Corpus.concat(results, settings.num_perm)
 
 
@@ -122,45 +128,45 @@ def worker_pool(jobs: int) -> Any:
 _STREAM_CHUNK = 1500  # files per task when streaming (a few tenths of a second of work)
 
 
-def _analyse_streamed(head, rest, settings, read_options, model, progress, with_signatures) -> list[Corpus]:
+def _analyse_streamed(head: list[str], rest: Iterator[str], how: Task, progress: Progress | None) -> list[Corpus]:
     """Many files: chunks of a fixed number of files go to the workers as the
     walk finds them (balanced by count; no stat per file).  Progress counts
     chunks: done of those submitted so far (the walk is over long before
     the analysis)."""
     submitted = [0]
 
-    def chunks():
+    def chunks() -> Iterator[Task]:
         it = chain(head, rest)
         while True:
             buf = list(islice(it, _STREAM_CHUNK))
             if not buf:
                 return
             submitted[0] += 1
-            yield (buf, settings, read_options, model, with_signatures)
+            yield replace(how, paths=buf)
 
     results: list[Corpus] = []
-    with worker_pool(auto_jobs(settings, _PARALLEL_BYTES)) as pool:
-        for res in pool.imap(_read_and_analyse, chunks()):
+    with worker_pool(auto_jobs(how.settings, _PARALLEL_BYTES)) as pool:
+        for res in pool.imap(read_and_analyse, chunks()):
             results.append(res)
             if progress:
                 progress("analyse", len(results), max(len(results), submitted[0]))
     return results
 
 
-def _analyse_listed(paths, settings, read_options, model, progress, with_signatures) -> list[Corpus]:
-    sizes = []
+def _analyse_listed(paths: list[str], how: Task, progress: Progress | None) -> list[Corpus]:
+    sizes: list[int] = []
     for p in paths:
         try:
             sizes.append(os.stat(p).st_size)
         except OSError:
             sizes.append(0)
-    jobs = auto_jobs(settings, sum(sizes))
+    jobs = auto_jobs(how.settings, sum(sizes))
     results: list[Corpus] = []
     if jobs > 1 and len(paths) >= 2 * jobs:
         chunks = _chunks(list(paths), sizes, jobs * 4)
         with worker_pool(jobs) as pool:
             done = 0
-            for res in pool.imap(_read_and_analyse, [(c, settings, read_options, model, with_signatures) for c in chunks]):
+            for res in pool.imap(read_and_analyse, [replace(how, paths=c) for c in chunks]):
                 results.append(res)
                 done += 1
                 if progress:
@@ -168,7 +174,7 @@ def _analyse_listed(paths, settings, read_options, model, progress, with_signatu
     else:
         step = 256
         for k in range(0, len(paths), step):
-            results.append(_read_and_analyse((list(paths[k : k + step]), settings, read_options, model, with_signatures)))
+            results.append(read_and_analyse(replace(how, paths=list(paths[k : k + step]))))
             if progress:
                 progress("analyse", min(len(paths), k + step), len(paths))
     return results

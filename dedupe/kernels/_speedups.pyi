@@ -6,7 +6,9 @@ to be viewed with ``numpy.frombuffer``.  Each function's pure-Python twin
 is named in :mod:`dedupe.kernels`.
 """
 
-from collections.abc import Buffer, Sequence
+from collections.abc import Sequence
+
+from typing_extensions import Buffer
 
 def count_tokens(text: str, start: int, end: int, /) -> int:
     """``len(TOKEN_RE.findall(text, start, end))``."""

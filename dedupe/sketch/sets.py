@@ -57,7 +57,8 @@ def set_keys(fps: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     sizes = np.diff(offsets)
     mixed = fmix64(fps)
     with np.errstate(over="ignore"):
-        return np.add.reduceat(mixed, offsets[:-1]) + sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        keys: np.ndarray = np.add.reduceat(mixed, offsets[:-1]) + sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    return keys
 
 
 def csr_take(fps: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
