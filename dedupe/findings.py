@@ -69,9 +69,13 @@ class Member:
 class Pair:
     """A verified link between members ``a`` and ``b`` (indices into members).
 
-    ``similarity`` is the figure shown for the pair: its Jaccard similarity
-    when that reached the threshold, otherwise its containment (a sentence
-    repeated inside a longer one).
+    Both measures are properties of the two texts, whatever threshold found
+    the pair: ``jaccard`` (shared word 3-shingles over all of either's) is
+    the ``similarity`` shown; ``containment`` (shared shingles over the
+    shorter one's) is shown beside it where it differs, for a sentence
+    repeated inside a longer one.  A pair is reported when its Jaccard
+    reaches ``--threshold`` or its containment reaches ``--containment``
+    raised to ``--threshold``.
     """
 
     a: int
@@ -81,8 +85,8 @@ class Pair:
     similarity: float = -1.0
 
     def __post_init__(self) -> None:
-        if self.similarity < 0:  # not given: the larger of the two measures
-            object.__setattr__(self, "similarity", max(self.jaccard, self.containment))
+        if self.similarity < 0:  # not given: the Jaccard similarity
+            object.__setattr__(self, "similarity", self.jaccard)
 
 
 @dataclass

@@ -67,7 +67,7 @@ def test_text_output_shape(tmp_path):
     lines = p.stdout.splitlines()
     heads = [l for l in lines if re.match(r"^C\d+ ", l)]
     assert heads == [
-        "C1 repeated-sentence (DD101) similarity 0.90, 2 copies",
+        "C1 repeated-sentence (DD101) similarity 0.67 (containment 0.90), 2 copies",
         "C2 repeated-quote (DD102) similarity 1.00, 2 copies",
     ]
     assert f"  {SEED}:4:1" in lines and f"  {SEED}:7:1" in lines

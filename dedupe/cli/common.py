@@ -91,7 +91,7 @@ def engine_options(f):
     """Flags shared by every command that runs the detection engine."""
     opts = [
         click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (default: nearest .dedupe.toml or pyproject.toml [tool.dedupe])."),
-        click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), help="Jaccard similarity to report (default 0.7)."),
+        click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), help="Jaccard similarity to report (default 0.7); also the least containment for --containment matches."),
         click.option("--containment", type=click.FloatRange(0.0, 1.0), help="Share of the shorter unit found in the longer to report (default 0.8; 0 = off)."),
         click.option("--min-words", type=click.IntRange(1), help="Ignore sentences and quotes shorter than this (default 8)."),
         click.option("--ngram", type=click.IntRange(1, 32), help="Shingle size (default 3 words)."),

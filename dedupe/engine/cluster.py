@@ -63,7 +63,6 @@ def build_clusters(
     for p in matches.pairs:
         pairs_by_comp.setdefault(comp[p.a], []).append(p)
     clusters: list[Cluster] = []
-    cthr = settings.containment or 2.0
     for g in groups:
         if len(g) < 2:
             continue
@@ -116,8 +115,7 @@ def build_clusters(
         for p in pairs_by_comp.get(comp[col_form[units[keep[0]]]], []):
             ia, ib = first_of_form.get(p.a), first_of_form.get(p.b)
             if ia is not None and ib is not None:
-                sim = p.jaccard if p.jaccard >= settings.threshold or p.containment < cthr else p.containment
-                cluster_pairs.append(Pair(min(ia, ib), max(ia, ib), p.jaccard, p.containment, sim))
+                cluster_pairs.append(Pair(min(ia, ib), max(ia, ib), p.jaccard, p.containment))
         if not cluster_pairs:
             continue
         cluster_pairs.sort(key=lambda p: (p.a, p.b))

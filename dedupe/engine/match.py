@@ -35,6 +35,12 @@ class Matches:
     rows: int
 
 
+def containment_floor(settings: Settings) -> float:
+    """The containment a pair needs to be reported on containment alone: ``--containment``, raised to
+    ``--threshold`` (so the threshold governs every kind of match); 0 when containment is off."""
+    return max(settings.containment, settings.threshold) if settings.containment > 0 else 0.0
+
+
 def match_units(table: UnitTable, settings: Settings, progress: Progress | None = None) -> Matches:
     """Collapse identical units into forms, find and verify candidate form pairs.
 
@@ -68,10 +74,11 @@ def match_units(table: UnitTable, settings: Settings, progress: Progress | None 
     # compiled version releases the GIL, so it runs beside the LSH below.
     contained: list[np.ndarray | BaseException] = []
     worker = None
-    if settings.containment > 0:
+    cfloor = containment_floor(settings)
+    if cfloor > 0:
         def contain() -> None:
             try:
-                contained.append(containment_candidates(ffps, foff, settings.containment, settings.max_posting,
+                contained.append(containment_candidates(ffps, foff, cfloor, settings.max_posting,
                                                         order=order, freq=freq))
             except BaseException as exc:  # re-raised in the calling thread
                 contained.append(exc)
@@ -102,5 +109,5 @@ def match_units(table: UnitTable, settings: Settings, progress: Progress | None 
         pairs = pairs[fkind[pairs[:, 0]] == fkind[pairs[:, 1]]]
     if progress:
         progress("verify", 0, 1)
-    verified = verify_pairs(pairs, ffps, foff, settings.threshold, settings.containment, min_contained)
+    verified = verify_pairs(pairs, ffps, foff, settings.threshold, cfloor, min_contained)
     return Matches(form_of, verified, len(pairs), bands, rows)

@@ -104,7 +104,10 @@ def render_text(result: ScanResult, color: bool = False, show_all: bool = False,
 
 
 def _cluster_text(c: Cluster, color: bool) -> list[str]:
-    head = f"{c.id} {c.kind} ({c.rule}) similarity {c.similarity:.2f}, {len(c.members)} copies"
+    measures = f"similarity {c.similarity:.2f}"
+    if c.containment - c.similarity >= 0.05:  # a sentence inside a longer one: say how much of it is there
+        measures += f" (containment {c.containment:.2f})"
+    head = f"{c.id} {c.kind} ({c.rule}) {measures}, {len(c.members)} copies"
     out = [_style(head, _BOLD + _CYAN, color)]
     spans = c.alignment()
     for m, sp in zip(c.members, spans):
