@@ -129,10 +129,11 @@ class Cluster:
         return self.members[index]
 
     def pair_similarity(self, i: int, j: int) -> float | None:
-        for p in self.pairs:
-            if {p.a, p.b} == {i, j}:
-                return p.similarity
-        return None
+        """The similarity of members ``i`` and ``j`` when they are a verified pair (a dict lookup)."""
+        index = self.__dict__.get("_pair_index")
+        if index is None or len(index) != len(self.pairs):
+            index = self.__dict__["_pair_index"] = {(min(p.a, p.b), max(p.a, p.b)): p.similarity for p in self.pairs}
+        return index.get((min(i, j), max(i, j)))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -246,6 +247,7 @@ class ScanResult:
     errors: list[DedupeError] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # things the user should know (one line each), not errors
 
     def duplicate_documents(self, min_share: float = 0.8) -> list[Overlap]:
         """Overlaps where both articles share most of their sentences: a story
@@ -287,6 +289,8 @@ class ScanResult:
                 "rows": self.stats.get("rows"),
             },
             "candidates": self.stats.get("candidates"),
+            "rollup_skipped_clusters": self.stats.get("rollup_skipped_clusters", 0),
+            "rollup_omitted_partners": self.stats.get("rollup_omitted_partners", 0),
             "seconds": round(sum(self.timings.values()), 3),
         }
 
@@ -298,4 +302,5 @@ class ScanResult:
             "overlaps": [o.to_dict() for o in self.overlaps],
             "summary": self.summary(),
             "errors": [str(e) for e in self.errors],
+            "notes": list(self.notes),
         }

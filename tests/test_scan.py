@@ -313,3 +313,24 @@ def test_streamed_walk_gives_the_same_result(tmp_path, monkeypatch):
     assert len(listed[0]["clusters"]) > 5 and len(listed[1]) == 1  # the binary file, reported once
     steps = [a for a in progress if a[0] == "analyse"]
     assert len(steps) > 5 and steps[-1][1] == steps[-1][2]  # chunk progress ends complete
+
+
+def test_a_sentence_shared_by_many_articles_keeps_the_roll_up_bounded(tmp_path):
+    """N articles sharing one sentence: one cluster, no N*(N-1) roll-up; what was left out is counted."""
+    shared = "The governor said the state would appeal the ruling to the supreme court next week."
+    for i in range(150):
+        (tmp_path / f"a{i:03d}.txt").write_text(
+            f"Story number {i} opens with its own lede about topic {i} and {i * 7} other words.\n\n{shared}\n")
+    r = scan([str(tmp_path)], Settings())
+    assert len(r.clusters) == 1 and len(r.clusters[0].members) == 150
+    assert r.overlaps == []
+    s = r.summary()
+    assert s["rollup_skipped_clusters"] == 1 and s["rollup_omitted_partners"] == 0
+
+
+def test_pair_similarity_is_a_lookup_and_matches_the_pairs():
+    r = scan([str(SEEDS)], Settings())
+    for c in r.clusters:
+        for p in c.pairs:
+            assert c.pair_similarity(p.b, p.a) == p.similarity
+        assert c.pair_similarity(0, 0) is None

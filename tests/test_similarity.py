@@ -50,3 +50,21 @@ def test_the_seed_quote_pair_reads_the_same_at_any_threshold():
         assert psaki
         sims.add((round(psaki[0].similarity, 4), round(psaki[0].containment, 4)))
     assert len(sims) == 1
+
+
+def test_an_archive_inside_the_drafts_folder_is_read_as_archive_with_a_note(tmp_path):
+    from helpers import invoke
+
+    drafts = tmp_path / "drafts"
+    (drafts / "archive").mkdir(parents=True)
+    s = "The city council approved the new budget after a long debate on Tuesday night in the town hall."
+    (drafts / "a.txt").write_text(f"{s}\n\nSomething else entirely happened on the other side of town today.\n")
+    (drafts / "archive" / "old.txt").write_text(f"{s}\n")
+    r = invoke("scan", drafts, "--against", drafts / "archive", "--format", "json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    import json
+
+    d = json.loads(r.stdout)
+    assert [c["kind"] for c in d["clusters"]] == ["archive-match"]
+    assert r.stderr.count("note:") == 1 and "inside" in r.stderr and "read as archive" in r.stderr
+    assert any("inside" in n for n in d["notes"])

@@ -177,7 +177,9 @@ def run_scan(
 
 
 def report_errors(result) -> int:
-    """Print input errors and warnings; the exit code they call for."""
+    """Print notes, input errors and warnings; the exit code they call for."""
+    for n in getattr(result, "notes", ()):
+        click.echo(f"dedupe: note: {neutralize(n)}", err=True)
     for d in result.documents:
         for w in d.warnings:
             warn(f"{d.path}: {w}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -138,16 +139,42 @@ def build_clusters(
     return clusters
 
 
+#: A cluster spread over more articles than this (a sentence nearly every story carries) is still a
+#: finding, but says nothing about which two articles are the same story: it is left out of the roll-up,
+#: which would otherwise grow with the square of its size.
+ROLLUP_MAX_DOCS = 100
+#: At most this many other articles are listed per article (those sharing the most first).
+ROLLUP_MAX_PARTNERS = 50
+
+
+@dataclass
+class RollUp:
+    """Per article, which other articles it shares sentences with; what was left out is counted."""
+
+    overlaps: list[Overlap]
+    skipped_clusters: int = 0  # clusters over more than ROLLUP_MAX_DOCS articles
+    omitted_partners: int = 0  # partners past ROLLUP_MAX_PARTNERS of an article
+
+
 def build_overlaps(docs: Sequence[Document], counts: Sequence[DocCounts], clusters: Sequence[Cluster],
-                   archive: Sequence[bool]) -> list[Overlap]:
-    """Per article, which other articles it shares sentences with, and how much."""
+                   archive: Sequence[bool], max_docs: int = ROLLUP_MAX_DOCS,
+                   max_partners: int = ROLLUP_MAX_PARTNERS) -> RollUp:
+    """Per article, which other articles it shares sentences with, and how much.
+
+    Cost and size grow with the sum over clusters of the square of their articles, capped at
+    ``max_docs`` each; an article lists at most ``max_partners`` others.
+    """
     info = {d.id: (c, a, d.title) for d, c, a in zip(docs, counts, archive)}
     shared: dict[tuple[str, str], set[int]] = {}
     cl: dict[tuple[str, str], list[str]] = {}
+    skipped = 0
     for c in clusters:
         if c.kind not in ("cross-article", "archive-match"):
             continue
         docs_in = c.documents
+        if len(docs_in) > max_docs:
+            skipped += 1
+            continue
         for m in c.members:
             for other in docs_in:
                 if other == m.doc:
@@ -157,7 +184,7 @@ def build_overlaps(docs: Sequence[Document], counts: Sequence[DocCounts], cluste
                 lst = cl.setdefault(key, [])
                 if not lst or lst[-1] != c.id:
                     lst.append(c.id)
-    out = []
+    by_doc: dict[str, list[Overlap]] = {}
     for (doc, other), starts in shared.items():
         counts_d, is_archive, _ = info[doc]
         if is_archive:
@@ -165,9 +192,15 @@ def build_overlaps(docs: Sequence[Document], counts: Sequence[DocCounts], cluste
         sentence_units = counts_d.eligible_sentences
         back = shared.get((other, doc), set())
         other_units = info[other][0].eligible_sentences
-        out.append(Overlap(doc, other, len(starts), max(sentence_units, len(starts)), cl[(doc, other)],
-                           other_title=info[other][2], other_shared=len(back),
-                           other_total=max(other_units, len(back))))
+        by_doc.setdefault(doc, []).append(
+            Overlap(doc, other, len(starts), max(sentence_units, len(starts)), cl[(doc, other)],
+                    other_title=info[other][2], other_shared=len(back), other_total=max(other_units, len(back))))
     pos = {d.id: i for i, d in enumerate(docs)}
+    out: list[Overlap] = []
+    omitted = 0
+    for lst in by_doc.values():
+        lst.sort(key=lambda o: (-o.share, -o.shared, pos[o.other]))
+        omitted += max(0, len(lst) - max_partners)
+        out.extend(lst[:max_partners])
     out.sort(key=lambda o: (pos[o.doc], -o.share, pos[o.other]))
-    return out
+    return RollUp(out, skipped, omitted)

@@ -101,6 +101,7 @@ class Corpus:
     table: UnitTable
     archive: list[bool] = field(default_factory=list)  # per document: read as archive
     errors: list[DedupeError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # one-line notes for the user (not errors)
 
     def __post_init__(self) -> None:
         if len(self.archive) < len(self.documents):
@@ -120,6 +121,7 @@ class Corpus:
         counts: list[DocCounts] = []
         archive: list[bool] = []
         errors: list[DedupeError] = []
+        notes: list[str] = []
         shifts: list[int] = []
         for p in parts:
             shifts.append(len(docs))
@@ -127,12 +129,13 @@ class Corpus:
             counts.extend(p.counts)
             archive.extend(p.archive)
             errors.extend(p.errors)
+            notes.extend(p.notes)
         table = UnitTable.concat([p.table for p in parts], shifts, num_perm)
-        return Corpus(docs, counts, table, archive, errors)
+        return Corpus(docs, counts, table, archive, errors, notes)
 
     def marked_archive(self) -> "Corpus":
         """This corpus with every document flagged as archive."""
-        return Corpus(self.documents, self.counts, self.table, [True] * len(self.documents), self.errors)
+        return Corpus(self.documents, self.counts, self.table, [True] * len(self.documents), self.errors, self.notes)
 
     def with_signatures(self, settings: Settings) -> "Corpus":
         """The corpus with every unit's MinHash signature computed (deferred ones filled in)."""

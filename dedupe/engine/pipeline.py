@@ -73,6 +73,23 @@ class ScanInput:
     model: PunktModel | None = None  # the Punkt model the drafts were split with
 
 
+def _archives_inside(paths: Sequence[str], against: Sequence[str]) -> list[tuple[str, str]]:
+    """``(archive path, draft path)`` for every ``--against`` file or folder inside a draft folder (or equal to a draft path)."""
+    out = []
+    for a in against:
+        if not os.path.exists(a):
+            continue
+        ra = os.path.realpath(a)
+        for p in paths:
+            if not os.path.exists(p):
+                continue
+            rp = os.path.realpath(p)
+            if ra == rp or (os.path.isdir(rp) and ra.startswith(rp.rstrip(os.sep) + os.sep)):
+                out.append((a, p))
+                break
+    return out
+
+
 def join_archives(corpus: Corpus, sources: Sequence[ArchiveSource], settings: Settings) -> Corpus:
     """``corpus`` with the archived candidates of every source appended as archive documents,
     so matching, verification and clustering treat them exactly like archive files."""
@@ -107,15 +124,27 @@ def prepare(
     documents.  Every front end goes through here, so paths are walked and
     named (:func:`normalize_path`) one way."""
     errors: list[DedupeError] = []
+    notes: list[str] = []
     seen: set[str] = set()
+    # An archive inside the drafts' folders is read as archive, not as drafts (archive wins).
+    inside = _archives_inside(paths or [], against or [])
+    for a, p in inside:
+        notes.append(f"{a} is inside {p}: read as archive (--against), not as drafts")
+    archive_roots = tuple(os.path.abspath(a) for a, _ in inside)
 
-    def walk(ps: Sequence[str], into: list[str]) -> Iterator[str]:
+    def is_archived(f: str) -> bool:
+        af = os.path.abspath(f)
+        return any(af == r or af.startswith(r + os.sep) for r in archive_roots)
+
+    def walk(ps: Sequence[str], into: list[str], drafts: bool) -> Iterator[str]:
         normal_dirs: dict[str, str] = {}  # directory as walked -> normalised
         for p in ps:
             if not os.path.exists(p):
                 errors.append(InputError("no such file or directory", p))
                 continue
             for f in iter_paths([p], read_options, on_error=errors.append):
+                if drafts and archive_roots and is_archived(f):
+                    continue
                 head, tail = os.path.split(f)
                 if head and tail not in ("", ".", ".."):
                     nd = normal_dirs.get(head)
@@ -136,7 +165,7 @@ def prepare(
     if progress:
         progress("analyse", 0, 1)
     # the walk is lazy: on a large tree the workers start before it ends
-    found = chain(walk(paths or [], draft_paths), walk(against or [], archive_paths))
+    found = chain(walk(paths or [], draft_paths, True), walk(against or [], archive_paths, False))
     corpus = analyse_paths(found, settings, read_options, model, progress, with_signatures=with_signatures)
     errors.extend(corpus.errors)
     archive_set = set(archive_paths)
@@ -145,6 +174,7 @@ def prepare(
         extra = analyse_documents(list(documents), settings, model, with_signatures=with_signatures)
         corpus = Corpus.concat([corpus, extra], settings.num_perm)
     corpus.errors = errors
+    corpus.notes = notes + corpus.notes
     corpus = join_archives(corpus, sources, settings)
     return ScanInput(corpus, draft_paths, archive_paths, model)
 
@@ -159,7 +189,7 @@ def finish_scan(corpus: Corpus, settings: Settings, timings: dict[str, float] | 
     timings["match"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     clusters = build_clusters(corpus.documents, table, matches, settings, corpus.archive)
-    overlaps = build_overlaps(corpus.documents, corpus.counts, clusters, corpus.archive)
+    rollup = build_overlaps(corpus.documents, corpus.counts, clusters, corpus.archive)
     timings["cluster"] = time.perf_counter() - t2
     infos = [
         DocumentInfo(id=d.id, path=d.path, format=d.format, title=d.title, sentences=c.sentences,
@@ -173,6 +203,8 @@ def finish_scan(corpus: Corpus, settings: Settings, timings: dict[str, float] | 
         "verified": len(matches.pairs),
         "bands": matches.bands,
         "rows": matches.rows,
+        "rollup_skipped_clusters": rollup.skipped_clusters,
+        "rollup_omitted_partners": rollup.omitted_partners,
     }
-    return ScanResult(documents=infos, clusters=clusters, overlaps=overlaps, settings=settings,
-                      errors=list(corpus.errors), timings=timings, stats=stats)
+    return ScanResult(documents=infos, clusters=clusters, overlaps=rollup.overlaps, settings=settings,
+                      errors=list(corpus.errors), timings=timings, stats=stats, notes=list(corpus.notes))

@@ -76,7 +76,8 @@ def render_text(result: ScanResult, color: bool = False, show_all: bool = False,
     if max_clusters is not None and shown < len(result.clusters) - folded:
         lines.append(f"... {len(result.clusters) - folded - shown} more clusters (use --format json for all)")
         lines.append("")
-    if result.overlaps:
+    s = result.summary()
+    if result.overlaps or s["rollup_skipped_clusters"]:
         lines.append(_style("Articles sharing sentences", _BOLD, color))
         seen = set()
         for o in result.overlaps:
@@ -91,8 +92,15 @@ def render_text(result: ScanResult, color: bool = False, show_all: bool = False,
                 lines.append(f"  {neutralize(o.doc)} -> {neutralize(o.other)}{title}: {o.shared}/{o.total} sentences ({o.share:.0%})")
         if folded:
             lines.append(f"  ({folded} clusters inside whole-article duplicates not listed; --all lists them)")
+    if s["rollup_skipped_clusters"] or s["rollup_omitted_partners"]:
+        cut = []
+        if s["rollup_skipped_clusters"]:
+            cut.append(f"{_n(s['rollup_skipped_clusters'], 'cluster')} shared by more than 100 articles left out")
+        if s["rollup_omitted_partners"]:
+            cut.append(f"{s['rollup_omitted_partners']} more article pairs not listed (50 per article)")
+        lines.append("  (" + "; ".join(cut) + ")")
+    if result.overlaps or s["rollup_skipped_clusters"]:
         lines.append("")
-    s = result.summary()
     kinds = ", ".join(f"{n} {k}" for k, n in sorted(s["by_kind"].items())) or "none"
     lines.append(
         f"{_n(s['clusters'], 'cluster')} ({kinds}) in {_n(s['documents'], 'article')}, {_n(s['sentences'], 'sentence')}"
