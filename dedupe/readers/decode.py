@@ -6,7 +6,10 @@ import codecs
 
 from dedupe.errors import InputError
 
-__all__ = ["decode_text", "read_bytes"]
+__all__ = ["GZIP_MAGIC", "decode_text", "gunzip", "read_bytes"]
+
+#: The first bytes of a gzip stream.
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def read_bytes(path: str) -> bytes:
@@ -57,3 +60,19 @@ def decode_text(data: bytes, path: str, warnings: list[str]) -> str:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
 
+
+
+def gunzip(data: bytes, path: str) -> bytes:
+    """``data`` decompressed when it is a gzip stream (``.jsonl.gz``), else
+    unchanged; a damaged stream is an :class:`InputError`."""
+    if not data.startswith(GZIP_MAGIC):
+        return data
+    import gzip
+    import zlib
+
+    try:
+        return gzip.decompress(data)
+    except EOFError:
+        raise InputError("truncated gzip file", path) from None
+    except (OSError, zlib.error):
+        raise InputError("not a valid gzip file", path) from None

@@ -16,6 +16,8 @@ SUPPORTED_EXTENSIONS: dict[str, str] = {
     ".docx": "docx",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".jsonl.gz": "jsonl",
+    ".ndjson.gz": "jsonl",
 }
 
 #: The format names :func:`read_file` accepts as ``fmt``.
@@ -32,5 +34,12 @@ def format_for(path: str) -> str | None:
     """The format name for ``path``'s extension, or None when unsupported."""
     dot = path.rfind(".")
     if dot > 0 and path[dot - 1] not in "./\\":  # the plain case, without splitext's cost
-        return SUPPORTED_EXTENSIONS.get(path[dot:].lower())
-    return SUPPORTED_EXTENSIONS.get(os.path.splitext(path)[1].lower())
+        ext = path[dot:].lower()
+    else:
+        ext = os.path.splitext(path)[1].lower()
+    if ext == ".gz":  # a compressed export: the extension before it decides
+        stem, inner = os.path.splitext(path[: -len(ext)])
+        if inner and os.path.basename(stem):
+            return SUPPORTED_EXTENSIONS.get(inner.lower() + ext)
+        return None
+    return SUPPORTED_EXTENSIONS.get(ext)

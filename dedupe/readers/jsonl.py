@@ -6,7 +6,7 @@ import re
 
 from dedupe.documents import Document
 from dedupe.errors import InputError
-from dedupe.readers.decode import decode_text
+from dedupe.readers.decode import decode_text, gunzip
 from dedupe.readers.markers import plain_suppressions
 from dedupe.readers.offsets import OffsetMap
 from dedupe.readers.options import ReadOptions
@@ -122,22 +122,48 @@ def _json_field_offsets(line: str, base: int, field: str) -> OffsetMap:
     return result
 
 
-def read_jsonl(path: str, data: bytes, options: ReadOptions) -> list[Document]:
-    """JSON lines: one document per non-blank line.
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
-    ``source_text`` is the whole file; each character of the text value maps
-    to where its JSON encoding starts on the record's line, so a position's
-    line is the record's line and its column points into the raw line.
+
+def _clean(value: str, what: str, where: str, warnings: list[str]) -> str:
+    """``value`` with lone surrogates (``\\ud800`` escapes of a broken
+    export, which no output can encode) replaced by U+FFFD, same length so
+    offsets stay exact; a warning names the record."""
+    if _SURROGATE_RE.search(value) is None:
+        return value
+    count = len(_SURROGATE_RE.findall(value))
+    warnings.append(f"{where}: {count} lone surrogate escape(s) in the {what} replaced by U+FFFD")
+    return _SURROGATE_RE.sub("\ufffd", value)
+
+
+def read_jsonl(path: str, data: bytes, options: ReadOptions) -> list[Document]:
+    """JSON lines (``.jsonl``, ``.ndjson``, gzip-compressed or not): one
+    document per non-blank line, each an article of its own.
+
+    A record's id is ``path#<id>`` (its ``id_field``, else its line number)
+    and its title the ``title_field``.  ``source_text`` is the whole
+    (decompressed, decoded) file, shared by the records; each character of
+    the text value maps to where its JSON encoding starts on the record's
+    line, and the record keeps only that line's number and start
+    (``source_line``), so a position's line is the record's line and its
+    column points into the raw line.
     """
     import json
 
     warnings: list[str] = []
-    src = decode_text(data, path, warnings)
+    src = decode_text(gunzip(data, path), path, warnings)
     docs: list[Document] = []
     first_seen: dict[str, int] = {}
-    base = 0
-    for number, line in enumerate(src.split("\n"), start=1):
-        line_base, base = base, base + len(line) + 1
+    field = options.text_field
+    number = 0
+    line_base = 0
+    size = len(src)
+    while line_base <= size:
+        nl = src.find("\n", line_base)
+        line_end = size if nl == -1 else nl
+        number += 1
+        line = src[line_base:line_end]
+        this_base, line_base = line_base, line_end + 1
         if not line.strip():
             continue
         where = f"line {number}"
@@ -149,9 +175,10 @@ def read_jsonl(path: str, data: bytes, options: ReadOptions) -> list[Document]:
             ) from None
         except RecursionError:
             raise InputError(f"{where}: invalid JSON: nested too deeply", path) from None
+        except ValueError as exc:  # e.g. an integer too long to convert
+            raise InputError(f"{where}: invalid JSON: {str(exc).splitlines()[0]}", path) from None
         if not isinstance(record, dict):
             raise InputError(f"{where}: not a JSON object", path)
-        field = options.text_field
         if field not in record:
             raise InputError(f"{where}: no '{field}' field", path)
         text = record[field]
@@ -162,32 +189,41 @@ def read_jsonl(path: str, data: bytes, options: ReadOptions) -> list[Document]:
             record_id = str(number)
         else:
             record_id = raw_id if isinstance(raw_id, str) else json.dumps(raw_id)
+        record_warnings = list(warnings)
+        record_id = _clean(record_id, "id", where, record_warnings)
         if record_id in first_seen:
             raise InputError(
                 f"{where}: duplicate id '{record_id}' (first on line {first_seen[record_id]})",
                 path,
             )
         first_seen[record_id] = number
+        record_where = f"{where} (record '{record_id}')"
+        text = _clean(text, "text", record_where, record_warnings)
         try:
-            offsets = _json_field_offsets(line, line_base, field)
+            offsets = _json_field_offsets(line, this_base, field)
             if len(offsets) != len(text):
                 raise _JsonScanError
         except (_JsonScanError, IndexError, ValueError):  # pragma: no cover - defensive
-            offsets = OffsetMap.from_offsets([line_base] * len(text))
+            offsets = OffsetMap.from_offsets([this_base] * len(text))
         title = record.get(options.title_field)
+        if isinstance(title, str) and title.strip():
+            title = _clean(" ".join(title.split()), "title", record_where, record_warnings)
+        else:
+            title = None
         docs.append(
             Document(
                 id=f"{path}#{record_id}",
                 path=path,
                 text=text,
                 format="jsonl",
-                title=title if isinstance(title, str) and title.strip() else None,
+                title=title,
                 source_text=src,
                 source_offsets=offsets,
                 paragraphs_marked="\n\n" in text,
                 suppressed=plain_suppressions(text),
-                warnings=list(warnings),
+                warnings=record_warnings,
+                source_line=number,
+                source_line_start=this_base,
             )
         )
     return docs
-
