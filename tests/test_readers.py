@@ -301,22 +301,47 @@ def test_html_article_text_only():
     assert doc.format == "html"
     assert doc.paragraphs_marked is True
     paragraphs = doc.text.split("\n\n")
-    assert paragraphs[0] == "Minister promises new bridge"
-    assert paragraphs[1].startswith("The minister said on Tuesday that the new bridge will open in\n")
-    assert paragraphs[1].endswith("the spring, according to the ministry.")
-    assert paragraphs[2] == "“We will not let the river divide this town,” she told reporters."
-    assert paragraphs[3] == "Costs rose to €42\xa0million & counting…"
-    assert paragraphs[4] == "Critics disagree."
-    assert paragraphs[5] == "The bridge site."
-    assert len(paragraphs) == 6
+    # a full site page (header, nav, footer): the headline is the title, the
+    # extractor keeps the article body (not the photo caption)
+    assert paragraphs[0].startswith("The minister said on Tuesday that the new bridge will open in\n")
+    assert paragraphs[0].endswith("the spring, according to the ministry.")
+    assert paragraphs[1] == "“We will not let the river divide this town,” she told reporters."
+    assert paragraphs[2] == "Costs rose to €42\xa0million & counting…"
+    assert paragraphs[3] == "Critics disagree."
+    assert len(paragraphs) == 4
     for absent in ("Home", "teaser", "Related", "Search", "JavaScript", "Copyright",
-                   "color", "not text", "Town News", "<", "&amp;"):
+                   "color", "not text", "Town News", "<", "&amp;", "Minister promises"):
         assert absent not in doc.text, absent
+
+
+def test_html_draft_loses_nothing_but_its_headline(tmp_path):
+    source = (DATA / "article.html").read_text(encoding="utf-8")
+    draft = re.sub(r"<header>.*?</header>|<footer>.*?</footer>|<aside>.*?</aside>", "", source)
+    path = write(tmp_path, "draft.html", draft)
+    (doc,) = read_file(str(path))
+    assert doc.title == "Minister promises new bridge"
+    paragraphs = doc.text.split("\n\n")
+    assert paragraphs[-1] == "The bridge site." and len(paragraphs) == 5
+    assert "Minister promises" not in doc.text
+    assert_offsets_faithful(doc, allowed="&")
 
 
 def test_html_title():
     (doc,) = read_file(str(DATA / "article.html"))
-    assert doc.title == "Minister promises new bridge – Town News"
+    assert doc.title == "Minister promises new bridge"  # the <h1>, not the <title>
+
+
+def test_html_title_from_title_element_without_h1(tmp_path):
+    path = write(tmp_path, "a.html", "<html><head><title>Page &ndash; Site</title></head><body><p>Text.</p></body></html>")
+    (doc,) = read_file(str(path))
+    assert doc.title == "Page – Site" and doc.text == "Text."
+
+
+def test_html_headline_in_site_header_is_not_the_title(tmp_path):
+    html = ("<body><header><h1>Site Name</h1></header><article><h1>Real headline</h1><p>Body text here.</p>"
+            "</article></body>")
+    (doc,) = read_file(str(write(tmp_path, "a.html", html)))
+    assert doc.title == "Real headline" and "Real headline" not in doc.text
 
 
 def test_html_title_falls_back_to_h1(tmp_path):
@@ -339,8 +364,7 @@ def test_html_locations():
     path = DATA / "article.html"
     (doc,) = read_file(str(path))
     lines = file_lines(path)
-    assert_located(doc, lines, "Minister promises new bridge", "Minister", "bridge")
-    sentence = doc.text.split("\n\n")[1].rstrip(".")
+    sentence = doc.text.split("\n\n")[0].rstrip(".")
     assert_located(doc, lines, sentence, "The", "ministry")
     line, col, end_line, _ = doc.location(doc.text.index(sentence), doc.text.index(sentence) + len(sentence))
     assert (line, end_line) == (14, 15)

@@ -1,13 +1,29 @@
-"""HTML: the article's text, block elements separating paragraphs."""
+"""HTML: the article's text, block elements separating paragraphs.
+
+Two kinds of HTML reach dedupe: drafts (a CMS fragment, or a simple page of
+``<h1>`` and ``<p>``), which must lose nothing, and full published pages (a
+site's article page with navigation, related-story lists, teasers, share
+widgets, footers).  A page counts as full when it has ``<nav>``,
+``<header>``, ``<footer>`` or ``<aside>`` elements or several link-dense
+blocks; only then is the article body chosen by main-content extraction
+(:mod:`dedupe.readers.extract`), aligned back to this reader's own
+offset-mapped blocks.  Otherwise the text is the ``<article>`` (the one with
+most text), else ``<main>``, else ``<body>``, else the whole file.
+
+The headline (the first ``<h1>`` of the article, else of the page, else the
+``<title>``) is the document's title and not part of its text.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from dedupe.documents import Document, line_starts
 from dedupe.readers.decode import decode_text
 from dedupe.readers.entities import ENTITY_RE, decode_entities
+from dedupe.readers.extract import extract_main_text, kept_blocks
 from dedupe.readers.markers import MARKER_BODY_RE
 from dedupe.readers.offsets import TextBuilder
 from dedupe.readers.options import ReadOptions
@@ -24,11 +40,28 @@ _HTML_VOID = frozenset(
     ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"]
 )
 
-# an extracted piece of HTML: (kind, payload, article id, main id, in body)
-_HtmlItem = tuple[str, Any, "int | None", "int | None", bool]
+_CHROME = frozenset(["nav", "header", "footer", "aside"])
+_NOT_HEADLINE = ("nav", "footer", "aside", "form")
+#: A page with at least this many link-dense blocks is a full site page.
+LINK_DENSE_BLOCKS = 4
+#: Deeper than this the page is not extracted (no real page nests so deep).
+MAX_EXTRACT_DEPTH = 1000
+
+# an extracted piece of HTML:
+# (kind, payload, article id, main id, in body, in a link, h1 number or -1)
+_HtmlItem = tuple[str, Any, "int | None", "int | None", bool, bool, int]
 
 
-def _html_items(src: str) -> tuple[list[_HtmlItem], str | None]:
+@dataclass
+class _Parsed:
+    items: list[_HtmlItem]
+    title: str | None
+    headlines: list[tuple[str, bool, bool]]  # text, in article/main, in chrome
+    chrome: int  # nav/header/footer/aside elements
+    depth: int  # deepest nesting
+
+
+def _html_items(src: str) -> _Parsed:
     """Parse HTML into text/break/marker items tagged with their container."""
     import html
     from html.parser import HTMLParser
@@ -40,20 +73,27 @@ def _html_items(src: str) -> tuple[list[_HtmlItem], str | None]:
             super().__init__(convert_charrefs=False)
             # (tag, article id, main id, in body) for each open element
             self.stack: list[tuple[str, int | None, int | None, bool]] = []
+            self.open: dict[str, int] = {}  # open elements by tag: no stack scans
             self.skip = 0
             self.items: list[_HtmlItem] = []
             self.next_id = 0
             self.title_parts: list[str] | None = None
             self.title: str | None = None
             self.h1_parts: list[str] | None = None
-            self.h1: str | None = None
+            self.h1_index = -1
+            self.headlines: list[tuple[str, bool, bool]] = []
+            self.h1_where: tuple[bool, bool] = (False, False)
+            self.chrome = 0
+            self.depth = 0
 
         # -- context ---------------------------------------------------
         def ctx(self) -> tuple[int | None, int | None, bool]:
             return self.stack[-1][1:] if self.stack else (None, None, False)
 
         def emit(self, kind: str, payload: Any) -> None:
-            self.items.append((kind, payload, *self.ctx()))
+            link = self.open.get("a", 0) > 0
+            self.items.append((kind, payload, *self.ctx(), link,
+                               self.h1_index if self.h1_parts is not None else -1))
 
         def abs_pos(self) -> int:
             line, col = self.getpos()
@@ -72,19 +112,29 @@ def _html_items(src: str) -> tuple[list[_HtmlItem], str | None]:
                 main, self.next_id = self.next_id, self.next_id + 1
             elif tag == "body":
                 body = True
-            in_svg = any(t == "svg" for t, *_ in self.stack)
+            if tag in _CHROME:
+                self.chrome += 1
+            in_svg = self.open.get("svg", 0) > 0
             self.stack.append((tag, article, main, body))
+            self.open[tag] = self.open.get(tag, 0) + 1
+            self.depth = max(self.depth, len(self.stack))
             if tag in _HTML_BLOCK and not self.skip:
                 self.emit("break", None)
             if tag in _HTML_SKIP:
                 self.skip += 1
             if tag == "title" and self.title is None and not in_svg:
                 self.title_parts = []
-            if tag == "h1" and self.h1 is None:
+            if tag == "h1" and self.h1_parts is None:
+                in_content = article is not None or main is not None
+                chrome = any(self.open.get(t, 0) for t in _NOT_HEADLINE) or (
+                    self.open.get("header", 0) > 0 and not in_content
+                )
                 self.h1_parts = []
+                self.h1_index = len(self.headlines)
+                self.h1_where = (in_content, chrome)
 
         def handle_endtag(self, tag: str) -> None:
-            if not any(t == tag for t, *_ in self.stack):
+            if not self.open.get(tag):
                 if tag in ("p", "br") and not self.skip:
                     self.emit("break", None)
                 return
@@ -95,6 +145,7 @@ def _html_items(src: str) -> tuple[list[_HtmlItem], str | None]:
                 if top in _HTML_BLOCK and not self.skip:
                     self.emit("break", None)
                 self.stack.pop()
+                self.open[top] -= 1
                 self.close_capture(top)
                 if top == tag:
                     break
@@ -104,7 +155,8 @@ def _html_items(src: str) -> tuple[list[_HtmlItem], str | None]:
                 self.title = " ".join("".join(self.title_parts).split()) or None
                 self.title_parts = None
             elif tag == "h1" and self.h1_parts is not None:
-                self.h1 = " ".join("".join(self.h1_parts).split()) or None
+                text = " ".join("".join(self.h1_parts).split())
+                self.headlines.append((text, *self.h1_where))
                 self.h1_parts = None
 
         # -- text ------------------------------------------------------
@@ -138,40 +190,104 @@ def _html_items(src: str) -> tuple[list[_HtmlItem], str | None]:
     parser = _Parser()
     parser.feed(src)
     parser.close()
-    return parser.items, parser.title or parser.h1
+    if parser.h1_parts is not None:  # an <h1> never closed
+        parser.close_capture("h1")
+    return _Parsed(parser.items, parser.title, parser.headlines, parser.chrome, parser.depth)
+
+
+def _headline(parsed: _Parsed) -> tuple[str | None, int]:
+    """The title and the number of the ``<h1>`` it comes from (-1: none):
+    the article's first headline, else the first outside navigation,
+    asides and footers, else ``<title>``, else any ``<h1>``."""
+    found = [(i, h) for i, h in enumerate(parsed.headlines) if h[0]]
+    for wanted in (lambda h: h[1] and not h[2], lambda h: not h[2]):
+        for i, h in found:
+            if wanted(h):
+                return h[0], i
+    if parsed.title:
+        return parsed.title, -1
+    return (found[0][1][0], found[0][0]) if found else (None, -1)
+
+
+def _blocks(items: list[_HtmlItem], keep: Callable[[_HtmlItem], bool]) -> list[int]:
+    """The block number of every item (-1 for items not kept); a break
+    starts a new block."""
+    out: list[int] = []
+    block = 0
+    for item in items:
+        if item[0] == "break":
+            block += 1
+            out.append(-1)
+        else:
+            out.append(block if keep(item) else -1)
+    return out
+
+
+def _full_page(parsed: _Parsed, items: list[_HtmlItem], blocks: list[int]) -> bool:
+    """A site's page rather than a draft: chrome elements or link-dense blocks."""
+    if parsed.chrome:
+        return True
+    total: dict[int, int] = {}
+    linked: dict[int, int] = {}
+    for item, block in zip(items, blocks):
+        if block >= 0 and item[0] == "text":
+            n = len(item[1][0].strip())
+            total[block] = total.get(block, 0) + n
+            if item[5]:
+                linked[block] = linked.get(block, 0) + n
+    dense = sum(1 for b, n in linked.items() if n and n >= 0.6 * total[b])
+    return dense >= LINK_DENSE_BLOCKS
+
+
+def _main_content(src: str, items: list[_HtmlItem], blocks: list[int]) -> set[int] | None:
+    """The blocks the extractor keeps, None when it finds nothing."""
+    extracted = extract_main_text(src)
+    if not extracted:
+        return None
+    numbers: list[int] = []
+    texts: list[str] = []
+    parts: dict[int, list[str]] = {}
+    for item, block in zip(items, blocks):
+        if block >= 0 and item[0] == "text":
+            if block not in parts:
+                parts[block] = []
+                numbers.append(block)
+            parts[block].append(item[1][0])
+    texts = ["".join(parts[b]) for b in numbers]
+    kept = {numbers[k] for k in kept_blocks(texts, extracted)}
+    return kept or None
 
 
 def read_html(path: str, data: bytes, options: ReadOptions) -> list[Document]:
     """HTML: the article's text, block elements separating paragraphs.
 
-    Content comes from the ``<article>`` element (the one with most text when
-    there are several), else ``<main>``, else ``<body>``, else the whole file;
-    scripts, styles, navigation, headers, footers, asides, forms and the head
-    are dropped.  Entities are decoded and map to the start of the entity.
+    See the module docstring for how the text is chosen.  Scripts, styles,
+    navigation, headers, footers, asides, forms and the head are always
+    dropped.  Entities are decoded and map to the start of the entity.
     """
     warnings: list[str] = []
     src = decode_text(data, path, warnings)
-    items, title = _html_items(src)
+    parsed = _html_items(src)
+    title, headline = _headline(parsed)
+    items = parsed.items
+    if headline >= 0:  # the headline is the title, not text: a break instead
+        items = [("break", None, *it[2:]) if it[6] == headline and it[0] == "text" else it for it in items]
 
-    def chosen(index: int) -> Callable[[_HtmlItem], bool] | None:
-        sizes: dict[int, int] = {}
-        for item in items:
-            key = item[index]
-            if item[0] == "text" and key is not None and item[1][0].strip():
-                sizes[key] = sizes.get(key, 0) + len(item[1][0])
-        if not sizes:
-            return None
-        best = max(sizes, key=lambda k: (sizes[k], -k))
-        return lambda item: item[index] == best
-
-    keep = chosen(2) or chosen(3)
-    if keep is None:
-        has_body = any(item[4] for item in items)
-        keep = (lambda item: item[4]) if has_body else (lambda item: True)
+    has_body = any(item[4] for item in items)
+    in_page: Callable[[_HtmlItem], bool] = (lambda item: item[4]) if has_body else (lambda item: True)
+    blocks = _blocks(items, in_page)
+    kept: list[bool] | None = None
+    if parsed.depth <= MAX_EXTRACT_DEPTH and _full_page(parsed, items, blocks):
+        main = _main_content(src, items, blocks)
+        if main is not None:  # text of the extracted blocks; breaks and markers all
+            kept = [item[0] != "text" or block in main for item, block in zip(items, blocks)]
+    if kept is None:
+        keep = _container(items) or in_page
+        kept = [keep(item) for item in items]
 
     out = TextBuilder()
-    for item in items:
-        if not keep(item):
+    for item, keep_item in zip(items, kept):
+        if not keep_item:
             continue
         kind, payload = item[0], item[1]
         if kind == "text":
@@ -196,3 +312,19 @@ def read_html(path: str, data: bytes, options: ReadOptions) -> list[Document]:
         )
     ]
 
+
+def _container(items: list[_HtmlItem]) -> Callable[[_HtmlItem], bool] | None:
+    """The ``<article>`` with most text, else the ``<main>``, else None."""
+
+    def chosen(index: int) -> Callable[[_HtmlItem], bool] | None:
+        sizes: dict[int, int] = {}
+        for item in items:
+            key = item[index]
+            if item[0] == "text" and key is not None and item[1][0].strip():
+                sizes[key] = sizes.get(key, 0) + len(item[1][0])
+        if not sizes:
+            return None
+        best = max(sizes, key=lambda k: (sizes[k], -k))
+        return lambda item: item[index] == best
+
+    return chosen(2) or chosen(3)
