@@ -49,6 +49,7 @@ stopping at the first bad file.
 
 from __future__ import annotations
 
+from dedupe.readers.decode import NotRegularFile
 from dedupe.readers.formats import FORMATS, SUPPORTED_EXTENSIONS, format_for
 from dedupe.readers.offsets import OffsetMap
 from dedupe.readers.options import ReadOptions
@@ -58,6 +59,7 @@ from dedupe.readers.walk import iter_paths
 __all__ = [
     "FORMATS",
     "SUPPORTED_EXTENSIONS",
+    "NotRegularFile",
     "OffsetMap",
     "ReadOptions",
     "format_for",

@@ -3,29 +3,82 @@
 from __future__ import annotations
 
 import codecs
+import os
+import stat
 
 from dedupe.errors import InputError
 
-__all__ = ["GZIP_MAGIC", "decode_text", "gunzip", "read_bytes"]
+__all__ = ["GZIP_MAGIC", "NotRegularFile", "decode_text", "file_kind", "gunzip", "not_regular", "read_bytes"]
 
 #: The first bytes of a gzip stream.
 GZIP_MAGIC = b"\x1f\x8b"
 
 
+class NotRegularFile(InputError):
+    """A path that is not a regular file (a FIFO, socket or device): it is
+    skipped, never opened for reading (a FIFO would block for ever).  Front
+    ends report it as a warning (``warning`` is True), not as a failure."""
+
+    warning = True
+
+
+def file_kind(mode: int) -> str | None:
+    """None for a regular file, else what it is ("fifo", "socket" ...)."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
+
+
+def not_regular(path: str, kind: str) -> InputError:
+    """The error for a path that is not a regular file."""
+    if kind == "directory":
+        return InputError("is a directory", path)
+    return NotRegularFile(f"not a regular file ({kind}), skipped", path)
+
+
+def _os_error(exc: OSError, path: str) -> InputError:
+    if isinstance(exc, FileNotFoundError):
+        return InputError("no such file or directory", path)
+    if isinstance(exc, IsADirectoryError):
+        return InputError("is a directory", path)
+    if isinstance(exc, PermissionError):
+        return InputError("permission denied", path)
+    reason = (exc.strerror or str(exc) or "cannot read file").lower()
+    return InputError(reason, path)
+
+
 def read_bytes(path: str) -> bytes:
-    """The file's bytes, with OS errors turned into :class:`InputError`."""
+    """The file's bytes, with OS errors turned into :class:`InputError`.
+
+    Only regular files are read: the path is checked with ``os.stat`` before
+    it is opened, opened with ``O_NONBLOCK`` (so that a FIFO swapped in
+    between cannot block) and checked again on the open descriptor.
+    """
     try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        raise InputError("no such file or directory", path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory", path) from None
-    except PermissionError:
-        raise InputError("permission denied", path) from None
+        kind = file_kind(os.stat(path).st_mode)
+        if kind is not None:
+            raise not_regular(path, kind)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        try:
+            kind = file_kind(os.fstat(fd).st_mode)
+            if kind is not None:
+                raise not_regular(path, kind)
+            with open(fd, "rb", closefd=False) as fh:
+                return fh.read()
+        finally:
+            os.close(fd)
     except OSError as exc:
-        reason = (exc.strerror or str(exc) or "cannot read file").lower()
-        raise InputError(reason, path) from None
+        raise _os_error(exc, path) from None
+    except (MemoryError, OverflowError):
+        raise InputError("file too large to read", path) from None
 
 
 def decode_text(data: bytes, path: str, warnings: list[str]) -> str:
@@ -72,6 +125,8 @@ def gunzip(data: bytes, path: str) -> bytes:
 
     try:
         return gzip.decompress(data)
+    except MemoryError:
+        raise InputError("gzip file too large to decompress", path) from None
     except EOFError:
         raise InputError("truncated gzip file", path) from None
     except (OSError, zlib.error):

@@ -9,7 +9,7 @@ from typing import Any
 from dedupe.documents import Document, line_starts
 from dedupe.readers.decode import decode_text
 from dedupe.readers.entities import ENTITY_RE, unescape_entity
-from dedupe.readers.markers import COMMENT_MARKER_RE
+from dedupe.readers.markers import COMMENT_MARKER_RE, plain_suppressions
 from dedupe.readers.offsets import TextBuilder
 from dedupe.readers.options import ReadOptions
 
@@ -19,11 +19,16 @@ _FRONT_TITLE_RE = re.compile(r"""^title\s*[:=]\s*(.*?)\s*$""", re.MULTILINE | re
 _SEARCH_WINDOW = 256
 
 
+#: markdown-it's nesting limit; beyond it the parser silently drops text, so
+#: a document that reaches it is read as plain text instead (with a warning).
+MAX_NESTING = 100
+
+
 @lru_cache(maxsize=1)
 def _markdown_parser() -> Any:
     from markdown_it import MarkdownIt  # lazy: only Markdown files pay for it
 
-    return MarkdownIt("commonmark").enable("table")
+    return MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable("table")
 
 
 def _front_matter(lines: list[str]) -> tuple[int, str | None]:
@@ -166,7 +171,17 @@ def read_markdown(path: str, data: bytes, options: ReadOptions) -> list[Document
     lines = src.split("\n")
     fm_lines, fm_title = _front_matter(lines)
     parse_src = "\n" * fm_lines + "\n".join(lines[fm_lines:]) if fm_lines else src
-    tokens = _markdown_parser().parse(parse_src)
+    try:
+        tokens = _markdown_parser().parse(parse_src)
+        too_deep = any(token.level >= MAX_NESTING - 2 for token in tokens)
+    except RecursionError:
+        too_deep = True
+    if too_deep:
+        warnings.append(f"Markdown nested more than {MAX_NESTING // 2} levels deep; read as plain text")
+        return [
+            Document(id=path, path=path, text=src, format="md", title=fm_title,
+                     suppressed=plain_suppressions(src), warnings=warnings)
+        ]
 
     starts = line_starts(src)
     cursor = _SourceCursor(src)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from fnmatch import fnmatch
 
 from dedupe.errors import InputError
+from dedupe.readers.decode import file_kind, not_regular
 from dedupe.readers.formats import format_for
 from dedupe.readers.options import ReadOptions
 
@@ -34,7 +35,9 @@ def iter_paths(
     extension are taken unless ``options.include`` is given, and anything
     matching ``options.exclude`` is left out (matching directories are not
     entered).  A file reached twice is yielded once.  ``on_error`` receives an
-    :class:`InputError` for a directory that cannot be listed.
+    :class:`InputError` for a directory that cannot be listed, and a
+    :class:`~dedupe.readers.decode.NotRegularFile` (a warning) for a FIFO,
+    socket or device met in a walk; links to directories are not followed.
     """
     options = options or ReadOptions()
     if isinstance(paths, str):
@@ -53,44 +56,75 @@ def iter_paths(
             if once(top):
                 yield top
             continue
+        yield from _walk(top, options, on_error, seen)
 
-        def walk_error(exc: OSError, top: str = top) -> None:
+
+def _walk_error(exc: OSError, where: str) -> InputError:
+    reason = "permission denied" if isinstance(exc, PermissionError) else (
+        (exc.strerror or "cannot list directory").lower()
+    )
+    return InputError(reason, str(getattr(exc, "filename", None) or where))
+
+
+def _walk(
+    top: str, options: ReadOptions, on_error: Callable[[InputError], None] | None, seen: set[str]
+) -> Iterator[str]:
+    """Depth first, sorted, a directory's files before its subdirectories
+    (the order of ``os.walk``).  Symbolic links to directories are not
+    followed (so link loops cannot trap the walk); entries that are not
+    regular files (FIFOs, sockets, devices) are reported to ``on_error`` as
+    :class:`~dedupe.readers.decode.NotRegularFile` and skipped, never opened.
+    """
+    stack: list[tuple[str, str]] = [(top, "")]
+    while stack:
+        root, rel_root = stack.pop()
+        try:
+            with os.scandir(root) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
             if on_error is not None:
-                where = getattr(exc, "filename", None) or top
-                reason = "permission denied" if isinstance(exc, PermissionError) else (
-                    (exc.strerror or "cannot list directory").lower()
-                )
-                on_error(InputError(reason, str(where)))
-
-        for root, dirs, files in os.walk(top, onerror=walk_error):
-            root_key = os.path.normcase(os.path.abspath(root)) + os.sep  # once() per file, cheaply
-            rel_root = os.path.relpath(root, top).replace(os.sep, "/")
-            rel_root = "" if rel_root == "." else rel_root + "/"
-            dirs[:] = sorted(
-                d
-                for d in dirs
-                if not d.startswith(".")
-                and not (
-                    options.exclude
-                    and (
-                        _matches(rel_root + d, options.exclude)
-                        or _matches(rel_root + d + "/", options.exclude)
-                    )
-                )
-            )
-            for name in sorted(files):
-                if name.startswith("."):
+                on_error(_walk_error(exc, root))
+            continue
+        root_key = os.path.normcase(os.path.abspath(root)) + os.sep  # once() per file, cheaply
+        subdirs: list[tuple[str, str]] = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            rel = rel_root + name
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not (options.exclude and (_matches(rel, options.exclude) or _matches(rel + "/", options.exclude))):
+                    subdirs.append((entry.path, rel + "/"))
+                continue
+            if options.include:
+                if not _matches(rel, options.include):
                     continue
-                rel = rel_root + name
-                if options.include:
-                    if not _matches(rel, options.include):
-                        continue
-                elif format_for(name) is None:
+            elif format_for(name) is None:
+                continue
+            if options.exclude and _matches(rel, options.exclude):
+                continue
+            key = root_key + os.path.normcase(name)
+            if key in seen:
+                continue
+            try:
+                regular = entry.is_file()  # from the directory listing; follows a link
+            except OSError:
+                regular = False
+            if not regular:
+                try:
+                    kind = file_kind(os.stat(entry.path).st_mode)
+                except OSError:
+                    kind = None  # a broken link: reading it reports the error
+                if kind == "directory":
+                    continue  # a link to a directory: not followed
+                if kind is not None:
+                    if on_error is not None:
+                        on_error(not_regular(entry.path, kind))
                     continue
-                if options.exclude and _matches(rel, options.exclude):
-                    continue
-                key = root_key + os.path.normcase(name)
-                if key not in seen:
-                    seen.add(key)
-                    yield os.path.join(root, name)
-
+            seen.add(key)
+            yield entry.path
+        stack.extend(reversed(subdirs))
