@@ -151,6 +151,11 @@ DRAFTS = [
     "<p>First paragraph of the draft.</p>\n<p>Photo caption style line.</p>\n<div>A div paragraph.</div>\n"
     "<figure><figcaption>The caption stays.</figcaption></figure>\n</body></html>\n"),
      ["First paragraph of the draft.", "Photo caption style line.", "A div paragraph.", "The caption stays."]),
+    # an article with its own header and footer (a CMS's semantic markup)
+    (("<article><header><h1>Council backs budget</h1><p class='dek'>A short dek line.</p></header>\n"
+     "<p>Body one.</p><p>Ok.</p><blockquote>“Quoted,” he said.</blockquote>\n"
+     "<footer><p>Filed by the desk.</p></footer></article>\n"),
+     ["A short dek line.", "Body one.", "Ok.", "“Quoted,” he said.", "Filed by the desk."]),
 ]
 
 

@@ -30,7 +30,7 @@ __all__ = ["MAX_CANDIDATES", "SHORT_WORDS", "extract_main_text", "kept_blocks"]
 #: Blocks with fewer words than this must directly follow a kept block.
 SHORT_WORDS = 4
 #: Above this many (block, place) candidates the chain is built greedily.
-MAX_CANDIDATES = 4000
+MAX_CANDIDATES = 1500
 _MAX_PLACES = 8  # places one block may occur at
 
 

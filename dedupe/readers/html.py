@@ -3,12 +3,16 @@
 Two kinds of HTML reach dedupe: drafts (a CMS fragment, or a simple page of
 ``<h1>`` and ``<p>``), which must lose nothing, and full published pages (a
 site's article page with navigation, related-story lists, teasers, share
-widgets, footers).  A page counts as full when it has ``<nav>``,
-``<header>``, ``<footer>`` or ``<aside>`` elements or several link-dense
-blocks; only then is the article body chosen by main-content extraction
+widgets, footers).  A page counts as full when it has ``<nav>`` elements,
+``<header>``, ``<footer>`` or ``<aside>`` outside its ``<article>`` /
+``<main>``, or several link-dense blocks; only then is the article body chosen by main-content extraction
 (:mod:`dedupe.readers.extract`), aligned back to this reader's own
 offset-mapped blocks.  Otherwise the text is the ``<article>`` (the one with
 most text), else ``<main>``, else ``<body>``, else the whole file.
+
+Scripts, styles, forms, navigation and the site's header, footer and asides
+(outside ``<article>``/``<main>``) are never text; an article's own
+``<header>``, ``<footer>`` and ``<aside>`` are, unless extraction drops them.
 
 The headline (the first ``<h1>`` of the article, else of the page, else the
 ``<title>``) is the document's title and not part of its text.
@@ -72,7 +76,7 @@ def _html_items(src: str) -> _Parsed:
         def __init__(self) -> None:
             super().__init__(convert_charrefs=False)
             # (tag, article id, main id, in body) for each open element
-            self.stack: list[tuple[str, int | None, int | None, bool]] = []
+            self.stack: list[tuple[str, int | None, int | None, bool, bool]] = []  # ..., skipped
             self.open: dict[str, int] = {}  # open elements by tag: no stack scans
             self.skip = 0
             self.items: list[_HtmlItem] = []
@@ -88,7 +92,7 @@ def _html_items(src: str) -> _Parsed:
 
         # -- context ---------------------------------------------------
         def ctx(self) -> tuple[int | None, int | None, bool]:
-            return self.stack[-1][1:] if self.stack else (None, None, False)
+            return self.stack[-1][1:4] if self.stack else (None, None, False)
 
         def emit(self, kind: str, payload: Any) -> None:
             link = self.open.get("a", 0) > 0
@@ -112,15 +116,18 @@ def _html_items(src: str) -> _Parsed:
                 main, self.next_id = self.next_id, self.next_id + 1
             elif tag == "body":
                 body = True
-            if tag in _CHROME:
-                self.chrome += 1
+            if tag == "nav" or (tag in _CHROME and article is None and main is None):
+                self.chrome += 1  # site chrome; a header or aside of the article is not
             in_svg = self.open.get("svg", 0) > 0
-            self.stack.append((tag, article, main, body))
+            # the article's own header, footer and aside are the draft's text;
+            # the site's (outside <article>/<main>) are not
+            skipped = tag in _HTML_SKIP and not (tag in _CHROME and tag != "nav" and (article is not None or main is not None))
+            self.stack.append((tag, article, main, body, skipped))
             self.open[tag] = self.open.get(tag, 0) + 1
             self.depth = max(self.depth, len(self.stack))
             if tag in _HTML_BLOCK and not self.skip:
                 self.emit("break", None)
-            if tag in _HTML_SKIP:
+            if skipped:
                 self.skip += 1
             if tag == "title" and self.title is None and not in_svg:
                 self.title_parts = []
@@ -139,8 +146,8 @@ def _html_items(src: str) -> _Parsed:
                     self.emit("break", None)
                 return
             while self.stack:
-                top = self.stack[-1][0]
-                if top in _HTML_SKIP:
+                top, skipped = self.stack[-1][0], self.stack[-1][4]
+                if skipped:
                     self.skip -= 1
                 if top in _HTML_BLOCK and not self.skip:
                     self.emit("break", None)
