@@ -66,8 +66,11 @@ def full_page(layout: int, rng: random.Random) -> str:
             paragraphs.append('<p class="read-more"><strong>Read more:</strong> '
                               f'<a href="/x">{HEADLINES[0]}</a></p>\n')
     body = "".join(paragraphs)
+    headline = '<h1 class="headline">Council backs harbour budget after late-night vote</h1>\n'
+    if layout != 1:  # the article's own header: headline and a dek that repeats the lede
+        headline = f'<header class="article-head">{headline}<p class="dek">{BODY[0]}</p></header>\n'
     article = (
-        '<h1 class="headline">Council backs harbour budget after late-night vote</h1>\n'
+        headline +
         '<div class="byline">By <a href="/staff/jd">Jane Doe</a>, Local Affairs Reporter</div>\n'
         + SHARE + '<figure><img src="harbour.jpg" alt="The harbour"><figcaption>The harbour at dawn. Photo: J. Doe</figcaption></figure>\n'
         + body + SHARE + headline_list("Related stories", rng, "related")

@@ -12,7 +12,8 @@ most text), else ``<main>``, else ``<body>``, else the whole file.
 
 Scripts, styles, forms, navigation and the site's header, footer and asides
 (outside ``<article>``/``<main>``) are never text; an article's own
-``<header>``, ``<footer>`` and ``<aside>`` are, unless extraction drops them.
+``<header>``, ``<footer>`` and ``<aside>`` (dek, byline, tags, pull quotes)
+are a draft's text but not a full page's.
 
 The headline (the first ``<h1>`` of the article, else of the page, else the
 ``<title>``) is the document's title and not part of its text.
@@ -52,8 +53,9 @@ LINK_DENSE_BLOCKS = 4
 MAX_EXTRACT_DEPTH = 1000
 
 # an extracted piece of HTML:
-# (kind, payload, article id, main id, in body, in a link, h1 number or -1)
-_HtmlItem = tuple[str, Any, "int | None", "int | None", bool, bool, int]
+# (kind, payload, article id, main id, in body, in a link, h1 number or -1,
+#  in the article's own header/footer/aside)
+_HtmlItem = tuple[str, Any, "int | None", "int | None", bool, bool, int, bool]
 
 
 @dataclass
@@ -76,7 +78,9 @@ def _html_items(src: str) -> _Parsed:
         def __init__(self) -> None:
             super().__init__(convert_charrefs=False)
             # (tag, article id, main id, in body) for each open element
-            self.stack: list[tuple[str, int | None, int | None, bool, bool]] = []  # ..., skipped
+            # (tag, article id, main id, in body, skipped, furniture) per open element
+            self.stack: list[tuple[str, int | None, int | None, bool, bool, bool]] = []
+            self.furniture = 0  # open header/footer/aside elements of the article
             self.open: dict[str, int] = {}  # open elements by tag: no stack scans
             self.skip = 0
             self.items: list[_HtmlItem] = []
@@ -97,7 +101,7 @@ def _html_items(src: str) -> _Parsed:
         def emit(self, kind: str, payload: Any) -> None:
             link = self.open.get("a", 0) > 0
             self.items.append((kind, payload, *self.ctx(), link,
-                               self.h1_index if self.h1_parts is not None else -1))
+                               self.h1_index if self.h1_parts is not None else -1, self.furniture > 0))
 
         def abs_pos(self) -> int:
             line, col = self.getpos()
@@ -122,7 +126,10 @@ def _html_items(src: str) -> _Parsed:
             # the article's own header, footer and aside are the draft's text;
             # the site's (outside <article>/<main>) are not
             skipped = tag in _HTML_SKIP and not (tag in _CHROME and tag != "nav" and (article is not None or main is not None))
-            self.stack.append((tag, article, main, body, skipped))
+            furniture = tag in _CHROME and not skipped
+            self.stack.append((tag, article, main, body, skipped, furniture))
+            if furniture:
+                self.furniture += 1
             self.open[tag] = self.open.get(tag, 0) + 1
             self.depth = max(self.depth, len(self.stack))
             if tag in _HTML_BLOCK and not self.skip:
@@ -146,9 +153,11 @@ def _html_items(src: str) -> _Parsed:
                     self.emit("break", None)
                 return
             while self.stack:
-                top, skipped = self.stack[-1][0], self.stack[-1][4]
+                top, skipped, furniture = self.stack[-1][0], self.stack[-1][4], self.stack[-1][5]
                 if skipped:
                     self.skip -= 1
+                if furniture:
+                    self.furniture -= 1
                 if top in _HTML_BLOCK and not self.skip:
                     self.emit("break", None)
                 self.stack.pop()
@@ -255,7 +264,7 @@ def _main_content(src: str, items: list[_HtmlItem], blocks: list[int]) -> set[in
     texts: list[str] = []
     parts: dict[int, list[str]] = {}
     for item, block in zip(items, blocks):
-        if block >= 0 and item[0] == "text":
+        if block >= 0 and item[0] == "text" and not item[7]:  # furniture never competes with the body
             if block not in parts:
                 parts[block] = []
                 numbers.append(block)
@@ -287,7 +296,8 @@ def read_html(path: str, data: bytes, options: ReadOptions) -> list[Document]:
     if parsed.depth <= MAX_EXTRACT_DEPTH and _full_page(parsed, items, blocks):
         main = _main_content(src, items, blocks)
         if main is not None:  # text of the extracted blocks; breaks and markers all
-            kept = [item[0] != "text" or block in main for item, block in zip(items, blocks)]
+            # the article's header/footer/aside (dek, byline, tags) go with the chrome
+            kept = [item[0] != "text" or (block in main and not item[7]) for item, block in zip(items, blocks)]
     if kept is None:
         keep = _container(items) or in_page
         kept = [keep(item) for item in items]
