@@ -126,3 +126,12 @@ def test_scan_names_records_by_id_and_title(tmp_path):
     for m in cluster["members"]:
         raw = lines[m["line"] - 1]
         assert raw[m["column"] - 1 :].startswith(REPEAT[:20])
+
+
+def test_a_files_decode_warning_is_given_once(tmp_path):
+    path = tmp_path / "legacy.jsonl"
+    path.write_bytes("\n".join(json.dumps({"id": i, "text": "caf\u00e9 story"}, ensure_ascii=False)
+                               for i in range(50)).encode("cp1252"))
+    docs = read_file(str(path))
+    assert [len(d.warnings) for d in docs] == [1] + [0] * 49
+    assert "cp1252" in docs[0].warnings[0] and all(d.text == "café story" for d in docs)

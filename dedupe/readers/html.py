@@ -216,10 +216,12 @@ def _headline(parsed: _Parsed) -> tuple[str | None, int]:
     the article's first headline, else the first outside navigation,
     asides and footers, else ``<title>``, else any ``<h1>``."""
     found = [(i, h) for i, h in enumerate(parsed.headlines) if h[0]]
-    for wanted in (lambda h: h[1] and not h[2], lambda h: not h[2]):
-        for i, h in found:
-            if wanted(h):
-                return h[0], i
+    for i, h in found:  # in the article, not in its navigation
+        if h[1] and not h[2]:
+            return h[0], i
+    for i, h in found:  # anywhere outside the chrome
+        if not h[2]:
+            return h[0], i
     if parsed.title:
         return parsed.title, -1
     return (found[0][1][0], found[0][0]) if found else (None, -1)
@@ -337,7 +339,7 @@ def _container(items: list[_HtmlItem]) -> Callable[[_HtmlItem], bool] | None:
         sizes: dict[int, int] = {}
         for item in items:
             key = item[index]
-            if item[0] == "text" and key is not None and item[1][0].strip():
+            if item[0] == "text" and isinstance(key, int) and item[1][0].strip():
                 sizes[key] = sizes.get(key, 0) + len(item[1][0])
         if not sizes:
             return None

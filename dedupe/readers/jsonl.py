@@ -189,7 +189,7 @@ def read_jsonl(path: str, data: bytes, options: ReadOptions) -> list[Document]:
             record_id = str(number)
         else:
             record_id = raw_id if isinstance(raw_id, str) else json.dumps(raw_id)
-        record_warnings = list(warnings)
+        record_warnings = list(warnings) if not docs else []  # a file's warnings once, on its first record
         record_id = _clean(record_id, "id", where, record_warnings)
         if record_id in first_seen:
             raise InputError(
