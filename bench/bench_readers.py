@@ -1,6 +1,7 @@
 """Reader scaling benchmark (not part of the test suite).
 
     .venv/bin/python bench/bench_readers.py [--records 5000] [--depth 10000] [--baseline-repo ../main]
+                                            [--pages DIR]
 
 Measures time and peak RSS of reading, in a fresh process each:
 
@@ -18,6 +19,10 @@ should cost about 4x and 8x the time, and memory no faster).  With
 (e.g. the main branch before this change).  Generated inputs go to a
 temporary directory; only the figures are written: reports/bench_readers.md.  The issue's figure (19,000 records) is
 ``--records 19000`` (8x then reads ~150,000 records: minutes, a few GB).
+
+``--pages DIR`` also scans a folder of real published pages (e.g. the
+``tests/cache`` pages of trafilatura's repository, extracted to a temporary
+folder) and counts the clusters, with the baseline checkout too when given.
 """
 
 from __future__ import annotations
@@ -86,6 +91,21 @@ def measure(repo: Path, path: Path, id_field: str = "id", text_field: str = "tex
     return json.loads(proc.stdout)
 
 
+def page_clusters(repo: Path, pages: Path) -> dict:
+    """``dedupe scan`` of a folder of HTML pages with ``repo``'s code: clusters by kind."""
+    env = dict(os.environ, PYTHONPATH=str(repo))
+    proc = subprocess.run([sys.executable, "-m", "dedupe", "scan", str(pages), "--format", "json"],
+                          capture_output=True, text=True, env=env, timeout=900, check=False, cwd=pages)
+    if proc.returncode not in (0, 1):
+        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+    data = json.loads(proc.stdout)
+    kinds: dict[str, int] = {}
+    for c in data["clusters"]:
+        kinds[c["kind"]] = kinds.get(c["kind"], 0) + 1
+    return {"documents": len(data.get("documents", [])), "clusters": len(data["clusters"]), "kinds": kinds,
+            "texts": [c["members"][0]["text"][:80] for c in data["clusters"]]}
+
+
 def table(title: str, unit: str, rows: list[tuple[int, int, dict]]) -> list[str]:
     base = rows[0][2]
     out = [f"### {title}", "", f"| scale | {unit} | time (s) | time ratio | peak RSS (MB) | RSS ratio |",
@@ -104,6 +124,8 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=5000, help="JSON-lines records at 1x")
     ap.add_argument("--depth", type=int, default=10000, help="HTML nesting depth at 1x")
     ap.add_argument("--baseline-repo", type=Path, help="also run the 1x cases with this checkout's readers")
+    ap.add_argument("--pages", type=Path, help="a folder of real HTML pages: clusters found there "
+                    "(and with --baseline-repo, before); the pages are not copied anywhere")
     ap.add_argument("--out", type=Path, default=REPO / "reports")
     args = ap.parse_args()
 
@@ -138,9 +160,16 @@ def main() -> None:
             results["baseline"]["html"] = measure(args.baseline_repo, deep)
             print(f"baseline: {results['baseline']}", flush=True)
 
+    if args.pages:
+        results["pages"] = {"this branch": page_clusters(REPO, args.pages)}
+        if args.baseline_repo:
+            results["pages"]["baseline"] = page_clusters(args.baseline_repo, args.pages)
+        print(f"pages: {results['pages']}", flush=True)
+
     lines = ["# Readers: cost against input size", "",
              f"`.venv/bin/python bench/bench_readers.py --records {args.records} --depth {args.depth}"
-             + (f" --baseline-repo {args.baseline_repo}" if args.baseline_repo else "") + "`",
+             + (f" --baseline-repo {args.baseline_repo}" if args.baseline_repo else "")
+             + (f" --pages {args.pages}" if args.pages else "") + "`",
              "", ("Each case in a fresh process: read the file and locate every document once; time and peak RSS "
              "of that process (its interpreter included, ~30 MB)."), ""]
     lines += table("JSON lines (gzip, Reuters stories with new ids)", "records", results["jsonl"])
@@ -153,6 +182,16 @@ def main() -> None:
             def fmt(r: dict) -> str:
                 return r["error"] if "error" in r else f"{r['seconds']:.2f} s, {r['rss_mb']:.0f} MB"
             lines.append(f"| {name} | {fmt(old)} | {fmt(new)} |")
+        lines.append("")
+    if args.pages:
+        lines += [f"### Clusters on a folder of real pages (`--pages`, {args.pages.name})", "",
+                  "| readers | documents | clusters | by kind |", "|---|---:|---:|---|"]
+        for name, r in sorted(results["pages"].items()):
+            if "error" in r:
+                lines.append(f"| {name} | error: {r['error']} | | |")
+            else:
+                kinds = ", ".join(f"{k} {v}" for k, v in sorted(r["kinds"].items()))
+                lines.append(f"| {name} | {r['documents']} | {r['clusters']} | {kinds} |")
         lines.append("")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench_readers.md").write_text("\n".join(lines), encoding="utf-8")
