@@ -719,7 +719,7 @@ def test_permission_denied_even_as_root(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("dedupe.readers.decode.open", refuse, raising=False)
+    monkeypatch.setattr("dedupe.readers.decode.os.open", refuse)
     docs, errors = read_documents([str(path)])
     assert docs == []
     assert [str(e) for e in errors] == [f"{path}: permission denied"]

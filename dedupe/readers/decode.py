@@ -68,11 +68,17 @@ def read_bytes(path: str) -> bytes:
             raise not_regular(path, kind)
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
         try:
-            kind = file_kind(os.fstat(fd).st_mode)
+            st = os.fstat(fd)
+            kind = file_kind(st.st_mode)
             if kind is not None:
                 raise not_regular(path, kind)
-            with open(fd, "rb", closefd=False) as fh:
-                return fh.read()
+            data = os.read(fd, st.st_size + 1)
+            if len(data) == st.st_size:  # asked one byte more than fstat said: that is all
+                return data
+            parts = [data]  # a file that changed size, or a read capped at 2 GB: read to the end
+            while parts[-1]:
+                parts.append(os.read(fd, 1 << 20))
+            return b"".join(parts)
         finally:
             os.close(fd)
     except OSError as exc:
