@@ -9,15 +9,20 @@ Supported formats (chosen by file extension, see :data:`SUPPORTED_EXTENSIONS`):
     paragraph per block, with ``source_offsets`` pointing every character back
     into the Markdown source.
 ``html``
-    Article text only (``<article>``, else ``<main>``, else ``<body>``), with
-    navigation, scripts, headers, footers ... removed and entities decoded;
-    ``source_offsets`` point into the HTML source.
+    A draft (fragment or simple page) keeps all its text; a full site page
+    (navigation, site header/footer/asides, link-dense blocks) keeps only the
+    article body that main-content extraction (trafilatura,
+    :mod:`~dedupe.readers.extract`) finds, aligned back to the source.  The
+    headline ``<h1>`` (else ``<title>``) is the title, not text; entities are
+    decoded and ``source_offsets`` point into the HTML source.
 ``docx``
     Paragraphs (and table cells) in document order; ``source_text`` is the
     paragraphs joined by newlines, so a "line" is a paragraph number.
 ``jsonl``
-    One article per line; ``source_offsets`` point at the JSON encoding of each
-    character inside the raw string literal of the text field.
+    ``.jsonl``/``.ndjson``, gzip-compressed or not: one article per line, id
+    ``path#<id>`` (line number without one), title from the title field;
+    ``source_offsets`` point at the JSON encoding of each character inside the
+    raw string literal of the text field (in the decompressed text).
 
 Every reader decodes bytes the same way (UTF-8 with or without BOM, else
 cp1252/latin-1 with a warning; CRLF and CR normalised to LF in both ``text``
@@ -37,6 +42,7 @@ Layout: one module per format (:mod:`~dedupe.readers.plain`,
 :mod:`~dedupe.readers.options` (:class:`ReadOptions`),
 :mod:`~dedupe.readers.offsets` (:class:`OffsetMap`, the text builder),
 :mod:`~dedupe.readers.decode` (bytes -> text), :mod:`~dedupe.readers.entities`,
+:mod:`~dedupe.readers.extract` (main content of full pages),
 :mod:`~dedupe.readers.markers` (suppression markers); the extension table in
 :mod:`~dedupe.readers.formats`, directory walking in
 :mod:`~dedupe.readers.walk`, and the table of readers with the entry points
@@ -44,7 +50,9 @@ in :mod:`~dedupe.readers.registry`.  This package re-exports the public API.
 
 Problems reading a file raise :class:`~dedupe.errors.InputError` with a
 one-line, lower-case message; :func:`read_documents` collects them instead of
-stopping at the first bad file.
+stopping at the first bad file.  Only regular files are read: a FIFO, socket
+or device (met in a walk or given directly) is never opened and gives a
+:class:`NotRegularFile` (an ``InputError`` with ``warning = True``).
 """
 
 from __future__ import annotations
