@@ -248,6 +248,7 @@ class ScanResult:
     timings: dict[str, float] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # things the user should know (one line each), not errors
+    warnings: list[DedupeError] = field(default_factory=list)  # inputs skipped for a reason that is not a failure
 
     def duplicate_documents(self, min_share: float = 0.8) -> list[Overlap]:
         """Overlaps where both articles share most of their sentences: a story
@@ -278,6 +279,7 @@ class ScanResult:
             "duplicate_documents": len(self.duplicate_documents()),
             "suppressed_inline": sum(d.suppressed for d in self.documents),
             "errors": len(self.errors),
+            "warnings": len(self.warnings),
             "settings": {
                 "threshold": self.settings.threshold,
                 "containment": self.settings.containment,
@@ -302,5 +304,6 @@ class ScanResult:
             "overlaps": [o.to_dict() for o in self.overlaps],
             "summary": self.summary(),
             "errors": [str(e) for e in self.errors],
+            "warnings": [str(w) for w in self.warnings],
             "notes": list(self.notes),
         }

@@ -104,6 +104,7 @@ def engine_options(f):
         click.option("--exclude", multiple=True, help="Glob of files or directories to skip (repeatable)."),
         click.option("--id-field", help="JSON lines: field holding the article id (default id)."),
         click.option("--text-field", help="JSON lines: field holding the article text (default text)."),
+        click.option("--title-field", help="JSON lines: field holding the article title (default title)."),
         click.option("--jobs", "-j", type=click.IntRange(0), help="Worker processes (0 = automatic)."),
         click.option("--against", multiple=True, help="Archive to compare against: article files or directories (repeatable)."),
     ]
@@ -145,6 +146,7 @@ def read_options(cfg: Config, kw: dict[str, Any]):
     return ReadOptions(
         id_field=pick("id_field", "id_field", "id"),
         text_field=pick("text_field", "text_field", "text"),
+        title_field=pick("title_field", "title_field", "title"),
         include=include,
         exclude=exclude,
     )
@@ -183,6 +185,8 @@ def report_errors(result) -> int:
     for d in result.documents:
         for w in d.warnings:
             warn(f"{d.path}: {w}")
+    for w in getattr(result, "warnings", ()):
+        warn(str(w))
     for e in result.errors:
         click.echo(f"dedupe: error: {neutralize(str(e))}", err=True)
     return EXIT_USAGE if result.errors else EXIT_OK

@@ -206,5 +206,7 @@ def finish_scan(corpus: Corpus, settings: Settings, timings: dict[str, float] | 
         "rollup_skipped_clusters": rollup.skipped_clusters,
         "rollup_omitted_partners": rollup.omitted_partners,
     }
+    errors = [e for e in corpus.errors if not e.warning]
+    warnings = [e for e in corpus.errors if e.warning]
     return ScanResult(documents=infos, clusters=clusters, overlaps=rollup.overlaps, settings=settings,
-                      errors=list(corpus.errors), timings=timings, stats=stats, notes=list(corpus.notes))
+                      errors=errors, timings=timings, stats=stats, notes=list(corpus.notes), warnings=warnings)

@@ -91,7 +91,7 @@ def render_text(result: ScanResult, color: bool = False, show_all: bool = False,
                 title = f" ({_safe(o.other_title)})" if o.other_title else ""
                 lines.append(f"  {neutralize(o.doc)} -> {neutralize(o.other)}{title}: {o.shared}/{o.total} sentences ({o.share:.0%})")
         if folded:
-            lines.append(f"  ({folded} clusters inside whole-article duplicates not listed; --all lists them)")
+            lines.append(f"  ({_n(folded, 'cluster')} inside whole-article duplicates not listed; --all lists them)")
     if s["rollup_skipped_clusters"] or s["rollup_omitted_partners"]:
         cut = []
         if s["rollup_skipped_clusters"]:
@@ -119,7 +119,9 @@ def _cluster_text(c: Cluster, color: bool) -> list[str]:
     out = [_style(head, _BOLD + _CYAN, color)]
     spans = c.alignment()
     for m, sp in zip(c.members, spans):
-        where = f"{neutralize(m.path)}:{m.line}:{m.column}"
+        where = f"{neutralize(m.doc)}:{m.line}:{m.column}"  # a record of an export: file.jsonl#id
+        if m.doc != m.path and m.title:
+            where += f" ({_safe(m.title)})"
         if m.archive:
             where = f"[archive] {neutralize(m.doc)}" + (f" ({_safe(m.title)})" if m.title else "") + f":{m.line}"
         out.append("  " + _style(where, _DIM, color))

@@ -6,7 +6,7 @@ import codecs
 import os
 import stat
 
-from dedupe.errors import InputError
+from dedupe.errors import InputError, InputWarning
 
 __all__ = ["GZIP_MAGIC", "NotRegularFile", "decode_text", "file_kind", "gunzip", "not_regular", "read_bytes"]
 
@@ -14,12 +14,11 @@ __all__ = ["GZIP_MAGIC", "NotRegularFile", "decode_text", "file_kind", "gunzip",
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-class NotRegularFile(InputError):
+class NotRegularFile(InputWarning):
     """A path that is not a regular file (a FIFO, socket or device): it is
     skipped, never opened for reading (a FIFO would block for ever).  Front
     ends report it as a warning (``warning`` is True), not as a failure."""
 
-    warning = True
 
 
 def file_kind(mode: int) -> str | None:
