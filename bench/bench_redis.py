@@ -145,19 +145,19 @@ def main() -> None:
                 time.sleep(0.1)
             results.append(measure("3-node cluster", f"redis://127.0.0.1:{ports[1]}/0", ports, jsonl, draft))
         Path(args.out + ".json").write_text(json.dumps(results, indent=1) + "\n")
+        cmd = "python bench/bench_redis.py" + (f" --stories {args.stories}" if args.stories else "")
         lines = ["# Redis index: memory per indexed unit on Reuters-21578", "",
-                 f"`python bench/bench_redis.py{' --stories %d' % args.stories if args.stories else ''}` "
-                 f"({time.strftime('%Y-%m-%d')}, redis-server {redis_version()}, 2 shared cores). "
-                 "Memory is Redis `used_memory` after minus before the add (summed over the nodes of the "
-                 "cluster), divided by the indexed units. Add time includes reading, splitting and signing.", "",
+                 (f"`{cmd}` ({time.strftime('%Y-%m-%d')}, redis-server {redis_version()}, 2 shared cores). "
+                  "Memory is Redis `used_memory` after minus before the add (summed over the nodes of the "
+                  "cluster), divided by the indexed units. Add time includes reading, splitting and signing."), "",
                  "| setup | articles | indexed units | Redis memory | bytes/unit | add (s) | cold check, 60 sentences (s) |",
                  "|---|---:|---:|---:|---:|---:|---:|"]
         for r in results:
             mem = r["used_memory_after"] - r["used_memory_before"]
             lines.append(f"| {r['setup']} | {r['articles']:,} | {r['units']:,} | {mem / 2**20:.1f} MB | "
                          f"{r['bytes_per_unit']:.0f} | {r['add_s']:.1f} | {r['check_s']:.2f} |")
-        lines += ["", "Before (datasketch's one-set-per-bucket layout, issue 13): 617 MB for 118k units, about 5 KB "
-                  "per unit, and no cluster support.", ""]
+        lines += ["", ("Before (datasketch's one-set-per-bucket layout, issue 13): 617 MB for 118k units, about 5 KB "
+                       "per unit, and no cluster support."), ""]
         Path(args.out + ".md").write_text("\n".join(lines))
         print("\n".join(lines))
     finally:

@@ -63,8 +63,8 @@ def _wait_ping(port: int, proc: subprocess.Popen, timeout: float = 10.0) -> None
 class RedisServer:
     """One redis-server on a free loopback port (no persistence unless ``appendonly``)."""
 
-    def __init__(self, *extra: str, directory: str | None = None) -> None:
-        self.port = free_port()
+    def __init__(self, *extra: str, directory: str | None = None, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.dir = directory or tempfile.mkdtemp(prefix="dedupe-redis-")
         self.proc = subprocess.Popen(
             [_exe("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",

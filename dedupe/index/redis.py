@@ -47,6 +47,7 @@ become dead, dropped by ``dedupe index vacuum``.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -85,12 +86,11 @@ LOCK_TTL = float(os.environ.get("DEDUPE_REDIS_LOCK_TTL", "10"))  # seconds; refr
 LOCK_WAIT = LOCK_TTL * 3  # how long a writer waits for another one
 CONNECT_TIMEOUT = 3.0  # seconds to connect and for the first reply
 SOCKET_TIMEOUT = 60.0  # seconds for any later reply (a commit of a large add is one command)
-BAND_BITS = 16  # group bits of the LSH and shingle postings (65,536 group strings each)
-SHINGLE_BITS = 16
+GROUP_BITS_MIN = 13  # group bits of the LSH and shingle postings: at least 8,192 group strings each,
+BAND_BITS = SHINGLE_BITS = 14  # else chosen at the first write (and by rebuild) for ~400 postings per group
 UNIT_CHUNK = 14  # units per unit-map string: 2**14
 BLOB_CHUNK = 10  # articles per blob hash: 2**10
-PENDING_POSTINGS = 8_000_000  # postings buffered before they are written
-REC = np.dtype([("f", "<u2"), ("u", "<u4")])  # 6 bytes, packed
+PENDING_POSTINGS = int(os.environ.get("DEDUPE_REDIS_PENDING", "8000000"))  # postings buffered before a write
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -136,6 +136,91 @@ def _split(keys: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
     return h >> np.uint64(64 - bits), ((h >> np.uint64(48 - bits)) & np.uint64(0xFFFF)).astype(np.uint16)
 
 
+def _varints(v: np.ndarray) -> np.ndarray:
+    """LEB128 bytes of non-negative integers (uint8 array)."""
+    v = v.astype(np.uint64)
+    nb = np.ones(len(v), dtype=np.int64)
+    for b in (7, 14, 21, 28, 35):
+        nb += v >= np.uint64(1 << b)
+    total = int(nb.sum())
+    starts = np.cumsum(nb) - nb
+    pos = np.arange(total, dtype=np.int64) - np.repeat(starts, nb)
+    out = (np.repeat(v, nb) >> (np.uint64(7) * pos.astype(np.uint64))) & np.uint64(0x7F)
+    out |= np.where(pos == np.repeat(nb - 1, nb), np.uint64(0), np.uint64(0x80))
+    return out.astype(np.uint8)
+
+
+def _unvarints(b: np.ndarray) -> np.ndarray | None:
+    """Integers (< 2**32) of a LEB128 byte stream, or None when it is not one."""
+    if not len(b):
+        return np.zeros(0, dtype=np.uint32)
+    term = b < 0x80
+    if not term[-1]:
+        return None
+    n = len(b)
+    idx = np.arange(n, dtype=np.int32)
+    is_start = np.empty(n, dtype=bool)
+    is_start[0] = True
+    is_start[1:] = term[:-1]
+    starts = np.flatnonzero(is_start)
+    pos = idx - np.maximum.accumulate(np.where(is_start, idx, 0))
+    if int(pos.max()) > 4:
+        return None
+    x = (b & 0x7F).astype(np.uint32) << (pos.astype(np.uint32) * np.uint32(7))
+    return np.add.reduceat(x, starts)
+
+
+def encode_group(check: np.ndarray, units: np.ndarray) -> bytes:
+    """A group string: uint32 count, the uint16 check bits, then the unit ids
+    (ascending) as LEB128 deltas (about 1.6 bytes each on Reuters)."""
+    order = np.argsort(units, kind="stable")
+    u = units[order].astype(np.int64)
+    d = np.diff(u, prepend=0)
+    return (len(u).to_bytes(4, "little") + check[order].astype("<u2").tobytes() + _varints(d).tobytes())
+
+
+def decode_groups(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | int:
+    """``(string index, check bits, unit ids)`` of group strings; the index of a malformed one otherwise."""
+    ns, checks, streams = [], [], []
+    for i, v in enumerate(values):
+        if len(v) < 4:
+            return i
+        n = int.from_bytes(v[:4], "little")
+        if len(v) < 4 + 3 * n:
+            return i
+        ns.append(n)
+        checks.append(v[4:4 + 2 * n])
+        streams.append(np.frombuffer(v, dtype=np.uint8, offset=4 + 2 * n))
+    if not ns:
+        z = np.zeros(0, dtype=np.int64)
+        return z, np.zeros(0, dtype=np.uint16), z
+    counts = np.array(ns, dtype=np.int64)
+    d = _unvarints(np.concatenate(streams))
+    if d is None or len(d) != int(counts.sum()):
+        for i, st in enumerate(streams):  # name the culprit
+            x = _unvarints(st)
+            if x is None or len(x) != ns[i]:
+                return i
+        return 0
+    cs = np.cumsum(d.astype(np.int64))
+    first = np.cumsum(counts) - counts
+    nz = counts > 0
+    base = np.zeros(len(counts), dtype=np.int64)
+    base[nz] = cs[first[nz]] - d[first[nz]].astype(np.int64)
+    units = cs - np.repeat(base, counts)
+    return (np.repeat(np.arange(len(ns)), counts), np.frombuffer(b"".join(checks), dtype="<u2"), units)
+
+
+def _make_zdict(blobs: Sequence[bytes], size: int = 32768) -> bytes:
+    """A zlib preset dictionary from an even sample of articles: stored once,
+    it saves about a quarter of each compressed article (short texts
+    compress badly alone)."""
+    total = sum(len(b) for b in blobs)
+    wanted = max(1, -(-2 * size * len(blobs) // max(1, total)))  # articles for about 2 * size bytes
+    step = max(1, len(blobs) // wanted)
+    return b"".join(blobs[::step])[-size:]
+
+
 def parse_location(location: str) -> tuple[str, int, int, str | None, bytes]:
     """``(host, port, db, password, namespace)`` of a ``redis://`` URL; a bad one is an :class:`IndexError_`."""
     u = urlparse(location)
@@ -177,6 +262,7 @@ class RedisIndex(ArchiveIndex):
         self.cluster = False
         self.r: Any = None
         self._password = password
+        self._zdict_cache: tuple | None = None
         self.legacy = False
         self._legacy_drop = False
         with self._errors():
@@ -590,7 +676,7 @@ class RedisIndex(ArchiveIndex):
             check_add_settings(stored, settings, self.location)
             return
         self._set_meta(version=FORMAT_VERSION, layout=LAYOUT, settings=index_settings(settings), created=now(),
-                       bbits=BAND_BITS, sbits=SHINGLE_BITS, epoch=int(self.meta.get("epoch", 1)))
+                       epoch=int(self.meta.get("epoch", 1)))
         if punkt is not None:
             self._set_meta(punkt=punkt)
 
@@ -689,10 +775,10 @@ class RedisIndex(ArchiveIndex):
             a = batch.articles[i]
             c = int(counts[i])
             num = int(nums[i])
-            pending.append(("t", num, zlib.compress(a["blob"], 6)))
+            pending.append(("t", num, a["blob"]))
             tx["art_set"][a["id"]] = {
                 "n": num, "h": a["hash"], "f": u if c else 0, "c": c, "s": a["sentences"], "u": a["units"],
-                "x": a["suppressed"], "p": a["path"], "t": a["title"], "o": a["format"], "a": stamp}
+                "x": a["suppressed"], "a": stamp}  # path, title, format: in the blob
             u += c
         if own or sum(len(p[1]) for p in pending if p[0] in "bs") >= PENDING_POSTINGS:
             self.flush(pending)
@@ -710,34 +796,54 @@ class RedisIndex(ArchiveIndex):
                     self._append_postings(kind, np.concatenate([p[1] for p in parts]),
                                           np.concatenate([p[2] for p in parts]))
             self._write_units([p for p in pending if p[0] == "u"])
+            blobs = [p for p in pending if p[0] == "t"]
+            if blobs and "zdict" not in self.meta:
+                self._set_meta(zdict=base64.b64encode(_make_zdict([p[2] for p in blobs])).decode())
+            zdict = self._zdict()
             pipe = self.r.pipeline(transaction=False)
             keys = []
-            for p in pending:
-                if p[0] == "t":
-                    key = self._dk("t", p[1] >> BLOB_CHUNK)
-                    pipe.hset(key, p[1], p[2])
-                    keys.append(key)
-                    if len(keys) % 2000 == 0:
-                        self._exec(pipe, keys, ", not a hash of article blobs")
-                        pipe, keys = self.r.pipeline(transaction=False), []
+            for p in blobs:
+                key = self._dk("t", p[1] >> BLOB_CHUNK)
+                c = zlib.compressobj(6, zdict=zdict)
+                pipe.hset(key, p[1], b"D" + c.compress(p[2]) + c.flush())
+                keys.append(key)
+                if len(keys) % 2000 == 0:
+                    self._exec(pipe, keys, ", not a hash of article blobs")
+                    pipe, keys = self.r.pipeline(transaction=False), []
             self._exec(pipe, keys, ", not a hash of article blobs")
         pending.clear()
+
+    def _zdict(self) -> bytes:
+        z = self._zdict_cache
+        if z is None or z[0] != self.meta.get("zdict"):
+            try:
+                z = (self.meta.get("zdict"), base64.b64decode(self.meta.get("zdict") or ""))
+            except ValueError:
+                raise self._refuse(self._tag("meta"), "has a zdict field that is not base64") from None
+            self._zdict_cache = z
+        return z[1]
+
+    def _unpack(self, blob: bytes):
+        """An article from its stored form (zlib with the index's preset dictionary; older forms as stored)."""
+        if blob[:1] == b"D":
+            d = zlib.decompressobj(zdict=self._zdict())
+            blob = d.decompress(blob[1:]) + d.flush()
+        return unpack_article(blob)
 
     def _append_postings(self, kind: str, keys: np.ndarray, units: np.ndarray) -> None:
         if not len(keys):
             return
+        bkey = "bbits" if kind == "b" else "sbits"
+        if bkey not in self.meta:  # a new index: about 400 postings per group string
+            self._set_meta(**{bkey: int(min(24, max(GROUP_BITS_MIN, np.ceil(np.log2(max(1, len(keys)) / 400)))))})
         bits = self._bits(kind)
         group, check = _split(keys, bits)
         order = np.argsort(group, kind="stable")  # unit order kept within a group
-        rec = np.empty(len(keys), dtype=REC)
-        rec["f"] = check[order]
-        rec["u"] = units[order]
-        group = group[order]
-        buf = rec.tobytes()
-        starts = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1]))) if len(group) else np.zeros(0, int)
+        check, units, group = check[order], units[order].astype(np.int64), group[order]
+        starts = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1])))
         ends = np.append(starts[1:], len(group)).astype(np.int64)
         gl = group[starts].tolist()
-        sl, el = (starts * REC.itemsize).tolist(), (ends * REC.itemsize).tolist()
+        sl, el = starts.tolist(), ends.tolist()
         step = 4000
         for k in range(0, len(gl), step):
             names = [self._dk(kind, g) for g in gl[k:k + step]]
@@ -747,10 +853,13 @@ class RedisIndex(ArchiveIndex):
             old = self._exec(pipe, names, ", not this index's postings")
             pipe = self.r.pipeline(transaction=False)
             for key, v, s0, e0 in zip(names, old, sl[k:k + step], el[k:k + step]):
-                if v and len(v) % REC.itemsize:
-                    raise self._refuse(key, "does not hold this index's postings")
-                # read, then written whole: a string at its exact size (APPEND would over-allocate)
-                pipe.set(key, (v or b"") + buf[s0:e0])
+                c, u = check[s0:e0], units[s0:e0]
+                if v:
+                    got = decode_groups([v])
+                    if isinstance(got, int):
+                        raise self._refuse(key, "does not hold this index's postings")
+                    c, u = np.concatenate([got[1], c]), np.concatenate([got[2], u])
+                pipe.set(key, encode_group(c, u))  # written whole, at its exact size
             self._exec(pipe, names)
 
     def _write_units(self, parts: list) -> None:
@@ -781,15 +890,16 @@ class RedisIndex(ArchiveIndex):
                 it = self._iter_blobs()
             buf = []
             for blob in it:
-                buf.append(unpack_article(blob))
+                buf.append(self._unpack(blob))
                 if len(buf) >= batch:
                     yield buf
                     buf = []
             if buf:
                 yield buf
 
-    def _iter_blobs(self) -> Iterator[bytes]:
-        recs = sorted(((rec["n"], aid) for aid, rec in self._all_records()))
+    def _iter_blobs(self, records: dict | None = None) -> Iterator[bytes]:
+        src = records.items() if records is not None else self._all_records()
+        recs = sorted(((rec["n"], aid) for aid, rec in src))
         for k in range(0, len(recs), 500):
             chunk = recs[k:k + 500]
             pipe = self.r.pipeline(transaction=False)
@@ -818,8 +928,8 @@ class RedisIndex(ArchiveIndex):
         tx["totals"] = None
         if self.legacy:
             self.legacy, self._legacy_drop = False, True
-        self.meta.setdefault("bbits", BAND_BITS)
-        self.meta.setdefault("sbits", SHINGLE_BITS)
+        self.meta.pop("bbits", None)  # sized again by the first write of the new epoch
+        self.meta.pop("sbits", None)
 
     def _scan_max_epoch(self) -> int:
         return max(int(self.meta.get("epoch", 1)), 1)
@@ -828,9 +938,13 @@ class RedisIndex(ArchiveIndex):
     def articles(self) -> list[dict]:
         self._require_current()
         with self._errors():
-            out = [{"id": aid, "path": rec.get("p"), "title": rec.get("t"), "format": rec.get("o"),
-                    "sentences": rec.get("s"), "units": rec.get("u"), "added": rec.get("a"), "num": rec["n"]}
-                   for aid, rec in self._all_records()]
+            recs = dict(self._all_records())
+            out = []
+            for blob in self._iter_blobs(recs):
+                d = self._unpack(blob)
+                rec = recs[d.id]
+                out.append({"id": d.id, "path": d.path, "title": d.title, "format": d.format, "sentences": rec["s"],
+                            "units": rec["u"], "added": rec["a"], "num": rec["n"]})
         out.sort(key=lambda a: a.pop("num"))
         return out
 
@@ -872,14 +986,14 @@ class RedisIndex(ArchiveIndex):
                         vals = self._exec(pipe, chunk)
                         pipe = self.r.pipeline(transaction=False)
                         for key, v in zip(chunk, vals):
-                            if not v or len(v) % REC.itemsize:
+                            got = decode_groups([v]) if v else 0
+                            if isinstance(got, int):
                                 continue
-                            rec = np.frombuffer(v, dtype=REC)
-                            u = rec["u"].astype(np.int64)
+                            _, c, u = got
                             m = (u < top) & live[np.minimum(u, top - 1)]
                             dead += int((~m).sum())
                             if m.any():
-                                pipe.set(key, rec[m].tobytes())  # also drops over-allocation
+                                pipe.set(key, encode_group(c[m], u[m]))
                             else:
                                 pipe.unlink(key)
                         pipe.execute()
@@ -935,21 +1049,22 @@ class RedisIndex(ArchiveIndex):
         pipe = self.r.pipeline(transaction=False)
         for key in names:
             pipe.get(key)
-        gk, gu = [], []
-        for key, g, v in zip(names, ub, self._exec(pipe, names, ", not this index's postings")):
-            if not v:
-                continue
-            if len(v) % REC.itemsize:
-                raise self._refuse(key, "does not hold this index's postings")
-            rec = np.frombuffer(v, dtype=REC)
-            gk.append((np.uint64(g) << np.uint64(16)) | rec["f"].astype(np.uint64))
-            gu.append(rec["u"])
-        if not gk:
+        got = [(key, g, v) for key, g, v in zip(names, ub, self._exec(pipe, names, ", not this index's postings"))
+               if v]
+        dec = decode_groups([v for _, _, v in got])
+        if isinstance(dec, int):
+            raise self._refuse(got[dec][0], "does not hold this index's postings")
+        which, check, units = dec
+        if not len(units):
             z = np.zeros(0, dtype=np.int64)
             return z, z, np.zeros(len(q), dtype=np.int64)
-        keys, units = np.concatenate(gk), np.concatenate(gu)
-        order = np.lexsort((units, keys))  # by key, then unit id (oldest first)
+        gs = np.array([g for _, g, _ in got], dtype=np.uint64)
+        keys = (gs[which] << np.uint64(16)) | check.astype(np.uint64)
         qk = (qg << np.uint64(16)) | qf.astype(np.uint64)
+        uq = np.unique(qk)  # keep only the records of queried keys before sorting
+        hit = uq[np.minimum(np.searchsorted(uq, keys), len(uq) - 1)] == keys
+        keys, units = keys[hit], units[hit]
+        order = np.lexsort((units, keys))  # by key, then unit id (oldest first)
         return lookup_sorted([(keys[order], units[order])], qk, cap)
 
     def _candidate_units(self, table, rows: np.ndarray, settings: Settings) -> np.ndarray:
@@ -991,7 +1106,7 @@ class RedisIndex(ArchiveIndex):
             for num, blob in zip(nums, self._exec(pipe, keys, ", not a hash of article blobs")):
                 if blob is not None:
                     try:
-                        docs_by_num[num] = unpack_article(blob)
+                        docs_by_num[num] = self._unpack(blob)
                     except (ValueError, zlib.error, KeyError, UnicodeDecodeError):
                         raise self._refuse(self._dk("t", num >> BLOB_CHUNK), "holds an article that cannot be "
                                            "read") from None
