@@ -239,3 +239,29 @@ def test_same_findings_as_embedded_on_reuters_sample(work, url, reuters_path):
     a = scan(["d.txt"], Settings(), against=[url])
     b = scan(["d.txt"], Settings(), against=["emb"])
     assert key(a) == key(b) and len(a.clusters) > 10
+
+
+def test_index_without_subcommand_prints_its_help():
+    r = run(["index"])
+    assert r.exit_code == 0 and "Usage:" in r.output
+    for sub in ("add", "remove", "list", "stats", "rebuild", "vacuum", "train"):
+        assert f"  {sub}" in r.output
+
+
+def test_group_strings_round_trip_and_refuse_garbage():
+    import numpy as np
+
+    from dedupe.index.redis import decode_groups, encode_group
+
+    rng = np.random.default_rng(4)
+    ref = []
+    for i in range(200):
+        n = int(rng.integers(0, 400))
+        top = 2**32 - 1 if i % 5 == 0 else 200_000
+        ref.append((rng.integers(0, 2**16, n).astype(np.uint16), np.sort(rng.integers(0, top, n))))
+    which, check, units = decode_groups([encode_group(c, u) for c, u in ref])
+    for i, (c, u) in enumerate(ref):
+        assert (units[which == i] == u).all() and (check[which == i] == c).all()
+    good = encode_group(*ref[1])
+    for bad in (b"\x01", good[:-1], b"\x05\x00\x00\x00" + b"\xff" * 20, good + b"\x80"):
+        assert decode_groups([good, bad]) == 1

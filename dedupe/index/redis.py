@@ -4,22 +4,26 @@ Location: ``redis://HOST:PORT/DB`` (``?name=NAME`` picks a namespace,
 default ``dedupe``).  Any node of a Redis Cluster works (cluster mode is
 detected with ``INFO cluster``; a cluster has only database 0).
 
-Layout ("packed", about 450 bytes of Redis memory per indexed sentence on
-Reuters, against ~5 KB for datasketch's one-set-per-bucket layout):
+Layout ("packed-1": 385 bytes of Redis memory per indexed unit on Reuters,
+391 on a 3-node cluster, against ~5 KB for datasketch's one-set-per-bucket
+layout of dedupe 0.2, which is refused until ``dedupe index rebuild``
+converts it):
 
     {NAME}:meta        hash: settings (incl. MinHash scheme), punkt, layout, epoch, bucket bits,
                        created, updated, generation, unit and sentence totals (values JSON)
-    {NAME}:art         hash: article id -> JSON (num, content hash, first unit id, unit count, counts,
-                       path, title, format, added)
+    {NAME}:art         hash: article id -> JSON (number, content hash, first unit id, unit count,
+                       sentence/unit/suppressed counts, added); path and title are in the blob
     {NAME}:ctr         hash: the unit and article number counters (HINCRBY; never reused)
     {NAME}:lock        the writer lock: owner (host, pid, token), short TTL refreshed while writing
-    NAME:E:b:G         string: LSH postings of group G: packed 6-byte records (uint16 check bits,
-                       uint32 unit id) for every (unit, band) whose mixed band key falls in group G
+    NAME:E:b:G         string: LSH postings of group G, for every (unit, band) whose mixed band key
+                       falls in group G: uint32 count, uint16 check bits each, then the unit ids
+                       (ascending) as LEB128 deltas (~1.7 bytes each)
     NAME:E:s:G         string: the same for shingle keys (containment: a short draft sentence inside
                        a longer archived one)
     NAME:E:u:C         string: packed uint32 article number of units C * 16384 ...
-    NAME:E:t:C         hash: article number -> zlib-compressed article (text and position map) for
-                       article numbers C * 1024 ...
+    NAME:E:t:C         hash: article number -> the article (text and position map), zlib-compressed
+                       with a preset dictionary sampled from the first articles (meta "zdict"),
+                       for article numbers C * 1024 ...
 
 ``E`` is the layout epoch (a rebuild writes a fresh epoch and switches to it
 at commit).  The three ``{NAME}`` keys share a hash tag, hence one cluster
@@ -28,13 +32,15 @@ article records and metadata) is one atomic operation, on a cluster too; the
 data keys are spread over the cluster's slots and read and written with
 pipelines the cluster client splits by node.
 
-A unit's shingle fingerprints are not stored: a query re-analyses the few
-candidate articles (exactly as ``index add`` analysed them, with the index's
+There are ``2**bits`` groups of each kind, ``bits`` chosen when the first
+postings are written (about 400 postings per group; at least 2**13) and
+again by ``rebuild`` (an archive grown far past its first add reads longer
+group strings per query until rebuilt).  A unit's shingle fingerprints are
+not stored: a query re-analyses the candidate articles (exactly as ``index add`` analysed them, with the index's
 settings and Punkt model) and takes the units it needs, so verification is
-the scan's own.  A group string holds records of ``2**-bits`` of all keys; a
-posting matches a query key when the group and the 16 check bits agree
-(32 key bits in all at the default 16 group bits: a spurious match is a
-rare extra candidate, rejected by exact verification).
+the scan's own.  A posting matches a query key when the group and the 16
+check bits agree (29-30 key bits on Reuters: a spurious match is a rare
+extra candidate, rejected by exact verification).
 
 Writes: new units get fresh ids and new articles fresh numbers (counters are
 never reused); their postings, unit map and article blobs are written
@@ -42,7 +48,14 @@ first, invisible to queries until the commit writes the article records
 (a query keeps a unit only when its article's record names its number and
 unit range).  So an interrupted ``add`` (client or server killed, network
 gone) leaves the index as it was; a replaced or removed article's entries
-become dead, dropped by ``dedupe index vacuum``.
+become dead, dropped by ``dedupe index vacuum``.  One writer at a time: the
+lock has a TTL of a few seconds (``LOCK_TTL``), refreshed by a thread while
+the writer runs, so a killed writer's lock lapses within seconds; a commit
+checks it still holds the lock.  Readers are never blocked.  Every client
+has connect and reply timeouts; every Redis error ends as a one-line
+:class:`~dedupe.errors.IndexError_`, and keys under the index's names that
+are not its data (wrong type, not JSON, not postings) are refused by name,
+never overwritten.
 """
 
 from __future__ import annotations
@@ -137,17 +150,24 @@ def _split(keys: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _varints(v: np.ndarray) -> np.ndarray:
-    """LEB128 bytes of non-negative integers (uint8 array)."""
-    v = v.astype(np.uint64)
+    """LEB128 bytes of integers in [0, 2**32) (uint8 array)."""
+    v = v.astype(np.uint32)
     nb = np.ones(len(v), dtype=np.int64)
-    for b in (7, 14, 21, 28, 35):
-        nb += v >= np.uint64(1 << b)
-    total = int(nb.sum())
-    starts = np.cumsum(nb) - nb
-    pos = np.arange(total, dtype=np.int64) - np.repeat(starts, nb)
-    out = (np.repeat(v, nb) >> (np.uint64(7) * pos.astype(np.uint64))) & np.uint64(0x7F)
-    out |= np.where(pos == np.repeat(nb - 1, nb), np.uint64(0), np.uint64(0x80))
-    return out.astype(np.uint8)
+    for b in (7, 14, 21, 28):
+        nb += v >= np.uint32(1 << b)
+    ends = np.cumsum(nb)
+    out = np.empty(int(ends[-1]) if len(v) else 0, dtype=np.uint8)
+    starts = ends - nb
+    sel = np.arange(len(v))
+    for k in range(5):
+        if k:
+            sel = sel[nb[sel] > k]
+            if not len(sel):
+                break
+        byte = ((v[sel] >> np.uint32(7 * k)) & np.uint32(0x7F)).astype(np.uint8)
+        byte[nb[sel] > k + 1] |= 0x80
+        out[starts[sel] + k] = byte
+    return out
 
 
 def _unvarints(b: np.ndarray) -> np.ndarray | None:
@@ -177,6 +197,28 @@ def encode_group(check: np.ndarray, units: np.ndarray) -> bytes:
     u = units[order].astype(np.int64)
     d = np.diff(u, prepend=0)
     return (len(u).to_bytes(4, "little") + check[order].astype("<u2").tobytes() + _varints(d).tobytes())
+
+
+def encode_groups(group: np.ndarray, check: np.ndarray, units: np.ndarray) -> tuple[list[int], list[bytes]]:
+    """:func:`encode_group` of every group at once: the groups (ascending) and their strings."""
+    order = np.lexsort((units, group))
+    g, c, u = group[order], check[order].astype("<u2"), units[order].astype(np.int64)
+    first = np.concatenate(([True], g[1:] != g[:-1]))
+    d = np.diff(u, prepend=0)
+    d[first] = u[first]
+    nb = np.ones(len(d), dtype=np.int64)
+    for b in (7, 14, 21, 28):
+        nb += d >= (1 << b)
+    vb = _varints(d).tobytes()
+    cb = c.tobytes()
+    starts = np.flatnonzero(first)
+    ends = np.append(starts[1:], len(g))
+    bend = np.cumsum(nb)
+    bstart = bend - nb
+    out = []
+    for s0, e0, b0, b1 in zip(starts.tolist(), ends.tolist(), bstart[starts].tolist(), bend[ends - 1].tolist()):
+        out.append((e0 - s0).to_bytes(4, "little") + cb[2 * s0:2 * e0] + vb[b0:b1])
+    return g[starts].tolist(), out
 
 
 def decode_groups(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | int:
@@ -263,6 +305,8 @@ class RedisIndex(ArchiveIndex):
         self.r: Any = None
         self._password = password
         self._zdict_cache: tuple | None = None
+        self._fresh = False  # this epoch's data keys are known not to exist yet (no read before writing them)
+        self._written: dict[str, set] = {}
         self.legacy = False
         self._legacy_drop = False
         with self._errors():
@@ -405,6 +449,22 @@ class RedisIndex(ArchiveIndex):
                     continue
                 raise self._refuse(key, "exists")
 
+    def _drop_orphans(self) -> bool:
+        """A new index, under the writer lock: drop the data keys an interrupted first add left (after checking
+        they are ours), so this add need not read them back."""
+        ours = re.compile(rb"^" + re.escape(self.name) + rb":\d+:([bsut]):\d+$")
+        found = []
+        for key in self._scan(self.name + b":*"):
+            m = ours.match(key)
+            if m:
+                want = "hash" if m.group(1) == b"t" else "string"
+                t = self._type(key)
+                if t not in (want, "none"):
+                    raise self._refuse(key, f"holds a {t}")
+                found.append(key)
+        self._delete_keys(found)
+        return True
+
     def _script(self, name: str, src: str):
         s = self._scripts.get(name)
         if s is None:
@@ -519,6 +579,8 @@ class RedisIndex(ArchiveIndex):
                         ix.meta = fresh
                         if fresh.get("layout") not in (None, LAYOUT):
                             raise IndexError_(f"index layout {fresh.get('layout')!r} is not supported", ix.location)
+                    ix._written = {}
+                    ix._fresh = not ix.meta.get("settings") and not ix.legacy and ix._drop_orphans()
                 except BaseException:
                     ix._stop_heartbeat()
                     ix._release(token)
@@ -765,7 +827,8 @@ class RedisIndex(ArchiveIndex):
             pending.append(("b", np.ascontiguousarray(batch.keys[rows]).reshape(-1), np.repeat(uids, bands)))
             off = batch.offsets
             sizes = np.diff(off)[rows]
-            idx = np.concatenate([np.arange(off[r], off[r + 1]) for r in rows.tolist()])
+            tot = int(sizes.sum())
+            idx = np.repeat(off[rows] - (np.cumsum(sizes) - sizes), sizes) + np.arange(tot)  # fps of the kept rows
             pending.append(("s", shingle_keys(batch.fps[idx]), np.repeat(uids, sizes)))
             pending.append(("u", first_uid, nums[batch.art[rows]].astype("<u4")))
         counts = np.bincount(batch.art[rows], minlength=len(batch.articles)) if n else np.zeros(len(batch.articles), int)
@@ -799,12 +862,12 @@ class RedisIndex(ArchiveIndex):
             blobs = [p for p in pending if p[0] == "t"]
             if blobs and "zdict" not in self.meta:
                 self._set_meta(zdict=base64.b64encode(_make_zdict([p[2] for p in blobs])).decode())
-            zdict = self._zdict()
+            base = zlib.compressobj(6, zdict=self._zdict())  # copied per article: the dictionary is set up once
             pipe = self.r.pipeline(transaction=False)
             keys = []
             for p in blobs:
                 key = self._dk("t", p[1] >> BLOB_CHUNK)
-                c = zlib.compressobj(6, zdict=zdict)
+                c = base.copy()
                 pipe.hset(key, p[1], b"D" + c.compress(p[2]) + c.flush())
                 keys.append(key)
                 if len(keys) % 2000 == 0:
@@ -838,29 +901,37 @@ class RedisIndex(ArchiveIndex):
             self._set_meta(**{bkey: int(min(24, max(GROUP_BITS_MIN, np.ceil(np.log2(max(1, len(keys)) / 400)))))})
         bits = self._bits(kind)
         group, check = _split(keys, bits)
-        order = np.argsort(group, kind="stable")  # unit order kept within a group
-        check, units, group = check[order], units[order].astype(np.int64), group[order]
-        starts = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1])))
-        ends = np.append(starts[1:], len(group)).astype(np.int64)
-        gl = group[starts].tolist()
-        sl, el = starts.tolist(), ends.tolist()
-        step = 4000
+        units = units.astype(np.int64)
+        gl = np.unique(group).tolist()
+        written = self._written.setdefault(kind, set())
+        step = 8000
         for k in range(0, len(gl), step):
-            names = [self._dk(kind, g) for g in gl[k:k + step]]
+            chunk = gl[k:k + step]
+            sel = np.isin(group, np.array(chunk, dtype=np.uint64)) if len(gl) > step else slice(None)
+            g, c, u = group[sel], check[sel], units[sel]
+            # a group string is read (and merged) unless this epoch's keys are known to be new
+            need = [x for x in chunk if not self._fresh or x in written]
+            if need:
+                names = [self._dk(kind, x) for x in need]
+                pipe = self.r.pipeline(transaction=False)
+                for key in names:
+                    pipe.get(key)
+                old = [(key, x, v) for key, x, v in zip(names, need, self._exec(pipe, names, ", not this index's postings"))
+                       if v]
+                if old:
+                    dec = decode_groups([v for _, _, v in old])
+                    if isinstance(dec, int):
+                        raise self._refuse(old[dec][0], "does not hold this index's postings")
+                    which, oc, ou = dec
+                    og = np.array([x for _, x, _ in old], dtype=np.uint64)[which]
+                    g, c, u = np.concatenate([og, g]), np.concatenate([oc, c]), np.concatenate([ou, u])
+            groups, values = encode_groups(g, c, u)
+            names = [self._dk(kind, x) for x in groups]
             pipe = self.r.pipeline(transaction=False)
-            for key in names:
-                pipe.get(key)
-            old = self._exec(pipe, names, ", not this index's postings")
-            pipe = self.r.pipeline(transaction=False)
-            for key, v, s0, e0 in zip(names, old, sl[k:k + step], el[k:k + step]):
-                c, u = check[s0:e0], units[s0:e0]
-                if v:
-                    got = decode_groups([v])
-                    if isinstance(got, int):
-                        raise self._refuse(key, "does not hold this index's postings")
-                    c, u = np.concatenate([got[1], c]), np.concatenate([got[2], u])
-                pipe.set(key, encode_group(c, u))  # written whole, at its exact size
+            for key, v in zip(names, values):
+                pipe.set(key, v)  # written whole, at its exact size
             self._exec(pipe, names)
+            written.update(groups)
 
     def _write_units(self, parts: list) -> None:
         """Unit id -> article number, packed uint32 per unit in strings of 2**UNIT_CHUNK units."""
@@ -921,6 +992,7 @@ class RedisIndex(ArchiveIndex):
         tx["old_epoch"] = old
         tx["epoch"] = int(self._scan_max_epoch()) + 1
         self._drop_epoch(tx["epoch"])  # leftovers of an interrupted rebuild
+        self._fresh, self._written = True, {}
         tx["reset"] = True
         tx["art_set"].clear()
         tx["art_del"].clear()
