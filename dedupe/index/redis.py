@@ -798,7 +798,8 @@ class RedisIndex(ArchiveIndex):
         if not batch.articles:
             return 0
         own = pending is None
-        pending = [] if own else pending
+        if pending is None:
+            pending = []
         keep = list(keep) if keep is not None else [True] * len(batch.articles)
         kept = [i for i, k in enumerate(keep) if k]
         with self._errors():
@@ -843,7 +844,7 @@ class RedisIndex(ArchiveIndex):
                 "n": num, "h": a["hash"], "f": u if c else 0, "c": c, "s": a["sentences"], "u": a["units"],
                 "x": a["suppressed"], "a": stamp}  # path, title, format: in the blob
             u += c
-        if own or sum(len(p[1]) for p in pending if p[0] in "bs") >= PENDING_POSTINGS:
+        if own or sum(len(p[1]) for p in pending if p[0] in ("b", "s")) >= PENDING_POSTINGS:
             self.flush(pending)
         return n
 
@@ -955,6 +956,7 @@ class RedisIndex(ArchiveIndex):
     def iter_documents(self, batch: int = 500):
         """Every stored article (also of an index in the old layout, for ``rebuild``)."""
         with self._errors():
+            it: Iterator[bytes]
             if self.legacy:
                 it = (v for _, v in self.r.hscan_iter(self.name + b":blob", count=batch))
             else:
@@ -1076,8 +1078,8 @@ class RedisIndex(ArchiveIndex):
                         pipe.hdel(key, *fields)
                 per = 1 << UNIT_CHUNK
                 for key in todo["u"]:
-                    c = int(key.rsplit(b":", 1)[1])
-                    if not live[c * per:(c + 1) * per].any():
+                    chunk_no = int(key.rsplit(b":", 1)[1])
+                    if not live[chunk_no * per:(chunk_no + 1) * per].any():
                         pipe.unlink(key)
                 pipe.execute()
         return {"dead_entries_removed": dead, "size_before": before, "size_after": self.size_bytes()}
@@ -1150,7 +1152,7 @@ class RedisIndex(ArchiveIndex):
             parts = [units, self.containment_pairs(table, rows, settings, partial(self._lookup, "s"))]
         return np.concatenate(parts)
 
-    def _fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]):
+    def _fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]):  # type: ignore[override]
         from dedupe.engine.pipeline import DocCounts, analyse_documents
         from dedupe.index.base import build_archive_table
 
@@ -1184,7 +1186,10 @@ class RedisIndex(ArchiveIndex):
                                            "read") from None
             cand = [(num, d) for num, d in docs_by_num.items() if d.id not in exclude]
             recs = self._records([d.id for _, d in cand])
-        docs, counts, pos, recs_of = [], [], {}, {}
+        docs: list = []
+        counts: list = []
+        pos: dict[int, int] = {}
+        recs_of: dict[int, dict] = {}
         for (num, d), rec in zip(cand, recs):
             if rec is None or int(rec["n"]) != num:
                 continue  # replaced, removed, or not committed yet
@@ -1229,9 +1234,9 @@ class _RedisErrors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, et, ev, tb) -> bool:
+    def __exit__(self, et, ev, tb) -> None:
         if et is None or isinstance(ev, IndexError_):
-            return False
+            return
         redis = self.ix._redis_mod
         where = self.ix._where()
         loc = self.ix.location
@@ -1248,4 +1253,4 @@ class _RedisErrors:
                 raise IndexError_(f"a key of this index holds the wrong type of value: not this index's data ({msg})",
                                   loc) from None
             raise IndexError_(f"{where}: {msg}", loc) from None
-        return False
+        return
