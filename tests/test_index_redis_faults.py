@@ -263,3 +263,72 @@ def test_a_live_writer_makes_others_wait_then_fail_naming_it(work, url, monkeypa
     (work / "b.txt").write_text(article(random.Random(4)) + "\n")
     one_line_error(run(["index", "add", "b.txt", "--index", url]), "index is busy", "4242", "desk7")
     assert run(["index", "stats", "--index", url]).exit_code == 0  # readers are never blocked
+
+
+class _GarbageServer(SilentServer):
+    """Answers every connection with an HTTP error page."""
+
+    def _serve(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self._stop:
+            try:
+                c, _ = self.sock.accept()
+                c.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                self.conns.append(c)
+            except OSError:
+                continue
+
+
+@pytest.mark.timeout(120)
+def test_port_that_answers_something_else(work):
+    srv = _GarbageServer()
+    try:
+        (work / "d.txt").write_text(sentence(random.Random(2)) + "\n")
+        loc = f"redis://127.0.0.1:{srv.port}/0"
+        for args in (["index", "add", "d.txt", "--index", loc], ["check", "d.txt", "--against", loc]):
+            one_line_error(run(args), f"127.0.0.1:{srv.port}")
+    finally:
+        srv.stop()
+
+
+def test_hostile_values_inside_the_index_are_refused_by_name(work, url):
+    r = client(url)
+    arch = make_archive(work / "a", 3)
+    assert run(["index", "add", "a", "--index", url]).exit_code == 0
+    (work / "d.txt").write_text(arch[1].read_text("utf-8"))
+    aid = os.path.normpath("a/story0001.txt")
+    rec = json.loads(r.hget("{dedupe}:art", aid))
+    good_meta = r.hget("{dedupe}:meta", "settings")
+    cases = [
+        (lambda: r.hset("{dedupe}:art", aid, json.dumps({**rec, "n": "seven"})), "{dedupe}:art", ["check"]),
+        (lambda: r.hset("{dedupe}:art", aid, json.dumps({**rec, "f": -4})), "{dedupe}:art", ["check"]),
+        (lambda: r.hset("{dedupe}:meta", "settings", json.dumps({**json.loads(good_meta), "bands": "x"})),
+         "{dedupe}:meta", ["check", "add", "stats"]),
+        (lambda: r.hset("{dedupe}:meta", "bbits", "99"), "{dedupe}:meta", ["check", "stats"]),
+    ]
+    cmds = {"check": ["check", "d.txt", "--against", url], "add": ["index", "add", "a", "--index", url],
+            "stats": ["index", "stats", "--index", url]}
+    for spoil, name, which in cases:
+        saved = {k: r.dump(k) for k in (b"{dedupe}:art", b"{dedupe}:meta")}
+        spoil()
+        for c in which:
+            one_line_error(run(cmds[c]), name)
+        for k, v in saved.items():
+            r.delete(k)
+            r.restore(k, 0, v)
+    # a counter hash of the wrong type: the add refuses it by name
+    r.rename("{dedupe}:ctr", "saved-ctr")
+    r.set("{dedupe}:ctr", "x")
+    (work / "a" / "more.txt").write_text(article(random.Random(8)) + "\n")
+    one_line_error(run(["index", "add", "a", "--index", url]), "{dedupe}:ctr")
+    assert r.get("{dedupe}:ctr") == b"x"
+    r.delete("{dedupe}:ctr")
+    r.rename("saved-ctr", "{dedupe}:ctr")
+    # an article blob that is not one: rebuild names it and changes nothing
+    (key,) = list(r.scan_iter(b"dedupe:1:t:*"))
+    field = r.hkeys(key)[0]
+    r.hset(key, field, b"D\x00garbage")
+    before = {k: r.dump(k) for k in r.scan_iter()}
+    one_line_error(run(["index", "rebuild", "--index", url]), key.decode())
+    assert {k: r.dump(k) for k in r.scan_iter() if k != b"{dedupe}:lock"} == \
+        {k: v for k, v in before.items() if k != b"{dedupe}:lock"}

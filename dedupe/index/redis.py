@@ -298,6 +298,7 @@ class RedisIndex(ArchiveIndex):
         self._redis_mod = redis
         self.location = location
         self.host, self.port, self.dbn, password, self.name = parse_location(location)
+        self._ssl = location.startswith("rediss://")
         self._tx: dict | None = None
         self._hb: tuple[threading.Thread, threading.Event] | None = None
         self._scripts: dict[str, Any] = {}
@@ -331,7 +332,7 @@ class RedisIndex(ArchiveIndex):
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
-        return {"password": self._password, "socket_connect_timeout": CONNECT_TIMEOUT,
+        return {"password": self._password, "ssl": self._ssl, "socket_connect_timeout": CONNECT_TIMEOUT,
                 "socket_timeout": SOCKET_TIMEOUT, "retry": Retry(NoBackoff(), 0)}
 
     def _cluster_kwargs(self) -> dict:
@@ -409,8 +410,20 @@ class RedisIndex(ArchiveIndex):
                 out[k.decode()] = json.loads(v)
             except (UnicodeDecodeError, ValueError):
                 raise self._refuse(key, f"has a field {k.decode(errors='replace')!r} that is not JSON") from None
-        if out.get("layout") == LAYOUT and not isinstance(out.get("settings", {}), dict):
-            raise self._refuse(key, "has settings that are not a JSON object")
+        if out.get("layout") == LAYOUT:
+            st = out.get("settings", {})
+            want = index_settings(Settings())
+            if not isinstance(st, dict) or any(
+                    k in st and type(st[k]) is not type(v) and not (isinstance(v, float) and type(st[k]) is int)
+                    for k, v in want.items()):
+                raise self._refuse(key, "has settings of the wrong types")
+            for k in ("epoch", "bbits", "sbits", "units", "sentences", "generation"):
+                if k in out and (type(out[k]) is not int or not 0 <= out[k] < (1 << 40)):
+                    raise self._refuse(key, f"has a field {k!r} that is not a number")
+            if not 1 <= out.get("bbits", 13) <= 28 or not 1 <= out.get("sbits", 13) <= 28:
+                raise self._refuse(key, "has group bits out of range")
+            if "zdict" in out and not isinstance(out["zdict"], str):
+                raise self._refuse(key, "has a zdict field that is not text")
         return out
 
     def _detect_legacy(self) -> bool:
@@ -579,6 +592,10 @@ class RedisIndex(ArchiveIndex):
                         ix.meta = fresh
                         if fresh.get("layout") not in (None, LAYOUT):
                             raise IndexError_(f"index layout {fresh.get('layout')!r} is not supported", ix.location)
+                    for k in (ix._tag("ctr"), ix._tag("art")):
+                        t = ix._type(k)
+                        if t not in ("hash", "none"):
+                            raise ix._refuse(k, f"holds a {t}, not a hash")
                     ix._written = {}
                     ix._fresh = not ix.meta.get("settings") and not ix.legacy and ix._drop_orphans()
                 except BaseException:
@@ -716,10 +733,15 @@ class RedisIndex(ArchiveIndex):
     def _parse_record(self, v: bytes) -> dict:
         try:
             rec = json.loads(v)
-            if not isinstance(rec, dict) or not {"n", "h", "f", "c"} <= rec.keys():
-                raise ValueError
+            if not isinstance(rec, dict) or not isinstance(rec.get("h"), str):
+                raise TypeError
+            for k in ("n", "f", "c", "s", "u", "x"):
+                if type(rec.get(k, 0)) is not int or rec.get(k, 0) < 0:
+                    raise TypeError
+            if "n" not in rec or "f" not in rec or "c" not in rec:
+                raise TypeError
             return rec
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, TypeError, UnicodeDecodeError, RecursionError):
             raise self._refuse(self._tag("art"), "holds an article record that is not this index's JSON") from None
 
     def _all_records(self) -> Iterator[tuple[str, dict]]:
@@ -887,12 +909,18 @@ class RedisIndex(ArchiveIndex):
             self._zdict_cache = z
         return z[1]
 
-    def _unpack(self, blob: bytes):
+    def _unpack(self, blob: bytes, key: bytes | None = None):
         """An article from its stored form (zlib with the index's preset dictionary; older forms as stored)."""
-        if blob[:1] == b"D":
-            d = zlib.decompressobj(zdict=self._zdict())
-            blob = d.decompress(blob[1:]) + d.flush()
-        return unpack_article(blob)
+        try:
+            if blob[:1] == b"D":
+                d = zlib.decompressobj(zdict=self._zdict())
+                blob = d.decompress(blob[1:]) + d.flush()
+            doc = unpack_article(blob)
+            if not isinstance(doc.text, str) or not isinstance(doc.id, str):
+                raise TypeError
+            return doc
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, zlib.error, UnicodeDecodeError):
+            raise self._refuse(key or self._dk("t", 0)[:-1] + b"*", "holds an article that cannot be read") from None
 
     def _append_postings(self, kind: str, keys: np.ndarray, units: np.ndarray) -> None:
         if not len(keys):
@@ -956,21 +984,22 @@ class RedisIndex(ArchiveIndex):
     def iter_documents(self, batch: int = 500):
         """Every stored article (also of an index in the old layout, for ``rebuild``)."""
         with self._errors():
-            it: Iterator[bytes]
+            it: Iterator[tuple[str, bytes, bytes]]
             if self.legacy:
-                it = (v for _, v in self.r.hscan_iter(self.name + b":blob", count=batch))
+                it = (("", self.name + b":blob", v) for _, v in self.r.hscan_iter(self.name + b":blob", count=batch))
             else:
                 it = self._iter_blobs()
             buf = []
-            for blob in it:
-                buf.append(self._unpack(blob))
+            for _, key, blob in it:
+                buf.append(self._unpack(blob, key))
                 if len(buf) >= batch:
                     yield buf
                     buf = []
             if buf:
                 yield buf
 
-    def _iter_blobs(self, records: dict | None = None) -> Iterator[bytes]:
+    def _iter_blobs(self, records: dict | None = None) -> Iterator[tuple[str, bytes, bytes]]:
+        """``(article id, key, stored blob)`` of every article, in article-number order."""
         src = records.items() if records is not None else self._all_records()
         recs = sorted(((rec["n"], aid) for aid, rec in src))
         for k in range(0, len(recs), 500):
@@ -981,11 +1010,11 @@ class RedisIndex(ArchiveIndex):
                 key = self._dk("t", num >> BLOB_CHUNK)
                 pipe.hget(key, num)
                 keys.append(key)
-            for (num, aid), blob in zip(chunk, self._exec(pipe, keys)):
+            for (num, aid), key, blob in zip(chunk, keys, self._exec(pipe, keys, ", not a hash of article blobs")):
                 if blob is None:
                     raise IndexError_(f"the text of article {aid!r} is missing; re-add it "
                                       "(dedupe index add) or remove it (dedupe index remove)", self.location)
-                yield blob
+                yield aid, key, blob
 
     def clear_units(self) -> None:
         """Start a fresh layout epoch (switched to at commit: a rebuild is atomic)."""
@@ -1014,10 +1043,10 @@ class RedisIndex(ArchiveIndex):
         with self._errors():
             recs = dict(self._all_records())
             out = []
-            for blob in self._iter_blobs(recs):
-                d = self._unpack(blob)
-                rec = recs[d.id]
-                out.append({"id": d.id, "path": d.path, "title": d.title, "format": d.format, "sentences": rec["s"],
+            for aid, key, blob in self._iter_blobs(recs):
+                d = self._unpack(blob, key)
+                rec = recs[aid]
+                out.append({"id": aid, "path": d.path, "title": d.title, "format": d.format, "sentences": rec["s"],
                             "units": rec["u"], "added": rec["a"], "num": rec["n"]})
         out.sort(key=lambda a: a.pop("num"))
         return out
@@ -1180,7 +1209,7 @@ class RedisIndex(ArchiveIndex):
             for num, blob in zip(nums, self._exec(pipe, keys, ", not a hash of article blobs")):
                 if blob is not None:
                     try:
-                        docs_by_num[num] = self._unpack(blob)
+                        docs_by_num[num] = self._unpack(blob, self._dk("t", num >> BLOB_CHUNK))
                     except (ValueError, zlib.error, KeyError, UnicodeDecodeError):
                         raise self._refuse(self._dk("t", num >> BLOB_CHUNK), "holds an article that cannot be "
                                            "read") from None
