@@ -208,8 +208,11 @@ def test_cluster_gives_the_same_findings_as_a_single_server(work, url, cluster):
     assert key(after) == key(scan(["d.txt"], Settings(), against=[cluster.url(0)])) and key(after) != key(single)
     st = json.loads(run(["index", "stats", "--index", cluster.url(0), "--format", "json"]).output)
     assert st["cluster"] is True and st["articles"] == 12
+    assert st["size_bytes"] >= sum(int(s.client().info("memory")["used_memory"]) for s in cluster.servers) // 2
     assert "rebuilt 12 articles" in run(["index", "rebuild", "--index", cluster.url(1)]).output
     assert key(after) == key(scan(["d.txt"], Settings(), against=[cluster.url(0)]))
+    assert not any(list(s.client().scan_iter(b"dedupe:1:*")) for s in cluster.servers)  # the old epoch, on every node
+    assert all(list(s.client().scan_iter(b"dedupe:2:*")) for s in cluster.servers)
 
 
 def test_cluster_only_has_database_0(work, cluster):
