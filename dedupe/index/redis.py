@@ -101,6 +101,8 @@ CONNECT_TIMEOUT = 3.0  # seconds to connect and for the first reply
 SOCKET_TIMEOUT = 60.0  # seconds for any later reply (a commit of a large add is one command)
 GROUP_BITS_MIN = 13  # group bits of the LSH and shingle postings: at least 8,192 group strings each,
 BAND_BITS = SHINGLE_BITS = 14  # else chosen at the first write (and by rebuild) for ~400 postings per group
+POSTINGS_PER_GROUP = 400
+SHINGLES_PER_UNIT = 21  # distinct shingles per indexed unit on Reuters (to size groups at rebuild)
 UNIT_CHUNK = 14  # units per unit-map string: 2**14
 BLOB_CHUNK = 10  # articles per blob hash: 2**10
 PENDING_POSTINGS = int(os.environ.get("DEDUPE_REDIS_PENDING", "8000000"))  # postings buffered before a write
@@ -251,6 +253,11 @@ def decode_groups(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.n
     base[nz] = cs[first[nz]] - d[first[nz]].astype(np.int64)
     units = cs - np.repeat(base, counts)
     return (np.repeat(np.arange(len(ns)), counts), np.frombuffer(b"".join(checks), dtype="<u2"), units)
+
+
+def _group_bits(postings: int) -> int:
+    """Group bits for about ``POSTINGS_PER_GROUP`` postings per group string."""
+    return int(min(24, max(GROUP_BITS_MIN, np.ceil(np.log2(max(1, postings) / POSTINGS_PER_GROUP)))))
 
 
 def _make_zdict(blobs: Sequence[bytes], size: int = 32768) -> bytes:
@@ -927,7 +934,7 @@ class RedisIndex(ArchiveIndex):
             return
         bkey = "bbits" if kind == "b" else "sbits"
         if bkey not in self.meta:  # a new index: about 400 postings per group string
-            self._set_meta(**{bkey: int(min(24, max(GROUP_BITS_MIN, np.ceil(np.log2(max(1, len(keys)) / 400)))))})
+            self._set_meta(**{bkey: _group_bits(len(keys))})
         bits = self._bits(kind)
         group, check = _split(keys, bits)
         units = units.astype(np.int64)
@@ -1031,8 +1038,14 @@ class RedisIndex(ArchiveIndex):
         tx["totals"] = None
         if self.legacy:
             self.legacy, self._legacy_drop = False, True
-        self.meta.pop("bbits", None)  # sized again by the first write of the new epoch
+        # groups sized again for what the index holds (else by the first write of the new epoch)
+        self.meta.pop("bbits", None)
         self.meta.pop("sbits", None)
+        units = int(self.meta.get("units", 0) or 0)
+        if units and isinstance(self.meta.get("settings"), dict):
+            bands = int(self.meta["settings"].get("bands", 32))
+            self.meta["bbits"] = _group_bits(units * bands)
+            self.meta["sbits"] = _group_bits(units * SHINGLES_PER_UNIT)
 
     def _scan_max_epoch(self) -> int:
         return max(int(self.meta.get("epoch", 1)), 1)
