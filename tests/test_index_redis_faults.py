@@ -332,3 +332,22 @@ def test_hostile_values_inside_the_index_are_refused_by_name(work, url):
     one_line_error(run(["index", "rebuild", "--index", url]), key.decode())
     assert {k: r.dump(k) for k in r.scan_iter() if k != b"{dedupe}:lock"} == \
         {k: v for k, v in before.items() if k != b"{dedupe}:lock"}
+
+
+@pytest.mark.timeout(300)
+def test_cluster_node_killed_is_one_line_exit_2(work):
+    from redis_servers import RedisCluster
+
+    cluster = RedisCluster()
+    try:
+        arch = make_archive(work / "a", 6)
+        assert run(["index", "add", "a", "--index", cluster.url(0)]).exit_code == 0
+        (work / "d.txt").write_text(arch[2].read_text("utf-8"))
+        assert run(["check", "d.txt", "--against", cluster.url(1)]).exit_code == 1
+        cluster.servers[2].kill()
+        (work / "a" / "more.txt").write_text(article(random.Random(11)) + "\n")
+        for args in (["check", "d.txt", "--against", cluster.url(0)], ["index", "add", "a", "--index", cluster.url(1)],
+                     ["check", "d.txt", "--against", cluster.url(2)]):
+            one_line_error(run(args), "Redis")
+    finally:
+        cluster.stop()
