@@ -6,9 +6,10 @@ Two backends behind one interface (:class:`~dedupe.index.base.ArchiveIndex`):
   ``.dedupe/index``, or the ``index`` key of the configuration), no server;
   atomic and crash-safe, one writer and any number of readers at once
   (:mod:`dedupe.index.embedded`);
-* **redis**: a ``redis://HOST:PORT/DB`` URL, shared by editors' machines and
-  CI runners; the LSH tables are datasketch's own Redis storage
-  (:mod:`dedupe.index.redis`).
+* **redis**: a ``redis://HOST:PORT/DB`` URL (one server, or any node of a
+  Redis Cluster), shared by editors' machines and CI runners; packed,
+  delta-coded postings, about 400 bytes of Redis memory per indexed
+  sentence (:mod:`dedupe.index.redis`).
 
 Operations: :func:`add_paths` (re-adding a changed article replaces its
 sentences; an unchanged one is skipped), :func:`remove`, :func:`rebuild`,
