@@ -265,6 +265,7 @@ class CheckResult:
     cut: dict[str, dict[str, int]] = field(default_factory=dict)
     #: source text of documents that are not files on disk (standard input), by path
     sources: dict[str, str] = field(default_factory=dict)
+    scope_label: str = "--changed-since"  # what limited the reported files: --changed-since and/or --context
 
     @property
     def reported(self) -> list[Finding]:
@@ -359,7 +360,7 @@ class CheckResult:
                 per = per[:5] + [f"{len(per) - 5} more articles"]
             parts.append(f"{n(c['suppressed_inline'], 'unit')} suppressed inline ({', '.join(per)})")
         if self.changed is not None:
-            parts.append(f"--changed-since: {n(self.out_of_scope, 'cluster')} outside the changed files not reported")
+            parts.append(f"{self.scope_label}: {n(self.out_of_scope, 'cluster')} outside the changed files not reported")
         if self.switched_off:
             parts.append(f"{n(self.switched_off, 'cluster')} of rules switched off")
         cut = self.cut_line()
@@ -377,8 +378,12 @@ class CheckResult:
         return "dedupe: " + "; ".join(parts) + "; " + verdict
 
 
-def _real(path: str) -> str:
+def real_path(path: str) -> str:
+    """How paths are compared for --changed-since / --context."""
     return os.path.normcase(os.path.realpath(path))
+
+
+_real = real_path
 
 
 def pair_similarities(c) -> dict[tuple[int, int], float]:

@@ -154,6 +154,9 @@ def run_check_scan(paths: list[str], kw: dict[str, Any], cfg, settings, stdin_fi
               help="Report only findings in files changed since this git ref, in the repository of the checked paths (all PATHS are still compared).")
 @click.option("--stdin-filename", metavar="PATH",
               help="With '-' in PATHS: the name of the draft read from standard input (its extension picks the reader; a file of that name among PATHS is replaced).")
+@click.option("--context", "context", multiple=True, metavar="PATH",
+              help="Also compare with the articles under PATH (repeatable), but report findings only in PATHS "
+                   "(the pre-commit hook: staged drafts judged against the rest of the tree).")
 @click.option("--allow-no-input", is_flag=True,
               help="Pass (exit 0) when PATHS hold no article; without it that is an error (exit 2).")
 @click.option("--max-annotations", type=click.IntRange(0), metavar="N",
@@ -161,7 +164,7 @@ def run_check_scan(paths: list[str], kw: dict[str, Any], cfg, settings, stdin_fi
 @click.option("--max-copies", type=click.IntRange(1), default=10, show_default=True, metavar="N",
               help="Other copies named in one message, and related locations of one result.")
 def check(paths, formats, output, fail_on, baseline_flag, no_baseline, update_baseline, changed_since, stdin_filename,
-          allow_no_input, max_annotations, max_copies, **kw):
+          context, allow_no_input, max_annotations, max_copies, **kw):
     """Check PATHS for repeated sentences and quotes; exit 1 when findings fail.
 
     A sentence or quote repeated inside one article is that article's
@@ -178,8 +181,8 @@ def check(paths, formats, output, fail_on, baseline_flag, no_baseline, update_ba
     paths = list(paths)
     if update_baseline and no_baseline:
         raise click.UsageError("--update-baseline and --no-baseline cannot be combined")
-    if update_baseline and changed_since:
-        raise click.UsageError("--update-baseline needs a full check: drop --changed-since")
+    if update_baseline and (changed_since or context):
+        raise click.UsageError("--update-baseline needs a full check: drop --changed-since / --context")
     if paths.count(STDIN) > 1:
         raise click.UsageError("'-' (standard input) can be given once")
     if stdin_filename is not None and STDIN not in paths:
@@ -196,13 +199,20 @@ def check(paths, formats, output, fail_on, baseline_flag, no_baseline, update_ba
 
         changed = changed_in(changed_since, [p for p in paths if p != STDIN])
 
-    result, sources = run_check_scan(paths, kw, cfg, settings, stdin_filename)
+    scope = None
+    if context:
+        scope = _reported_files(paths, kw, cfg, stdin_filename)
+        changed = scope if changed is None else (changed & scope)
+    result, sources = run_check_scan(paths + [c for c in context if c not in paths], kw, cfg, settings,
+                                     stdin_filename)
     for d in result.documents:
         for w in d.warnings:
             click.echo(f"dedupe: warning: {d.path}: {w}", err=True)
     for e in result.errors:
         click.echo(f"dedupe: error: {e}", err=True)
     no_input = not result.errors and not any(not d.archive for d in result.documents)
+    if scope is not None and not scope and STDIN not in paths:
+        no_input = True
     if no_input and not allow_no_input:
         shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
         click.echo(f"dedupe: error: no input found in {shown}: no article to check (supported: "
@@ -227,9 +237,24 @@ def check(paths, formats, output, fail_on, baseline_flag, no_baseline, update_ba
     cr = evaluate(result, policy, baseline if shown_path else None, changed, baseline_path=shown_path,
                   caps=Caps(max_copies=max_copies, max_annotations=max_annotations))
     cr.no_input = no_input and not allow_no_input
+    if context:
+        cr.scope_label = "--changed-since, --context" if changed_since else "--context"
     cr.sources = sources
     render_outputs(cr, targets)
     sys.exit(cr.exit_code)
+
+
+def _reported_files(paths: list[str], kw: dict[str, Any], cfg, stdin_filename: str | None) -> set[str]:
+    """Real paths of the files PATHS name (walked as the scan walks them), for --context."""
+    from dedupe.check.rules import real_path
+    from dedupe.engine.pipeline import normalize_path
+    from dedupe.readers import iter_paths
+
+    out = {real_path(f) for f in iter_paths([p for p in paths if p != STDIN and os.path.exists(p)],
+                                            read_options(cfg, kw))}
+    if STDIN in paths:
+        out.add(real_path(normalize_path(stdin_filename or "stdin.txt")))
+    return out
 
 
 def render_outputs(cr, targets: list[tuple[str, str | None]]) -> None:
