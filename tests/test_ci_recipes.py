@@ -219,7 +219,7 @@ def test_action_on_a_shallow_pull_request_checkout(origin, tmp_path, wrapper):
 
 def gitlab_job() -> dict:
     text = (REPO / "docs" / "gitlab-ci.md").read_text(encoding="utf-8")
-    block = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    block = re.search(r"```yaml\n(.*?)```", text, re.DOTALL).group(1)
     return yaml.safe_load(block)["dedupe"]
 
 
