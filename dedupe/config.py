@@ -198,8 +198,7 @@ def _coerce(name: str, value: Any, source: str) -> Any:
     """A setting's value checked against its declared type (range: :meth:`Settings.validate`)."""
     ftype = {f.name: f.type for f in fields(Settings)}[name]
     key = name.replace("_", "-")
-    want = {"float": "a number", "int": "a whole number", "bool": "true or false", "str": "a string"}.get(
-        ftype, "a list of strings")
+    want = ftype  # as before: "expected float", "expected int", ...
     ok = True
     if ftype == "float":
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -282,10 +281,10 @@ def _toml_error(exc: tomllib.TOMLDecodeError, text: str) -> str:
     msg = str(exc)
     m = _TOML_AT_RE.match(msg)
     if m:
-        return f"line {m.group(2)}, column {m.group(3)}: invalid TOML: {m.group(1)}"
+        return f"invalid TOML at line {m.group(2)}, column {m.group(3)}: {m.group(1)}"
     m = _TOML_EOF_RE.match(msg)
     if m:
-        return f"line {text.count(chr(10)) + 1} (end of file): invalid TOML: {m.group(1)}"
+        return f"invalid TOML at line {text.count(chr(10)) + 1} (end of file): {m.group(1)}"
     return f"invalid TOML: {msg}"
 
 

@@ -160,7 +160,7 @@ def test_broken_pyproject_found_by_search_is_exit_2_with_file_and_line(pair, bod
         assert r.returncode == 2, cmd
         err = r.stderr.strip()
         assert "\n" not in err and "Traceback" not in err
-        assert "pyproject.toml: line " in err and words in err
+        assert "pyproject.toml: invalid TOML at line " in err and words in err
         if line is not None:
             assert f"line {line}," in err
 
@@ -170,9 +170,9 @@ def test_broken_pyproject_found_by_search_is_exit_2_with_file_and_line(pair, bod
     ("against = 7", "against: expected a string or a list"),
     ('format = "xml"', "format: expected one of text, github"),
     ("id-field = 5", "id-field: expected a non-empty string"),
-    ('threshold = "0.5"', "threshold: expected a number"),
+    ('threshold = "0.5"', "threshold: expected float"),
     ("threshold = 1.5", "threshold must be in (0, 1]"),
-    ("min-words = true", "min-words: expected a whole number"),
+    ("min-words = true", "min-words: expected int"),
     ("num-perm = 4", "num-perm must be between 16 and 1024"),
     ("colour = 3", "unknown setting 'colour'"),
     ("rules = { DD101 = 3 }", "rules.DD101: expected a string"),

@@ -66,9 +66,9 @@ def test_search_stops_at_repository_root(tmp_path):
 @pytest.mark.parametrize(
     "text,message",
     [
-        ('threshold = "high"\n', "threshold: expected a number"),
-        ("min_words = 2.5\n", "min-words: expected a whole number"),
-        ("quotes = 1\n", "quotes: expected true or false"),
+        ('threshold = "high"\n', "threshold: expected float"),
+        ("min_words = 2.5\n", "min-words: expected int"),
+        ("quotes = 1\n", "quotes: expected bool"),
         ("threshold = 1.5\n", "threshold must be in (0, 1]"),
         ("bogus = 1\n", "unknown setting 'bogus'"),
         ('kinds = ["nope"]\n', "unknown kind 'nope'"),

@@ -219,6 +219,24 @@ class Finding:
     reason: str = ""  # for "suppressed"
     parent: str | None = None  # for an in-article finding split out of a wider cluster: that cluster's id
     sims: dict[tuple[int, int], float] | None = field(default=None, repr=False)
+    ordinals: list[int] | None = field(default=None, repr=False)
+    doc_count: int = 0  # distinct documents among the copies (computed on first use)
+
+    def documents(self) -> int:
+        if not self.doc_count:
+            self.doc_count = len({m.doc for m in self.cluster.members})
+        return self.doc_count
+
+    def ordinal(self, i: int) -> int:
+        """How many copies of this finding come before member ``i`` in the same file."""
+        if self.ordinals is None:
+            seen: dict[str, int] = {}
+            out = []
+            for m in self.cluster.members:
+                out.append(seen.get(m.path, 0))
+                seen[m.path] = out[-1] + 1
+            self.ordinals = out
+        return self.ordinals[i]
 
     def similarity(self, i: int, j: int) -> float:
         """Similarity of members ``i`` and ``j`` (the cluster's when they are not linked directly)."""
@@ -490,12 +508,13 @@ def snippet(text: str, limit: int = 120) -> str:
     return t if len(t) <= limit else t[: limit - 1].rstrip() + "…"
 
 
-def other_index(c, index: int) -> int:
+def other_index(c, index: int, multi: bool | None = None) -> int:
     """The copy a message about ``members[index]`` points to: for a cluster
     spanning several documents, the first copy in another document (that is
     the finding); otherwise the first other copy."""
     m = c.members[index]
-    multi = len({x.doc for x in c.members}) > 1
+    if multi is None:
+        multi = len({x.doc for x in c.members}) > 1
     if multi:
         for k, x in enumerate(c.members):
             if x.doc != m.doc:
@@ -516,7 +535,7 @@ def message(finding_or_cluster, index: int, with_text: bool = True, max_copies: 
     f = finding_or_cluster if hasattr(finding_or_cluster, "status") else None
     c = getattr(finding_or_cluster, "cluster", finding_or_cluster)
     m = c.members[index]
-    oi = other_index(c, index)
+    oi = other_index(c, index, f.documents() > 1 if f is not None else None)
     o = c.members[oi]
     if len(c.members) == 2:
         sim = c.similarity

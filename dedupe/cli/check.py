@@ -264,7 +264,7 @@ def render_outputs(cr, targets: list[tuple[str, str | None]]) -> None:
 
     stdout = [(n, p) for n, p in targets if p is None]
     for name, path in [t for t in targets if t[1] is not None]:
-        emit(render_ci(cr, name), path)
+        write_output(render_ci(cr, name), path)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path and any(n == "github" for n, _ in targets):
         try:
@@ -283,6 +283,16 @@ def render_outputs(cr, targets: list[tuple[str, str | None]]) -> None:
         text_on_stdout = name == "text"
     if not text_on_stdout and not cr.no_input:
         click.echo(cr.summary_line(), err=True)
+
+
+def write_output(text: str, path: str) -> None:
+    """Write an output file atomically; a path that cannot be written is one line, exit 2."""
+    from dedupe.errors import InputError
+
+    try:
+        emit(text, path)
+    except OSError as exc:
+        raise InputError(f"cannot write the output: {exc.strerror or exc}", path) from None
 
 
 def _baseline_settings(settings) -> dict:
@@ -327,7 +337,11 @@ def report(paths, fmt, output, title, **kw):
         click.echo("dedupe: error: no report written because some inputs could not be read", err=True)
         sys.exit(status)
     render = render_markdown_report if fmt == "markdown" else render_html_report
-    emit(render(result, title=title), output)
+    text = render(result, title=title)
+    if output:
+        write_output(text, output)
+    else:
+        emit(text, None)
     if output:
         s = result.summary()
         click.echo(f"dedupe: wrote {output}: {s['clusters']} clusters in {s['documents']} articles", err=True)

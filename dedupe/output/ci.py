@@ -128,11 +128,10 @@ def result_fingerprint(f: Finding, i: int) -> str:
     """Stable identity of one annotation: cluster fingerprint + file + the copy's
     ordinal within that file (no line numbers)."""
     c = f.cluster
-    m = c.members[i]
-    path = display_path(m.path)
-    ordinal = sum(1 for k in range(i) if c.members[k].path == m.path)
-    h = hashlib.sha1(f"{c.fingerprint}\0{path}\0{ordinal}".encode()).hexdigest()[:20]
-    return h
+    path = display_path(c.members[i].path)
+    ordinal = f.ordinal(i) if hasattr(f, "ordinal") else sum(
+        1 for k in range(i) if c.members[k].path == c.members[i].path)
+    return hashlib.sha1(f"{c.fingerprint}\0{path}\0{ordinal}".encode()).hexdigest()[:20]
 
 
 def max_annotations(cr: CheckResult, fmt: str) -> int:
@@ -213,10 +212,13 @@ _GH_LEVEL = {"error": "error", "warning": "warning", "note": "notice"}
 
 def render_github(cr: CheckResult, **_: Any) -> str:
     out = []
-    for path, text in _input_errors(cr):
+    problems = _input_errors(cr)
+    cap = max_annotations(cr, "github")
+    for path, text in problems[:cap]:
         props = f"file={gh_escape_property(clean(display_path(path)))}," if path != "input" else ""
         out.append(f"::error {props}title=dedupe input error::{gh_escape_data(text)}")
-    for f, i in _annotations(cr, "github"):
+    cr.add_cut("github", "input errors not annotated", len(problems) - cap)
+    for f, i in _annotations(cr, "github", max(0, cap - len(problems)) if problems else None):
         m = f.cluster.members[i]
         info = RULE_INFO[f.cluster.rule]
         props = {
@@ -267,11 +269,9 @@ def _cut_text(text: str, limit: int) -> str:
 
 def _related(cr: CheckResult, f: Finding, i: int, limit: int) -> tuple[list[int], int]:
     """Indices of the other copies to list for member ``i`` (at most ``limit``), and how many were left out."""
-    c = f.cluster
-    others = [k for k in range(len(c.members)) if k != i]
-    if len(others) <= limit:
-        return others, 0
-    return others[:limit], len(others) - limit
+    n = len(f.cluster.members)
+    ks = [k for k in range(min(n, limit + 1)) if k != i][:limit]
+    return ks, (n - 1) - len(ks)
 
 
 def _sarif_result(cr: CheckResult, f: Finding, i: int, rule_ids: list[str]) -> dict[str, Any]:
@@ -404,6 +404,13 @@ def render_junit(cr: CheckResult, **_: Any) -> str:
     by_path: dict[str, list[tuple[Finding, int]]] = {}
     for f, i in _annotations(cr, "junit"):
         by_path.setdefault(f.cluster.members[i].path, []).append((f, i))
+    failing_all: dict[str, int] = {}  # every failing annotation counts, listed or not
+    failing_rules: dict[str, set[str]] = {}
+    for f, i in _all_annotations(cr):
+        if f.fails:
+            p = f.cluster.members[i].path
+            failing_all[p] = failing_all.get(p, 0) + 1
+            failing_rules.setdefault(p, set()).add(f.cluster.rule)
     docs = [d for d in cr.result.documents if not d.archive]
     if cr.changed is not None:
         docs = [d for d in docs if os.path.normcase(os.path.realpath(d.path)) in cr.changed]
@@ -423,15 +430,17 @@ def render_junit(cr: CheckResult, **_: Any) -> str:
         items = by_path.get(path, [])
         failing = [(f, i) for f, i in items if f.fails]
         other = [(f, i) for f, i in items if not f.fails]
-        if failing:
+        total = failing_all.get(path, 0)
+        if total:
             failures += 1
             suite.set("failures", "1")
-            rules = sorted({f.cluster.rule for f, _ in failing})
-            el = ET.SubElement(tc, "failure", message=f"{len(failing)} repeated passage(s)", type=",".join(rules))
-            el.text = "\n".join(
-                f"{shown}:{f.cluster.members[i].line}:{f.cluster.members[i].column}: "
-                f"{f.severity} {f.cluster.rule} {_msg(cr, f, i, 'junit')}" for f, i in failing
-            )
+            rules = sorted(failing_rules[path])
+            el = ET.SubElement(tc, "failure", message=f"{total} repeated passage(s)", type=",".join(rules))
+            lines = [f"{shown}:{f.cluster.members[i].line}:{f.cluster.members[i].column}: "
+                     f"{f.severity} {f.cluster.rule} {_msg(cr, f, i, 'junit')}" for f, i in failing]
+            if total > len(failing):
+                lines.append(f"... and {total - len(failing)} more not listed (--max-annotations)")
+            el.text = "\n".join(lines)
         if other:
             so = ET.SubElement(tc, "system-out")
             so.text = "\n".join(
