@@ -267,3 +267,26 @@ def test_one_sentence_in_300_archived_stories_gives_a_short_message(tmp_path):
     assert r.returncode == 1
     [line] = [x for x in r.stdout.splitlines() if " DD301 " in x]
     assert len(line) < 1000 and "and 290 more places" in line
+
+
+def test_sarif_shrinks_to_the_gzip_limit_and_counts_what_it_left_out(batch, monkeypatch):
+    import gzip
+
+    from dedupe.check.rules import evaluate
+    from dedupe.engine.pipeline import scan
+    from dedupe.output import ci
+
+    cr = evaluate(scan([str(batch / "drafts")]))
+    full = ci.render_sarif(cr)
+    limit = len(gzip.compress(full.encode("utf-8"))) // 4
+    monkeypatch.setattr(ci, "SARIF_MAX_GZIP_BYTES", limit)
+    cr = evaluate(scan([str(batch / "drafts")]))
+    small = ci.render_sarif(cr)
+    assert len(gzip.compress(small.encode("utf-8"))) <= limit
+    log = json.loads(small)
+    assert validation_errors(log) == []
+    run_ = log["runs"][0]
+    assert 0 < len(run_["results"]) < len(json.loads(full)["runs"][0]["results"])
+    assert run_["properties"]["omitted"]["annotations not shown"] > 0
+    assert all(r["level"] == "error" for r in run_["results"][:1])  # failing results are kept first
+    assert cr.exit_code == 1 and "sarif: " in cr.summary_line()

@@ -547,7 +547,7 @@ def message(finding_or_cluster, index: int, with_text: bool = True, max_copies: 
     msg = f"This {unit} repeats the {unit} at {where(o, m.path, m.line)} (similarity {sim:.2f})"
     rest = len(c.members) - 2  # copies besides this one and the one named
     limit = rest if max_copies is None else max(0, max_copies - 1)
-    more = []
+    more: list[str] = []
     for k, x in enumerate(c.members):
         if len(more) >= limit:
             break

@@ -263,8 +263,9 @@ def render_outputs(cr, targets: list[tuple[str, str | None]]) -> None:
     from dedupe.output.ci import STEP_SUMMARY_MAX_BYTES, github_step_summary, render_ci
 
     stdout = [(n, p) for n, p in targets if p is None]
-    for name, path in [t for t in targets if t[1] is not None]:
-        write_output(render_ci(cr, name), path)
+    for name, path in targets:
+        if path is not None:
+            write_output(render_ci(cr, name), path)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path and any(n == "github" for n, _ in targets):
         try:

@@ -215,8 +215,8 @@ def render_github(cr: CheckResult, **_: Any) -> str:
     problems = _input_errors(cr)
     cap = max_annotations(cr, "github")
     for path, text in problems[:cap]:
-        props = f"file={gh_escape_property(clean(display_path(path)))}," if path != "input" else ""
-        out.append(f"::error {props}title=dedupe input error::{gh_escape_data(text)}")
+        where = f"file={gh_escape_property(clean(display_path(path)))}," if path != "input" else ""
+        out.append(f"::error {where}title=dedupe input error::{gh_escape_data(text)}")
     cr.add_cut("github", "input errors not annotated", len(problems) - cap)
     for f, i in _annotations(cr, "github", max(0, cap - len(problems)) if problems else None):
         m = f.cluster.members[i]
