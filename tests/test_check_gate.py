@@ -218,3 +218,18 @@ def test_hostile_baseline_exit_2_one_line_never_rewritten(pair, content, words):
         assert "\n" not in err and "Traceback" not in err and len(err) < 400
         assert err.startswith("dedupe: error: .dedupe-baseline.json: ") and words in err
         assert b.read_bytes() == before
+
+
+def test_lone_surrogates_reach_no_output_as_an_encoding_error(tmp_path):
+    (tmp_path / ".git").mkdir()
+    s = SENTENCE.replace("bridge", "bridge \\ud800")
+    (tmp_path / "s.jsonl").write_text(json.dumps({"id": "1", "text": f"{s} {FILLER} {s}"}, ensure_ascii=True)
+                                      .replace("\\\\ud800", "\\ud800") + "\n", encoding="utf-8")
+    for fmt in ("text", "json", "sarif", "github", "junit", "gitlab", "rdjsonl", "markdown"):
+        r = run("check", "s.jsonl", "--format", f"{fmt}=out.{fmt}", cwd=tmp_path)
+        assert r.returncode == 1, (fmt, r.stderr)
+        out = (tmp_path / f"out.{fmt}").read_bytes().decode("utf-8")  # valid UTF-8
+        assert "\ud800" not in out and "The mayor said" in out
+    r = run("check", "s.jsonl", "--update-baseline", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert run("check", "s.jsonl", cwd=tmp_path).returncode == 0

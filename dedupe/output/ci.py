@@ -72,6 +72,8 @@ STEP_SUMMARY_MAX_BYTES = 1024 * 1024
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+
 _RULES_DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "check", "rules.md")
 
 
@@ -798,7 +800,8 @@ def render_ci(obj, fmt: str, **options: Any) -> str:
         fn = RENDERERS[fmt]
     except KeyError:
         raise ValueError(f"unknown format {fmt!r} (formats: {', '.join(RENDERERS)})") from None
-    return fn(_as_check(obj), **options)
+    # text read with lone surrogates (broken CMS exports) cannot be written as UTF-8: U+FFFD instead
+    return _SURROGATE_RE.sub("\ufffd", fn(_as_check(obj), **options))
 
 
 def _register() -> None:
