@@ -290,3 +290,22 @@ def test_sarif_shrinks_to_the_gzip_limit_and_counts_what_it_left_out(batch, monk
     assert run_["properties"]["omitted"]["annotations not shown"] > 0
     assert all(r["level"] == "error" for r in run_["results"][:1])  # failing results are kept first
     assert cr.exit_code == 1 and "sarif: " in cr.summary_line()
+
+
+def test_json_lists_are_capped_and_counted(batch, monkeypatch):
+    from dedupe.check.rules import evaluate
+    from dedupe.engine.pipeline import scan
+    from dedupe.output import ci
+
+    monkeypatch.setattr(ci, "JSON_MAX_MEMBERS", 5)
+    monkeypatch.setattr(ci, "JSON_MAX_PAIRS", 3)
+    monkeypatch.setattr(ci, "JSON_MAX_OVERLAPS", 7)
+    cr = evaluate(scan([str(batch / "drafts")]))
+    d = json.loads(ci.render_ci(cr, "json"))
+    big = [c for c in d["clusters"] if "members_total" in c]
+    assert big and all(len(c["members"]) == 5 and len(c["pairs"]) <= 3 for c in big)
+    assert all(p["a"] < 5 and p["b"] < 5 for c in big for p in c["pairs"])
+    assert len(d["overlaps"]) == 7 and d["check"]["overlaps_total"] > 7
+    omitted = d["check"]["omitted"]["json"]
+    assert omitted["copies not listed"] == sum(c["members_total"] - 5 for c in big)
+    assert d["check"]["exit_code"] == 1

@@ -606,17 +606,20 @@ def render_rdjsonl(cr: CheckResult, **_: Any) -> str:
 
 #: Links between copies listed per cluster in ``--format json`` (the rest is counted in ``pairs_total``).
 JSON_MAX_PAIRS = 1000
+#: Copies listed per cluster, and article roll-ups, in ``--format json`` (``members_total``, ``overlaps_total``).
+JSON_MAX_MEMBERS = 10_000
+JSON_MAX_OVERLAPS = 10_000
 
 
 def check_dict(cr: CheckResult) -> dict[str, Any]:
     r = cr.result
     clusters = []
-    pairs_cut = 0
+    pairs_cut = members_cut = 0
     for f in cr.findings:
         c = f.cluster
-        d = c.to_dict() if len(c.pairs) <= JSON_MAX_PAIRS else _cluster_dict_capped(c)
-        if len(c.pairs) > JSON_MAX_PAIRS:
-            pairs_cut += len(c.pairs) - JSON_MAX_PAIRS
+        d = _cluster_dict_capped(c)
+        pairs_cut += d.get("pairs_total", 0) - len(d["pairs"]) if "pairs_total" in d else 0
+        members_cut += d.get("members_total", 0) - len(d["members"]) if "members_total" in d else 0
         d["severity"] = f.severity
         d["status"] = f.status
         d["fails"] = f.fails
@@ -628,6 +631,8 @@ def check_dict(cr: CheckResult) -> dict[str, Any]:
             d["reason"] = f.reason
         clusters.append(d)
     cr.add_cut("json", "pairs not listed", pairs_cut)
+    cr.add_cut("json", "copies not listed", members_cut)
+    cr.add_cut("json", "overlaps not listed", max(0, len(r.overlaps) - JSON_MAX_OVERLAPS))
     errors = [str(e) for e in r.errors]
     if cr.no_input:
         errors.append("no input found (no article in the given paths)")
@@ -635,11 +640,13 @@ def check_dict(cr: CheckResult) -> dict[str, Any]:
         "version": 1,
         "documents": [doc.to_dict() for doc in r.documents],
         "clusters": clusters,
-        "overlaps": [o.to_dict() for o in r.overlaps],
+        "overlaps": [o.to_dict() for o in r.overlaps[:JSON_MAX_OVERLAPS]],
         "summary": r.summary(),
         "errors": errors,
     }
     d["check"] = cr.counts()
+    if len(r.overlaps) > JSON_MAX_OVERLAPS:
+        d["check"]["overlaps_total"] = len(r.overlaps)
     if cr.baseline_path is not None:
         d["check"]["baseline"] = cr.baseline_path
     if cr.cut:
@@ -648,13 +655,19 @@ def check_dict(cr: CheckResult) -> dict[str, Any]:
 
 
 def _cluster_dict_capped(c) -> dict[str, Any]:
-    pairs = c.pairs
-    c.pairs = pairs[:JSON_MAX_PAIRS]
+    """``c.to_dict()`` with at most JSON_MAX_MEMBERS copies and JSON_MAX_PAIRS links (among the listed copies)."""
+    if len(c.members) <= JSON_MAX_MEMBERS and len(c.pairs) <= JSON_MAX_PAIRS:
+        return c.to_dict()
+    members, pairs = c.members, c.pairs
+    kept = [p for p in pairs if p.a < JSON_MAX_MEMBERS and p.b < JSON_MAX_MEMBERS][:JSON_MAX_PAIRS]
+    c.members, c.pairs = members[:JSON_MAX_MEMBERS], kept
     try:
         d = c.to_dict()
     finally:
-        c.pairs = pairs
+        c.members, c.pairs = members, pairs
     d["pairs_total"] = len(pairs)
+    if len(members) > JSON_MAX_MEMBERS:
+        d["members_total"] = len(members)
     return d
 
 
