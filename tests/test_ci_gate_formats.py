@@ -273,7 +273,7 @@ def test_sarif_shrinks_to_the_gzip_limit_and_counts_what_it_left_out(batch, monk
     import gzip
 
     from dedupe.check.rules import evaluate
-    from dedupe.engine.pipeline import scan
+    from dedupe.api import scan
     from dedupe.output import ci
 
     cr = evaluate(scan([str(batch / "drafts")]))
@@ -294,7 +294,7 @@ def test_sarif_shrinks_to_the_gzip_limit_and_counts_what_it_left_out(batch, monk
 
 def test_json_lists_are_capped_and_counted(batch, monkeypatch):
     from dedupe.check.rules import evaluate
-    from dedupe.engine.pipeline import scan
+    from dedupe.api import scan
     from dedupe.output import ci
 
     monkeypatch.setattr(ci, "JSON_MAX_MEMBERS", 5)

@@ -167,13 +167,10 @@ def to_archived(doc: Document, cache: dict[int, list[int]] | None = None) -> Arc
         full = line_starts(src)
     if so is None:
         return ArchivedDocument(**common, runs=None, line0=1, lstarts=list(full))
-    if hasattr(so, "_starts") and hasattr(so, "_sources"):
-        starts, sources = list(so._starts), list(so._sources)
-    else:
-        from dedupe.readers import OffsetMap
+    from dedupe.readers import OffsetMap
 
-        om = OffsetMap.from_offsets(so)
-        starts, sources = list(om._starts), list(om._sources)
+    om = so if isinstance(so, OffsetMap) else OffsetMap.from_offsets(so)
+    starts, sources = om.runs()
     if not starts:
         return ArchivedDocument(**common, runs=([], []), line0=1, lstarts=[0])
     n = len(so)

@@ -643,6 +643,8 @@ def check_dict(cr: CheckResult) -> dict[str, Any]:
         "overlaps": [o.to_dict() for o in r.overlaps[:JSON_MAX_OVERLAPS]],
         "summary": r.summary(),
         "errors": errors,
+        "warnings": [str(w) for w in r.warnings],
+        "notes": list(r.notes),
     }
     d["check"] = cr.counts()
     if len(r.overlaps) > JSON_MAX_OVERLAPS:
