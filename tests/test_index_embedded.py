@@ -234,7 +234,7 @@ def test_damaged_key_file(work, how):
 def test_missing_or_truncated_key_file(work):
     loc = "ix.db"
     d = built(work, loc)
-    name = sorted(keyfile_names(loc))[0]
+    name = min(keyfile_names(loc))
     path = os.path.join(loc + "-keys", name)
     with open(path, "r+b") as fh:
         fh.truncate(os.path.getsize(path) // 2)
@@ -266,10 +266,23 @@ def test_library_errors_are_index_errors(work):
     loc = "ix.db"
     built(work, loc)
     damage(loc, "zeros", start=4096 / os.path.getsize(loc) + 1e-9, end=1.0)
-    with pytest.raises(IndexError_) as e:
-        with open_index(loc) as ix:
-            ix.articles()
+    with pytest.raises(IndexError_) as e, open_index(loc) as ix:
+        ix.articles()
     assert "dedupe index rebuild" in str(e.value)
-    with pytest.raises(IndexError_):
-        with open_index(loc) as ix:
-            add_paths(ix, ["a"], Settings())
+    with pytest.raises(IndexError_), open_index(loc) as ix:
+        add_paths(ix, ["a"], Settings())
+
+
+def test_vacuum_result_reads_as_a_sentence(work):
+    from dedupe.index.base import describe_vacuum
+
+    make_archive(work / "a", 5, seed=6)
+    assert run(["index", "add", "a"]).exit_code == 0
+    assert run(["index", "remove", os.path.normpath("a/story0001.txt")]).exit_code == 0
+    with open_index(".dedupe/index") as ix:
+        res = ix.vacuum()
+        again = ix.vacuum()
+    text = describe_vacuum(res)
+    assert text.startswith(f"removed {res['dead_entries_removed']:,} key entries of removed or replaced articles; ")
+    assert " MB -> " in text and "_" not in text
+    assert describe_vacuum(again).startswith("no entries of removed articles to drop")

@@ -532,6 +532,24 @@ class IndexStats:
         return d
 
 
+def describe_vacuum(result: dict) -> str:
+    """A ``vacuum()`` result as a sentence (for ``dedupe index vacuum``), e.g.
+    "removed 1,234 key entries of removed or replaced articles; 120.1 MB -> 118.0 MB"."""
+    def mb(n: int) -> str:
+        return f"{n / 2**20:,.1f} MB"
+
+    parts = []
+    r = dict(result)
+    if "dead_entries_removed" in r:
+        n = int(r.pop("dead_entries_removed"))
+        parts.append(f"removed {n:,} key entries of removed or replaced articles" if n
+                     else "no entries of removed articles to drop")
+    if "size_before" in r and "size_after" in r:
+        parts.append(f"{mb(r.pop('size_before'))} -> {mb(r.pop('size_after'))}")
+    parts.extend(f"{k.replace('_', ' ')}: {v}" for k, v in r.items())
+    return "; ".join(parts)
+
+
 def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
