@@ -286,3 +286,32 @@ def test_vacuum_result_reads_as_a_sentence(work):
     assert text.startswith(f"removed {res['dead_entries_removed']:,} key entries of removed or replaced articles; ")
     assert " MB -> " in text and "_" not in text
     assert describe_vacuum(again).startswith("no entries of removed articles to drop")
+
+
+@pytest.mark.parametrize("limit", [150_000, 600_000])
+def test_full_disk_during_add_leaves_the_old_state(work, limit):
+    """A file size limit (RLIMIT_FSIZE: writes fail as on a full disk) during an add:
+    one line, exit 2, the index as it was, no stray key files; then the add works."""
+    import resource
+    import subprocess
+    import sys
+
+    make_archive(work / "a", 5, seed=1)
+    make_archive(work / "big", 400, seed=2, prefix="big")
+    assert run(["index", "add", "a", "--index", "ix.db"]).exit_code == 0
+    before = keyfile_names("ix.db")
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    p = subprocess.run([sys.executable, "-m", "dedupe", "index", "add", "big", "--index", "ix.db"],
+                       capture_output=True, text=True, preexec_fn=cap, check=False)
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dedupe: error: ix.db: ") and "Traceback" not in p.stderr
+    assert keyfile_names("ix.db") == before and on_disk("ix.db") == before
+    with open_index("ix.db") as ix:
+        assert ix.stats().articles == 5
+    assert run(["index", "add", "big", "--index", "ix.db"]).exit_code == 0
+    with open_index("ix.db") as ix:
+        assert ix.stats().articles == 405

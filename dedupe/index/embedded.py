@@ -169,10 +169,24 @@ class _KeyFile:
     """One key file: sorted keys, their unit ids, the fences (memory-mapped),
     and an open descriptor for reading single blocks."""
 
-    __slots__ = ("fd", "fences", "keys", "n", "name", "units")
+    __slots__ = ("fd", "fences", "keys", "mm", "n", "name", "units")
 
-    def __init__(self, name: str, n: int, fd: int, keys: np.ndarray, units: np.ndarray, fences: np.ndarray) -> None:
-        self.name, self.n, self.fd, self.keys, self.units, self.fences = name, n, fd, keys, units, fences
+    def __init__(self, name: str, n: int, fd: int, mm: mmap.mmap, keys: np.ndarray, units: np.ndarray,
+                 fences: np.ndarray) -> None:
+        self.name, self.n, self.fd, self.mm = name, n, fd, mm
+        self.keys, self.units, self.fences = keys, units, fences
+
+    def release(self, a: int, b: int) -> None:
+        """Unmap the pages of entries ``a`` .. ``b`` (read whole by a merge or a
+        check: they stay in the page cache, out of this process's memory)."""
+        for off, width in ((HEADER, 8), (_layout(self.n)[0], 4)):
+            lo = (off + width * a) // mmap.PAGESIZE * mmap.PAGESIZE
+            hi = (off + width * b) // mmap.PAGESIZE * mmap.PAGESIZE
+            if hi > lo:
+                try:
+                    self.mm.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+                except (OSError, ValueError):  # pragma: no cover - an advice only
+                    return
 
     def __del__(self) -> None:
         try:
@@ -216,7 +230,7 @@ def open_keyfile(path: str, n: int, size: int, location: str) -> _KeyFile:
     except BaseException:
         os.close(fd)
         raise
-    return _KeyFile(name, n, fd, np.frombuffer(mm, dtype=np.uint64, count=n, offset=HEADER),
+    return _KeyFile(name, n, fd, mm, np.frombuffer(mm, dtype=np.uint64, count=n, offset=HEADER),
                     np.frombuffer(mm, dtype=np.uint32, count=n, offset=u_off),
                     np.frombuffer(mm, dtype=np.uint64, count=nf, offset=f_off))
 
@@ -710,6 +724,7 @@ class EmbeddedIndex(ArchiveIndex):
             u = kf.units[a:a + step]
             if (k[1:] < k[:-1]).any() or (u == 0).any() or (u >= max_unit).any():
                 raise damaged(self.location, f"key file {name} is corrupt")
+            kf.release(max(a - 1, 0), a + step)
         if not np.array_equal(kf.fences, kf.keys[::BLOCK]):
             raise damaged(self.location, f"key file {name} is corrupt")
         return kf
@@ -976,20 +991,20 @@ def _merged_chunks(kfs: list[_KeyFile], live: np.ndarray | None):
     splits = np.unique(fences[step::step]).tolist()
     starts = [0] * len(kfs)
     for j in range(len(splits) + 1):
-        runs = []
-        for i, kf in enumerate(kfs):
-            a = starts[i]
-            b = kf.n if j == len(splits) else int(np.searchsorted(kf.keys, np.uint64(splits[j]), "left"))
-            if b > a:
-                runs.append((kf.keys[a:b], kf.units[a:b]))
-            starts[i] = b
-        if not runs:
-            continue
-        keys, units = runs[0] if len(runs) == 1 else merge_keyed(runs)
-        if live is not None:
-            m = np.isin(units, live)
-            keys, units = keys[m], units[m]
-        yield keys, units
+        ends = [kf.n if j == len(splits) else int(np.searchsorted(kf.keys, np.uint64(splits[j]), "left"))
+                for kf in kfs]
+        runs = [(kf.keys[a:b], kf.units[a:b]) for kf, a, b in zip(kfs, starts, ends) if b > a]
+        if runs:
+            keys, units = runs[0] if len(runs) == 1 else merge_keyed(runs)
+            if live is not None:
+                m = np.isin(units, live)
+                keys, units = keys[m], units[m]
+            yield keys, units
+            del keys, units
+        del runs
+        for kf, a, b in zip(kfs, starts, ends):
+            kf.release(a, b)
+        starts = ends
 
 
 def _fsync_dir(path: str) -> None:
