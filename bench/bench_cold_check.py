@@ -144,6 +144,71 @@ def cold_checks(locs: list[Path], draft: Path, reps: int) -> list[dict]:
     return out
 
 
+def probe_sizes(sizes: list[int], work: Path, reps: int = 5, nq: int = 3500) -> list[dict]:
+    """The lookup alone against one key file of each size (random sorted keys,
+    written with the index's own writer): time and bytes read for ``nq``
+    query keys (as many as a 60-sentence draft sends), half of them present,
+    after evicting the file from the page cache and with it cached."""
+    import numpy as np
+
+    from dedupe.index import embedded as emb
+
+    out = []
+    for n in sizes:
+        loc = work / f"probe{n}.db"
+        rng = np.random.default_rng(n)
+        if not loc.exists():
+            ix = emb.EmbeddedIndex(str(loc), create=True)
+            with ix.transaction():
+                ix._set_meta(next_unit=2**32 - 1)
+                chunk = 50_000_000
+                parts = []
+                for a in range(0, n, chunk):  # sorted by construction: increasing random gaps
+                    m = min(chunk, n - a)
+                    parts.append(rng.integers(1, 2**64 // n, m, dtype=np.uint64))
+                gaps = np.concatenate(parts)
+                del parts
+                keys = np.cumsum(gaps, dtype=np.uint64)
+                del gaps
+                units = rng.integers(1, 2**31, n, dtype=np.uint32)
+                ix._write_segment(keys, units)
+                sample = keys[rng.integers(0, n, nq // 2)]
+                del keys, units
+            ix.close()
+            np.save(work / f"probe{n}.npy", sample)
+        sample = np.load(work / f"probe{n}.npy")
+        q = np.concatenate([sample, rng.integers(0, 2**64 - 1, nq - len(sample), dtype=np.uint64)])
+        ix = emb.EmbeddedIndex(str(loc))
+        (kf,) = ix._keyfiles()
+        read = [0]
+        real = os.pread
+
+        def counting(fd, k, off, real=real, read=read):
+            read[0] += k
+            return real(fd, k, off)
+
+        emb.os.pread = counting
+        try:
+            times_cold, times_warm = [], []
+            for _ in range(reps):
+                evict(index_files(loc))
+                read[0] = 0
+                t = time.perf_counter()
+                emb.lookup_keyfile(kf, q, 64, str(loc), 2**32)
+                times_cold.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                emb.lookup_keyfile(kf, q, 64, str(loc), 2**32)
+                times_warm.append(time.perf_counter() - t)
+        finally:
+            emb.os.pread = real
+        ix.close()
+        out.append({"entries": n, "file_mb": os.path.getsize(index_files(loc)[-1]) / 2**20, "query_keys": nq,
+                    "evicted_ms": statistics.median(times_cold) * 1000, "cached_ms": statistics.median(times_warm) * 1000,
+                    "read_kb": read[0] / 1024})
+        print("probe", out[-1], flush=True)
+    return out
+
+
 def render_md(r: dict) -> str:
     rows = r["scales"]
     base = rows[0]
@@ -172,6 +237,16 @@ def render_md(r: dict) -> str:
         lines.append(f"- {s['scale']}x / {base['scale']}x: time **{ratio:.2f}x** (evicted cache "
                      f"{s['evicted_wall_s'] / base['evicted_wall_s']:.2f}x), peak RSS {s['max_rss_mb']:.0f} MB vs "
                      f"{base['max_rss_mb']:.0f} MB. Target within {TARGET_RATIO}x and under {TARGET_RSS_MB} MB: **{ok}**.")
+    if r.get("probes"):
+        lines += ["", "### The lookup alone, one key file of growing size", "",
+                  (f"{r['probes'][0]['query_keys']:,} query keys (half present), random sorted keys written by the "
+                  "index's own writer; `lookup_keyfile` timed after evicting the file from the page cache "
+                  "and again cached (medians). For scale: Reuters has 6.2M key entries, 8x 50M, a 25M-sentence "
+                  "archive ~1.1 billion (in ~10 files of the size-tiered merge)."), "",
+                  "| key entries | file | bytes read | evicted cache | cached |", "|---|---|---|---|---|"]
+        for p in r["probes"]:
+            lines.append(f"| {p['entries']:,} | {p['file_mb']:,.0f} MB | {p['read_kb']:,.0f} KB | "
+                         f"{p['evicted_ms']:.0f} ms | {p['cached_ms']:.0f} ms |")
     if r.get("before"):
         lines += ["", "Before (keys as blobs inside SQLite, loaded whole by every process; issue 13): "
                   + r["before"] + "."]
@@ -200,6 +275,8 @@ def main() -> None:
     ap.add_argument("--workdir", help="folder for the generated archives and indexes (default: a new temporary one)")
     ap.add_argument("--keep", action="store_true", help="keep the workdir (and reuse the indexes built there)")
     ap.add_argument("--before", help="a sentence on the figures before the change, for the report")
+    ap.add_argument("--probe-sizes", default="",
+                    help="also time the lookup alone against single key files of these sizes (entries, comma-separated)")
     ap.add_argument("--render-only", action="store_true")
     args = ap.parse_args()
     if args.render_only:
@@ -211,23 +288,30 @@ def main() -> None:
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="dedupe-bench-cold-"))
     work.mkdir(parents=True, exist_ok=True)
     results: dict = {"machine": {"cpus": os.cpu_count()}, "reps": args.reps, "scales": []}
+    scales = [int(x) for x in args.scales.split(",") if x.strip()]
+    if not scales:  # probes only: added to the last run's figures
+        results = json.loads((REPO / "reports" / "bench_cold_check.json").read_text())
     try:
         stories = load_stories()
         draft = work / "draft.md"
-        make_draft(stories, draft)
+        if not draft.exists():
+            make_draft(stories, draft)
         from dedupe.config import Settings
         from dedupe.engine.pipeline import analyse_documents
         from dedupe.readers import read_file
 
-        results["draft_units"] = len(analyse_documents(read_file(str(draft)), Settings()).table)
+        if scales:
+            results["draft_units"] = len(analyse_documents(read_file(str(draft)), Settings()).table)
         built = []
-        for scale in (int(x) for x in args.scales.split(",")):
+        for scale in scales:
             t = time.perf_counter()
             built.append(build(scale, stories, work, args.jobs))
             print(f"{scale}x: built/reused in {time.perf_counter() - t:.0f} s: {built[-1]}", flush=True)
-        for b, c in zip(built, cold_checks([Path(b["location"]) for b in built], draft, args.reps)):
+        for b, c in zip(built, cold_checks([Path(b["location"]) for b in built], draft, args.reps) if built else []):
             print(f"{b['scale']}x: check {c}", flush=True)
             results["scales"].append({**b, **c})
+        if args.probe_sizes:
+            results["probes"] = probe_sizes([int(float(x)) for x in args.probe_sizes.split(",")], work)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -315,3 +315,18 @@ def test_full_disk_during_add_leaves_the_old_state(work, limit):
     assert run(["index", "add", "big", "--index", "ix.db"]).exit_code == 0
     with open_index("ix.db") as ix:
         assert ix.stats().articles == 405
+
+
+def test_another_programs_database_is_refused_and_left_as_it_is(work):
+    db = sqlite3.connect("app.db")
+    db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    db.execute("INSERT INTO notes(body) VALUES ('hello')")
+    db.commit()
+    db.close()
+    before = Path("app.db").read_bytes()
+    (work / "d.txt").write_text("A sentence long enough to be indexed by the tool for sure today.\n")
+    for args in (["check", "d.txt", "--against", "app.db"], ["index", "add", "d.txt", "--index", "app.db"],
+                 ["index", "stats", "--index", "app.db"]):
+        line = one_line_error(run(args), "app.db")
+        assert "not a valid index" in line
+    assert Path("app.db").read_bytes() == before and not os.path.exists("app.db-wal")

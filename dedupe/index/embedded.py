@@ -158,8 +158,8 @@ def db_error(exc: sqlite3.Error, location: str) -> IndexError_:
     if "disk is full" in low or "disk i/o" in low:
         return IndexError_(f"cannot write the index: {msg}", location)
     if "not a database" in low:
-        return IndexError_(f"not a valid index ({msg}); {_fix(location)}, or delete it and add the articles "
-                           "again with dedupe index add", location)
+        return IndexError_(f"not a valid index ({msg}); delete it and add the articles again with "
+                           "dedupe index add", location)
     if "readonly" in low or "unable to open" in low:
         return IndexError_(f"cannot open the index: {msg}", location)
     return damaged(location, f"sqlite: {msg}")
@@ -342,6 +342,10 @@ class EmbeddedIndex(ArchiveIndex):
             self.db = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None,
                                       check_same_thread=False)
             self.db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+            tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if exists and not {"meta", "articles", "units"} <= tables:  # someone else's database: left as it is
+                self.close()
+                raise IndexError_("not a valid index (an SQLite database without the index's tables)", location)
             # A new index takes its first add in rollback-journal mode (the data is written once,
             # not into the WAL and then again by the checkpoint: a third of a bulk load's time),
             # then switches to WAL for good; see _Txn.__exit__.  Both modes commit atomically.
@@ -355,15 +359,12 @@ class EmbeddedIndex(ArchiveIndex):
                 # 16 KB pages: measured ~5% faster bulk adds than 4 KB when the keys were blobs
                 self.db.execute("PRAGMA page_size=16384")
                 self.db.executescript(_SCHEMA)
+                tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             self.meta = self._load_meta()
-            tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             cols = {r[1] for r in self.db.execute("PRAGMA table_info(units)")}
         except sqlite3.DatabaseError as exc:
             self.close()
             raise db_error(exc, location) from None
-        if not {"meta", "articles", "units"} <= tables:
-            self.close()
-            raise IndexError_("not a valid index (an SQLite database without the index's tables)", location)
         if self.meta.get("version", FORMAT_VERSION) != FORMAT_VERSION:
             self.close()
             raise IndexError_(f"index format version {self.meta.get('version')} is not supported "
