@@ -280,6 +280,7 @@ def render_md(r: dict) -> str:
     lines += [
         "",
         "Notes:",
+        *(f"- {x}" for x in r.get("notes", [])),
         ("- Cold means a fresh process. Dropping the page cache is not possible on this shared machine, so the "
         "cached timings read the index from memory; the evicted column drops only the index's own pages "
         "(`posix_fadvise(DONTNEED)`), one run each."),
