@@ -80,6 +80,7 @@ import struct
 import time
 import zlib
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -673,8 +674,8 @@ class EmbeddedIndex(ArchiveIndex):
                         raise RuntimeError("key file chunks longer than announced")  # pragma: no cover
                     keys = np.ascontiguousarray(keys, dtype=np.uint64)
                     units = np.ascontiguousarray(units, dtype=np.uint32)
-                    _pwrite_all(fd, memoryview(keys).cast("B"), HEADER + 8 * pos)
-                    _pwrite_all(fd, memoryview(units).cast("B"), u_off + 4 * pos)
+                    _pwrite_all(fd, keys, HEADER + 8 * pos)
+                    _pwrite_all(fd, units, u_off + 4 * pos)
                     first = (-pos) % BLOCK
                     fk = keys[first::BLOCK]
                     f0 = (pos + first) // BLOCK
@@ -684,7 +685,7 @@ class EmbeddedIndex(ArchiveIndex):
                     raise RuntimeError("key file chunks shorter than announced")  # pragma: no cover
                 _pwrite_all(fd, KEYS_MAGIC + struct.pack("<QQQ", n, BLOCK, nf) + bytes(HEADER - 32), 0)
                 _pwrite_all(fd, bytes(f_off - u_off - 4 * n), u_off + 4 * n)
-                _pwrite_all(fd, memoryview(fences).cast("B"), f_off)
+                _pwrite_all(fd, fences, f_off)
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -982,7 +983,7 @@ def _sqlite_header(path: str) -> bool:
     return head == b"SQLite format 3\x00" or head == b""
 
 
-def _pwrite_all(fd: int, data, offset: int) -> None:
+def _pwrite_all(fd: int, data: Any, offset: int) -> None:
     view = memoryview(data).cast("B")
     while len(view):
         k = os.pwrite(fd, view, offset)
