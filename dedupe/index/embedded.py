@@ -345,6 +345,7 @@ class EmbeddedIndex(ArchiveIndex):
         self._created: list[str] = []
         self._obsolete: list[str] = []
         self._checked = False
+        self._fresh_gen: int | None = None  # the generation this object committed (checked, then written)
         try:
             self.db = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None,
                                       check_same_thread=False)
@@ -482,6 +483,7 @@ class EmbeddedIndex(ArchiveIndex):
             if et is None:
                 try:
                     ix._set_meta(updated=now(), generation=int(ix.meta.get("generation", 0)) + 1)
+                    ix._fresh_gen = ix.meta["generation"]
                     if ix._created:
                         _fsync_dir(ix.keys_dir)
                     ix.db.execute("COMMIT")
@@ -726,15 +728,14 @@ class EmbeddedIndex(ArchiveIndex):
         except FileNotFoundError:
             raise damaged(self.location, f"key file {name} is missing") from None
         max_unit = int(self.meta.get("next_unit", 1))
-        step = 1 << 22
+        step = 1 << 22  # a multiple of BLOCK
         for a in range(0, n, step):
             k = kf.keys[max(a - 1, 0):a + step]
             u = kf.units[a:a + step]
-            if (k[1:] < k[:-1]).any() or (u == 0).any() or (u >= max_unit).any():
+            if ((k[1:] < k[:-1]).any() or (u == 0).any() or (u >= max_unit).any()
+                    or not np.array_equal(kf.fences[a // BLOCK:(a + step) // BLOCK], kf.keys[a:a + step:BLOCK])):
                 raise damaged(self.location, f"key file {name} is corrupt")
             kf.release(max(a - 1, 0), a + step)
-        if not np.array_equal(kf.fences, kf.keys[::BLOCK]):
-            raise damaged(self.location, f"key file {name} is corrupt")
         return kf
 
     def _merge(self, seg_ids: list[int], live: np.ndarray | None = None) -> None:
@@ -844,7 +845,10 @@ class EmbeddedIndex(ArchiveIndex):
 
     @_mapped
     def stats(self) -> IndexStats:
-        self.quick_check(keyfiles=True)
+        gen = self.db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        if self._fresh_gen is None or gen is None or json.loads(gen[0]) != self._fresh_gen:
+            # not right after this object's own write (``index add`` prints stats: checked when it began)
+            self.quick_check(keyfiles=True)
         a, s = self.db.execute("SELECT count(*), coalesce(sum(sentences), 0) FROM articles").fetchone()
         u = self.db.execute("SELECT count(*) FROM units" if self.old_layout
                             else "SELECT coalesce(sum(n), 0) FROM units").fetchone()[0]
