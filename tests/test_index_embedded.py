@@ -330,3 +330,10 @@ def test_another_programs_database_is_refused_and_left_as_it_is(work):
         line = one_line_error(run(args), "app.db")
         assert "not a valid index" in line
     assert Path("app.db").read_bytes() == before and not os.path.exists("app.db-wal")
+
+
+def test_key_folder_in_the_way(work):
+    make_archive(work / "a", 3, seed=2)
+    Path("ix.db-keys").write_text("not a folder")
+    line = one_line_error(run(["index", "add", "a", "--index", "ix.db"]), "ix.db")
+    assert "key files" in line and Path("ix.db-keys").read_text() == "not a folder"

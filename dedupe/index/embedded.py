@@ -656,7 +656,11 @@ class EmbeddedIndex(ArchiveIndex):
         transaction."""
         if n == 0:
             return
-        os.makedirs(self.keys_dir, exist_ok=True)
+        try:
+            os.makedirs(self.keys_dir, exist_ok=True)
+        except OSError as exc:
+            raise IndexError_(f"cannot create the folder of key files {self.keys_dir}: {exc.strerror or exc}",
+                              self.location) from None
         name = f"k{secrets.token_hex(8)}.keys"
         final = os.path.join(self.keys_dir, name)
         tmp = final + ".tmp"
