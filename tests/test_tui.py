@@ -579,7 +579,7 @@ def test_refresh_matches_a_full_scan(tmp_path, monkeypatch):
     assert engine.changed_files(a) == [os.path.join("drafts", "101_port_strike.txt")]
     fresh = engine.cluster(engine.refresh(a, engine.changed_files(a)), s)
     full = scan(["drafts"], s)
-    key = lambda r: sorted((c.kind, c.fingerprint, len(c.members)) for c in r.clusters)  # noqa: E731
+    key = lambda r: sorted((c.kind, c.fingerprint, len(c.members)) for c in r.clusters)
     assert key(fresh) == key(full)
     # a file that disappears drops out with an error
     art.unlink()

@@ -40,7 +40,7 @@ class Term:
         self.pid = int(self._out("display-message", "-p", "-t", self.name, "#{pane_pid}"))
 
     def _out(self, *args: str) -> str:
-        return subprocess.run([*self.tmux, *args], capture_output=True, text=True, timeout=30).stdout
+        return subprocess.run([*self.tmux, *args], check=False, capture_output=True, text=True, timeout=30).stdout
 
     def screen(self) -> str:
         return self._out("capture-pane", "-p", "-t", self.name)
@@ -81,7 +81,7 @@ class Term:
         raise AssertionError(f"the review did not exit; the screen was:\n{self.screen()}")
 
     def close(self) -> None:
-        subprocess.run([*self.tmux, "kill-server"], capture_output=True, timeout=30)
+        subprocess.run([*self.tmux, "kill-server"], check=False, capture_output=True, timeout=30)
 
 
 @pytest.fixture

@@ -11,10 +11,19 @@ import sys
 
 import click
 
-from dedupe.cli.check import _baseline_settings  # private in cli/check.py: the lead is asked to make it public
-from dedupe.cli.common import build_settings, engine_options, read_options, baseline_path
+from dedupe.cli.check import (
+    _baseline_settings,  # private in cli/check.py: the lead is asked to make it public
+)
+from dedupe.cli.common import (
+    baseline_path,
+    build_settings,
+    engine_options,
+    read_options,
+)
 from dedupe.errors import InputError
-from dedupe.tui.keys import help_text  # the key table (imports neither Textual nor Rich)
+from dedupe.tui.keys import (
+    help_text,  # the key table (imports neither Textual nor Rich)
+)
 
 HELP = f"""Review the findings in PATHS interactively; decisions go to the baseline.
 

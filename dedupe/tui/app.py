@@ -14,8 +14,8 @@ import os
 import shlex
 import subprocess
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import Callable, Iterable, Sequence
 
 from textual import on, work
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
@@ -27,12 +27,33 @@ from textual.widgets import Input, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from dedupe.config import Settings
-from dedupe.findings import Cluster, ScanResult
+from dedupe.findings import ScanResult
 from dedupe.tui import engine
-from dedupe.tui.model import ACCEPT, IGNORE, KIND_LABELS, SORT_LABELS, ArticleGroup, ReviewModel, Row, journal_path
-from dedupe.tui.screens import ConfirmQuitScreen, HelpScreen, ReasonScreen, RestoreScreen
-from dedupe.tui.widgets import (ClusterList, DetailPane, KeyFooter, Totals, bindings_for, render_cluster,
-                                render_group)
+from dedupe.tui.model import (
+    ACCEPT,
+    IGNORE,
+    KIND_LABELS,
+    SORT_LABELS,
+    ArticleGroup,
+    ReviewModel,
+    Row,
+    journal_path,
+)
+from dedupe.tui.screens import (
+    ConfirmQuitScreen,
+    HelpScreen,
+    ReasonScreen,
+    RestoreScreen,
+)
+from dedupe.tui.widgets import (
+    ClusterList,
+    DetailPane,
+    KeyFooter,
+    Totals,
+    bindings_for,
+    render_cluster,
+    render_group,
+)
 
 THRESHOLD_STEP = 0.05
 STAGES = {"analyse": "Reading and analysing", "candidates": "Finding candidates", "verify": "Verifying",

@@ -17,8 +17,9 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Union
+from typing import Any, Protocol, Union
 
 from dedupe.atomic import write_atomic
 from dedupe.check.rules import Policy
@@ -185,6 +186,7 @@ class ReviewModel:
         self.text_filter = ""
         self.saved_count = 0
         self._haystack: dict[str, str] = {}  # cluster id -> casefolded text and paths
+        self._article_keys: dict[str, tuple] = {}  # row key -> sort key of its article
         self.fold = True  # whole-article duplicates as one row each
         self.pairs: list[DuplicatePair] = []
         self.pair_of: dict[str, DuplicatePair] = {}  # cluster id -> its whole-duplicate pair
@@ -196,6 +198,7 @@ class ReviewModel:
         self.result = result
         self.clusters = list(result.clusters)
         self._haystack = {}
+        self._article_keys = {}
         self.pairs = whole_duplicates(result)
         by_docs = {frozenset((p.a, p.b)): p for p in self.pairs}
         self.pair_of = {}
@@ -259,7 +262,7 @@ class ReviewModel:
             self._haystack[c.id] = hay
         return hay
 
-    def _group_text(self, g: "ArticleGroup") -> str:
+    def _group_text(self, g: ArticleGroup) -> str:
         p = g.pair
         return "\0".join((p.id, "article", p.a, p.b, p.path_a, p.path_b, p.title_a or "", p.title_b or "")).casefold()
 
@@ -281,12 +284,18 @@ class ReviewModel:
             return min((SEVERITY_RANK.get(self.severity(c.kind), 1) for c in r.clusters), default=1)
         return SEVERITY_RANK.get(self.severity(r.kind), 1)
 
-    @staticmethod
-    def _article(r: Row) -> tuple:
-        if isinstance(r, ArticleGroup):
-            return natural_key(_stem(r.pair.path_a)), 0
-        m = r.members[0]
-        return natural_key(_stem(m.path)), m.line
+    def _article(self, r: Row) -> tuple:
+        """(natural key of the article's file name, line); cached: the list is re-sorted on every keystroke."""
+        key = r.fingerprint if isinstance(r, ArticleGroup) else r.id
+        hit = self._article_keys.get(key)
+        if hit is None:
+            if isinstance(r, ArticleGroup):
+                hit = (natural_key(_stem(r.pair.path_a)), 0)
+            else:
+                m = r.members[0]
+                hit = (natural_key(_stem(m.path)), m.line)
+            self._article_keys[key] = hit
+        return hit
 
     @staticmethod
     def copies(r: Row) -> int:

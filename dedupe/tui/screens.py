@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -67,7 +69,7 @@ class ConfirmQuitScreen(ModalScreen[str]):
 class RestoreScreen(ModalScreen[str]):
     """Decisions journalled by a review that ended unsaved: restore them, discard them, or decide later."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[Binding]] = [
         Binding("r,y,enter", "choose('restore')", "Restore", id="dedupe.restore.restore"),
         Binding("d", "choose('discard')", "Discard", id="dedupe.restore.discard"),
         Binding("escape,n", "choose('later')", "Not now", id="dedupe.restore.later"),

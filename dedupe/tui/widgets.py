@@ -7,7 +7,7 @@ is a :class:`textual.content.Content` built from plain strings, styled by offset
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from rich.control import strip_control_codes
 from rich.style import Style
@@ -107,13 +107,13 @@ class ClusterList(ScrollView, can_focus=True):
     class Highlighted(Message):
         """The cursor moved to ``index`` (``cluster`` is the row under it)."""
 
-        def __init__(self, cluster_list: "ClusterList", index: int, cluster: Cluster) -> None:
+        def __init__(self, cluster_list: ClusterList, index: int, cluster: Cluster) -> None:
             super().__init__()
             self.cluster_list, self.index, self.cluster = cluster_list, index, cluster
             self.rows = cluster_list.clusters  # the list shown when the message was posted
 
         @property
-        def control(self) -> "ClusterList":
+        def control(self) -> ClusterList:
             return self.cluster_list
 
     class Selected(Highlighted):
@@ -318,12 +318,13 @@ KIND_SHORT = {"repeated-sentence": ("sentence", "sent", "s"), "repeated-quote": 
               "cross-article": ("cross", "cross", "c"), "archive-match": ("archive", "arch", "a")}
 
 
-def status_variants(model: ReviewModel, threshold: float, extra: str = "", sort_label: str = "") -> list[str]:
+def status_variants(model: ReviewModel, threshold: float, extra: str = "",
+                    sort_label: str = "") -> list[list[str]]:
     """The status line from the longest wording to the shortest; every variant carries the articles,
     the clusters by kind, the threshold, the filters and the unsaved count (only wording shrinks)."""
     t = model.totals()
     if not t:
-        return ["dedupe review: " + (extra or "scanning…"), extra or "scanning…"]
+        return [["dedupe review: " + (extra or "scanning…")], [extra or "scanning…"]]
     kinds = sorted(t["by_kind"].items())
     out: list[str] = []
     # (wording, with sentences, with resolved, with sort): optional parts go first, then labels shorten
@@ -361,7 +362,8 @@ def status_variants(model: ReviewModel, threshold: float, extra: str = "", sort_
             parts.append(f"sort: {sort_label}")
         if model.kind_filter:
             k = model.kind_filter
-            parts.append(f"kind: {KIND_SHORT.get(k, (k, k, k))[min(level, 1)]}")
+            parts.append(f"kind: {KIND_SHORT.get(k, (k, k, k))[min(level, 1)]}" if level < 3
+                         else f"kind {KIND_SHORT.get(k, (k, k, k))[1]}")
         if model.text_filter:
             parts.append(f"filter: {model.text_filter}" if level < 2 else f"/{model.text_filter}")
         if model.unsaved:
@@ -370,16 +372,32 @@ def status_variants(model: ReviewModel, threshold: float, extra: str = "", sort_
             parts.append(f"{t['errors']:,} unreadable" if level < 2 else f"{t['errors']:,} err")
         if extra:
             parts.append(extra)
-        out.append(" · ".join(parts))
+        out.append(parts)
     return out
 
 
-def fit_variant(variants: list[str], width: int) -> str:
-    """The longest variant that fits ``width`` cells, else the shortest (the line then wraps, never cuts)."""
-    for v in variants:
+def fit_variant(variants: list[list[str]], width: int) -> str:
+    """The longest variant that fits ``width`` cells on one line; else the shortest, tighter
+    (``·`` without spaces), and if even that is too long, broken into lines between its parts:
+    never cut, never broken inside a part."""
+    for parts in variants:
+        v = " · ".join(parts)
         if Text(v).cell_len <= width:
             return v
-    return variants[-1]
+    parts = variants[-1]
+    v = "·".join(parts)
+    if Text(v).cell_len <= width:
+        return v
+    lines, line = [], ""
+    for p in parts:
+        cand = f"{line}·{p}" if line else p
+        if line and Text(cand).cell_len > width:
+            lines.append(line + "·")
+            line = p
+        else:
+            line = cand
+    lines.append(line)
+    return "\n".join(lines)
 
 
 class Totals(Static):
@@ -391,7 +409,7 @@ class Totals(Static):
 
     def __init__(self, text: str = "", *, id: str | None = None) -> None:
         super().__init__(Content(text), id=id)
-        self.variants: list[str] = [text]
+        self.variants: list[list[str]] = [[text]]
 
     def show(self, model: ReviewModel, threshold: float, extra: str = "", sort_label: str = "") -> None:
         self.variants = status_variants(model, threshold, extra, sort_label)
