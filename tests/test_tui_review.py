@@ -234,6 +234,20 @@ async def test_decisions_are_journalled_and_offered_back(tmp_path, in_repo):
         assert not journal.exists()
     data = json.loads((tmp_path / "baseline.json").read_text())
     assert list(data["accepted"]) == [first.fingerprint]
+    # "not now" keeps journalled decisions through a session that decides and saves others
+    app3 = seed_app(tmp_path)
+    async with app3.run_test(size=(120, 36)) as pilot:
+        await settle(app3, pilot)
+        assert not isinstance(app3.screen, RestoreScreen)  # nothing journalled
+        await pilot.press("down", "a")
+        app3.exit()
+    app4 = seed_app(tmp_path)
+    async with app4.run_test(size=(120, 36)) as pilot:
+        await settle(app4, pilot)
+        assert isinstance(app4.screen, RestoreScreen)
+        await pilot.press("escape")
+        await pilot.press("G", "a", "s")
+        assert [e["action"] for e in json.loads(journal.read_text())["decisions"]] == ["accepted"]
     # the baseline carries the settings, as `dedupe check --update-baseline` writes them
     assert data["settings"]["threshold"] == Settings().threshold and data["settings"]["min_words"]
 

@@ -629,6 +629,8 @@ class DedupeReviewApp(App[None]):
             elif choice == "discard":
                 self.model.drop_journal()
                 self.notify("Discarded the journalled decisions", timeout=3)
+            else:  # not now: they stay in the journal, offered again next time
+                self.model.deferred = entries
 
         self.push_screen(RestoreScreen(len(entries), self.model.journal or ""), done)
 

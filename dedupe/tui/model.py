@@ -174,6 +174,8 @@ class ReviewModel:
         self.context: Callable[[Member], str | None] = lambda m: None
         #: file the unsaved decisions are journalled to (None: no journal)
         self.journal = journal
+        #: journalled decisions of an earlier review, neither restored nor discarded yet (kept in the journal)
+        self.deferred: list[dict[str, Any]] = []
         self.result: ScanResult | None = None
         self.clusters: list[Cluster] = []
         self.by_fp: dict[str, Cluster] = {}
@@ -423,7 +425,7 @@ class ReviewModel:
         self.pending.clear()
         self.undo_stack.clear()
         self.saved_count += n
-        self.drop_journal()
+        self.write_journal()  # gone, unless decisions of an earlier review wait in it
         return n
 
     # -- journal ---------------------------------------------------------------
@@ -431,11 +433,11 @@ class ReviewModel:
         """Write the unsaved decisions (in the order taken) to the journal, atomically; none: remove it."""
         if not self.journal:
             return
-        if not self.pending:
+        if not self.pending and not self.deferred:
             self.drop_journal()
             return
         live = set(map(id, self.pending.values()))
-        entries = [{"fingerprint": d.fingerprint, "action": d.action, "reason": d.reason, "cluster": d.cluster.id,
+        entries = [e for e in self.deferred if e["fingerprint"] not in self.pending] + [{"fingerprint": d.fingerprint, "action": d.action, "reason": d.reason, "cluster": d.cluster.id,
                     "kind": d.cluster.kind, "text": d.cluster.members[0].text[:200], "group": d.group,
                     "batch": d.batch}
                    for d in self.undo_stack if id(d) in live]
@@ -444,6 +446,7 @@ class ReviewModel:
         write_atomic(self.journal, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
     def drop_journal(self) -> None:
+        self.deferred = []
         if self.journal:
             try:
                 os.unlink(self.journal)
@@ -477,6 +480,7 @@ class ReviewModel:
             self.pending[c.fingerprint] = d
             self.undo_stack.append(d)
             done += 1
+        self.deferred = []
         self.write_journal()
         return done, missing
 
