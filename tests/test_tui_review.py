@@ -400,3 +400,17 @@ async def test_whole_article_row_counts_one_measure_each(tmp_path, monkeypatch):
         assert f"{g.pair.ab.shared} of its {g.pair.ab.total} checked sentences" in plain
         assert f"{g.pair.ba.shared} of its {g.pair.ba.total} checked sentences" in plain
         assert app.query_one(ClusterList).cells(i)[3] == "2"  # ×: copies, as on every row (the two articles)
+
+
+@aio
+async def test_a_reason_with_brackets_is_literal_everywhere(tmp_path, in_repo):
+    app = seed_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("i", *"[bold]pull[/bold] quote [sic]", "enter")
+        await pilot.pause()
+        notes = [n.message for n in app._notifications]
+        assert any("[bold]pull[/bold] quote [sic]" in m for m in notes)
+        assert all(not n.markup for n in app._notifications)
+        d = next(iter(app.model.pending.values()))
+        assert d.reason == "[bold]pull[/bold] quote [sic]"

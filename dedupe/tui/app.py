@@ -570,6 +570,11 @@ class DedupeReviewApp(App[None]):
         """Textual's own quit (its ctrl+q, anything calling ``app.action_quit``) asks too."""
         self.action_quit_review()
 
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Notices carry article text, paths and typed reasons: never parsed as markup here."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     # -- signals and the journal -------------------------------------------------------
     def _install_signal_handlers(self) -> None:
         """SIGTERM asks like q (a second one quits, the journal kept); SIGHUP (the terminal is

@@ -328,9 +328,11 @@ def status_variants(model: ReviewModel, threshold: float, extra: str = "",
     kinds = sorted(t["by_kind"].items())
     out: list[str] = []
     # (wording, with sentences, with resolved, with sort): optional parts go first, then labels shorten
-    plans = [(0, True, True, True), (0, False, True, True), (0, False, True, False), (1, False, True, True),
-             (1, False, True, False), (1, False, False, False), (2, False, False, False), (3, False, False, False)]
-    for level, with_sentences, with_resolved, with_sort in plans:
+    plans = [(0, True, True, True, True), (0, False, True, True, True), (0, False, True, False, True),
+             (1, False, True, True, True), (1, False, True, False, True), (1, False, False, False, True),
+             (2, False, False, False, True), (2, False, False, False, False), (3, False, False, False, True),
+             (3, False, False, False, False)]
+    for level, with_sentences, with_resolved, with_sort, long_threshold in plans:
         by_kind = [f"{n:,} {KIND_SHORT.get(k, (k, k, k[:1]))[min(level, 1) if level < 3 else 2]}"
                    for k, n in kinds]
         na, nc = t["articles"], t["clusters"]
@@ -357,7 +359,7 @@ def status_variants(model: ReviewModel, threshold: float, extra: str = "",
                          else f"{t['resolved']:,} resolved" + (" hidden" if hidden and level == 1 else ""))
         elif not t["resolved"] and with_resolved and level == 0:
             parts.append("0 resolved by baseline")
-        parts.append(f"threshold {threshold:.2f}" if level < 2 else f"thr {threshold:.2f}")
+        parts.append(f"threshold {threshold:.2f}" if long_threshold else f"thr {threshold:.2f}")
         if sort_label and with_sort:
             parts.append(f"sort: {sort_label}")
         if model.kind_filter:
