@@ -69,7 +69,7 @@ class ConfirmQuitScreen(ModalScreen[str]):
 class RestoreScreen(ModalScreen[str]):
     """Decisions journalled by a review that ended unsaved: restore them, discard them, or decide later."""
 
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
         Binding("r,y,enter", "choose('restore')", "Restore", id="dedupe.restore.restore"),
         Binding("d", "choose('discard')", "Discard", id="dedupe.restore.discard"),
         Binding("escape,n", "choose('later')", "Not now", id="dedupe.restore.later"),

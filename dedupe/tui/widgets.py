@@ -40,7 +40,7 @@ STATUS_MARK = {"accepted": "✓", "ignored": "✗", "grown": "↑", "new": " ", 
 MAX_MEMBERS = 40
 
 
-def bindings_for(scope: str) -> list[Binding]:
+def bindings_for(scope: str) -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
     """Textual bindings of one scope of the key table (:mod:`dedupe.tui.keys`)."""
     return [Binding(k.keys, k.action, k.label, show=False, id=k.id, key_display=k.display, tooltip=k.help,
                     priority=k.keys.startswith("ctrl+c"))
@@ -326,8 +326,8 @@ def status_variants(model: ReviewModel, threshold: float, extra: str = "",
     if not t:
         return [["dedupe review: " + (extra or "scanning…")], [extra or "scanning…"]]
     kinds = sorted(t["by_kind"].items())
-    out: list[str] = []
-    # (wording, with sentences, with resolved, with sort): optional parts go first, then labels shorten
+    out: list[list[str]] = []
+    # (wording, sentences, resolved, sort, "threshold" in full): optional parts go first, then labels shorten
     plans = [(0, True, True, True, True), (0, False, True, True, True), (0, False, True, False, True),
              (1, False, True, True, True), (1, False, True, False, True), (1, False, False, False, True),
              (2, False, False, False, True), (2, False, False, False, False), (3, False, False, False, True),
