@@ -332,6 +332,8 @@ def status_variants(model: ReviewModel, threshold: float, extra: str = "",
              (1, False, True, True, True), (1, False, True, False, True), (1, False, False, False, True),
              (2, False, False, False, True), (2, False, False, False, False), (3, False, False, False, True),
              (3, False, False, False, False)]
+    if not t["resolved"]:  # "0 resolved" says little: it gives way before the sort does
+        plans.insert(2, (0, False, False, True, True))
     for level, with_sentences, with_resolved, with_sort, long_threshold in plans:
         by_kind = [f"{n:,} {KIND_SHORT.get(k, (k, k, k[:1]))[min(level, 1) if level < 3 else 2]}"
                    for k, n in kinds]
