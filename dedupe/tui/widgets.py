@@ -130,6 +130,7 @@ class ClusterList(ScrollView, can_focus=True):
         self._status: Callable[[Cluster], str] = lambda c: "new"
         self.cursor_row = 0
         self._cells: dict[int, tuple[Cluster, tuple[str, str, str, str, str]]] = {}  # id(c) -> (c, cells)
+        self._strips: dict[tuple, tuple[Row, Strip]] = {}  # rendered rows (see render_line)
 
     # -- data --------------------------------------------------------------
     @property
@@ -142,6 +143,7 @@ class ClusterList(ScrollView, can_focus=True):
             self._cells = {}
         self.clusters = clusters
         self._status = status
+        self._strips.clear()
         self.cursor_row = min(self.cursor_row, max(0, len(clusters) - 1))
         self._update_virtual_size()
         self.refresh()
@@ -229,12 +231,24 @@ class ClusterList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         c = self.clusters[index]
         status = self._status(c)
+        cursor = index == self.cursor_row
+        key = (id(c), status, cursor, cursor and self.has_focus, width, base, self.app.theme)
+        hit = self._strips.get(key)
+        if hit is not None and hit[0] is c:  # a repaint (the detail changed size, a scroll): nothing to rebuild
+            return hit[1]
+        strip = self._render_row(c, status, cursor, width, base)
+        if len(self._strips) > 4000:
+            self._strips.clear()
+        self._strips[key] = (c, strip)  # holds c: its id cannot be reused while cached
+        return strip
+
+    def _render_row(self, c: Row, status: str, cursor: bool, width: int, base: Style) -> Strip:
         cells = (STATUS_MARK.get(status, " "), *self._static_cells(c))
         styles = None
         if status in ("accepted", "ignored", "grown", "mixed"):
             cls = "ignored" if status == "mixed" else status
             styles = {0: self.get_component_rich_style(f"cluster-list--{cls}", partial=True)}
-        if index == self.cursor_row:
+        if cursor:
             base = base + self.get_component_rich_style("cluster-list--cursor")
         return self._line(cells, width, base, styles, right=frozenset({3}))
 
