@@ -12,22 +12,16 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Callable, Sequence
 
 import numpy as np
 
 from dedupe.config import Settings
 from dedupe.documents import Document
-from dedupe.engine.pipeline import (
-    DocCounts,
-    UnitTable,
-    analyse_documents,
-    finish_scan,
-    prepare,
-)
 from dedupe.errors import DedupeError, InputError
 from dedupe.findings import ScanResult
+from dedupe.engine.pipeline import DocCounts, UnitTable, analyse_documents, finish_scan, prepare
 
 Progress = Callable[[str, int, int], None]
 
