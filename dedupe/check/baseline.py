@@ -55,7 +55,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dedupe.atomic import write_atomic
-from dedupe.config import KINDS, RULES
+from dedupe.config import KINDS, RULES, Settings
 from dedupe.errors import BaselineError
 
 DEFAULT_PATH = ".dedupe-baseline.json"
@@ -325,3 +325,11 @@ class Baseline:
         except OSError as exc:
             raise BaselineError(f"cannot write: {exc.strerror or exc}", self.path) from None
         self.exists = True
+
+
+def settings_record(settings: Settings) -> dict[str, Any]:
+    """The settings a baseline records (what its fingerprints were made with), as ``check --update-baseline``
+    and the review UI write them."""
+    d: dict[str, Any] = dict(settings.signature_settings())
+    d.update(threshold=settings.threshold, containment=settings.containment, min_words=settings.min_words)
+    return d

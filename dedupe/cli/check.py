@@ -176,7 +176,7 @@ def check(paths, formats, output, fail_on, baseline_flag, no_baseline, update_ba
     regions (<!-- dedupe-ignore -->, <!-- dedupe off --> ... <!-- dedupe on -->)
     do not fail; the summary says how many there were.
     """
-    from dedupe.check.baseline import Baseline
+    from dedupe.check.baseline import Baseline, settings_record
     from dedupe.check.rules import Caps, evaluate
 
     paths = list(paths)
@@ -224,7 +224,7 @@ def check(paths, formats, output, fail_on, baseline_flag, no_baseline, update_ba
             click.echo(f"dedupe: error: {bpath}: not updated because some inputs could not be read", err=True)
             sys.exit(EXIT_USAGE)
         cr = evaluate(result, policy)
-        stats = baseline.update([f.cluster for f in cr.findings], settings=_baseline_settings(settings))
+        stats = baseline.update([f.cluster for f in cr.findings], settings=settings_record(settings))
         baseline.save()
         click.echo(
             f"dedupe: baseline {bpath} updated: {stats['accepted']} accepted "
@@ -295,12 +295,6 @@ def write_output(text: str, path: str) -> None:
         emit(text, path)
     except OSError as exc:
         raise InputError(f"cannot write the output: {exc.strerror or exc}", path) from None
-
-
-def _baseline_settings(settings) -> dict:
-    d = dict(settings.signature_settings())
-    d.update(threshold=settings.threshold, containment=settings.containment, min_words=settings.min_words)
-    return d
 
 
 def _append_step_summary(path: str, text: str) -> None:

@@ -11,11 +11,31 @@ import sys
 
 import click
 
-from dedupe.cli.common import build_settings, engine_options, read_options, baseline_path
+from dedupe.cli.common import (
+    baseline_path,
+    build_settings,
+    engine_options,
+    read_options,
+)
+from dedupe.check.baseline import settings_record
 from dedupe.errors import InputError
+from dedupe.tui.keys import (
+    help_text,  # the key table (imports neither Textual nor Rich)
+)
+
+HELP = f"""Review the findings in PATHS interactively; decisions go to the baseline.
+
+Unsaved decisions are journalled next to the baseline (BASELINE.review-journal)
+and offered back if the review ends without saving (a crash, a kill, a lost
+terminal). Every way out (q, ctrl+c, the palette, SIGTERM) asks first.
+
+\b
+Keys:
+{help_text()}
+"""
 
 
-@click.command()
+@click.command(help=HELP)
 @click.argument("paths", nargs=-1, required=True)
 @engine_options
 @click.option("--baseline", "baseline_flag", type=click.Path(dir_okay=False),
@@ -23,15 +43,11 @@ from dedupe.errors import InputError
 @click.option("--show-resolved", is_flag=True, help="Also list findings the baseline already accepts or suppresses.")
 @click.option("--no-watch", is_flag=True, help="Do not re-scan articles when they change on disk.")
 def review(paths, baseline_flag, show_resolved, no_watch, **kw):
-    """Review the findings in PATHS interactively; decisions go to the baseline.
-
-    Keys: up/down move, enter reads the detail, a accepts (intended repeat),
-    i ignores (with a reason), u undoes, e opens the copy in $EDITOR,
-    / filters, f cycles kinds, +/- change the threshold, s saves, q quits.
-    """
     from dedupe.check.baseline import Baseline
+    from dedupe.check.rules import Policy
 
     cfg, settings = build_settings(kw)
+    policy = Policy.from_config(cfg.get("rules"), None, cfg.path or "config")  # severities sort the list
     for p in paths:
         if not os.path.exists(p):
             raise InputError("no such file or directory", p)
@@ -49,7 +65,10 @@ def review(paths, baseline_flag, show_resolved, no_watch, **kw):
     from dedupe.tui.app import DedupeReviewApp
 
     app = DedupeReviewApp(list(paths), settings, read_options=read_options(cfg, kw), baseline=baseline,
-                          baseline_path=bpath, against=against, show_resolved=show_resolved, watch=not no_watch)
+                          baseline_path=bpath, against=against, show_resolved=show_resolved, watch=not no_watch,
+                          severity=policy.severity, settings_record=settings_record)
     app.run()
     if app.model.unsaved:
-        click.echo(f"dedupe: {app.model.unsaved} decision(s) not saved", err=True)
+        where = app.model.journal
+        kept = f"; kept in {where}, offered back next time" if where and os.path.exists(where) else ""
+        click.echo(f"dedupe: {app.model.unsaved} decision(s) not saved{kept}", err=True)
