@@ -13,10 +13,8 @@ from click.testing import CliRunner
 from textual.geometry import Region
 
 from dedupe.check.baseline import Baseline
+from dedupe.check.baseline import settings_record as baseline_settings  # what the review command passes
 from dedupe.cli.main import main
-from dedupe.cli.review import (
-    _baseline_settings as baseline_settings,  # what the review command passes
-)
 from dedupe.config import Settings
 from dedupe.readers import ReadOptions
 from dedupe.tui.app import DedupeReviewApp
