@@ -18,7 +18,7 @@ from dedupe.text.normalize import normalize
 
 # Words, figures ("100,000", "2.5") and contractions, on the normalised text
 # (a 1:1 map, so offsets are offsets into the original sentence).
-WORD_RE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:[.'\-][^\W\d_]+)*")
+WORD_RE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:[.'][^\W\d_]+)*")
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 
 STOPWORDS = frozenset(
@@ -166,10 +166,17 @@ class Sentence:
     bigrams: frozenset[tuple[str, str]]
     content: list[str]  # distinct content words as written (for word vectors)
     lead: str  # the first word, lower case: a name or not (it is capitalised anyway)
+    wordset: frozenset[str]
+    trigrams: frozenset[tuple[str, ...]]  # word 3-shingles (the whole sequence when shorter)
 
     @property
     def n_words(self) -> int:
         return len(self.words)
+
+    @property
+    def content_stems(self) -> list[str]:
+        """The stems of :attr:`content`, in the same order."""
+        return list(self.stems)
 
 
 def analyse(text: str) -> Sentence:
@@ -189,7 +196,7 @@ def analyse(text: str) -> Sentence:
         words.append((s, e, low))
         if low in NEGATIONS or low.endswith("n't"):
             negated = True
-        key = number_key(low)
+        key = number_key(low) if (low[0].isdigit() or low in _NUMBER_WORDS) else None
         if key is not None:
             numbers.setdefault(key, []).append((s, e))
             first = False
@@ -207,7 +214,9 @@ def analyse(text: str) -> Sentence:
     bigrams = frozenset(zip(toks, toks[1:])) if len(toks) > 1 else frozenset((t, "") for t in toks)
     direction = frozenset(st for st in map(stem, toks) if st in _DIRECTION_STEMS)
     lead = words[0][2] if words and text[words[0][0]].isupper() and words[0][2] not in STOPWORDS else ""
-    return Sentence(text, words, stems, numbers, frozenset(names), negated, direction, bigrams, content, lead)
+    trigrams = frozenset(zip(toks, toks[1:], toks[2:])) if len(toks) >= 3 else frozenset([tuple(toks)])
+    return Sentence(text, words, stems, numbers, frozenset(names), negated, direction, bigrams, content, lead,
+                    frozenset(toks), trigrams)
 
 
 def _jaccard(a: set | frozenset | dict, b: set | frozenset | dict) -> float:
@@ -218,16 +227,12 @@ def _jaccard(a: set | frozenset | dict, b: set | frozenset | dict) -> float:
 
 
 def same_name(x: str, y: str) -> bool:
-    """"russia"/"russian", "ukraine"/"ukrainian", "massed"/"amassed": equal,
-    sharing a prefix of 4+ letters that is most of the shorter word, or the
-    shorter (5+ letters) inside the longer."""
+    """"russia"/"russian", "ukraine"/"ukrainian": equal, or sharing a prefix
+    of 4+ letters that is most of the shorter word."""
     if x == y:
         return True
-    if not x or not y:
+    if x[:4] != y[:4]:
         return False
-    short, long_ = (x, y) if len(x) <= len(y) else (y, x)
-    if len(short) >= 5 and short in long_:
-        return True
     k = 0
     for cx, cy in zip(x, y):
         if cx != cy:
@@ -265,8 +270,8 @@ def pair_features(a: Sentence, b: Sentence, cosine: float, alignment: float) -> 
     smaller = min(len(sa), len(sb))
     content_c = inter / smaller if smaller else 0.0
     bigram_j = _jaccard(a.bigrams, b.bigrams)
-    word_j = _jaccard({w for _, _, w in a.words}, {w for _, _, w in b.words})
-    trigram_j = shingle_jaccard(a, b, 3)
+    word_j = _jaccard(a.wordset, b.wordset)
+    trigram_j = _jaccard(a.trigrams, b.trigrams)
     na, nb = a.n_words, b.n_words
     length_ratio = min(na, nb) / max(na, nb) if max(na, nb) else 0.0
     ka, kb = a.numbers.keys(), b.numbers.keys()
@@ -306,15 +311,14 @@ def shared_spans(a: Sentence, b: Sentence) -> tuple[list[tuple[str, list[tuple[i
     return words, figures
 
 
-def word_shingles(a: Sentence, n: int = 3) -> frozenset[tuple[str, ...]]:
-    """Word n-grams of the sentence (the near-copy test; the whole token
-    sequence when shorter than ``n``)."""
-    toks = [w for _, _, w in a.words]
-    if len(toks) < n:
-        return frozenset([tuple(toks)])
-    return frozenset(tuple(toks[i:i + n]) for i in range(len(toks) - n + 1))
-
-
-def shingle_jaccard(a: Sentence, b: Sentence, n: int = 3) -> float:
-    """Jaccard of word n-gram sets, as the near-duplicate engine compares units."""
-    return _jaccard(word_shingles(a, n), word_shingles(b, n))
+def near_copy(a: Sentence, b: Sentence, jaccard: float, containment: float) -> bool:
+    """Whether the word 3-shingles of the two reach ``jaccard``, or the
+    smaller's share in the other reaches ``containment`` (> 0): the
+    near-duplicate finder's rule at its defaults (0.7, 0.8)."""
+    sa, sb = a.trigrams, b.trigrams
+    inter = len(sa & sb)
+    if not inter:
+        return False
+    if inter / (len(sa) + len(sb) - inter) >= jaccard:
+        return True
+    return containment > 0 and inter / min(len(sa), len(sb)) >= containment

@@ -10,7 +10,8 @@ compared within their group (an article) and, on request, across groups:
    threshold);
 3. near-copies are skipped (the MinHash engine reports those): the same rule
    as the near-duplicate finder's defaults, Jaccard of word 3-shingles at or
-   above ``near_copy`` or containment at or above ``near_containment``;
+   above ``near_copy`` or containment at or above ``near_containment``
+   (on this module's tokens, where "100,000" is one word);
 4. the rest get the full feature set and the calibrated score
    (:mod:`dedupe.semantic.score`); pairs at or above ``threshold`` are kept,
    best first, with what they share (words and figures, with character
@@ -26,8 +27,8 @@ import numpy as np
 
 from dedupe.config import Settings
 from dedupe.semantic.features import Sentence, analyse, shared_spans
+from dedupe.semantic.features import near_copy as near_copy_pair
 from dedupe.semantic.score import ScoreModel, default_model, feature_matrix, meaning
-from dedupe.text.normalize import tokens
 
 _BLOCK = 1024  # rows of the cosine matrix computed at once
 _DEFAULTS = Settings()
@@ -74,24 +75,11 @@ class Restatement:
                 "figures": [sh(f) for f in self.figures]}
 
 
-def _shingles(text: str, n: int) -> frozenset[str]:
-    toks = tokens(text)
-    if len(toks) < n:
-        return frozenset([" ".join(toks)])
-    return frozenset(" ".join(toks[i:i + n]) for i in range(len(toks) - n + 1))
-
-
 def is_near_copy(a: str, b: str, near_copy: float = _DEFAULTS.threshold,
-                 near_containment: float = _DEFAULTS.containment, ngram: int = _DEFAULTS.ngram) -> bool:
+                 near_containment: float = _DEFAULTS.containment) -> bool:
     """Whether the near-duplicate finder's rule (defaults: Jaccard of word
     3-shingles >= 0.7, or containment >= 0.8) links ``a`` and ``b``."""
-    sa, sb = _shingles(a, ngram), _shingles(b, ngram)
-    inter = len(sa & sb)
-    if not inter:
-        return False
-    if inter / (len(sa) + len(sb) - inter) >= near_copy:
-        return True
-    return near_containment > 0 and inter / min(len(sa), len(sb)) >= near_containment
+    return near_copy_pair(analyse(a), analyse(b), near_copy, near_containment)
 
 
 def _candidate_pairs(emb: np.ndarray, groups: np.ndarray | None, across: bool,
@@ -184,14 +172,14 @@ def find_restatements(
     pairs: list[tuple[Sentence, Sentence]] = []
     kept: list[int] = []
     for k, (i, j) in enumerate(zip(ci.tolist(), cj.tolist())):
-        if is_near_copy(sentences[i], sentences[j], near_copy, near_containment):
-            continue
         a = read.get(i)
         if a is None:
             a = read[i] = analyse(sentences[i])
         b = read.get(j)
         if b is None:
             b = read[j] = analyse(sentences[j])
+        if near_copy_pair(a, b, near_copy, near_containment):
+            continue
         pairs.append((a, b))
         kept.append(k)
     if not pairs:

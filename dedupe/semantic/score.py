@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from dedupe.errors import ConfigError
-from dedupe.semantic.features import FEATURE_NAMES, Sentence, analyse, pair_features, same_name, stem
+from dedupe.semantic.features import FEATURE_NAMES, Sentence, analyse, pair_features, same_name
 
 FORMAT = "dedupe-restatement/1"
 
@@ -94,21 +94,22 @@ def meaning(score: float) -> str:
     return f"{score:.2f}: {MEANINGS[-1][1]}"  # pragma: no cover - bounds end at 0
 
 
-def alignment(va: np.ndarray, vb: np.ndarray, wa: Sequence[str] = (), wb: Sequence[str] = ()) -> float:
+def alignment(va: np.ndarray, vb: np.ndarray, sa: Sequence[str] = (), sb: Sequence[str] = ()) -> float:
     """Soft overlap of two sentences' content words: the mean, over both
     sides, of each word's best match in the other sentence, a match being
     the cosine of the word vectors ("troops"/"soldiers": 0.66), or 1 for the
-    same word in another form ("Russia"/"Russian", "massed"/"amassed", given
-    the words ``wa``/``wb``); 0 when a side is empty."""
+    same word in another form (same light stem, or "Russia"/"Russian", given
+    the stems ``sa``/``sb``); 0 when a side is empty."""
     if len(va) == 0 or len(vb) == 0:
         return 0.0
     sim = va @ vb.T
-    if wa and wb:
-        la = [stem(w.lower()) for w in wa]
-        lb = [stem(w.lower()) for w in wb]
-        for i, x in enumerate(la):
-            for j, y in enumerate(lb):
-                if same_name(x, y):
+    if sa and sb:
+        by_prefix: dict[str, list[int]] = {}
+        for j, y in enumerate(sb):
+            by_prefix.setdefault(y[:4], []).append(j)
+        for i, x in enumerate(sa):
+            for j in by_prefix.get(x[:4], ()):
+                if same_name(x, sb[j]):
                     sim[i, j] = 1.0
     return float(0.5 * (sim.max(axis=1).mean() + sim.max(axis=0).mean()))
 
@@ -126,7 +127,7 @@ def feature_matrix(pairs: Sequence[tuple[Sentence, Sentence]], cosines: Sequence
     for (a, b), cos in zip(pairs, cosines):
         va = vecs[[words[w] for w in a.content]] if a.content else vecs[:0]
         vb = vecs[[words[w] for w in b.content]] if b.content else vecs[:0]
-        rows.append(pair_features(a, b, float(cos), alignment(va, vb, a.content, b.content)))
+        rows.append(pair_features(a, b, float(cos), alignment(va, vb, a.content_stems, b.content_stems)))
     return np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURE_NAMES))
 
 
