@@ -9,7 +9,8 @@ bench/.cache (git-ignored), then, interleaved, N times each:
       timed, importing ``dedupe.semantic``, loading the model and
       ``find_restatements`` over every article's eligible sentences.
 
-It reports the medians, the added share ((b) / (a)), restatements per 100
+It reports the medians of wall and CPU time (the scan's CPU time includes its
+worker processes), the added share ((b) / (a)), restatements per 100
 articles, and a fixed random sample of 30 flagged pairs to read
 (reports/bench_restatement_sample.md); the figures go to
 reports/bench_restatement.json.  reports/bench_restatement.md is written by
@@ -66,6 +67,7 @@ def child(path: str, sample: int) -> None:
     groups = [int(table.doc[k]) for k in rows]
 
     t0 = time.perf_counter()
+    c0 = time.process_time()
     from dedupe.semantic.model import embedder
     from dedupe.semantic.restatements import find_restatements
 
@@ -74,6 +76,7 @@ def child(path: str, sample: int) -> None:
     t1 = time.perf_counter()
     found = find_restatements(sentences, groups, embedder=emb)
     t_find = time.perf_counter() - t1
+    cpu = time.process_time() - c0
     rng = random.Random(14)
     picked = rng.sample(found, min(sample, len(found)))
     out = {
@@ -83,6 +86,7 @@ def child(path: str, sample: int) -> None:
         "import_and_load_s": round(t_load, 3),
         "find_s": round(t_find, 3),
         "restatements_s": round(t_load + t_find, 3),
+        "restatements_cpu_s": round(cpu, 3),
         "flagged": len(found),
         "sample": [{"doc": docs[groups[r.a]].id, "score": round(r.score, 3), "meaning": r.meaning,
                     "a": sentences[r.a], "b": sentences[r.b],
@@ -107,7 +111,7 @@ def main() -> None:
     corpus = write_jsonl(args.stories)
     py = sys.executable
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    scans, rests = [], []
+    scans, rests, scan_cpu, rest_cpu = [], [], [], []
     detail = None
     with tempfile.TemporaryDirectory() as tmp:
         out_json = Path(tmp) / "out.json"
@@ -117,13 +121,16 @@ def main() -> None:
             if d["returncode"] not in (0, 1):
                 sys.exit(f"dedupe scan failed ({d['returncode']}): {d['stderr']}")
             scans.append(d["wall_s"])
+            scan_cpu.append(d["cpu_s"])
             r = measure([py, str(Path(__file__).resolve()), "--child", str(corpus), "--sample", str(args.sample)],
                         cwd=tmp, env=env)
             if r["returncode"] != 0:
                 sys.exit(f"restatement run failed: {r['stderr']}")
             detail = json.loads(r["stdout"])
             rests.append(detail["restatements_s"])
-            print(f"run {k + 1}: scan {d['wall_s']:.2f} s, restatements {detail['restatements_s']:.2f} s "
+            rest_cpu.append(detail["restatements_cpu_s"])
+            print(f"run {k + 1}: scan {d['wall_s']:.2f} s ({d['cpu_s']:.2f} CPU-s), "
+                  f"restatements {detail['restatements_s']:.2f} s ({detail['restatements_cpu_s']:.2f} CPU-s) "
                   f"(load {detail['import_and_load_s']:.2f} s, find {detail['find_s']:.2f} s)", file=sys.stderr)
     assert detail is not None
     result = {
@@ -135,6 +142,9 @@ def main() -> None:
         "restatements_s": median(rests),
         "restatement_runs_s": rests,
         "added_share": round(median(rests) / median(scans), 3),
+        "scan_cpu_s": median(scan_cpu),
+        "restatements_cpu_s": median(rest_cpu),
+        "added_share_cpu": round(median(rest_cpu) / median(scan_cpu), 3),
         "flagged": detail["flagged"],
         "per_100_articles": round(100 * detail["flagged"] / detail["articles"], 2),
         "last_run": {k: detail[k] for k in ("units_s", "import_and_load_s", "find_s")},

@@ -91,6 +91,13 @@ def read_mrpc(path: Path) -> tuple[list[str], list[str], np.ndarray]:
     return a, b, np.array(y, dtype=np.int64)
 
 
+def split(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(held out, train)`` indexes: a fixed, seeded 20% held out."""
+    order = np.random.default_rng(SEED).permutation(n)
+    n_hold = int(round(HOLDOUT * n))
+    return np.sort(order[:n_hold]), np.sort(order[n_hold:])
+
+
 def _changed_figure(m: re.Match) -> str:
     t = m.group()
     digits = [i for i, c in enumerate(t) if c.isdigit()]
@@ -197,10 +204,8 @@ def main() -> None:
     args = ap.parse_args()
 
     a, b, y = read_mrpc(args.mrpc)
-    rng = np.random.default_rng(SEED)
-    order = rng.permutation(len(y))
-    n_hold = int(round(HOLDOUT * len(y)))
-    hold, train = np.sort(order[:n_hold]), np.sort(order[n_hold:])
+    hold, train = split(len(y))
+    rng = np.random.default_rng(SEED + 100)
     x_all = features(a, b)
 
     # cross-validation on the 80%: out-of-fold scores, augmented training folds

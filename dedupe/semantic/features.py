@@ -179,44 +179,68 @@ class Sentence:
         return list(self.stems)
 
 
+_INFO: dict[str, tuple[bool, bool, str, bool]] = {}
+
+
+def _word_info(low: str) -> tuple[bool, bool, str, bool]:
+    """``(negation, stopword or too short, stem, direction word)`` of a lower-case word (cached)."""
+    info = _INFO.get(low)
+    if info is None:
+        st = stem(low)
+        info = (low in NEGATIONS or low.endswith("n't"), low in STOPWORDS or len(low) < 2, st,
+                st in _DIRECTION_STEMS)
+        if len(_INFO) < 500_000:
+            _INFO[low] = info
+    return info
+
+
 def analyse(text: str) -> Sentence:
     """Read ``text`` once for :func:`pair_features` and the explanation."""
     norm = normalize(text)
+    lower = norm.lower()
+    same_len = len(lower) == len(norm)
     words: list[tuple[int, int, str]] = []
     stems: dict[str, list[tuple[int, int]]] = {}
     numbers: dict[str, list[tuple[int, int]]] = {}
     names: set[str] = set()
+    direction: set[str] = set()
     negated = False
     content: list[str] = []
     first = True
     for m in WORD_RE.finditer(norm):
         s, e = m.span()
         raw = m.group()
-        low = raw.lower()
+        low = lower[s:e] if same_len else raw.lower()
         words.append((s, e, low))
-        if low in NEGATIONS or low.endswith("n't"):
+        if raw[0].isdigit() or low in _NUMBER_WORDS:
+            key = number_key(low)
+            if key is not None:
+                numbers.setdefault(key, []).append((s, e))
+                first = False
+                continue
+        neg, stop, st, dirn = _word_info(low)
+        if neg:
             negated = True
-        key = number_key(low) if (low[0].isdigit() or low in _NUMBER_WORDS) else None
-        if key is not None:
-            numbers.setdefault(key, []).append((s, e))
+        if dirn:
+            direction.add(st)
+        if stop:
             first = False
             continue
-        if raw[0].isupper() and low not in STOPWORDS and (not first or raw.isupper() and len(raw) > 1):
+        if raw[0].isupper() and (not first or raw.isupper() and len(raw) > 1):
             names.add(low[:-2] if low.endswith("'s") else low)
         first = False
-        if low in STOPWORDS or len(low) < 2:
-            continue
-        st = stem(low)
-        if st not in stems:
+        spans = stems.get(st)
+        if spans is None:
             content.append(raw)
-        stems.setdefault(st, []).append((s, e))
+            stems[st] = [(s, e)]
+        else:
+            spans.append((s, e))
     toks = [w for _, _, w in words]
     bigrams = frozenset(zip(toks, toks[1:])) if len(toks) > 1 else frozenset((t, "") for t in toks)
-    direction = frozenset(st for st in map(stem, toks) if st in _DIRECTION_STEMS)
     lead = words[0][2] if words and text[words[0][0]].isupper() and words[0][2] not in STOPWORDS else ""
     trigrams = frozenset(zip(toks, toks[1:], toks[2:])) if len(toks) >= 3 else frozenset([tuple(toks)])
-    return Sentence(text, words, stems, numbers, frozenset(names), negated, direction, bigrams, content, lead,
-                    frozenset(toks), trigrams)
+    return Sentence(text, words, stems, numbers, frozenset(names), negated, frozenset(direction), bigrams, content,
+                    lead, frozenset(toks), trigrams)
 
 
 def _jaccard(a: set | frozenset | dict, b: set | frozenset | dict) -> float:

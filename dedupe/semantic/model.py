@@ -17,6 +17,7 @@ vectors, in blocks that stay in cache.
 from __future__ import annotations
 
 import threading
+from itertools import chain
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -51,6 +52,39 @@ def load_model() -> Any:
         raise ConfigError(f"cannot load the WordLlama model shipped in {folder}: {exc}") from exc
 
 
+def pool_sums(table: np.ndarray, rows: np.ndarray, sizes: np.ndarray, block_rows: int = _BLOCK_ROWS) -> np.ndarray:
+    """Sum of ``table[rows[off[k]:off[k+1]]]`` for each segment ``k`` (``sizes``
+    gives the segment lengths).  ``table[-1]`` must be a zero row: segments
+    are sorted by length and gathered padded, ``(segments, longest, dim)`` at
+    a time, then summed over the middle axis, which is several times faster
+    than ``np.add.reduceat`` on rows."""
+    n = len(sizes)
+    out = np.zeros((n, table.shape[1]), dtype=table.dtype)
+    if n == 0 or len(rows) == 0:
+        return out
+    off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(sizes, out=off[1:])
+    order = np.argsort(sizes, kind="stable")
+    order = order[sizes[order] > 0]  # empty segments stay zero
+    sorted_sizes = sizes[order]
+    last = len(rows) - 1
+    m = len(order)
+    a = 0
+    while a < m:
+        # the longest chunk [a, b) whose padded size (b - a) * longest fits the block
+        window = sorted_sizes[a:a + block_rows]
+        padded = np.arange(1, len(window) + 1) * window
+        b = a + max(1, int(np.searchsorted(padded, block_rows, side="right")))
+        chunk = order[a:b]
+        longest = int(sorted_sizes[b - 1])
+        col = np.arange(longest)
+        pos = off[chunk][:, None] + col[None, :]
+        idx = np.where(col[None, :] < sizes[chunk][:, None], rows[np.minimum(pos, last)], -1)
+        out[chunk] = table[idx].sum(axis=1)
+        a = b
+    return out
+
+
 class Embedder:
     """Unit-length sentence vectors from a loaded WordLlama model."""
 
@@ -58,40 +92,37 @@ class Embedder:
         self.model = model
         emb = np.ascontiguousarray(model.embedding, dtype=np.float32)
         self.dim = int(emb.shape[1])
-        self._emb = emb
+        self._emb = np.vstack([emb, np.zeros((1, self.dim), dtype=np.float32)])  # last row: padding
         tok = model.tokenizer
         tok.no_padding()
         tok.no_truncation()
         self._tok = tok
         self._index: dict[str, int] = {}
-        self._vecs = np.zeros((0, self.dim), dtype=np.float32)  # sum of each word's token vectors
-        self._counts = np.zeros(0, dtype=np.float32)  # tokens per word
+        # sum of each word's token vectors, in index order, plus a zero row (padding) at the end
+        self._vecs = np.zeros((1, self.dim), dtype=np.float32)
         self._lock = threading.Lock()
 
-    def _add_words(self, words: list[str]) -> None:
-        enc = self._tok.encode_batch(words, add_special_tokens=False)
-        lens = np.fromiter((len(e.ids) for e in enc), dtype=np.int64, count=len(enc))
-        ids = np.fromiter((i for e in enc for i in e.ids), dtype=np.int64, count=int(lens.sum()))
-        np.clip(ids, 0, self._emb.shape[0] - 1, out=ids)
-        vecs = np.zeros((len(words), self.dim), dtype=np.float32)
-        nz = lens > 0
-        if nz.any():
-            off = np.zeros(len(words) + 1, dtype=np.int64)
-            np.cumsum(lens, out=off[1:])
-            vecs[nz] = np.add.reduceat(self._emb[ids], off[:-1][nz], axis=0)
-        self._vecs = np.concatenate([self._vecs, vecs])
-        self._counts = np.concatenate([self._counts, lens.astype(np.float32)])
+    def _add(self, words: list[str]) -> None:
+        """Index and vectorise ``words`` (not yet indexed; caller holds the lock)."""
+        index = self._index
+        for w in words:
+            index[w] = len(index)
+        encode = getattr(self._tok, "encode_batch_fast", self._tok.encode_batch)  # _fast: no offsets (tokenizers >= 0.20)
+        enc = encode(words, add_special_tokens=False)
+        lens = np.fromiter(map(len, (e.ids for e in enc)), dtype=np.int64, count=len(enc))
+        ids = np.fromiter(chain.from_iterable(e.ids for e in enc), dtype=np.int64, count=int(lens.sum()))
+        np.clip(ids, 0, self._emb.shape[0] - 2, out=ids)
+        vecs = pool_sums(self._emb, ids, lens)
+        self._vecs = np.concatenate([self._vecs[:-1], vecs, self._vecs[-1:]])
 
     def word_vectors(self, words: Sequence[str]) -> np.ndarray:
         """``(len(words), dim)`` unit vectors of single words (from the same cache)."""
         with self._lock:
             index = self._index
             new = [w for w in dict.fromkeys(words) if w not in index]
-            for w in new:
-                index[w] = len(index)
             if new:
-                self._add_words(new)
-            rows = np.fromiter((index[w] for w in words), dtype=np.int64, count=len(words))
+                self._add(new)
+            rows = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
             vecs = self._vecs[rows]
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         np.divide(vecs, norms, out=vecs, where=norms > 0)
@@ -101,46 +132,19 @@ class Embedder:
         """``(len(sentences), dim)`` float32, each row of unit length (zero
         for a sentence without any token)."""
         n = len(sentences)
-        out = np.zeros((n, self.dim), dtype=np.float32)
         if n == 0:
-            return out
+            return np.zeros((0, self.dim), dtype=np.float32)
+        splits = [s.split() for s in sentences]
+        sizes = np.fromiter(map(len, splits), dtype=np.int64, count=n)
+        flat = list(chain.from_iterable(splits))
         with self._lock:
             index = self._index
-            rows: list[int] = []
-            sizes = np.empty(n, dtype=np.int64)
-            new: list[str] = []
-            get = index.get
-            for k, s in enumerate(sentences):
-                ws = s.split()
-                sizes[k] = len(ws)
-                for w in ws:
-                    j = get(w)
-                    if j is None:
-                        j = index[w] = len(index)
-                        new.append(w)
-                    rows.append(j)
+            new = [w for w in dict.fromkeys(flat) if w not in index]
             if new:
-                self._add_words(new)
+                self._add(new)
+            rows = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
             vecs = self._vecs
-        r = np.array(rows, dtype=np.int64)
-        off = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(sizes, out=off[1:])
-        buf = np.empty((_BLOCK_ROWS, self.dim), dtype=np.float32)
-        a = 0
-        while a < n:
-            # as many sentences as fit in the buffer (at least one)
-            b = int(np.searchsorted(off, off[a] + _BLOCK_ROWS, side="right")) - 1
-            b = max(b, a + 1)
-            lo, hi = off[a], off[b]
-            if hi - lo > len(buf):
-                buf = np.empty((hi - lo, self.dim), dtype=np.float32)
-            if hi > lo:
-                block = buf[: hi - lo]
-                np.take(vecs, r[lo:hi], axis=0, out=block)
-                live = sizes[a:b] > 0
-                starts = (off[a:b] - lo)[live]
-                out[a:b][live] = np.add.reduceat(block, starts, axis=0)
-            a = b
+        out = pool_sums(vecs, rows, sizes)
         norms = np.linalg.norm(out, axis=1)
         ok = norms > 0  # the mean's direction is the sum's: no division by the token count needed
         out[ok] /= norms[ok, None]
