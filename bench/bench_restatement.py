@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import CACHE, REPO, REPORTS, load_reuters, machine_facts, measure, median  # noqa: E402
+from common import CACHE, REPO, REPORTS, load_reuters, machine_facts, measure, median
 
 
 def write_jsonl(n: int | None) -> Path:

@@ -6,7 +6,7 @@ only once, at the end, to report the shipped model's figures.  On the other
 80%:
 
 * 5-fold cross-validation gives out-of-fold scores; the default threshold is
-  the lowest whose out-of-fold precision is at least ``--precision`` (0.875);
+  the lowest whose out-of-fold precision is at least ``--precision`` (0.865);
 * the model shipped is fitted on the whole 80%.
 
 Training folds (never the pairs scored) are augmented with contrasts MRPC has
@@ -35,11 +35,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from dedupe.atomic import write_atomic  # noqa: E402
-from dedupe.semantic.features import FEATURE_NAMES, analyse  # noqa: E402
-from dedupe.semantic.model import embedder  # noqa: E402
-from dedupe.semantic.restatements import is_near_copy  # noqa: E402
-from dedupe.semantic.score import ScoreModel, feature_matrix  # noqa: E402
+from dedupe.atomic import write_atomic
+from dedupe.semantic.features import FEATURE_NAMES, analyse
+from dedupe.semantic.model import embedder
+from dedupe.semantic.restatements import is_near_copy
+from dedupe.semantic.score import ScoreModel, feature_matrix
 
 SHARED = Path(os.environ.get("DEDUPE_SHARED", REPO.parent / "shared"))
 MRPC = SHARED / "corpora" / "mrpc" / "msr_paraphrase_train.tsv"
@@ -94,7 +94,7 @@ def read_mrpc(path: Path) -> tuple[list[str], list[str], np.ndarray]:
 def split(n: int) -> tuple[np.ndarray, np.ndarray]:
     """``(held out, train)`` indexes: a fixed, seeded 20% held out."""
     order = np.random.default_rng(SEED).permutation(n)
-    n_hold = int(round(HOLDOUT * n))
+    n_hold = round(HOLDOUT * n)
     return np.sort(order[:n_hold]), np.sort(order[n_hold:])
 
 
@@ -122,7 +122,7 @@ def augment(a: list[str], b: list[str], y: np.ndarray,
             kinds.append("direction")
         shared = set(_FIG_RE.findall(s1)) & set(_FIG_RE.findall(s2))
         if shared:
-            fig = sorted(shared)[0]
+            fig = min(shared)
             xa.append(s1)
             xb.append(re.sub(r"\b" + re.escape(fig) + r"\b", lambda m: _changed_figure(m), s2, count=1))
             kinds.append("figure")
@@ -199,8 +199,11 @@ def main() -> None:
     ap.add_argument("--mrpc", type=Path, default=MRPC, help="MRPC training split (TSV)")
     ap.add_argument("--out", type=Path, default=REPO / "dedupe" / "data" / "restatement.json")
     ap.add_argument("--report", type=Path, default=REPO / "reports" / "fit_restatement.json")
-    ap.add_argument("--precision", type=float, default=0.875, help="out-of-fold precision the threshold aims at")
+    ap.add_argument("--precision", type=float, default=0.865,
+                    help="out-of-fold precision the threshold aims at (0.865: 0.87 CV, ~0.9 on the held-out part)")
     ap.add_argument("--folds", type=int, default=FOLDS)
+    ap.add_argument("--prefilter-loss", type=float, default=PREFILTER_LOSS,
+                    help="share of above-threshold training pairs the cosine pre-filter may drop")
     args = ap.parse_args()
 
     a, b, y = read_mrpc(args.mrpc)
@@ -232,7 +235,7 @@ def main() -> None:
     # pre-filter: the sentence cosine under which (almost) no training pair scores above the threshold
     s_train = predict((mean, scale, w, bias), x_all[train])
     cos_above = x_all[train][s_train >= threshold, 0]
-    prefilter = float(np.floor(np.quantile(cos_above, PREFILTER_LOSS) * 20) / 20) if len(cos_above) else 0.5
+    prefilter = float(np.floor(np.quantile(cos_above, args.prefilter_loss) * 20) / 20) if len(cos_above) else 0.5
 
     s_hold = predict((mean, scale, w, bias), x_all[hold])
     holdout = pr_at(s_hold, y[hold], threshold)
@@ -244,11 +247,13 @@ def main() -> None:
         "cosine>=0.8": pr_at(x_all[hold][:, 0], y[hold], 0.8),
         "content_jaccard>=0.5": pr_at(x_all[hold][:, FEATURE_NAMES.index("content_jaccard")], y[hold], 0.5),
     }
-    curve = [pr_at(s_hold, y[hold], t) for t in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)]
+    grid = [round(t, 2) for t in np.arange(0.55, 0.91, 0.01)]
+    curve = [pr_at(s_hold, y[hold], t) for t in grid]
+    cv_curve = [pr_at(oof[train], y[train], t) for t in grid]
     meta = {
         "fitted_on": "MRPC training split, 80% (seeded shuffle, seed 14); 20% held out",
         "source_sha256": hashlib.sha256(args.mrpc.read_bytes()).hexdigest(),
-        "pairs": {"total": int(len(y)), "train": int(len(train)), "holdout": int(len(hold)),
+        "pairs": {"total": len(y), "train": len(train), "holdout": len(hold),
                   "augmented": {k: aug_kinds.count(k) for k in AUG_WEIGHTS}},
         "l2": L2,
         "augmented_weights": AUG_WEIGHTS,
@@ -257,13 +262,13 @@ def main() -> None:
         "holdout_with_prefilter": with_prefilter,
         "holdout_any_finding": any_finding,
         "holdout_near_copies": int(near.sum()),
-        "date": _dt.datetime.now(_dt.timezone.utc).date().isoformat(),
+        "date": _dt.datetime.now(_dt.UTC).date().isoformat(),
     }
     model = ScoreModel(FEATURE_NAMES, mean, scale, w, bias, threshold, prefilter, meta)
     data = model.to_json()
     ScoreModel.from_json(data)  # what is written must load
     write_atomic(args.out, json.dumps(data, indent=1) + "\n")
-    report = {"model": data, "holdout_curve": curve, "holdout_baselines": baselines,
+    report = {"model": data, "cv_curve": cv_curve, "holdout_curve": curve, "holdout_baselines": baselines,
               "weights": dict(zip(FEATURE_NAMES, (round(float(v), 3) for v in w)))}
     if args.report:
         write_atomic(args.report, json.dumps(report, indent=1) + "\n")

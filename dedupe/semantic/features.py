@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from dedupe.text.normalize import normalize
 
@@ -33,7 +34,7 @@ STOPWORDS = frozenset(
     while who who's whom why why's will with won't would wouldn't you you'd you'll you're you've your yours
     yourself yourselves said says say told tell according also would could may might must shall one its
     mr mrs ms per cent percent pct mln bln billion million thousand year years today yesterday tomorrow
-    monday tuesday wednesday thursday friday saturday sunday week weeks""".split()
+    monday tuesday wednesday thursday friday saturday sunday week weeks""".split()  # noqa: SIM905
 )
 
 # Number words an editor writes out; figures compare on their digits.
@@ -43,18 +44,19 @@ _NUMBER_WORDS = {
     "fifty": "50", "hundred": "100", "dozen": "12", "half": "0.5",
 }
 
-NEGATIONS = frozenset(
+_NEGATION_WORDS = (
     "not no never none nobody nothing neither nor without cannot can't won't don't didn't doesn't isn't "
     "aren't wasn't weren't hasn't haven't hadn't couldn't wouldn't shouldn't mustn't deny denied denies "
-    "refuse refused refuses reject rejected rejects".split()
+    "refuse refused refuses reject rejected rejects"
 )
+NEGATIONS = frozenset(_NEGATION_WORDS.split())
 
 # Opposite-direction groups: each is (one side, other side), as light stems.
 _OPPOSITES_RAW: tuple[tuple[str, str], ...] = (
-    ("rise rose risen up increase gain climb jump grow grew grown higher high raise boost surge soar rally "
-     "advance strengthen expand ahead accelerate add more above upward improve exceed top",
-     "fall fell fallen down decrease drop decline lose lost loss lower low cut reduce slump plunge slide slid "
-     "sink sank shrink shrank weaken contract less fewer below downward worsen dip tumble shed ease slip slow"),
+    (("rise rose risen up increase gain climb jump grow grew grown higher high raise boost surge soar rally "
+      "advance strengthen expand ahead accelerate add more above upward improve exceed top"),
+     ("fall fell fallen down decrease drop decline lose lost loss lower low cut reduce slump plunge slide slid "
+      "sink sank shrink shrank weaken contract less fewer below downward worsen dip tumble shed ease slip slow")),
     ("win won victory beat", "lose lost defeat loss"),
     ("buy bought purchase acquire", "sell sold dispose divest"),
     ("accept approve agree allow support back pass", "reject refuse oppose ban block veto deny"),
@@ -91,8 +93,7 @@ def stem(word: str) -> str:
     "rise" and "rising"); enough to match "soldiers"/"soldier",
     "massed"/"mass", "declined"/"decline"."""
     w = _IRREGULAR.get(word, word)
-    if w.endswith("'s"):
-        w = w[:-2]
+    w = w.removesuffix("'s")
     n = len(w)
     if n > 3:
         if w.endswith("ies") and n > 4:
@@ -227,7 +228,7 @@ def analyse(text: str) -> Sentence:
             first = False
             continue
         if raw[0].isupper() and (not first or raw.isupper() and len(raw) > 1):
-            names.add(low[:-2] if low.endswith("'s") else low)
+            names.add(low.removesuffix("'s"))
         first = False
         spans = stems.get(st)
         if spans is None:
@@ -236,7 +237,7 @@ def analyse(text: str) -> Sentence:
         else:
             spans.append((s, e))
     toks = [w for _, _, w in words]
-    bigrams = frozenset(zip(toks, toks[1:])) if len(toks) > 1 else frozenset((t, "") for t in toks)
+    bigrams = frozenset(pairwise(toks)) if len(toks) > 1 else frozenset((t, "") for t in toks)
     lead = words[0][2] if words and text[words[0][0]].isupper() and words[0][2] not in STOPWORDS else ""
     trigrams = frozenset(zip(toks, toks[1:], toks[2:])) if len(toks) >= 3 else frozenset([tuple(toks)])
     return Sentence(text, words, stems, numbers, frozenset(names), negated, frozenset(direction), bigrams, content,

@@ -17,16 +17,17 @@ vectors, in blocks that stay in cache.
 from __future__ import annotations
 
 import threading
-from itertools import chain
+from collections.abc import Sequence
+from itertools import chain, islice
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from dedupe.errors import ConfigError
 
 _LOCK = threading.Lock()
-_EMBEDDER: "Embedder | None" = None
+_EMBEDDER: Embedder | None = None
 _BLOCK_ROWS = 16384  # word rows gathered per block (16384 x 256 float32 = 16 MB)
 
 
@@ -103,10 +104,7 @@ class Embedder:
         self._lock = threading.Lock()
 
     def _add(self, words: list[str]) -> None:
-        """Index and vectorise ``words`` (not yet indexed; caller holds the lock)."""
-        index = self._index
-        for w in words:
-            index[w] = len(index)
+        """Vectorise ``words``, the newest entries of the index (caller holds the lock)."""
         encode = getattr(self._tok, "encode_batch_fast", self._tok.encode_batch)  # _fast: no offsets (tokenizers >= 0.20)
         enc = encode(words, add_special_tokens=False)
         lens = np.fromiter(map(len, (e.ids for e in enc)), dtype=np.int64, count=len(enc))
@@ -115,14 +113,20 @@ class Embedder:
         vecs = pool_sums(self._emb, ids, lens)
         self._vecs = np.concatenate([self._vecs[:-1], vecs, self._vecs[-1:]])
 
+    def _lookup(self, words: Sequence[str]) -> list[int]:
+        """Row of each word, indexing and vectorising new ones (caller holds the lock)."""
+        index = self._index
+        known = len(index)
+        setdefault = index.setdefault
+        rows = [setdefault(w, len(index)) for w in words]
+        if len(index) > known:
+            self._add(list(islice(index, known, None)))
+        return rows
+
     def word_vectors(self, words: Sequence[str]) -> np.ndarray:
         """``(len(words), dim)`` unit vectors of single words (from the same cache)."""
         with self._lock:
-            index = self._index
-            new = [w for w in dict.fromkeys(words) if w not in index]
-            if new:
-                self._add(new)
-            rows = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
+            rows = np.array(self._lookup(words), dtype=np.int64)
             vecs = self._vecs[rows]
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         np.divide(vecs, norms, out=vecs, where=norms > 0)
@@ -138,11 +142,7 @@ class Embedder:
         sizes = np.fromiter(map(len, splits), dtype=np.int64, count=n)
         flat = list(chain.from_iterable(splits))
         with self._lock:
-            index = self._index
-            new = [w for w in dict.fromkeys(flat) if w not in index]
-            if new:
-                self._add(new)
-            rows = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
+            rows = np.array(self._lookup(flat), dtype=np.int64)
             vecs = self._vecs
         out = pool_sums(vecs, rows, sizes)
         norms = np.linalg.norm(out, axis=1)

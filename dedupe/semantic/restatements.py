@@ -20,8 +20,9 @@ compared within their group (an article) and, on request, across groups:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

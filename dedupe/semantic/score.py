@@ -9,15 +9,22 @@ score is the model's probability that the two sentences say the same thing.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from dedupe.errors import ConfigError
-from dedupe.semantic.features import FEATURE_NAMES, Sentence, analyse, pair_features, same_name
+from dedupe.semantic.features import (
+    FEATURE_NAMES,
+    Sentence,
+    analyse,
+    pair_features,
+    same_name,
+)
 
 FORMAT = "dedupe-restatement/1"
 
@@ -45,7 +52,7 @@ class ScoreModel:
     meta: dict[str, Any]
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], source: str = "restatement.json") -> "ScoreModel":
+    def from_json(cls, data: dict[str, Any], source: str = "restatement.json") -> ScoreModel:
         if data.get("format") != FORMAT:
             raise ConfigError(f"not a {FORMAT} file (format {data.get('format')!r})", source)
         feats = tuple(data["features"])
