@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from dedupe.atomic import write_atomic
-from dedupe.semantic.features import FEATURE_NAMES, analyse
+from dedupe.semantic.features import FEATURE_NAMES, analyse, surface_jaccard
 from dedupe.semantic.model import embedder
 from dedupe.semantic.restatements import is_near_copy
 from dedupe.semantic.score import ScoreModel, feature_matrix
@@ -47,6 +47,7 @@ SEED = 14
 HOLDOUT = 0.2
 FOLDS = 5
 L2 = 3.0
+GATE_KEEP = 0.998  # share of the above-threshold training pairs the gate keeps
 PREFILTER_LOSS = 0.02  # share of above-threshold training pairs the cosine pre-filter may drop (speed)
 # What an augmented contrast counts for, against 1 for a real pair: a changed figure is a different
 # fact for sure; a flipped word or an added "not" sometimes reads oddly, so they count less.
@@ -202,6 +203,8 @@ def main() -> None:
     ap.add_argument("--precision", type=float, default=0.865,
                     help="out-of-fold precision the threshold aims at (0.865: 0.87 CV, ~0.9 on the held-out part)")
     ap.add_argument("--folds", type=int, default=FOLDS)
+    ap.add_argument("--gate-keep", type=float, default=GATE_KEEP,
+                    help="share of above-threshold training pairs the gate keeps")
     ap.add_argument("--prefilter-loss", type=float, default=PREFILTER_LOSS,
                     help="share of above-threshold training pairs the cosine pre-filter may drop")
     args = ap.parse_args()
@@ -237,12 +240,27 @@ def main() -> None:
     cos_above = x_all[train][s_train >= threshold, 0]
     prefilter = float(np.floor(np.quantile(cos_above, args.prefilter_loss) * 20) / 20) if len(cos_above) else 0.5
 
+    # the gate: a two-feature logistic (cosine, white-space word Jaccard); its cut keeps GATE_KEEP of the
+    # training pairs the full model puts above the threshold (and above the pre-filter)
+    sj_all = np.array([surface_jaccard(set(s.split()), set(t.split())) for s, t in zip(a, b)])
+    sj_aug = np.array([surface_jaccard(set(s.split()), set(t.split())) for s, t in zip(xa, xb)])
+    g_x = np.column_stack([np.concatenate([x_all[train][:, 0], x_tr[len(train):, 0]]),
+                           np.concatenate([sj_all[train], sj_aug])])
+    g_mean, g_scale, g_w, g_b = fit_logistic(g_x, y_tr, sample_weight=_weights(len(train), aug_kinds))
+    g_z = ((np.column_stack([x_all[:, 0], sj_all]) - g_mean) / g_scale) @ g_w + g_b
+    wanted = train[(s_train >= threshold) & (x_all[train][:, 0] >= prefilter)]
+    cut = float(np.quantile(g_z[wanted], 1 - args.gate_keep)) if len(wanted) else -np.inf
+    w_raw = g_w / g_scale
+    gate = (float(g_b - (g_mean / g_scale) @ g_w - cut), float(w_raw[0]), float(w_raw[1]))
+    passes = gate[0] + gate[1] * x_all[:, 0] + gate[2] * sj_all >= 0
+
     s_hold = predict((mean, scale, w, bias), x_all[hold])
     holdout = pr_at(s_hold, y[hold], threshold)
     with_prefilter = pr_at(np.where(x_all[hold][:, 0] >= prefilter, s_hold, 0.0), y[hold], threshold)
     # "any finding links the two": a restatement (pre-filter, score) or a near-copy the MinHash finder reports
     near = np.array([is_near_copy(a[i], b[i]) for i in hold])
-    any_finding = pr_at(np.where(near, 1.0, np.where(x_all[hold][:, 0] >= prefilter, s_hold, 0.0)), y[hold], threshold)
+    screened = (x_all[hold][:, 0] >= prefilter) & passes[hold]
+    any_finding = pr_at(np.where(near, 1.0, np.where(screened, s_hold, 0.0)), y[hold], threshold)
     baselines = {
         "cosine>=0.8": pr_at(x_all[hold][:, 0], y[hold], 0.8),
         "content_jaccard>=0.5": pr_at(x_all[hold][:, FEATURE_NAMES.index("content_jaccard")], y[hold], 0.5),
@@ -260,11 +278,12 @@ def main() -> None:
         "cv": {"folds": args.folds, "pooled": cv, "per_fold": cv_folds},
         "holdout": holdout,
         "holdout_with_prefilter": with_prefilter,
+        "gate_keep": args.gate_keep,
         "holdout_any_finding": any_finding,
         "holdout_near_copies": int(near.sum()),
         "date": _dt.datetime.now(_dt.UTC).date().isoformat(),
     }
-    model = ScoreModel(FEATURE_NAMES, mean, scale, w, bias, threshold, prefilter, meta)
+    model = ScoreModel(FEATURE_NAMES, mean, scale, w, bias, threshold, prefilter, gate, meta)
     data = model.to_json()
     ScoreModel.from_json(data)  # what is written must load
     write_atomic(args.out, json.dumps(data, indent=1) + "\n")

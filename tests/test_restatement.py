@@ -191,6 +191,10 @@ def test_shipped_parameters_load_and_round_trip() -> None:
         ScoreModel.from_json(dict(data, format="other"))
     with pytest.raises(ConfigError):
         ScoreModel.from_json(dict(data, features=data["features"][:-1]))
+    with pytest.raises(ConfigError):
+        ScoreModel.from_json(dict(data, gate=[1.0, 2.0]))
+    # the gate keeps the pairs the score is meant for: a paraphrase passes, unrelated words do not
+    assert model.passes_gate(np.array([0.9, 0.62]), np.array([0.5, 0.0])).tolist() == [True, False]
 
 
 def _tiny_mrpc(path: Path) -> None:

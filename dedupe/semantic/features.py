@@ -336,6 +336,12 @@ def shared_spans(a: Sentence, b: Sentence) -> tuple[list[tuple[str, list[tuple[i
     return words, figures
 
 
+def surface_jaccard(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
+    """Jaccard of two sets of white-space words (``set(text.split())``): the
+    cheap lexical signal of the second pre-filter."""
+    return _jaccard(a, b)
+
+
 def near_copy(a: Sentence, b: Sentence, jaccard: float, containment: float) -> bool:
     """Whether the word 3-shingles of the two reach ``jaccard``, or the
     smaller's share in the other reaches ``containment`` (> 0): the

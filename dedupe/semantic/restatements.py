@@ -7,7 +7,8 @@ compared within their group (an article) and, on request, across groups:
 2. cosines come from a matrix product per group, in row blocks for long
    groups; pairs under the model's ``prefilter_cosine`` are dropped (the
    fitting script chose it so that almost no pair under it scores above the
-   threshold);
+   threshold), then those a cheap linear rule on the cosine and the overlap of
+   white-space words ("the gate", fitted likewise) rules out;
 3. near-copies are skipped (the MinHash engine reports those): the same rule
    as the near-duplicate finder's defaults, Jaccard of word 3-shingles at or
    above ``near_copy`` or containment at or above ``near_containment``
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from dedupe.config import Settings
-from dedupe.semantic.features import Sentence, analyse, shared_spans
+from dedupe.semantic.features import Sentence, analyse, shared_spans, surface_jaccard
 from dedupe.semantic.features import near_copy as near_copy_pair
 from dedupe.semantic.score import ScoreModel, default_model, feature_matrix, meaning
 
@@ -169,6 +170,13 @@ def find_restatements(
     ci, cj, cc = _candidate_pairs(emb, garr, across_groups, model.prefilter_cosine)
     if len(ci) == 0:
         return []
+    words: dict[int, frozenset[str]] = {}
+    for i in set(ci.tolist()) | set(cj.tolist()):
+        words[i] = frozenset(sentences[i].split())
+    surface = np.fromiter((surface_jaccard(words[i], words[j]) for i, j in zip(ci.tolist(), cj.tolist())),
+                          dtype=np.float64, count=len(ci))
+    keep = model.passes_gate(cc, surface)
+    ci, cj, cc = ci[keep], cj[keep], cc[keep]
     read: dict[int, Sentence] = {}
     pairs: list[tuple[Sentence, Sentence]] = []
     kept: list[int] = []

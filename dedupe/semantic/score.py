@@ -49,6 +49,7 @@ class ScoreModel:
     bias: float
     threshold: float
     prefilter_cosine: float
+    gate: tuple[float, float, float]  # (bias, cosine, surface Jaccard): pairs with a negative sum are dropped
     meta: dict[str, Any]
 
     @classmethod
@@ -62,8 +63,11 @@ class ScoreModel:
         arr = {k: np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "weights")}
         if any(v.shape != (len(feats),) for v in arr.values()):
             raise ConfigError("mean, scale and weights must have one value per feature", source)
+        if len(data.get("gate", ())) != 3:
+            raise ConfigError("gate must be [bias, cosine weight, surface weight]", source)
         return cls(feats, arr["mean"], arr["scale"], arr["weights"], float(data["bias"]),
                    float(data["threshold"]), float(data["prefilter_cosine"]),
+                   tuple(float(v) for v in data["gate"]),  # type: ignore[arg-type]
                    dict(data.get("meta", {})))
 
     def to_json(self) -> dict[str, Any]:
@@ -77,8 +81,15 @@ class ScoreModel:
             "bias": round(float(self.bias), 8),
             "threshold": self.threshold,
             "prefilter_cosine": self.prefilter_cosine,
+            "gate": [round(float(v), 8) for v in self.gate],
             "meta": self.meta,
         }
+
+    def passes_gate(self, cosine: np.ndarray, surface: np.ndarray) -> np.ndarray:
+        """The cheap second pre-filter: a linear rule on the cosine and the
+        Jaccard of the sentences' white-space words (see the fitting script)."""
+        b, wc, ws = self.gate
+        return b + wc * np.asarray(cosine, dtype=np.float64) + ws * np.asarray(surface, dtype=np.float64) >= 0
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         """Score of each row of ``x`` (features in :attr:`features` order)."""
