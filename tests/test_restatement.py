@@ -56,6 +56,8 @@ assert not m.is_loaded(), "importing the package must not load the model"
 assert "wordllama" not in sys.modules, "importing the package must not import wordllama"
 found = r.find_restatements([{a!r}, {b!r}, "The weather was fine in Lisbon all week long, said the office."])
 assert m.is_loaded()
+import logging
+assert logging.getLogger().handlers == [] and logging.getLogger().level == logging.WARNING
 first = m.embedder()
 assert m.embedder() is first, "one model per process"
 v = first.embed(["Shares rose on Monday in Tokyo trading."])

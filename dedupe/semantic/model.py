@@ -16,6 +16,7 @@ vectors, in blocks that stay in cache.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from itertools import chain, islice
@@ -32,13 +33,25 @@ _BLOCK_ROWS = 16384  # word rows gathered per block (16384 x 256 float32 = 16 MB
 
 
 def wordllama_folder() -> Path:
-    """The installed ``wordllama`` package folder (weights/ and tokenizers/ inside)."""
+    """The installed ``wordllama`` package folder (weights/ and tokenizers/ inside).
+
+    Importing ``wordllama`` calls ``logging.basicConfig(level=INFO)``, which
+    would make every library's INFO messages print on stderr: the root
+    logger's handlers and level are put back as they were."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     try:
         import wordllama
+        import wordllama.inference
     except ImportError as exc:
         raise ConfigError(
             "restatements need the optional 'wordllama' package: pip install 'dedupe-newsroom[semantic]'"
         ) from exc
+    finally:
+        for h in root.handlers[:]:
+            if h not in handlers:
+                root.removeHandler(h)
+        root.setLevel(level)
     return Path(wordllama.__file__).resolve().parent
 
 
