@@ -159,6 +159,9 @@ def test_find_restatements_groups_offsets_and_near_copies() -> None:
     assert {"profit", "net", "company"} <= {w.text_a.lower() for w in profit.words}
     json.dumps([r.to_json() for r in found])
 
+    heads = ["LORD ABBETT TAX FREE INCOME FUND NATIONAL SERIES", "LORD ABBETT TAX FREE INCOME NEW YORK SERIES"]
+    assert find_restatements(heads + [PROFIT[0].upper(), PROFIT[1].upper()]) == []
+
     across = {(r.a, r.b) for r in find_restatements(sentences, groups, across_groups=True)}
     assert (0, 6) in across and (0, 6) not in pairs
     assert len(find_restatements(sentences, groups, max_pairs=1)) == 1

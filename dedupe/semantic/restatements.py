@@ -9,6 +9,7 @@ compared within their group (an article) and, on request, across groups:
    fitting script chose it so that almost no pair under it scores above the
    threshold), then those a cheap linear rule on the cosine and the overlap of
    white-space words ("the gate", fitted likewise) rules out;
+   Lines in capitals (headlines, table headings) are not compared.
 3. near-copies are skipped (the MinHash engine reports those): the same rule
    as the near-duplicate finder's defaults, Jaccard of word 3-shingles at or
    above ``near_copy`` or containment at or above ``near_containment``
@@ -82,6 +83,12 @@ def is_near_copy(a: str, b: str, near_copy: float = _DEFAULTS.threshold,
     """Whether the near-duplicate finder's rule (defaults: Jaccard of word
     3-shingles >= 0.7, or containment >= 0.8) links ``a`` and ``b``."""
     return near_copy_pair(analyse(a), analyse(b), near_copy, near_containment)
+
+
+def is_heading(text: str) -> bool:
+    """A line in capitals (a headline, a table heading): not prose, never a restatement."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 8 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
 
 
 def _candidate_pairs(emb: np.ndarray, groups: np.ndarray | None, across: bool,
@@ -170,8 +177,14 @@ def find_restatements(
     ci, cj, cc = _candidate_pairs(emb, garr, across_groups, model.prefilter_cosine)
     if len(ci) == 0:
         return []
+    involved = set(ci.tolist()) | set(cj.tolist())
+    headings = {i for i in involved if is_heading(sentences[i])}
+    if headings:
+        keep = np.fromiter((i not in headings and j not in headings for i, j in zip(ci.tolist(), cj.tolist())),
+                           dtype=bool, count=len(ci))
+        ci, cj, cc = ci[keep], cj[keep], cc[keep]
     words: dict[int, frozenset[str]] = {}
-    for i in set(ci.tolist()) | set(cj.tolist()):
+    for i in involved - headings:
         words[i] = frozenset(sentences[i].split())
     surface = np.fromiter((surface_jaccard(words[i], words[j]) for i, j in zip(ci.tolist(), cj.tolist())),
                           dtype=np.float64, count=len(ci))
