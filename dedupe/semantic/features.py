@@ -11,9 +11,11 @@ cosine into the feature vector the logistic model was fitted on
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from typing import Any
 
 from dedupe.text.normalize import normalize
 
@@ -244,10 +246,10 @@ def analyse(text: str) -> Sentence:
                     lead, frozenset(toks), trigrams)
 
 
-def _jaccard(a: set | frozenset | dict, b: set | frozenset | dict) -> float:
+def _jaccard(a: AbstractSet[Any], b: AbstractSet[Any]) -> float:
     if not a and not b:
         return 0.0
-    inter = len(a.keys() & b.keys()) if isinstance(a, dict) else len(a & b)  # type: ignore[operator]
+    inter = len(a & b)
     return inter / (len(a) + len(b) - inter)
 
 

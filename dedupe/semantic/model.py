@@ -42,7 +42,7 @@ def wordllama_folder() -> Path:
     handlers, level = list(root.handlers), root.level
     try:
         import wordllama
-        import wordllama.inference
+        import wordllama.inference  # the module whose import calls basicConfig
     except ImportError as exc:
         raise ConfigError(
             "restatements need the optional 'wordllama' package: pip install 'dedupe-newsroom[semantic]'"

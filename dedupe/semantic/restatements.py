@@ -183,10 +183,10 @@ def find_restatements(
         keep = np.fromiter((i not in headings and j not in headings for i, j in zip(ci.tolist(), cj.tolist())),
                            dtype=bool, count=len(ci))
         ci, cj, cc = ci[keep], cj[keep], cc[keep]
-    words: dict[int, frozenset[str]] = {}
+    wordsets: dict[int, frozenset[str]] = {}
     for i in involved - headings:
-        words[i] = frozenset(sentences[i].split())
-    surface = np.fromiter((surface_jaccard(words[i], words[j]) for i, j in zip(ci.tolist(), cj.tolist())),
+        wordsets[i] = frozenset(sentences[i].split())
+    surface = np.fromiter((surface_jaccard(wordsets[i], wordsets[j]) for i, j in zip(ci.tolist(), cj.tolist())),
                           dtype=np.float64, count=len(ci))
     keep = model.passes_gate(cc, surface)
     ci, cj, cc = ci[keep], cj[keep], cc[keep]
