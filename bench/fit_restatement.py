@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO))
 from dedupe.atomic import write_atomic
 from dedupe.semantic.features import FEATURE_NAMES, analyse, surface_jaccard
 from dedupe.semantic.model import embedder
-from dedupe.semantic.restatements import is_near_copy
+from dedupe.semantic.restatements import is_heading, is_near_copy
 from dedupe.semantic.score import ScoreModel, feature_matrix
 
 SHARED = Path(os.environ.get("DEDUPE_SHARED", REPO.parent / "shared"))
@@ -257,9 +257,10 @@ def main() -> None:
     s_hold = predict((mean, scale, w, bias), x_all[hold])
     holdout = pr_at(s_hold, y[hold], threshold)
     with_prefilter = pr_at(np.where(x_all[hold][:, 0] >= prefilter, s_hold, 0.0), y[hold], threshold)
-    # "any finding links the two": a restatement (pre-filter, score) or a near-copy the MinHash finder reports
+    # "any finding links the two": a restatement (pre-filters, prose, score) or a near-copy the MinHash finder reports
     near = np.array([is_near_copy(a[i], b[i]) for i in hold])
-    screened = (x_all[hold][:, 0] >= prefilter) & passes[hold]
+    prose = np.array([not (is_heading(a[i]) or is_heading(b[i])) for i in hold])
+    screened = (x_all[hold][:, 0] >= prefilter) & passes[hold] & prose
     any_finding = pr_at(np.where(near, 1.0, np.where(screened, s_hold, 0.0)), y[hold], threshold)
     baselines = {
         "cosine>=0.8": pr_at(x_all[hold][:, 0], y[hold], 0.8),

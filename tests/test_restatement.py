@@ -161,6 +161,11 @@ def test_find_restatements_groups_offsets_and_near_copies() -> None:
 
     heads = ["LORD ABBETT TAX FREE INCOME FUND NATIONAL SERIES", "LORD ABBETT TAX FREE INCOME NEW YORK SERIES"]
     assert find_restatements(heads + [PROFIT[0].upper(), PROFIT[1].upper()]) == []
+    table = ["Avg shrs 6,000,000 vs 6,000,000 in the first quarter of the year",
+             "Avg shrs 6,000,000 vs 5,363,000 in the first quarter of the year",
+             "Main destinations for refrigerated beef were as follows, in tonnes -",
+             "Main destinations for canned and cooked beef were as follows, in tonnes -"]
+    assert find_restatements(table) == []
 
     across = {(r.a, r.b) for r in find_restatements(sentences, groups, across_groups=True)}
     assert (0, 6) in across and (0, 6) not in pairs

@@ -9,7 +9,8 @@ compared within their group (an article) and, on request, across groups:
    fitting script chose it so that almost no pair under it scores above the
    threshold), then those a cheap linear rule on the cosine and the overlap of
    white-space words ("the gate", fitted likewise) rules out;
-   Lines in capitals (headlines, table headings) are not compared.
+   Lines that are not prose (headlines in capitals, table headings and rows,
+   :func:`is_heading`) are not compared.
 3. near-copies are skipped (the MinHash engine reports those): the same rule
    as the near-duplicate finder's defaults, Jaccard of word 3-shingles at or
    above ``near_copy`` or containment at or above ``near_containment``
@@ -22,6 +23,7 @@ compared within their group (an article) and, on request, across groups:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -85,10 +87,17 @@ def is_near_copy(a: str, b: str, near_copy: float = _DEFAULTS.threshold,
     return near_copy_pair(analyse(a), analyse(b), near_copy, near_containment)
 
 
+_TABLE_RE = re.compile(r"(?:[-:]\s*$)|(?:\bvs\.?\s+\S*\d)")
+
+
 def is_heading(text: str) -> bool:
-    """A line in capitals (a headline, a table heading): not prose, never a restatement."""
+    """Not prose, so never a restatement: a line in capitals (a headline), a
+    line introducing a table ("... were as follows -", "... were:"), or a
+    table row comparing figures ("Avg shrs 6,000,000 vs 5,363,000")."""
     letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 8 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+    if len(letters) >= 8 and sum(c.isupper() for c in letters) >= 0.8 * len(letters):
+        return True
+    return _TABLE_RE.search(text) is not None
 
 
 def _candidate_pairs(emb: np.ndarray, groups: np.ndarray | None, across: bool,
