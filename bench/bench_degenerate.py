@@ -18,8 +18,8 @@ import os
 import random
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPORTS, REUTERS, machine_facts, measure  # noqa: E402

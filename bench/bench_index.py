@@ -124,10 +124,10 @@ def query_latency(location: str, draft: Path, reps: int = 50) -> dict:
     """Median in-process latency: index opened and loaded once, then per query
     the draft is analysed, candidates fetched, matched and clustered."""
     from dedupe.config import Settings
-    from dedupe.index import open_index, query_indexes
-    from dedupe.readers import read_file
     from dedupe.engine.analyse import analyse_documents
     from dedupe.engine.pipeline import finish_scan
+    from dedupe.index import open_index, query_indexes
+    from dedupe.readers import read_file
 
     settings = Settings()
     t0 = time.perf_counter()

@@ -9,7 +9,7 @@ read as archive files.  This is the one module that knows both.
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 from dedupe.config import Settings
 from dedupe.documents import Document

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from dedupe.text.align import Span, align_group
 from dedupe.config import RULES, Settings
 from dedupe.errors import DedupeError
+from dedupe.text.align import Span, align_group
 from dedupe.text.normalize import normalized_key
 
 

@@ -6,15 +6,18 @@ import each other; whatever two of them share lives here or in ``conftest.py``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import gzip
 import json
 import os
+import random
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from click.testing import CliRunner
 
@@ -88,3 +91,85 @@ def load_documents(path: str | os.PathLike[str], n: int) -> list[Document]:
             if len(docs) >= n:
                 break
     return docs
+
+
+# -- archives for the index tests ------------------------------------------------
+
+WORDS = ("market oil price bank rate trade export import share profit loss growth council minister vote "
+         "court ruling budget deficit harbour river storm flood farmer harvest wheat coffee cocoa union "
+         "strike factory plant output demand supply dollar yen sterling bond yield index stock broker "
+         "airline airport train bridge tunnel school hospital doctor nurse police mayor election poll").split()
+
+
+def sentence(rng: random.Random, n: int = 14) -> str:
+    w = [rng.choice(WORDS) for _ in range(n)]
+    return w[0].capitalize() + " " + " ".join(w[1:]) + "."
+
+
+def article(rng: random.Random, paras: int = 3, per: int = 3) -> str:
+    return "\n\n".join(" ".join(sentence(rng) for _ in range(per)) for _ in range(paras)) + "\n"
+
+
+def make_archive(root: Path, n: int, seed: int = 1, prefix: str = "story") -> list[Path]:
+    rng = random.Random(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i in range(n):
+        p = root / f"{prefix}{i:04d}.txt"
+        p.write_text(article(rng), encoding="utf-8")
+        out.append(p)
+    return out
+
+
+def contained_case(root: Path) -> tuple[str, str]:
+    """An archive whose story holds a 40-word sentence, and a draft sentence
+    made of 10 of its words (containment 1.0, Jaccard ~0.2: LSH misses it)."""
+    rng = random.Random(5)
+    long = sentence(rng, 40)
+    words = long.rstrip(".").split()
+    short = " ".join(words[15:25]).capitalize() + "."
+    make_archive(root, 3, seed=3)
+    (root / "long.txt").write_text(article(rng, 1) + "\n" + long + "\n\n" + article(rng, 1), encoding="utf-8")
+    return long, short
+
+
+def archive_hits(res, short: str) -> list:
+    return [c for c in res.clusters if c.kind == "archive-match"
+            and any(m.text == short for m in c.members)]
+
+
+# -- the review UI ------------------------------------------------------------------
+
+#: The terminal size the UI tests run at unless they say otherwise.
+SIZE = (120, 36)
+
+
+def aio(fn):
+    """Run an async test with asyncio (no pytest plugin needed)."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        return asyncio.run(fn(*args, **kwargs))
+
+    return run
+
+
+def make_app(tmp_path, paths=("seeds",), **kw):
+    """The review app on ``paths`` with a baseline of its own in ``tmp_path`` (Textual imported here, lazily)."""
+    from dedupe.check.baseline import Baseline
+    from dedupe.config import Settings
+    from dedupe.tui.app import DedupeReviewApp
+
+    bpath = str(tmp_path / "baseline.json")
+    kw.setdefault("watch", False)
+    return DedupeReviewApp(list(paths), Settings(), baseline=Baseline.load(bpath), baseline_path=bpath, **kw)
+
+
+async def settle(app, pilot) -> None:
+    """Wait for running scans and for the UI to process their results."""
+    for _ in range(50):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not app.scanning:
+            return
+    raise AssertionError("scan did not finish")

@@ -272,8 +272,8 @@ def test_one_sentence_in_300_archived_stories_gives_a_short_message(tmp_path):
 def test_sarif_shrinks_to_the_gzip_limit_and_counts_what_it_left_out(batch, monkeypatch):
     import gzip
 
-    from dedupe.check.rules import evaluate
     from dedupe.api import scan
+    from dedupe.check.rules import evaluate
     from dedupe.output import ci
 
     cr = evaluate(scan([str(batch / "drafts")]))
@@ -293,8 +293,8 @@ def test_sarif_shrinks_to_the_gzip_limit_and_counts_what_it_left_out(batch, monk
 
 
 def test_json_lists_are_capped_and_counted(batch, monkeypatch):
-    from dedupe.check.rules import evaluate
     from dedupe.api import scan
+    from dedupe.check.rules import evaluate
     from dedupe.output import ci
 
     monkeypatch.setattr(ci, "JSON_MAX_MEMBERS", 5)

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-from helpers import REPO, SEED, SEEDS, invoke, run_cli
+from helpers import SEED, SEEDS, invoke, run_cli
 
 LEDE = "Dockworkers at the Port of Long Beach walked off the job at 6 a.m. Tuesday, halting cargo at the nation’s No. 2 container port."
 OTHER = "Gov. Elena Ruiz urged both sides to return to the table and warned of a long and costly shutdown."
@@ -65,7 +61,7 @@ def test_text_output_shape(tmp_path):
     p = run(["scan", SEED], tmp_path)
     assert p.returncode == 0, p.stderr
     lines = p.stdout.splitlines()
-    heads = [l for l in lines if re.match(r"^C\d+ ", l)]
+    heads = [ln for ln in lines if re.match(r"^C\d+ ", ln)]
     assert heads == [
         "C1 repeated-sentence (DD101) similarity 0.67 (containment 0.90), 2 copies",
         "C2 repeated-quote (DD102) similarity 1.00, 2 copies",

@@ -21,9 +21,9 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from helpers import cli_env, invoke
@@ -184,7 +184,7 @@ def case_baselines() -> list[Case]:
 
 def _snapshot(root: Path) -> dict[str, str]:
     out = {}
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    for dirpath, _dirs, filenames in os.walk(root, followlinks=False):
         for f in filenames:
             p = Path(dirpath) / f
             if p.is_symlink() or not p.is_file():

@@ -22,9 +22,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from dedupe.api import scan
 from dedupe.cli.main import main
 from dedupe.config import Settings
-from dedupe.api import scan
 from dedupe.index import add_paths, open_index
 from dedupe.index import embedded as emb
 from dedupe.index.base import lookup_sorted

@@ -8,12 +8,12 @@ import random
 
 import pytest
 from click.testing import CliRunner
+from helpers import archive_hits, article, contained_case, make_archive, sentence
 from redis_servers import RedisCluster, RedisServer
-from test_index import archive_hits, article, contained_case, make_archive, sentence
 
+from dedupe.api import scan
 from dedupe.cli.main import main
 from dedupe.config import Settings
-from dedupe.api import scan
 from dedupe.index import open_index
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import article, make_archive, sentence
 from redis_servers import RedisServer, SilentServer, free_port
-from test_index import article, make_archive, sentence
 
 from dedupe.cli.main import main
 

@@ -9,19 +9,15 @@ per pair, and the exact Jaccard from the set sizes.
 
 from __future__ import annotations
 
-import gzip
-import json
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 from helpers import load_documents
 
 from dedupe import Settings, scan
-from dedupe.documents import Document
-from dedupe.text.normalize import normalized_key, tokens
 from dedupe.sketch.shingles import word_shingles
+from dedupe.text.normalize import normalized_key, tokens
 from dedupe.text.split import NewsPunkt
 from dedupe.text.units import extract_units
 

@@ -82,6 +82,7 @@ def test_markdown_report(tmp_path):
     assert re.search(r"\| `drafts/storm\.md` \| 6 \| 3 \| 50% \|", md)
     assert '<a id="c1-m1"></a>' in md and "(#c1-m2)" in md
     r2 = run("report", "drafts", "-o", "r.md", cwd=tmp_path)  # format from the extension
+    assert r2.returncode == 0, r2.stderr
     assert (tmp_path / "r.md").read_text() == md
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from dedupe import Settings, scan
-from dedupe.text.normalize import tokens
-from dedupe.readers import read_file
 from dedupe.engine.pipeline import normalize_path
+from dedupe.readers import read_file
 from dedupe.sketch.shingles import word_shingles
+from dedupe.text.normalize import tokens
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

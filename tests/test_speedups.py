@@ -15,18 +15,17 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import REPO, SEEDS
+from helpers import load_documents
 
 from dedupe import Settings, scan
 from dedupe import kernels as native
-from dedupe.sketch.containment import containment_candidates, element_frequencies
 from dedupe.output.json_format import render_json
-from dedupe.text.normalize import TOKEN_RE
+from dedupe.sketch.containment import containment_candidates, element_frequencies
 from dedupe.sketch.shingles import WordHasher, batch_word_shingles, word_hash64
 from dedupe.sketch.signatures import signatures
 from dedupe.sketch.verify import verify_pairs
-
-from conftest import REPO, SEEDS
-from helpers import load_documents
+from dedupe.text.normalize import TOKEN_RE
 
 fast = native.speedups
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import json
 import os
 import shutil
@@ -15,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import REPO, SIZE, aio, make_app, settle
 from textual.geometry import Region
 
 from dedupe.check.baseline import Baseline
@@ -24,41 +23,6 @@ from dedupe.tui import engine
 from dedupe.tui.app import DedupeReviewApp
 from dedupe.tui.screens import ConfirmQuitScreen, HelpScreen, ReasonScreen
 from dedupe.tui.widgets import ClusterList
-
-REPO = Path(__file__).resolve().parent.parent
-SIZE = (120, 36)
-
-
-def aio(fn):
-    """Run an async test with asyncio (no pytest plugin needed)."""
-
-    @functools.wraps(fn)
-    def run(*args, **kwargs):
-        return asyncio.run(fn(*args, **kwargs))
-
-    return run
-
-
-@pytest.fixture
-def in_repo(monkeypatch):
-    monkeypatch.chdir(REPO)
-    return REPO
-
-
-def make_app(tmp_path, paths=("seeds",), **kw) -> DedupeReviewApp:
-    bpath = str(tmp_path / "baseline.json")
-    kw.setdefault("watch", False)
-    return DedupeReviewApp(list(paths), Settings(), baseline=Baseline.load(bpath), baseline_path=bpath, **kw)
-
-
-async def settle(app, pilot) -> None:
-    """Wait for running scans and for the UI to process their results."""
-    for _ in range(50):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not app.scanning:
-            return
-    raise AssertionError("scan did not finish")
 
 
 def screen_text(widget) -> str:

@@ -47,11 +47,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dedupe.kinds import DEFAULT_LEVELS, KINDS, RULES
-from dedupe.kinds import REGISTRY as KIND_REGISTRY
-from dedupe.kinds import resolve as resolve_kind
 from dedupe.errors import ConfigError
 from dedupe.findings import Cluster, Pair, cluster_fingerprint
+from dedupe.kinds import DEFAULT_LEVELS, RULES
+from dedupe.kinds import REGISTRY as KIND_REGISTRY
+from dedupe.kinds import resolve as resolve_kind
 
 LEVELS = ("error", "warning", "note")
 _LEVEL_ALIASES = {"info": "note", "notice": "note", "warn": "warning", "none": "off", "ignore": "off"}

@@ -108,8 +108,8 @@ def _stdin_documents(name: str, options) -> tuple[list, str]:
 
 def run_check_scan(paths: list[str], kw: dict[str, Any], cfg, settings, stdin_filename: str | None):
     """Scan PATHS (``-`` is the draft on standard input) with ``--against``; returns (result, sources)."""
-    from dedupe.engine.pipeline import normalize_path
     from dedupe.api import scan
+    from dedupe.engine.pipeline import normalize_path
     from dedupe.readers import iter_paths
 
     options = read_options(cfg, kw)

@@ -9,9 +9,9 @@ from typing import Any
 import click
 
 from dedupe.config import KINDS, Config, Settings, load_config, with_overrides
+from dedupe.errors import DedupeError
 from dedupe.kinds import resolve as resolve_kind
 from dedupe.kinds import spellings
-from dedupe.errors import DedupeError
 from dedupe.output.sanitize import neutralize
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

@@ -22,6 +22,7 @@ from dedupe.cli.index import index_group
 from dedupe.cli.review import review
 from dedupe.cli.scan import scan
 
+
 @click.group(cls=DedupeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dedupe")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error instead of a one-line message.")

@@ -11,13 +11,13 @@ import sys
 
 import click
 
+from dedupe.check.baseline import settings_record
 from dedupe.cli.common import (
     baseline_path,
     build_settings,
     engine_options,
     read_options,
 )
-from dedupe.check.baseline import settings_record
 from dedupe.errors import InputError
 from dedupe.tui.keys import (
     help_text,  # the key table (imports neither Textual nor Rich)

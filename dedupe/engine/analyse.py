@@ -7,7 +7,7 @@ documents and the settings, and returns a :class:`~dedupe.engine.corpus.Corpus`.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -20,7 +20,6 @@ from dedupe.sketch.shingles import WordHasher, batch_char_shingles, batch_word_s
 from dedupe.sketch.signatures import signatures
 from dedupe.text.split import NewsPunkt, PunktModel
 from dedupe.text.units import SENTENCE, DocumentUnits, extract_units
-
 
 _HASHER = WordHasher()
 _TOKENIZERS: dict[PunktModel | None, NewsPunkt] = {}

@@ -9,8 +9,8 @@ Scan, index, review and the benchmarks all build and pass this one type.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -38,7 +38,7 @@ class UnitTable:
     setkey: np.ndarray  # uint64, equal for equal shingle sets
 
     @classmethod
-    def empty(cls, num_perm: int) -> "UnitTable":
+    def empty(cls, num_perm: int) -> UnitTable:
         z = np.zeros(0, dtype=np.int64)
         return cls(z, z.astype(np.int8), z, z, np.zeros(1, dtype=np.int64), z.astype(np.uint64),
                    np.zeros((0, num_perm), dtype=np.uint32), z.astype(np.uint64))
@@ -55,7 +55,7 @@ class UnitTable:
         return csr_take(self.fps, self.offsets, rows)
 
     @staticmethod
-    def concat(tables: Sequence["UnitTable"], doc_shifts: Sequence[int], num_perm: int) -> "UnitTable":
+    def concat(tables: Sequence[UnitTable], doc_shifts: Sequence[int], num_perm: int) -> UnitTable:
         pairs = [(t, s) for t, s in zip(tables, doc_shifts) if len(t)]
         if not pairs:
             return UnitTable.empty(num_perm)
@@ -108,14 +108,14 @@ class Corpus:
             self.archive = self.archive + [False] * (len(self.documents) - len(self.archive))
 
     @classmethod
-    def empty(cls, num_perm: int) -> "Corpus":
+    def empty(cls, num_perm: int) -> Corpus:
         return cls([], [], UnitTable.empty(num_perm))
 
     def __len__(self) -> int:
         return len(self.documents)
 
     @staticmethod
-    def concat(parts: Sequence["Corpus"], num_perm: int) -> "Corpus":
+    def concat(parts: Sequence[Corpus], num_perm: int) -> Corpus:
         """One corpus of ``parts`` in order (their tables re-based onto the joint document list)."""
         docs: list[Document] = []
         counts: list[DocCounts] = []
@@ -133,11 +133,11 @@ class Corpus:
         table = UnitTable.concat([p.table for p in parts], shifts, num_perm)
         return Corpus(docs, counts, table, archive, errors, notes)
 
-    def marked_archive(self) -> "Corpus":
+    def marked_archive(self) -> Corpus:
         """This corpus with every document flagged as archive."""
         return Corpus(self.documents, self.counts, self.table, [True] * len(self.documents), self.errors, self.notes)
 
-    def with_signatures(self, settings: Settings) -> "Corpus":
+    def with_signatures(self, settings: Settings) -> Corpus:
         """The corpus with every unit's MinHash signature computed (deferred ones filled in)."""
         ensure_signatures(self.table, settings)
         return self

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import chain, islice
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from dedupe.config import Settings
 from dedupe.documents import Document

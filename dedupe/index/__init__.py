@@ -21,9 +21,7 @@ calls for ``--against`` entries that are index locations.
 from __future__ import annotations
 
 import os
-from typing import Sequence
-
-import numpy as np
+from collections.abc import Sequence
 
 from dedupe.config import Settings
 from dedupe.errors import IndexError_

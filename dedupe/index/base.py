@@ -27,8 +27,9 @@ import os
 import time
 import zlib
 from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -545,7 +546,7 @@ class ArchiveIndex:
     def _candidate_units(self, table, draft_rows: np.ndarray, settings: Settings) -> np.ndarray:
         raise NotImplementedError
 
-    def _fetch(self, unit_ids: np.ndarray) -> tuple[list[ArchivedDocument], list, "Any"]:
+    def _fetch(self, unit_ids: np.ndarray) -> tuple[list[ArchivedDocument], list, Any]:
         raise NotImplementedError
 
     def close(self) -> None:  # pragma: no cover - trivial

@@ -89,8 +89,8 @@ from dedupe.errors import IndexError_
 from dedupe.index.base import (
     FORMAT_VERSION,
     ArchiveIndex,
-    IndexStats,
     IndexBatch,
+    IndexStats,
     build_archive_table,
     check_add_settings,
     index_settings,

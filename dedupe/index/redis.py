@@ -82,8 +82,8 @@ from dedupe.errors import IndexError_
 from dedupe.index.base import (
     FORMAT_VERSION,
     ArchiveIndex,
-    IndexStats,
     IndexBatch,
+    IndexStats,
     check_add_settings,
     check_query_settings,
     index_settings,
@@ -1017,7 +1017,7 @@ class RedisIndex(ArchiveIndex):
                 key = self._dk("t", num >> BLOB_CHUNK)
                 pipe.hget(key, num)
                 keys.append(key)
-            for (num, aid), key, blob in zip(chunk, keys, self._exec(pipe, keys, ", not a hash of article blobs")):
+            for (_num, aid), key, blob in zip(chunk, keys, self._exec(pipe, keys, ", not a hash of article blobs")):
                 if blob is None:
                     raise IndexError_(f"the text of article {aid!r} is missing; re-add it "
                                       "(dedupe index add) or remove it (dedupe index remove)", self.location)
@@ -1195,8 +1195,8 @@ class RedisIndex(ArchiveIndex):
         return np.concatenate(parts)
 
     def _fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]):  # type: ignore[override]
-        from dedupe.engine.corpus import Corpus, DocCounts
         from dedupe.engine.analyse import analyse_documents
+        from dedupe.engine.corpus import Corpus, DocCounts
         from dedupe.index.base import build_archive_table
 
         with self._errors():

@@ -9,8 +9,9 @@ No terminal-UI library is imported here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from dedupe.findings import ScanResult
 from dedupe.output import ci, json_format, text

@@ -16,7 +16,6 @@ candidate, except through shingles shared by more than ``max_posting`` sets
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from dedupe import kernels

@@ -20,7 +20,7 @@ exactly the signatures :mod:`dedupe.sketch.signatures` computes.  With
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Callable, Sequence
 
 import numpy as np
 
+from dedupe.api import prepare
 from dedupe.config import Settings
 from dedupe.documents import Document
-from dedupe.errors import DedupeError, InputError
-from dedupe.findings import ScanResult
-from dedupe.api import prepare
 from dedupe.engine.analyse import analyse_documents
 from dedupe.engine.corpus import Corpus, DocCounts, UnitTable
 from dedupe.engine.pipeline import finish_scan
+from dedupe.errors import DedupeError, InputError
+from dedupe.findings import ScanResult
 
 Progress = Callable[[str, int, int], None]
 

@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Union
+from typing import Any, Protocol
 
 from dedupe.atomic import write_atomic
 from dedupe.check.rules import Policy
@@ -127,7 +127,7 @@ class ArticleGroup:
                 [m.line for m in c.members if m.doc == self.pair.b])
 
 
-Row = Union[Cluster, ArticleGroup]
+Row = Cluster | ArticleGroup
 
 
 def whole_duplicates(result: ScanResult, min_share: float = WHOLE_SHARE) -> list[DuplicatePair]:
