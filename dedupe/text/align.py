@@ -7,9 +7,9 @@ dashes do not count as differences) and maps back to character offsets.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Sequence
 
 from dedupe.text.normalize import token_spans
 

@@ -26,10 +26,10 @@ from __future__ import annotations
 import json
 import re
 import string
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from dedupe import kernels as native
 from dedupe.text.punkt import load_punkt
@@ -59,14 +59,14 @@ class PunktModel:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "PunktModel":
+    def from_json(cls, data: dict) -> PunktModel:
         return cls(
             abbrev_types=frozenset(data.get("abbrev_types", ())),
             collocations=frozenset(tuple(c) for c in data.get("collocations", ())),
             sent_starters=frozenset(data.get("sent_starters", ())),
         )
 
-    def merged(self, other: "PunktModel") -> "PunktModel":
+    def merged(self, other: PunktModel) -> PunktModel:
         return PunktModel(
             self.abbrev_types | other.abbrev_types,
             self.collocations | other.collocations,
