@@ -81,11 +81,17 @@ class PunktModel:
         return params
 
 
+# Two initials ("J.P. Morgan", "A.G. Edwards") are abbreviations: Punkt then
+# ends a sentence after them only before a known sentence starter.
+INITIALS = frozenset(f"{a}.{b}" for a in string.ascii_lowercase for b in string.ascii_lowercase)
+
+
 @lru_cache(maxsize=1)
 def news_model() -> PunktModel:
-    """The Punkt parameters shipped for English news copy."""
+    """The Punkt parameters shipped for English news copy (with :data:`INITIALS`)."""
     data = json.loads((Path(__file__).parent.parent / "data" / "punkt_news.json").read_text("utf-8"))
-    return PunktModel.from_json(data)
+    model = PunktModel.from_json(data)
+    return PunktModel(model.abbrev_types | INITIALS, model.collocations, model.sent_starters)
 
 
 def train_parameters(texts: Iterable[str], base: PunktModel | None = None) -> PunktModel:
@@ -344,6 +350,17 @@ def _goes_on(seg: str, start: int) -> bool:
     return seg[k:] in _CONTINUES
 
 
+def has_columns(text: str, start: int = 0, end: int | None = None) -> bool:
+    """``text[start:end]`` has table columns: two gaps (:data:`_GAP`: tabs,
+    runs of spaces, dot leaders) inside it."""
+    count = 0
+    for _ in _GAP.finditer(text, start, len(text) if end is None else end):
+        count += 1
+        if count >= 2:
+            return True
+    return False
+
+
 class _Shape:
     """The shape of the lines of a plain text, and of its regions (what
     :func:`_plain_paragraphs` decides from; ``paragraph_spans_plain`` in
@@ -360,7 +377,6 @@ class _Shape:
         self.fw = fw = [0] * n  # length of the first word
         self.row = row = [False] * n  # a table row
         first_word = _FIRST_WORD.match
-        gaps = _GAP.finditer
         pos = 0
         self.first = -1
         for j, line in enumerate(lines):
@@ -376,12 +392,7 @@ class _Shape:
                 fw[j] = first_word(r, ind).end() - ind
                 if self.first < 0:
                     self.first = j
-                count = 0
-                for _ in gaps(r, ind):
-                    count += 1
-                    if count >= 2:
-                        row[j] = True
-                        break
+                row[j] = has_columns(r, ind)
         # regions between long lines: wrapped?, large?, wrap width, base indentation
         self.wrapped = [False] * n
         self.large = [False] * n
@@ -553,6 +564,74 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     while end > start and text[end - 1].isspace():
         end -= 1
     return (start, end) if start < end else None
+
+
+# -- titles -------------------------------------------------------------------
+
+# A title set apart on the first line: at most this long.
+TITLE_MAX_CHARS = 150
+TITLE_MAX_WORDS = 20
+
+
+def _collapsed(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def title_paragraphs(text: str, paras: list[tuple[int, int]], title: str | None = None) -> list[int]:
+    """Indexes of the paragraphs of ``text`` that are its title or a slug,
+    not prose: never units, never reported as repeating the lede.
+
+    - With ``title`` (the reader's ``Document.title``: a Markdown H1, an
+      HTML ``<title>``/``<h1>``, an export's title field), the first of the
+      first three paragraphs that reads as that title (the same words, or
+      most of them: a site name after the headline).
+    - Otherwise a first line set apart: a paragraph of one line followed by
+      a blank line and more text, short (:data:`TITLE_MAX_CHARS`,
+      :data:`TITLE_MAX_WORDS`), without a closing period.
+    - Any short paragraph without a lower-case letter (an all-caps wire slug
+      or heading), unless the whole text is in capitals (old telex copy).
+    """
+    out: list[int] = []
+    if not paras:
+        return out
+    found = False
+    if title and title.strip():
+        want = _collapsed(title)
+        for k, (s, e) in enumerate(paras[:3]):
+            got = _collapsed(text[s:e])
+            if got == want or (
+                not got.endswith(".")
+                and (got in want or want in got)
+                and 2 * min(len(got), len(want)) >= max(len(got), len(want))
+            ):
+                out.append(k)
+                found = True
+                break
+    if not found and len(paras) > 1:
+        s, e = paras[0]
+        head = text[s:e]
+        gap = text[e:paras[1][0]]
+        if (
+            "\n" not in head
+            and gap.count("\n") >= 2
+            and len(head) <= TITLE_MAX_CHARS
+            and not head.endswith(".")
+            and len(head.split()) <= TITLE_MAX_WORDS
+        ):
+            out.append(0)
+    if _has_lower(text):
+        for k, (s, e) in enumerate(paras):
+            if e - s <= TITLE_MAX_CHARS and k not in out and _all_caps(text[s:e]):
+                out.append(k)
+        out.sort()
+    return out
+
+
+_ASCII_LOWER = re.compile("[a-z]")
+
+
+def _has_lower(text: str) -> bool:
+    return _ASCII_LOWER.search(text) is not None or any(c.islower() for c in text)
 
 
 # -- sentences ----------------------------------------------------------------
