@@ -1325,7 +1325,19 @@ static int goes_on(int kind, const void *d, const pline *l)
 
 static int ps_fits(const pline *L, Py_ssize_t j)
 {
-    return L[j].len + 1 + L[j + 1].fw + PS_WRAP_SLACK <= L[j].width;
+    Py_ssize_t w = L[j].width < L[j + 1].len ? L[j].width : L[j + 1].len;
+    return L[j].len + 1 + L[j + 1].fw + PS_WRAP_SLACK <= w;
+}
+
+/* split._starts_lower: the first letter after opening marks is lower case */
+static int starts_lower(int kind, const void *d, Py_ssize_t st, Py_ssize_t re)
+{
+    while (st < re) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, st);
+        if (c != '"' && c != '\'' && c != 0x201C && c != 0x2018 && c != '(' && c != '[' && c != 0xAB) break;
+        st++;
+    }
+    return st < re && Py_UNICODE_ISLOWER(PyUnicode_READ(kind, d, st));
 }
 
 static int ps_short(const pline *L, Py_ssize_t j)
@@ -1411,7 +1423,7 @@ static PyObject *paragraph_spans_plain(PyObject *self, PyObject *text)
             if (!l->blank) {
                 l->len = re - pos;
                 l->indent = st - pos;
-                l->lower = (char)Py_UNICODE_ISLOWER(PyUnicode_READ(kind, d, st));
+                l->lower = (char)starts_lower(kind, d, st, re);
                 Py_ssize_t w = st;
                 while (w < re && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, w))) w++;
                 l->fw = w - st;

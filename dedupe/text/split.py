@@ -328,6 +328,17 @@ def paragraph_spans(text: str, marked: bool = False) -> list[tuple[int, int]]:
     return _plain_paragraphs(text)
 
 
+# Opening marks before a line's first word ("“result” in the talks").
+_OPENERS = "\"'\u201c\u2018([\u00ab"
+
+
+def _starts_lower(line: str, start: int) -> bool:
+    """The first letter of ``line`` from ``start`` (after opening marks) is lower case."""
+    while start < len(line) and line[start] in _OPENERS:
+        start += 1
+    return start < len(line) and line[start].islower()
+
+
 def _all_caps(seg: str) -> bool:
     """No lower-case letter and at least one upper-case one."""
     upper = False
@@ -388,7 +399,7 @@ class _Shape:
                 lens[j] = len(r)
                 indent[j] = ind
                 blank[j] = False
-                lower[j] = r[ind].islower()
+                lower[j] = _starts_lower(r, ind)
                 fw[j] = first_word(r, ind).end() - ind
                 if self.first < 0:
                     self.first = j
@@ -449,8 +460,9 @@ class _Shape:
 
     def fits(self, j: int) -> bool:
         """The first word of line ``j + 1`` would have fitted on line ``j``
-        (within :data:`WRAP_SLACK`): the break is no wrap."""
-        return self.lens[j] + 1 + self.fw[j + 1] + WRAP_SLACK <= self.width[j]
+        (within :data:`WRAP_SLACK`), at the wrap width and even at the length
+        of line ``j + 1`` itself: the break is no wrap."""
+        return self.lens[j] + 1 + self.fw[j + 1] + WRAP_SLACK <= min(self.width[j], self.lens[j + 1])
 
     def short(self, j: int) -> bool:
         """Line ``j`` stops well short (:data:`SHORT_LINE`) of the wrap width."""
