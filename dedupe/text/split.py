@@ -116,6 +116,7 @@ def train_parameters(texts: Iterable[str], base: PunktModel | None = None) -> Pu
 
 
 _WHITESPACE = tuple(string.whitespace)
+_RARE_WHITESPACE = tuple(c for c in string.whitespace if c not in " \n")
 # One closing mark after a word that Punkt's word tokenizer makes a token of
 # its own, so it never changes how the word before the period is judged.
 _SPLIT_TAIL = frozenset(',;:)"')
@@ -198,11 +199,14 @@ class NewsPunkt(PunktSentenceTokenizer):
         last_break = 0
         prev_start = prev_stop = 0
         prev_match = None
+        rfind = text.rfind
+        # nltk looks for the last white space character before the match;
+        # text without tabs, carriage returns or form feeds has two kinds
+        kinds = _WHITESPACE if any(c in text for c in _RARE_WHITESPACE) else (" ", "\n")
         for match in self._period_rx.finditer(text):
             ms = match.start()
-            before = text[prev_stop:ms]
-            idx = max([before.rfind(c) for c in _WHITESPACE])
-            ws = idx + prev_stop + 1 if idx > 0 else prev_start
+            idx = max([rfind(c, prev_stop, ms) for c in kinds])
+            ws = idx + 1 if idx > prev_stop else prev_start
             if prev_match is not None and prev_stop <= ws:
                 if decide(text[prev_start:prev_stop], prev_match.group(), prev_match):
                     slices.append((last_break, prev_match.end()))
@@ -600,8 +604,9 @@ def title_paragraphs(text: str, paras: list[tuple[int, int]], title: str | None 
     - Otherwise a first line set apart: a paragraph of one line followed by
       a blank line and more text, short (:data:`TITLE_MAX_CHARS`,
       :data:`TITLE_MAX_WORDS`), without a closing period.
-    - Any short paragraph without a lower-case letter (an all-caps wire slug
-      or heading), unless the whole text is in capitals (old telex copy).
+    - A short paragraph among the first three without a lower-case letter
+      (an all-caps wire slug or headline), unless the whole text is in
+      capitals (old telex copy).
     """
     out: list[int] = []
     if not paras:
@@ -619,31 +624,21 @@ def title_paragraphs(text: str, paras: list[tuple[int, int]], title: str | None 
                 out.append(k)
                 found = True
                 break
-    if not found and len(paras) > 1:
+    if not found and len(paras) > 1 and paras[0][1] - paras[0][0] <= TITLE_MAX_CHARS:
         s, e = paras[0]
         head = text[s:e]
-        gap = text[e:paras[1][0]]
         if (
             "\n" not in head
-            and gap.count("\n") >= 2
-            and len(head) <= TITLE_MAX_CHARS
+            and text.count("\n", e, paras[1][0]) >= 2
             and not head.endswith(".")
             and len(head.split()) <= TITLE_MAX_WORDS
         ):
             out.append(0)
-    if _has_lower(text):
-        for k, (s, e) in enumerate(paras):
-            if e - s <= TITLE_MAX_CHARS and k not in out and _all_caps(text[s:e]):
-                out.append(k)
-        out.sort()
+    # str.isupper: no lower-case letter and at least one upper-case one
+    caps = [k for k, (s, e) in enumerate(paras[:3]) if e - s <= TITLE_MAX_CHARS and text[s:e].isupper()]
+    if caps and not text.isupper():
+        out = sorted(set(out) | set(caps))
     return out
-
-
-_ASCII_LOWER = re.compile("[a-z]")
-
-
-def _has_lower(text: str) -> bool:
-    return _ASCII_LOWER.search(text) is not None or any(c.islower() for c in text)
 
 
 # -- sentences ----------------------------------------------------------------

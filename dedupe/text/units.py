@@ -91,11 +91,14 @@ def _masked(text: str, start: int, end: int, masks: list[tuple[int, int]]) -> st
 
 # Closing marks after a sentence's final punctuation.
 _CLOSERS = "\"'\u201d\u2019)]}\u00bb"
+# The last character of a sentence that probably is prose (is_figures decides the others).
+_SENTENCE_END = frozenset(".?!" + _CLOSERS)
 # Words of wire tables and lists of figures ("Shr 1.23 dlrs vs 1.01 dlrs").
 FIGURE_WORDS = frozenset(
     "vs pct dlr dlrs ct cts mln bln billion stg shr shrs avg net revs qtr qtly mthly div".split()
 )
 _DIGIT = re.compile(r"\d")
+_VS = re.compile(r"\bvs\b", re.IGNORECASE)
 
 
 def is_figures(text: str, start: int, end: int) -> bool:
@@ -112,22 +115,26 @@ def is_figures(text: str, start: int, end: int) -> bool:
     ends = last in ".?!"
     if ends and text.find("vs", start, end) < 0:
         return False  # the common case: prose, decided cheaply
-    if has_columns(text, start, end):
-        return True
+    if not ends and _VS.search(text, start, end):
+        return True  # the common table row: "Net 5,678,000 vs 4,567,000"
     words = TOKEN_RE.findall(text, start, end)
     if not words:
         return False
-    figures = 0
     vs = False
+    figures = 0
     digit = _DIGIT.search
     for w in words:
-        lw = w.lower()
-        if lw == "vs":
-            vs = True
-        if lw in FIGURE_WORDS or digit(w):
+        if digit(w):
             figures += 1
+        else:
+            lw = w.lower()
+            if lw in FIGURE_WORDS:
+                figures += 1
+                vs = vs or lw == "vs"
     share = figures / len(words)
-    return share >= 0.6 or (not ends and (vs or share >= 0.4))
+    if share >= 0.6 or (not ends and (vs or share >= 0.4)):
+        return True
+    return has_columns(text, start, end)
 
 
 def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> DocumentUnits:
@@ -240,18 +247,28 @@ def _keep_eligible(doc: Document, settings: Settings, kinds: list[int], starts: 
     counts as suppressed even when it is boilerplate too)."""
     bmatch = boilerplate_re(settings.boilerplate).match
     text = doc.text
-    suppressed = doc.is_suppressed if doc.suppressed else None
     find = text.find
+    has_vs = find("vs") >= 0
+    suppressed = doc.is_suppressed if doc.suppressed else None
+    sentence_end = _SENTENCE_END
+    figures = is_figures
     keep = []
-    for k, (s, e) in enumerate(zip(starts, ends)):
+    append = keep.append
+    for k, e in enumerate(ends):
+        s = starts[k]
         if suppressed is not None and suppressed(s, e):
             out.suppressed += 1
         elif bmatch(text, s, e):
             out.boilerplate += 1
-        elif kinds[k] == SENTENCE and (text[e - 1] not in ".?!" or find("vs", s, e) >= 0) and is_figures(text, s, e):
+        elif (
+            # most sentences end in [.?!] (maybe then a quote) and hold no "vs"
+            (text[e - 1] not in sentence_end or (has_vs and find("vs", s, e) >= 0))
+            and kinds[k] == SENTENCE
+            and figures(text, s, e)
+        ):
             out.figures += 1
         else:
-            keep.append(k)
+            append(k)
     return keep
 
 
