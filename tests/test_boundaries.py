@@ -380,7 +380,9 @@ def test_paragraph_spans_twins_agree(seed_text, reuters_path, monkeypatch):
     texts += ["\n".join(wrap(p, w) for p in seed_text.split("\n")) for w in (30, 45, 60, 72)]
     with gzip.open(reuters_path, "rt", encoding="utf-8") as fh:
         for k, line in enumerate(fh):
-            texts.append(json.loads(line).get("body") or "")
+            rec = json.loads(line)
+            texts.append(rec.get("body") or "")
+            texts.append(f"{rec.get('title') or ''}\n\n{rec.get('body') or ''}")
             if k >= 3000:
                 break
     got = [paragraph_spans(t) for t in texts]

@@ -1360,7 +1360,8 @@ static int ps_heading(int kind, const void *d, const pline *L, Py_ssize_t j)
 }
 
 /* split._Shape.joins */
-static int ps_joins(int kind, const void *d, const pline *L, Py_ssize_t n, Py_ssize_t first, Py_ssize_t j)
+static int ps_joins(int kind, const void *d, const pline *L, Py_ssize_t n, Py_ssize_t first, Py_ssize_t lede,
+                    Py_ssize_t j)
 {
     const pline *a = &L[j], *b = &L[j + 1];
     if (a->row || b->row) return 0;
@@ -1370,7 +1371,7 @@ static int ps_joins(int kind, const void *d, const pline *L, Py_ssize_t n, Py_ss
     int is_open = !ps_terminal(kind, d, a);
     if (!wrapped) return a->len <= PS_MAX_WRAP && b->indent <= a->indent && is_open && goes_on(kind, d, a);
     if (all_caps(kind, d, a->s, a->re) && !all_caps(kind, d, b->s, b->re)) return 0;
-    if (j == first) return 1;
+    if (j == first || j == lede) return 1;
     if (is_open) return goes_on(kind, d, a) || !ps_heading(kind, d, L, j);
     if (a->large ? ps_short(L, j) : ps_fits(L, j)) return 0;
     if (!ps_terminal(kind, d, b)) {
@@ -1434,6 +1435,13 @@ static PyObject *paragraph_spans_plain(PyObject *self, PyObject *text)
             pos = i + 1;
         }
     }
+    /* the lede's first line when the first line stands apart (a title) */
+    Py_ssize_t lede = -1;
+    if (first >= 0 && first + 1 < nlines && L[first + 1].blank) {
+        Py_ssize_t k2 = first + 1;
+        while (k2 < nlines && L[k2].blank) k2++;
+        if (k2 < nlines) lede = k2;
+    }
     /* regions between long lines */
     for (Py_ssize_t j = 0; j < nlines;) {
         if (L[j].len > PS_MAX_WRAP) {
@@ -1490,7 +1498,7 @@ static PyObject *paragraph_spans_plain(PyObject *self, PyObject *text)
             continue;
         }
         if (cur_start < 0) cur_start = L[j].s;
-        if (j + 1 < nlines && !L[j + 1].blank && !ps_joins(kind, d, L, nlines, first, j)) {
+        if (j + 1 < nlines && !L[j + 1].blank && !ps_joins(kind, d, L, nlines, first, lede, j)) {
             if (push_trimmed(out, kind, d, cur_start, L[j].e) < 0) goto fail;
             cur_start = -1;
         }

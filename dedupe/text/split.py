@@ -408,6 +408,15 @@ class _Shape:
                 if self.first < 0:
                     self.first = j
                 row[j] = has_columns(r, ind)
+        # the lede's first line when the text's first line stands apart (a title)
+        self.lede = -1
+        f = self.first
+        if f >= 0 and f + 1 < n and blank[f + 1]:
+            k = f + 1
+            while k < n and blank[k]:
+                k += 1
+            if k < n:
+                self.lede = k
         # regions between long lines: wrapped?, large?, wrap width, base indentation
         self.wrapped = [False] * n
         self.large = [False] * n
@@ -508,7 +517,7 @@ class _Shape:
             return lens[j] <= MAX_WRAP and indent[nx] <= indent[j] and is_open and _goes_on(seg, indent[j])
         if _all_caps(seg) and not _all_caps(lines[nx][: lens[nx]]):
             return False
-        if j == self.first:
+        if j == self.first or j == self.lede:
             return True
         if is_open:
             return _goes_on(seg, indent[j]) or not self.heading(j)
@@ -544,7 +553,8 @@ def _plain_paragraphs(text: str) -> list[tuple[int, int]]:
       is not wrapped, only then or when the line ends with a comma or a word
       like "the";
     - in a wrapped region, breaks after an all-caps line (slug,
-      heading) followed by a mixed-case one; the text's first line goes on
+      heading) followed by a mixed-case one; the text's first line, and the
+      first after a blank line when the first stands apart (a title), goes on
       (a lede whose dateline was cut); a line that ends a sentence ends its
       paragraph when it stops short (:data:`SHORT_LINE` of the width in a
       large region; in a small one, when the next word would have fitted),
