@@ -5,12 +5,16 @@ Two steps, both keeping character offsets into the document text:
 1. :func:`paragraph_spans` cuts the text into blocks no sentence may cross:
    blank lines, headings and sub-headings on their own line, and the
    paragraphs of hard-wrapped wire copy (lines wrapped mid-sentence, new
-   paragraphs indented).  Whether a plain-text file is hard-wrapped is decided
-   per document from the shape of its lines.
+   paragraphs indented, table rows kept apart).  Whether lines are
+   hard-wrapped is decided region by region (the runs of lines between lines
+   too long to be wrapped), so a wrapped paragraph pasted into copy that is
+   otherwise one paragraph per line is joined.  :func:`title_paragraphs`
+   tells which blocks are the title or a slug rather than prose.
 2. :class:`NewsPunkt` (an nltk ``PunktSentenceTokenizer``) splits each block
    into sentences.  Its parameters ship with the package
    (``data/punkt_news.json``: months, titles, state, agency and company
-   abbreviations, common sentence starters); nothing is ever downloaded.  They
+   abbreviations, common sentence starters) and all two-letter initials
+   (:data:`INITIALS`); nothing is ever downloaded.  They
    can be extended with parameters learnt from the user's own archive
    (:func:`train_parameters`).
 
@@ -621,6 +625,14 @@ def title_paragraphs(text: str, paras: list[tuple[int, int]], title: str | None 
     out: list[int] = []
     if not paras:
         return out
+    if not title:  # the common case, decided cheaply: no short paragraph at the top
+        short = False
+        for s, e in paras[:3]:
+            if e - s <= TITLE_MAX_CHARS:
+                short = True
+                break
+        if not short:
+            return out
     found = False
     if title and title.strip():
         want = _collapsed(title)
