@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dedupe.errors import ConfigError
-from dedupe.kinds import KINDS, RULES, resolve
+from dedupe.kinds import DEFAULT_KINDS, KINDS, RULES, resolve
 
 __all__ = ["KINDS", "RULES", "Settings", "Config", "load_config", "with_overrides"]
 
@@ -80,7 +80,9 @@ class Settings:
         bands, rows: LSH banding; 0 means chosen for ``recall`` at the
             lowest threshold.
         recall: target probability that LSH proposes a pair at the threshold.
-        kinds: finding kinds to report.
+        kinds: finding kinds to report (default: all but ``restatement``).
+        restate_across: look for restatements across the articles of a run
+            too, not only inside each article.
         quotes: extract quotations as units of their own.
         exclude_quotes: ignore quoted words altogether (no quote units, and
             quoted words do not count in sentence comparison).
@@ -99,9 +101,10 @@ class Settings:
     bands: int = 0
     rows: int = 0
     recall: float = 0.99
-    kinds: tuple[str, ...] = KINDS
+    kinds: tuple[str, ...] = DEFAULT_KINDS
     quotes: bool = True
     exclude_quotes: bool = False
+    restate_across: bool = False
     boilerplate: tuple[str, ...] = ()
     jobs: int = 0
     max_bucket: int = 64

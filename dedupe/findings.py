@@ -14,7 +14,7 @@ from typing import Any
 
 from dedupe.config import RULES, Settings
 from dedupe.errors import DedupeError
-from dedupe.text.align import Span, align_group
+from dedupe.text.align import Span, align_group, marked_spans
 from dedupe.text.normalize import normalized_key
 
 
@@ -101,6 +101,9 @@ class Cluster:
     jaccard: float
     containment: float
     fingerprint: str = ""
+    #: For a ``restatement``: its score, what the score means, and the words and figures both sentences
+    #: share (``spans``: per member, character ranges into its text).  None for near-copies.
+    restatement: dict[str, Any] | None = None
 
     @property
     def rule(self) -> str:
@@ -117,7 +120,11 @@ class Cluster:
         """Per member, its word spans with ``shared`` set for words that every
         copy has (computed on demand: it is only needed for display)."""
         if not hasattr(self, "_alignment"):
-            self._alignment = align_group([m.text for m in self.members])
+            if self.restatement is not None:  # shared by meaning: highlight the words and figures both have
+                spans = self.restatement.get("spans") or [[] for _ in self.members]
+                self._alignment = [marked_spans(m.text, [tuple(x) for x in sp]) for m, sp in zip(self.members, spans)]
+            else:
+                self._alignment = align_group([m.text for m in self.members])
         return self._alignment
 
     def other(self, index: int) -> Member:
@@ -136,6 +143,12 @@ class Cluster:
         return index.get((min(i, j), max(i, j)))
 
     def to_dict(self) -> dict[str, Any]:
+        d = self._base_dict()
+        if self.restatement is not None:
+            d["restatement"] = self.restatement
+        return d
+
+    def _base_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "kind": self.kind,

@@ -24,6 +24,7 @@ class Kind:
     short: str  # one-line description
     full: str  # what it means
     help: str  # what to do about it
+    default: bool = True  # reported unless --kinds / the config leaves it out
 
 
 REGISTRY: tuple[Kind, ...] = (
@@ -58,6 +59,18 @@ REGISTRY: tuple[Kind, ...] = (
         "Rewrite the passage or attribute the earlier story; accept it into the baseline if the "
         "reuse is intended.",
     ),
+    Kind(
+        "restatement", "DD401", "note", "restate", "Restates a sentence", "Restatement",
+        "Two sentences state the same fact in different words.",
+        "Two sentences of one article (or, on request, of the articles checked together) say the same "
+        "thing without being near-copies, e.g. \"Some 100,000 Russian troops are massed near the border\" and "
+        "\"Russia has amassed about 100,000 soldiers close to Ukraine's frontier\". The score is a calibrated "
+        "probability that they report the same fact (an offline semantic model plus word, figure and name "
+        "agreement); the shared words and figures are shown.",
+        "Cut or merge one of the two if the repeat adds nothing. A note: it never fails dedupe check unless "
+        "configured (--fail-on note, or rules.DD401 = \"error\").",
+        default=False,
+    ),
 )
 
 BY_NAME: dict[str, Kind] = {k.name: k for k in REGISTRY}
@@ -65,6 +78,8 @@ BY_RULE: dict[str, Kind] = {k.rule: k for k in REGISTRY}
 
 #: Kind names, in registry order.
 KINDS: tuple[str, ...] = tuple(BY_NAME)
+#: The kinds reported when nothing says which (``restatement`` is asked for explicitly, or by the review UI).
+DEFAULT_KINDS: tuple[str, ...] = tuple(k.name for k in REGISTRY if k.default)
 #: Rule id of every kind.
 RULES: dict[str, str] = {k.name: k.rule for k in REGISTRY}
 #: Default level of every kind.

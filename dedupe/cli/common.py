@@ -98,6 +98,8 @@ def engine_options(f):
         click.option("--shingle", type=click.Choice(["word", "char"]), help="Shingle words or characters."),
         click.option("--num-perm", type=click.IntRange(16, 1024), help="MinHash permutations (default 128)."),
         click.option("--kinds", callback=_kinds, help=f"Comma-separated kinds to report: names, rule ids or labels ({', '.join(KINDS)})."),
+        click.option("--restate-across", is_flag=True, default=None,
+                     help="Look for restatements (--kinds restatement) across the articles of the run too, not only inside each."),
         click.option("--exclude-quotes", is_flag=True, default=None, help="Ignore quoted words: no quote findings, quotes do not count in sentences."),
         click.option("--no-quotes", "quotes", flag_value=False, default=None, help="Do not report repeated quotes separately."),
         click.option("--include", multiple=True, help="Glob of files to read when walking directories (repeatable)."),
@@ -126,6 +128,7 @@ def build_settings(kw: dict[str, Any]) -> tuple[Config, Settings]:
         num_perm=kw.get("num_perm"),
         kinds=kw.get("kinds"),
         exclude_quotes=kw.get("exclude_quotes"),
+        restate_across=kw.get("restate_across"),
         quotes=kw.get("quotes"),
         jobs=kw.get("jobs"),
     )

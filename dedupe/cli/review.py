@@ -6,6 +6,7 @@ commands stays fast; the headless core never imports it).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 
@@ -18,7 +19,9 @@ from dedupe.cli.common import (
     engine_options,
     read_options,
 )
+from dedupe.engine.restate import semantic_available
 from dedupe.errors import InputError
+from dedupe.kinds import DEFAULT_KINDS
 from dedupe.tui.keys import (
     help_text,  # the key table (imports neither Textual nor Rich)
 )
@@ -47,6 +50,9 @@ def review(paths, baseline_flag, show_resolved, no_watch, **kw):
     from dedupe.check.rules import Policy
 
     cfg, settings = build_settings(kw)
+    if kw.get("kinds") is None and settings.kinds == DEFAULT_KINDS and semantic_available():
+        # the review shows restatements too (notes for the editor); scan and check only when asked
+        settings = dataclasses.replace(settings, kinds=(*settings.kinds, "restatement"))
     policy = Policy.from_config(cfg.get("rules"), None, cfg.path or "config")  # severities sort the list
     for p in paths:
         if not os.path.exists(p):

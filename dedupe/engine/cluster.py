@@ -101,13 +101,8 @@ def build_clusters(
             u = units[k]
             d = docs[udocs[k]]
             s, e = ustarts[k], uends[k]
-            line, col, eline, ecol = d.location(s, e)
             idx = len(members)
-            members.append(
-                Member(doc=d.id, path=d.path, start=s, end=e, line=line, column=col, end_line=eline,
-                       end_column=ecol, text=d.text[s:e], unit="quote" if kind_code == QUOTE else "sentence",
-                       title=d.title, archive=archive[udocs[k]])
-            )
+            members.append(member_of(d, s, e, "quote" if kind_code == QUOTE else "sentence", archive[udocs[k]]))
             f = col_form[u]
             if f in first_of_form:
                 cluster_pairs.append(Pair(first_of_form[f], idx, 1.0, 1.0, 1.0))
@@ -132,6 +127,18 @@ def build_clusters(
                 fingerprint=cluster_fingerprint(kind, members),
             )
         )
+    return number_clusters(docs, clusters)
+
+
+def member_of(d: Document, start: int, end: int, unit: str, archive: bool) -> Member:
+    """The finding member for ``d.text[start:end]``, located in the source file."""
+    line, col, eline, ecol = d.location(start, end)
+    return Member(doc=d.id, path=d.path, start=start, end=end, line=line, column=col, end_line=eline,
+                  end_column=ecol, text=d.text[start:end], unit=unit, title=d.title, archive=archive)
+
+
+def number_clusters(docs: Sequence[Document], clusters: list[Cluster]) -> list[Cluster]:
+    """``clusters`` in reading order (article, then position, then kind), numbered C1, C2, ..."""
     doc_pos = {d.id: i for i, d in enumerate(docs)}
     clusters.sort(key=lambda c: (doc_pos[c.members[0].doc], c.members[0].start, c.kind))
     for i, c in enumerate(clusters, 1):
@@ -198,9 +205,9 @@ def build_overlaps(docs: Sequence[Document], counts: Sequence[DocCounts], cluste
     pos = {d.id: i for i, d in enumerate(docs)}
     out: list[Overlap] = []
     omitted = 0
-    for lst in by_doc.values():
-        lst.sort(key=lambda o: (-o.share, -o.shared, pos[o.other]))
-        omitted += max(0, len(lst) - max_partners)
-        out.extend(lst[:max_partners])
+    for partners in by_doc.values():
+        partners.sort(key=lambda o: (-o.share, -o.shared, pos[o.other]))
+        omitted += max(0, len(partners) - max_partners)
+        out.extend(partners[:max_partners])
     out.sort(key=lambda o: (pos[o.doc], -o.share, pos[o.other]))
     return RollUp(out, skipped, omitted)

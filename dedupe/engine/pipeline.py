@@ -27,7 +27,7 @@ import numpy as np
 from dedupe.config import Settings
 from dedupe.documents import Document
 from dedupe.engine.analyse import analyse_documents
-from dedupe.engine.cluster import build_clusters, build_overlaps
+from dedupe.engine.cluster import build_clusters, build_overlaps, number_clusters
 from dedupe.engine.corpus import Corpus, Progress, UnitTable, ensure_signatures
 from dedupe.engine.match import match_units
 from dedupe.engine.parallel import analyse_paths
@@ -190,6 +190,14 @@ def finish_scan(corpus: Corpus, settings: Settings, timings: dict[str, float] | 
     timings["match"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     clusters = build_clusters(corpus.documents, table, matches, settings, corpus.archive)
+    restatements_omitted = 0
+    if "restatement" in settings.kinds:  # the semantic model is loaded only when the kind is asked for
+        from dedupe.engine.restate import find_restatement_clusters
+
+        t3 = time.perf_counter()
+        found, restatements_omitted = find_restatement_clusters(corpus, settings)
+        clusters = number_clusters(corpus.documents, clusters + found)
+        timings["restate"] = time.perf_counter() - t3
     rollup = build_overlaps(corpus.documents, corpus.counts, clusters, corpus.archive)
     timings["cluster"] = time.perf_counter() - t2
     infos = [
@@ -206,6 +214,7 @@ def finish_scan(corpus: Corpus, settings: Settings, timings: dict[str, float] | 
         "rows": matches.rows,
         "rollup_skipped_clusters": rollup.skipped_clusters,
         "rollup_omitted_partners": rollup.omitted_partners,
+        "restatements_omitted": restatements_omitted,
     }
     errors = [e for e in corpus.errors if not e.warning]
     warnings = [e for e in corpus.errors if e.warning]

@@ -113,10 +113,17 @@ def render_text(result: ScanResult, color: bool = False, show_all: bool = False,
 
 def _cluster_text(c: Cluster, color: bool) -> list[str]:
     measures = f"similarity {c.similarity:.2f}"
-    if c.containment - c.similarity >= 0.05:  # a sentence inside a longer one: say how much of it is there
+    if c.restatement is not None:  # a score of meaning, not of shared words
+        measures = f"score {c.restatement['meaning']}"
+    elif c.containment - c.similarity >= 0.05:  # a sentence inside a longer one: say how much of it is there
         measures += f" (containment {c.containment:.2f})"
-    head = f"{c.id} {c.kind} ({c.rule}) {measures}, {len(c.members)} copies"
+    copies = "2 sentences" if c.restatement is not None else f"{len(c.members)} copies"
+    head = f"{c.id} {c.kind} ({c.rule}) {measures}, {copies}"
     out = [_style(head, _BOLD + _CYAN, color)]
+    if c.restatement is not None:
+        both = [*c.restatement.get("shared_words", []), *c.restatement.get("shared_figures", [])]
+        if both:
+            out.append("  " + _style("both say: " + _safe(", ".join(both)), _DIM, color))
     spans = c.alignment()
     for m, sp in zip(c.members, spans):
         where = f"{neutralize(m.doc)}:{m.line}:{m.column}"  # a record of an export: file.jsonl#id
