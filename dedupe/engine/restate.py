@@ -45,6 +45,9 @@ def find_restatement_clusters(corpus: Corpus, settings: Settings) -> tuple[list[
         return [], 0
     flags = np.array(corpus.archive, dtype=bool)
     rows = np.flatnonzero((t.kind == SENTENCE) & ~flags[t.doc])
+    if not settings.restate_across and len(rows):  # inside articles: an article's only sentence has no partner
+        per_doc = np.bincount(t.doc[rows], minlength=len(corpus.documents))
+        rows = rows[per_doc[t.doc[rows]] >= 2]
     if len(rows) < 2:
         return [], 0
     docs = corpus.documents

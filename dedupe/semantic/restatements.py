@@ -88,14 +88,21 @@ def is_near_copy(a: str, b: str, near_copy: float = _DEFAULTS.threshold,
 
 
 _TABLE_RE = re.compile(r"(?:[-:]\s*$)|(?:\bvs\.?\s+\S*\d)")
+_NO_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_NO_LOWER = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
 
 
 def is_heading(text: str) -> bool:
     """Not prose, so never a restatement: a line in capitals (a headline), a
     line introducing a table ("... were as follows -", "... were:"), or a
     table row comparing figures ("Avg shrs 6,000,000 vs 5,363,000")."""
-    letters = [c for c in text if c.isalpha()]
-    if len(letters) >= 8 and sum(c.isupper() for c in letters) >= 0.8 * len(letters):
+    if text.isascii():  # counted in C: the lengths of the text without its capitals / small letters
+        upper = len(text) - len(text.translate(_NO_UPPER))
+        letters = upper + len(text) - len(text.translate(_NO_LOWER))
+    else:
+        chars = [c for c in text if c.isalpha()]
+        letters, upper = len(chars), sum(c.isupper() for c in chars)
+    if letters >= 8 and upper >= 0.8 * letters:
         return True
     return _TABLE_RE.search(text) is not None
 
