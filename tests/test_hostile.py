@@ -165,8 +165,10 @@ def case_baselines() -> list[Case]:
         "deep-nesting": "[" * 100_000 + "]" * 100_000,
         "huge-number": '{"version": 1, "entries": ' + "9" * 5000 + "}",
         "not-json": "{this is not json",
-        "paths-string": '{"version": 1, "paths": "a", "entries": []}',
-        "reason-number": '{"version": 1, "suppressions": [{"fingerprint": "x", "reason": 5}]}',
+        "paths-string": '{"version": 1, "accepted": {"abc": {"rule": "DD101", "count": 2, "paths": "a.txt"}}}',
+        "reason-number": '{"version": 1, "suppressions": {"abc": {"rule": "DD101", "reason": 5}}}',
+        "count-negative": '{"version": 1, "accepted": {"abc": {"rule": "DD101", "count": -3}}}',
+        "accepted-list": '{"version": 1, "accepted": [1, 2, 3]}',
         "binary": "\x00\x01\x02",
         "wrong-version": '{"version": 999}',
     }
