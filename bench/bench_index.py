@@ -125,8 +125,8 @@ def query_latency(location: str, draft: Path, reps: int = 50) -> dict:
     the draft is analysed, candidates fetched, matched and clustered."""
     from dedupe.config import Settings
     from dedupe.engine.analyse import analyse_documents
-    from dedupe.engine.pipeline import finish_scan
-    from dedupe.index import open_index, query_indexes
+    from dedupe.engine.pipeline import finish_scan, join_archives
+    from dedupe.index import open_index
     from dedupe.readers import read_file
 
     settings = Settings()
@@ -142,9 +142,9 @@ def query_latency(location: str, draft: Path, reps: int = 50) -> dict:
         t = time.perf_counter()
         a = analyse_documents(docs, settings)
         t1 = time.perf_counter()
-        d2, c2, tab, flags = query_indexes([ix], list(a.documents), list(a.counts), a.table, [False], settings)
+        joined = join_archives(a, [ix], settings)
         t2 = time.perf_counter()
-        res = finish_scan(d2, c2, tab, flags, settings, [], {})
+        res = finish_scan(joined, settings, {})
         t3 = time.perf_counter()
         full.append(t3 - t)
         lookup.append(t2 - t1)

@@ -52,7 +52,7 @@ def child(path: str, sample: int) -> None:
     """Units of every article (untimed), then restatements (timed); JSON on stdout."""
     sys.path.insert(0, str(REPO))
     from dedupe.config import Settings
-    from dedupe.engine.pipeline import analyse_documents
+    from dedupe.engine.analyse import analyse_documents
     from dedupe.readers import read_file
     from dedupe.text.units import SENTENCE
 

@@ -19,6 +19,7 @@ from textual.geometry import Region
 from dedupe.check.baseline import Baseline
 from dedupe.cli.main import main
 from dedupe.config import Settings
+from dedupe.kinds import KINDS
 from dedupe.tui import engine
 from dedupe.tui.app import DedupeReviewApp
 from dedupe.tui.screens import ConfirmQuitScreen, HelpScreen, ReasonScreen
@@ -161,16 +162,12 @@ async def test_six_thousand_clusters_render_and_filter_quickly(tmp_path, monkeyp
         assert len(app.rows) == 6000 and table.row_count == 6000
         assert "6,000 clusters" in str(app.query_one("#totals").content)
         # every filter is a new index list over the model: fast, however long the list
-        t = time.perf_counter()
         await pilot.press("f")  # kind: repeated sentences
         assert len(app.rows) == 2000 and all(c.kind == "repeated-sentence" for c in app.rows)
-        await pilot.press("f", "f", "f", "f")  # ... back to all
+        await pilot.press(*["f"] * (len(KINDS) - 1))  # ... through every other kind, back to all
         assert len(app.rows) == 6000
-        kinds_s = time.perf_counter() - t
         await pilot.press("slash")
-        t = time.perf_counter()
         await pilot.press(*"vote")  # applied on every keystroke (no debounce)
-        filter_s = time.perf_counter() - t
         assert len(app.rows) == 2000 and all("vote" in c.members[0].text for c in app.rows)
         assert app.current is app.rows[0]
         await pilot.press("enter", "G")
@@ -178,16 +175,11 @@ async def test_six_thousand_clusters_render_and_filter_quickly(tmp_path, monkeyp
         shown = screen_text(table)
         assert "05997" in shown and "Story 5997 says the" in shown
         assert "C5998" in app.query_one("#detail").content.plain
-        t = time.perf_counter()
         await pilot.press("slash", "escape")
         assert len(app.rows) == 6000 and app.current.id == "C5998"  # selection kept
-        clear_s = time.perf_counter() - t
         assert 0 < table.cursor_row and app.rows[table.cursor_row] is app.current
         assert "Story 5997" in screen_text(table)  # scrolled to the cursor
-    # generous bounds (a DataTable took ~0.6-2 s per rebuild of this size): a functional check, not a benchmark
-    assert filter_s < 0.5 * 4, filter_s  # four keystrokes
-    assert kinds_s < 0.5 * 5, kinds_s
-    assert clear_s < 0.5 * 2, clear_s
+    # how long these take is measured by bench/bench_review.py, not asserted here (no wall-clock assertions)
 
 
 # -- decisions ------------------------------------------------------------------

@@ -241,7 +241,9 @@ class ReviewModel:
         return [k for k in KINDS if k in have]
 
     def cycle_kind(self) -> str | None:
-        order: list[str | None] = [None, *KINDS]
+        """The next kind filter: all, then each kind the scan reports (its settings' kinds), in registry order."""
+        enabled = self.result.settings.kinds if self.result is not None else KINDS
+        order: list[str | None] = [None, *(k for k in KINDS if k in enabled)]
         i = order.index(self.kind_filter) if self.kind_filter in order else 0
         self.kind_filter = order[(i + 1) % len(order)]
         return self.kind_filter
