@@ -38,7 +38,7 @@ class _Progress:
     def __init__(self, enabled: bool | None = None) -> None:
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
         self.t0 = time.monotonic()
-        self.stage = None
+        self.stage: str | None = None
         self.last = 0.0
 
     def __call__(self, stage: str, done: int, total: int) -> None:

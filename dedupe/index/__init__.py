@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Any
 
 from dedupe.config import Settings
 from dedupe.errors import IndexError_
@@ -127,7 +128,7 @@ def add_paths(
                     keep.append(True)
             units += ix.write(batch, keep, pending)
         ix.flush(pending, final=True)
-        result = {"added": added, "replaced": replaced, "unchanged": unchanged, "units": units}
+        result: dict[str, Any] = {"added": added, "replaced": replaced, "unchanged": unchanged, "units": units}
         if train:
             result["punkt"] = _train_and_rebuild(ix, settings, progress)
     result["errors"] = errors
@@ -191,7 +192,8 @@ def train_punkt(ix: ArchiveIndex, progress: Progress | None = None) -> dict:
 
 def split_against(against: Sequence[str] | None) -> tuple[list[str], list[str]]:
     """``--against`` entries split into index locations and plain paths."""
-    idx, files = [], []
+    idx: list[str] = []
+    files: list[str] = []
     for a in against or []:
         (idx if is_index_location(a) else files).append(a)
     return idx, files

@@ -27,9 +27,10 @@ import os
 import time
 import zlib
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,6 +39,9 @@ from dedupe.config import Settings
 from dedupe.documents import Document, line_starts
 from dedupe.errors import DedupeError, IndexError_, InputError
 from dedupe.sketch.signatures import SCHEME
+
+if TYPE_CHECKING:
+    from dedupe.engine.corpus import Corpus
 
 Progress = Callable[[str, int, int], None]
 
@@ -69,7 +73,7 @@ def settings_from_index(stored: dict[str, Any], base: Settings | None = None) ->
     import dataclasses
 
     base = base or Settings()
-    upd = {k: stored[k] for k in ("shingle", "ngram", "num_perm", "seed", "hash", "threshold", "min_words",
+    upd: dict[str, Any] = {k: stored[k] for k in ("shingle", "ngram", "num_perm", "seed", "hash", "threshold", "min_words",
                                   "quotes", "exclude_quotes") if k in stored}
     upd["boilerplate"] = tuple(stored.get("boilerplate", ()))
     # keep the index's banding only if it differs from what the threshold would choose
@@ -154,7 +158,7 @@ def article_id(doc: Document) -> str:
 def to_archived(doc: Document, cache: dict[int, list[int]] | None = None) -> ArchivedDocument:
     """A self-contained copy of ``doc`` (no shared source text)."""
     aid = article_id(doc)
-    common = dict(id=aid, path=doc.path, text=doc.text, format=doc.format, title=doc.title,
+    common: dict[str, Any] = dict(id=aid, path=doc.path, text=doc.text, format=doc.format, title=doc.title,
                   paragraphs_marked=doc.paragraphs_marked, suppressed=list(doc.suppressed))
     so = doc.source_offsets
     if so is None and doc.source_text is None:
@@ -428,7 +432,8 @@ def prepared_batches(
             yield [("docs", docs[k:k + batch]) for k in range(0, len(docs), batch)], 1
 
     def empty(errors) -> IndexBatch:
-        return IndexBatch([], *([np.zeros(0, dtype=np.int64)] * 4), np.zeros(1, dtype=np.int64),
+        z = np.zeros(0, dtype=np.int64)
+        return IndexBatch([], z, z, z, z, np.zeros(1, dtype=np.int64),
                         np.zeros(0, dtype=np.uint64), np.zeros((0, settings.num_perm), dtype=np.uint32),
                         np.zeros((0, settings.band_plan()[0]), dtype=np.uint64), errors,
                         np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32))
@@ -450,7 +455,7 @@ def prepared_batches(
             lazy = not isinstance(items, list)
             args = ((kind, x, settings, read_options, model, needs) for kind, x in items)
             use_pool = pool is not None and (lazy or len(items) > 1)
-            results = pool.imap(_work, args) if use_pool else map(_work, args)
+            results = pool.imap(_work, args) if use_pool and pool is not None else map(_work, args)
             for k, res in enumerate(results):
                 if lazy:
                     done += sizes.popleft()
@@ -546,7 +551,38 @@ class ArchiveIndex:
     def _candidate_units(self, table, draft_rows: np.ndarray, settings: Settings) -> np.ndarray:
         raise NotImplementedError
 
-    def _fetch(self, unit_ids: np.ndarray) -> tuple[list[ArchivedDocument], list, Any]:
+    def _fetch(self, unit_ids: np.ndarray, settings: Settings, exclude: set[str]) -> Corpus:
+        raise NotImplementedError
+
+    def _set_meta(self, **kv: Any) -> None:
+        raise NotImplementedError
+
+    def transaction(self) -> AbstractContextManager[Any]:
+        """One atomic write: ``with ix.transaction(): ...``."""
+        raise NotImplementedError
+
+    def init_settings(self, settings: Settings, punkt: dict | None = None) -> None:
+        raise NotImplementedError
+
+    def existing_hashes(self, ids: Sequence[str]) -> dict[str, str]:
+        raise NotImplementedError
+
+    def remove_articles(self, ids: Sequence[str]) -> list[str]:
+        raise NotImplementedError
+
+    def write(self, batch: IndexBatch, keep: Sequence[bool] | None = None, pending: list | None = None) -> int:
+        raise NotImplementedError
+
+    def flush(self, pending: list | None = None, final: bool = False) -> None:
+        raise NotImplementedError
+
+    def iter_documents(self, batch: int = 500) -> Iterator[list[ArchivedDocument]]:
+        raise NotImplementedError
+
+    def clear_units(self) -> None:
+        raise NotImplementedError
+
+    def stats(self) -> IndexStats:
         raise NotImplementedError
 
     def close(self) -> None:  # pragma: no cover - trivial

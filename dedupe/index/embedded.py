@@ -85,6 +85,7 @@ from typing import Any
 import numpy as np
 
 from dedupe.config import Settings
+from dedupe.documents import Document
 from dedupe.errors import IndexError_
 from dedupe.index.base import (
     FORMAT_VERSION,
@@ -619,9 +620,12 @@ class EmbeddedIndex(ArchiveIndex):
         # the batch's keys, already sorted by the worker: unit rows -> unit ids
         idmap = np.full(len(batch), -1, dtype=np.int64)
         idmap[rows] = ids
-        u = idmap[batch.seg_rows]
+        seg_keys, seg_rows = batch.seg_keys, batch.seg_rows
+        if seg_keys is None or seg_rows is None:  # prepared without "segments" in needs
+            raise ValueError("batch prepared without sorted key segments (needs must include 'segments')")
+        u = idmap[seg_rows]
         m = u >= 0
-        keys = batch.seg_keys if m.all() else batch.seg_keys[m]
+        keys = seg_keys if m.all() else seg_keys[m]
         units = u[m].astype(np.uint32)
         if pending is None:
             self._write_segment(keys, units)
@@ -934,7 +938,9 @@ class EmbeddedIndex(ArchiveIndex):
         self._require_layout()
         urows = self._unit_rows(np.unique(ids), settings)
         arts = sorted({r[1] for r in urows})
-        docs, counts, pos = [], [], {}
+        docs: list[Document] = []
+        counts: list[DocCounts] = []
+        pos: dict[int, int] = {}
         for k in range(0, len(arts), 900):
             chunk = arts[k:k + 900]
             for num, aid, sent, nu, sup, blob in self.db.execute(
@@ -1044,6 +1050,12 @@ def _unlink(path: str) -> None:
 
 class _Units:
     __slots__ = ("end", "fps", "kind", "off", "sigs", "start")
+    kind: list[int]
+    start: list[int]
+    end: list[int]
+    off: list[int]
+    fps: np.ndarray
+    sigs: np.ndarray | None
 
 
 def _unpack_units(data: bytes, n: int, num_perm: int) -> _Units:

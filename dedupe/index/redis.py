@@ -1194,7 +1194,7 @@ class RedisIndex(ArchiveIndex):
             parts = [units, self.containment_pairs(table, rows, settings, partial(self._lookup, "s"))]
         return np.concatenate(parts)
 
-    def _fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]):  # type: ignore[override]
+    def _fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]):
         from dedupe.engine.analyse import analyse_documents
         from dedupe.engine.corpus import Corpus, DocCounts
         from dedupe.index.base import build_archive_table

@@ -170,9 +170,9 @@ def render_html_report(result: ScanResult, title: str | None = None) -> str:
                  "<th>clusters</th></tr></thead><tbody>")
         for o in result.overlaps:
             other = esc(o.other) + (f' <span class="meta">({esc(o.other_title)})</span>' if o.other_title else "")
-            links = " ".join(f'<a href="#{esc(i)}">{esc(i)}</a>' for i in o.clusters)
+            cluster_links = " ".join(f'<a href="#{esc(i)}">{esc(i)}</a>' for i in o.clusters)
             h.append(f"<tr><td>{esc(o.doc)}</td><td>{other}</td><td class=num>{o.shared}/{o.total}</td>"
-                     f"<td class=num>{o.share:.0%}</td><td>{links}</td></tr>")
+                     f"<td class=num>{o.share:.0%}</td><td>{cluster_links}</td></tr>")
         h.append("</tbody></table>")
 
     h.append("<h2>Clusters</h2>")
@@ -308,10 +308,10 @@ def render_markdown_report(result: ScanResult, title: str | None = None) -> str:
         out.append(f"{KIND_LABEL.get(c.kind, c.kind)} ({c.rule}), similarity {c.similarity:.2f}, {len(c.members)} copies.")
         out.append("")
         for i, (m, sp) in enumerate(zip(c.members, c.alignment())):
-            links = [f"[copy {k + 1}](#{member_anchor(c, k).lower()})" for k in _linked(len(c.members), i)]
-            if len(c.members) - 1 > len(links):
-                links.append(f"and {len(c.members) - 1 - len(links)} more")
-            others = ", ".join(links)
+            copy_links = [f"[copy {k + 1}](#{member_anchor(c, k).lower()})" for k in _linked(len(c.members), i)]
+            if len(c.members) - 1 > len(copy_links):
+                copy_links.append(f"and {len(c.members) - 1 - len(copy_links)} more")
+            others = ", ".join(copy_links)
             out.append(f'<a id="{member_anchor(c, i).lower()}"></a>')
             out.append(f"**Copy {i + 1}** `{_md_code(_where(m))}` (repeats {others})")
             out.append("")

@@ -30,18 +30,22 @@ from __future__ import annotations
 import json
 import re
 import string
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from dedupe import kernels
 from dedupe.text.punkt import load_punkt
 
-_punkt = load_punkt()
-PunktParameters = _punkt.PunktParameters
-PunktSentenceTokenizer = _punkt.PunktSentenceTokenizer
-PunktTrainer = _punkt.PunktTrainer
+if TYPE_CHECKING:  # the classes as types (nltk has no type information: they are Any to mypy)
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer, PunktTrainer
+else:  # loaded without running nltk/__init__ (see dedupe.text.punkt)
+    _punkt = load_punkt()
+    PunktParameters = _punkt.PunktParameters
+    PunktSentenceTokenizer = _punkt.PunktSentenceTokenizer
+    PunktTrainer = _punkt.PunktTrainer
 
 _TERMINAL = ".?!:;\"'”’)]…"
 _BLANK_SPLIT = re.compile(r"\n[ \t\f\v\r]*\n\s*")
@@ -395,7 +399,8 @@ class _Shape:
         self.lower = lower = [False] * n  # starts with a lower-case letter
         self.fw = fw = [0] * n  # length of the first word
         self.row = row = [False] * n  # a table row
-        first_word = _FIRST_WORD.match
+        # r"\S*" matches at every position: never None
+        first_word = cast(Callable[[str, int], re.Match[str]], _FIRST_WORD.match)
         pos = 0
         self.first = -1
         for j, line in enumerate(lines):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -151,6 +152,7 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
     if not text.strip():
         return out
     norm = normalize(text)
+    low: str | None
     low = norm.lower()
     if len(low) != len(norm):  # rare characters whose lower case is longer
         low = None
@@ -175,13 +177,13 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
                 punkt[k] = [(ps + s, ps + e) for s, e in _trimmed(block, span_tokenize(block))]
         out.sentences, raw = fast.paragraph_units(text, low, paras, punkt, min_words, want_quotes)
         trip = array("q", raw)
-        ks, ss, es = trip[0::3].tolist(), trip[1::3].tolist(), trip[2::3].tolist()
-        keep = _keep_eligible(doc, settings, ks, ss, es, out)
+        ks, sts, ens = trip[0::3].tolist(), trip[1::3].tolist(), trip[2::3].tolist()
+        keep = _keep_eligible(doc, settings, ks, sts, ens, out)
         if len(keep) < len(ks):
-            ks, ss, es = [ks[k] for k in keep], [ss[k] for k in keep], [es[k] for k in keep]
+            ks, sts, ens = [ks[k] for k in keep], [sts[k] for k in keep], [ens[k] for k in keep]
         out.kinds.extend(ks)
-        out.starts.extend(ss)
-        out.ends.extend(es)
+        out.starts.extend(sts)
+        out.ends.extend(ens)
         out.low = low  # every unit's tokens are in low[start:end]
         return out
 
@@ -201,6 +203,7 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
             if len(toks) >= min_words:
                 cand.append((kind, s, e, src, ss, se, toks))
 
+    spans: Sequence[tuple[int, int]]
     for ps, pe in paras:
         block = text[ps:pe]
         if boundary(block):
@@ -252,7 +255,7 @@ def _keep_eligible(doc: Document, settings: Settings, kinds: list[int], starts: 
     suppressed = doc.is_suppressed if doc.suppressed else None
     sentence_end = _SENTENCE_END
     figures = is_figures
-    keep = []
+    keep: list[int] = []
     append = keep.append
     for k, e in enumerate(ends):
         s = starts[k]

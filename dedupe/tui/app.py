@@ -16,6 +16,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from typing import cast
 
 from textual import on, work
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
@@ -207,7 +208,8 @@ class DedupeReviewApp(App[None]):
             return
         state = event.state
         if state == WorkerState.SUCCESS:
-            analysed, result, settings = event.worker.result
+            # a scan worker that succeeded returned this triple (_scan_worker)
+            analysed, result, settings = cast(tuple[engine.Analysed, ScanResult, Settings], event.worker.result)
             self.analysed = analysed
             self.settings = settings
             self._finish_scan(result)

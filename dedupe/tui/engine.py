@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from dedupe.engine.corpus import Corpus, DocCounts, UnitTable
 from dedupe.engine.pipeline import finish_scan
 from dedupe.errors import DedupeError, InputError
 from dedupe.findings import ScanResult
+
+if TYPE_CHECKING:
+    from dedupe.text.split import PunktModel
 
 Progress = Callable[[str, int, int], None]
 
@@ -45,7 +49,7 @@ class Analysed:
     settings: Settings
     mtimes: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
-    model: object = None  # Punkt model of an indexed archive the drafts were split with
+    model: PunktModel | None = None  # Punkt model of an indexed archive the drafts were split with
 
     @property
     def corpus(self) -> Corpus:

@@ -107,7 +107,7 @@ class ClusterList(ScrollView, can_focus=True):
     class Highlighted(Message):
         """The cursor moved to ``index`` (``cluster`` is the row under it)."""
 
-        def __init__(self, cluster_list: ClusterList, index: int, cluster: Cluster) -> None:
+        def __init__(self, cluster_list: ClusterList, index: int, cluster: Row) -> None:
             super().__init__()
             self.cluster_list, self.index, self.cluster = cluster_list, index, cluster
             self.rows = cluster_list.clusters  # the list shown when the message was posted
@@ -119,17 +119,17 @@ class ClusterList(ScrollView, can_focus=True):
     class Selected(Highlighted):
         """Enter (or a click on the cursor row): read the detail of ``cluster``."""
 
-    def __init__(self, *, on_cursor: Callable[[int, Cluster], None] | None = None, name: str | None = None,
+    def __init__(self, *, on_cursor: Callable[[int, Row], None] | None = None, name: str | None = None,
                  id: str | None = None, classes: str | None = None) -> None:
         """``on_cursor(index, cluster)`` is called as soon as the cursor moves, before the
         :class:`Highlighted` message goes out, so the detail can be drawn in the same frame as
         the list (a message handler runs a screen refresh later: one more frame of latency)."""
         super().__init__(name=name, id=id, classes=classes)
         self.on_cursor = on_cursor
-        self.clusters: list[Cluster] = []
-        self._status: Callable[[Cluster], str] = lambda c: "new"
+        self.clusters: list[Row] = []
+        self._status: Callable[[Row], str] = lambda c: "new"
         self.cursor_row = 0
-        self._cells: dict[int, tuple[Cluster, tuple[str, str, str, str, str]]] = {}  # id(c) -> (c, cells)
+        self._cells: dict[int, tuple[Row, tuple[str, str, str, str, str]]] = {}  # id(c) -> (c, cells)
         self._strips: dict[tuple, tuple[Row, Strip]] = {}  # rendered rows (see render_line)
 
     # -- data --------------------------------------------------------------
@@ -137,7 +137,7 @@ class ClusterList(ScrollView, can_focus=True):
     def row_count(self) -> int:
         return len(self.clusters)
 
-    def fill(self, clusters: list[Cluster], status: Callable[[Cluster], str]) -> None:
+    def fill(self, clusters: list[Row], status: Callable[[Row], str]) -> None:
         """Show ``clusters`` (kept by reference, not copied); nothing is rendered until drawn."""
         if len(self._cells) > 4 * len(clusters) + 1000:
             self._cells = {}
@@ -148,7 +148,7 @@ class ClusterList(ScrollView, can_focus=True):
         self._update_virtual_size()
         self.refresh()
 
-    def set_status(self, c: Cluster, status: str | None = None) -> None:
+    def set_status(self, c: Row, status: str | None = None) -> None:
         """Redraw the row of ``c`` (its status is read from the model when drawn)."""
         self.refresh()
 
@@ -313,7 +313,7 @@ class ClusterList(ScrollView, can_focus=True):
         if self.clusters:
             self.post_message(self.Selected(self, self.cursor_row, self.clusters[self.cursor_row]))
 
-    def _on_click(self, event: events.Click) -> None:
+    async def _on_click(self, event: events.Click) -> None:  # async as Widget._on_click (Textual awaits either)
         offset = event.get_content_offset(self)
         if offset is None or offset.y < 1:
             return
