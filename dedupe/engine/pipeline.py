@@ -129,13 +129,16 @@ def prepare(
     seen: set[str] = set()
     # An archive inside the drafts' folders is read as archive, not as drafts (archive wins).
     inside = _archives_inside(paths or [], against or [])
-    for a, p in inside:
-        notes.append(f"{a} is inside {p}: read as archive (--against), not as drafts")
     archive_roots = tuple(os.path.abspath(a) for a, _ in inside)
+    taken: set[str] = set()  # archive roots that took files away from the drafts
 
     def is_archived(f: str) -> bool:
         af = os.path.abspath(f)
-        return any(af == r or af.startswith(r + os.sep) for r in archive_roots)
+        for r in archive_roots:
+            if af == r or af.startswith(r + os.sep):
+                taken.add(r)
+                return True
+        return False
 
     def walk(ps: Sequence[str], into: list[str], drafts: bool) -> Iterator[str]:
         normal_dirs: dict[str, str] = {}  # directory as walked -> normalised
@@ -174,6 +177,9 @@ def prepare(
     if documents:
         extra = analyse_documents(list(documents), settings, model, with_signatures=with_signatures)
         corpus = Corpus.concat([corpus, extra], settings.num_perm)
+    for (a, p), r in zip(inside, archive_roots):
+        if r in taken:
+            notes.append(f"{a} is inside {p}: read as archive (--against), not as drafts")
     corpus.errors = errors
     corpus.notes = notes + corpus.notes
     corpus = join_archives(corpus, sources, settings)
