@@ -21,11 +21,9 @@ def seed_path() -> Path:
 
 @pytest.fixture(scope="session")
 def reuters_path() -> Path:
-    """The shared Reuters corpus; tests that need it fail (not skip) in CI when it is missing."""
+    """The shared Reuters corpus; tests that need it fail (never skip) when it is missing."""
     if not REUTERS.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"shared corpus missing: {REUTERS}")
-        pytest.skip(f"shared corpus not present at {REUTERS}")
+        pytest.fail(f"shared corpus missing: {REUTERS} (set DEDUPE_SHARED to the folder holding corpora/)")
     return REUTERS
 
 
@@ -34,3 +32,27 @@ def in_repo(monkeypatch) -> Path:
     """Run the test from the repository's root (the review tests open ``seeds``)."""
     monkeypatch.chdir(REPO)
     return REPO
+
+
+_MODULE_MARKS = {
+    "test_index_redis": ("redis", "slow"),
+    "test_index_redis_faults": ("redis", "slow"),
+    "test_tui": ("tui",),
+    "test_tui_index": ("tui",),
+    "test_tui_review": ("tui",),
+    "test_tui_snapshots": ("tui",),
+    "test_tui_terminal": ("tui", "slow"),
+    "test_recall": ("corpus", "slow"),
+    "test_spark": ("slow",),
+    "test_ci_recipes": ("slow",),
+}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Markers by what a test needs: ``redis``, ``tui``, ``corpus`` (the shared Reuters export), ``slow``."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        for name in _MODULE_MARKS.get(module, ()):
+            item.add_marker(name)
+        if "reuters_path" in getattr(item, "fixturenames", ()):
+            item.add_marker("corpus")
