@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import make_app, settle
 from textual.geometry import Region
 
 from dedupe.check.baseline import Baseline
@@ -62,18 +63,7 @@ def seed_app(tmp_path, **kw) -> DedupeReviewApp:
 
 
 def app_on(tmp_path, paths, **kw) -> DedupeReviewApp:
-    bpath = str(tmp_path / "baseline.json")
-    kw.setdefault("watch", False)
-    return DedupeReviewApp(list(paths), Settings(), baseline=Baseline.load(bpath), baseline_path=bpath, **kw)
-
-
-async def settle(app, pilot) -> None:
-    for _ in range(50):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not app.scanning:
-            return
-    raise AssertionError("scan did not finish")
+    return make_app(tmp_path, paths=paths, **kw)
 
 
 def screen_text(widget) -> str:
