@@ -20,8 +20,26 @@ def read_txt(path: str, data: bytes, options: ReadOptions) -> list[Document]:
             path=path,
             text=text,
             format="txt",
+            title=plain_title(text),
             suppressed=plain_suppressions(text),
             warnings=warnings,
         )
     ]
+
+
+def plain_title(text: str) -> str | None:
+    """The headline of plain copy: a first line set apart (short, no closing period) or a capitals slug at
+    the top, as :func:`dedupe.text.split.title_paragraphs` decides (the same paragraphs are never units)."""
+    head = text[:2048]  # a title sits at the top: never split the whole file for it
+    if "\n" not in head.strip():
+        return None
+    from dedupe.text.split import paragraph_spans, title_paragraphs
+
+    paras = paragraph_spans(head)
+    found = title_paragraphs(head, paras)
+    if not found:
+        return None
+    s, e = paras[found[0]]
+    title = " ".join(head[s:e].split())
+    return title or None
 
