@@ -1,0 +1,725 @@
+"""The scan pipeline on Apache Spark: the embedded engine's analysis, distributed.
+
+    list inputs (driver)  ->  read + split + shingle + sign per partition     [dedupe's readers, analyse_documents]
+                          ->  forms: identical shingle sets collapsed         [reduceByKey]
+                          ->  shingle frequencies, posting lists              [groupByKey]
+                          ->  candidates: LSH bands + containment prefix filter
+                          ->  exact verification                              [join, set intersection]
+                          ->  connected components (large-star / small-star)
+                          ->  units of multi-unit components to the driver    ->  build_clusters, build_overlaps
+
+Every step reproduces :func:`dedupe.engine.pipeline.match_units` exactly: the
+same forms, the same jlive filter, the same band keys and the same truncation
+of large buckets (members in form order), the same containment prefixes
+(rarest shared shingles by frequency, then fingerprint; posting lists longer
+than ``max_posting`` skipped), the same kind filter and thresholds.  The
+driver then runs the embedded engine's own :func:`build_clusters` and
+:func:`build_overlaps` over the few units that are in clusters, so members,
+pairs and fingerprints are those of the embedded engine.
+
+Inputs: JSON lines (``.jsonl``, ``.ndjson``, also gzip-compressed), Parquet
+(files or a directory written by Spark; columns ``id``/``title``/``text`` or
+the configured fields) and every format :func:`dedupe.readers.read_file`
+reads, from local paths or any Hadoop filesystem URL (``hdfs://``,
+``s3a://``, ``file:///``).  pyspark is imported only when this engine runs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, cast
+
+import numpy as np
+
+from dedupe.config import Settings
+from dedupe.documents import Document
+from dedupe.engine.pipeline import (
+    DocCounts,
+    Matches,
+    UnitTable,
+    analyse_documents,
+    build_clusters,
+    build_overlaps,
+    normalize_path,
+)
+from dedupe.errors import ConfigError, DedupeError, InputError
+from dedupe.findings import DocumentInfo, ScanResult
+from dedupe.readers import ReadOptions, iter_paths, read_file
+from dedupe.sketch.verify import VerifiedPair
+from dedupe.text.split import PunktModel
+
+_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_LINE_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+_SIGN = np.uint64(1 << 63)
+_P = np.uint64(0x9E3779B97F4A7C15)
+_KIND_MIX = np.uint64(0xA24BAED4963EE407)
+
+
+def is_url(path: str) -> bool:
+    """True for a Hadoop filesystem URL (``hdfs://...``, ``file:/...``), not a Windows drive."""
+    return bool(_URL_RE.match(path)) and not re.match(r"^[A-Za-z]:[\\/]", path)
+
+
+# -- inputs -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input file (or Parquet dataset) as the driver found it."""
+
+    index: int  # position in the scan: documents are ordered by it
+    name: str  # the path as documents name it (normalised like the embedded engine's)
+    uri: str  # what Spark reads
+    kind: str  # "lines" (JSON lines), "parquet" or "file" (anything read_file reads)
+
+
+def _kind_of(name: str) -> str:
+    low = name.lower().rstrip("/")
+    if low.endswith(".parquet"):
+        return "parquet"
+    if low.endswith(_LINE_SUFFIXES):
+        return "lines"
+    return "file"
+
+
+def list_inputs(spark: Any, paths: Sequence[str], options: ReadOptions) -> tuple[list[Input], list[DedupeError]]:
+    """The files to scan, in the embedded engine's order and with its names.
+
+    Local paths are walked with :func:`dedupe.readers.iter_paths` and named
+    with :func:`normalize_path`, exactly as ``dedupe scan`` does; Hadoop URLs
+    are listed through Hadoop's ``FileSystem`` (recursively, sorted, hidden
+    and ``_``-prefixed files skipped).  A directory ending in ``.parquet`` is
+    one Parquet dataset.
+    """
+    errors: list[DedupeError] = []
+    found: list[tuple[str, str]] = []  # (name, uri)
+    seen: set[str] = set()
+
+    def add(name: str, uri: str) -> None:
+        if name not in seen:
+            seen.add(name)
+            found.append((name, uri))
+
+    for p in paths:
+        if is_url(p):
+            for uri in _hadoop_list(spark, p, options, errors):
+                add(uri, uri)
+            continue
+        if not os.path.exists(p):
+            errors.append(InputError("no such file or directory", p))
+            continue
+        if os.path.isdir(p) and p.lower().rstrip("/").endswith(".parquet"):
+            add(normalize_path(p), _file_uri(p))
+            continue
+        for f in iter_paths([p], options, on_error=errors.append):
+            add(normalize_path(f), _file_uri(f))
+    return [Input(i, n, u, _kind_of(n)) for i, (n, u) in enumerate(found)], errors
+
+
+def _file_uri(path: str) -> str:
+    from urllib.parse import quote
+
+    return "file://" + quote(os.path.abspath(path))
+
+
+def _hadoop_list(spark: Any, url: str, options: ReadOptions, errors: list[DedupeError]) -> list[str]:
+    from fnmatch import fnmatch
+
+    from dedupe.readers import format_for
+
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    path = jvm.org.apache.hadoop.fs.Path(url)
+    try:
+        fs = path.getFileSystem(conf)
+        if not fs.exists(path):
+            errors.append(InputError("no such file or directory", url))
+            return []
+        status = fs.getFileStatus(path)
+    except Exception as exc:  # noqa: BLE001 - any filesystem failure is this input's error
+        errors.append(InputError(f"cannot be listed: {_java_message(exc)}", url))
+        return []
+    qualified = str(fs.makeQualified(path).toString())
+    if not status.isDirectory() or url.lower().rstrip("/").endswith(".parquet"):
+        return [qualified]
+    out: list[str] = []
+    it = fs.listFiles(path, True)
+    base = qualified.rstrip("/") + "/"
+    while it.hasNext():
+        st = it.next()
+        uri = str(st.getPath().toString())
+        rel = uri[len(base):] if uri.startswith(base) else uri.rsplit("/", 1)[-1]
+        parts = rel.split("/")
+        if any(x.startswith((".", "_")) for x in parts):
+            continue
+        name = parts[-1]
+        if options.include:
+            if not any(fnmatch(rel, g) or fnmatch(name, g) for g in options.include):
+                continue
+        elif format_for(name) is None and _kind_of(name) == "file":
+            continue
+        if options.exclude and any(fnmatch(rel, g) or fnmatch(name, g) for g in options.exclude):
+            continue
+        out.append(uri)
+    return sorted(out)
+
+
+def _java_message(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+# -- per-partition reading and analysis (runs on the executors) ---------------
+
+# Records emitted by the analysis, tagged by their first element:
+#   ("D", doc_key, meta)       one per document
+#   ("U", okey, unit)          one per eligible unit
+#   ("E", file_index, line, message)   an input error (the file is dropped)
+
+
+@dataclass
+class DocMeta:
+    """A document's identity and counts, without its text."""
+
+    id: str
+    path: str
+    format: str
+    title: str | None
+    warnings: list[str]
+    counts: DocCounts
+    line: int  # JSON lines: the record's line (0 otherwise)
+
+
+@dataclass
+class UnitRow:
+    """An eligible unit with what a cluster member needs."""
+
+    key: tuple[int, int, int]  # (file index, record, unit number in the document)
+    kind: int
+    start: int
+    end: int
+    fps: bytes  # uint64, sorted distinct shingle fingerprints
+    sig: bytes  # uint32 MinHash signature
+    text: str
+    location: tuple[int, int, int, int]
+
+
+@dataclass
+class _Job:
+    """What every task needs: pickled once into the closures."""
+
+    settings: Settings
+    options: ReadOptions
+    model: PunktModel | None
+    names: dict[int, str] = field(default_factory=dict)  # file index -> document path
+    formats: dict[int, str] = field(default_factory=dict)  # file index -> format shown ("parquet")
+
+
+def _okeys(setkey: np.ndarray, kind: np.ndarray) -> np.ndarray:
+    """Form keys as int64 whose signed order is the unsigned order of the
+    embedded engine's form keys (so form order, and with it the truncation
+    of large LSH buckets, is the same)."""
+    with np.errstate(over="ignore"):
+        key = setkey ^ (kind.astype(np.uint64) * _KIND_MIX)
+    return (key ^ _SIGN).view(np.int64)
+
+
+def _emit(job: _Job, file_index: int, records: list[tuple[int, Document]], locate) -> Iterator[tuple]:
+    """Analyse documents of one file (``(record, document)``) and emit rows."""
+    if not records:
+        return
+    docs = [d for _, d in records]
+    a = analyse_documents(docs, job.settings, job.model, with_signatures=True)
+    t = a.table
+    for (rec, d), c in zip(records, a.counts):
+        yield ("D", (file_index, rec), DocMeta(d.id, d.path, d.format, d.title, list(d.warnings), c,
+                                                rec if file_index in job.formats or d.format == "jsonl" else 0))
+    if not len(t):
+        return
+    okeys = _okeys(t.setkey, t.kind).tolist()
+    sigs = np.ascontiguousarray(t.sigs, dtype=np.uint32)
+    offsets = t.offsets.tolist()
+    fps = np.ascontiguousarray(t.fps, dtype=np.uint64)
+    k_in_doc = 0
+    prev = -1
+    for i, (di, kind, s, e) in enumerate(zip(t.doc.tolist(), t.kind.tolist(), t.start.tolist(), t.end.tolist())):
+        k_in_doc = k_in_doc + 1 if di == prev else 0
+        prev = di
+        rec, d = records[di]
+        yield ("U", okeys[i], UnitRow((file_index, rec, k_in_doc), kind, s, e,
+                                      fps[offsets[i]:offsets[i + 1]].tobytes(), sigs[i].tobytes(),
+                                      d.text[s:e], locate(d, s, e)))
+
+
+def _renamed(doc: Document, tmp: str, name: str, fmt: str | None = None) -> Document:
+    """``doc`` as read from its scratch copy ``tmp``, named after the real input."""
+    rest = doc.id[len(tmp):] if doc.id.startswith(tmp) else ""
+    return replace(doc, id=name + rest, path=name, format=fmt or doc.format)
+
+
+def _read_lines_partition(job: _Job, rows: Iterable[tuple[tuple[int, int], str]]) -> Iterator[tuple]:
+    """JSON-lines records ``((file, line), text)``, sorted, one or more files.
+
+    Each file's lines are written to a scratch file at their own line numbers
+    (the gaps left blank, which the reader skips) and read with
+    :func:`dedupe.readers.read_file`, so record ids, offsets, titles and
+    errors are exactly the embedded reader's.
+    """
+    by_file: dict[int, list[tuple[int, str]]] = {}
+    for (fi, line), text in rows:
+        by_file.setdefault(fi, []).append((line, text))
+    tmpdir = tempfile.mkdtemp(prefix="dedupe-spark-")
+    try:
+        for fi, lines in by_file.items():
+            lines.sort()
+            name = job.names[fi]
+            tmp = os.path.join(tmpdir, f"part{fi}.jsonl")
+            written: list[int] = []  # the non-blank lines: one record each, in order
+            with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+                at = 1
+                for line, text in lines:
+                    if line == 1 and text.startswith("\ufeff"):
+                        text = text[1:]
+                    fh.write("\n" * (line - at))
+                    fh.write(text)
+                    at = line
+                    if text.strip():
+                        written.append(line)
+            try:
+                docs = read_file(tmp, job.options, fmt="jsonl")
+            except InputError as exc:
+                m = re.match(r"line (\d+):", exc.message)
+                yield ("E", fi, int(m.group(1)) if m else 0, exc.message)
+                continue
+            if not docs:
+                continue
+            # one line-start table per scratch file, shared by its documents
+            locator = Document(id="", path="", text="", source_text=docs[0].source_text)
+
+            def locate(d: Document, s: int, e: int, locator: Document = locator) -> tuple[int, int, int, int]:
+                line, col = locator.line_col(d.source_index(s))
+                eline, ecol = locator.line_col(d.source_index(max(s, e - 1)))
+                return line, col, eline, ecol + 1
+
+            fmt = job.formats.get(fi, "jsonl")
+            records = [(ln, _renamed(d, tmp, name, fmt)) for ln, d in zip(written, docs)]
+            yield from _emit(job, fi, records, locate)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _read_files_partition(job: _Job, rows: Iterable[tuple[int, bytes]]) -> Iterator[tuple]:
+    """Whole files ``(file index, bytes)``: read with :func:`read_file` from a scratch copy."""
+    tmpdir = tempfile.mkdtemp(prefix="dedupe-spark-")
+    try:
+        for fi, data in rows:
+            name = job.names[fi]
+            base = name.rstrip("/").rsplit("/", 1)[-1] or "input"
+            tmp = os.path.join(tmpdir, f"{fi}-{base}")
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+            try:
+                docs = read_file(tmp, job.options)
+            except InputError as exc:
+                yield ("E", fi, 0, exc.message)
+                continue
+            records = [(k, _renamed(d, tmp, name)) for k, d in enumerate(docs)]
+            yield from _emit(job, fi, records, lambda d, s, e: d.location(s, e))
+            os.unlink(tmp)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+# -- Spark helpers --------------------------------------------------------------
+
+
+def _band_keys(sig: np.ndarray, bands: int, rows: int) -> list[int]:
+    """The embedded engine's band keys of one signature (uint64 fold, as int)."""
+    block = sig[: bands * rows].reshape(bands, rows).astype(np.uint64)
+    key = np.arange(1, bands + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for r in range(rows):
+            key = key * _P + block[:, r]
+    return key.tolist()
+
+
+def _bucket_pairs(members: Iterable[int], max_bucket: int) -> Iterator[tuple[int, int]]:
+    m = sorted(members)
+    n = len(m)
+    for p in range(n):
+        for q in range(p + 1, min(n, p + max_bucket)):
+            yield m[p], m[q]
+
+
+def _probes(okey: int, size: int, shared: list[tuple[int, int]], threshold: float, max_posting: int) -> list[tuple[int, int]]:
+    """The containment prefix of one form: its rarest shared shingles, by (freq, fingerprint)."""
+    need = math.ceil(threshold * size - 1e-9)
+    prefix = max(size - need + 1, 1)
+    slots = prefix - (size - len(shared))
+    if slots <= 0 or not shared:
+        return []
+    ranked = sorted(shared, key=lambda x: (x[1], x[0]))[:slots]
+    return [(fp, okey) for fp, freq in ranked if freq <= max_posting]
+
+
+def _verify(a: int, b: int, fa: bytes, fb: bytes, threshold: float, cthr: float, min_contained: int):
+    A = np.frombuffer(fa, dtype=np.uint64)
+    B = np.frombuffer(fb, dtype=np.uint64)
+    inter = int(np.intersect1d(A, B, assume_unique=True).size)
+    if not inter:
+        return None
+    la, lb = len(A), len(B)
+    jac = inter / (la + lb - inter)
+    small = min(la, lb)
+    con = inter / small
+    if jac >= threshold or (con >= cthr and small >= min_contained):
+        return (a, b, inter, jac, con)
+    return None
+
+
+def connected_components(edges: Any, partitions: int, max_rounds: int = 64) -> Any:
+    """``(node, component)`` for every node of an RDD of edges ``(u, v)``, the
+    component being its smallest node: alternating large-star and small-star
+    rounds (Kiveris et al., "Connected Components in MapReduce and Beyond"),
+    the scheme text-dedup's Spark job uses, until no edge changes."""
+
+    def large_star(group):
+        x, ns = group
+        m = min(min(ns), x)
+        return [(n, m) for n in ns if n > x]
+
+    def small_star(group):
+        x, ns = group
+        nodes = list(ns) + [x]
+        m = min(nodes)
+        return [(n, m) for n in nodes if n != m]
+
+    cur = edges.map(lambda e: (max(e), min(e))).distinct(partitions).cache()
+    for _ in range(max_rounds):
+        a = (cur.flatMap(lambda e: [(e[0], e[1]), (e[1], e[0])]).groupByKey(partitions)
+             .flatMap(large_star).distinct(partitions))
+        b = (a.map(lambda e: (e[0], e[1]) if e[1] <= e[0] else (e[1], e[0])).groupByKey(partitions)
+             .flatMap(small_star).distinct(partitions).cache())
+        changed = b.subtract(cur, partitions).union(cur.subtract(b, partitions)).isEmpty() is False
+        cur.unpersist()
+        cur = b
+        if not changed:
+            break
+    roots = cur.map(lambda e: (e[1], e[1])).distinct(partitions)
+    return cur.union(roots).distinct(partitions)
+
+
+# -- the driver-side stand-in for documents ------------------------------------
+
+
+class _Spans:
+    """``text[s:e]`` of a document's clustered units, without the whole text."""
+
+    def __init__(self, spans: dict[tuple[int, int], str]) -> None:
+        self.spans = spans
+
+    def __getitem__(self, key: slice) -> str:
+        return self.spans[(key.start, key.stop)]
+
+
+class MemberSource:
+    """What :func:`build_clusters` and :func:`build_overlaps` read of a
+    document (id, path, title, a unit's text and location), gathered from
+    the executors for the documents that have clustered units only."""
+
+    def __init__(self, meta: DocMeta) -> None:
+        self.id = meta.id
+        self.path = meta.path
+        self.title = meta.title
+        self.locations: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+        self.text = _Spans({})
+
+    def add(self, unit: UnitRow) -> None:
+        self.locations[(unit.start, unit.end)] = unit.location
+        self.text.spans[(unit.start, unit.end)] = unit.text
+
+    def location(self, start: int, end: int) -> tuple[int, int, int, int]:
+        return self.locations[(start, end)]
+
+
+# -- entry points ---------------------------------------------------------------
+
+
+def _session(master: str) -> tuple[Any, bool]:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise ConfigError("the Spark engine needs pyspark: pip install 'dedupe-newsroom[spark]' (and Java 17+)") from None
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active, False
+    builder = (SparkSession.builder.master(master).appName("dedupe scan")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "8"))
+    if master.startswith("local"):  # the workers run this interpreter (and so find dedupe and numpy)
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:  # noqa: BLE001 - no Java, bad master URL
+        raise ConfigError(f"could not start Spark ({master}): {_java_message(exc)}", "--spark-master") from None
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark, True
+
+
+def scan_spark(
+    paths: Sequence[str],
+    settings: Settings | None = None,
+    master: str = "local[2]",
+    read_options: ReadOptions | None = None,
+    *,
+    model: PunktModel | None = None,
+    partitions: int | None = None,
+    spark: Any = None,
+) -> ScanResult:
+    """:func:`dedupe.engine.pipeline.scan` on Apache Spark: the same clusters.
+
+    Args:
+        paths: files, directories, Parquet datasets or Hadoop URLs.
+        settings: detection settings (defaults if None).
+        master: Spark master URL (ignored when a session is active or given).
+        read_options: JSON-lines / Parquet field names, include/exclude globs.
+        model: Punkt parameters (default: the shipped news model).
+        partitions: partitions for the shuffles (default: twice the
+            default parallelism).
+        spark: a SparkSession to use (else the active one, else a new one,
+            stopped at the end).
+    """
+    settings = (settings or Settings()).validate()
+    options = read_options or ReadOptions()
+    own = False
+    if spark is None:
+        spark, own = _session(master)
+    try:
+        return _scan(spark, list(paths), settings, options, model, partitions)
+    finally:
+        if own:
+            spark.stop()
+
+
+def scan_command(paths: Sequence[str], settings: Settings, read_options: ReadOptions, master: str,
+                 against: Sequence[str] | None = None) -> ScanResult:
+    """What ``dedupe scan --engine spark`` runs (the CLI wires its flags here)."""
+    if against:
+        raise ConfigError("--against is not supported with --engine spark yet (use the embedded engine)",
+                          "--engine")
+    return scan_spark(paths, settings, master, read_options)
+
+
+def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions,
+          model: PunktModel | None, partitions: int | None) -> ScanResult:
+    from pyspark import StorageLevel
+
+    sc = spark.sparkContext
+    nparts = partitions or max(2, sc.defaultParallelism * 2)
+    t0 = time.perf_counter()
+    inputs, errors = list_inputs(spark, paths, options)
+    job = _Job(settings, options, model, {i.index: i.name for i in inputs},
+               {i.index: "parquet" for i in inputs if i.kind == "parquet"})
+
+    # -- read and analyse ----------------------------------------------------
+    parts = []
+    line_rdds = []
+    for inp in inputs:
+        if inp.kind == "lines":
+            line_rdds.append(sc.textFile(inp.uri).zipWithIndex()
+                             .map(lambda x, fi=inp.index: ((fi, x[1] + 1), x[0])))
+        elif inp.kind == "parquet":
+            line_rdds.append(_parquet_lines(spark, inp, options, errors))
+    line_rdds = [r for r in line_rdds if r is not None]
+    if line_rdds:
+        lines = sc.union(line_rdds).sortByKey(numPartitions=nparts)
+        parts.append(lines.mapPartitions(lambda rows: _read_lines_partition(job, rows)))
+    files = [i for i in inputs if i.kind == "file"]
+    if files:
+        by_uri = {_qualify(spark, i.uri): i.index for i in files}
+        raw = sc.binaryFiles(",".join(i.uri for i in files), minPartitions=nparts)
+        keyed = raw.map(lambda kv: (by_uri.get(kv[0], -1), kv[1]))
+        parts.append(keyed.repartition(min(nparts, len(files)))
+                     .mapPartitions(lambda rows: _read_files_partition(job, rows)))
+    if not parts:
+        return _empty_result(settings, errors, time.perf_counter() - t0)
+    analysed = (sc.union(parts) if len(parts) > 1 else parts[0]).persist(StorageLevel.MEMORY_AND_DISK)
+    rows = analysed
+
+    # input errors drop the whole file, as in the embedded engine (first error by line)
+    errs = rows.filter(lambda r: r[0] == "E").map(lambda r: (r[1], (r[2], r[3]))).collect()
+    dup = (rows.filter(lambda r: r[0] == "D" and r[2].line)
+           .map(lambda r: ((r[1][0], r[2].id), r[2].line)).groupByKey(nparts)
+           .filter(lambda kv: len(kv[1]) > 1)
+           .map(lambda kv: (kv[0][0], kv[0][1], sorted(kv[1]))).collect())
+    first_error: dict[int, tuple[int, str]] = {}
+    for fi, (line, msg) in errs:
+        if fi not in first_error or line < first_error[fi][0]:
+            first_error[fi] = (line, msg)
+    for fi, full_id, lines_of in dup:
+        rid = full_id[len(job.names[fi]) + 1:]
+        msg = f"line {lines_of[1]}: duplicate id '{rid}' (first on line {lines_of[0]})"
+        if fi not in first_error or lines_of[1] < first_error[fi][0] or first_error[fi][0] == 0:
+            first_error[fi] = (lines_of[1], msg)
+    bad = set(first_error)
+    for fi in sorted(bad):
+        errors.append(InputError(first_error[fi][1], job.names[fi]))
+    if bad:
+        rows = rows.filter(lambda r: r[0] == "E" or
+                           (r[1][0] not in bad if r[0] == "D" else r[2].key[0] not in bad))
+    metas = sorted(rows.filter(lambda r: r[0] == "D").map(lambda r: (r[1], r[2])).collect(),
+                   key=lambda kv: kv[0])
+    units = rows.filter(lambda r: r[0] == "U").map(lambda r: (r[1], r[2]))
+    t1 = time.perf_counter()
+    timings = {"analyse": t1 - t0}
+
+    # -- match -------------------------------------------------------------
+    bands, rows_per_band = settings.band_plan()
+    thr, cthr_set = settings.threshold, settings.containment
+    cthr = cthr_set if cthr_set else 2.0
+    min_contained = max(1, settings.min_words - settings.ngram + 1) if settings.shingle == "word" else 1
+    max_posting, max_bucket = settings.max_posting, settings.max_bucket
+
+    # forms: identical (shingle set, kind) collapse; the first unit represents them
+    forms = (units.map(lambda kv: (kv[0], (kv[1].key, kv[1].kind, kv[1].fps, kv[1].sig)))
+             .reduceByKey(lambda a, b: a if a[0] <= b[0] else b, nparts)
+             .mapValues(lambda v: (v[1], v[2], v[3]))
+             .persist(StorageLevel.MEMORY_AND_DISK))
+    n_units = sum(m.counts.units for _, m in metas)
+    n_forms = forms.count()
+    # posting lists: which forms hold each shingle
+    postings = (forms.flatMap(lambda kv: ((fp, kv[0]) for fp in np.frombuffer(kv[1][1], dtype=np.uint64).tolist()))
+                .groupByKey(nparts).mapValues(list).filter(lambda kv: len(kv[1]) >= 2)
+                .persist(StorageLevel.MEMORY_AND_DISK))
+    shared = (postings.flatMap(lambda kv: ((f, (kv[0], len(kv[1]))) for f in kv[1]))
+              .groupByKey(nparts).mapValues(list))
+    live = forms.join(shared, nparts)  # (okey, ((kind, fps, sig), [(fp, freq)]))
+
+    def jlive(kv) -> bool:
+        fps, sh = kv[1][0][1], kv[1][1]
+        size = len(fps) // 8
+        return len(sh) >= math.ceil(thr * size - 1e-9)
+
+    lsh = (live.filter(jlive)
+           .flatMap(lambda kv: (((b, key), kv[0]) for b, key in
+                                enumerate(_band_keys(np.frombuffer(kv[1][0][2], dtype=np.uint32), bands, rows_per_band))))
+           .groupByKey(nparts).filter(lambda kv: len(kv[1]) >= 2)
+           .flatMap(lambda kv: _bucket_pairs(kv[1], max_bucket)))
+    cands = lsh
+    if cthr_set > 0:
+        probes = live.flatMap(lambda kv: _probes(kv[0], len(kv[1][0][1]) // 8, kv[1][1], cthr_set, max_posting))
+        contained = (probes.join(postings, nparts)
+                     .flatMap(lambda kv: ((min(kv[1][0], d), max(kv[1][0], d)) for d in kv[1][1] if d != kv[1][0])))
+        cands = cands.union(contained)
+    fkind = forms.mapValues(lambda v: (v[0], v[1]))
+    cand = (cands.distinct(nparts)
+            .join(fkind, nparts).map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))  # (b, (a, (kind_a, fps_a)))
+            .join(fkind, nparts)  # (b, ((a, (kind_a, fps_a)), (kind_b, fps_b)))
+            .filter(lambda kv: kv[1][0][1][0] == kv[1][1][0])
+            .persist(StorageLevel.MEMORY_AND_DISK))
+    n_cand = cand.count()
+    verified = (cand.map(lambda kv: _verify(kv[1][0][0], kv[0], kv[1][0][1][1], kv[1][1][1], thr, cthr, min_contained))
+                .filter(lambda x: x is not None).persist(StorageLevel.MEMORY_AND_DISK))
+    comp = connected_components(verified.map(lambda v: (v[0], v[1])), nparts)
+    # units of components with at least two units (identical repeats count)
+    labelled = units.leftOuterJoin(comp, nparts).map(
+        lambda kv: (kv[1][1] if kv[1][1] is not None else kv[0], (kv[0], kv[1][0])))
+    kept = (labelled.groupByKey(nparts).filter(lambda kv: len(kv[1]) >= 2)
+            .flatMap(lambda kv: [(o, replace(u, fps=b"", sig=b"")) for o, u in kv[1]]).collect())
+    pairs = verified.collect()
+    t2 = time.perf_counter()
+    timings["match"] = t2 - t1
+    analysed.unpersist()
+    for r in (forms, postings, cand, verified):
+        r.unpersist()
+
+    result = _finish(metas, kept, pairs, settings, errors, timings, n_units, n_forms, n_cand, bands, rows_per_band)
+    timings["cluster"] = time.perf_counter() - t2
+    return result
+
+
+def _qualify(spark: Any, uri: str) -> str:
+    """The URI as ``binaryFiles`` names it (qualified by Hadoop)."""
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    p = jvm.org.apache.hadoop.fs.Path(uri)
+    return str(p.getFileSystem(conf).makeQualified(p).toString())
+
+
+def _parquet_lines(spark: Any, inp: Input, options: ReadOptions, errors: list[DedupeError]) -> Any:
+    """A Parquet dataset as JSON-lines records (one per row, in file order):
+    its id/title/text columns are read like a JSON-lines export's fields."""
+    try:
+        df = spark.read.parquet(inp.uri)
+    except Exception as exc:  # noqa: BLE001 - unreadable or not Parquet
+        errors.append(InputError(f"not a readable Parquet dataset: {_java_message(exc)}", inp.name))
+        return None
+    cols = [c for c in dict.fromkeys((options.id_field, options.title_field, options.text_field)) if c in df.columns]
+    if options.text_field not in df.columns:
+        errors.append(InputError(f"no '{options.text_field}' column", inp.name))
+        return None
+    files = sorted(df.inputFiles())  # part files in name order, rows in file order
+    rdds = [spark.read.parquet(f).select(*cols).rdd for f in files]
+    allrows = spark.sparkContext.union(rdds) if len(rdds) > 1 else rdds[0]
+    return (allrows.zipWithIndex()
+            .map(lambda x, fi=inp.index: ((fi, x[1] + 1), json.dumps(x[0].asDict(), ensure_ascii=False, default=str))))
+
+
+def _finish(metas, kept, pairs, settings: Settings, errors: list[DedupeError], timings: dict[str, float],
+            n_units: int, n_forms: int, n_cand: int, bands: int, rows: int) -> ScanResult:
+    """Clusters and roll-ups on the driver, by the embedded engine's own code."""
+    infos = [
+        DocumentInfo(id=m.id, path=m.path, format=m.format, title=m.title, sentences=m.counts.sentences,
+                     units=m.counts.units, suppressed=m.counts.suppressed, archive=False, warnings=list(m.warnings))
+        for _, m in metas
+    ]
+    kept.sort(key=lambda x: x[1].key)
+    needed = sorted({u.key[:2] for _, u in kept})
+    meta_of = dict(metas)
+    sources = {k: MemberSource(meta_of[k]) for k in needed}
+    doc_index = {k: i for i, k in enumerate(needed)}
+    for _, u in kept:
+        sources[u.key[:2]].add(u)
+    okeys = np.array([o for o, _ in kept], dtype=np.int64)
+    uniq, form_of = np.unique(okeys, return_inverse=True) if len(okeys) else (okeys, okeys)
+    form_index = {int(o): i for i, o in enumerate(uniq.tolist())}
+    vpairs = []
+    for a, b, inter, jac, con in sorted(pairs):
+        ia, ib = form_index[a], form_index[b]
+        vpairs.append(VerifiedPair(min(ia, ib), max(ia, ib), inter, jac, con))
+    n = len(kept)
+    table = UnitTable(
+        doc=np.array([doc_index[u.key[:2]] for _, u in kept], dtype=np.int64),
+        kind=np.array([u.kind for _, u in kept], dtype=np.int8),
+        start=np.array([u.start for _, u in kept], dtype=np.int64),
+        end=np.array([u.end for _, u in kept], dtype=np.int64),
+        offsets=np.zeros(n + 1, dtype=np.int64),
+        fps=np.zeros(0, dtype=np.uint64),
+        sigs=np.zeros((n, 0), dtype=np.uint32),
+        setkey=np.zeros(n, dtype=np.uint64),
+    )
+    matches = Matches(np.asarray(form_of, dtype=np.int64).reshape(-1), vpairs, n_cand, bands, rows)
+    docs = cast(Sequence[Document], [sources[k] for k in needed])
+    archive = [False] * len(needed)
+    clusters = build_clusters(docs, table, matches, settings, archive)
+    overlaps = build_overlaps(docs, [meta_of[k].counts for k in needed], clusters, archive)
+    stats = {"units": n_units, "forms": n_forms, "candidates": n_cand, "verified": len(pairs),
+             "bands": bands, "rows": rows}
+    return ScanResult(documents=infos, clusters=clusters, overlaps=overlaps, settings=settings,
+                      errors=errors, timings=timings, stats=stats)
+
+
+def _empty_result(settings: Settings, errors: list[DedupeError], seconds: float) -> ScanResult:
+    bands, rows = settings.band_plan()
+    return ScanResult(documents=[], clusters=[], overlaps=[], settings=settings, errors=errors,
+                      timings={"analyse": seconds},
+                      stats={"units": 0, "forms": 0, "candidates": 0, "verified": 0, "bands": bands, "rows": rows})
