@@ -27,7 +27,6 @@ reads, from local paths or any Hadoop filesystem URL (``hdfs://``,
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import shutil
@@ -62,6 +61,7 @@ _LINE_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 _SIGN = np.uint64(1 << 63)
 _P = np.uint64(0x9E3779B97F4A7C15)
 _KIND_MIX = np.uint64(0xA24BAED4963EE407)
+_MIN64 = -(1 << 63)
 
 
 def is_url(path: str) -> bool:
@@ -207,10 +207,10 @@ class UnitRow:
     kind: int
     start: int
     end: int
-    fps: bytes  # uint64, sorted distinct shingle fingerprints
-    sig: bytes  # uint32 MinHash signature
     text: str
     location: tuple[int, int, int, int]
+    fps: list[int] = field(default_factory=list)  # shingle fingerprints (uint64 bits as int64)
+    bands: list[int] = field(default_factory=list)  # LSH band keys (uint64 bits as int64)
 
 
 @dataclass
@@ -246,18 +246,18 @@ def _emit(job: _Job, file_index: int, records: list[tuple[int, Document]], locat
     if not len(t):
         return
     okeys = _okeys(t.setkey, t.kind).tolist()
-    sigs = np.ascontiguousarray(t.sigs, dtype=np.uint32)
+    bands, rows = job.settings.band_plan()
+    bkeys = band_keys(np.ascontiguousarray(t.sigs, dtype=np.uint32), bands, rows).view(np.int64)
     offsets = t.offsets.tolist()
-    fps = np.ascontiguousarray(t.fps, dtype=np.uint64)
+    fps = np.ascontiguousarray(t.fps, dtype=np.uint64).view(np.int64)
     k_in_doc = 0
     prev = -1
     for i, (di, kind, s, e) in enumerate(zip(t.doc.tolist(), t.kind.tolist(), t.start.tolist(), t.end.tolist())):
         k_in_doc = k_in_doc + 1 if di == prev else 0
         prev = di
         rec, d = records[di]
-        yield ("U", okeys[i], UnitRow((file_index, rec, k_in_doc), kind, s, e,
-                                      fps[offsets[i]:offsets[i + 1]].tobytes(), sigs[i].tobytes(),
-                                      d.text[s:e], locate(d, s, e)))
+        yield ("U", okeys[i], UnitRow((file_index, rec, k_in_doc), kind, s, e, d.text[s:e], locate(d, s, e),
+                                      fps[offsets[i]:offsets[i + 1]].tolist(), bkeys[i].tolist()))
 
 
 def _renamed(doc: Document, tmp: str, name: str, fmt: str | None = None) -> Document:
@@ -342,80 +342,49 @@ def _read_files_partition(job: _Job, rows: Iterable[tuple[int, bytes]]) -> Itera
 # -- Spark helpers --------------------------------------------------------------
 
 
-def _band_keys(sig: np.ndarray, bands: int, rows: int) -> list[int]:
-    """The embedded engine's band keys of one signature (uint64 fold, as int)."""
-    block = sig[: bands * rows].reshape(bands, rows).astype(np.uint64)
-    key = np.arange(1, bands + 1, dtype=np.uint64)
+def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """The embedded engine's LSH band keys, ``(n, bands)`` uint64: each band's
+    rows folded as :func:`dedupe.sketch.lsh.candidate_pairs` folds them."""
+    n = sigs.shape[0]
+    block = sigs[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
+    key = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64), (n, bands)).copy()
     with np.errstate(over="ignore"):
         for r in range(rows):
-            key = key * _P + block[:, r]
-    return key.tolist()
+            key *= _P
+            key += block[:, :, r]
+    return key
 
 
-def _bucket_pairs(members: Iterable[int], max_bucket: int) -> Iterator[tuple[int, int]]:
-    m = sorted(members)
-    n = len(m)
-    for p in range(n):
-        for q in range(p + 1, min(n, p + max_bucket)):
-            yield m[p], m[q]
+def connected_components(edges: Any, max_rounds: int = 64) -> Any:
+    """``(u, v)`` rows: every node ``u`` of a DataFrame of edges ``(u, v)``
+    with the smallest node ``v`` of its component (roots map to themselves).
 
+    Alternating large-star and small-star rounds (Kiveris et al.,
+    "Connected Components in MapReduce and Beyond", the scheme text-dedup's
+    Spark job uses) until the edge set stops changing; each round's edges
+    are checkpointed so the plan does not grow.
+    """
+    from pyspark.sql import functions as F
 
-def _probes(okey: int, size: int, shared: list[tuple[int, int]], threshold: float, max_posting: int) -> list[tuple[int, int]]:
-    """The containment prefix of one form: its rarest shared shingles, by (freq, fingerprint)."""
-    need = math.ceil(threshold * size - 1e-9)
-    prefix = max(size - need + 1, 1)
-    slots = prefix - (size - len(shared))
-    if slots <= 0 or not shared:
-        return []
-    ranked = sorted(shared, key=lambda x: (x[1], x[0]))[:slots]
-    return [(fp, okey) for fp, freq in ranked if freq <= max_posting]
-
-
-def _verify(a: int, b: int, fa: bytes, fb: bytes, threshold: float, cthr: float, min_contained: int):
-    A = np.frombuffer(fa, dtype=np.uint64)
-    B = np.frombuffer(fb, dtype=np.uint64)
-    inter = int(np.intersect1d(A, B, assume_unique=True).size)
-    if not inter:
-        return None
-    la, lb = len(A), len(B)
-    jac = inter / (la + lb - inter)
-    small = min(la, lb)
-    con = inter / small
-    if jac >= threshold or (con >= cthr and small >= min_contained):
-        return (a, b, inter, jac, con)
-    return None
-
-
-def connected_components(edges: Any, partitions: int, max_rounds: int = 64) -> Any:
-    """``(node, component)`` for every node of an RDD of edges ``(u, v)``, the
-    component being its smallest node: alternating large-star and small-star
-    rounds (Kiveris et al., "Connected Components in MapReduce and Beyond"),
-    the scheme text-dedup's Spark job uses, until no edge changes."""
-
-    def large_star(group):
-        x, ns = group
-        m = min(min(ns), x)
-        return [(n, m) for n in ns if n > x]
-
-    def small_star(group):
-        x, ns = group
-        nodes = list(ns) + [x]
-        m = min(nodes)
-        return [(n, m) for n in nodes if n != m]
-
-    cur = edges.map(lambda e: (max(e), min(e))).distinct(partitions).cache()
+    cur = edges.select(F.greatest("u", "v").alias("u"), F.least("u", "v").alias("v")).distinct().localCheckpoint()
     for _ in range(max_rounds):
-        a = (cur.flatMap(lambda e: [(e[0], e[1]), (e[1], e[0])]).groupByKey(partitions)
-             .flatMap(large_star).distinct(partitions))
-        b = (a.map(lambda e: (e[0], e[1]) if e[1] <= e[0] else (e[1], e[0])).groupByKey(partitions)
-             .flatMap(small_star).distinct(partitions).cache())
-        changed = b.subtract(cur, partitions).union(cur.subtract(b, partitions)).isEmpty() is False
-        cur.unpersist()
-        cur = b
+        # large star: every neighbour above a node hangs off the smallest node it sees
+        nb = cur.unionByName(cur.select(F.col("v").alias("u"), F.col("u").alias("v")))
+        low = nb.groupBy("u").agg(F.least(F.min("v"), F.first("u")).alias("m"))
+        large = (nb.join(low, "u").filter(F.col("v") > F.col("u"))
+                 .select(F.col("v").alias("u"), F.col("m").alias("v")).distinct())
+        # small star: a node and its lower neighbours hang off the smallest of them
+        o = large.select(F.greatest("u", "v").alias("u"), F.least("u", "v").alias("v"))
+        low2 = o.groupBy("u").agg(F.least(F.min("v"), F.first("u")).alias("m"))
+        small = (o.join(low2, "u").select(F.explode(F.array("u", "v")).alias("n"), "m")
+                 .filter(F.col("n") != F.col("m")).select(F.col("n").alias("u"), F.col("m").alias("v"))
+                 .distinct().localCheckpoint())
+        changed = small.exceptAll(cur).limit(1).count() > 0 or cur.exceptAll(small).limit(1).count() > 0
+        cur = small
         if not changed:
             break
-    roots = cur.map(lambda e: (e[1], e[1])).distinct(partitions)
-    return cur.union(roots).distinct(partitions)
+    roots = cur.select(F.col("v").alias("u"), F.col("v").alias("v")).distinct()
+    return cur.unionByName(roots)
 
 
 # -- the driver-side stand-in for documents ------------------------------------
@@ -582,64 +551,79 @@ def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions
     t1 = time.perf_counter()
     timings = {"analyse": t1 - t0}
 
-    # -- match -------------------------------------------------------------
+    # -- match (DataFrames: the shuffles run in the JVM) ----------------------
+    from pyspark.sql import functions as F
+
     bands, rows_per_band = settings.band_plan()
-    thr, cthr_set = settings.threshold, settings.containment
-    cthr = cthr_set if cthr_set else 2.0
+    thr, cset = settings.threshold, settings.containment
+    cthr = cset if cset else 2.0
     min_contained = max(1, settings.min_words - settings.ngram + 1) if settings.shingle == "word" else 1
-    max_posting, max_bucket = settings.max_posting, settings.max_bucket
-
-    # forms: identical (shingle set, kind) collapse; the first unit represents them
-    forms = (units.map(lambda kv: (kv[0], (kv[1].key, kv[1].kind, kv[1].fps, kv[1].sig)))
-             .reduceByKey(lambda a, b: a if a[0] <= b[0] else b, nparts)
-             .mapValues(lambda v: (v[1], v[2], v[3]))
-             .persist(StorageLevel.MEMORY_AND_DISK))
     n_units = sum(m.counts.units for _, m in metas)
+    schema = ("okey long, f long, r long, k long, kind int, start long, end long, text string, "
+              "loc array<long>, fps array<long>, bk array<long>")
+    U = spark.createDataFrame(
+        units.map(lambda kv: (kv[0], *kv[1].key, kv[1].kind, kv[1].start, kv[1].end, kv[1].text,
+                              list(kv[1].location), kv[1].fps, kv[1].bands)), schema
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+    # forms: identical (shingle set, kind) collapse; the first unit represents them
+    forms = (U.groupBy("okey").agg(F.min(F.struct("f", "r", "k", "kind", "fps", "bk")).alias("m"))
+             .select("okey", "m.kind", "m.fps", "m.bk", F.size("m.fps").alias("size"))
+             .persist(StorageLevel.MEMORY_AND_DISK))
     n_forms = forms.count()
-    # posting lists: which forms hold each shingle
-    postings = (forms.flatMap(lambda kv: ((fp, kv[0]) for fp in np.frombuffer(kv[1][1], dtype=np.uint64).tolist()))
-                .groupByKey(nparts).mapValues(list).filter(lambda kv: len(kv[1]) >= 2)
-                .persist(StorageLevel.MEMORY_AND_DISK))
-    shared = (postings.flatMap(lambda kv: ((f, (kv[0], len(kv[1]))) for f in kv[1]))
-              .groupByKey(nparts).mapValues(list))
-    live = forms.join(shared, nparts)  # (okey, ((kind, fps, sig), [(fp, freq)]))
-
-    def jlive(kv) -> bool:
-        fps, sh = kv[1][0][1], kv[1][1]
-        size = len(fps) // 8
-        return len(sh) >= math.ceil(thr * size - 1e-9)
-
-    lsh = (live.filter(jlive)
-           .flatMap(lambda kv: (((b, key), kv[0]) for b, key in
-                                enumerate(_band_keys(np.frombuffer(kv[1][0][2], dtype=np.uint32), bands, rows_per_band))))
-           .groupByKey(nparts).filter(lambda kv: len(kv[1]) >= 2)
-           .flatMap(lambda kv: _bucket_pairs(kv[1], max_bucket)))
-    cands = lsh
-    if cthr_set > 0:
-        probes = live.flatMap(lambda kv: _probes(kv[0], len(kv[1][0][1]) // 8, kv[1][1], cthr_set, max_posting))
-        contained = (probes.join(postings, nparts)
-                     .flatMap(lambda kv: ((min(kv[1][0], d), max(kv[1][0], d)) for d in kv[1][1] if d != kv[1][0])))
-        cands = cands.union(contained)
-    fkind = forms.mapValues(lambda v: (v[0], v[1]))
-    cand = (cands.distinct(nparts)
-            .join(fkind, nparts).map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))  # (b, (a, (kind_a, fps_a)))
-            .join(fkind, nparts)  # (b, ((a, (kind_a, fps_a)), (kind_b, fps_b)))
-            .filter(lambda kv: kv[1][0][1][0] == kv[1][1][0])
+    # posting lists: which forms hold each shingle held by two or more
+    post = (forms.select("okey", F.explode("fps").alias("fp")).groupBy("fp")
+            .agg(F.collect_list("okey").alias("holders"), F.count("*").alias("freq"))
+            .filter(F.col("freq") >= 2).persist(StorageLevel.MEMORY_AND_DISK))
+    # per form, its shared shingles ranked by (frequency, fingerprint as unsigned)
+    shared = (post.select("fp", "freq", F.explode("holders").alias("okey")).groupBy("okey")
+              .agg(F.count("*").alias("nshared"),
+                   F.collect_list(F.struct("freq", (F.col("fp").bitwiseXOR(F.lit(_MIN64))).alias("ford"),
+                                           "fp")).alias("shared")))
+    live = forms.join(shared, "okey")
+    need_j = F.ceil(F.lit(thr) * F.col("size") - F.lit(1e-9))
+    buckets = (live.filter(F.col("nshared") >= need_j).select("okey", F.posexplode("bk").alias("band", "key"))
+               .groupBy("band", "key").agg(F.sort_array(F.collect_list("okey")).alias("m"))
+               .filter(F.size("m") >= 2))
+    # within a bucket, each form with the next max_bucket - 1 in form order
+    cands = (buckets.select("m", F.posexplode("m").alias("p", "a"))
+             .select("a", F.explode(F.slice("m", F.col("p") + 2, F.lit(settings.max_bucket - 1))).alias("b")))
+    if cset > 0:
+        need_c = F.ceil(F.lit(cset) * F.col("size") - F.lit(1e-9))
+        slots = F.greatest(F.col("size") - need_c + 1, F.lit(1)) - (F.col("size") - F.col("nshared"))
+        probes = (live.withColumn("slots", slots).filter(F.col("slots") > 0)
+                  .select("okey", F.explode(F.slice(F.sort_array("shared"), F.lit(1), F.col("slots").cast("int"))).alias("e"))
+                  .filter(F.col("e.freq") <= settings.max_posting).select("okey", F.col("e.fp").alias("fp")))
+        contained = (probes.join(post.select("fp", "holders"), "fp")
+                     .select("okey", F.explode("holders").alias("d")).filter(F.col("d") != F.col("okey"))
+                     .select(F.least("okey", "d").alias("a"), F.greatest("okey", "d").alias("b")))
+        cands = cands.unionByName(contained)
+    fa = forms.select(F.col("okey").alias("a"), F.col("kind").alias("ka"), F.col("fps").alias("fa"))
+    fb = forms.select(F.col("okey").alias("b"), F.col("kind").alias("kb"), F.col("fps").alias("fb"))
+    cand = (cands.distinct().join(fa, "a").join(fb, "b").filter(F.col("ka") == F.col("kb"))
             .persist(StorageLevel.MEMORY_AND_DISK))
     n_cand = cand.count()
-    verified = (cand.map(lambda kv: _verify(kv[1][0][0], kv[0], kv[1][0][1][1], kv[1][1][1], thr, cthr, min_contained))
-                .filter(lambda x: x is not None).persist(StorageLevel.MEMORY_AND_DISK))
-    comp = connected_components(verified.map(lambda v: (v[0], v[1])), nparts)
+    inter, la, lb = F.size(F.array_intersect("fa", "fb")), F.size("fa"), F.size("fb")
+    scored = cand.select("a", "b", inter.alias("inter"), la.alias("la"), lb.alias("lb"))
+    jac = F.col("inter") / (F.col("la") + F.col("lb") - F.col("inter"))
+    small = F.least("la", "lb")
+    verified = (scored.filter(F.col("inter") > 0)
+                .filter((jac >= thr) | ((F.col("inter") / small >= cthr) & (small >= min_contained)))
+                .persist(StorageLevel.MEMORY_AND_DISK))
+    comp = connected_components(verified.select(F.col("a").alias("u"), F.col("b").alias("v")))
     # units of components with at least two units (identical repeats count)
-    labelled = units.leftOuterJoin(comp, nparts).map(
-        lambda kv: (kv[1][1] if kv[1][1] is not None else kv[0], (kv[0], kv[1][0])))
-    kept = (labelled.groupByKey(nparts).filter(lambda kv: len(kv[1]) >= 2)
-            .flatMap(lambda kv: [(o, replace(u, fps=b"", sig=b"")) for o, u in kv[1]]).collect())
-    pairs = verified.collect()
+    labelled = (U.join(comp.select(F.col("u").alias("okey"), F.col("v").alias("label")), "okey", "left")
+                .withColumn("label", F.coalesce("label", "okey")))
+    big = labelled.groupBy("label").count().filter(F.col("count") >= 2).select("label")
+    kept_rows = (labelled.join(big, "label")
+                 .select("okey", "f", "r", "k", "kind", "start", "end", "text", "loc").collect())
+    kept = [(row[0], UnitRow((row[1], row[2], row[3]), row[4], row[5], row[6], row[7], tuple(row[8])))
+            for row in kept_rows]
+    pairs = []
+    for a, b, n, x, y in verified.select("a", "b", "inter", "la", "lb").collect():
+        pairs.append((a, b, n, n / (x + y - n), n / min(x, y)))  # the embedded engine's float divisions
     t2 = time.perf_counter()
     timings["match"] = t2 - t1
-    analysed.unpersist()
-    for r in (forms, postings, cand, verified):
+    for r in (analysed, U, forms, post, cand, verified):
         r.unpersist()
 
     result = _finish(metas, kept, pairs, settings, errors, timings, n_units, n_forms, n_cand, bands, rows_per_band)
