@@ -138,12 +138,19 @@ def test_truncated_buckets_and_skipped_postings_identical(spark, tmp_path, reute
     """Tiny bucket and posting limits: the candidates the embedded engine
     leaves out must be left out the same way."""
     records = reuters_records(reuters_path, 150)
-    records += [{**r, "newid": r["newid"] + 100000} for r in records[:40]]  # re-runs: big buckets
+    for v in range(1, 4):  # near-copies: buckets of several forms, shingles held by many
+        for r in records[:40]:
+            words = r["body"].split(" ")
+            for i in range(v * 4, len(words), 15):
+                words[i] = f"zz{v}"
+            records.append({**r, "newid": r["newid"] + 100000 * v, "body": " ".join(words)})
     jl = export(tmp_path / "reuters.jsonl", records)
     opts = ReadOptions(id_field="newid", text_field="body")
     settings = Settings(max_bucket=2, max_posting=3, containment=0.6)
     embedded = scan([str(jl)], settings, read_options=opts)
     distributed = scan_spark([str(jl)], settings, read_options=opts, spark=spark, partitions=3)
+    unlimited = scan([str(jl)], Settings(containment=0.6), read_options=opts)
+    assert unlimited.stats["candidates"] != embedded.stats["candidates"], "the limits must bite"
     assert as_dict(distributed) == as_dict(embedded)
     assert distributed.stats == embedded.stats
 
@@ -158,10 +165,11 @@ def test_bad_inputs_reported_like_embedded(spark, tmp_path, monkeypatch):
     (tmp_path / "dup.jsonl").write_text("\n".join(dup) + "\n", encoding="utf-8")
     export(tmp_path / "good.jsonl", recs)
     (tmp_path / "notes.bin").write_bytes(b"\x00\x01")
-    paths = ["bad.jsonl", "dup.jsonl", "good.jsonl", "notes.bin", "missing.txt"]
+    (tmp_path / "copy of seed.txt").write_text(recs[0]["text"], encoding="utf-8")
+    paths = ["bad.jsonl", "dup.jsonl", "good.jsonl", "notes.bin", "missing.txt", "copy of seed.txt"]
     embedded = scan(paths, Settings())
     distributed = scan_spark(paths, Settings(), spark=spark, partitions=3)
-    assert [str(e) for e in embedded.errors] and len(embedded.errors) == 4
+    assert len(embedded.errors) == 4 and embedded.clusters
     assert as_dict(distributed) == as_dict(embedded)
 
 

@@ -126,9 +126,7 @@ def list_inputs(spark: Any, paths: Sequence[str], options: ReadOptions) -> tuple
 
 
 def _file_uri(path: str) -> str:
-    from urllib.parse import quote
-
-    return "file://" + quote(os.path.abspath(path))
+    return "file://" + os.path.abspath(path)  # Hadoop's Path escapes what needs escaping
 
 
 def _hadoop_list(spark: Any, url: str, options: ReadOptions, errors: list[DedupeError]) -> list[str]:
