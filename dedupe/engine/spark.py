@@ -520,31 +520,30 @@ def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions
     if not parts:
         return _empty_result(settings, errors, time.perf_counter() - t0)
     analysed = (sc.union(parts) if len(parts) > 1 else parts[0]).persist(StorageLevel.MEMORY_AND_DISK)
-    rows = analysed
 
-    # input errors drop the whole file, as in the embedded engine (first error by line)
-    errs = rows.filter(lambda r: r[0] == "E").map(lambda r: (r[1], (r[2], r[3]))).collect()
-    dup = (rows.filter(lambda r: r[0] == "D" and r[2].line)
-           .map(lambda r: ((r[1][0], r[2].id), r[2].line)).groupByKey(nparts)
-           .filter(lambda kv: len(kv[1]) > 1)
-           .map(lambda kv: (kv[0][0], kv[0][1], sorted(kv[1]))).collect())
+    # input errors drop the whole file, as in the embedded engine (its first error by line)
+    collected = analysed.filter(lambda r: r[0] != "U").collect()
     first_error: dict[int, tuple[int, str]] = {}
-    for fi, (line, msg) in errs:
-        if fi not in first_error or line < first_error[fi][0]:
-            first_error[fi] = (line, msg)
-    for fi, full_id, lines_of in dup:
-        rid = full_id[len(job.names[fi]) + 1:]
-        msg = f"line {lines_of[1]}: duplicate id '{rid}' (first on line {lines_of[0]})"
-        if fi not in first_error or lines_of[1] < first_error[fi][0] or first_error[fi][0] == 0:
-            first_error[fi] = (lines_of[1], msg)
+    for r in collected:
+        if r[0] == "E" and (r[1] not in first_error or r[2] < first_error[r[1]][0]):
+            first_error[r[1]] = (r[2], r[3])
+    metas = sorted(((r[1], r[2]) for r in collected if r[0] == "D"), key=lambda kv: kv[0])
+    # a duplicate record id across partitions (within one, the reader reports it)
+    first_line: dict[tuple[int, str], int] = {}
+    for (fi, _), m in metas:
+        if not m.line:
+            continue
+        seen = first_line.setdefault((fi, m.id), m.line)
+        if seen != m.line and (fi not in first_error or m.line < first_error[fi][0]):
+            rid = m.id[len(job.names[fi]) + 1:]
+            first_error[fi] = (m.line, f"line {m.line}: duplicate id '{rid}' (first on line {seen})")
     bad = set(first_error)
     for fi in sorted(bad):
         errors.append(InputError(first_error[fi][1], job.names[fi]))
+    rows = analysed
     if bad:
-        rows = rows.filter(lambda r: r[0] == "E" or
-                           (r[1][0] not in bad if r[0] == "D" else r[2].key[0] not in bad))
-    metas = sorted(rows.filter(lambda r: r[0] == "D").map(lambda r: (r[1], r[2])).collect(),
-                   key=lambda kv: kv[0])
+        metas = [kv for kv in metas if kv[0][0] not in bad]
+        rows = analysed.filter(lambda r: r[0] == "U" and r[2].key[0] not in bad)
     units = rows.filter(lambda r: r[0] == "U").map(lambda r: (r[1], r[2]))
     t1 = time.perf_counter()
     timings = {"analyse": t1 - t0}
