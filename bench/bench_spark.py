@@ -105,42 +105,53 @@ def clusters_of(path: Path) -> list:
     return [(c["fingerprint"], [(m["doc"], m["start"], m["end"]) for m in c["members"]]) for c in data["clusters"]]
 
 
-def render_md(r: dict) -> str:
+def render_md(runs: list[dict]) -> str:
+    """Markdown for every recorded run (one table each), newest machine facts last."""
+    out = ["# Benchmark: Spark engine (local[2]) vs embedded engine", ""]
+    for r in sorted(runs, key=lambda r: r["stories"]):
+        out.extend(render_run(r))
+    f = runs[-1]["machine"]
+    out.extend([
+        ("Spark's CPU time is that of the whole process tree (driver, JVM, Python workers); its wall time includes "
+        "starting the session."),
+        ("\"identical\": the same clusters in the same order, each with the same fingerprint and the same members "
+        "(document, start, end)."),
+        "",
+        (f"Machine: {f['nproc']} CPUs shared with other jobs (timings are noisy), Python {f['python']}, "
+        f"{f['platform']}; engine {f['engine']}; {f['date']}."),
+        "",
+    ])
+    return "\n".join(out)
+
+
+def render_run(r: dict) -> list[str]:
     rows = []
     for s in r["scales"]:
         e, p = s["embedded"], s["spark"]
         rows.append(f"| {s['scale']}x | {s['documents']:,} | {s['units']:,} | {e['wall_s']:.1f} | {e['cpu_s']:.1f} | "
                     f"{e['peak_tree_rss_mb']:.0f} | {p['wall_s']:.1f} | {p['cpu_s']:.1f} | {p['peak_tree_rss_mb']:.0f} | "
                     f"{p['wall_s'] / e['wall_s']:.1f}x | {'yes' if s['identical'] else 'NO'} ({s['clusters']:,}) |")
-    f = r["machine"]
     base = r["scales"][0]
     growth = []
     for s in r["scales"][1:]:
         growth.append(f"{s['scale']}x input: embedded {s['embedded']['wall_s'] / base['embedded']['wall_s']:.1f}x "
                       f"the {base['scale']}x time, Spark {s['spark']['wall_s'] / base['spark']['wall_s']:.1f}x")
-    return "\n".join([
-        "# Benchmark: Spark engine (local[2]) vs embedded engine",
+    return [
+        f"## {r['stories']:,} stories (1x)",
         "",
         (f"Input: the Reuters-21578 export, {r['stories']:,} stories with a body, as one JSON-lines file (1x); "
-        "4x and 8x add perturbed copies (every ~20th word replaced, new ids). Generated under /tmp, never committed."),
-        f"Each engine run once per scale as a subprocess; Spark master `{r['master']}`, default settings.",
+         "larger inputs add perturbed copies (every ~20th word replaced, new ids). Generated under /tmp, never "
+         f"committed. Each engine run once per scale as a subprocess; Spark master `{r['master']}`, default settings."),
         "",
         ("| input | documents | units | embedded wall (s) | CPU (s) | peak RSS (MB) | Spark wall (s) | CPU (s) "
-        "| peak RSS (MB) | Spark / embedded | identical clusters |"),
+         "| peak RSS (MB) | Spark / embedded | identical clusters |"),
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         *rows,
         "",
-        "Scaling: " + ("; ".join(growth) if growth else "one scale only") + ".",
-        ("Spark's CPU time is that of the whole process tree (driver, JVM, Python workers); its wall time includes "
-         "starting the session."),
-        ("\"identical\": the same clusters in the same order, each with the same fingerprint and the same members "
-        "(document, start, end)."),
-        "",
-        (f"Machine: {f['nproc']} CPUs shared with other jobs (timings are noisy), Python {f['python']}, {f['platform']}; "
-        f"engine {f['engine']}; {f['date']}."),
+        *(["Scaling: " + "; ".join(growth) + "."] if growth else []),
         f"Re-run: `{r['command']}`.",
         "",
-    ])
+    ]
 
 
 def main() -> None:
@@ -187,12 +198,16 @@ def main() -> None:
         (f" --scales {args.scales}" if args.scales != "1,4,8" else "")
     report = {"stories": len(stories), "master": args.master, "scales": results, "machine": machine_facts(),
               "command": cmd}
-    md = render_md(report)
+    # a run replaces the recorded run of the same size and keeps the others
+    path = REPORTS / "bench_spark.json"
+    runs = json.loads(path.read_text("utf-8"))["runs"] if path.exists() else []
+    runs = [r for r in runs if r["stories"] != report["stories"]] + [report]
+    md = render_md(runs)
     print(md)
     if not args.no_write:
         from dedupe.atomic import write_atomic
 
-        write_atomic(str(REPORTS / "bench_spark.json"), json.dumps(report, indent=2) + "\n")
+        write_atomic(str(path), json.dumps({"runs": runs}, indent=2) + "\n")
         write_atomic(str(REPORTS / "bench_spark.md"), md)
 
 
