@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -122,6 +123,27 @@ def test_parquet_gzip_and_url_inputs(spark, tmp_path):
     assert as_dict(via_pq, {normalize_path(str(pq)): normalize_path(str(jl))}, positions=False) == \
         as_dict(embedded, positions=False)
     assert {d.format for d in via_pq.documents} == {"parquet"}
+
+
+def test_hadoop_directory_url(spark, tmp_path):
+    """A directory given as a Hadoop URL is walked in the embedded engine's order;
+    hidden and ``_``-prefixed files and unsupported extensions are left out."""
+    d = tmp_path / "archive"
+    (d / "0-sub").mkdir(parents=True)  # sorts before the files beside it; walked after them
+    seeds = [f for f in sorted(SEEDS.iterdir()) if f.is_file()]
+    assert len(seeds) >= 4
+    for f in seeds[:2]:
+        shutil.copy(f, d / f.name)
+    for f in seeds[2:]:
+        shutil.copy(f, d / "0-sub" / f.name)
+    (d / "_SUCCESS").write_text("")
+    (d / ".hidden.txt").write_text(seeds[0].read_text("utf-8"))
+    (d / "image.png").write_bytes(b"\x89PNG")
+    embedded = scan([str(d)], Settings())
+    distributed = scan_spark(["file://" + str(d)], Settings(), spark=spark)
+    rename = {"file:" + str(f): normalize_path(str(f)) for f in d.rglob("*") if f.is_file()}
+    assert embedded.clusters and len(distributed.documents) == len(seeds)
+    assert as_dict(distributed, rename) == as_dict(embedded)
 
 
 def test_reuters_subset_identical(spark, tmp_path, reuters_path):

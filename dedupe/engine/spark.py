@@ -149,7 +149,7 @@ def _hadoop_list(spark: Any, url: str, options: ReadOptions, errors: list[Dedupe
     qualified = str(fs.makeQualified(path).toString())
     if not status.isDirectory() or url.lower().rstrip("/").endswith(".parquet"):
         return [qualified]
-    out: list[str] = []
+    out: list[tuple[tuple, str]] = []
     it = fs.listFiles(path, True)
     base = qualified.rstrip("/") + "/"
     while it.hasNext():
@@ -167,8 +167,9 @@ def _hadoop_list(spark: Any, url: str, options: ReadOptions, errors: list[Dedupe
             continue
         if options.exclude and any(fnmatch(rel, g) or fnmatch(name, g) for g in options.exclude):
             continue
-        out.append(uri)
-    return sorted(out)
+        # os.walk's order, as the embedded engine walks: a directory's files (sorted), then its subdirectories
+        out.append((tuple((1, x) for x in parts[:-1]) + ((0, name),), uri))
+    return [u for _, u in sorted(out)]
 
 
 def _java_message(exc: BaseException) -> str:
