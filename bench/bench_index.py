@@ -104,7 +104,7 @@ def dir_size(p: Path) -> int:
 def make_draft(stories, path: Path, n: int = 60, seed: int = 7) -> None:
     from dedupe.config import Settings
     from dedupe.documents import Document
-    from dedupe.engine.pipeline import analyse_documents
+    from dedupe.engine.analyse import analyse_documents
 
     rng = random.Random(seed)
     picks = rng.sample(stories, 200)
@@ -124,9 +124,10 @@ def query_latency(location: str, draft: Path, reps: int = 50) -> dict:
     """Median in-process latency: index opened and loaded once, then per query
     the draft is analysed, candidates fetched, matched and clustered."""
     from dedupe.config import Settings
+    from dedupe.engine.analyse import analyse_documents
+    from dedupe.engine.pipeline import finish_scan
     from dedupe.index import open_index, query_indexes
     from dedupe.readers import read_file
-    from dedupe.engine.pipeline import analyse_documents, finish_scan
 
     settings = Settings()
     t0 = time.perf_counter()

@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPORTS, machine_facts, write_txt_corpus  # noqa: E402
+from common import REPORTS, machine_facts, write_txt_corpus
 
 
 def pct(xs, p):

@@ -72,7 +72,7 @@ def machine_facts() -> dict:
         engine = None
     return {
         "engine": engine,  # "compiled" (dedupe.kernels._speedups built) or "pure Python"
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),

@@ -26,8 +26,8 @@ from common import REPORTS, brute_force_pairs, load_reuters, machine_facts  # no
 
 from dedupe import Settings, scan  # noqa: E402
 from dedupe.documents import Document  # noqa: E402
-from dedupe.text.normalize import normalized_key, tokens  # noqa: E402
 from dedupe.sketch.shingles import word_shingles  # noqa: E402
+from dedupe.text.normalize import normalized_key, tokens  # noqa: E402
 from dedupe.text.split import NewsPunkt  # noqa: E402
 from dedupe.text.units import extract_units  # noqa: E402
 
@@ -53,7 +53,7 @@ def main() -> None:
     units = []
     for d in docs:
         du = extract_units(d, only_sentences, tok)
-        for k, (s, e) in enumerate(zip(du.starts, du.ends)):
+        for k, (s, _end) in enumerate(zip(du.starts, du.ends)):
             toks = du.unit_tokens(k)
             units.append((d.id, s, frozenset(word_shingles(toks, settings.ngram)), " ".join(toks)))
     i, j, jac = brute_force_pairs([u[2] for u in units])

@@ -8,11 +8,11 @@ The library is headless (no terminal UI imports).  Typical use::
         print(cluster.kind, cluster.similarity, [m.path for m in cluster.members])
 """
 
+from dedupe.api import scan
 from dedupe.config import KINDS, RULES, Settings, load_config
 from dedupe.documents import Document
 from dedupe.errors import ConfigError, DedupeError, InputError
 from dedupe.findings import Cluster, DocumentInfo, Member, Overlap, Pair, ScanResult
-from dedupe.engine.pipeline import scan
 
 __version__ = "0.1.0"
 

@@ -10,7 +10,7 @@ import os
 import tempfile
 
 
-def write_atomic(path: str | os.PathLike, data: str | bytes, encoding: str = "utf-8") -> None:
+def write_atomic(path: str | os.PathLike[str], data: str | bytes, encoding: str = "utf-8") -> None:
     """Write ``data`` to ``path`` atomically (creating parent directories)."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))

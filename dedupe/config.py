@@ -10,6 +10,7 @@ from command-line flags.  Keys may be written with dashes or underscores.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 import tomllib
@@ -18,16 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from dedupe.errors import ConfigError
+from dedupe.kinds import DEFAULT_KINDS, KINDS, RULES, resolve
 
-KINDS = ("repeated-sentence", "repeated-quote", "cross-article", "archive-match")
-
-#: Stable rule id of every finding kind.
-RULES = {
-    "repeated-sentence": "DD101",
-    "repeated-quote": "DD102",
-    "cross-article": "DD201",
-    "archive-match": "DD301",
-}
+__all__ = ["KINDS", "RULES", "Settings", "Config", "load_config", "with_overrides"]
 
 #: Units matching one of these (from their start, case-insensitive) are never flagged.
 DEFAULT_BOILERPLATE = (
@@ -45,11 +39,26 @@ DEFAULT_BOILERPLATE = (
     r"(?-i:[A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)*)(, [A-Z][a-z]{2,}\.? \d{1,2})?( \((reuters|ap|afp)\))? ?[-–—:]\s*$",
 )
 
-#: Keys other front ends and features read from the same files.
-OTHER_KEYS = {
-    "include", "exclude", "id_field", "text_field", "title_field", "rules", "baseline",
-    "index", "fail_on", "format", "punkt", "against", "suppressions",
+#: The other keys front ends read from the same files, with their schema:
+#: ``(type, detail)`` where type is ``str`` (detail: choices or None), ``strs``
+#: (a string or a list of strings), ``table`` (a table of string values).
+#: Anything else is refused by name.
+CHECK_FORMATS = ("text", "github", "sarif", "junit", "gitlab", "rdjsonl", "json", "markdown")
+OTHER_SCHEMA: dict[str, tuple[str, Any]] = {
+    "include": ("strs", None),
+    "exclude": ("strs", None),
+    "id_field": ("str", None),
+    "text_field": ("str", None),
+    "title_field": ("str", None),
+    "rules": ("table", None),
+    "baseline": ("str", None),
+    "index": ("str", None),
+    "fail_on": ("level", None),
+    "format": ("str", CHECK_FORMATS),
+    "against": ("strs", None),
 }
+OTHER_KEYS = set(OTHER_SCHEMA)
+_WANT = {"fail_on": "a level or a list of kinds", "baseline": "a file path", "index": "an index location"}
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,9 @@ class Settings:
         bands, rows: LSH banding; 0 means chosen for ``recall`` at the
             lowest threshold.
         recall: target probability that LSH proposes a pair at the threshold.
-        kinds: finding kinds to report.
+        kinds: finding kinds to report (default: all but ``restatement``).
+        restate_across: look for restatements across the articles of a run
+            too, not only inside each article.
         quotes: extract quotations as units of their own.
         exclude_quotes: ignore quoted words altogether (no quote units, and
             quoted words do not count in sentence comparison).
@@ -90,15 +101,16 @@ class Settings:
     bands: int = 0
     rows: int = 0
     recall: float = 0.99
-    kinds: tuple[str, ...] = KINDS
+    kinds: tuple[str, ...] = DEFAULT_KINDS
     quotes: bool = True
     exclude_quotes: bool = False
+    restate_across: bool = False
     boilerplate: tuple[str, ...] = ()
     jobs: int = 0
     max_bucket: int = 64
     max_posting: int = 256
 
-    def validate(self, source: str | None = None) -> "Settings":
+    def validate(self, source: str | None = None) -> Settings:
         def bad(msg: str) -> ConfigError:
             return ConfigError(msg, source)
 
@@ -173,54 +185,137 @@ def _norm_key(key: str) -> str:
     return key.replace("-", "_")
 
 
+def _describe(value: Any) -> str:
+    r = repr(value)
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
 def _coerce(name: str, value: Any, source: str) -> Any:
+    """A setting's value checked against its declared type (range: :meth:`Settings.validate`)."""
     ftype = {f.name: f.type for f in fields(Settings)}[name]
-    try:
-        if ftype in ("float",):
-            if isinstance(value, bool):
-                raise TypeError
-            return float(value)
-        if ftype in ("int",):
-            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-                raise TypeError
-            return int(value)
-        if ftype in ("bool",):
-            if not isinstance(value, bool):
-                raise TypeError
-            return value
-        if ftype == "str":
-            if not isinstance(value, str):
-                raise TypeError
-            return value
-        if ftype.startswith("tuple"):
-            if isinstance(value, str):
-                value = [v.strip() for v in value.split(",") if v.strip()]
-            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-                raise TypeError
-            return tuple(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name.replace('_', '-')}: expected {ftype}, got {value!r}", source) from None
+    key = name.replace("_", "-")
+    want = ftype  # as before: "expected float", "expected int", ...
+    ok = True
+    if ftype == "float":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if ok else value
+        if ok and math.isnan(value):
+            ok = False
+    elif ftype == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif ftype == "bool":
+        ok = isinstance(value, bool)
+    elif ftype == "str":
+        ok = isinstance(value, str)
+    elif ftype.startswith("tuple"):
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        ok = isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+        value = tuple(value) if ok else value
+    if not ok:
+        raise ConfigError(f"{key}: expected {want}, got {_describe(value)}", source)
     return value
 
 
+def _check_other(key: str, value: Any, source: str) -> Any:
+    kind, detail = OTHER_SCHEMA[key]
+    name = key.replace("_", "-")
+    if key in _WANT and not (isinstance(value, str) and value.strip()) and not (
+            kind in ("strs", "level") and isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
+        raise ConfigError(f"{name}: expected {_WANT[key]}, got {_describe(value)}", source)
+    if kind == "str":
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{name}: expected a non-empty string, got {_describe(value)}", source)
+        if detail is not None and value not in detail:
+            raise ConfigError(f"{name}: expected one of {', '.join(detail)}, got {_describe(value)}", source)
+        return value
+    if kind == "strs":
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise ConfigError(f"{name}: expected a string or a list of non-empty strings, got {_describe(value)}",
+                              source)
+        return list(value)
+    if kind == "level":  # a level, or a list of kinds / rule ids (checked by check.rules.Policy)
+        if not (isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))):
+            raise ConfigError(f"{name}: expected a level or a list of kinds, got {_describe(value)}", source)
+        return value
+    if kind == "table":
+        if not isinstance(value, dict):
+            raise ConfigError(f"{name}: expected a table, got {_describe(value)}", source)
+        for k, v in value.items():
+            if not isinstance(v, str):
+                raise ConfigError(f"{name}.{k}: expected a string, got {_describe(v)}", source)
+        return dict(value)
+    return value  # pragma: no cover
+
+
 def settings_from_mapping(data: dict[str, Any], base: Settings | None = None, source: str = "config") -> tuple[Settings, dict]:
-    """Split a mapping into Settings updates and the other known keys."""
+    """Split a mapping into Settings updates and the other known keys, each
+    checked against its schema (type, then range); unknown keys are refused."""
     updates: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for key, value in data.items():
-        k = _norm_key(key)
+        k = _norm_key(str(key))
         if k in _SETTING_NAMES:
             updates[k] = _coerce(k, value, source)
+            if k == "kinds":  # rule ids and short labels name kinds too
+                updates[k] = tuple(resolved.name if (resolved := resolve(str(v))) else v for v in updates[k])
         elif k in OTHER_KEYS:
-            extra[k] = value
+            extra[k] = _check_other(k, value, source)
         else:
-            raise ConfigError(f"unknown setting {key!r}", source)
+            known = ", ".join(sorted(n.replace("_", "-") for n in (*_SETTING_NAMES, *OTHER_KEYS)))
+            raise ConfigError(f"unknown setting {key!r} (known: {known})", source)
     settings = replace(base or Settings(), **updates)
     return settings.validate(source), extra
 
 
+_TOML_AT_RE = re.compile(r"^(.*?)\s*\(at line (\d+), column (\d+)\)\s*$", re.DOTALL)
+_TOML_EOF_RE = re.compile(r"^(.*?)\s*\(at end of document\)\s*$", re.DOTALL)
+
+
+def _toml_error(exc: tomllib.TOMLDecodeError, text: str) -> str:
+    """'line 3, column 8: invalid TOML: Cannot overwrite a value' from tomllib's message."""
+    msg = str(exc)
+    m = _TOML_AT_RE.match(msg)
+    if m:
+        return f"invalid TOML at line {m.group(2)}, column {m.group(3)}: {m.group(1)}"
+    m = _TOML_EOF_RE.match(msg)
+    if m:
+        return f"invalid TOML at line {text.count(chr(10)) + 1} (end of file): {m.group(1)}"
+    return f"invalid TOML: {msg}"
+
+
+def read_toml(path: str | os.PathLike) -> dict[str, Any]:
+    """Parse a TOML file; any problem is a :class:`ConfigError` naming file, line and problem."""
+    src = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ConfigError("no such file", src) from None
+    except IsADirectoryError:
+        raise ConfigError("is a directory, not a configuration file", src) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", src) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"line {line}: not UTF-8 text", src) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(_toml_error(exc, text), src) from None
+    except RecursionError:
+        raise ConfigError("invalid TOML: nested too deeply", src) from None
+
+
 def find_config(start: str | os.PathLike | None = None) -> Path | None:
-    """The nearest ``.dedupe.toml``, or ``pyproject.toml`` with ``[tool.dedupe]``."""
+    """The nearest ``.dedupe.toml``, or ``pyproject.toml`` with ``[tool.dedupe]``.
+
+    A ``pyproject.toml`` met on the way that is not valid TOML is an error
+    (:class:`ConfigError` naming file and line): it may hold the settings.
+    """
     here = Path(start or os.getcwd()).resolve()
     for d in (here, *here.parents):
         cand = d / ".dedupe.toml"
@@ -228,11 +323,9 @@ def find_config(start: str | os.PathLike | None = None) -> Path | None:
             return cand
         py = d / "pyproject.toml"
         if py.is_file():
-            try:
-                data = tomllib.loads(py.read_text("utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-                data = {}
-            if "dedupe" in data.get("tool", {}):
+            data = read_toml(py)
+            tool = data.get("tool", {})
+            if isinstance(tool, dict) and "dedupe" in tool:
                 return py
         if (d / ".git").exists():
             break
@@ -245,15 +338,11 @@ def load_config(path: str | os.PathLike | None = None, search_from: str | None =
     if p is None:
         return Config()
     src = str(p)
-    try:
-        data = tomllib.loads(p.read_text("utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("no such file", src) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read: {exc}", src) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML: {exc}", src) from None
-    table = data.get("tool", {}).get("dedupe")
+    data = read_toml(p)
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError("[tool] must be a table", src)
+    table = tool.get("dedupe")
     if table is None:
         table = {} if p.name == "pyproject.toml" else {k: v for k, v in data.items() if k != "tool"}
     if not isinstance(table, dict):

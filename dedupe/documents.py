@@ -18,8 +18,8 @@ indented wire-copy paragraphs, hard-wrapped lines).
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 
 def line_starts(text: str) -> list[int]:
@@ -39,8 +39,13 @@ class Document:
 
     Attributes:
         id: stable identifier: the file path, or ``path#id`` for a record of a
-            ``.jsonl`` file.
-        path: the file the document came from, as given or found by walking.
+            JSON-lines export (``id`` the record's id field, else its line
+            number), e.g. ``archive.jsonl.gz#reuters-17``.  Outputs name a
+            finding by ``id``.
+        path: the file the document came from, as given or found by walking
+            (for a record: the export file itself, so that file-based
+            features -- archive paths, ``--changed-since``, CI annotations --
+            keep working).
         text: the prose that is analysed; offsets refer to this string.
         format: ``txt``, ``md``, ``html``, ``docx`` or ``jsonl``.
         title: the article's title when the format has one.
@@ -55,6 +60,12 @@ class Document:
             suppression comments switch off.
         warnings: non-fatal problems met while reading (e.g. a fallback
             decode); front ends print them.
+        source_line: when set, the whole document sits on this 1-based line
+            of ``source_text`` (a JSON-lines record), which starts at index
+            ``source_line_start``: positions are computed from that alone,
+            without the line starts of the whole file (which every record of
+            a large export would otherwise hold).
+        source_line_start: see ``source_line``.
     """
 
     id: str
@@ -67,6 +78,8 @@ class Document:
     paragraphs_marked: bool = False
     suppressed: list[tuple[int, int]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    source_line: int | None = None
+    source_line_start: int = 0
     _line_starts: list[int] | None = field(default=None, repr=False, compare=False)
 
     # -- position mapping -------------------------------------------------
@@ -87,6 +100,8 @@ class Document:
 
     def line_col(self, source_index: int) -> tuple[int, int]:
         """1-based (line, column) of an index into ``source_text``."""
+        if self.source_line is not None:
+            return self.source_line, source_index - self.source_line_start + 1
         starts = self._starts()
         line = bisect_right(starts, source_index)
         return line, source_index - starts[line - 1] + 1

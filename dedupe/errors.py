@@ -11,6 +11,8 @@ class DedupeError(Exception):
     """Base class for every error dedupe raises on purpose."""
 
     exit_code = 2
+    #: A warning, not a failure: the input was skipped for a reason the user should know (exit code unchanged).
+    warning = False
 
     def __init__(self, message: str, path: str | None = None) -> None:
         super().__init__(message)
@@ -23,6 +25,12 @@ class DedupeError(Exception):
 
 class InputError(DedupeError):
     """A document could not be read (missing, binary, malformed)."""
+
+
+class InputWarning(InputError):
+    """An input skipped for a reason that is not a failure (a FIFO, socket or device in a folder)."""
+
+    warning = True
 
 
 class ConfigError(DedupeError):

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from dedupe.text.align import Span, align_group
 from dedupe.config import RULES, Settings
 from dedupe.errors import DedupeError
+from dedupe.text.align import Span, align_group, marked_spans
 from dedupe.text.normalize import normalized_key
 
 
@@ -69,9 +69,13 @@ class Member:
 class Pair:
     """A verified link between members ``a`` and ``b`` (indices into members).
 
-    ``similarity`` is the figure shown for the pair: its Jaccard similarity
-    when that reached the threshold, otherwise its containment (a sentence
-    repeated inside a longer one).
+    Both measures are properties of the two texts, whatever threshold found
+    the pair: ``jaccard`` (shared word 3-shingles over all of either's) is
+    the ``similarity`` shown; ``containment`` (shared shingles over the
+    shorter one's) is shown beside it where it differs, for a sentence
+    repeated inside a longer one.  A pair is reported when its Jaccard
+    reaches ``--threshold`` or its containment reaches ``--containment``
+    raised to ``--threshold``.
     """
 
     a: int
@@ -81,8 +85,8 @@ class Pair:
     similarity: float = -1.0
 
     def __post_init__(self) -> None:
-        if self.similarity < 0:  # not given: the larger of the two measures
-            object.__setattr__(self, "similarity", max(self.jaccard, self.containment))
+        if self.similarity < 0:  # not given: the Jaccard similarity
+            object.__setattr__(self, "similarity", self.jaccard)
 
 
 @dataclass
@@ -97,6 +101,9 @@ class Cluster:
     jaccard: float
     containment: float
     fingerprint: str = ""
+    #: For a ``restatement``: its score, what the score means, and the words and figures both sentences
+    #: share (``spans``: per member, character ranges into its text).  None for near-copies.
+    restatement: dict[str, Any] | None = None
 
     @property
     def rule(self) -> str:
@@ -113,7 +120,11 @@ class Cluster:
         """Per member, its word spans with ``shared`` set for words that every
         copy has (computed on demand: it is only needed for display)."""
         if not hasattr(self, "_alignment"):
-            self._alignment = align_group([m.text for m in self.members])
+            if self.restatement is not None:  # shared by meaning: highlight the words and figures both have
+                spans = self.restatement.get("spans") or [[] for _ in self.members]
+                self._alignment = [marked_spans(m.text, [tuple(x) for x in sp]) for m, sp in zip(self.members, spans)]
+            else:
+                self._alignment = align_group([m.text for m in self.members])
         return self._alignment
 
     def other(self, index: int) -> Member:
@@ -125,12 +136,19 @@ class Cluster:
         return self.members[index]
 
     def pair_similarity(self, i: int, j: int) -> float | None:
-        for p in self.pairs:
-            if {p.a, p.b} == {i, j}:
-                return p.similarity
-        return None
+        """The similarity of members ``i`` and ``j`` when they are a verified pair (a dict lookup)."""
+        index = self.__dict__.get("_pair_index")
+        if index is None or len(index) != len(self.pairs):
+            index = self.__dict__["_pair_index"] = {(min(p.a, p.b), max(p.a, p.b)): p.similarity for p in self.pairs}
+        return index.get((min(i, j), max(i, j)))
 
     def to_dict(self) -> dict[str, Any]:
+        d = self._base_dict()
+        if self.restatement is not None:
+            d["restatement"] = self.restatement
+        return d
+
+    def _base_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "kind": self.kind,
@@ -242,6 +260,8 @@ class ScanResult:
     errors: list[DedupeError] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # things the user should know (one line each), not errors
+    warnings: list[DedupeError] = field(default_factory=list)  # inputs skipped for a reason that is not a failure
 
     def duplicate_documents(self, min_share: float = 0.8) -> list[Overlap]:
         """Overlaps where both articles share most of their sentences: a story
@@ -272,6 +292,7 @@ class ScanResult:
             "duplicate_documents": len(self.duplicate_documents()),
             "suppressed_inline": sum(d.suppressed for d in self.documents),
             "errors": len(self.errors),
+            "warnings": len(self.warnings),
             "settings": {
                 "threshold": self.settings.threshold,
                 "containment": self.settings.containment,
@@ -283,6 +304,8 @@ class ScanResult:
                 "rows": self.stats.get("rows"),
             },
             "candidates": self.stats.get("candidates"),
+            "rollup_skipped_clusters": self.stats.get("rollup_skipped_clusters", 0),
+            "rollup_omitted_partners": self.stats.get("rollup_omitted_partners", 0),
             "seconds": round(sum(self.timings.values()), 3),
         }
 
@@ -294,4 +317,6 @@ class ScanResult:
             "overlaps": [o.to_dict() for o in self.overlaps],
             "summary": self.summary(),
             "errors": [str(e) for e in self.errors],
+            "warnings": [str(w) for w in self.warnings],
+            "notes": list(self.notes),
         }

@@ -27,3 +27,10 @@ def reuters_path() -> Path:
             pytest.fail(f"shared corpus missing: {REUTERS}")
         pytest.skip(f"shared corpus not present at {REUTERS}")
     return REUTERS
+
+
+@pytest.fixture
+def in_repo(monkeypatch) -> Path:
+    """Run the test from the repository's root (the review tests open ``seeds``)."""
+    monkeypatch.chdir(REPO)
+    return REPO

@@ -138,11 +138,11 @@ def test_baseline_path_from_config_is_relative_to_the_config(repo):
 @pytest.mark.parametrize("content, words", [
     ("{not json", "corrupt baseline: invalid JSON at line 1"),
     ('{"version": 2, "accepted": {}}', "unsupported baseline version 2"),
-    ('{"accepted": {}}', "unsupported baseline version None"),
+    ('{"accepted": {}}', "unsupported baseline version null"),
     ("[1, 2]", "expected a JSON object"),
-    ('{"version": 1, "accepted": []}', "'accepted' must be an object"),
-    ('{"version": 1, "accepted": {"x": {"count": "two"}}}', "count must be a whole number"),
-    ('{"version": 1, "suppressions": {"x": 3}}', "suppressions['x'] must be an object"),
+    ('{"version": 1, "accepted": []}', "accepted: expected an object, got a list"),
+    ('{"version": 1, "accepted": {"x": {"count": "two"}}}', "count: expected a whole number"),
+    ('{"version": 1, "suppressions": {"x": 3}}', "suppressions['x']: expected an object"),
 ])
 def test_corrupt_baseline_exit_2_one_line(repo, content, words):
     (repo / DEFAULT_PATH).write_text(content)

@@ -100,7 +100,7 @@ def test_sarif_has_every_field_github_requires(hostile):
     assert s["$schema"].endswith("sarif-2.1.0.json")
     [run_] = s["runs"]
     driver = run_["tool"]["driver"]
-    assert driver["name"] == "dedupe" and driver["version"] and driver["informationUri"].startswith("https://")
+    assert driver["name"] == "dedupe" and driver["version"] and driver["informationUri"].startswith(("https://", "file://"))
     ids = [r["id"] for r in driver["rules"]]
     assert ids == ["DD101", "DD102", "DD201", "DD301"]
     for r in driver["rules"]:
@@ -148,10 +148,13 @@ def test_junit_parses_and_keeps_hostile_text(hostile):
     out = fmt("junit", cwd=hostile)
     root = ET.fromstring(out.encode("utf-8"))
     assert root.tag == "testsuites"
-    [suite] = root.findall("testsuite")
-    assert suite.get("tests") == "2" and suite.get("failures") == "1" and suite.get("errors") == "0"
-    cases = {tc.get("name"): tc for tc in suite.findall("testcase")}
+    assert root.get("tests") == "2" and root.get("failures") == "1" and root.get("errors") == "0"
+    suites = {s.get("file"): s for s in root.findall("testsuite")}  # one suite per article, with its file
+    assert set(suites) == {HOSTILE_NAME, "clean.txt"}
+    assert suites[HOSTILE_NAME].get("failures") == "1" and suites["clean.txt"].get("failures") == "0"
+    cases = {tc.get("name"): tc for tc in root.iter("testcase")}
     assert set(cases) == {HOSTILE_NAME, "clean.txt"}
+    assert all(float(tc.get("time")) >= 0 for tc in cases.values())
     assert cases["clean.txt"].find("failure") is None
     failure = cases[HOSTILE_NAME].find("failure")
     assert failure.get("type") == "DD101" and failure.get("message")
@@ -164,7 +167,8 @@ def test_junit_reports_read_errors_as_errors(tmp_path):
     r = run("check", "a.txt", "gone.txt", "--format", "junit", cwd=tmp_path)
     assert r.returncode == 2
     root = ET.fromstring(r.stdout.encode())
-    suite = root.find("testsuite")
+    assert root.get("errors") == "1"
+    suite = root.find("testsuite[@name='dedupe.read']")
     assert suite.get("errors") == "1"
     assert suite.find("testcase[@name='gone.txt']/error") is not None
 

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO / "seeds"
-SEED = SEEDS / "000_f6852705ebf30c58.txt"
+from helpers import SEED, SEEDS, invoke, run_cli
 
 LEDE = "Dockworkers at the Port of Long Beach walked off the job at 6 a.m. Tuesday, halting cargo at the nation’s No. 2 container port."
 OTHER = "Gov. Elena Ruiz urged both sides to return to the table and warned of a long and costly shutdown."
@@ -21,11 +15,7 @@ SEVEN = "The mayor said the budget was late."  # 7 words
 
 
 def run(args, cwd, **kw):
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    env.pop("CI", None)
-    return subprocess.run(
-        [sys.executable, "-m", "dedupe", *map(str, args)], cwd=cwd, capture_output=True, text=True, env=env, timeout=120, **kw
-    )
+    return invoke(*args, cwd=cwd, **kw)
 
 
 def clusters_of(proc) -> list[dict]:
@@ -71,9 +61,9 @@ def test_text_output_shape(tmp_path):
     p = run(["scan", SEED], tmp_path)
     assert p.returncode == 0, p.stderr
     lines = p.stdout.splitlines()
-    heads = [l for l in lines if re.match(r"^C\d+ ", l)]
+    heads = [ln for ln in lines if re.match(r"^C\d+ ", ln)]
     assert heads == [
-        "C1 repeated-sentence (DD101) similarity 0.90, 2 copies",
+        "C1 repeated-sentence (DD101) similarity 0.67 (containment 0.90), 2 copies",
         "C2 repeated-quote (DD102) similarity 1.00, 2 copies",
     ]
     assert f"  {SEED}:4:1" in lines and f"  {SEED}:7:1" in lines
@@ -192,3 +182,49 @@ def test_version_and_help(tmp_path):
     assert p.returncode == 0 and "dedupe" in p.stdout
     p = run(["scan", "--help"], tmp_path)
     assert p.returncode == 0 and "--threshold" in p.stdout
+
+
+def test_the_console_command_runs_as_a_subprocess(tmp_path):
+    """One real process end to end (entry point, os._exit after flushing); the other tests run in-process."""
+    p = run_cli("scan", SEED, "--format", "json", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert any(c["kind"] == "repeated-quote" for c in json.loads(p.stdout)["clusters"])
+    v = run_cli("--version", cwd=tmp_path)
+    import dedupe
+
+    assert v.returncode == 0 and dedupe.__version__ in v.stdout
+
+
+def test_unexpected_error_is_one_line_with_a_debug_hint(tmp_path, monkeypatch):
+    import dedupe.cli.common as common
+
+    def boom(*a, **k):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(common, "run_scan", boom)
+    import dedupe.cli.scan as scan_cmd
+
+    monkeypatch.setattr(scan_cmd, "run_scan", boom)
+    r = invoke("scan", SEED, cwd=tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "unexpected RuntimeError: kaboom" in r.stderr and "--debug" in r.stderr
+    with pytest.raises(RuntimeError):
+        invoke("--debug", "scan", SEED, cwd=tmp_path)
+
+
+def test_unwritable_output_is_one_line_naming_the_file(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    r = invoke("scan", SEED, "-o", tmp_path / "afile" / "out.txt", cwd=tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "afile" in r.stderr and "Traceback" not in r.stderr
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_control_characters_from_articles_and_file_names_are_neutralised(tmp_path):
+    s = "The minister said the plan would cut emissions by half within ten years \x1b[2J today."
+    name = tmp_path / "x\n::error::y.txt"
+    name.write_text(s + "\n\n" + s + "\n", encoding="utf-8")
+    r = invoke("scan", name, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "\x1b" not in r.stdout and "\\x1b[2J" in r.stdout
+    assert "\n::error::" not in r.stdout and "x\\n::error::y.txt" in r.stdout

@@ -9,18 +9,15 @@ per pair, and the exact Jaccard from the set sizes.
 
 from __future__ import annotations
 
-import gzip
-import json
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
+from helpers import load_documents
 
 from dedupe import Settings, scan
-from dedupe.documents import Document
-from dedupe.text.normalize import normalized_key, tokens
 from dedupe.sketch.shingles import word_shingles
+from dedupe.text.normalize import normalized_key, tokens
 from dedupe.text.split import NewsPunkt
 from dedupe.text.units import extract_units
 
@@ -28,19 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from common import brute_force_pairs  # noqa: E402  (the same ground truth as bench/recall.py)
 
 STORIES = 3000
-
-
-def load_documents(path, n):
-    docs = []
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            rec = json.loads(line)
-            body = rec.get("body") or ""
-            if body.strip():
-                docs.append(Document(id=f"r{rec['newid']}", path=f"r{rec['newid']}.txt", text=body))
-            if len(docs) >= n:
-                break
-    return docs
 
 
 def sentence_units(docs, settings):

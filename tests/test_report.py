@@ -82,6 +82,7 @@ def test_markdown_report(tmp_path):
     assert re.search(r"\| `drafts/storm\.md` \| 6 \| 3 \| 50% \|", md)
     assert '<a id="c1-m1"></a>' in md and "(#c1-m2)" in md
     r2 = run("report", "drafts", "-o", "r.md", cwd=tmp_path)  # format from the extension
+    assert r2.returncode == 0, r2.stderr
     assert (tmp_path / "r.md").read_text() == md
 
 
@@ -98,3 +99,14 @@ def test_sample_reports_are_up_to_date():
         r = run("report", *args, "--format", fmt, cwd=REPO)
         assert r.returncode == 0, r.stderr
         assert (REPO / "reports" / name).read_text(encoding="utf-8") == r.stdout, f"reports/{name} is stale"
+
+
+def test_report_links_per_copy_are_capped_and_counted(tmp_path):
+    s = "The mayor said the new bridge over the river will open to traffic next spring after long delays."
+    (tmp_path / "a.txt").write_text("\n\n".join([s] * 30) + "\n", encoding="utf-8")
+    for fmt in ("html", "markdown"):
+        r = run("report", "a.txt", "--format", fmt, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.count("and 19 more") == 30  # each of the 30 copies links 10 others and counts the rest
+    page = run("report", "a.txt", cwd=tmp_path).stdout
+    assert page.count('href="#C1-m') <= 30 * 11

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from dedupe import Settings, scan
-from dedupe.text.normalize import tokens
-from dedupe.readers import read_file
 from dedupe.engine.pipeline import normalize_path
+from dedupe.readers import read_file
 from dedupe.sketch.shingles import word_shingles
+from dedupe.text.normalize import tokens
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -49,9 +49,11 @@ def assert_precise(result, settings: Settings) -> int:
             jac = inter / len(a | b)
             con = inter / min(len(a), len(b))
             assert jac == pytest.approx(p.jaccard) and con == pytest.approx(p.containment)
-            assert jac >= settings.threshold or con >= settings.containment, (c.id, c.members[p.a].text, c.members[p.b].text)
+            floor = max(settings.containment, settings.threshold)  # --threshold governs containment too
+            assert jac >= settings.threshold or con >= floor, (c.id, c.members[p.a].text, c.members[p.b].text)
+            assert p.similarity == p.jaccard  # a property of the texts, whatever the thresholds
             checked += 1
-        assert c.similarity >= min(settings.threshold, settings.containment)
+        assert c.similarity == min(p.jaccard for p in c.pairs)
     return checked
 
 
@@ -287,7 +289,7 @@ def test_streamed_walk_gives_the_same_result(tmp_path, monkeypatch):
     on the first chunks); the result must not depend on that."""
     import importlib
 
-    engine = importlib.import_module("dedupe.engine.pipeline")
+    engine = importlib.import_module("dedupe.engine.parallel")
     seeds = Path(__file__).resolve().parent.parent / "seeds"
     for k, p in enumerate(sorted(seeds.rglob("*.txt")) * 4):
         sub = tmp_path / f"d{k % 3}"
@@ -311,3 +313,24 @@ def test_streamed_walk_gives_the_same_result(tmp_path, monkeypatch):
     assert len(listed[0]["clusters"]) > 5 and len(listed[1]) == 1  # the binary file, reported once
     steps = [a for a in progress if a[0] == "analyse"]
     assert len(steps) > 5 and steps[-1][1] == steps[-1][2]  # chunk progress ends complete
+
+
+def test_a_sentence_shared_by_many_articles_keeps_the_roll_up_bounded(tmp_path):
+    """N articles sharing one sentence: one cluster, no N*(N-1) roll-up; what was left out is counted."""
+    shared = "The governor said the state would appeal the ruling to the supreme court next week."
+    for i in range(150):
+        (tmp_path / f"a{i:03d}.txt").write_text(
+            f"Story number {i} opens with its own lede about topic {i} and {i * 7} other words.\n\n{shared}\n")
+    r = scan([str(tmp_path)], Settings())
+    assert len(r.clusters) == 1 and len(r.clusters[0].members) == 150
+    assert r.overlaps == []
+    s = r.summary()
+    assert s["rollup_skipped_clusters"] == 1 and s["rollup_omitted_partners"] == 0
+
+
+def test_pair_similarity_is_a_lookup_and_matches_the_pairs():
+    r = scan([str(SEEDS)], Settings())
+    for c in r.clusters:
+        for p in c.pairs:
+            assert c.pair_similarity(p.b, p.a) == p.similarity
+        assert c.pair_similarity(0, 0) is None

@@ -10,8 +10,7 @@ from datasketch import MinHash
 
 from dedupe import Settings
 from dedupe.documents import Document
-from dedupe.text.normalize import tokens
-from dedupe.engine.pipeline import analyse_documents
+from dedupe.engine.analyse import analyse_documents
 from dedupe.sketch.shingles import (
     WordHasher,
     batch_word_shingles,
@@ -23,6 +22,7 @@ from dedupe.sketch.shingles import (
     word_shingles,
 )
 from dedupe.sketch.signatures import permutations, signatures
+from dedupe.text.normalize import tokens
 
 VOCAB = [f"w{i}" for i in range(400)] + ["the", "u.s", "de-escalation", "9-10", "don't", "café", "北京"]
 

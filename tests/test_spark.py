@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from dedupe.api import scan
 from dedupe.config import Settings
-from dedupe.engine.pipeline import normalize_path, scan
+from dedupe.engine.pipeline import normalize_path
 from dedupe.engine.spark import scan_command, scan_spark
 from dedupe.errors import ConfigError
 from dedupe.findings import ScanResult, cluster_fingerprint

@@ -15,18 +15,17 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import REPO, SEEDS
+from helpers import load_documents
 
 from dedupe import Settings, scan
 from dedupe import kernels as native
+from dedupe.output.json_format import render_json
 from dedupe.sketch.containment import containment_candidates, element_frequencies
-from dedupe.output.registry import render_json
-from dedupe.text.normalize import TOKEN_RE
 from dedupe.sketch.shingles import WordHasher, batch_word_shingles, word_hash64
 from dedupe.sketch.signatures import signatures
 from dedupe.sketch.verify import verify_pairs
-
-from conftest import REPO, SEEDS
-from test_recall import load_documents
+from dedupe.text.normalize import TOKEN_RE
 
 fast = native.speedups
 
@@ -82,12 +81,12 @@ def test_count_tokens_matches_the_regex():
 
 
 def _pure_shingles(texts, starts, ends, n):
-    from dedupe.engine.pipeline import _dedupe_sorted, _set_keys
+    from dedupe.sketch.sets import distinct_sorted, set_keys
 
     toks = [TOKEN_RE.findall(t, s, e) for t, s, e in zip(texts, starts, ends)]
     fp, off = batch_word_shingles(toks, n, WordHasher())
-    fps, uoff = _dedupe_sorted(fp, off)
-    return fps, uoff, _set_keys(fps, uoff)
+    fps, uoff = distinct_sorted(fp, off)
+    return fps, uoff, set_keys(fps, uoff)
 
 
 @pytest.mark.parametrize("n", [1, 3, 5])
@@ -222,13 +221,13 @@ def test_paragraph_spans(monkeypatch):
 
 
 def test_csr_take(monkeypatch):
-    from dedupe.engine.pipeline import _subset_csr
+    from dedupe.sketch.sets import csr_take
 
     fps, off = _random_sets(8)
     rows = np.array([5, 0, 299, 5, 17], dtype=np.int64)
-    got = _subset_csr(fps, off, rows)
+    got = csr_take(fps, off, rows)
     monkeypatch.setattr(native, "speedups", None)
-    want = _subset_csr(fps, off, rows)
+    want = csr_take(fps, off, rows)
     assert all(np.array_equal(g, w) for g, w in zip(got, want))
     with pytest.raises(IndexError):
         fast.csr_take(fps, off, np.array([300], dtype=np.int64))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import json
 import os
 import shutil
@@ -15,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import REPO, SIZE, aio, make_app, settle
 from textual.geometry import Region
 
 from dedupe.check.baseline import Baseline
@@ -25,45 +24,17 @@ from dedupe.tui.app import DedupeReviewApp
 from dedupe.tui.screens import ConfirmQuitScreen, HelpScreen, ReasonScreen
 from dedupe.tui.widgets import ClusterList
 
-REPO = Path(__file__).resolve().parent.parent
-SIZE = (120, 36)
-
-
-def aio(fn):
-    """Run an async test with asyncio (no pytest plugin needed)."""
-
-    @functools.wraps(fn)
-    def run(*args, **kwargs):
-        return asyncio.run(fn(*args, **kwargs))
-
-    return run
-
-
-@pytest.fixture
-def in_repo(monkeypatch):
-    monkeypatch.chdir(REPO)
-    return REPO
-
-
-def make_app(tmp_path, paths=("seeds",), **kw) -> DedupeReviewApp:
-    bpath = str(tmp_path / "baseline.json")
-    kw.setdefault("watch", False)
-    return DedupeReviewApp(list(paths), Settings(), baseline=Baseline.load(bpath), baseline_path=bpath, **kw)
-
-
-async def settle(app, pilot) -> None:
-    """Wait for running scans and for the UI to process their results."""
-    for _ in range(50):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not app.scanning:
-            return
-    raise AssertionError("scan did not finish")
-
 
 def screen_text(widget) -> str:
     strips = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
     return "\n".join("".join(seg.text for seg in strip) for strip in strips)
+
+
+async def goto(app, pilot, cluster_id: str) -> None:
+    """Put the list's cursor on the row of ``cluster_id``."""
+    i = next(i for i, r in enumerate(app.rows) if r.id == cluster_id)
+    app.query_one(ClusterList).move_cursor(row=i)
+    await pilot.pause()
 
 
 def seed_copy(tmp_path) -> Path:
@@ -83,17 +54,20 @@ async def test_opens_on_seeds_and_moves(tmp_path, in_repo):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert len(app.rows) == 9
-        assert app.current.id == "C1" and app.current.kind == "repeated-sentence"
+        rows = app.rows
+        assert app.current is rows[0] and rows[0].kind == "repeated-quote"  # errors first, most similar first
         await pilot.press("down")
-        assert app.current.id == "C2" and app.current.kind == "repeated-quote"
+        assert app.current is rows[1]
         await pilot.press("j", "j")
-        assert app.current.id == "C4"
+        assert app.current is rows[3]
         await pilot.press("k")
-        assert app.current.id == "C3"
+        assert app.current is rows[2]
+        assert rows[-1].kind == "cross-article"  # the only warning comes last
         totals = str(app.query_one("#totals").content)
         assert "7 articles" in totals and "9 clusters" in totals and "0 resolved by baseline" in totals
         detail = app.query_one("#detail").content.plain
-        assert "seeds/101_port_strike.txt:" in detail
+        m = app.current.members[0]
+        assert f"{m.path}:{m.line}:{m.column}" in detail
 
 
 @aio
@@ -101,6 +75,7 @@ async def test_detail_shows_every_copy_with_context_and_marks(tmp_path, in_repo)
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
+        await goto(app, pilot, "C1")
         c = app.current  # the Psaki sentence, twice
         content = app.query_one("#detail").content
         plain = content.plain
@@ -152,7 +127,7 @@ async def test_list_keys_and_mouse(tmp_path, in_repo):
         # what is on screen is the model's rows, with the cursor on the current one
         lines = screen_text(table).splitlines()
         assert lines[0].split() == ["Kind", "Sim", "×", "Article", "First", "words"]
-        assert lines[3].split()[:2] == ["sentence", "0.91"]
+        assert lines[3].split()[:2] == [table.cells(2)[1], f"{app.rows[2].similarity:.2f}"]
         assert [line.split()[0] for line in lines[1:10]] == [table.cells(i)[1] for i in range(9)]
 
 
@@ -228,7 +203,7 @@ async def test_accept_undo_and_save(tmp_path, in_repo):
         await pilot.press("a")
         assert app.model.status(first) == "accepted"
         assert app.model.unsaved == 1
-        assert app.current.id == "C2"  # moved on to the next finding
+        assert app.current is app.rows[1]  # moved on to the next finding
         table = app.query_one(ClusterList)
         assert table.cells(0)[0] == "✓" and table.clusters[0] is first
         assert screen_text(table).splitlines()[1].startswith(" ✓ ")
@@ -495,7 +470,7 @@ def test_every_binding_has_an_id_and_description():
         for b in cls.BINDINGS:
             assert b.id and b.id.startswith("dedupe."), (cls, b)
             assert b.description, (cls, b)
-    hidden = {b.key for cls in (ClusterList, DetailPane) for b in cls.BINDINGS if not b.show}
+    hidden = {k for cls in (ClusterList, DetailPane) for b in cls.BINDINGS if not b.show for k in b.key.split(",")}
     assert {"j", "k"} <= hidden
 
 
@@ -555,7 +530,7 @@ async def test_saving_an_article_rescans_it_and_keeps_the_selection(tmp_path, mo
 
 
 def test_refresh_matches_a_full_scan(tmp_path, monkeypatch):
-    from dedupe.engine.pipeline import scan
+    from dedupe.api import scan
 
     d = seed_copy(tmp_path)
     monkeypatch.chdir(tmp_path)
@@ -568,7 +543,7 @@ def test_refresh_matches_a_full_scan(tmp_path, monkeypatch):
     assert engine.changed_files(a) == [os.path.join("drafts", "101_port_strike.txt")]
     fresh = engine.cluster(engine.refresh(a, engine.changed_files(a)), s)
     full = scan(["drafts"], s)
-    key = lambda r: sorted((c.kind, c.fingerprint, len(c.members)) for c in r.clusters)  # noqa: E731
+    key = lambda r: sorted((c.kind, c.fingerprint, len(c.members)) for c in r.clusters)
     assert key(fresh) == key(full)
     # a file that disappears drops out with an error
     art.unlink()
@@ -657,24 +632,25 @@ async def test_whole_article_duplicates_fold_into_one_row(tmp_path, monkeypatch)
         clusters = app.model.clusters
         assert len(clusters) == 6  # five shared sentences, one repeat inside c_water
         assert len(app.rows) == 2
-        group, normal = app.rows
+        normal, group = app.rows  # the repeat inside c_water is an error, the pair's clusters cross-article warnings
         assert isinstance(group, ArticleGroup) and not isinstance(normal, ArticleGroup)
         assert normal.kind == "repeated-sentence" and REPEAT in normal.members[0].text
         assert len(group.clusters) == 5 and {c.kind for c in group.clusters} == {"cross-article"}
         table = app.query_one(ClusterList)
-        cells = table.cells(0)
-        assert cells[1:4] == ("article", "1.00", "5")
+        cells = table.cells(1)
+        assert cells[1:4] == ("article", "1.00", "2")  # ×: copies, here the two articles
         assert cells[4] == "a_bridge = b_bridge_repost" and cells[5].startswith("The city council voted")
-        assert "article" in screen_text(table).splitlines()[1]
+        assert "article" in screen_text(table).splitlines()[2]
         assert app.check_action("toggle_fold", ()) is True  # z is in the footer
         # the header still counts clusters, and says what is folded
         totals = str(app.query_one("#totals").content)
         assert "6 clusters" in totals and "5 folded into 1 article row" in totals
         # the detail: both articles, titles, the share both ways, each shared sentence with its lines
+        await goto(app, pilot, group.id)
         plain = app.query_one("#detail").content.plain
         assert "drafts/a_bridge.md" in plain and "drafts/b_bridge_repost.md" in plain
         assert "Harbour bridge closed to trucks" in plain and "Bridge shut for heavy traffic" in plain
-        assert plain.count("5/5 of its checked sentences (100%)") == 2
+        assert plain.count("5 of its 5 checked sentences (100%)") == 2
         for k, s in enumerate(STORY):
             assert s in plain
             line = 3 + 2 * k  # the same line in both copies
@@ -698,9 +674,9 @@ async def test_whole_article_duplicates_fold_into_one_row(tmp_path, monkeypatch)
         await pilot.press("f", "f")  # all
         assert len(app.rows) == 2
         # one accept decides every cluster in the row; one undo takes them all back
-        await pilot.press("g", "a")
-        assert app.model.unsaved == 5 and app.model.status(app.rows[0]) == "accepted"
-        assert app.query_one(ClusterList).cells(0)[0] == "✓"
+        await pilot.press("g", "down", "a")
+        assert app.model.unsaved == 5 and app.model.status(app.rows[1]) == "accepted"
+        assert app.query_one(ClusterList).cells(1)[0] == "✓"
         await pilot.press("u")
         assert app.model.unsaved == 0 and app.current.fingerprint == group.fingerprint
         await pilot.press("a", "s")
@@ -716,7 +692,7 @@ async def test_whole_article_duplicates_fold_into_one_row(tmp_path, monkeypatch)
         await settle(app2, pilot)
         assert [r.kind for r in app2.rows] == ["repeated-sentence"]
         await pilot.press("h")
-        assert len(app2.rows) == 2 and app2.model.status(app2.rows[0]) == "accepted"
+        assert len(app2.rows) == 2 and app2.model.status(app2.rows[1]) == "accepted"
 
 
 @aio
@@ -726,7 +702,8 @@ async def test_ignoring_a_folded_row_suppresses_every_cluster(tmp_path, monkeypa
     app = make_app(tmp_path, paths=["drafts"])
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        group = app.rows[0]
+        await pilot.press("down")
+        group = app.rows[1]
         await pilot.press("i")
         assert isinstance(app.screen, ReasonScreen)
         await pilot.press(*"syndicated repost", "enter")
@@ -734,11 +711,11 @@ async def test_ignoring_a_folded_row_suppresses_every_cluster(tmp_path, monkeypa
         assert all(d.reason == "syndicated repost" for d in app.model.pending.values())
         await pilot.press("z")
         assert len(app.rows) == 6
-        await pilot.press("g", "a")  # accept one sentence of it on its own: the row is now mixed
+        await pilot.press("g", "down", "a")  # accept one sentence of it on its own: the row is now mixed
         await pilot.press("z")
-        assert app.model.status(app.rows[0]) == "mixed" and app.query_one(ClusterList).cells(0)[0] == "±"
+        assert app.model.status(app.rows[1]) == "mixed" and app.query_one(ClusterList).cells(1)[0] == "±"
         await pilot.press("u")  # takes back the single accept only
-        assert app.model.status(app.rows[0]) == "ignored"
+        assert app.model.status(app.rows[1]) == "ignored"
         await pilot.press("s")
     b = Baseline.load(str(tmp_path / "baseline.json"))
     assert len(b.suppressions) == 5 and not b.accepted

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_tui import REPO, SIZE, aio, in_repo, make_app, settle  # noqa: F401 (in_repo: fixture)
+from helpers import REPO, SIZE, aio, make_app, settle
 
 from dedupe.config import Settings
 from dedupe.tui import engine

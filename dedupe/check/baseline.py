@@ -38,20 +38,42 @@ File format (``.dedupe-baseline.json`` by default; ``version`` 1)::
   review; it is written atomically.
 * Unknown top-level keys and unknown keys inside entries are preserved when
   the file is rewritten, so newer writers can add fields.
+* The known fields are validated against :data:`ENTRY_SCHEMA` on load (type,
+  and range or choices); a file that fails, or hostile JSON (nesting too deep,
+  numbers too long), is a :class:`BaselineError` naming the file and the field,
+  and the file is never rewritten.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from dedupe.atomic import write_atomic
+from dedupe.config import KINDS, RULES, Settings
 from dedupe.errors import BaselineError
 
 DEFAULT_PATH = ".dedupe-baseline.json"
+MAX_COUNT = 10**9
+MAX_BYTES = 256 * 1024 * 1024
+#: field -> (JSON type, constraint); "rules" and "kinds" are the known rule ids / kinds.
+ENTRY_SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
+    "accepted": {
+        "rule": ("str", "rules"), "kind": ("str", "kinds"), "count": ("int", (0, MAX_COUNT)),
+        "paths": ("strs", None), "text": ("str", None),
+    },
+    "suppressions": {
+        "rule": ("str", "rules"), "kind": ("str", "kinds"), "reason": ("str", None),
+        "paths": ("strs", None), "text": ("str", None), "created": ("str", None),
+    },
+}
+TOP_SCHEMA: dict[str, str] = {"version": "int", "tool": "str", "settings": "object", "accepted": "object",
+                              "suppressions": "object"}
 VERSION = 1
 TEXT_LIMIT = 200
 STATUSES = ("new", "accepted", "suppressed", "grown")
@@ -88,6 +110,58 @@ def _text(cluster) -> str:
     return t[:TEXT_LIMIT]
 
 
+_JSON_TYPE = {"int": "a whole number", "str": "a string", "object": "an object", "strs": "a list of strings"}
+
+
+def _type_ok(value: Any, kind: str) -> bool:
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "str":
+        return isinstance(value, str)
+    if kind == "object":
+        return isinstance(value, dict)
+    if kind == "strs":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return False  # pragma: no cover
+
+
+def _show(value: Any) -> str:
+    r = json.dumps(value, ensure_ascii=False)[:40] if not isinstance(value, (dict, list)) else type(value).__name__
+    return "a list" if r == "list" else ("an object" if r == "dict" else r)
+
+
+def validate_data(data: Any, path: str) -> None:
+    """Check a parsed baseline against :data:`TOP_SCHEMA` and :data:`ENTRY_SCHEMA`."""
+    def bad(where: str, msg: str) -> BaselineError:
+        return BaselineError(f"corrupt baseline: {where}: {msg}", path)
+
+    if not isinstance(data, dict):
+        raise BaselineError("corrupt baseline: expected a JSON object", path)
+    version = data.get("version")
+    if version != VERSION or isinstance(version, bool):
+        raise BaselineError(f"unsupported baseline version {_show(version)} (this dedupe reads version {VERSION})",
+                            path)
+    for key, kind in TOP_SCHEMA.items():
+        if key in data and not _type_ok(data[key], kind):
+            raise bad(key, f"expected {_JSON_TYPE[kind]}, got {_show(data[key])}")
+    choices = {"rules": set(RULES.values()), "kinds": set(KINDS)}
+    for section, schema in ENTRY_SCHEMA.items():
+        for fp, entry in data.get(section, {}).items():
+            where = f"{section}[{fp[:40]!r}]"
+            if not isinstance(entry, dict):
+                raise bad(where, f"expected an object, got {_show(entry)}")
+            for field_name, (kind, detail) in schema.items():
+                if field_name not in entry:
+                    continue
+                v = entry[field_name]
+                if not _type_ok(v, kind):
+                    raise bad(f"{where}.{field_name}", f"expected {_JSON_TYPE[kind]}, got {_show(v)}")
+                if isinstance(detail, tuple) and not detail[0] <= v <= detail[1]:
+                    raise bad(f"{where}.{field_name}", f"must be between {detail[0]} and {detail[1]}, got {_show(v)}")
+                if isinstance(detail, str) and v not in choices[detail]:
+                    raise bad(f"{where}.{field_name}", f"unknown {detail[:-1]} {_show(v)}")
+
+
 class Baseline:
     """Accepted and suppressed findings, loaded from and saved to ``path``."""
 
@@ -102,7 +176,7 @@ class Baseline:
 
     # -- loading ---------------------------------------------------------------
     @classmethod
-    def load(cls, path: str = DEFAULT_PATH) -> "Baseline":
+    def load(cls, path: str = DEFAULT_PATH) -> Baseline:
         """Read ``path``; a missing file is an empty baseline."""
         path = os.fspath(path)
         try:
@@ -114,6 +188,8 @@ class Baseline:
             raise BaselineError("is a directory, not a baseline file", path) from None
         except OSError as exc:
             raise BaselineError(f"cannot read: {exc.strerror or exc}", path) from None
+        if len(raw) > MAX_BYTES:
+            raise BaselineError(f"corrupt baseline: larger than {MAX_BYTES // (1024 * 1024)} MiB", path)
         try:
             data = json.loads(raw.decode("utf-8-sig"))
         except UnicodeDecodeError:
@@ -121,28 +197,14 @@ class Baseline:
         except json.JSONDecodeError as exc:
             raise BaselineError(f"corrupt baseline: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
                                 path) from None
-        if not isinstance(data, dict):
-            raise BaselineError("corrupt baseline: expected a JSON object", path)
-        version = data.get("version")
-        if version != VERSION:
-            raise BaselineError(
-                f"unsupported baseline version {version!r} (this dedupe reads version {VERSION})", path
-            )
+        except RecursionError:
+            raise BaselineError("corrupt baseline: JSON nested too deeply", path) from None
+        except ValueError as exc:  # e.g. an integer of thousands of digits
+            raise BaselineError(f"corrupt baseline: {' '.join(str(exc).split())[:120]}", path) from None
+        validate_data(data, path)
         accepted = data.get("accepted", {})
         suppressions = data.get("suppressions", {})
-        for name, section in (("accepted", accepted), ("suppressions", suppressions)):
-            if not isinstance(section, dict):
-                raise BaselineError(f"corrupt baseline: {name!r} must be an object", path)
-            for fp, entry in section.items():
-                if not isinstance(entry, dict):
-                    raise BaselineError(f"corrupt baseline: {name}[{fp!r}] must be an object", path)
-        for fp, entry in accepted.items():
-            count = entry.get("count", 0)
-            if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-                raise BaselineError(f"corrupt baseline: accepted[{fp!r}].count must be a whole number", path)
         settings = data.get("settings", {})
-        if not isinstance(settings, dict):
-            raise BaselineError("corrupt baseline: 'settings' must be an object", path)
         extra = {k: v for k, v in data.items() if k not in ("version", "tool", "settings", "accepted", "suppressions")}
         return cls(path, dict(accepted), dict(suppressions), dict(settings), extra, exists=True)
 
@@ -200,7 +262,7 @@ class Baseline:
     def suppress(self, cluster, reason: str = "") -> None:
         """Suppress ``cluster`` whatever its number of copies, with a reason."""
         self.accepted.pop(cluster.fingerprint, None)
-        created = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        created = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
         self.suppressions[cluster.fingerprint] = self._entry(cluster, reason=reason, created=created)
 
     def forget(self, fingerprint: str) -> None:
@@ -253,7 +315,8 @@ class Baseline:
         }
 
     def dumps(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        text = json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        return re.sub(r"[\ud800-\udfff]", "\ufffd", text)  # lone surrogates cannot be written as UTF-8
 
     def save(self) -> None:
         """Write the file atomically (sorted keys, indented)."""
@@ -262,3 +325,11 @@ class Baseline:
         except OSError as exc:
             raise BaselineError(f"cannot write: {exc.strerror or exc}", self.path) from None
         self.exists = True
+
+
+def settings_record(settings: Settings) -> dict[str, Any]:
+    """The settings a baseline records (what its fingerprints were made with), as ``check --update-baseline``
+    and the review UI write them."""
+    d: dict[str, Any] = dict(settings.signature_settings())
+    d.update(threshold=settings.threshold, containment=settings.containment, min_words=settings.min_words)
+    return d

@@ -5,6 +5,12 @@ REF...HEAD``) + staged and unstaged changes (``git diff --name-only HEAD``)
 + untracked files that are not ignored.  Deleted files are left out (there is
 nothing to check).  Paths are returned as real absolute paths so that they
 can be compared with whatever paths the user gave.
+
+The repository is the one holding the checked paths (:func:`changed_in`),
+not the working directory's: ``dedupe check ../newsroom/drafts
+--changed-since origin/main`` diffs the newsroom repository.  Paths in
+several repositories are diffed in each.  A shallow clone without the merge
+base is reported with the fix (fetch more history).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from dedupe.errors import InputError
 def _git(args: list[str], cwd: str) -> str:
     try:
         proc = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8", errors="replace",
+            ["git", *args], check=False, cwd=cwd, capture_output=True, text=True, encoding="utf-8", errors="replace",
             timeout=120,
         )
     except FileNotFoundError:
@@ -57,7 +63,11 @@ def changed_files(ref: str, cwd: str | None = None) -> set[str]:
     try:
         names.update(_git(["diff", "--name-only", "--diff-filter=d", "-z", f"{ref}...HEAD", "--"], root).split("\0"))
     except _GitFailed as exc:
-        raise InputError(f"cannot diff against {ref!r}: {exc}", "--changed-since") from None
+        hint = ""
+        if _is_shallow(root):
+            hint = (" (a shallow clone: fetch more history, e.g. `git fetch --deepen=200 origin` or "
+                    "actions/checkout with fetch-depth: 0)")
+        raise InputError(f"cannot diff against {ref!r} in {root}: {exc}{hint}", "--changed-since") from None
     try:
         names.update(_git(["diff", "--name-only", "--diff-filter=d", "-z", "HEAD", "--"], root).split("\0"))
     except _GitFailed:
@@ -67,4 +77,38 @@ def changed_files(ref: str, cwd: str | None = None) -> set[str]:
     for n in names:
         if n:
             out.add(os.path.normcase(os.path.realpath(os.path.join(root, n))))
+    return out
+
+
+def _is_shallow(root: str) -> bool:
+    try:
+        return _git(["rev-parse", "--is-shallow-repository"], root).strip() == "true"
+    except _GitFailed:
+        return False
+
+
+def _dir_of(path: str) -> str:
+    p = os.path.abspath(path)
+    while p and not os.path.isdir(p):  # a file, or a path that no longer exists: its nearest folder
+        parent = os.path.dirname(p)
+        if parent == p:
+            break
+        p = parent
+    return p or os.getcwd()
+
+
+def changed_in(ref: str, paths: list[str]) -> set[str]:
+    """:func:`changed_files` in every repository that holds one of ``paths``
+    (the working directory's when ``paths`` is empty)."""
+    roots: dict[str, str] = {}
+    for p in paths or [os.getcwd()]:
+        d = _dir_of(p)
+        try:
+            root = _git(["rev-parse", "--show-toplevel"], d).strip()
+        except _GitFailed:
+            raise InputError(f"{p} is not inside a git repository", "--changed-since") from None
+        roots.setdefault(os.path.normcase(os.path.realpath(root)), d)
+    out: set[str] = set()
+    for d in roots.values():
+        out |= changed_files(ref, d)
     return out

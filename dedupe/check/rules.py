@@ -26,6 +26,15 @@ Configuration (``[tool.dedupe]`` in ``pyproject.toml`` or ``.dedupe.toml``)::
 Levels are ``error``, ``warning``, ``note`` (``info`` is accepted as a
 synonym) and ``off``.
 
+Findings per article: a cluster with two or more copies inside one article
+always yields that article's in-article finding (DD101 for sentences, DD102
+for quotes, at that rule's level), whatever other articles or archived
+stories share the text; the cross-article or archive finding (DD201 / DD301,
+or DD102 for a quote shared across articles) is reported beside it.  The
+in-article finding has the fingerprint it would have if the article were
+checked alone, so a baseline entry for it keeps holding when another article
+starts sharing the text.
+
 :func:`evaluate` combines a scan result, the policy, a baseline and an
 optional set of changed files into a :class:`CheckResult`, which every CI
 output format renders.
@@ -34,11 +43,15 @@ output format renders.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
-from dedupe.config import KINDS, RULES
 from dedupe.errors import ConfigError
+from dedupe.findings import Cluster, Pair, cluster_fingerprint
+from dedupe.kinds import DEFAULT_LEVELS, RULES
+from dedupe.kinds import REGISTRY as KIND_REGISTRY
+from dedupe.kinds import resolve as resolve_kind
 
 LEVELS = ("error", "warning", "note")
 _LEVEL_ALIASES = {"info": "note", "notice": "note", "warn": "warning", "none": "off", "ignore": "off"}
@@ -46,12 +59,7 @@ _RANK = {"note": 1, "warning": 2, "error": 3}
 
 KIND_OF_RULE = {v: k for k, v in RULES.items()}
 
-DEFAULT_SEVERITY = {
-    "repeated-sentence": "error",
-    "repeated-quote": "error",
-    "cross-article": "warning",
-    "archive-match": "error",
-}
+DEFAULT_SEVERITY = dict(DEFAULT_LEVELS)
 
 
 @dataclass(frozen=True)
@@ -66,37 +74,7 @@ class RuleInfo:
 
 
 RULE_INFO: dict[str, RuleInfo] = {
-    "DD101": RuleInfo(
-        "DD101", "repeated-sentence", "RepeatedSentence", "Repeated sentence",
-        "A sentence appears more than once in the same article.",
-        "The same or a nearly identical sentence occurs twice or more in one article, "
-        "usually a paste or editing mistake.",
-        "Delete or rewrite one of the copies. If the repeat is intended, mark the paragraph with "
-        "<!-- dedupe-ignore --> or accept it into the baseline (dedupe check --update-baseline).",
-    ),
-    "DD102": RuleInfo(
-        "DD102", "repeated-quote", "RepeatedQuote", "Repeated quote",
-        "A quotation is used more than once in the same article.",
-        "The same or a nearly identical quotation occurs twice or more in one article, "
-        "often with different attribution.",
-        "Keep one copy of the quote and check that its attribution is right. If the repeat is "
-        "intended, mark it with <!-- dedupe-ignore --> or accept it into the baseline.",
-    ),
-    "DD201": RuleInfo(
-        "DD201", "cross-article", "CrossArticleRepeat", "Repeated across articles",
-        "A sentence or quote also appears in another article of the batch.",
-        "Two or more drafts checked together share the same or a nearly identical sentence or quote.",
-        "Check whether the shared passage is intended (shared background) or copied by mistake; "
-        "rewrite it or accept it into the baseline.",
-    ),
-    "DD301": RuleInfo(
-        "DD301", "archive-match", "ArchiveMatch", "Matches the archive",
-        "A sentence or quote matches already-published copy.",
-        "A sentence or quote of the draft is the same as, or nearly the same as, one in the "
-        "published archive given with --against.",
-        "Rewrite the passage or attribute the earlier story; accept it into the baseline if the "
-        "reuse is intended.",
-    ),
+    k.rule: RuleInfo(k.rule, k.name, k.pascal, k.title, k.short, k.full, k.help) for k in KIND_REGISTRY
 }
 
 
@@ -111,13 +89,9 @@ def _level(value: Any, where: str, source: str | None) -> str:
 
 
 def _kind_of(name: str) -> str | None:
-    """The kind a rule id or kind name refers to (None when unknown)."""
-    n = name.strip()
-    if n.upper() in KIND_OF_RULE:
-        return KIND_OF_RULE[n.upper()]
-    if n.lower() in KINDS:
-        return n.lower()
-    return None
+    """The kind a rule id, kind name or short label refers to (None when unknown)."""
+    k = resolve_kind(name)
+    return k.name if k else None
 
 
 @dataclass(frozen=True)
@@ -130,7 +104,7 @@ class Policy:
     fail_on: str = "error"  # as written, for messages
 
     @classmethod
-    def from_config(cls, rules: Any = None, fail_on: Any = None, source: str | None = None) -> "Policy":
+    def from_config(cls, rules: Any = None, fail_on: Any = None, source: str | None = None) -> Policy:
         sev = dict(DEFAULT_SEVERITY)
         if rules is not None:
             if not isinstance(rules, dict):
@@ -144,7 +118,7 @@ class Policy:
         p = cls(severities=sev)
         return p.with_fail_on(fail_on, source) if fail_on is not None else p
 
-    def with_fail_on(self, value: Any, source: str | None = None) -> "Policy":
+    def with_fail_on(self, value: Any, source: str | None = None) -> Policy:
         """This policy with ``fail_on`` replaced: a level, ``none``, or a list of kinds/rule ids."""
         if isinstance(value, str):
             items = [v.strip() for v in value.split(",") if v.strip()]
@@ -206,11 +180,53 @@ class Finding:
     targets: list[int]  # member indices to annotate (in checked files, not archive)
     accepted_count: int | None = None  # for "grown": how many copies were accepted
     reason: str = ""  # for "suppressed"
+    parent: str | None = None  # for an in-article finding split out of a wider cluster: that cluster's id
+    sims: dict[tuple[int, int], float] | None = field(default=None, repr=False)
+    ordinals: list[int] | None = field(default=None, repr=False)
+    doc_count: int = 0  # distinct documents among the copies (computed on first use)
+
+    def documents(self) -> int:
+        if not self.doc_count:
+            self.doc_count = len({m.doc for m in self.cluster.members})
+        return self.doc_count
+
+    def ordinal(self, i: int) -> int:
+        """How many copies of this finding come before member ``i`` in the same file."""
+        if self.ordinals is None:
+            seen: dict[str, int] = {}
+            out = []
+            for m in self.cluster.members:
+                out.append(seen.get(m.path, 0))
+                seen[m.path] = out[-1] + 1
+            self.ordinals = out
+        return self.ordinals[i]
+
+    def similarity(self, i: int, j: int) -> float:
+        """Similarity of members ``i`` and ``j`` (the cluster's when they are not linked directly)."""
+        if self.sims is None:
+            self.sims = pair_similarities(self.cluster)
+        return self.sims.get((min(i, j), max(i, j)), self.cluster.similarity)
 
     @property
     def reported(self) -> bool:
         """Shown as an annotation (not covered by the baseline)."""
         return self.status in ("new", "grown")
+
+
+@dataclass(frozen=True)
+class Caps:
+    """How much of each finding the outputs list (``--max-copies``, ``--max-annotations``).
+
+    ``max_copies``: other copies named in one message, and related locations
+    of one SARIF / rdjsonl result.  ``max_annotations``: annotations (results)
+    of each severity written by one output format; ``None`` takes the format's
+    default (:data:`dedupe.output.ci.DEFAULT_MAX_ANNOTATIONS`).  Whatever is
+    cut is counted in the output and in the summary line; the exit code always
+    reflects every finding.
+    """
+
+    max_copies: int = 10
+    max_annotations: int | None = None
 
 
 @dataclass
@@ -224,6 +240,13 @@ class CheckResult:
     changed: set[str] | None = None  # real paths checked with --changed-since, or None
     out_of_scope: int = 0  # clusters outside the changed files
     switched_off: int = 0  # clusters of rules set to "off"
+    caps: Caps = field(default_factory=Caps)
+    no_input: bool = False  # no article was found, and that is an error (not --allow-no-input)
+    #: what the outputs cut, by what: {"github": {"annotations": 12}, "messages": {"copies": 300}}
+    cut: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: source text of documents that are not files on disk (standard input), by path
+    sources: dict[str, str] = field(default_factory=dict)
+    scope_label: str = "--changed-since"  # what limited the reported files: --changed-since and/or --context
 
     @property
     def reported(self) -> list[Finding]:
@@ -237,8 +260,26 @@ class CheckResult:
     def failed(self) -> bool:
         return bool(self.failing)
 
+    @property
+    def input_failed(self) -> bool:
+        """Inputs could not be read (or none were found): the check cannot pass (exit 2)."""
+        return bool(self.result.errors) or self.no_input
+
+    @property
+    def exit_code(self) -> int:
+        """2 input errors, 1 failing findings, 0 otherwise."""
+        if self.input_failed:
+            return 2
+        return 1 if self.failed else 0
+
     def count(self, status: str) -> int:
         return sum(1 for f in self.findings if f.status == status)
+
+    def add_cut(self, where: str, what: str, n: int) -> None:
+        """Record that output ``where`` left out ``n`` of ``what``."""
+        if n > 0:
+            d = self.cut.setdefault(where, {})
+            d[what] = d.get(what, 0) + n
 
     def counts(self) -> dict[str, Any]:
         rep = self.reported
@@ -257,9 +298,10 @@ class CheckResult:
             "switched_off": self.switched_off,
             "documents": sum(1 for d in self.result.documents if not d.archive),
             "checked_documents": self.checked_documents(),
-            "errors_reading": len(self.result.errors),
+            "errors_reading": len(self.result.errors) + (1 if self.no_input else 0),
             "fail_on": self.policy.fail_on,
-            "failed": self.failed,
+            "failed": self.failed or self.input_failed,
+            "exit_code": self.exit_code,
         }
 
     def checked_documents(self) -> int:
@@ -267,6 +309,13 @@ class CheckResult:
         if self.changed is None:
             return len(docs)
         return sum(1 for d in docs if _real(d.path) in self.changed)
+
+    def cut_line(self) -> str:
+        """What the outputs left out ('' when nothing), for the summary line."""
+        parts = [f"{where}: " + ", ".join(f"{k} {what}" for what, k in d.items()) for where, d in self.cut.items() if d]
+        if not parts:
+            return ""
+        return "output capped (" + "; ".join(parts) + "; raise with --max-annotations / --max-copies)"
 
     def summary_line(self) -> str:
         c = self.counts()
@@ -288,26 +337,84 @@ class CheckResult:
             )
         if c["suppressed_inline"]:
             per = [f"{d.path} {d.suppressed}" for d in self.result.documents if d.suppressed]
+            if len(per) > 5:
+                per = per[:5] + [f"{len(per) - 5} more articles"]
             parts.append(f"{n(c['suppressed_inline'], 'unit')} suppressed inline ({', '.join(per)})")
         if self.changed is not None:
-            parts.append(f"--changed-since: {n(self.out_of_scope, 'cluster')} outside the changed files not reported")
+            parts.append(f"{self.scope_label}: {n(self.out_of_scope, 'cluster')} outside the changed files not reported")
         if self.switched_off:
             parts.append(f"{n(self.switched_off, 'cluster')} of rules switched off")
-        verdict = (
-            f"check failed: {n(c['failing'], 'finding')} at or above fail-on {c['fail_on']}"
-            if self.failed
-            else f"check passed (fail-on {c['fail_on']})"
-        )
+        cut = self.cut_line()
+        if cut:
+            parts.append(cut)
+        if self.input_failed:
+            k = len(self.result.errors)
+            what = "no input found" if self.no_input and not k else n(k, "input error")
+            verdict = f"check failed: {what}" + (
+                f" (and {n(c['failing'], 'failing finding')})" if c["failing"] else "")
+        elif self.failed:
+            verdict = f"check failed: {n(c['failing'], 'finding')} at or above fail-on {c['fail_on']}"
+        else:
+            verdict = f"check passed (fail-on {c['fail_on']})"
         return "dedupe: " + "; ".join(parts) + "; " + verdict
 
 
-def _real(path: str) -> str:
+def real_path(path: str) -> str:
+    """How paths are compared for --changed-since / --context."""
     return os.path.normcase(os.path.realpath(path))
 
 
+_real = real_path
+
+
+def pair_similarities(c) -> dict[tuple[int, int], float]:
+    """``{(a, b): similarity}`` of a cluster's verified links (a < b)."""
+    out: dict[tuple[int, int], float] = {}
+    for p in c.pairs:
+        key = (min(p.a, p.b), max(p.a, p.b))
+        out[key] = p.similarity
+    return out
+
+
+def in_article_parts(c) -> list[Cluster]:
+    """The in-article clusters inside a cluster that spans several documents.
+
+    For every draft document holding two or more copies of ``c``, a cluster of
+    kind ``repeated-sentence`` (``repeated-quote`` for quotes) with just those
+    copies, the links between them and the fingerprint the article would
+    have on its own.  Empty for a cluster inside one document.
+    """
+    docs: dict[str, list[int]] = {}
+    for i, m in enumerate(c.members):
+        docs.setdefault(m.doc, []).append(i)
+    if len(docs) < 2:
+        return []
+    parts: list[Cluster] = []
+    for idx in docs.values():
+        if len(idx) < 2 or c.members[idx[0]].archive:
+            continue
+        kind = "repeated-quote" if c.members[idx[0]].unit == "quote" else "repeated-sentence"
+        where = {old: new for new, old in enumerate(idx)}
+        pairs = [Pair(where[p.a], where[p.b], p.jaccard, p.containment, p.similarity)
+                 for p in c.pairs if p.a in where and p.b in where]
+        pairs.sort(key=lambda p: (p.a, p.b))
+        members = [c.members[i] for i in idx]
+        sim = min((p.similarity for p in pairs), default=c.similarity)
+        jac = min((p.jaccard for p in pairs), default=c.jaccard)
+        con = min((p.containment for p in pairs), default=c.containment)
+        parts.append(Cluster(id=f"{c.id}.{len(parts) + 1}", kind=kind, members=members, pairs=pairs,
+                             similarity=sim, jaccard=jac, containment=con,
+                             fingerprint=cluster_fingerprint(kind, members)))
+    return parts
+
+
 def evaluate(result, policy: Policy | None = None, baseline=None, changed: Iterable[str] | None = None,
-             baseline_path: str | None = None) -> CheckResult:
+             baseline_path: str | None = None, caps: Caps | None = None) -> CheckResult:
     """Apply severities, the baseline and the changed-file scope to ``result``.
+
+    A cluster spanning several documents with two or more copies in one
+    article also yields that article's in-article finding (see
+    :func:`in_article_parts`), listed just before it.
 
     ``changed`` holds real paths (``os.path.realpath``); when given, only
     clusters with a member in one of those files are kept, and only those
@@ -318,25 +425,28 @@ def evaluate(result, policy: Policy | None = None, baseline=None, changed: Itera
     findings: list[Finding] = []
     out_of_scope = 0
     off = 0
-    for c in result.clusters:
-        sev = policy.severity(c.kind)
-        if sev == "off":
-            off += 1
-            continue
-        targets = [i for i, m in enumerate(c.members) if not m.archive]
-        if changed_set is not None:
-            targets = [i for i in targets if _real(c.members[i].path) in changed_set]
-            if not targets:
-                out_of_scope += 1
+    for outer in result.clusters:
+        for c in (*in_article_parts(outer), outer):
+            sev = policy.severity(c.kind)
+            if sev == "off":
+                off += 1
                 continue
-        status, accepted, reason = "new", None, ""
-        if baseline is not None:
-            status = baseline.status(c)
-            accepted = baseline.accepted_count(c.fingerprint)
-            reason = baseline.reason(c.fingerprint)
-        fails = status in ("new", "grown") and policy.fails(c.kind)
-        findings.append(Finding(c, sev, status, fails, targets, accepted, reason))
-    return CheckResult(result, findings, policy, baseline_path, changed_set, out_of_scope, off)
+            targets = [i for i, m in enumerate(c.members) if not m.archive]
+            if changed_set is not None:
+                targets = [i for i in targets if _real(c.members[i].path) in changed_set]
+                if not targets:
+                    out_of_scope += 1
+                    continue
+            status, accepted, reason = "new", None, ""
+            if baseline is not None:
+                status = baseline.status(c)
+                accepted = baseline.accepted_count(c.fingerprint)
+                reason = baseline.reason(c.fingerprint)
+            fails = status in ("new", "grown") and policy.fails(c.kind)
+            findings.append(Finding(c, sev, status, fails, targets, accepted, reason,
+                                    parent=outer.id if c is not outer else None))
+    return CheckResult(result, findings, policy, baseline_path, changed_set, out_of_scope, off,
+                       caps=caps or Caps())
 
 
 # -- messages ----------------------------------------------------------------------
@@ -346,13 +456,13 @@ def _unit_word(c) -> str:
     return "quote" if c.kind == "repeated-quote" or (c.members and c.members[0].unit == "quote") else "sentence"
 
 
-def where(m, from_path: str | None = None) -> str:
-    """How a message names the place of member ``m``."""
+def where(m, from_path: str | None = None, from_line: int | None = None) -> str:
+    """How a message names the place of member ``m`` (seen from ``from_path``, line ``from_line``)."""
     if m.archive:
-        t = f" ({m.title})" if m.title else ""
+        t = f" ({snippet(m.title, 60)})" if m.title else ""
         return f"archived article {m.doc}{t}, line {m.line}"
     if from_path is not None and m.path == from_path:
-        return f"line {m.line}"
+        return f"line {m.line} column {m.column}" if from_line == m.line else f"line {m.line}"
     return f"{m.path} line {m.line}"
 
 
@@ -361,21 +471,58 @@ def snippet(text: str, limit: int = 120) -> str:
     return t if len(t) <= limit else t[: limit - 1].rstrip() + "…"
 
 
-def message(finding_or_cluster, index: int, with_text: bool = True) -> str:
-    """The message for member ``index``: what repeats and where the other copy is."""
+def other_index(c, index: int, multi: bool | None = None) -> int:
+    """The copy a message about ``members[index]`` points to: for a cluster
+    spanning several documents, the first copy in another document (that is
+    the finding); otherwise the first other copy."""
+    m = c.members[index]
+    if multi is None:
+        multi = len({x.doc for x in c.members}) > 1
+    if multi:
+        for k, x in enumerate(c.members):
+            if x.doc != m.doc:
+                return k
+    for k in range(len(c.members)):
+        if k != index:
+            return k
+    return index
+
+
+def message(finding_or_cluster, index: int, with_text: bool = True, max_copies: int | None = None,
+            counter: dict[str, int] | None = None) -> str:
+    """The message for member ``index``: what repeats and where the other copies are.
+
+    At most ``max_copies`` other copies are named (all when None); the rest
+    are counted ("and 290 more"), and added to ``counter["copies"]``.
+    """
+    f = finding_or_cluster if hasattr(finding_or_cluster, "status") else None
     c = getattr(finding_or_cluster, "cluster", finding_or_cluster)
     m = c.members[index]
-    o = c.other(index)
-    oi = c.members.index(o)
-    sim = c.similarity if len(c.members) == 2 else c.pair_similarity(index, oi)
-    if sim is None:
+    oi = other_index(c, index, f.documents() > 1 if f is not None else None)
+    o = c.members[oi]
+    if len(c.members) == 2:
         sim = c.similarity
+    elif f is not None:
+        sim = f.similarity(index, oi)
+    else:
+        sim = pair_similarities(c).get((min(index, oi), max(index, oi)), c.similarity)
     unit = _unit_word(c)
-    msg = f"This {unit} repeats the {unit} at {where(o, m.path)} (similarity {sim:.2f})"
-    more = [where(x, m.path) for k, x in enumerate(c.members) if k not in (index, oi)]
+    msg = f"This {unit} repeats the {unit} at {where(o, m.path, m.line)} (similarity {sim:.2f})"
+    rest = len(c.members) - 2  # copies besides this one and the one named
+    limit = rest if max_copies is None else max(0, max_copies - 1)
+    more: list[str] = []
+    for k, x in enumerate(c.members):
+        if len(more) >= limit:
+            break
+        if k not in (index, oi):
+            more.append(where(x, m.path, m.line))
+    hidden = rest - len(more)
     if more:
         msg += f"; also at {', '.join(more)}"
-    f = finding_or_cluster if hasattr(finding_or_cluster, "status") else None
+    if hidden > 0:
+        msg += f"{' and' if more else '; also at'} {hidden} more place{'s' if hidden != 1 else ''}"
+        if counter is not None:
+            counter["copies"] = counter.get("copies", 0) + hidden
     if f is not None and f.status == "grown":
         msg += f"; {len(c.members)} copies now, the baseline accepted {f.accepted_count}"
     if with_text:

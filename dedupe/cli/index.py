@@ -83,9 +83,13 @@ def _settings_options(f):
     return f
 
 
-@click.group("index")
-def index_group() -> None:
+@click.group("index", invoke_without_command=True)
+@click.pass_context
+def index_group(ctx: click.Context) -> None:
     """Build and maintain the archive index drafts are checked against."""
+    if ctx.invoked_subcommand is None:  # `dedupe index` alone: its help, not a one-line error
+        click.echo(ctx.get_help())
+        ctx.exit(0)
 
 
 @index_group.command("add")
@@ -186,7 +190,12 @@ def stats_cmd(index_flag, fmt, **kw):
     click.echo(f"index:      {d['location']} ({d['backend']})")
     click.echo(f"articles:   {d['articles']}")
     click.echo(f"sentences:  {d['sentences']} ({d['units']} indexed units: sentences and quotes of {s.get('min_words', '?')}+ words)")
-    click.echo(f"size:       {_human(d['size_bytes'])}")
+    if d["backend"] == "redis":
+        where = "the Redis Cluster's nodes" if d.get("cluster") else "the Redis server"
+        click.echo(f"size:       {_human(d['size_bytes'])} of Redis memory (used by {where} as a whole)")
+        click.echo(f"layout:     {d.get('layout')}, namespace {d.get('namespace')}")
+    else:
+        click.echo(f"size:       {_human(d['size_bytes'])}")
     click.echo(f"minhash:    scheme {d['scheme']}, {s.get('num_perm')} permutations, seed {s.get('seed')}, hash {s.get('hash')}")
     click.echo(f"shingles:   {s.get('shingle')} {s.get('ngram')}-grams")
     click.echo(f"lsh:        threshold {s.get('threshold')}, {s.get('bands')} bands x {s.get('rows')} rows")
@@ -219,7 +228,20 @@ def vacuum_cmd(index_flag, **kw):
     loc = _location(cfg, index_flag)
     with open_index(loc) as ix:
         res = ix.vacuum()
-    click.echo(f"{loc}: vacuumed ({', '.join(f'{k} {v}' for k, v in res.items())})")
+    click.echo(vacuum_sentence(loc, res))
+
+
+def vacuum_sentence(loc: str, res: dict) -> str:
+    """What ``vacuum`` did, as a sentence."""
+    dead = int(res.get("dead_entries_removed", 0))
+    what = (f"removed {dead:,} dead {'entry' if dead == 1 else 'entries'} (of removed or replaced articles)"
+            if dead else "no dead entries to remove")
+    size = ""
+    if "size_before" in res and "size_after" in res:
+        size = f"; size {_human(res['size_before'])} before, {_human(res['size_after'])} after"
+    extra = [f"{k.replace('_', ' ')} {v}" for k, v in res.items()
+             if k not in ("dead_entries_removed", "size_before", "size_after")]
+    return f"{loc}: vacuumed: {what}{size}" + (f" ({', '.join(extra)})" if extra else "")
 
 
 @index_group.command("train")

@@ -22,9 +22,11 @@ from dedupe.cli.index import index_group
 from dedupe.cli.review import review
 from dedupe.cli.scan import scan
 
+
 @click.group(cls=DedupeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dedupe")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error instead of a one-line message.")
+def main(debug: bool) -> None:
     """Find repeated sentences and quotes in news copy."""
 
 
@@ -44,9 +46,9 @@ def run() -> None:
     import atexit
     import os
 
-    from dedupe import kernels as native
+    from dedupe import kernels
 
-    native.tune_allocator()
+    kernels.tune_allocator()
     code: Any = 0
     try:
         main()

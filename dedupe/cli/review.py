@@ -6,16 +6,39 @@ commands stays fast; the headless core never imports it).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 
 import click
 
-from dedupe.cli.common import build_settings, engine_options, read_options, baseline_path
+from dedupe.check.baseline import settings_record
+from dedupe.cli.common import (
+    baseline_path,
+    build_settings,
+    engine_options,
+    read_options,
+)
+from dedupe.engine.restate import semantic_available
 from dedupe.errors import InputError
+from dedupe.kinds import DEFAULT_KINDS
+from dedupe.tui.keys import (
+    help_text,  # the key table (imports neither Textual nor Rich)
+)
+
+HELP = f"""Review the findings in PATHS interactively; decisions go to the baseline.
+
+Unsaved decisions are journalled next to the baseline (BASELINE.review-journal)
+and offered back if the review ends without saving (a crash, a kill, a lost
+terminal). Every way out (q, ctrl+c, the palette, SIGTERM) asks first.
+
+\b
+Keys:
+{help_text()}
+"""
 
 
-@click.command()
+@click.command(help=HELP)
 @click.argument("paths", nargs=-1, required=True)
 @engine_options
 @click.option("--baseline", "baseline_flag", type=click.Path(dir_okay=False),
@@ -23,15 +46,14 @@ from dedupe.errors import InputError
 @click.option("--show-resolved", is_flag=True, help="Also list findings the baseline already accepts or suppresses.")
 @click.option("--no-watch", is_flag=True, help="Do not re-scan articles when they change on disk.")
 def review(paths, baseline_flag, show_resolved, no_watch, **kw):
-    """Review the findings in PATHS interactively; decisions go to the baseline.
-
-    Keys: up/down move, enter reads the detail, a accepts (intended repeat),
-    i ignores (with a reason), u undoes, e opens the copy in $EDITOR,
-    / filters, f cycles kinds, +/- change the threshold, s saves, q quits.
-    """
     from dedupe.check.baseline import Baseline
+    from dedupe.check.rules import Policy
 
     cfg, settings = build_settings(kw)
+    if kw.get("kinds") is None and settings.kinds == DEFAULT_KINDS and semantic_available():
+        # the review shows restatements too (notes for the editor); scan and check only when asked
+        settings = dataclasses.replace(settings, kinds=(*settings.kinds, "restatement"))
+    policy = Policy.from_config(cfg.get("rules"), None, cfg.path or "config")  # severities sort the list
     for p in paths:
         if not os.path.exists(p):
             raise InputError("no such file or directory", p)
@@ -49,7 +71,10 @@ def review(paths, baseline_flag, show_resolved, no_watch, **kw):
     from dedupe.tui.app import DedupeReviewApp
 
     app = DedupeReviewApp(list(paths), settings, read_options=read_options(cfg, kw), baseline=baseline,
-                          baseline_path=bpath, against=against, show_resolved=show_resolved, watch=not no_watch)
+                          baseline_path=bpath, against=against, show_resolved=show_resolved, watch=not no_watch,
+                          severity=policy.severity, settings_record=settings_record)
     app.run()
     if app.model.unsaved:
-        click.echo(f"dedupe: {app.model.unsaved} decision(s) not saved", err=True)
+        where = app.model.journal
+        kept = f"; kept in {where}, offered back next time" if where and os.path.exists(where) else ""
+        click.echo(f"dedupe: {app.model.unsaved} decision(s) not saved{kept}", err=True)

@@ -6,22 +6,32 @@ import sys
 
 import click
 
-from dedupe.cli.common import emit, engine_options, report_errors, run_scan
+from dedupe.cli.common import EXIT_USAGE, emit, engine_options, fail, report_errors, run_scan
+from dedupe.output.registry import SCAN_FORMATS, render
+from dedupe.output.sanitize import neutralize
+
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @engine_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(SCAN_FORMATS), default="text", show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the output to this file (atomically).")
 @click.option("--all", "show_all", is_flag=True, help="List clusters inside whole-article duplicates too.")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: when a terminal).")
-def scan(paths, fmt, output, show_all, color, **kw):
+@click.option("--allow-no-input", is_flag=True, help="Succeed when PATHS hold no article to read (default: exit 2).")
+def scan(paths, fmt, output, show_all, color, allow_no_input, **kw):
     """Find repeated sentences and quotes in PATHS (files or directories)."""
-    from dedupe.output.registry import render
-
     _, result = run_scan(paths, kw)
     if color is None:
         color = output is None and sys.stdout.isatty()
     options = {"color": color, "show_all": show_all} if fmt == "text" else {}
-    emit(render(result, fmt, **options), output)
-    sys.exit(report_errors(result))
+    text = render(result, fmt, **options)
+    code = report_errors(result)
+    no_input = not result.errors and not any(not d.archive for d in result.documents)
+    if no_input and not allow_no_input:
+        fail(f"no input found in {', '.join(paths)}: no article to scan (use --allow-no-input to accept that)", EXIT_USAGE)
+    if output and result.errors and fmt == "text":  # a file must not read as a clean result after an input error
+        text += "".join(f"error: {neutralize(str(e))}\n" for e in result.errors)
+        text += f"scan incomplete: {len(result.errors)} input error(s)\n"
+    emit(text, output)
+    sys.exit(code)

@@ -41,15 +41,11 @@ import numpy as np
 
 from dedupe.config import Settings
 from dedupe.documents import Document
-from dedupe.engine.pipeline import (
-    DocCounts,
-    Matches,
-    UnitTable,
-    analyse_documents,
-    build_clusters,
-    build_overlaps,
-    normalize_path,
-)
+from dedupe.engine.analyse import analyse_documents
+from dedupe.engine.cluster import build_clusters, build_overlaps
+from dedupe.engine.corpus import DocCounts, UnitTable
+from dedupe.engine.match import Matches, containment_floor
+from dedupe.engine.pipeline import normalize_path
 from dedupe.errors import ConfigError, DedupeError, InputError
 from dedupe.findings import DocumentInfo, ScanResult
 from dedupe.readers import ReadOptions, iter_paths, read_file
@@ -467,6 +463,9 @@ def scan_spark(
             stopped at the end).
     """
     settings = (settings or Settings()).validate()
+    if "restatement" in settings.kinds:
+        raise ConfigError("the restatement kind is not supported with --engine spark yet (use the embedded engine)",
+                          "--kinds")
     options = read_options or ReadOptions()
     own = False
     if spark is None:
@@ -553,7 +552,7 @@ def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions
     from pyspark.sql import functions as F
 
     bands, rows_per_band = settings.band_plan()
-    thr, cset = settings.threshold, settings.containment
+    thr, cset = settings.threshold, containment_floor(settings)  # containment is raised to the threshold
     cthr = cset if cset else 2.0
     min_contained = max(1, settings.min_words - settings.ngram + 1) if settings.shingle == "word" else 1
     n_units = sum(m.counts.units for _, m in metas)
@@ -693,11 +692,13 @@ def _finish(metas, kept, pairs, settings: Settings, errors: list[DedupeError], t
     docs = cast(Sequence[Document], [sources[k] for k in needed])
     archive = [False] * len(needed)
     clusters = build_clusters(docs, table, matches, settings, archive)
-    overlaps = build_overlaps(docs, [meta_of[k].counts for k in needed], clusters, archive)
+    rollup = build_overlaps(docs, [meta_of[k].counts for k in needed], clusters, archive)
     stats = {"units": n_units, "forms": n_forms, "candidates": n_cand, "verified": len(pairs),
-             "bands": bands, "rows": rows}
-    return ScanResult(documents=infos, clusters=clusters, overlaps=overlaps, settings=settings,
-                      errors=errors, timings=timings, stats=stats)
+             "bands": bands, "rows": rows, "rollup_skipped_clusters": rollup.skipped_clusters,
+             "rollup_omitted_partners": rollup.omitted_partners, "restatements_omitted": 0}
+    return ScanResult(documents=infos, clusters=clusters, overlaps=rollup.overlaps, settings=settings,
+                      errors=[e for e in errors if not e.warning], timings=timings, stats=stats,
+                      warnings=[e for e in errors if e.warning])
 
 
 def _empty_result(settings: Settings, errors: list[DedupeError], seconds: float) -> ScanResult:

@@ -6,9 +6,10 @@ Two backends behind one interface (:class:`~dedupe.index.base.ArchiveIndex`):
   ``.dedupe/index``, or the ``index`` key of the configuration), no server;
   atomic and crash-safe, one writer and any number of readers at once
   (:mod:`dedupe.index.embedded`);
-* **redis**: a ``redis://HOST:PORT/DB`` URL, shared by editors' machines and
-  CI runners; the LSH tables are datasketch's own Redis storage
-  (:mod:`dedupe.index.redis`).
+* **redis**: a ``redis://HOST:PORT/DB`` URL (one server, or any node of a
+  Redis Cluster), shared by editors' machines and CI runners; packed,
+  delta-coded postings, about 400 bytes of Redis memory per indexed
+  sentence (:mod:`dedupe.index.redis`).
 
 Operations: :func:`add_paths` (re-adding a changed article replaces its
 sentences; an unchanged one is skipped), :func:`remove`, :func:`rebuild`,
@@ -20,9 +21,7 @@ calls for ``--against`` entries that are index locations.
 from __future__ import annotations
 
 import os
-from typing import Sequence
-
-import numpy as np
+from collections.abc import Sequence
 
 from dedupe.config import Settings
 from dedupe.errors import IndexError_
@@ -99,9 +98,9 @@ def add_paths(
 
     files = walk()
     added = replaced = unchanged = units = 0
-    from dedupe.engine.pipeline import _gc_paused
+    from dedupe.engine.parallel import gc_paused
 
-    with _gc_paused(), ix.transaction():
+    with gc_paused(), ix.transaction():
         if ix.meta.get("settings"):
             check_add_settings(ix.meta["settings"], settings, ix.location)
             settings = ix.settings(settings)
@@ -208,32 +207,3 @@ def open_for_query(locations: Sequence[str], settings: Settings) -> list[Archive
             ix.close()
         raise
     return out
-
-
-def query_indexes(indexes: Sequence[ArchiveIndex], docs, counts, table, archive_flags, settings: Settings):
-    """Append the archived units that may match the drafts of ``table``.
-
-    Returns new ``(docs, counts, table, archive_flags)``; archived documents
-    come last and are flagged as archive, so matching, verification and
-    clustering treat them exactly like archive files.
-    """
-    from dedupe.engine.pipeline import UnitTable, ensure_signatures
-
-    table = ensure_signatures(table, settings)  # drafts' signatures may have been deferred
-    flags = np.array(archive_flags, dtype=bool)
-    draft_mask = ~flags[table.doc] if len(table) else np.zeros(0, dtype=bool)
-    draft_docs = [d for d, a in zip(docs, archive_flags) if not a]
-    docs, counts, flags_l = list(docs), list(counts), list(archive_flags)
-    tables, shifts = [table], [0]
-    for ix in indexes:
-        adocs, acounts, atable = ix.query(table, draft_docs, settings, draft_mask)
-        if not adocs:
-            continue
-        shifts.append(len(docs))
-        docs.extend(adocs)
-        counts.extend(acounts)
-        flags_l.extend([True] * len(adocs))
-        tables.append(atable)
-    if len(tables) > 1:
-        table = UnitTable.concat(tables, shifts, settings.num_perm)
-    return docs, counts, table, flags_l

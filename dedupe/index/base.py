@@ -12,7 +12,7 @@ exact verification, and it indexes
 * (embedded backend) one posting per distinct shingle, for containment: a
   short draft sentence inside a longer archived one, which LSH cannot find.
 
-A query takes the draft's :class:`~dedupe.engine.pipeline.UnitTable`, finds the candidate
+A query takes the draft's :class:`~dedupe.engine.corpus.UnitTable`, finds the candidate
 archived units, and returns them as ordinary documents and units flagged as
 archive, which the scan appends before matching; verification and clustering
 are then exactly the code path used for archive files.
@@ -27,12 +27,13 @@ import os
 import time
 import zlib
 from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
-from dedupe import kernels as native
+from dedupe import kernels
 from dedupe.config import Settings
 from dedupe.documents import Document, line_starts
 from dedupe.errors import DedupeError, IndexError_, InputError
@@ -167,13 +168,10 @@ def to_archived(doc: Document, cache: dict[int, list[int]] | None = None) -> Arc
         full = line_starts(src)
     if so is None:
         return ArchivedDocument(**common, runs=None, line0=1, lstarts=list(full))
-    if hasattr(so, "_starts") and hasattr(so, "_sources"):
-        starts, sources = list(so._starts), list(so._sources)
-    else:
-        from dedupe.readers import OffsetMap
+    from dedupe.readers import OffsetMap
 
-        om = OffsetMap.from_offsets(so)
-        starts, sources = list(om._starts), list(om._sources)
+    om = so if isinstance(so, OffsetMap) else OffsetMap.from_offsets(so)
+    starts, sources = om.runs()
     if not starts:
         return ArchivedDocument(**common, runs=([], []), line0=1, lstarts=[0])
     n = len(so)
@@ -240,7 +238,7 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 def sort_keyed(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``keys`` (uint64) and ``rows`` (uint32) sorted by key, then row."""
-    fast = native.speedups
+    fast = kernels.compiled()
     if fast is not None:
         k, r = fast.sort_keyed(np.ascontiguousarray(keys, dtype=np.uint64), np.ascontiguousarray(rows, dtype=np.uint32))
         return np.frombuffer(k, dtype=np.uint64), np.frombuffer(r, dtype=np.uint32)
@@ -250,7 +248,7 @@ def sort_keyed(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def merge_keyed(runs: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     """Runs of ``(keys, rows)``, each sorted by key then row, merged into one."""
-    fast = native.speedups
+    fast = kernels.compiled()
     if fast is not None:
         k, r = fast.merge_keyed([(np.ascontiguousarray(k, dtype=np.uint64), np.ascontiguousarray(u, dtype=np.uint32))
                                  for k, u in runs])
@@ -270,7 +268,7 @@ def shingle_keys(fps: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class Prepared:
+class IndexBatch:
     """Analysed articles, ready to be written by a backend."""
 
     articles: list[dict]  # id, path, title, format, hash, blob, sentences, units, suppressed
@@ -293,7 +291,7 @@ class Prepared:
         return self.fps[self.offsets[i]:self.offsets[i + 1]]
 
 
-#: What a backend's ``write`` reads from a :class:`Prepared` batch besides the
+#: What a backend's ``write`` reads from a :class:`IndexBatch` batch besides the
 #: units and fingerprints: "sigs" (signatures and band keys) and/or "segments"
 #: (sorted band + shingle keys).  Leaving out what is not needed saves the
 #: workers' sorting and the transfer to the writing process.
@@ -301,10 +299,10 @@ ALL_NEEDS = frozenset({"sigs", "segments"})
 
 
 def prepare(docs: Sequence[ArchivedDocument], settings: Settings, model=None, errors=None,
-            needs: frozenset = ALL_NEEDS) -> Prepared:
+            needs: frozenset = ALL_NEEDS) -> IndexBatch:
     """Units, fingerprints, signatures and band keys of archived documents
     (signatures are always kept for ``hash=sha1``, which stores them)."""
-    from dedupe.engine.pipeline import analyse_documents
+    from dedupe.engine.analyse import analyse_documents
 
     a = analyse_documents(list(docs), settings, model)
     t = a.table
@@ -327,18 +325,18 @@ def prepare(docs: Sequence[ArchivedDocument], settings: Settings, model=None, er
         bk = np.zeros((n, 0), dtype=np.uint64)
         if settings.hash != "sha1":
             sigs = np.zeros((n, 0), dtype=np.uint32)
-    return Prepared(arts, t.doc, t.kind, t.start, t.end, t.offsets, t.fps, sigs, bk, list(errors or []),
+    return IndexBatch(arts, t.doc, t.kind, t.start, t.end, t.offsets, t.fps, sigs, bk, list(errors or []),
                     seg_keys, seg_rows)
 
 
-def _work(args) -> Prepared:
-    from dedupe.engine.pipeline import _gc_paused
+def _work(args) -> IndexBatch:
+    from dedupe.engine.parallel import gc_paused
 
-    with _gc_paused():  # as in the scan's workers: millions of small objects, no cycles
+    with gc_paused():  # as in the scan's workers: millions of small objects, no cycles
         return _work_unpaused(args)
 
 
-def _work_unpaused(args) -> Prepared:
+def _work_unpaused(args) -> IndexBatch:
     kind, items, settings, read_options, model, needs = args
     errors: list[DedupeError] = []
     docs: list[ArchivedDocument] = []
@@ -373,7 +371,7 @@ def prepared_batches(
     progress: Progress | None = None,
     batch: int = 1000,
     needs: frozenset = ALL_NEEDS,
-) -> Iterable[Prepared]:
+) -> Iterable[IndexBatch]:
     """Read and analyse articles in parallel (``settings.jobs`` worker
     processes), yielding batches in input order (plain files first, then
     the documents of each ``.jsonl`` file).
@@ -429,8 +427,8 @@ def prepared_batches(
                 continue
             yield [("docs", docs[k:k + batch]) for k in range(0, len(docs), batch)], 1
 
-    def empty(errors) -> Prepared:
-        return Prepared([], *([np.zeros(0, dtype=np.int64)] * 4), np.zeros(1, dtype=np.int64),
+    def empty(errors) -> IndexBatch:
+        return IndexBatch([], *([np.zeros(0, dtype=np.int64)] * 4), np.zeros(1, dtype=np.int64),
                         np.zeros(0, dtype=np.uint64), np.zeros((0, settings.num_perm), dtype=np.uint32),
                         np.zeros((0, settings.band_plan()[0]), dtype=np.uint64), errors,
                         np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32))
@@ -439,9 +437,9 @@ def prepared_batches(
     done = 0
     try:
         if jobs > 1:
-            from dedupe.engine.pipeline import _pool
+            from dedupe.engine.parallel import worker_pool
 
-            pool = _pool(jobs)
+            pool = worker_pool(jobs)
         for items, per_file in groups():
             if isinstance(items, list) and items and items[0][0] == "error":
                 done += 1
@@ -548,7 +546,7 @@ class ArchiveIndex:
     def _candidate_units(self, table, draft_rows: np.ndarray, settings: Settings) -> np.ndarray:
         raise NotImplementedError
 
-    def _fetch(self, unit_ids: np.ndarray) -> tuple[list[ArchivedDocument], list, "Any"]:
+    def _fetch(self, unit_ids: np.ndarray) -> tuple[list[ArchivedDocument], list, Any]:
         raise NotImplementedError
 
     def close(self) -> None:  # pragma: no cover - trivial
@@ -585,18 +583,18 @@ class ArchiveIndex:
     def query(self, table, draft_docs: Sequence[Document], settings: Settings, draft_mask: np.ndarray | None = None):
         """Candidate archived units for the draft units of ``table``.
 
-        Returns ``(documents, counts, UnitTable)`` of the archived articles
-        holding candidates (their own unit table holds only the candidates).
+        Returns a :class:`~dedupe.engine.corpus.Corpus` of the archived articles
+        holding candidates (its unit table holds only the candidates).
         """
-        from dedupe.engine.pipeline import UnitTable
+        from dedupe.engine.corpus import Corpus
 
         self.check_query(settings)
         rows = np.arange(len(table)) if draft_mask is None else np.flatnonzero(draft_mask)
         if len(rows) == 0 or not self.meta.get("settings"):
-            return [], [], UnitTable.empty(settings.num_perm)
+            return Corpus.empty(settings.num_perm)
         ids = self._candidate_units(table, rows, settings)
         if len(ids) == 0:
-            return [], [], UnitTable.empty(settings.num_perm)
+            return Corpus.empty(settings.num_perm)
         own = {article_id(d) for d in draft_docs}
         return self._fetch(np.unique(ids), settings, own)
 
@@ -639,13 +637,14 @@ class ArchiveIndex:
 
 
 def build_archive_table(docs_rows: list, unit_rows: list, settings: Settings, stored_sigs: list | None = None):
-    """A :class:`~dedupe.engine.pipeline.UnitTable` of fetched archived units.
+    """A :class:`~dedupe.engine.corpus.UnitTable` of fetched archived units.
 
     ``unit_rows``: ``(doc index, kind, start, end, fps bytes)``; signatures
     are recomputed from the fingerprints exactly as the scan computes them
     (``hash=words64``) or taken from ``stored_sigs`` (``hash=sha1``).
     """
-    from dedupe.engine.pipeline import UnitTable, _set_keys
+    from dedupe.engine.corpus import UnitTable
+    from dedupe.sketch.sets import set_keys
     from dedupe.sketch.signatures import signatures
 
     n = len(unit_rows)
@@ -660,7 +659,7 @@ def build_archive_table(docs_rows: list, unit_rows: list, settings: Settings, st
         sigs = np.stack([np.frombuffer(s, dtype=np.uint32) for s in stored_sigs])
     else:
         sigs = signatures((fps >> np.uint64(32)).astype(np.uint32), offsets, settings.num_perm, settings.seed)
-    setkey = _set_keys(fps, offsets)
+    setkey = set_keys(fps, offsets)
     return UnitTable(
         doc=np.array([r[0] for r in unit_rows], dtype=np.int64),
         kind=np.array([r[1] for r in unit_rows], dtype=np.int8),

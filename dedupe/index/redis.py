@@ -1,109 +1,298 @@
-"""The shared archive index: Redis, for editors' machines and CI runners.
+"""The shared archive index: Redis (one server or a Redis Cluster), for editors' machines and CI runners.
 
 Location: ``redis://HOST:PORT/DB`` (``?name=NAME`` picks a namespace,
-default ``dedupe``).  Keys, all under ``NAME:``::
+default ``dedupe``).  Any node of a Redis Cluster works (cluster mode is
+detected with ``INFO cluster``; a cluster has only database 0).
 
-    NAME:meta      hash: settings (incl. MinHash scheme), punkt, created, updated, next_unit, generation
-    NAME:art       hash: article id -> JSON (num, path, title, format, hash, counts, first unit, unit count)
-    NAME:blob      hash: article id -> JSON (text and position map, as in the embedded index)
-    NAME:num       hash: article num -> article id
-    NAME:units     hash: unit id -> packed (article num, kind, start, end) + shingle fingerprints
-    NAME:post:B    string: shingle postings of bucket B (top ``post_bits`` bits of the salted
-                   fingerprint): packed (uint64 key, uint32 unit id) records, appended in unit order
-    NAME:lsh_bucket_XX..., NAME:lsh_keys...
-                   datasketch ``MinHashLSH`` Redis storage (basename ``NAME:lsh``), keyed by unit id
-    NAME:lock      the writer lock (SET NX with expiry)
+Layout ("packed-1": 385 bytes of Redis memory per indexed unit on Reuters,
+391 on a 3-node cluster, against ~5 KB for datasketch's one-set-per-bucket
+layout of dedupe 0.2, which is refused until ``dedupe index rebuild``
+converts it):
 
-The LSH tables use datasketch's own Redis layout, written directly in bulk
-(a server-side script per few thousand units, instead of datasketch's
-``insertion_session`` with ~65 client commands per unit): for band ``i`` the
-set ``NAME:lsh_bucket_`` + ``struct.pack(">H", i)`` + ``H`` holds the unit ids
-whose band slice of the MinHash (uint32, ``affine32``) byte-swapped is ``H``
-(datasketch's ``_byteswap``), and ``NAME:lsh_keys`` (hash) plus the list
-``NAME:lsh_keys<uid>`` hold each unit's band values.  So a plain
-``datasketch.MinHashLSH(params=(bands, rows), prepickle=False,
-storage_config={"type": "redis", "basename": b"NAME:lsh", ...})`` can
-query the tables (and test membership or remove keys).  Not written: the
-per-table "bucket directory" hashes (``NAME:lsh_bucket_XX`` -> field ``H``),
-which datasketch only reads for ``keys()``, ``size()``, ``itemcounts()`` and
-``is_empty()``; they cost about as much memory as the buckets themselves.
-Queries read the bucket sets of every band of every draft unit in one
-pipelined round trip, and the shingle posting buckets in another
-(containment: a short draft sentence inside a longer archived one, as in the
-embedded index).
+    {NAME}:meta        hash: settings (incl. MinHash scheme), punkt, layout, epoch, bucket bits,
+                       created, updated, generation, unit and sentence totals (values JSON)
+    {NAME}:art         hash: article id -> JSON (number, content hash, first unit id, unit count,
+                       sentence/unit/suppressed counts, added); path and title are in the blob
+    {NAME}:ctr         hash: the unit and article number counters (HINCRBY; never reused)
+    {NAME}:lock        the writer lock: owner (host, pid, token), short TTL refreshed while writing
+    NAME:E:b:G         string: LSH postings of group G, for every (unit, band) whose mixed band key
+                       falls in group G: uint32 count, uint16 check bits each, then the unit ids
+                       (ascending) as LEB128 deltas (~1.7 bytes each)
+    NAME:E:s:G         string: the same for shingle keys (containment: a short draft sentence inside
+                       a longer archived one)
+    NAME:E:u:C         string: packed uint32 article number of units C * 16384 ...
+    NAME:E:t:C         hash: article number -> the article (text and position map), zlib-compressed
+                       with a preset dictionary sampled from the first articles (meta "zdict"),
+                       for article numbers C * 1024 ...
 
-Limits: Redis writes are not one transaction.  Units, LSH entries and
-postings are written before the article record and removed after it, and a
-query ignores units whose article record is missing, so an interrupted
-``add`` never yields wrong findings; re-running it completes the article.
-One writer at a time (lock key); readers are never blocked.  Removed units
-leave dead entries in the posting buckets (ignored by queries, dropped by
-``dedupe index vacuum``).
+``E`` is the layout epoch (a rebuild writes a fresh epoch and switches to it
+at commit).  The three ``{NAME}`` keys share a hash tag, hence one cluster
+slot, so the commit (a server-side script checking the lock and writing the
+article records and metadata) is one atomic operation, on a cluster too; the
+data keys are spread over the cluster's slots and read and written with
+pipelines the cluster client splits by node.
+
+There are ``2**bits`` groups of each kind, ``bits`` chosen when the first
+postings are written (about 400 postings per group; at least 2**13) and
+again by ``rebuild`` (an archive grown far past its first add reads longer
+group strings per query until rebuilt).  A unit's shingle fingerprints are
+not stored: a query re-analyses the candidate articles (exactly as ``index add`` analysed them, with the index's
+settings and Punkt model) and takes the units it needs, so verification is
+the scan's own.  A posting matches a query key when the group and the 16
+check bits agree (29-30 key bits on Reuters: a spurious match is a rare
+extra candidate, rejected by exact verification).
+
+Writes: new units get fresh ids and new articles fresh numbers (counters are
+never reused); their postings, unit map and article blobs are written
+first, invisible to queries until the commit writes the article records
+(a query keeps a unit only when its article's record names its number and
+unit range).  So an interrupted ``add`` (client or server killed, network
+gone) leaves the index as it was; a replaced or removed article's entries
+become dead, dropped by ``dedupe index vacuum``.  One writer at a time: the
+lock has a TTL of a few seconds (``LOCK_TTL``), refreshed by a thread while
+the writer runs, so a killed writer's lock lapses within seconds; a commit
+checks it still holds the lock.  Readers are never blocked.  Every client
+has connect and reply timeouts; every Redis error ends as a one-line
+:class:`~dedupe.errors.IndexError_`, and keys under the index's names that
+are not its data (wrong type, not JSON, not postings) are refused by name,
+never overwritten.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
-import struct
+import os
+import re
+import socket
+import threading
 import time
-from typing import Sequence
+import uuid
+import zlib
+from collections.abc import Iterator, Sequence
+from functools import partial
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 
 from dedupe.config import Settings
 from dedupe.errors import IndexError_
-from dedupe.index.base import (FORMAT_VERSION, ArchiveIndex, IndexStats, Prepared, build_archive_table, check_add_settings,
-                   index_settings, lookup_sorted, now, shingle_keys, unpack_article)
+from dedupe.index.base import (
+    FORMAT_VERSION,
+    ArchiveIndex,
+    IndexBatch,
+    IndexStats,
+    check_add_settings,
+    check_query_settings,
+    index_settings,
+    lookup_sorted,
+    now,
+    settings_from_index,
+    shingle_keys,
+    unpack_article,
+)
 
-_HDR = struct.Struct("<qbqq")
-LOCK_SECONDS = 3600
-POST_BITS = 18  # 262,144 posting buckets
-POST_REC = np.dtype([("k", "<u8"), ("u", "<u4")])  # 12 bytes, packed
-LSH_CHUNK = 4000  # units per server-side script call (keeps each call short: Redis is single-threaded)
-PENDING_POSTINGS = 6_000_000  # postings buffered before they (and the article records) are written
-#: write datasketch's per-table bucket directory hashes too (only its keys()/size()/is_empty() read them)
-BUCKET_DIRECTORY = False
+LAYOUT = "packed-1"
+LOCK_TTL = float(os.environ.get("DEDUPE_REDIS_LOCK_TTL", "10"))  # seconds; refreshed every TTL/4 while writing
+LOCK_WAIT = LOCK_TTL * 3  # how long a writer waits for another one
+CONNECT_TIMEOUT = 3.0  # seconds to connect and for the first reply
+SOCKET_TIMEOUT = 60.0  # seconds for any later reply (a commit of a large add is one command)
+GROUP_BITS_MIN = 13  # group bits of the LSH and shingle postings: at least 8,192 group strings each,
+BAND_BITS = SHINGLE_BITS = 14  # else chosen at the first write (and by rebuild) for ~400 postings per group
+POSTINGS_PER_GROUP = 400
+SHINGLES_PER_UNIT = 21  # distinct shingles per indexed unit on Reuters (to size groups at rebuild)
+UNIT_CHUNK = 14  # units per unit-map string: 2**14
+BLOB_CHUNK = 10  # articles per blob hash: 2**10
+PENDING_POSTINGS = int(os.environ.get("DEDUPE_REDIS_PENDING", "8000000"))  # postings buffered before a write
+_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
 
-# One call inserts many units into datasketch's layout: for each unit, SADD to
-# its bucket set in every band, and its band values to the "_keys" storage.
-_LSH_INSERT = """
-local keys_name = ARGV[1]
-local b = tonumber(ARGV[2])
-local hl = tonumber(ARGV[3])
-local dir = ARGV[4] == '1'
-local hs = ARGV[5]
-local tables = {}
-for i = 1, b do tables[i] = ARGV[5 + i] end
-local pos = 1
-local hv = {}
-for j = 6 + b, #ARGV do
-  local uid = ARGV[j]
-  for i = 1, b do
-    local h = string.sub(hs, pos, pos + hl - 1)
-    pos = pos + hl
-    local rk = tables[i] .. h
-    redis.call('SADD', rk, uid)
-    if dir then redis.call('HSET', tables[i], h, rk) end
-    hv[i] = h
-  end
-  redis.call('HSET', keys_name, uid, keys_name .. uid)
-  redis.call('RPUSH', keys_name .. uid, unpack(hv, 1, b))
-end
-return #ARGV - 5 - b
+# Commit: check the lock is ours, then write article records and metadata in one step.
+_COMMIT = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('DEDUPE_LOCK_LOST') end
+local i = 2
+if ARGV[i] == '1' then redis.call('DEL', KEYS[2]) end
+i = i + 1
+local nd = tonumber(ARGV[i]); i = i + 1
+for j = 1, nd do redis.call('HDEL', KEYS[2], ARGV[i]); i = i + 1 end
+local nm = tonumber(ARGV[i]); i = i + 1
+for j = 1, nm do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]); i = i + 2 end
+while i <= #ARGV do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]); i = i + 2 end
+return 1
+"""
+_EXTEND = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 """
 
-# Appends packed postings to many bucket strings: ARGV = prefix, then (bucket, bytes) pairs.
-_POST_APPEND = """
-local pre = ARGV[1]
-for j = 2, #ARGV, 2 do redis.call('APPEND', pre .. ARGV[j], ARGV[j + 1]) end
-return (#ARGV - 1) / 2
-"""
+
+def _mix(keys: np.ndarray) -> np.ndarray:
+    """A bijective mix of uint64 keys (splitmix64's finaliser): group and check bits from well-spread bits."""
+    x = keys.astype(np.uint64, copy=True)
+    with np.errstate(over="ignore"):
+        x ^= x >> np.uint64(30)
+        x *= _M1
+        x ^= x >> np.uint64(27)
+        x *= _M2
+        x ^= x >> np.uint64(31)
+    return x
 
 
-def _band_values(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """(n, bands * rows * 4) bytes: datasketch's ``_byteswap`` of each band slice, bands in order."""
-    return np.ascontiguousarray(sigs[:, :bands * rows].astype(np.uint32, copy=False).byteswap()).view(np.uint8)
+def _split(keys: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(group, 16 check bits) of posting keys."""
+    h = _mix(keys)
+    return h >> np.uint64(64 - bits), ((h >> np.uint64(48 - bits)) & np.uint64(0xFFFF)).astype(np.uint16)
+
+
+def _varints(v: np.ndarray) -> np.ndarray:
+    """LEB128 bytes of integers in [0, 2**32) (uint8 array)."""
+    v = v.astype(np.uint32)
+    nb = np.ones(len(v), dtype=np.int64)
+    for b in (7, 14, 21, 28):
+        nb += v >= np.uint32(1 << b)
+    ends = np.cumsum(nb)
+    out = np.empty(int(ends[-1]) if len(v) else 0, dtype=np.uint8)
+    starts = ends - nb
+    sel = np.arange(len(v))
+    for k in range(5):
+        if k:
+            sel = sel[nb[sel] > k]
+            if not len(sel):
+                break
+        byte = ((v[sel] >> np.uint32(7 * k)) & np.uint32(0x7F)).astype(np.uint8)
+        byte[nb[sel] > k + 1] |= 0x80
+        out[starts[sel] + k] = byte
+    return out
+
+
+def _unvarints(b: np.ndarray) -> np.ndarray | None:
+    """Integers (< 2**32) of a LEB128 byte stream, or None when it is not one."""
+    if not len(b):
+        return np.zeros(0, dtype=np.uint32)
+    term = b < 0x80
+    if not term[-1]:
+        return None
+    n = len(b)
+    idx = np.arange(n, dtype=np.int32)
+    is_start = np.empty(n, dtype=bool)
+    is_start[0] = True
+    is_start[1:] = term[:-1]
+    starts = np.flatnonzero(is_start)
+    pos = idx - np.maximum.accumulate(np.where(is_start, idx, 0))
+    if int(pos.max()) > 4:
+        return None
+    x = (b & 0x7F).astype(np.uint32) << (pos.astype(np.uint32) * np.uint32(7))
+    return np.add.reduceat(x, starts)
+
+
+def encode_group(check: np.ndarray, units: np.ndarray) -> bytes:
+    """A group string: uint32 count, the uint16 check bits, then the unit ids
+    (ascending) as LEB128 deltas (about 1.6 bytes each on Reuters)."""
+    order = np.argsort(units, kind="stable")
+    u = units[order].astype(np.int64)
+    d = np.diff(u, prepend=0)
+    return (len(u).to_bytes(4, "little") + check[order].astype("<u2").tobytes() + _varints(d).tobytes())
+
+
+def encode_groups(group: np.ndarray, check: np.ndarray, units: np.ndarray) -> tuple[list[int], list[bytes]]:
+    """:func:`encode_group` of every group at once: the groups (ascending) and their strings."""
+    order = np.lexsort((units, group))
+    g, c, u = group[order], check[order].astype("<u2"), units[order].astype(np.int64)
+    first = np.concatenate(([True], g[1:] != g[:-1]))
+    d = np.diff(u, prepend=0)
+    d[first] = u[first]
+    nb = np.ones(len(d), dtype=np.int64)
+    for b in (7, 14, 21, 28):
+        nb += d >= (1 << b)
+    vb = _varints(d).tobytes()
+    cb = c.tobytes()
+    starts = np.flatnonzero(first)
+    ends = np.append(starts[1:], len(g))
+    bend = np.cumsum(nb)
+    bstart = bend - nb
+    out = []
+    for s0, e0, b0, b1 in zip(starts.tolist(), ends.tolist(), bstart[starts].tolist(), bend[ends - 1].tolist()):
+        out.append((e0 - s0).to_bytes(4, "little") + cb[2 * s0:2 * e0] + vb[b0:b1])
+    return g[starts].tolist(), out
+
+
+def decode_groups(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | int:
+    """``(string index, check bits, unit ids)`` of group strings; the index of a malformed one otherwise."""
+    ns, checks, streams = [], [], []
+    for i, v in enumerate(values):
+        if len(v) < 4:
+            return i
+        n = int.from_bytes(v[:4], "little")
+        if len(v) < 4 + 3 * n:
+            return i
+        ns.append(n)
+        checks.append(v[4:4 + 2 * n])
+        streams.append(np.frombuffer(v, dtype=np.uint8, offset=4 + 2 * n))
+    if not ns:
+        z = np.zeros(0, dtype=np.int64)
+        return z, np.zeros(0, dtype=np.uint16), z
+    counts = np.array(ns, dtype=np.int64)
+    d = _unvarints(np.concatenate(streams))
+    if d is None or len(d) != int(counts.sum()):
+        for i, st in enumerate(streams):  # name the culprit
+            x = _unvarints(st)
+            if x is None or len(x) != ns[i]:
+                return i
+        return 0
+    cs = np.cumsum(d.astype(np.int64))
+    first = np.cumsum(counts) - counts
+    nz = counts > 0
+    base = np.zeros(len(counts), dtype=np.int64)
+    base[nz] = cs[first[nz]] - d[first[nz]].astype(np.int64)
+    units = cs - np.repeat(base, counts)
+    return (np.repeat(np.arange(len(ns)), counts), np.frombuffer(b"".join(checks), dtype="<u2"), units)
+
+
+def _group_bits(postings: int) -> int:
+    """Group bits for about ``POSTINGS_PER_GROUP`` postings per group string."""
+    return int(min(24, max(GROUP_BITS_MIN, np.ceil(np.log2(max(1, postings) / POSTINGS_PER_GROUP)))))
+
+
+def _make_zdict(blobs: Sequence[bytes], size: int = 32768) -> bytes:
+    """A zlib preset dictionary from an even sample of articles: stored once,
+    it saves about a quarter of each compressed article (short texts
+    compress badly alone)."""
+    total = sum(len(b) for b in blobs)
+    wanted = max(1, -(-2 * size * len(blobs) // max(1, total)))  # articles for about 2 * size bytes
+    step = max(1, len(blobs) // wanted)
+    return b"".join(blobs[::step])[-size:]
+
+
+def parse_location(location: str) -> tuple[str, int, int, str | None, bytes]:
+    """``(host, port, db, password, namespace)`` of a ``redis://`` URL; a bad one is an :class:`IndexError_`."""
+    u = urlparse(location)
+    if u.scheme not in ("redis", "rediss"):
+        raise IndexError_("unsupported Redis URL (use redis://HOST:PORT/DB)", location)
+    try:
+        port = u.port
+    except ValueError:
+        raise IndexError_("bad Redis URL: the port must be a number from 1 to 65535", location) from None
+    if port is not None and not 1 <= port <= 65535:
+        raise IndexError_("bad Redis URL: the port must be a number from 1 to 65535", location)
+    path = (u.path or "/").lstrip("/")
+    if not path:
+        db = 0
+    elif path.isdigit() and int(path) < 1 << 31:
+        db = int(path)
+    else:
+        raise IndexError_("bad Redis URL: the database must be a number (redis://HOST:PORT/DB)", location)
+    names = parse_qs(u.query).get("name", ["dedupe"])
+    name = names[-1]
+    if not _NAME_RE.match(name):
+        raise IndexError_("bad Redis URL: name= must be 1-64 letters, digits, '_', '.' or '-'", location)
+    return u.hostname or "localhost", port or 6379, db, u.password, name.encode()
 
 
 class RedisIndex(ArchiveIndex):
@@ -111,458 +300,998 @@ class RedisIndex(ArchiveIndex):
     needs = frozenset({"sigs"})
 
     def __init__(self, location: str, create: bool = False) -> None:
-        try:
-            import redis
-        except ImportError:  # pragma: no cover - a declared dependency
-            raise IndexError_("the redis package is not installed", location) from None
-        self.location = location
-        u = urlparse(location)
-        q = parse_qs(u.query)
-        self.name = (q.get("name", ["dedupe"])[0]).encode()
-        try:
-            db = int((u.path or "/0").lstrip("/") or 0)
-        except ValueError:
-            raise IndexError_("bad Redis URL: the database must be a number (redis://HOST:PORT/DB)", location) from None
-        self.host, self.port, self.dbn = u.hostname or "localhost", u.port or 6379, db
+        import redis
+
         self._redis_mod = redis
-        try:
-            from redis.backoff import NoBackoff
-            from redis.retry import Retry
-
-            self.r = redis.Redis(host=self.host, port=self.port, db=db, password=u.password,
-                                 socket_connect_timeout=3, socket_timeout=300, retry=Retry(NoBackoff(), 0))
-            self.r.ping()
-        except redis.RedisError as exc:
-            raise IndexError_(f"cannot connect to Redis at {self.host}:{self.port}: {exc}", location) from None
-        self.meta = self._load_meta()
-        if not self.meta.get("settings") and not create:
-            if not self.r.exists(self._k("meta")):
-                raise IndexError_("no index here (create one with: dedupe index add --index LOCATION PATH...)",
+        self.location = location
+        self.host, self.port, self.dbn, password, self.name = parse_location(location)
+        self._ssl = location.startswith("rediss://")
+        self._tx: dict | None = None
+        self._hb: tuple[threading.Thread, threading.Event] | None = None
+        self._scripts: dict[str, Any] = {}
+        self.cluster = False
+        self.r: Any = None
+        self._password = password
+        self._zdict_cache: tuple | None = None
+        self._fresh = False  # this epoch's data keys are known not to exist yet (no read before writing them)
+        self._written: dict[str, set] = {}
+        self.legacy = False
+        self._legacy_drop = False
+        with self._errors():
+            self.r = self._connect()
+            self.meta = self._load_meta()
+            if not self.meta:
+                self.legacy = self._detect_legacy()
+                if self.legacy and create:
+                    raise IndexError_(self._legacy_message(), location)
+                if not self.legacy:
+                    if not create:
+                        raise IndexError_("no index here (create one with: dedupe index add --index LOCATION PATH...)",
+                                          location)
+                    self._refuse_foreign()
+            elif self.meta.get("layout") != LAYOUT:
+                raise IndexError_(f"index layout {self.meta.get('layout')!r} is not supported by this dedupe "
+                                  f"(expected {LAYOUT!r}); rebuild it: dedupe index rebuild --index {location}",
                                   location)
-        self._locked = False
-        self._script = self._append = None
 
-    # -- plumbing -----------------------------------------------------------
-    def _k(self, suffix: str) -> bytes:
-        return self.name + b":" + suffix.encode()
+    # -- connection and errors ----------------------------------------------
+    def _client_kwargs(self) -> dict:
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
-    @property
-    def _lsh_base(self) -> bytes:
-        """datasketch's ``basename``."""
-        return self.name + b":lsh"
+        return {"password": self._password, "ssl": self._ssl, "socket_connect_timeout": CONNECT_TIMEOUT,
+                "socket_timeout": SOCKET_TIMEOUT, "retry": Retry(NoBackoff(), 0)}
 
-    def _tables(self, bands: int) -> list[bytes]:
-        """datasketch's hashtable names (the prefix of each band's bucket keys)."""
-        return [self._lsh_base + b"_bucket_" + struct.pack(">H", i) for i in range(bands)]
+    def _cluster_kwargs(self) -> dict:
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
-    def _post_key(self, bucket: int) -> bytes:
-        return self.name + b":post:" + str(bucket).encode()
+        kw = self._client_kwargs()
+        kw["retry"] = Retry(NoBackoff(), 2)  # redirections (MOVED) after a topology change
+        return kw
+
+    def _connect(self):
+        redis = self._redis_mod
+        kw = self._client_kwargs()
+        kw["socket_timeout"] = CONNECT_TIMEOUT  # a port that accepts but never answers: fail fast
+        probe = redis.Redis(host=self.host, port=self.port, db=0, **kw)
+        try:
+            try:
+                info = probe.info("cluster")
+            except redis.ResponseError:  # INFO restricted (ACL): a single server
+                info = {}
+            self.cluster = bool(int(info.get("cluster_enabled", 0) or 0))
+        finally:
+            probe.close()
+        if self.cluster:
+            from redis.cluster import RedisCluster
+
+            if self.dbn != 0:
+                raise IndexError_("a Redis Cluster has only database 0 (use redis://HOST:PORT/0)", self.location)
+            r = RedisCluster(host=self.host, port=self.port, **self._cluster_kwargs())
+        else:
+            r = redis.Redis(host=self.host, port=self.port, db=self.dbn, **self._client_kwargs())
+        r.ping()
+        return r
+
+    def _errors(self):
+        return _RedisErrors(self)
+
+    def _where(self) -> str:
+        return f"Redis{' Cluster' if self.cluster else ''} at {self.host}:{self.port}"
+
+    # -- keys ---------------------------------------------------------------
+    def _tag(self, suffix: str) -> bytes:
+        return b"{" + self.name + b"}:" + suffix.encode()
+
+    def _dk(self, kind: str, n: int, epoch: int | None = None) -> bytes:
+        e = self._epoch() if epoch is None else epoch
+        return b"%s:%d:%s:%d" % (self.name, e, kind.encode(), n)
+
+    def _epoch(self) -> int:
+        if self._tx is not None and self._tx.get("epoch") is not None:
+            return int(self._tx["epoch"])
+        return int(self.meta.get("epoch", 1))
+
+    def _bits(self, kind: str) -> int:
+        return int(self.meta.get("bbits" if kind == "b" else "sbits", BAND_BITS if kind == "b" else SHINGLE_BITS))
+
+    def _type(self, key: bytes) -> str:
+        t = self.r.type(key)
+        return t.decode() if isinstance(t, bytes) else str(t)
+
+    def _refuse(self, key: bytes, problem: str) -> IndexError_:
+        return IndexError_(f"key {key.decode(errors='replace')!r} {problem}: not this index's data, refusing to use "
+                           "or overwrite it (delete it, or pick another namespace with ?name=)", self.location)
 
     def _load_meta(self) -> dict:
+        key = self._tag("meta")
+        t = self._type(key)
+        if t == "none":
+            return {}
+        if t != "hash":
+            raise self._refuse(key, f"holds a {t}, not a hash")
+        out = {}
+        for k, v in self.r.hgetall(key).items():
+            try:
+                out[k.decode()] = json.loads(v)
+            except (UnicodeDecodeError, ValueError):
+                raise self._refuse(key, f"has a field {k.decode(errors='replace')!r} that is not JSON") from None
+        if out.get("layout") == LAYOUT:
+            st = out.get("settings", {})
+            want = index_settings(Settings())
+            if not isinstance(st, dict) or any(
+                    k in st and type(st[k]) is not type(v) and not (isinstance(v, float) and type(st[k]) is int)
+                    for k, v in want.items()):
+                raise self._refuse(key, "has settings of the wrong types")
+            for k in ("epoch", "bbits", "sbits", "units", "sentences", "generation"):
+                if k in out and (type(out[k]) is not int or not 0 <= out[k] < (1 << 40)):
+                    raise self._refuse(key, f"has a field {k!r} that is not a number")
+            if not 1 <= out.get("bbits", 13) <= 28 or not 1 <= out.get("sbits", 13) <= 28:
+                raise self._refuse(key, "has group bits out of range")
+            if "zdict" in out and not isinstance(out["zdict"], str):
+                raise self._refuse(key, "has a zdict field that is not text")
+        return out
+
+    def _detect_legacy(self) -> bool:
+        """An index written by dedupe <= 0.2 (datasketch's layout, ``NAME:meta``)?"""
+        key = self.name + b":meta"
+        if self._type(key) != "hash":
+            return False
+        raw = self.r.hgetall(key)
         try:
-            raw = self.r.hgetall(self._k("meta"))
-        except self._redis_mod.RedisError as exc:
-            raise IndexError_(f"Redis error: {exc}", self.location) from None
-        return {k.decode(): json.loads(v) for k, v in raw.items()}
+            meta = {k.decode(): json.loads(v) for k, v in raw.items()}
+        except (UnicodeDecodeError, ValueError):
+            return False
+        if not isinstance(meta.get("settings"), dict):
+            return False
+        self.meta = {"settings": meta["settings"], "punkt": meta.get("punkt"), "created": meta.get("created")}
+        return True
 
-    def _set_meta(self, **kv) -> None:
-        self.r.hset(self._k("meta"), mapping={k: json.dumps(v) for k, v in kv.items()})
-        self.meta.update(kv)
+    def _legacy_message(self) -> str:
+        return (f"this index uses the old datasketch layout (about 5 KB of Redis memory per sentence, no cluster "
+                f"support); convert it with: dedupe index rebuild --index {self.location}")
 
-    def lsh(self):
-        """A datasketch ``MinHashLSH`` attached to this index's tables."""
-        from datasketch import MinHashLSH
+    def _require_current(self) -> None:
+        if self.legacy:
+            raise IndexError_(self._legacy_message(), self.location)
 
-        st = self.stored_settings
-        return MinHashLSH(
-            threshold=st["threshold"], num_perm=st["num_perm"], params=(st["bands"], st["rows"]),
-            prepickle=False,
-            storage_config={"type": "redis", "basename": self._lsh_base,
-                            "redis": {"host": self.host, "port": self.port, "db": self.dbn}})
+    def _scan(self, pattern: bytes) -> Iterator[bytes]:
+        yield from self.r.scan_iter(match=pattern, count=1000)
+
+    def _refuse_foreign(self) -> None:
+        """A new index: refuse if keys under its names exist that are not its own leftovers."""
+        ours = re.compile(rb"^" + re.escape(self.name) + rb":\d+:[bsut]:\d+$")
+        allowed = {self._tag("ctr"), self._tag("lock")}
+        for pattern in (self.name + b":*", b"{" + self.name + b"}:*"):
+            for key in self._scan(pattern):
+                if key in allowed or ours.match(key):
+                    continue
+                raise self._refuse(key, "exists")
+
+    def _drop_orphans(self) -> bool:
+        """A new index, under the writer lock: drop the data keys an interrupted first add left (after checking
+        they are ours), so this add need not read them back."""
+        ours = re.compile(rb"^" + re.escape(self.name) + rb":\d+:([bsut]):\d+$")
+        found = []
+        for key in self._scan(self.name + b":*"):
+            m = ours.match(key)
+            if m:
+                want = "hash" if m.group(1) == b"t" else "string"
+                t = self._type(key)
+                if t not in (want, "none"):
+                    raise self._refuse(key, f"holds a {t}")
+                found.append(key)
+        self._delete_keys(found)
+        return True
+
+    def _script(self, name: str, src: str):
+        s = self._scripts.get(name)
+        if s is None:
+            s = self._scripts[name] = self.r.register_script(src)
+        return s
+
+    def _exec(self, pipe, keys: Sequence[bytes], expect: str = "") -> list:
+        """Run a pipeline; a reply that is an error names its key (e.g. WRONGTYPE: a foreign key)."""
+        res = pipe.execute(raise_on_error=False)
+        for key, v in zip(keys, res):
+            if isinstance(v, self._redis_mod.ResponseError):
+                if "WRONGTYPE" in str(v):
+                    raise self._refuse(key, f"holds a {self._type(key)}{expect}")
+                raise v
+            if isinstance(v, Exception):
+                raise v
+        return res
 
     def close(self) -> None:
-        try:
-            self.r.close()
-        except Exception:  # pragma: no cover
-            pass
+        self._stop_heartbeat()
+        if self.r is not None:
+            with contextlib.suppress(Exception):
+                self.r.close()
+
+    # -- meta ---------------------------------------------------------------
+    def _set_meta(self, **kv) -> None:
+        """Inside a transaction: written at commit; outside: now."""
+        self.meta.update(kv)
+        if self._tx is not None:
+            self._tx["meta"].update(kv)
+        else:
+            with self._errors():
+                self.r.hset(self._tag("meta"), mapping={k: json.dumps(v) for k, v in kv.items()})
+
+    def check_query(self, settings: Settings) -> None:
+        self._require_current()
+        check_query_settings(self.stored_settings, settings, self.location)
+
+    # -- the writer lock and transactions -----------------------------------
+    def _acquire(self) -> str:
+        key = self._tag("lock")
+        token = json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "token": uuid.uuid4().hex,
+                            "since": now()})
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            if self.r.set(key, token, nx=True, px=int(LOCK_TTL * 1000)):
+                return token
+            t = self._type(key)
+            if t not in ("string", "none"):
+                raise self._refuse(key, f"holds a {t}, not the writer lock")
+            if time.monotonic() > deadline:
+                raw = self.r.get(key)
+                try:
+                    o = json.loads(raw) if raw else {}
+                    who = f" (process {o['pid']} on {o['host']}, writing since {o['since']})"
+                except (ValueError, TypeError, KeyError):
+                    raise self._refuse(key, "does not hold a writer lock") from None
+                raise IndexError_(f"index is busy: another writer holds the lock{who}; try again later",
+                                  self.location)
+            time.sleep(0.2)
+
+    def _start_heartbeat(self, token: str) -> None:
+        stop = threading.Event()
+        redis = self._redis_mod
+        kw = self._client_kwargs()
+        kw["socket_timeout"] = max(1.0, LOCK_TTL / 4)
+        if self.cluster:
+            from redis.cluster import RedisCluster
+
+            kw.update(self._cluster_kwargs(), socket_timeout=kw["socket_timeout"])
+            client = RedisCluster(host=self.host, port=self.port, **kw)
+        else:
+            client = redis.Redis(host=self.host, port=self.port, db=self.dbn, **kw)
+        extend = client.register_script(_EXTEND)
+        key = self._tag("lock")
+
+        def beat() -> None:
+            try:
+                while not stop.wait(LOCK_TTL / 4):
+                    try:
+                        if not extend(keys=[key], args=[token, int(LOCK_TTL * 1000)]):
+                            return  # lost: the commit will refuse
+                    except redis.RedisError:
+                        continue  # the writer itself will meet the error
+            finally:
+                with contextlib.suppress(Exception):
+                    client.close()
+
+        th = threading.Thread(target=beat, name="dedupe-redis-lock", daemon=True)
+        th.start()
+        self._hb = (th, stop)
+
+    def _stop_heartbeat(self) -> None:
+        if self._hb is not None:
+            th, stop = self._hb
+            stop.set()
+            th.join(5)
+            self._hb = None
 
     class _Txn:
-        def __init__(self, ix: "RedisIndex") -> None:
+        def __init__(self, ix: RedisIndex) -> None:
             self.ix = ix
 
-        def __enter__(self):
+        def __enter__(self) -> RedisIndex:
             ix = self.ix
-            deadline = time.monotonic() + 60
-            while not ix.r.set(ix._k("lock"), b"1", nx=True, ex=LOCK_SECONDS):
-                if time.monotonic() > deadline:
-                    raise IndexError_("index is busy (another process is writing)", ix.location)
-                time.sleep(0.2)
-            ix.meta = ix._load_meta()
+            with ix._errors():
+                token = ix._acquire()
+                ix._start_heartbeat(token)
+                try:
+                    fresh = ix._load_meta()
+                    if fresh or not ix.legacy:
+                        ix.meta = fresh
+                        if fresh.get("layout") not in (None, LAYOUT):
+                            raise IndexError_(f"index layout {fresh.get('layout')!r} is not supported", ix.location)
+                    for k in (ix._tag("ctr"), ix._tag("art")):
+                        t = ix._type(k)
+                        if t not in ("hash", "none"):
+                            raise ix._refuse(k, f"holds a {t}, not a hash")
+                    ix._written = {}
+                    ix._fresh = not ix.meta.get("settings") and not ix.legacy and ix._drop_orphans()
+                except BaseException:
+                    ix._stop_heartbeat()
+                    ix._release(token)
+                    raise
+            ix._tx = {"token": token, "meta": {}, "art_set": {}, "art_del": set(), "dead_nums": set(),
+                      "reset": False, "epoch": None, "old_epoch": None, "totals": None}
             return ix
 
         def __exit__(self, et, ev, tb) -> None:
             ix = self.ix
+            tx = ix._tx
             try:
-                if et is None:
-                    ix._set_meta(updated=now(), generation=int(ix.meta.get("generation", 0)) + 1)
+                with ix._errors():
+                    if et is None:
+                        ix._commit()
+                    elif tx is not None and tx.get("epoch") is not None:
+                        ix._drop_epoch(int(tx["epoch"]), quiet=True)  # a failed rebuild: its new keys go
             finally:
-                ix.r.delete(ix._k("lock"))
+                ix._tx = None
+                ix._stop_heartbeat()
+                if tx is not None:
+                    ix._release(tx["token"])
 
-    def transaction(self) -> "_Txn":
+    def _release(self, token: str) -> None:
+        try:
+            self._script("release", _RELEASE)(keys=[self._tag("lock")], args=[token])
+        except self._redis_mod.RedisError:
+            pass  # expires by itself within LOCK_TTL
+
+    def transaction(self) -> _Txn:
         return RedisIndex._Txn(self)
+
+    def _require_tx(self) -> dict:
+        if self._tx is None:
+            raise RuntimeError("RedisIndex writes need ix.transaction()")
+        return self._tx
+
+    def _commit(self) -> None:
+        tx = self._require_tx()
+        if self.legacy:  # opened for rebuild, nothing rebuilt
+            return
+        art = self._tag("art")
+        totals = self._totals_after()
+        meta = dict(self.meta)
+        meta.update(version=FORMAT_VERSION, layout=LAYOUT, updated=now(),
+                    generation=int(meta.get("generation", 0)) + 1, units=totals[0], sentences=totals[1])
+        meta.setdefault("created", now())
+        meta.setdefault("bbits", BAND_BITS)
+        meta.setdefault("sbits", SHINGLE_BITS)
+        if tx["epoch"] is not None:
+            meta["epoch"] = int(tx["epoch"])
+        meta.setdefault("epoch", 1)
+        args: list = [tx["token"], "1" if tx["reset"] else "0", len(tx["art_del"]), *sorted(tx["art_del"])]
+        args.append(len(meta))
+        for k, v in meta.items():
+            args += (k, json.dumps(v))
+        for aid, rec in tx["art_set"].items():
+            args += (aid, json.dumps(rec, separators=(",", ":")))
+        try:
+            self._script("commit", _COMMIT)(keys=[self._tag("lock"), art, self._tag("meta")], args=args)
+        except self._redis_mod.ResponseError as exc:
+            if "DEDUPE_LOCK_LOST" in str(exc):
+                raise IndexError_("lost the writer lock (this process stalled for more than "
+                                  f"{LOCK_TTL:.0f}s); nothing was changed, run the command again",
+                                  self.location) from None
+            if "WRONGTYPE" in str(exc):
+                raise self._refuse(art, f"holds a {self._type(art)}") from None
+            raise
+        self.meta = meta
+        # after the commit: drop what is no longer referenced (best effort; vacuum finishes it)
+        try:
+            if tx["old_epoch"] is not None and tx["old_epoch"] != meta["epoch"]:
+                self._drop_epoch(int(tx["old_epoch"]), quiet=True)
+            if self._legacy_drop:
+                self._drop_legacy()
+                self._legacy_drop = False
+            elif tx["dead_nums"]:
+                pipe = self.r.pipeline(transaction=False)
+                for num in tx["dead_nums"]:
+                    pipe.hdel(self._dk("t", num >> BLOB_CHUNK), num)
+                pipe.execute(raise_on_error=False)
+        except self._redis_mod.RedisError:
+            pass
+
+    def _totals_after(self) -> tuple[int, int]:
+        tx = self._require_tx()
+        if tx["reset"]:
+            u0 = s0 = 0
+        else:
+            u0, s0 = int(self.meta.get("units", 0)), int(self.meta.get("sentences", 0))
+        for rec in tx["art_set"].values():
+            u0 += rec["c"]
+            s0 += rec["s"]
+        for rec in (tx["totals"] or {}).values():  # records replaced or removed
+            u0 -= rec["c"]
+            s0 -= rec["s"]
+        return u0, s0
+
+    def _drop_epoch(self, epoch: int, quiet: bool = False) -> None:
+        try:
+            self._delete_keys(self._scan(b"%s:%d:*" % (self.name, epoch)))
+        except self._redis_mod.RedisError:
+            if not quiet:
+                raise
+
+    def _delete_keys(self, keys) -> None:
+        pipe = self.r.pipeline(transaction=False)
+        for n, key in enumerate(keys, 1):
+            pipe.unlink(key)
+            if n % 2000 == 0:
+                pipe.execute()
+                pipe = self.r.pipeline(transaction=False)
+        pipe.execute()
+
+    def _drop_legacy(self) -> None:
+        self._delete_keys(k for pattern in (b"lsh*", b"post:*", b"units", b"art", b"num", b"blob", b"meta", b"lock")
+                          for k in self._scan(self.name + b":" + pattern))
+
+    # -- reading records ----------------------------------------------------
+    def _records(self, ids: Sequence[str]) -> list[dict | None]:
+        if not ids:
+            return []
+        key = self._tag("art")
+        t = self._type(key)
+        if t not in ("hash", "none"):
+            raise self._refuse(key, f"holds a {t}, not a hash")
+        out: list[dict | None] = []
+        for k in range(0, len(ids), 5000):
+            for v in self.r.hmget(key, list(ids[k:k + 5000])):
+                out.append(None if v is None else self._parse_record(v))
+        return out
+
+    def _parse_record(self, v: bytes) -> dict:
+        try:
+            rec = json.loads(v)
+            if not isinstance(rec, dict) or not isinstance(rec.get("h"), str):
+                raise TypeError
+            for k in ("n", "f", "c", "s", "u", "x"):
+                if type(rec.get(k, 0)) is not int or rec.get(k, 0) < 0:
+                    raise TypeError
+            if "n" not in rec or "f" not in rec or "c" not in rec:
+                raise TypeError
+            return rec
+        except (ValueError, TypeError, UnicodeDecodeError, RecursionError):
+            raise self._refuse(self._tag("art"), "holds an article record that is not this index's JSON") from None
+
+    def _all_records(self) -> Iterator[tuple[str, dict]]:
+        key = self._tag("art")
+        t = self._type(key)
+        if t not in ("hash", "none"):
+            raise self._refuse(key, f"holds a {t}, not a hash")
+        for aid, raw in self.r.hscan_iter(key, count=2000):
+            yield aid.decode("utf-8", "surrogateescape"), self._parse_record(raw)
 
     # -- writing ------------------------------------------------------------
     def init_settings(self, settings: Settings, punkt: dict | None = None) -> None:
+        self._require_current()
         stored = self.meta.get("settings")
         if stored:
             check_add_settings(stored, settings, self.location)
             return
-        self._set_meta(version=FORMAT_VERSION, settings=index_settings(settings), created=now(), next_unit=1,
-                       post_bits=POST_BITS)
+        self._set_meta(version=FORMAT_VERSION, layout=LAYOUT, settings=index_settings(settings), created=now(),
+                       epoch=int(self.meta.get("epoch", 1)))
         if punkt is not None:
             self._set_meta(punkt=punkt)
 
     def existing_hashes(self, ids: Sequence[str]) -> dict[str, str]:
+        self._require_current()
         ids = list(ids)
-        if not ids:
-            return {}
-        vals = self.r.hmget(self._k("art"), ids)
-        return {i: json.loads(v)["hash"] for i, v in zip(ids, vals) if v is not None}
+        with self._errors():
+            recs = self._records(ids)
+        tx = self._tx
+        out = {}
+        for i, rec in zip(ids, recs):
+            if tx is not None and tx["reset"]:
+                rec = None
+            if tx is not None:
+                if i in tx["art_del"]:
+                    rec = None
+                if i in tx["art_set"]:
+                    rec = tx["art_set"][i]
+            if rec is not None:
+                out[i] = rec["h"]
+        return out
+
+    def _forget(self, aid: str, rec: dict | None) -> None:
+        """An article's current record (committed or pending) is being replaced or removed."""
+        tx = self._require_tx()
+        pend = tx["art_set"].pop(aid, None)
+        if pend is not None:
+            tx["dead_nums"].add(int(pend["n"]))  # a pending record is simply not committed
+            return
+        if rec is not None and not tx["reset"]:
+            tx["dead_nums"].add(int(rec["n"]))
+            tx["totals"] = tx["totals"] or {}
+            tx["totals"][aid] = rec
 
     def remove_articles(self, ids: Sequence[str]) -> list[str]:
-        missing = []
+        self._require_current()
+        tx = self._require_tx()
         ids = list(ids)
-        raws = self.r.hmget(self._k("art"), ids) if ids else []
-        uids: list[bytes] = []
-        pipe = self.r.pipeline(transaction=False)
-        for aid, raw in zip(ids, raws):
-            if raw is None:
+        with self._errors():
+            recs = self._records(ids)
+        missing = []
+        for aid, rec in zip(ids, recs):
+            if aid in tx["art_del"]:
+                rec = None
+            if rec is None and aid not in tx["art_set"]:
                 missing.append(aid)
                 continue
-            a = json.loads(raw)
-            pipe.hdel(self._k("art"), aid)
-            pipe.hdel(self._k("blob"), aid)
-            pipe.hdel(self._k("num"), a["num"])
-            uids.extend(str(i).encode() for i in range(a["first"], a["first"] + a["n"]))
-        pipe.execute()  # article records first: their units are now ignored by queries
-        if uids and self.meta.get("settings"):
-            self._remove_units(uids)
+            self._forget(aid, rec)
+            if rec is not None:
+                tx["art_del"].add(aid)
         return missing
 
-    def _remove_units(self, uids: list[bytes]) -> None:
-        """Units out of the LSH tables (datasketch's layout) and the unit hash."""
-        keys_name = self._lsh_base + b"_keys"
-        tables = self._tables(self.stored_settings["bands"])
-        for k in range(0, len(uids), 5000):
-            chunk = uids[k:k + 5000]
-            pipe = self.r.pipeline(transaction=False)
-            for uid in chunk:
-                pipe.lrange(keys_name + uid, 0, -1)
-            hvs = pipe.execute()
-            pipe = self.r.pipeline(transaction=False)
-            for uid, hv in zip(chunk, hvs):
-                for t, h in zip(tables, hv):
-                    pipe.srem(t + h, uid)  # (a bucket directory entry, if written, stays, as in datasketch)
-                pipe.delete(keys_name + uid)
-            pipe.hdel(keys_name, *chunk)
-            pipe.hdel(self._k("units"), *chunk)
-            pipe.execute()
-
-    def _lsh_insert(self, uids: list[bytes], sigs: np.ndarray, bands: int, rows: int) -> None:
-        tables = self._tables(bands)
-        keys_name = self._lsh_base + b"_keys"
-        hl = rows * 4
-        hv = _band_values(sigs, bands, rows)
-        if self._script is None:
-            self._script = self.r.register_script(_LSH_INSERT)
-        for k in range(0, len(uids), LSH_CHUNK):
-            chunk = uids[k:k + LSH_CHUNK]
-            try:
-                self._script(args=[keys_name, bands, hl, "1" if BUCKET_DIRECTORY else "0",
-                                   hv[k:k + LSH_CHUNK].tobytes(), *tables, *chunk])
-            except self._redis_mod.ResponseError as exc:
-                if "script" not in str(exc).lower() and "unknown command" not in str(exc).lower():
-                    raise
-                self._lsh_insert_pipelined(chunk, hv[k:k + LSH_CHUNK], tables, keys_name, hl)
-
-    def _lsh_insert_pipelined(self, uids, hv, tables, keys_name, hl) -> None:
-        """The same as the script, from the client (for servers without scripting)."""
-        pipe = self.r.pipeline(transaction=False)
-        for uid, row in zip(uids, hv):
-            b = row.tobytes()
-            hs = [b[i * hl:(i + 1) * hl] for i in range(len(tables))]
-            for t, h in zip(tables, hs):
-                pipe.sadd(t + h, uid)
-                if BUCKET_DIRECTORY:
-                    pipe.hset(t, h, t + h)
-            pipe.hset(keys_name, uid, keys_name + uid)
-            pipe.rpush(keys_name + uid, *hs)
-        pipe.execute()
-
-    def write(self, batch: Prepared, keep: Sequence[bool] | None = None, pending: list | None = None) -> int:
-        """Units, their LSH entries and (buffered in ``pending``) their
-        postings and article records; :meth:`flush` writes the buffered part,
-        postings before article records."""
+    def write(self, batch: IndexBatch, keep: Sequence[bool] | None = None, pending: list | None = None) -> int:
+        """Postings, unit map and blobs of the kept articles (buffered in
+        ``pending``, written by :meth:`flush`); their records at commit."""
+        tx = self._require_tx()
         if not batch.articles:
             return 0
         own = pending is None
-        pending = [] if own else pending
+        if pending is None:
+            pending = []
         keep = list(keep) if keep is not None else [True] * len(batch.articles)
-        old = self.existing_hashes([a["id"] for a, k in zip(batch.articles, keep) if k])
-        if old:
-            self.remove_articles(list(old))
-        st = self.stored_settings
-        bands, rws = st["bands"], st["rows"]
-        nkeep = sum(keep)
-        first_art = int(self.r.hincrby(self._k("meta"), "next_article", nkeep)) - nkeep + 1
-        nums = np.full(len(batch.articles), -1, dtype=np.int64)
-        nums[np.flatnonzero(keep)] = np.arange(first_art, first_art + nkeep)
-        live = nums[batch.art] >= 0 if len(batch) else np.zeros(0, dtype=bool)
-        rows = np.flatnonzero(live)
-        n = len(rows)
-        next_unit = int(self.meta.get("next_unit", 1))
-        ids = np.arange(next_unit, next_unit + n, dtype=np.int64)
-        uids = [str(i).encode() for i in ids.tolist()]
-        # unit records
-        store_sig = st.get("hash") == "sha1"
-        off = batch.offsets
-        fps_b = batch.fps.tobytes()
-        o = off.tolist()
-        art_l, kind_l, st_l, en_l = (nums[batch.art].tolist(), batch.kind.tolist(), batch.start.tolist(),
-                                     batch.end.tolist())
-        pipe = self.r.pipeline(transaction=False)
-        units = {}
-        for uid, r in zip(uids, rows.tolist()):
-            rec = _HDR.pack(art_l[r], kind_l[r], st_l[r], en_l[r])
-            if store_sig:
-                rec += b"S" + batch.sigs[r].tobytes()
-            units[uid] = rec + fps_b[o[r] * 8:o[r + 1] * 8]
-            if len(units) >= 5000:
-                pipe.hset(self._k("units"), mapping=units)
-                units = {}
-        if units:
-            pipe.hset(self._k("units"), mapping=units)
-        pipe.execute()
-        # LSH tables
+        kept = [i for i, k in enumerate(keep) if k]
+        with self._errors():
+            committed = dict(zip([batch.articles[i]["id"] for i in kept],
+                                 self._records([batch.articles[i]["id"] for i in kept])))
+            for aid, rec in committed.items():
+                if aid in tx["art_del"] or tx["reset"]:
+                    rec = None
+                self._forget(aid, rec)
+                tx["art_del"].discard(aid)
+            st = self.stored_settings
+            bands = st["bands"]
+            nkeep = len(kept)
+            ctr = self._tag("ctr")
+            first_art = int(self.r.hincrby(ctr, "article", nkeep)) - nkeep + 1 if nkeep else 0
+            nums = np.full(len(batch.articles), -1, dtype=np.int64)
+            nums[kept] = np.arange(first_art, first_art + nkeep)
+            live = nums[batch.art] >= 0 if len(batch) else np.zeros(0, dtype=bool)
+            rows = np.flatnonzero(live)
+            n = len(rows)
+            first_uid = int(self.r.hincrby(ctr, "unit", n)) - n + 1 if n else 0
+        uids = np.arange(first_uid, first_uid + n, dtype=np.uint32)
         if n:
-            self._lsh_insert(uids, batch.sigs[rows], bands, rws)
-        # postings (buffered)
-        if self.meta.get("post_bits") and n:
+            if batch.keys.shape[1] != bands:
+                raise RuntimeError("prepared batch without band keys")
+            pending.append(("b", np.ascontiguousarray(batch.keys[rows]).reshape(-1), np.repeat(uids, bands)))
+            off = batch.offsets
             sizes = np.diff(off)[rows]
-            idx = np.concatenate([np.arange(o[r], o[r + 1]) for r in rows.tolist()])
-            pending.append(("post", shingle_keys(batch.fps[idx]), np.repeat(ids.astype(np.uint32), sizes)))
-        # article records (buffered: written after the postings)
-        first_of = {}
+            tot = int(sizes.sum())
+            idx = np.repeat(off[rows] - (np.cumsum(sizes) - sizes), sizes) + np.arange(tot)  # fps of the kept rows
+            pending.append(("s", shingle_keys(batch.fps[idx]), np.repeat(uids, sizes)))
+            pending.append(("u", first_uid, nums[batch.art[rows]].astype("<u4")))
         counts = np.bincount(batch.art[rows], minlength=len(batch.articles)) if n else np.zeros(len(batch.articles), int)
-        u = next_unit
-        for i, k in enumerate(keep):
-            if k:
-                first_of[i] = u
-                u += int(counts[i])
         stamp = now()
-        for i, (a, k) in enumerate(zip(batch.articles, keep)):
-            if not k:
-                continue
+        u = first_uid
+        for i in kept:
+            a = batch.articles[i]
+            c = int(counts[i])
             num = int(nums[i])
-            rec = json.dumps({
-                "num": num, "path": a["path"], "title": a["title"], "format": a["format"], "hash": a["hash"],
-                "sentences": a["sentences"], "units": a["units"], "suppressed": a["suppressed"],
-                "added": stamp, "first": first_of[i], "n": int(counts[i])})
-            pending.append(("art", a["id"], num, rec, a["blob"]))
-        self._set_meta(next_unit=next_unit + n)
-        if own or sum(len(p[1]) for p in pending if p[0] == "post") >= PENDING_POSTINGS:
+            pending.append(("t", num, a["blob"]))
+            tx["art_set"][a["id"]] = {
+                "n": num, "h": a["hash"], "f": u if c else 0, "c": c, "s": a["sentences"], "u": a["units"],
+                "x": a["suppressed"], "a": stamp}  # path, title, format: in the blob
+            u += c
+        if own or sum(len(p[1]) for p in pending if p[0] in ("b", "s")) >= PENDING_POSTINGS:
             self.flush(pending)
         return n
 
     def flush(self, pending: list | None = None, final: bool = False) -> None:
-        """Write buffered postings (one APPEND per touched bucket), then the article records."""
+        """Write buffered postings (each touched group string rewritten once, at its exact size),
+        unit map entries and article blobs."""
         if not pending:
             return
-        posts = [p for p in pending if p[0] == "post"]
-        if posts:
-            bits = int(self.meta["post_bits"])
-            keys = np.concatenate([p[1] for p in posts])
-            units = np.concatenate([p[2] for p in posts])
-            bucket = keys >> np.uint64(64 - bits)
-            order = np.argsort(bucket, kind="stable")  # unit order kept within a bucket
-            rec = np.empty(len(keys), dtype=POST_REC)
-            rec["k"] = keys[order]
-            rec["u"] = units[order]
-            bucket = bucket[order]
-            buf = rec.tobytes()
-            starts = np.flatnonzero(np.concatenate(([True], bucket[1:] != bucket[:-1])))
-            ends = np.append(starts[1:], len(bucket))
-            bl = bucket[starts].tolist()
-            sl, el = (starts * POST_REC.itemsize).tolist(), (ends * POST_REC.itemsize).tolist()
-            if self._append is None:
-                self._append = self.r.register_script(_POST_APPEND)
-            prefix = self.name + b":post:"
-            for k in range(0, len(bl), 20000):
-                args = [prefix]
-                for b, s0, e0 in zip(bl[k:k + 20000], sl[k:k + 20000], el[k:k + 20000]):
-                    args += (b, buf[s0:e0])
-                try:
-                    self._append(args=args)
-                except self._redis_mod.ResponseError as exc:
-                    if "script" not in str(exc).lower() and "unknown command" not in str(exc).lower():
-                        raise
-                    pipe = self.r.pipeline(transaction=False)
-                    for j in range(1, len(args), 2):
-                        pipe.append(prefix + str(args[j]).encode(), args[j + 1])
-                    pipe.execute()
-        # article records last: a query ignores units whose article is not recorded yet
-        arts = [p for p in pending if p[0] == "art"]
-        for k in range(0, len(arts), 2000):
-            pipe = self.r.pipeline(transaction=True)
-            for _, aid, num, rec, blob in arts[k:k + 2000]:
-                pipe.hset(self._k("blob"), aid, blob)
-                pipe.hset(self._k("num"), num, aid)
-                pipe.hset(self._k("art"), aid, rec)
-            pipe.execute()
+        with self._errors():
+            for kind in "bs":
+                parts = [p for p in pending if p[0] == kind]
+                if parts:
+                    self._append_postings(kind, np.concatenate([p[1] for p in parts]),
+                                          np.concatenate([p[2] for p in parts]))
+            self._write_units([p for p in pending if p[0] == "u"])
+            blobs = [p for p in pending if p[0] == "t"]
+            if blobs and "zdict" not in self.meta:
+                self._set_meta(zdict=base64.b64encode(_make_zdict([p[2] for p in blobs])).decode())
+            base = zlib.compressobj(6, zdict=self._zdict())  # copied per article: the dictionary is set up once
+            pipe = self.r.pipeline(transaction=False)
+            keys = []
+            for p in blobs:
+                key = self._dk("t", p[1] >> BLOB_CHUNK)
+                c = base.copy()
+                pipe.hset(key, p[1], b"D" + c.compress(p[2]) + c.flush())
+                keys.append(key)
+                if len(keys) % 2000 == 0:
+                    self._exec(pipe, keys, ", not a hash of article blobs")
+                    pipe, keys = self.r.pipeline(transaction=False), []
+            self._exec(pipe, keys, ", not a hash of article blobs")
         pending.clear()
 
+    def _zdict(self) -> bytes:
+        z = self._zdict_cache
+        if z is None or z[0] != self.meta.get("zdict"):
+            try:
+                z = (self.meta.get("zdict"), base64.b64decode(self.meta.get("zdict") or ""))
+            except ValueError:
+                raise self._refuse(self._tag("meta"), "has a zdict field that is not base64") from None
+            self._zdict_cache = z
+        return z[1]
+
+    def _unpack(self, blob: bytes, key: bytes | None = None):
+        """An article from its stored form (zlib with the index's preset dictionary; older forms as stored)."""
+        try:
+            if blob[:1] == b"D":
+                d = zlib.decompressobj(zdict=self._zdict())
+                blob = d.decompress(blob[1:]) + d.flush()
+            doc = unpack_article(blob)
+            if not isinstance(doc.text, str) or not isinstance(doc.id, str):
+                raise TypeError
+            return doc
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, zlib.error, UnicodeDecodeError):
+            raise self._refuse(key or self._dk("t", 0)[:-1] + b"*", "holds an article that cannot be read") from None
+
+    def _append_postings(self, kind: str, keys: np.ndarray, units: np.ndarray) -> None:
+        if not len(keys):
+            return
+        bkey = "bbits" if kind == "b" else "sbits"
+        if bkey not in self.meta:  # a new index: about 400 postings per group string
+            self._set_meta(**{bkey: _group_bits(len(keys))})
+        bits = self._bits(kind)
+        group, check = _split(keys, bits)
+        units = units.astype(np.int64)
+        gl = np.unique(group).tolist()
+        written = self._written.setdefault(kind, set())
+        step = 8000
+        for k in range(0, len(gl), step):
+            chunk = gl[k:k + step]
+            sel = np.isin(group, np.array(chunk, dtype=np.uint64)) if len(gl) > step else slice(None)
+            g, c, u = group[sel], check[sel], units[sel]
+            # a group string is read (and merged) unless this epoch's keys are known to be new
+            need = [x for x in chunk if not self._fresh or x in written]
+            if need:
+                names = [self._dk(kind, x) for x in need]
+                pipe = self.r.pipeline(transaction=False)
+                for key in names:
+                    pipe.get(key)
+                old = [(key, x, v) for key, x, v in zip(names, need, self._exec(pipe, names, ", not this index's postings"))
+                       if v]
+                if old:
+                    dec = decode_groups([v for _, _, v in old])
+                    if isinstance(dec, int):
+                        raise self._refuse(old[dec][0], "does not hold this index's postings")
+                    which, oc, ou = dec
+                    og = np.array([x for _, x, _ in old], dtype=np.uint64)[which]
+                    g, c, u = np.concatenate([og, g]), np.concatenate([oc, c]), np.concatenate([ou, u])
+            groups, values = encode_groups(g, c, u)
+            names = [self._dk(kind, x) for x in groups]
+            pipe = self.r.pipeline(transaction=False)
+            for key, v in zip(names, values):
+                pipe.set(key, v)  # written whole, at its exact size
+            self._exec(pipe, names)
+            written.update(groups)
+
+    def _write_units(self, parts: list) -> None:
+        """Unit id -> article number, packed uint32 per unit in strings of 2**UNIT_CHUNK units."""
+        if not parts:
+            return
+        pipe = self.r.pipeline(transaction=False)
+        keys = []
+        per = 1 << UNIT_CHUNK
+        for _, first, nums in parts:
+            u, i = first, 0
+            while i < len(nums):
+                c = u >> UNIT_CHUNK
+                take = min(len(nums) - i, per - (u & (per - 1)))
+                key = self._dk("u", c)
+                pipe.setrange(key, (u & (per - 1)) * 4, nums[i:i + take].tobytes())
+                keys.append(key)
+                u += take
+                i += take
+        self._exec(pipe, keys, ", not this index's unit map")
+
     def iter_documents(self, batch: int = 500):
-        buf = []
-        for _, blob in self.r.hscan_iter(self._k("blob"), count=batch):
-            buf.append(unpack_article(blob))
-            if len(buf) >= batch:
+        """Every stored article (also of an index in the old layout, for ``rebuild``)."""
+        with self._errors():
+            it: Iterator[tuple[str, bytes, bytes]]
+            if self.legacy:
+                it = (("", self.name + b":blob", v) for _, v in self.r.hscan_iter(self.name + b":blob", count=batch))
+            else:
+                it = self._iter_blobs()
+            buf = []
+            for _, key, blob in it:
+                buf.append(self._unpack(blob, key))
+                if len(buf) >= batch:
+                    yield buf
+                    buf = []
+            if buf:
                 yield buf
-                buf = []
-        if buf:
-            yield buf
+
+    def _iter_blobs(self, records: dict | None = None) -> Iterator[tuple[str, bytes, bytes]]:
+        """``(article id, key, stored blob)`` of every article, in article-number order."""
+        src = records.items() if records is not None else self._all_records()
+        recs = sorted(((rec["n"], aid) for aid, rec in src))
+        for k in range(0, len(recs), 500):
+            chunk = recs[k:k + 500]
+            pipe = self.r.pipeline(transaction=False)
+            keys = []
+            for num, _ in chunk:
+                key = self._dk("t", num >> BLOB_CHUNK)
+                pipe.hget(key, num)
+                keys.append(key)
+            for (_num, aid), key, blob in zip(chunk, keys, self._exec(pipe, keys, ", not a hash of article blobs")):
+                if blob is None:
+                    raise IndexError_(f"the text of article {aid!r} is missing; re-add it "
+                                      "(dedupe index add) or remove it (dedupe index remove)", self.location)
+                yield aid, key, blob
 
     def clear_units(self) -> None:
-        for pattern in (b"lsh*", b"post:*", b"units", b"art", b"num", b"blob"):
-            keys = list(self.r.scan_iter(match=self.name + b":" + pattern, count=1000))
-            for k in range(0, len(keys), 1000):
-                self.r.delete(*keys[k:k + 1000])
-        self._set_meta(post_bits=POST_BITS)
+        """Start a fresh layout epoch (switched to at commit: a rebuild is atomic)."""
+        tx = self._require_tx()
+        old = self._epoch() if not self.legacy else None
+        tx["old_epoch"] = old
+        tx["epoch"] = int(self._scan_max_epoch()) + 1
+        self._drop_epoch(tx["epoch"])  # leftovers of an interrupted rebuild
+        self._fresh, self._written = True, {}
+        tx["reset"] = True
+        tx["art_set"].clear()
+        tx["art_del"].clear()
+        tx["dead_nums"].clear()
+        tx["totals"] = None
+        if self.legacy:
+            self.legacy, self._legacy_drop = False, True
+        # groups sized again for what the index holds (else by the first write of the new epoch)
+        self.meta.pop("bbits", None)
+        self.meta.pop("sbits", None)
+        units = int(self.meta.get("units", 0) or 0)
+        if units and isinstance(self.meta.get("settings"), dict):
+            bands = int(self.meta["settings"].get("bands", 32))
+            self.meta["bbits"] = _group_bits(units * bands)
+            self.meta["sbits"] = _group_bits(units * SHINGLES_PER_UNIT)
 
+    def _scan_max_epoch(self) -> int:
+        return max(int(self.meta.get("epoch", 1)), 1)
+
+    # -- maintenance --------------------------------------------------------
     def articles(self) -> list[dict]:
-        out = []
-        for aid, raw in self.r.hscan_iter(self._k("art"), count=1000):
-            a = json.loads(raw)
-            out.append(dict(id=aid.decode(), path=a["path"], title=a["title"], format=a["format"],
-                            sentences=a["sentences"], units=a["units"], added=a["added"], num=a["num"]))
+        self._require_current()
+        with self._errors():
+            recs = dict(self._all_records())
+            out = []
+            for aid, key, blob in self._iter_blobs(recs):
+                d = self._unpack(blob, key)
+                rec = recs[aid]
+                out.append({"id": aid, "path": d.path, "title": d.title, "format": d.format, "sentences": rec["s"],
+                            "units": rec["u"], "added": rec["a"], "num": rec["n"]})
         out.sort(key=lambda a: a.pop("num"))
         return out
 
     def vacuum(self) -> dict:
-        """Drop dead entries (units removed or replaced) from the posting buckets."""
-        before = self.size_bytes()
-        dead = 0
-        with self.transaction():
-            bits = self.meta.get("post_bits")
-            if bits:
-                live = np.array(sorted(int(u) for u in self.r.hkeys(self._k("units"))), dtype=np.uint32)
-                keys = list(self.r.scan_iter(match=self.name + b":post:*", count=10000))
-                for k in range(0, len(keys), 10000):
-                    chunk = keys[k:k + 10000]
-                    vals = self.r.mget(chunk)
-                    pipe = self.r.pipeline(transaction=False)
-                    for key, v in zip(chunk, vals):
-                        if not v:
-                            continue
-                        rec = np.frombuffer(v, dtype=POST_REC)
-                        m = np.isin(rec["u"], live)
-                        if m.all():
-                            continue
-                        dead += int((~m).sum())
-                        if m.any():
-                            pipe.set(key, rec[m].tobytes())
-                        else:
-                            pipe.delete(key)
-                    pipe.execute()
+        """Drop dead entries (of removed or replaced articles, or interrupted adds): postings, unit map,
+        article blobs and keys of other epochs; every string rewritten at its exact size."""
+        self._require_current()
+        with self._errors():
+            before = self.size_bytes()
+            dead = 0
+            with self.transaction():
+                recs = [rec for _, rec in self._all_records()]
+                top = int(self.r.hget(self._tag("ctr"), "unit") or 0) + 1
+                live = np.zeros(top, dtype=bool)
+                for rec in recs:
+                    if rec["c"]:
+                        live[rec["f"]:rec["f"] + rec["c"]] = True
+                nums = {int(rec["n"]) for rec in recs}
+                epoch = self._epoch()
+                pat = re.compile(rb"^" + re.escape(self.name) + rb":(\d+):([bsut]):(\d+)$")
+                todo: dict[str, list[bytes]] = {"b": [], "s": [], "u": [], "t": []}
+                stale = []
+                for key in self._scan(self.name + b":*"):
+                    m = pat.match(key)
+                    if not m:
+                        continue
+                    if int(m.group(1)) != epoch:
+                        stale.append(key)
+                    else:
+                        todo[m.group(2).decode()].append(key)
+                self._delete_keys(stale)
+                for kind in "bs":
+                    keys = todo[kind]
+                    for k in range(0, len(keys), 2000):
+                        chunk = keys[k:k + 2000]
+                        pipe = self.r.pipeline(transaction=False)
+                        for key in chunk:
+                            pipe.get(key)
+                        vals = self._exec(pipe, chunk)
+                        pipe = self.r.pipeline(transaction=False)
+                        for key, v in zip(chunk, vals):
+                            got = decode_groups([v]) if v else 0
+                            if isinstance(got, int):
+                                continue
+                            _, c, u = got
+                            m = (u < top) & live[np.minimum(u, top - 1)]
+                            dead += int((~m).sum())
+                            if m.any():
+                                pipe.set(key, encode_group(c[m], u[m]))
+                            else:
+                                pipe.unlink(key)
+                        pipe.execute()
+                pipe = self.r.pipeline(transaction=False)
+                for key in todo["t"]:
+                    fields = [f for f in self.r.hkeys(key) if int(f) not in nums]
+                    if fields:
+                        pipe.hdel(key, *fields)
+                per = 1 << UNIT_CHUNK
+                for key in todo["u"]:
+                    chunk_no = int(key.rsplit(b":", 1)[1])
+                    if not live[chunk_no * per:(chunk_no + 1) * per].any():
+                        pipe.unlink(key)
+                pipe.execute()
         return {"dead_entries_removed": dead, "size_before": before, "size_after": self.size_bytes()}
 
     def size_bytes(self) -> int:
+        """Redis ``used_memory`` of the server (summed over a cluster's nodes)."""
         try:
+            if self.cluster:
+                info = self.r.info("memory", target_nodes=self.r.PRIMARIES)
+                vals = info.values() if isinstance(info, dict) and all(isinstance(v, dict) for v in info.values()) \
+                    else [info]
+                return int(sum(int(v.get("used_memory", 0)) for v in vals))
             return int(self.r.info("memory").get("used_memory", 0))
         except self._redis_mod.RedisError:  # pragma: no cover
             return 0
 
     def stats(self) -> IndexStats:
-        arts = self.r.hvals(self._k("art"))
-        recs = [json.loads(a) for a in arts]
-        units = int(self.r.hlen(self._k("units")))
-        return IndexStats(self.location, self.backend, len(recs), units, sum(r["sentences"] for r in recs),
-                          self.size_bytes(), self.meta.get("settings") or {}, bool(self.meta.get("punkt")),
-                          self.meta.get("created"), self.meta.get("updated"),
-                          {"namespace": self.name.decode(), "size_is": "redis used_memory (whole database)",
-                           "containment_postings": bool(self.meta.get("post_bits"))})
+        self._require_current()
+        with self._errors():
+            arts = int(self.r.hlen(self._tag("art"))) if self._type(self._tag("art")) == "hash" else 0
+            units, sentences = int(self.meta.get("units", 0)), int(self.meta.get("sentences", 0))
+            if self._tx is not None:  # inside a write: what the commit will leave
+                tx = self._tx
+                units, sentences = self._totals_after()
+                new = sum(1 for a in tx["art_set"] if not tx["reset"] and a not in (tx["totals"] or {}))
+                arts = len(tx["art_set"]) if tx["reset"] else arts + new - len(tx["art_del"])
+            return IndexStats(self.location, self.backend, arts, units, sentences,
+                              self.size_bytes(), self.meta.get("settings") or {}, bool(self.meta.get("punkt")),
+                              self.meta.get("created"), self.meta.get("updated"),
+                              {"namespace": self.name.decode(), "cluster": self.cluster, "layout": LAYOUT,
+                               "size_is": "Redis used_memory (whole server" + ("s" if self.cluster else "") + ")",
+                               "containment_postings": True})
 
-    # -- querying -------------------------------------------------------------
-    def _lookup(self, q: np.ndarray, cap: int):
+    # -- querying -----------------------------------------------------------
+    def _lookup(self, kind: str, q: np.ndarray, cap: int):
         """Posting lookup with the embedded index's semantics (:func:`lookup_sorted`)."""
-        bits = int(self.meta["post_bits"])
-        qb = q >> np.uint64(64 - bits)
-        ub = np.unique(qb).tolist()
+        bits = self._bits(kind)
+        qg, qf = _split(q, bits)
+        ub = np.unique(qg).tolist()
+        names = [self._dk(kind, g) for g in ub]
         pipe = self.r.pipeline(transaction=False)
-        for b in ub:
-            pipe.get(self._post_key(b))
-        recs = [np.frombuffer(v, dtype=POST_REC) for v in pipe.execute() if v]
-        if not recs:
+        for key in names:
+            pipe.get(key)
+        got = [(key, g, v) for key, g, v in zip(names, ub, self._exec(pipe, names, ", not this index's postings"))
+               if v]
+        dec = decode_groups([v for _, _, v in got])
+        if isinstance(dec, int):
+            raise self._refuse(got[dec][0], "does not hold this index's postings")
+        which, check, units = dec
+        if not len(units):
             z = np.zeros(0, dtype=np.int64)
             return z, z, np.zeros(len(q), dtype=np.int64)
-        rec = np.concatenate(recs)
-        order = np.argsort(rec["k"], kind="stable")  # unit order (oldest first) kept per key
-        return lookup_sorted([(rec["k"][order], rec["u"][order])], q, cap)
+        gs = np.array([g for _, g, _ in got], dtype=np.uint64)
+        keys = (gs[which] << np.uint64(16)) | check.astype(np.uint64)
+        qk = (qg << np.uint64(16)) | qf.astype(np.uint64)
+        uq = np.unique(qk)  # keep only the records of queried keys before sorting
+        hit = uq[np.minimum(np.searchsorted(uq, keys), len(uq) - 1)] == keys
+        keys, units = keys[hit], units[hit]
+        order = np.lexsort((units, keys))  # by key, then unit id (oldest first)
+        return lookup_sorted([(keys[order], units[order])], qk, cap)
 
     def _candidate_units(self, table, rows: np.ndarray, settings: Settings) -> np.ndarray:
+        from dedupe.index.base import band_keys
+
+        self._require_current()
         st = self.stored_settings
-        bands, rws = st["bands"], st["rows"]
-        tables = self._tables(bands)
-        hl = rws * 4
-        hv = _band_values(table.sigs[rows], bands, rws)
-        pipe = self.r.pipeline(transaction=False)
-        for row in hv:
-            b = row.tobytes()
-            for i, t in enumerate(tables):
-                pipe.smembers(t + b[i * hl:(i + 1) * hl])
-        found: set[int] = set()
-        for members in pipe.execute():
-            if len(members) <= settings.max_bucket:
-                found.update(int(m) for m in members)
-            else:  # boilerplate shared by many archived sentences: the newest few
-                found.update(sorted(int(m) for m in members)[-settings.max_bucket:])
-        parts = [np.array(sorted(found), dtype=np.int64)]
-        if self.meta.get("post_bits"):
-            parts.append(self.containment_pairs(table, rows, settings, self._lookup))
+        with self._errors():
+            bk = band_keys(table.sigs[rows], st["bands"], st["rows"]).reshape(-1)
+            _, units, _ = self._lookup("b", bk, settings.max_bucket)
+            parts = [units, self.containment_pairs(table, rows, settings, partial(self._lookup, "s"))]
         return np.concatenate(parts)
 
-    def _fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]):
-        from dedupe.engine.pipeline import DocCounts
+    def _fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]):  # type: ignore[override]
+        from dedupe.engine.analyse import analyse_documents
+        from dedupe.engine.corpus import Corpus, DocCounts
+        from dedupe.index.base import build_archive_table
 
-        keys = [str(i).encode() for i in ids.tolist()]
-        raws = self.r.hmget(self._k("units"), keys)
-        urows = []
-        for raw in raws:
-            if raw is None:
+        with self._errors():
+            ids_l = [int(i) for i in ids.tolist()]
+            per = 1 << UNIT_CHUNK
+            pipe = self.r.pipeline(transaction=False)
+            keys = []
+            for u in ids_l:
+                key = self._dk("u", u >> UNIT_CHUNK)
+                pipe.getrange(key, (u & (per - 1)) * 4, (u & (per - 1)) * 4 + 3)
+                keys.append(key)
+            unit_num = {}
+            for u, v in zip(ids_l, self._exec(pipe, keys, ", not this index's unit map")):
+                if v and len(v) == 4:
+                    unit_num[u] = int.from_bytes(v, "little")
+            nums = sorted(set(unit_num.values()) - {0})
+            pipe = self.r.pipeline(transaction=False)
+            keys = []
+            for num in nums:
+                key = self._dk("t", num >> BLOB_CHUNK)
+                pipe.hget(key, num)
+                keys.append(key)
+            docs_by_num = {}
+            for num, blob in zip(nums, self._exec(pipe, keys, ", not a hash of article blobs")):
+                if blob is not None:
+                    try:
+                        docs_by_num[num] = self._unpack(blob, self._dk("t", num >> BLOB_CHUNK))
+                    except (ValueError, zlib.error, KeyError, UnicodeDecodeError):
+                        raise self._refuse(self._dk("t", num >> BLOB_CHUNK), "holds an article that cannot be "
+                                           "read") from None
+            cand = [(num, d) for num, d in docs_by_num.items() if d.id not in exclude]
+            recs = self._records([d.id for _, d in cand])
+        docs: list = []
+        counts: list = []
+        pos: dict[int, int] = {}
+        recs_of: dict[int, dict] = {}
+        for (num, d), rec in zip(cand, recs):
+            if rec is None or int(rec["n"]) != num:
+                continue  # replaced, removed, or not committed yet
+            pos[num] = len(docs)
+            recs_of[num] = rec
+            docs.append(d)
+            counts.append(DocCounts(rec["s"], rec["u"], rec["x"]))
+        if not docs:
+            return Corpus.empty(settings.num_perm)
+        ixs = settings_from_index(self.stored_settings, settings)
+        a = analyse_documents(docs, ixs, self.punkt_model())
+        t = a.table
+        first_row = np.searchsorted(t.doc, np.arange(len(docs) + 1))
+        for num, k in pos.items():
+            if first_row[k + 1] - first_row[k] != recs_of[num]["c"]:
+                raise IndexError_(f"article {docs[k].id!r} no longer splits as when it was indexed (dedupe or its "
+                                  f"settings changed); rebuild the index: dedupe index rebuild --index {self.location}",
+                                  self.location)
+        want = []
+        for u, num in unit_num.items():
+            rec = recs_of.get(num)
+            if rec is None or not rec["f"] <= u < rec["f"] + rec["c"]:
                 continue
-            num, kind, start, end = _HDR.unpack_from(raw)
-            rest = raw[_HDR.size:]
-            sig = None
-            if settings.hash == "sha1" and rest[:1] == b"S":
-                sig, rest = rest[1:1 + 4 * settings.num_perm], rest[1 + 4 * settings.num_perm:]
-            urows.append((num, kind, start, end, rest, sig))
-        nums = sorted({u[0] for u in urows})
-        aids = self.r.hmget(self._k("num"), nums) if nums else []
-        pairs = [(n, a.decode()) for n, a in zip(nums, aids) if a is not None]
-        pairs = [(n, a) for n, a in pairs if a not in exclude]
-        blobs = self.r.hmget(self._k("blob"), [a for _, a in pairs]) if pairs else []
-        recs = self.r.hmget(self._k("art"), [a for _, a in pairs]) if pairs else []
-        docs, counts, pos = [], [], {}
-        for (n, a), blob, rec in zip(pairs, blobs, recs):
-            if blob is None or rec is None:
-                continue
-            r = json.loads(rec)
-            if r["num"] != n:
-                continue
-            pos[n] = len(docs)
-            docs.append(unpack_article(blob))
-            counts.append(DocCounts(r["sentences"], r["units"], r["suppressed"]))
-        urows = [u for u in urows if u[0] in pos]
-        urows.sort(key=lambda u: (pos[u[0]], u[2]))
-        table = build_archive_table(docs, [(pos[u[0]], u[1], u[2], u[3], u[4]) for u in urows], settings,
-                                    [u[5] for u in urows] if settings.hash == "sha1" else None)
-        return docs, counts, table
+            want.append(int(first_row[pos[num]]) + u - rec["f"])
+        want.sort()
+        off = t.offsets
+        fb = t.fps.tobytes()
+        urows = [(int(t.doc[r]), int(t.kind[r]), int(t.start[r]), int(t.end[r]), fb[off[r] * 8:off[r + 1] * 8])
+                 for r in want]
+        sigs = [t.sigs[r].tobytes() for r in want] if settings.hash == "sha1" else None
+        return Corpus(docs, counts, build_archive_table(docs, urows, settings, sigs), [True] * len(docs))
+
+
+class _RedisErrors:
+    """Turns Redis and socket errors into one-line :class:`IndexError_` messages."""
+
+    def __init__(self, ix: RedisIndex) -> None:
+        self.ix = ix
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, et, ev, tb) -> None:
+        if et is None or isinstance(ev, IndexError_):
+            return
+        redis = self.ix._redis_mod
+        where = self.ix._where()
+        loc = self.ix.location
+        if isinstance(ev, (redis.TimeoutError, socket.timeout)):
+            raise IndexError_(f"{where} did not answer within {SOCKET_TIMEOUT if self.ix.r else CONNECT_TIMEOUT:.0f}s "
+                              "(is it a Redis server?)", loc) from None
+        if isinstance(ev, (redis.ConnectionError, ConnectionError, OSError)):
+            first = " ".join(str(ev).split()) or type(ev).__name__
+            verb = "cannot connect to" if self.ix.r is None else "lost the connection to"
+            raise IndexError_(f"{verb} {where}: {first}", loc) from None
+        if isinstance(ev, redis.RedisError):
+            msg = " ".join(str(ev).split())
+            if "WRONGTYPE" in msg:
+                raise IndexError_(f"a key of this index holds the wrong type of value: not this index's data ({msg})",
+                                  loc) from None
+            raise IndexError_(f"{where}: {msg}", loc) from None
+        return

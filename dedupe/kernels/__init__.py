@@ -1,21 +1,41 @@
-"""The optional compiled speed-ups (:mod:`dedupe.kernels._speedups`), or ``None``.
+"""The engine's compiled kernels (:mod:`dedupe.kernels._speedups`, optional C) and how they are chosen.
 
-The C module holds compiled twins of the engine's hot loops: counting word
-tokens, shingling units, counting how many units share each shingle,
-containment candidates and exact intersection sizes.  Every caller keeps the
-pure-Python version beside it and the tests check both give the same
-results.  Set ``DEDUPE_PURE_PYTHON=1`` to run without the module.
+The C module holds compiled twins of the engine's hot loops (its typed
+interface is ``_speedups.pyi`` beside it).  Each kernel is chosen in exactly
+one place: the public function it serves, which calls :func:`compiled` and
+falls back to its pure-Python twin, kept beside it:
 
-Callers read :data:`speedups` at call time (``native.speedups``), so tests
-can switch it off by patching this attribute.
+=========================  ===========================================
+kernel                     public function (pure-Python twin inside)
+=========================  ===========================================
+``shingle_units``          :func:`dedupe.engine.analyse.analyse_documents`
+``join_tokens``            :func:`dedupe.text.normalize.normalized_key`
+``paragraph_spans_plain``  :func:`dedupe.text.split.paragraph_spans`
+``boundary_flags``,        :func:`dedupe.text.units.extract_units`
+``paragraph_units``
+``minhash32``              :func:`dedupe.sketch.signatures.signatures`
+``band_pairs``             :func:`dedupe.sketch.lsh.candidate_pairs`
+``element_frequencies``,   :mod:`dedupe.sketch.containment`
+``count_at_least``,
+``containment_pairs``
+``verify_pairs``           :func:`dedupe.sketch.verify.verify_pairs`
+``csr_take``               :func:`dedupe.sketch.sets.csr_take`
+``sort_keyed``,            :func:`dedupe.index.base.sort_keyed`, ``merge_keyed``
+``merge_keyed``
+=========================  ===========================================
+
+``tests/test_speedups.py`` checks every pair gives the same results.  Set
+``DEDUPE_PURE_PYTHON=1`` to run without the module; tests switch it off by
+patching :data:`speedups` (read at call time by :func:`compiled`).
 """
 
 from __future__ import annotations
 
 import os
+import types
 
 
-def _load():
+def _load() -> types.ModuleType | None:
     if os.environ.get("DEDUPE_PURE_PYTHON", "").strip() not in ("", "0"):
         return None
     try:
@@ -26,6 +46,11 @@ def _load():
 
 
 speedups = _load()
+
+
+def compiled() -> types.ModuleType | None:
+    """The compiled kernels module, or ``None`` to use the pure-Python twins."""
+    return speedups
 
 
 def describe() -> str:

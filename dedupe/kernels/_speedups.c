@@ -1211,90 +1211,304 @@ static int push_trimmed(PyObject *out, int kind, const void *d, Py_ssize_t s, Py
     return r;
 }
 
-/* splitting.paragraph_spans(text, marked=False): blank lines break; in
- * hard-wrapped copy an indented line or one after a short line closed by
- * punctuation starts a paragraph; otherwise every line is a paragraph. */
+/* split._plain_paragraphs (paragraph_spans(text, marked=False)), step by
+ * step: the shape of every line, regions between lines longer than
+ * MAX_WRAP judged wrapped or not, then every line break decided by
+ * split._Shape.joins.  The constants are split's MAX_WRAP, SHORT_LINE,
+ * WRAP_SLACK; continues_word is split._CONTINUES. */
+#define PS_MAX_WRAP 100
+#define PS_SHORT_LINE 0.6
+#define PS_WRAP_SLACK 3
+
+typedef struct {
+    Py_ssize_t s, e, re, st; /* start, end (no "\n"), end after rstrip, first non-space */
+    Py_ssize_t len, indent, fw, width, base;
+    char blank, lower, row, wrapped, large;
+} pline;
+
+static int gap_after(Py_UCS4 p)
+{
+    if (Py_UNICODE_ISSPACE(p)) return 0;
+    switch (p) {
+    case '.': case '?': case '!': case ':': case ';': case ',': case '"': case '\'': case 0x201D: case 0x2019:
+    case ')': case ']':
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+/* split._GAP matches in [st, re): two make a table row.  One loop per
+ * string kind (typed pointers: this runs over every character). */
+#define IS_ROW_KIND(NAME, T)                                                                          \
+    static int NAME(const T *d, Py_ssize_t st, Py_ssize_t re)                                         \
+    {                                                                                                 \
+        int count = 0;                                                                                \
+        Py_ssize_t i = st;                                                                            \
+        while (i < re) {                                                                              \
+            Py_UCS4 c = d[i];                                                                         \
+            if (c == ' ' || c == '\t') {                                                              \
+                Py_ssize_t k = i + 1;                                                                 \
+                while (k < re && (d[k] == ' ' || d[k] == '\t')) k++;                                  \
+                if ((k - i >= 2 || c == '\t') && k < re && !Py_UNICODE_ISSPACE(d[k]) &&               \
+                    gap_after(d[i - 1]) && ++count >= 2)                                              \
+                    return 1;                                                                         \
+                i = k;                                                                                \
+            } else if (c == '.' && i + 4 < re && d[i + 1] == '.') {                                   \
+                Py_ssize_t k = i + 1;                                                                 \
+                while (k < re && d[k] == '.') k++;                                                    \
+                if (k - i >= 5 && k < re && !Py_UNICODE_ISSPACE(d[k]) && ++count >= 2) return 1;      \
+                i = k;                                                                                \
+            } else                                                                                    \
+                i++;                                                                                  \
+        }                                                                                             \
+        return 0;                                                                                     \
+    }
+IS_ROW_KIND(is_row1, Py_UCS1)
+IS_ROW_KIND(is_row2, Py_UCS2)
+IS_ROW_KIND(is_row4, Py_UCS4)
+
+static int is_row(int kind, const void *d, Py_ssize_t st, Py_ssize_t re)
+{
+    /* st is not white space, so a run of spaces always has a character before it */
+    if (kind == PyUnicode_1BYTE_KIND) {
+        /* most lines have no gap at all: a branch-free (vectorised) look
+         * for a tab, two spaces or two dots first */
+        const Py_UCS1 *p = (const Py_UCS1 *)d;
+        int any = 0;
+        for (Py_ssize_t i = st; i + 1 < re; i++)
+            any |= (p[i] == '\t') | ((p[i] == ' ') & (p[i + 1] == ' ')) | ((p[i] == '.') & (p[i + 1] == '.'));
+        return any ? is_row1(p, st, re) : 0;
+    }
+    if (kind == PyUnicode_2BYTE_KIND) return is_row2((const Py_UCS2 *)d, st, re);
+    return is_row4((const Py_UCS4 *)d, st, re);
+}
+
+static int all_caps(int kind, const void *d, Py_ssize_t s, Py_ssize_t re)
+{
+    int upper = 0;
+    for (Py_ssize_t i = s; i < re; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, i);
+        if (c < 128) {
+            if (c >= 'a' && c <= 'z') return 0;
+            if (c >= 'A' && c <= 'Z') upper = 1;
+        } else {
+            if (Py_UNICODE_ISLOWER(c)) return 0;
+            if (Py_UNICODE_ISUPPER(c)) upper = 1;
+        }
+    }
+    return upper;
+}
+
+static const char *continues_words[] = {
+    "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "for", "from", "had", "has", "have",
+    "her", "his", "in", "into", "is", "it", "its", "nor", "not", "of", "on", "or", "our", "per", "than",
+    "that", "the", "their", "this", "those", "to", "was", "were", "which", "who", "whose", "will", "with",
+    "would", NULL};
+
+/* split._goes_on: the line ends with a comma or a word of continues_words. */
+static int goes_on(int kind, const void *d, const pline *l)
+{
+    if (PyUnicode_READ(kind, d, l->re - 1) == ',') return 1;
+    Py_ssize_t k = l->re;
+    while (k > l->st && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, k - 1))) k--;
+    Py_ssize_t n = l->re - k;
+    if (n > 6) return 0;
+    for (const char **w = continues_words; *w; w++) {
+        if ((Py_ssize_t)strlen(*w) != n) continue;
+        Py_ssize_t i = 0;
+        while (i < n && PyUnicode_READ(kind, d, k + i) == (Py_UCS4)(unsigned char)(*w)[i]) i++;
+        if (i == n) return 1;
+    }
+    return 0;
+}
+
+static int ps_fits(const pline *L, Py_ssize_t j)
+{
+    Py_ssize_t w = L[j].width < L[j + 1].len ? L[j].width : L[j + 1].len;
+    return L[j].len + 1 + L[j + 1].fw + PS_WRAP_SLACK <= w;
+}
+
+/* split._starts_lower: the first letter after opening marks is lower case */
+static int starts_lower(int kind, const void *d, Py_ssize_t st, Py_ssize_t re)
+{
+    while (st < re) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, st);
+        if (c != '"' && c != '\'' && c != 0x201C && c != 0x2018 && c != '(' && c != '[' && c != 0xAB) break;
+        st++;
+    }
+    return st < re && Py_UNICODE_ISLOWER(PyUnicode_READ(kind, d, st));
+}
+
+static int ps_short(const pline *L, Py_ssize_t j)
+{
+    return (double)L[j].len < (double)L[j].width * PS_SHORT_LINE;
+}
+
+static int ps_terminal(int kind, const void *d, const pline *l)
+{
+    return is_terminal(PyUnicode_READ(kind, d, l->re - 1));
+}
+
+/* split._Shape.heading */
+static int ps_heading(int kind, const void *d, const pline *L, Py_ssize_t j)
+{
+    if (!L[j].large) return ps_fits(L, j);
+    if (ps_short(L, j)) return 1;
+    if (L[j].indent > L[j].base || !ps_fits(L, j)) return 0;
+    return j == 0 || L[j - 1].blank || ps_terminal(kind, d, &L[j - 1]);
+}
+
+/* split._Shape.joins */
+static int ps_joins(int kind, const void *d, const pline *L, Py_ssize_t n, Py_ssize_t first, Py_ssize_t lede,
+                    Py_ssize_t j)
+{
+    const pline *a = &L[j], *b = &L[j + 1];
+    if (a->row || b->row) return 0;
+    int wrapped = a->wrapped && a->len <= PS_MAX_WRAP && b->len <= PS_MAX_WRAP;
+    if (wrapped && b->indent > a->base) return 0;
+    if (b->lower) return 1;
+    int is_open = !ps_terminal(kind, d, a);
+    if (!wrapped) return a->len <= PS_MAX_WRAP && b->indent <= a->indent && is_open && goes_on(kind, d, a);
+    if (all_caps(kind, d, a->s, a->re) && !all_caps(kind, d, b->s, b->re)) return 0;
+    if (j == first || j == lede) return 1;
+    if (is_open) return goes_on(kind, d, a) || !ps_heading(kind, d, L, j);
+    if (a->large ? ps_short(L, j) : ps_fits(L, j)) return 0;
+    if (!ps_terminal(kind, d, b)) {
+        Py_ssize_t after = j + 2;
+        if (after >= n || L[after].blank) return !ps_short(L, j + 1);
+        if (!L[after].lower && !L[after].row && ps_heading(kind, d, L, j + 1)) return 0;
+    }
+    return 1;
+}
+
+/* Index of the first "\n" in [i, n), or n. */
+static Py_ssize_t next_newline(int kind, const void *d, Py_ssize_t i, Py_ssize_t n)
+{
+    if (i >= n) return n;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *p = memchr((const Py_UCS1 *)d + i, '\n', (size_t)(n - i));
+        return p ? p - (const Py_UCS1 *)d : n;
+    }
+    while (i < n && PyUnicode_READ(kind, d, i) != '\n') i++;
+    return i;
+}
+
 static PyObject *paragraph_spans_plain(PyObject *self, PyObject *text)
 {
     if (ready(text) < 0) return NULL;
     int kind = PyUnicode_KIND(text);
     const void *d = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    /* lines: start, end (without "\n"), end after rstrip, first non-space */
     Py_ssize_t nlines = 1;
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (PyUnicode_READ(kind, d, i) == '\n') nlines++;
-    Py_ssize_t *ls = malloc(4 * nlines * sizeof(Py_ssize_t));
+    for (Py_ssize_t i = next_newline(kind, d, 0, n); i < n; i = next_newline(kind, d, i + 1, n)) nlines++;
+    pline *L = calloc(nlines, sizeof(pline));
     Py_ssize_t *lengths = malloc(nlines * sizeof(Py_ssize_t));
     PyObject *out = NULL;
-    if (!ls || !lengths) {
+    if (!L || !lengths) {
         PyErr_NoMemory();
         goto done;
     }
-    Py_ssize_t k = 0, pos = 0;
-    for (Py_ssize_t i = 0; i <= n; i++) {
-        if (i == n || PyUnicode_READ(kind, d, i) == '\n') {
+    Py_ssize_t k = 0, pos = 0, first = -1;
+    for (Py_ssize_t i = next_newline(kind, d, 0, n); k < nlines; i = next_newline(kind, d, i + 1, n)) {
+        {
+            pline *l = &L[k];
             Py_ssize_t re = i, st = pos;
             while (re > pos && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, re - 1))) re--;
             while (st < re && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, st))) st++;
-            ls[4 * k] = pos;
-            ls[4 * k + 1] = i;
-            ls[4 * k + 2] = re;
-            ls[4 * k + 3] = st;
+            l->s = pos;
+            l->e = i;
+            l->re = re;
+            l->st = st;
+            l->blank = st >= re;
+            if (!l->blank) {
+                l->len = re - pos;
+                l->indent = st - pos;
+                l->lower = (char)starts_lower(kind, d, st, re);
+                Py_ssize_t w = st;
+                while (w < re && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, w))) w++;
+                l->fw = w - st;
+                l->row = (char)is_row(kind, d, st, re);
+                if (first < 0) first = k;
+            }
             k++;
             pos = i + 1;
         }
     }
-    /* hard-wrapped? */
-    int wrapped = 0;
-    Py_ssize_t width = 0;
-    if (nlines > 2) {
-        Py_ssize_t followed = 0, open_ends = 0, prev = -1;
-        for (Py_ssize_t j = 0; j < nlines; j++) {
-            int blank = ls[4 * j + 3] >= ls[4 * j + 2];
-            if (prev >= 0 && !blank) {
-                lengths[followed++] = ls[4 * prev + 2] - ls[4 * prev];
-                if (!is_terminal(PyUnicode_READ(kind, d, ls[4 * prev + 2] - 1))) open_ends++;
-            }
-            prev = blank ? -1 : j;
+    /* the lede's first line when the first line stands apart (a title) */
+    Py_ssize_t lede = -1;
+    if (first >= 0 && first + 1 < nlines && L[first + 1].blank) {
+        Py_ssize_t k2 = first + 1;
+        while (k2 < nlines && L[k2].blank) k2++;
+        if (k2 < nlines) lede = k2;
+    }
+    /* regions between long lines */
+    for (Py_ssize_t j = 0; j < nlines;) {
+        if (L[j].len > PS_MAX_WRAP) {
+            j++;
+            continue;
         }
-        if (followed >= 3) {
+        Py_ssize_t e = j;
+        while (e < nlines && L[e].len <= PS_MAX_WRAP) e++;
+        Py_ssize_t followed = 0, open_ends = 0, prev = -1, least = -1, longest = 0;
+        for (Py_ssize_t t = j; t < e; t++) {
+            if (L[t].blank) {
+                prev = -1;
+                continue;
+            }
+            if (least < 0 || L[t].indent < least) least = L[t].indent;
+            if (L[t].row) {
+                prev = -1;
+                continue;
+            }
+            if (L[t].len > longest) longest = L[t].len;
+            if (prev >= 0) {
+                lengths[followed++] = L[prev].len;
+                if (!ps_terminal(kind, d, &L[prev]) || L[t].lower) open_ends++;
+            }
+            prev = t;
+        }
+        int large = followed >= 3, wrapped;
+        Py_ssize_t w;
+        if (large) {
             qsort(lengths, followed, sizeof(Py_ssize_t), cmp_ssize);
-            width = lengths[(Py_ssize_t)(followed * 0.9)];
-            wrapped = (double)open_ends / (double)followed >= 0.4 && open_ends >= 2 && width >= 30 && width <= 100;
-        } else
-            width = 0;
+            w = lengths[(Py_ssize_t)(followed * 0.9)];
+            wrapped = (double)open_ends / (double)followed >= 0.4 && open_ends >= 2 && w >= 30;
+        } else {
+            w = longest;
+            wrapped = open_ends >= 1 && w >= 30;
+        }
+        for (Py_ssize_t t = j; t < e; t++) {
+            L[t].wrapped = (char)wrapped;
+            L[t].large = (char)large;
+            L[t].width = w;
+            L[t].base = least > 0 ? least : 0;
+        }
+        j = e;
     }
     out = PyList_New(0);
     if (!out) goto done;
-    Py_ssize_t cur_start = -1, cur_end = 0;
-    int prev_short_end = 1;
-    double shortw = 0.6 * (double)width;
+    Py_ssize_t cur_start = -1;
     for (Py_ssize_t j = 0; j < nlines; j++) {
-        Py_ssize_t s = ls[4 * j], e = ls[4 * j + 1], re = ls[4 * j + 2], st = ls[4 * j + 3];
-        if (st >= re) { /* blank line */
+        if (L[j].blank) {
             if (cur_start >= 0) {
-                if (push_trimmed(out, kind, d, cur_start, cur_end) < 0) goto fail;
+                if (push_trimmed(out, kind, d, cur_start, L[j].s) < 0) goto fail;
                 cur_start = -1;
             }
             continue;
         }
-        Py_UCS4 first = PyUnicode_READ(kind, d, s);
-        if (cur_start >= 0 && (!wrapped || first == ' ' || first == '\t' || prev_short_end)) {
-            if (push_trimmed(out, kind, d, cur_start, cur_end) < 0) goto fail;
+        if (cur_start < 0) cur_start = L[j].s;
+        if (j + 1 < nlines && !L[j + 1].blank && !ps_joins(kind, d, L, nlines, first, lede, j)) {
+            if (push_trimmed(out, kind, d, cur_start, L[j].e) < 0) goto fail;
             cur_start = -1;
         }
-        if (cur_start < 0) cur_start = s;
-        cur_end = e;
-        if (wrapped)
-            prev_short_end = (double)(re - s) < shortw && is_terminal(PyUnicode_READ(kind, d, re - 1));
     }
-    if (cur_start >= 0 && push_trimmed(out, kind, d, cur_start, cur_end) < 0) goto fail;
+    if (cur_start >= 0 && push_trimmed(out, kind, d, cur_start, n) < 0) goto fail;
     goto done;
 fail:
     Py_CLEAR(out);
 done:
-    free(ls);
+    free(L);
     free(lengths);
     return out;
 }
@@ -1604,7 +1818,7 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef moddef = {PyModuleDef_HEAD_INIT, "dedupe._speedups",
+static struct PyModuleDef moddef = {PyModuleDef_HEAD_INIT, "dedupe.kernels._speedups",
                                     "Compiled hot loops of the dedupe engine (optional).", -1, methods};
 
 PyMODINIT_FUNC PyInit__speedups(void)

@@ -1,130 +1,71 @@
-"""Output formats of a scan, in one place.
+"""Every output format, in one registry.
 
-``render(result, fmt)`` returns the text to print or write.  ``text`` is for
-people at a terminal (optionally coloured with ANSI codes, shared words
-highlighted, differing words underlined); ``json`` is the documented machine
-schema (``version`` 1).  No terminal-UI library is imported here.
+``render(result, fmt, **options)`` returns the text to print or write, for
+any format below, with nothing to import first.  A format renders a
+:class:`~dedupe.findings.ScanResult` (CI formats evaluate it with the default
+policy) or, from ``dedupe check``, a :class:`~dedupe.check.rules.CheckResult`.
+No terminal-UI library is imported here.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-from dedupe.findings import Cluster, ScanResult
-
-_BOLD = "\x1b[1m"
-_DIM = "\x1b[2m"
-_UNDER = "\x1b[4m"
-_GREEN = "\x1b[32m"
-_YELLOW = "\x1b[33m"
-_CYAN = "\x1b[36m"
-_RESET = "\x1b[0m"
+from dedupe.findings import ScanResult
+from dedupe.output import ci, json_format, text
 
 
-def _oneline(text: str) -> str:
-    return " ".join(text.split())
+@dataclass(frozen=True)
+class Format:
+    """An output format: its name, what it is for, and how it renders."""
+
+    name: str
+    description: str
+    render: Callable[..., str]
+    scan: bool  # offered by ``dedupe scan --format``
+    check: bool  # offered by ``dedupe check --format``
 
 
-def highlight(text: str, spans, color: bool) -> str:
-    """``text`` on one line with shared words highlighted (colour) or the
-    differing words bracketed as ``{+word+}`` (no colour)."""
-    out = []
-    pos = 0
-    for sp in spans:
-        out.append(text[pos : sp.start])
-        word = text[sp.start : sp.end]
-        if color:
-            out.append(f"{_GREEN}{word}{_RESET}" if sp.shared else f"{_YELLOW}{_UNDER}{word}{_RESET}")
-        else:
-            out.append(word if sp.shared else f"{{+{word}+}}")
-        pos = sp.end
-    out.append(text[pos:])
-    return _oneline("".join(out))
+def _ci(name: str) -> Callable[..., str]:
+    def render(result: Any, **options: Any) -> str:
+        return ci.render_ci(result, name, **options)
+
+    return render
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
+def _text(result: Any, **options: Any) -> str:
+    if isinstance(result, ScanResult):
+        return text.render_text(result, **options)
+    return ci.render_ci(result, "text", **options)
 
 
-def _style(s: str, code: str, color: bool) -> str:
-    return f"{code}{s}{_RESET}" if color else s
+def _json(result: Any, **options: Any) -> str:
+    if isinstance(result, ScanResult):
+        return json_format.render_json(result)
+    return ci.render_ci(result, "json")
 
 
-def render_text(result: ScanResult, color: bool = False, show_all: bool = False, max_clusters: int | None = None) -> str:
-    lines: list[str] = []
-    dups = result.duplicate_documents()
-    dup_pairs = {frozenset((o.doc, o.other)) for o in dups}
-    folded = 0
-    shown = 0
-    for c in result.clusters:
-        if not show_all and len(c.documents) == 2 and frozenset(c.documents) in dup_pairs:
-            folded += 1
-            continue
-        if max_clusters is not None and shown >= max_clusters:
-            continue
-        shown += 1
-        lines.extend(_cluster_text(c, color))
-        lines.append("")
-    if max_clusters is not None and shown < len(result.clusters) - folded:
-        lines.append(f"... {len(result.clusters) - folded - shown} more clusters (use --format json for all)")
-        lines.append("")
-    if result.overlaps:
-        lines.append(_style("Articles sharing sentences", _BOLD, color))
-        seen = set()
-        for o in result.overlaps:
-            pair = frozenset((o.doc, o.other))
-            if pair in dup_pairs:
-                if pair in seen:
-                    continue
-                seen.add(pair)
-                lines.append(f"  {o.doc} = {o.other}: whole-article duplicate ({o.shared}/{o.total} sentences, {o.share:.0%})")
-            else:
-                title = f" ({o.other_title})" if o.other_title else ""
-                lines.append(f"  {o.doc} -> {o.other}{title}: {o.shared}/{o.total} sentences ({o.share:.0%})")
-        if folded:
-            lines.append(f"  ({folded} clusters inside whole-article duplicates not listed; --all lists them)")
-        lines.append("")
-    s = result.summary()
-    kinds = ", ".join(f"{n} {k}" for k, n in sorted(s["by_kind"].items())) or "none"
-    lines.append(
-        f"{_n(s['clusters'], 'cluster')} ({kinds}) in {_n(s['documents'], 'article')}, {_n(s['sentences'], 'sentence')}"
-        + (f", {_n(s['archive_documents'], 'archived article')}" if s["archive_documents"] else "")
-        + (f"; {s['suppressed_inline']} units suppressed inline" if s["suppressed_inline"] else "")
-        + f"; {s['seconds']:.2f} s"
-    )
-    return "\n".join(lines) + "\n"
+FORMATS: dict[str, Format] = {f.name: f for f in (
+    Format("text", "Findings for people at a terminal (colour with --color).", _text, True, True),
+    Format("json", "The documented machine schema (version 1).", _json, True, True),
+    Format("github", "GitHub Actions workflow commands (annotations) and a step summary.", _ci("github"), False, True),
+    Format("sarif", "SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.", _ci("sarif"), False, True),
+    Format("junit", "JUnit XML: one test case per article.", _ci("junit"), False, True),
+    Format("gitlab", "GitLab Code Quality report (JSON array).", _ci("gitlab"), False, True),
+    Format("rdjsonl", "reviewdog diagnostics, one JSON object per line.", _ci("rdjsonl"), False, True),
+    Format("markdown", "A Markdown summary (pull-request comments, step summaries).", _ci("markdown"), False, True),
+)}
+
+SCAN_FORMATS = tuple(n for n, f in FORMATS.items() if f.scan)
+CHECK_FORMATS = tuple(n for n, f in FORMATS.items() if f.check)
 
 
-def _cluster_text(c: Cluster, color: bool) -> list[str]:
-    head = f"{c.id} {c.kind} ({c.rule}) similarity {c.similarity:.2f}, {len(c.members)} copies"
-    out = [_style(head, _BOLD + _CYAN, color)]
-    spans = c.alignment()
-    for m, sp in zip(c.members, spans):
-        where = f"{m.path}:{m.line}:{m.column}"
-        if m.archive:
-            where = f"[archive] {m.doc}" + (f" ({m.title})" if m.title else "") + f":{m.line}"
-        out.append("  " + _style(where, _DIM, color))
-        out.append("    " + highlight(m.text, sp, color))
-    return out
-
-
-def render_json(result: ScanResult) -> str:
-    # Compact: json's C encoder only runs without indentation (10x faster on
-    # a large corpus); pipe through `jq` to read it.
-    return json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
-
-
-FORMATS: dict[str, Callable[..., str]] = {
-    "text": render_text,
-    "json": render_json,
-}
-
-
-def render(result: ScanResult, fmt: str, **options) -> str:
+def render(result: Any, fmt: str, **options: Any) -> str:
     """Render ``result`` in format ``fmt`` (see :data:`FORMATS`)."""
     try:
-        fn = FORMATS[fmt]
+        f = FORMATS[fmt]
     except KeyError:
         raise ValueError(f"unknown format {fmt!r} (formats: {', '.join(FORMATS)})") from None
-    return fn(result, **options) if fmt == "text" else fn(result)
+    return f.render(result, **options)

@@ -24,15 +24,14 @@ from typing import Any
 
 from dedupe import __version__
 from dedupe.findings import Cluster, ScanResult
+from dedupe.kinds import REGISTRY
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-KIND_LABEL = {
-    "repeated-sentence": "Repeated sentence",
-    "repeated-quote": "Repeated quote",
-    "cross-article": "Repeated across articles",
-    "archive-match": "Matches the archive",
-}
+#: Other copies each copy links to in a report (the rest is counted: "and 240 more").
+MAX_LINKS = 10
+
+KIND_LABEL = {k.name: k.title for k in REGISTRY}
 
 
 def _clean(s: str) -> str:
@@ -185,15 +184,16 @@ def render_html_report(result: ScanResult, title: str | None = None) -> str:
                  f'<span class="meta">similarity {c.similarity:.2f}, {len(c.members)} copies</span></h3>')
         h.append('<div class="copies">')
         spans = c.alignment()
+        sims = {(min(p.a, p.b), max(p.a, p.b)): p.similarity for p in c.pairs}
         for i, (m, sp) in enumerate(zip(c.members, spans)):
             anchor = member_anchor(c, i)
             others = []
-            for k, o in enumerate(c.members):
-                if k == i:
-                    continue
-                sim = c.pair_similarity(i, k)
+            for k in _linked(len(c.members), i):
+                sim = sims.get((min(i, k), max(i, k)))
                 label = f"copy {k + 1}" + (f" ({sim:.2f})" if sim is not None else "")
                 others.append(f'<a href="#{esc(member_anchor(c, k))}">{label}</a>')
+            if len(c.members) - 1 > len(others):
+                others.append(f"and {len(c.members) - 1 - len(others)} more")
             h.append(f'<div class="copy" id="{esc(anchor)}">')
             h.append(f'<div class="where"><a href="#{esc(anchor)}">copy {i + 1}</a> · {esc(_where(m))}'
                      + (' <span class="tag">quote</span>' if m.unit == "quote" else "") + "</div>")
@@ -208,6 +208,19 @@ def render_html_report(result: ScanResult, title: str | None = None) -> str:
         h.append("</ul>")
     h.append("</body></html>")
     return "\n".join(h) + "\n"
+
+
+def _linked(n: int, i: int, limit: int = MAX_LINKS) -> list[int]:
+    """The other copies a copy links to: its neighbours first, at most ``limit``
+    (a cluster of thousands of copies would otherwise need n² links)."""
+    out: list[int] = []
+    step = 1
+    while len(out) < limit and (i - step >= 0 or i + step < n):
+        for k in (i - step, i + step):
+            if 0 <= k < n and len(out) < limit:
+                out.append(k)
+        step += 1
+    return sorted(out)
 
 
 # -- Markdown -----------------------------------------------------------------------
@@ -295,7 +308,10 @@ def render_markdown_report(result: ScanResult, title: str | None = None) -> str:
         out.append(f"{KIND_LABEL.get(c.kind, c.kind)} ({c.rule}), similarity {c.similarity:.2f}, {len(c.members)} copies.")
         out.append("")
         for i, (m, sp) in enumerate(zip(c.members, c.alignment())):
-            others = ", ".join(f"[copy {k + 1}](#{member_anchor(c, k).lower()})" for k in range(len(c.members)) if k != i)
+            links = [f"[copy {k + 1}](#{member_anchor(c, k).lower()})" for k in _linked(len(c.members), i)]
+            if len(c.members) - 1 > len(links):
+                links.append(f"and {len(c.members) - 1 - len(links)} more")
+            others = ", ".join(links)
             out.append(f'<a id="{member_anchor(c, i).lower()}"></a>')
             out.append(f"**Copy {i + 1}** `{_md_code(_where(m))}` (repeats {others})")
             out.append("")

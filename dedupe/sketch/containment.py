@@ -16,10 +16,9 @@ candidate, except through shingles shared by more than ``max_posting`` sets
 
 from __future__ import annotations
 
-
 import numpy as np
 
-from dedupe import kernels as native
+from dedupe import kernels
 
 
 def element_frequencies(fps: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
@@ -29,7 +28,7 @@ def element_frequencies(fps: np.ndarray, order: np.ndarray | None = None) -> np.
     """
     if len(fps) == 0:
         return np.zeros(0, dtype=np.int64)
-    fast = native.speedups
+    fast = kernels.compiled()
     if fast is not None:
         return np.frombuffer(fast.element_frequencies(np.ascontiguousarray(fps, dtype=np.uint64)), dtype=np.int32)
     if order is None:
@@ -47,7 +46,7 @@ def element_frequencies(fps: np.ndarray, order: np.ndarray | None = None) -> np.
 def shared_counts(freq: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Per set, how many of its elements occur in some other set (freq >= 2)."""
     n_sets = len(offsets) - 1
-    fast = native.speedups
+    fast = kernels.compiled()
     if fast is not None:
         raw = fast.count_at_least(np.ascontiguousarray(freq, dtype=np.int32),
                                   np.ascontiguousarray(offsets, dtype=np.int64), 2)
@@ -82,7 +81,7 @@ def containment_candidates(
     n_sets = len(offsets) - 1
     if n_sets < 2 or len(fps) == 0 or threshold <= 0:
         return empty
-    fast = native.speedups
+    fast = kernels.compiled()
     if fast is not None:
         fps = np.ascontiguousarray(fps, dtype=np.uint64)
         if freq is None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dedupe import kernels as native
+from dedupe import kernels
 
 _P = np.uint64(0x9E3779B97F4A7C15)
 
@@ -53,7 +53,7 @@ def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, max_bucket: int = 6
     n = sigs.shape[0]
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
-    fast = native.speedups
+    fast = kernels.compiled()
     if fast is not None:
         s = np.ascontiguousarray(sigs, dtype=np.uint32)
         raw = fast.band_pairs(s, n, s.shape[1], bands, rows, max_bucket)

@@ -20,8 +20,7 @@ exactly the signatures :mod:`dedupe.sketch.signatures` computes.  With
 from __future__ import annotations
 
 import hashlib
-import struct
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -34,7 +33,7 @@ _CHAR_SEP = "\x1f"
 
 def word_hash64(word: str) -> int:
     """SHA-1 of the UTF-8 word, first 8 bytes little-endian."""
-    return struct.unpack("<Q", hashlib.sha1(word.encode("utf-8")).digest()[:8])[0]
+    return int.from_bytes(hashlib.sha1(word.encode("utf-8")).digest()[:8], "little")
 
 
 def _combine_py(hashes: Sequence[int]) -> int:
@@ -80,7 +79,7 @@ class WordHasher:
         self._table = np.zeros(1024, dtype=np.uint64)
 
     def hashes(self, words: Sequence[str]) -> list[int]:
-        return self.hash_array(words).tolist()
+        return [int(h) for h in self.hash_array(words).tolist()]
 
     def hash_array(self, words: Sequence[str]) -> np.ndarray:
         ids = self._ids
@@ -109,7 +108,7 @@ def batch_word_shingles(
     owns ``fingerprints[offsets[i]:offsets[i+1]]``.
     """
     lens = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
-    flat = []
+    flat: list[str] = []
     for t in token_lists:
         flat.extend(t)
     wh = hasher.hash_array(flat)
@@ -165,4 +164,4 @@ def char_hash32(shingle: bytes) -> int:
 
 def sha1_hash32(data: bytes) -> int:
     """datasketch's default hash function (re-exported for hash="sha1")."""
-    return struct.unpack("<I", hashlib.sha1(data).digest()[:4])[0]
+    return int.from_bytes(hashlib.sha1(data).digest()[:4], "little")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dedupe import kernels as native
+from dedupe import kernels
 
 SCHEME = "affine32"
 _M1 = np.uint32(0x85EBCA6B)
@@ -70,7 +70,7 @@ def signatures(
         raise ValueError("every set needs at least one element")
     a, b = permutations(num_perm, seed)
     x = fmix32(np.asarray(hashes32, dtype=np.uint32))
-    fast = native.speedups
+    fast = kernels.compiled()
     if fast is not None:
         raw = fast.minhash32(x, np.ascontiguousarray(offsets, dtype=np.int64), a, b)
         return np.frombuffer(raw, dtype=np.uint32).reshape(n_sets, num_perm)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dedupe import kernels as native
+from dedupe import kernels
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def verify_pairs(
     if len(pairs) == 0:
         return out
     cthr = containment if containment else 2.0
-    fast = native.speedups
+    fast = kernels.compiled()
     if fast is not None:
         pairs = np.ascontiguousarray(pairs, dtype=np.int64)
         inter = np.frombuffer(fast.verify_pairs(pairs, np.ascontiguousarray(fps, dtype=np.uint64),
@@ -63,11 +63,11 @@ def verify_pairs(
             a, b = int(la[k]), int(lb[k])
             out.append(VerifiedPair(i, j, n, n / (a + b - n), n / (a if a < b else b)))
         return out
-    cache: dict[int, frozenset] = {}
+    cache: dict[int, frozenset[int]] = {}
     tolist = fps.tolist()  # one conversion, then slices are cheap Python lists
     off = offsets.tolist()
 
-    def members(i: int) -> frozenset:
+    def members(i: int) -> frozenset[int]:
         s = cache.get(i)
         if s is None:
             s = cache[i] = frozenset(tolist[off[i] : off[i + 1]])
@@ -76,13 +76,13 @@ def verify_pairs(
     for i, j in pairs.tolist():
         A = members(i)
         B = members(j)
-        inter = len(A & B)
-        if not inter:
+        common = len(A & B)
+        if not common:
             continue
         la, lb = len(A), len(B)
-        jac = inter / (la + lb - inter)
+        jac = common / (la + lb - common)
         small = la if la < lb else lb
-        con = inter / small
+        con = common / small
         if jac >= threshold or (con >= cthr and small >= min_contained):
-            out.append(VerifiedPair(i, j, inter, jac, con))
+            out.append(VerifiedPair(i, j, common, jac, con))
     return out

@@ -7,9 +7,9 @@ dashes do not count as differences) and maps back to character offsets.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Sequence
 
 from dedupe.text.normalize import token_spans
 
@@ -65,3 +65,12 @@ def align_group(texts: Sequence[str], max_full: int = 12) -> list[list[Span]]:
             flags[i] = [f and g for f, g in zip(flags[i], fi)]
             flags[j] = [f and g for f, g in zip(flags[j], fj)]
     return [[Span(s, e, f) for (s, e, _), f in zip(t, fl)] for t, fl in zip(toks, flags)]
+
+
+def marked_spans(text: str, shared: Sequence[tuple[int, int]]) -> list[Span]:
+    """Word spans of ``text`` with ``shared`` set for words inside any of the ``shared`` character ranges
+    (a restatement's shared words and figures, found by meaning rather than by alignment)."""
+    out = []
+    for s, e, _ in token_spans(text):
+        out.append(Span(s, e, any(a < e and s < b for a, b in shared)))
+    return out

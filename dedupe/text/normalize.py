@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from dedupe import kernels as native
+from dedupe import kernels
 
 # 1:1 character map: quotes, apostrophes, dashes, exotic spaces.
 _TABLE = str.maketrans(
@@ -43,7 +43,7 @@ def token_spans(text: str) -> list[tuple[int, int, str]]:
 
 def normalized_key(text: str) -> str:
     """A canonical string for a unit: its tokens joined by single spaces."""
-    fast = native.speedups
+    fast = kernels.compiled()
     if fast is not None:
         return fast.join_tokens(text.translate(_TABLE).lower())
     return " ".join(tokens(text))

@@ -36,7 +36,7 @@ def load_punkt() -> types.ModuleType:
             ("nltk.tokenize", [loc + "/tokenize" for loc in spec.submodule_search_locations]),
         ):
             pkg = types.ModuleType(name)
-            pkg.__path__ = locations  # type: ignore[attr-defined]
+            pkg.__path__ = locations
             pkg.__package__ = name
             sys.modules[name] = pkg
             placeholders.append(name)

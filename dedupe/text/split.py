@@ -5,12 +5,16 @@ Two steps, both keeping character offsets into the document text:
 1. :func:`paragraph_spans` cuts the text into blocks no sentence may cross:
    blank lines, headings and sub-headings on their own line, and the
    paragraphs of hard-wrapped wire copy (lines wrapped mid-sentence, new
-   paragraphs indented).  Whether a plain-text file is hard-wrapped is decided
-   per document from the shape of its lines.
+   paragraphs indented, table rows kept apart).  Whether lines are
+   hard-wrapped is decided region by region (the runs of lines between lines
+   too long to be wrapped), so a wrapped paragraph pasted into copy that is
+   otherwise one paragraph per line is joined.  :func:`title_paragraphs`
+   tells which blocks are the title or a slug rather than prose.
 2. :class:`NewsPunkt` (an nltk ``PunktSentenceTokenizer``) splits each block
    into sentences.  Its parameters ship with the package
    (``data/punkt_news.json``: months, titles, state, agency and company
-   abbreviations, common sentence starters); nothing is ever downloaded.  They
+   abbreviations, common sentence starters) and all two-letter initials
+   (:data:`INITIALS`); nothing is ever downloaded.  They
    can be extended with parameters learnt from the user's own archive
    (:func:`train_parameters`).
 
@@ -26,12 +30,12 @@ from __future__ import annotations
 import json
 import re
 import string
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator
 
-from dedupe import kernels as native
+from dedupe import kernels
 from dedupe.text.punkt import load_punkt
 
 _punkt = load_punkt()
@@ -59,14 +63,14 @@ class PunktModel:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "PunktModel":
+    def from_json(cls, data: dict) -> PunktModel:
         return cls(
             abbrev_types=frozenset(data.get("abbrev_types", ())),
             collocations=frozenset(tuple(c) for c in data.get("collocations", ())),
             sent_starters=frozenset(data.get("sent_starters", ())),
         )
 
-    def merged(self, other: "PunktModel") -> "PunktModel":
+    def merged(self, other: PunktModel) -> PunktModel:
         return PunktModel(
             self.abbrev_types | other.abbrev_types,
             self.collocations | other.collocations,
@@ -81,11 +85,17 @@ class PunktModel:
         return params
 
 
+# Two initials ("J.P. Morgan", "A.G. Edwards") are abbreviations: Punkt then
+# ends a sentence after them only before a known sentence starter.
+INITIALS = frozenset(f"{a}.{b}" for a in string.ascii_lowercase for b in string.ascii_lowercase)
+
+
 @lru_cache(maxsize=1)
 def news_model() -> PunktModel:
-    """The Punkt parameters shipped for English news copy."""
+    """The Punkt parameters shipped for English news copy (with :data:`INITIALS`)."""
     data = json.loads((Path(__file__).parent.parent / "data" / "punkt_news.json").read_text("utf-8"))
-    return PunktModel.from_json(data)
+    model = PunktModel.from_json(data)
+    return PunktModel(model.abbrev_types | INITIALS, model.collocations, model.sent_starters)
 
 
 def train_parameters(texts: Iterable[str], base: PunktModel | None = None) -> PunktModel:
@@ -110,6 +120,7 @@ def train_parameters(texts: Iterable[str], base: PunktModel | None = None) -> Pu
 
 
 _WHITESPACE = tuple(string.whitespace)
+_RARE_WHITESPACE = tuple(c for c in string.whitespace if c not in " \n")
 # One closing mark after a word that Punkt's word tokenizer makes a token of
 # its own, so it never changes how the word before the period is judged.
 _SPLIT_TAIL = frozenset(',;:)"')
@@ -192,11 +203,14 @@ class NewsPunkt(PunktSentenceTokenizer):
         last_break = 0
         prev_start = prev_stop = 0
         prev_match = None
+        rfind = text.rfind
+        # nltk looks for the last white space character before the match;
+        # text without tabs, carriage returns or form feeds has two kinds
+        kinds = _WHITESPACE if any(c in text for c in _RARE_WHITESPACE) else (" ", "\n")
         for match in self._period_rx.finditer(text):
             ms = match.start()
-            before = text[prev_stop:ms]
-            idx = max([before.rfind(c) for c in _WHITESPACE])
-            ws = idx + prev_stop + 1 if idx > 0 else prev_start
+            idx = max([rfind(c, prev_stop, ms) for c in kinds])
+            ws = idx + 1 if idx > prev_stop else prev_start
             if prev_match is not None and prev_stop <= ws:
                 if decide(text[prev_start:prev_stop], prev_match.group(), prev_match):
                     slices.append((last_break, prev_match.end()))
@@ -250,11 +264,12 @@ def default_tokenizer() -> NewsPunkt:
 
 
 def _is_hard_wrapped(lines: list[str]) -> tuple[bool, int]:
-    """Guess whether plain text is hard-wrapped, and its wrap width.
+    """Guess whether a whole plain text is hard-wrapped, and its wrap width.
 
-    Wrapped copy has many lines that end mid-sentence (no terminal
-    punctuation) and are followed by a continuation line, and lines of
-    similar length.  Returns (wrapped, typical_width).
+    A document-level summary (wrapped copy has many lines that end
+    mid-sentence and lines of similar length), kept for diagnostics and
+    tests; :func:`paragraph_spans` decides every line break on its own.
+    Returns (wrapped, typical_width).
     """
     lengths = []
     open_ends = 0
@@ -274,15 +289,37 @@ def _is_hard_wrapped(lines: list[str]) -> tuple[bool, int]:
     return (open_ends / followed >= 0.4 and open_ends >= 2 and 30 <= width <= 100), width
 
 
+# A line longer than this is never a hard-wrapped line (wire copy wraps at
+# 60-80 columns): it is a paragraph of its own, and the lines between two
+# such lines form a *region* whose wrapping is judged on its own.
+MAX_WRAP = 100
+# In a hard-wrapped region, a line shorter than this share of the wrap width
+# ends its paragraph (with closing punctuation) or is a heading (without).
+SHORT_LINE = 0.6
+# Wrapping is not always greedy: a line that stops this many columns short of
+# where the next word would still have fitted may be a wrapped line.
+WRAP_SLACK = 3
+# Words a line can end with only when its sentence goes on.
+_CONTINUES = frozenset(
+    "a an and are as at be been but by for from had has have her his in into is it its nor not of on or "
+    "our per than that the their this those to was were which who whose will with would".split()
+)
+_FIRST_WORD = re.compile(r"\S*")
+# A gap inside a line: a tab or a run of two or more spaces and tabs (not
+# after closing punctuation), or a dot leader of five or more.  Two gaps
+# make a table row.
+_GAP = re.compile(r"(?<=[^\s.?!:;,\"'\u201d\u2019)\]])(?:\t|[ \t]{2,})(?=\S)|(?<!\.)\.{5,}(?=[^\s.])")
+
+
 def paragraph_spans(text: str, marked: bool = False) -> list[tuple[int, int]]:
     """Split ``text`` into blocks that sentences never cross.
 
     ``marked`` (set by structure-aware readers) means blank lines are the only
-    paragraph breaks.  Otherwise: blank lines always break; in hard-wrapped
-    copy an indented line, or a line following one that stops well short of
-    the wrap width with closing punctuation, starts a paragraph; in unwrapped copy every line is its own
-    paragraph (headings and sub-headings included).  Spans are trimmed of
-    surrounding whitespace and empty ones dropped.
+    paragraph breaks.  Otherwise blank lines always break and the other line
+    breaks are decided by :func:`_plain_paragraphs`, region by region, so a
+    hard-wrapped paragraph pasted into copy that is otherwise one paragraph
+    per line is joined while the lines around it stay paragraphs.  Spans are
+    trimmed of surrounding whitespace and empty ones dropped.
     """
     if marked:
         raw = []
@@ -293,40 +330,261 @@ def paragraph_spans(text: str, marked: bool = False) -> list[tuple[int, int]]:
         raw.append((pos, len(text)))
         return [sp for sp in (_trim(text, s, e) for s, e in raw) if sp]
 
-    fast = native.speedups
+    fast = kernels.compiled()
     if fast is not None:  # the same, compiled
         return fast.paragraph_spans_plain(text)
-    lines = text.split("\n")
-    wrapped, width = _is_hard_wrapped(lines) if len(lines) > 2 else (False, 0)
+    return _plain_paragraphs(text)
+
+
+# Opening marks before a line's first word ("“result” in the talks").
+_OPENERS = "\"'\u201c\u2018([\u00ab"
+
+
+def _starts_lower(line: str, start: int) -> bool:
+    """The first letter of ``line`` from ``start`` (after opening marks) is lower case."""
+    while start < len(line) and line[start] in _OPENERS:
+        start += 1
+    return start < len(line) and line[start].islower()
+
+
+def _all_caps(seg: str) -> bool:
+    """No lower-case letter and at least one upper-case one."""
+    upper = False
+    for c in seg:
+        if c.islower():
+            return False
+        if c.isupper():
+            upper = True
+    return upper
+
+
+def _goes_on(seg: str, start: int) -> bool:
+    """``seg`` (a line up to its last non-space character) ends with a comma
+    or a word like "the", "of", "was": its sentence goes on."""
+    if seg[-1] == ",":
+        return True
+    k = len(seg)
+    while k > start and not seg[k - 1].isspace():
+        k -= 1
+    return seg[k:] in _CONTINUES
+
+
+def has_columns(text: str, start: int = 0, end: int | None = None) -> bool:
+    """``text[start:end]`` has table columns: two gaps (:data:`_GAP`: tabs,
+    runs of spaces, dot leaders) inside it."""
+    count = 0
+    for _ in _GAP.finditer(text, start, len(text) if end is None else end):
+        count += 1
+        if count >= 2:
+            return True
+    return False
+
+
+class _Shape:
+    """The shape of the lines of a plain text, and of its regions (what
+    :func:`_plain_paragraphs` decides from; ``paragraph_spans_plain`` in
+    :mod:`dedupe.kernels._speedups` computes the same)."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = lines = text.split("\n")
+        n = len(lines)
+        self.starts = starts = [0] * n
+        self.lens = lens = [0] * n  # up to the last non-space character
+        self.indent = indent = [0] * n
+        self.blank = blank = [True] * n
+        self.lower = lower = [False] * n  # starts with a lower-case letter
+        self.fw = fw = [0] * n  # length of the first word
+        self.row = row = [False] * n  # a table row
+        first_word = _FIRST_WORD.match
+        pos = 0
+        self.first = -1
+        for j, line in enumerate(lines):
+            starts[j] = pos
+            pos += len(line) + 1
+            r = line.rstrip()
+            if r:
+                ind = len(r) - len(r.lstrip())
+                lens[j] = len(r)
+                indent[j] = ind
+                blank[j] = False
+                lower[j] = _starts_lower(r, ind)
+                fw[j] = first_word(r, ind).end() - ind
+                if self.first < 0:
+                    self.first = j
+                row[j] = has_columns(r, ind)
+        # the lede's first line when the text's first line stands apart (a title)
+        self.lede = -1
+        f = self.first
+        if f >= 0 and f + 1 < n and blank[f + 1]:
+            k = f + 1
+            while k < n and blank[k]:
+                k += 1
+            if k < n:
+                self.lede = k
+        # regions between long lines: wrapped?, large?, wrap width, base indentation
+        self.wrapped = [False] * n
+        self.large = [False] * n
+        self.width = [0] * n
+        self.base = [0] * n
+        j = 0
+        while j < n:
+            if lens[j] > MAX_WRAP:
+                j += 1
+                continue
+            k = j
+            while k < n and lens[k] <= MAX_WRAP:
+                k += 1
+            self._region(j, k)
+            j = k
+
+    def _region(self, j: int, k: int) -> None:
+        lines, lens, blank, row, indent = self.lines, self.lens, self.blank, self.row, self.indent
+        lengths = []
+        open_ends = 0
+        prev = -1
+        least = -1
+        longest = 0
+        for t in range(j, k):
+            if blank[t]:
+                prev = -1
+                continue
+            if least < 0 or indent[t] < least:
+                least = indent[t]
+            if row[t]:
+                prev = -1
+                continue
+            if lens[t] > longest:
+                longest = lens[t]
+            if prev >= 0:
+                lengths.append(lens[prev])
+                if lines[prev][lens[prev] - 1] not in _TERMINAL or self.lower[t]:
+                    open_ends += 1
+            prev = t
+        followed = len(lengths)
+        large = followed >= 3
+        if large:
+            lengths.sort()
+            w = lengths[int(followed * 0.9)]
+            wrapped = open_ends / followed >= 0.4 and open_ends >= 2 and w >= 30
+        else:
+            w = longest
+            wrapped = open_ends >= 1 and w >= 30
+        for t in range(j, k):
+            self.wrapped[t] = wrapped
+            self.large[t] = large
+            self.width[t] = w
+            self.base[t] = max(least, 0)
+
+    def fits(self, j: int) -> bool:
+        """The first word of line ``j + 1`` would have fitted on line ``j``
+        (within :data:`WRAP_SLACK`), at the wrap width and even at the length
+        of line ``j + 1`` itself: the break is no wrap."""
+        return self.lens[j] + 1 + self.fw[j + 1] + WRAP_SLACK <= min(self.width[j], self.lens[j + 1])
+
+    def short(self, j: int) -> bool:
+        """Line ``j`` stops well short (:data:`SHORT_LINE`) of the wrap width."""
+        return self.lens[j] < self.width[j] * SHORT_LINE
+
+    def ends_short(self, j: int) -> bool:
+        """Line ``j`` (followed by a line) stops short of its region's wrap width."""
+        return self.short(j) if self.large[j] else self.fits(j)
+
+    def heading(self, j: int) -> bool:
+        """Line ``j`` (without closing punctuation, followed by a line that
+        starts a sentence) is a heading rather than a wrapped line: it stops
+        short, or, standing apart (after a sentence end, not indented), the
+        next word would have fitted on it."""
+        if not self.large[j]:
+            return self.fits(j)
+        if self.short(j):
+            return True
+        if self.indent[j] > self.base[j] or not self.fits(j):
+            return False
+        p = j - 1
+        return p < 0 or self.blank[p] or self.lines[p][self.lens[p] - 1] in _TERMINAL
+
+    def joins(self, j: int) -> bool:
+        """Whether the break after line ``j`` (it and the next line are not
+        blank) is a wrap inside a paragraph (see :func:`_plain_paragraphs`)."""
+        lines, lens, indent = self.lines, self.lens, self.indent
+        nx = j + 1
+        if self.row[j] or self.row[nx]:
+            return False
+        wrapped = self.wrapped[j] and lens[j] <= MAX_WRAP and lens[nx] <= MAX_WRAP
+        if wrapped and indent[nx] > self.base[j]:
+            return False
+        if self.lower[nx]:
+            return True
+        seg = lines[j][: lens[j]]
+        is_open = seg[-1] not in _TERMINAL
+        if not wrapped:
+            return lens[j] <= MAX_WRAP and indent[nx] <= indent[j] and is_open and _goes_on(seg, indent[j])
+        if _all_caps(seg) and not _all_caps(lines[nx][: lens[nx]]):
+            return False
+        if j == self.first or j == self.lede:
+            return True
+        if is_open:
+            return _goes_on(seg, indent[j]) or not self.heading(j)
+        if self.ends_short(j):
+            return False
+        # the line after a sentence is a heading: break before it too
+        if lines[nx][lens[nx] - 1] not in _TERMINAL:
+            after = nx + 1
+            if after >= len(lines) or self.blank[after]:
+                return not self.short(nx)
+            if not self.lower[after] and not self.row[after] and self.heading(nx):
+                return False
+        return True
+
+
+def _plain_paragraphs(text: str) -> list[tuple[int, int]]:
+    """:func:`paragraph_spans` of plain text (compiled twin: ``paragraph_spans_plain``).
+
+    Blank lines always break.  Lines longer than :data:`MAX_WRAP` are
+    paragraphs of their own; the runs of lines between them are regions,
+    judged hard-wrapped or not on their own: a region of four or more
+    consecutive lines when many of them end mid-sentence (the shape of
+    :func:`_is_hard_wrapped`; its wrap width is the 90th percentile of their
+    lengths), a smaller one (a wrapped paragraph pasted into copy that is
+    otherwise one paragraph per line) when one ends mid-sentence (its width
+    is its longest line).  A break between two lines:
+
+    - never joins table rows (two gaps inside a line: :data:`_GAP`) to anything;
+    - in a wrapped region, breaks before a line indented more than the
+      region (a wire-copy paragraph);
+    - otherwise joins when the next line starts with a lower-case letter
+      (the sentence goes on), and, next to a long line or in a region that
+      is not wrapped, only then or when the line ends with a comma or a word
+      like "the";
+    - in a wrapped region, breaks after an all-caps line (slug,
+      heading) followed by a mixed-case one; the text's first line, and the
+      first after a blank line when the first stands apart (a title), goes on
+      (a lede whose dateline was cut); a line that ends a sentence ends its
+      paragraph when it stops short (:data:`SHORT_LINE` of the width in a
+      large region; in a small one, when the next word would have fitted),
+      and so does one without closing punctuation that stops short or
+      where the next word would have fitted (a heading), and the line
+      before such a heading.  Every other break is a wrap, and Punkt finds
+      the sentences of the joined block.
+    """
+    shape = _Shape(text)
+    lines, starts, blank = shape.lines, shape.starts, shape.blank
+    n = len(lines)
     blocks: list[tuple[int, int]] = []
     cur_start = -1
-    cur_end = 0
-    prev_short_end = True
-    pos = 0
-    short = 0.6 * width
-    for line in lines:
-        s = pos
-        e = pos + len(line)
-        pos = e + 1
-        stripped = line.strip()
-        if not stripped:
+    for j in range(n):
+        if blank[j]:
             if cur_start >= 0:
-                blocks.append((cur_start, cur_end))
+                blocks.append((cur_start, starts[j]))
                 cur_start = -1
             continue
-        if cur_start >= 0 and (not wrapped or line[0] in " \t" or prev_short_end):
-            blocks.append((cur_start, cur_end))
-            cur_start = -1
         if cur_start < 0:
-            cur_start = s
-        cur_end = e
-        if wrapped:
-            # a line that stops well short of the wrap width with closing
-            # punctuation ends its paragraph (a short line without it is
-            # usually a lede whose dateline was cut, so it continues)
-            prev_short_end = len(line.rstrip()) < short and stripped[-1] in _TERMINAL
+            cur_start = starts[j]
+        if j + 1 < n and not blank[j + 1] and not shape.joins(j):
+            blocks.append((cur_start, starts[j] + len(lines[j])))
+            cur_start = -1
     if cur_start >= 0:
-        blocks.append((cur_start, cur_end))
+        blocks.append((cur_start, len(text)))
     return [sp for sp in (_trim(text, s, e) for s, e in blocks) if sp]
 
 
@@ -336,6 +594,73 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     while end > start and text[end - 1].isspace():
         end -= 1
     return (start, end) if start < end else None
+
+
+# -- titles -------------------------------------------------------------------
+
+# A title set apart on the first line: at most this long.
+TITLE_MAX_CHARS = 150
+TITLE_MAX_WORDS = 20
+
+
+def _collapsed(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def title_paragraphs(text: str, paras: list[tuple[int, int]], title: str | None = None) -> list[int]:
+    """Indexes of the paragraphs of ``text`` that are its title or a slug,
+    not prose: never units, never reported as repeating the lede.
+
+    - With ``title`` (the reader's ``Document.title``: a Markdown H1, an
+      HTML ``<title>``/``<h1>``, an export's title field), the first of the
+      first three paragraphs that reads as that title (the same words, or
+      most of them: a site name after the headline).
+    - Otherwise a first line set apart: a paragraph of one line followed by
+      a blank line and more text, short (:data:`TITLE_MAX_CHARS`,
+      :data:`TITLE_MAX_WORDS`), without a closing period.
+    - A short paragraph among the first three without a lower-case letter
+      (an all-caps wire slug or headline), unless the whole text is in
+      capitals (old telex copy).
+    """
+    out: list[int] = []
+    if not paras:
+        return out
+    if not title:  # the common case, decided cheaply: no short paragraph at the top
+        short = False
+        for s, e in paras[:3]:
+            if e - s <= TITLE_MAX_CHARS:
+                short = True
+                break
+        if not short:
+            return out
+    found = False
+    if title and title.strip():
+        want = _collapsed(title)
+        for k, (s, e) in enumerate(paras[:3]):
+            got = _collapsed(text[s:e])
+            if got == want or (
+                not got.endswith(".")
+                and (got in want or want in got)
+                and 2 * min(len(got), len(want)) >= max(len(got), len(want))
+            ):
+                out.append(k)
+                found = True
+                break
+    if not found and len(paras) > 1 and paras[0][1] - paras[0][0] <= TITLE_MAX_CHARS:
+        s, e = paras[0]
+        head = text[s:e]
+        if (
+            "\n" not in head
+            and text.count("\n", e, paras[1][0]) >= 2
+            and not head.endswith(".")
+            and len(head.split()) <= TITLE_MAX_WORDS
+        ):
+            out.append(0)
+    # str.isupper: no lower-case letter and at least one upper-case one
+    caps = [k for k, (s, e) in enumerate(paras[:3]) if e - s <= TITLE_MAX_CHARS and text[s:e].isupper()]
+    if caps and not text.isupper():
+        out = sorted(set(out) | set(caps))
+    return out
 
 
 # -- sentences ----------------------------------------------------------------

@@ -4,7 +4,9 @@ For each document this yields every sentence (via :mod:`dedupe.text.split`)
 and every quotation (via :mod:`dedupe.text.quotes`) with its character offsets and
 word tokens, and decides which of them are *eligible* to be flagged: long
 enough (``min_words``), not boilerplate (datelines, "Reporting by ..."), not
-switched off by an inline suppression comment.
+figures (wire tables, "Net 5,678,000 vs 4,567,000"), not switched off by an
+inline suppression comment.  The title and slugs
+(:func:`dedupe.text.split.title_paragraphs`) are no units at all.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from array import array
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from dedupe import kernels as native
+from dedupe import kernels
 from dedupe.config import DEFAULT_BOILERPLATE, Settings
 from dedupe.documents import Document
 from dedupe.text.normalize import TOKEN_RE, normalize
 from dedupe.text.quotes import quote_spans
-from dedupe.text.split import NewsPunkt, paragraph_spans
+from dedupe.text.split import NewsPunkt, has_columns, paragraph_spans, title_paragraphs
 
 SENTENCE = 0
 QUOTE = 1
@@ -30,9 +32,11 @@ UNIT_KINDS = ("sentence", "quote")
 class DocumentUnits:
     """What one document contributes to a scan."""
 
-    sentences: int = 0  # every sentence, eligible or not
+    sentences: int = 0  # every sentence, eligible or not (titles are none)
     suppressed: int = 0  # units switched off by inline suppression
     boilerplate: int = 0  # units matching a boilerplate pattern
+    titles: int = 0  # paragraphs left out as the title or a slug (split.title_paragraphs)
+    figures: int = 0  # sentences left out as figures or table rows (is_figures)
     kinds: list[int] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)
@@ -85,6 +89,54 @@ def _masked(text: str, start: int, end: int, masks: list[tuple[int, int]]) -> st
     return "".join(chunk)
 
 
+# Closing marks after a sentence's final punctuation.
+_CLOSERS = "\"'\u201d\u2019)]}\u00bb"
+# The last character of a sentence that probably is prose (is_figures decides the others).
+_SENTENCE_END = frozenset(".?!" + _CLOSERS)
+# Words of wire tables and lists of figures ("Shr 1.23 dlrs vs 1.01 dlrs").
+FIGURE_WORDS = frozenset(
+    "vs pct dlr dlrs ct cts mln bln billion stg shr shrs avg net revs qtr qtly mthly div".split()
+)
+_DIGIT = re.compile(r"\d")
+_VS = re.compile(r"\bvs\b", re.IGNORECASE)
+
+
+def is_figures(text: str, start: int, end: int) -> bool:
+    """``text[start:end]`` (a sentence) is figures, not prose: a table row
+    (:func:`dedupe.text.split.has_columns`), or mostly numbers and figure
+    words (:data:`FIGURE_WORDS`): at least 60 %, or 40 % (or any "vs") when
+    it does not end like a sentence.  "Net 5,678,000 vs 4,567,000", "Revs
+    47.5 mln vs 42.9 mln" and "30-273 days  5.00 pct  5.00 pct" are figures;
+    "It put the crop at 78.10 mln tonnes, vs 78.10 mln last month." is not.
+    """
+    last = text[end - 1]
+    if last in _CLOSERS and end - 1 > start:
+        last = text[end - 2]
+    ends = last in ".?!"
+    if ends and text.find("vs", start, end) < 0:
+        return False  # the common case: prose, decided cheaply
+    if not ends and _VS.search(text, start, end):
+        return True  # the common table row: "Net 5,678,000 vs 4,567,000"
+    words = TOKEN_RE.findall(text, start, end)
+    if not words:
+        return False
+    vs = False
+    figures = 0
+    digit = _DIGIT.search
+    for w in words:
+        if digit(w):
+            figures += 1
+        else:
+            lw = w.lower()
+            if lw in FIGURE_WORDS:
+                figures += 1
+                vs = vs or lw == "vs"
+    share = figures / len(words)
+    if share >= 0.6 or (not ends and (vs or share >= 0.4)):
+        return True
+    return has_columns(text, start, end)
+
+
 def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> DocumentUnits:
     """Sentences and quotes of ``doc`` that may be flagged, with where their tokens are.
 
@@ -106,10 +158,15 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
     exclude_quotes = settings.exclude_quotes
     want_quotes = settings.quotes and not exclude_quotes
     span_tokenize = tokenizer.span_tokenize
-    fast = native.speedups
+    fast = kernels.compiled()
+
+    paras = paragraph_spans(text, doc.paragraphs_marked)
+    titles = title_paragraphs(text, paras, doc.title)
+    if titles:
+        out.titles = len(titles)
+        paras = [sp for k, sp in enumerate(paras) if k not in titles]
 
     if fast is not None and low is not None and not exclude_quotes:
-        paras = paragraph_spans(text, doc.paragraphs_marked)
         punkt: list = [None] * len(paras)
         for k, flag in enumerate(fast.boundary_flags(text, paras)):
             if flag:
@@ -119,7 +176,7 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
         out.sentences, raw = fast.paragraph_units(text, low, paras, punkt, min_words, want_quotes)
         trip = array("q", raw)
         ks, ss, es = trip[0::3].tolist(), trip[1::3].tolist(), trip[2::3].tolist()
-        keep = _keep_eligible(doc, settings, ss, es, out)
+        keep = _keep_eligible(doc, settings, ks, ss, es, out)
         if len(keep) < len(ks):
             ks, ss, es = [ks[k] for k in keep], [ss[k] for k in keep], [es[k] for k in keep]
         out.kinds.extend(ks)
@@ -144,7 +201,7 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
             if len(toks) >= min_words:
                 cand.append((kind, s, e, src, ss, se, toks))
 
-    for ps, pe in paragraph_spans(text, doc.paragraphs_marked):
+    for ps, pe in paras:
         block = text[ps:pe]
         if boundary(block):
             spans = [(ps + s, ps + e) for s, e in _trimmed(block, span_tokenize(block))]
@@ -169,7 +226,7 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
                     src = norm[qs:qe].lower()
                     unit(QUOTE, qs, qe, src, 0, len(src))
     out.sentences = sentences
-    for k in _keep_eligible(doc, settings, [c[1] for c in cand], [c[2] for c in cand], out):
+    for k in _keep_eligible(doc, settings, [c[0] for c in cand], [c[1] for c in cand], [c[2] for c in cand], out):
         kind, s, e, src, ss, se, toks = cand[k]
         out.kinds.append(kind)
         out.starts.append(s)
@@ -182,28 +239,36 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
     return out
 
 
-def _keep_eligible(doc: Document, settings: Settings, starts: list[int], ends: list[int],
+def _keep_eligible(doc: Document, settings: Settings, kinds: list[int], starts: list[int], ends: list[int],
                    out: DocumentUnits) -> list[int]:
     """Indexes of the candidate units (long enough already) that are neither
-    switched off by inline suppression nor boilerplate; counts both in ``out``
-    (a suppressed unit counts as suppressed even when it is boilerplate too)."""
+    switched off by inline suppression, nor boilerplate, nor (sentences)
+    figures (:func:`is_figures`); counts each in ``out`` (a suppressed unit
+    counts as suppressed even when it is boilerplate too)."""
     bmatch = boilerplate_re(settings.boilerplate).match
     text = doc.text
+    find = text.find
+    has_vs = find("vs") >= 0
+    suppressed = doc.is_suppressed if doc.suppressed else None
+    sentence_end = _SENTENCE_END
+    figures = is_figures
     keep = []
-    if doc.suppressed:
-        for k, (s, e) in enumerate(zip(starts, ends)):
-            if doc.is_suppressed(s, e):
-                out.suppressed += 1
-            elif bmatch(text, s, e):
-                out.boilerplate += 1
-            else:
-                keep.append(k)
-        return keep
-    for k, (s, e) in enumerate(zip(starts, ends)):
-        if bmatch(text, s, e):
+    append = keep.append
+    for k, e in enumerate(ends):
+        s = starts[k]
+        if suppressed is not None and suppressed(s, e):
+            out.suppressed += 1
+        elif bmatch(text, s, e):
             out.boilerplate += 1
+        elif (
+            # most sentences end in [.?!] (maybe then a quote) and hold no "vs"
+            (text[e - 1] not in sentence_end or (has_vs and find("vs", s, e) >= 0))
+            and kinds[k] == SENTENCE
+            and figures(text, s, e)
+        ):
+            out.figures += 1
         else:
-            keep.append(k)
+            append(k)
     return keep
 
 

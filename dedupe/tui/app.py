@@ -14,25 +14,46 @@ import os
 import shlex
 import subprocess
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import Iterable, Sequence
 
 from textual import on, work
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, ProgressBar, Static
+from textual.widgets import Input, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from dedupe.config import Settings
-from dedupe.findings import Cluster, ScanResult
+from dedupe.findings import ScanResult
 from dedupe.tui import engine
-from dedupe.tui.model import ACCEPT, IGNORE, KIND_LABELS, ArticleGroup, ReviewModel, Row
-from dedupe.tui.screens import ConfirmQuitScreen, HelpScreen, ReasonScreen
-from dedupe.tui.widgets import ClusterList, DetailPane, Totals, render_cluster, render_group
+from dedupe.tui.model import (
+    ACCEPT,
+    IGNORE,
+    KIND_LABELS,
+    SORT_LABELS,
+    ArticleGroup,
+    ReviewModel,
+    Row,
+    journal_path,
+)
+from dedupe.tui.screens import (
+    ConfirmQuitScreen,
+    HelpScreen,
+    ReasonScreen,
+    RestoreScreen,
+)
+from dedupe.tui.widgets import (
+    ClusterList,
+    DetailPane,
+    KeyFooter,
+    Totals,
+    bindings_for,
+    render_cluster,
+    render_group,
+)
 
 THRESHOLD_STEP = 0.05
 STAGES = {"analyse": "Reading and analysing", "candidates": "Finding candidates", "verify": "Verifying",
@@ -69,30 +90,8 @@ class DedupeReviewApp(App[None]):
     CSS_PATH = "review.tcss"
     ENABLE_COMMAND_PALETTE = True
 
-    BINDINGS = [
-        Binding("a", "accept", "Accept", id="dedupe.accept", tooltip="Intended repeat: record it in the baseline"),
-        Binding("i", "ignore", "Ignore", id="dedupe.ignore", tooltip="Ignore this finding, with a reason"),
-        Binding("u", "undo", "Undo", id="dedupe.undo", tooltip="Take back the last unsaved decision"),
-        Binding("e", "edit", "Edit", id="dedupe.edit", tooltip="Open the article in $EDITOR at this copy"),
-        Binding("slash", "filter", "Filter", id="dedupe.filter", tooltip="Filter the list by text"),
-        Binding("f", "cycle_kind", "Kind", id="dedupe.kind", tooltip="Cycle the kind filter"),
-        # shown only when the scan found whole-article duplicates (check_action)
-        Binding("z", "toggle_fold", "Fold", id="dedupe.fold",
-                tooltip="Fold whole-article duplicates into one row each, or list every cluster"),
-        Binding("plus,equals_sign", "threshold(1)", "Thr+", id="dedupe.threshold_up",
-                tooltip="Raise the similarity threshold", key_display="+"),
-        Binding("minus", "threshold(-1)", "Thr-", id="dedupe.threshold_down",
-                tooltip="Lower the similarity threshold", key_display="-"),
-        Binding("r", "rescan", "Re-scan", id="dedupe.rescan"),
-        Binding("s", "save", "Save", id="dedupe.save", tooltip="Write decisions to the baseline"),
-        Binding("h", "toggle_resolved", "Resolved", id="dedupe.resolved",
-                tooltip="Show or hide findings the baseline resolves"),
-        Binding("right_square_bracket", "member(1)", "Next copy", show=False, id="dedupe.next_copy"),
-        Binding("left_square_bracket", "member(-1)", "Prev copy", show=False, id="dedupe.prev_copy"),
-        Binding("question_mark,f1", "help", "Help", id="dedupe.help", key_display="?"),
-        Binding("escape", "escape", "Back / cancel", show=False, id="dedupe.escape"),
-        Binding("q", "quit_review", "Quit", id="dedupe.quit"),
-    ]
+    #: every key comes from the one table (dedupe.tui.keys); the footer is KeyFooter, drawn from it too
+    BINDINGS = bindings_for("app")
 
     def __init__(
         self,
@@ -106,6 +105,9 @@ class DedupeReviewApp(App[None]):
         show_resolved: bool = False,
         watch: bool = True,
         watch_interval: float = 1.0,
+        severity: Callable[[str], str] | None = None,
+        settings_record: Callable[[Settings], dict] | None = None,
+        journal: bool = True,
     ) -> None:
         super().__init__()
         self.paths = list(paths)
@@ -117,7 +119,13 @@ class DedupeReviewApp(App[None]):
             from dedupe.check.baseline import Baseline
 
             baseline = Baseline.load(baseline_path)
-        self.model = ReviewModel(baseline, show_resolved=show_resolved)
+        jpath = journal_path(baseline_path) if journal and baseline_path else None
+        self.model = ReviewModel(baseline, show_resolved=show_resolved, severity=severity, journal=jpath)
+        self.model.context = self._context_text
+        #: what the saved baseline records of the settings (``check --update-baseline``'s record)
+        self.settings_record = settings_record
+        self._journal_offered = False
+        self._signal_quit = 0
         self.analysed: engine.Analysed | None = None
         self.rows: list[Row] = []
         self.current: Row | None = None
@@ -142,13 +150,15 @@ class DedupeReviewApp(App[None]):
         with Horizontal(id="scanbar"):
             yield Label("Scanning", id="scan-stage")
             yield ProgressBar(total=None, show_eta=False, id="progress")
-        yield Footer()
+        yield KeyFooter(self._footer_shows, id="footer")
 
     def on_unmount(self) -> None:
         gc.unfreeze()
+        self._remove_signal_handlers()
 
     def on_mount(self) -> None:
         self.query_one(ClusterList).focus()
+        self._install_signal_handlers()
         self.start_scan(full=True)
         if self.watch_files:
             self.set_interval(self.watch_interval, self._poll_files)
@@ -229,6 +239,8 @@ class DedupeReviewApp(App[None]):
             self.notify(str(e), title="dedupe: error", severity="error", timeout=8)
         self.refill(keep, keep_row)
         self.refresh_bindings()  # z shows only when there is something to fold
+        self.query_one(KeyFooter).refresh_keys()
+        self._offer_journal()
 
     def _poll_files(self) -> None:
         if self.scanning or self.analysed is None:
@@ -290,7 +302,8 @@ class DedupeReviewApp(App[None]):
         self._show_totals()
 
     def _show_totals(self) -> None:
-        self.query_one(Totals).show(self.model, self.settings.threshold, self.scan_message)
+        self.query_one(Totals).show(self.model, self.settings.threshold, self.scan_message,
+                                    SORT_LABELS.get(self.model.sort, self.model.sort))
 
     def _cursor_moved(self, index: int, c: Row) -> None:
         """The list's cursor moved (called synchronously: the detail is drawn in the same frame)."""
@@ -314,15 +327,34 @@ class DedupeReviewApp(App[None]):
             self._context_cache[key] = engine.paragraph(doc, m.start, m.end) if doc is not None else None
         return self._context_cache[key]
 
+    def _context_text(self, m) -> str | None:
+        p = self._paragraph(m)
+        return p[0] if p else None
+
+    def detail_resized(self) -> None:
+        """The detail pane changed width: redraw (paths are fitted to it)."""
+        if self.current is not None:
+            w = self._detail_width()
+            if w != self._drawn_width:
+                self.show_cluster(self.current)
+
+    def _detail_width(self) -> int:
+        return self.query_one(DetailPane).scrollable_content_region.width
+
+    _drawn_width = 0
+
     def show_cluster(self, c: Row) -> None:
         t0 = time.perf_counter()
         self.current = c
+        width = self._drawn_width = self._detail_width()
         if isinstance(c, ArticleGroup):
             self.member_index = min(self.member_index, len(c.clusters) - 1)
-            content = render_group(c, self.model.status(c), selected=self.member_index, status_of=self.model.status)
+            content = render_group(c, self.model.status(c), selected=self.member_index, status_of=self.model.status,
+                                   width=width)
         else:
             self.member_index = min(self.member_index, len(c.members) - 1)
-            content = render_cluster(c, self.model.status(c), selected=self.member_index, paragraph=self._paragraph)
+            content = render_cluster(c, self.model.status(c), selected=self.member_index, paragraph=self._paragraph,
+                                     width=width)
         self.query_one("#detail", Static).update(content)
         if self.member_index == 0:
             self.query_one(DetailPane).scroll_home(animate=False)
@@ -392,8 +424,9 @@ class DedupeReviewApp(App[None]):
         if not self.model.unsaved:
             self.notify("No decisions to save", timeout=2)
             return
+        record = self.settings_record(self.settings) if self.settings_record else None
         try:
-            n = self.model.save()
+            n = self.model.save(settings=record)
         except Exception as exc:  # e.g. BaselineError, OSError: report, keep the decisions
             self.notify(f"Could not save the baseline: {exc}", severity="error", timeout=10)
             return
@@ -418,6 +451,11 @@ class DedupeReviewApp(App[None]):
             event.input.remove_class("visible")
         self.query_one(ClusterList).focus()
 
+    def action_cycle_sort(self) -> None:
+        s = self.model.cycle_sort()
+        self.notify(f"Sorted by {SORT_LABELS.get(s, s)}", timeout=1.5)
+        self.refill(self._keep())
+
     def action_cycle_kind(self) -> None:
         k = self.model.cycle_kind()
         self.notify(f"Kind: {KIND_LABELS.get(k, k) if k else 'all'}", timeout=1.5)
@@ -427,6 +465,9 @@ class DedupeReviewApp(App[None]):
         if action == "toggle_fold":  # hidden (and inert) when nothing folds
             return bool(self.model.pair_of)
         return True
+
+    def _footer_shows(self, action: str) -> bool:
+        return self.check_action(action, ()) is not False
 
     def action_toggle_fold(self) -> None:
         if not self.model.pair_of:
@@ -507,9 +548,12 @@ class DedupeReviewApp(App[None]):
         self.push_screen(HelpScreen())
 
     def action_quit_review(self) -> None:
+        """Every way out comes here (q, ctrl+c, ctrl+q, the palette, SIGTERM): asks when decisions are unsaved."""
         if not self.model.unsaved:
             self.exit()
             return
+        if isinstance(self.screen, ConfirmQuitScreen):
+            return  # already asking
 
         def done(choice: str | None) -> None:
             if choice == "save":
@@ -517,13 +561,90 @@ class DedupeReviewApp(App[None]):
                 if not self.model.unsaved:
                     self.exit()
             elif choice == "discard":
+                self.model.drop_journal()
                 self.exit()
 
         self.push_screen(ConfirmQuitScreen(self.model.unsaved), done)
 
+    async def action_quit(self) -> None:
+        """Textual's own quit (its ctrl+q, anything calling ``app.action_quit``) asks too."""
+        self.action_quit_review()
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Notices carry article text, paths and typed reasons: never parsed as markup here."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    # -- signals and the journal -------------------------------------------------------
+    def _install_signal_handlers(self) -> None:
+        """SIGTERM asks like q (a second one quits, the journal kept); SIGHUP (the terminal is
+        gone, nobody to ask) quits at once, keeping the journal to offer next time."""
+        if self.is_headless:
+            return
+        import asyncio
+        import signal
+
+        try:
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGTERM, self._on_sigterm)
+            loop.add_signal_handler(signal.SIGHUP, self._on_sighup)
+            self._signals = True
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no such signal
+            self._signals = False
+
+    def _remove_signal_handlers(self) -> None:
+        if getattr(self, "_signals", False):
+            import asyncio
+            import signal
+
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                loop.remove_signal_handler(sig)
+            self._signals = False
+
+    def _on_sigterm(self) -> None:
+        self._signal_quit += 1
+        if self._signal_quit > 1 or not self.model.unsaved:
+            self.model.write_journal()
+            self.exit()
+            return
+        self.notify("Asked to stop (SIGTERM): save or discard the decisions; another SIGTERM quits, "
+                    "keeping them in the journal", severity="warning", timeout=10)
+        self.action_quit_review()
+
+    def _on_sighup(self) -> None:
+        self.model.write_journal()
+        self.exit()
+
+    def _offer_journal(self) -> None:
+        """After the first scan: decisions journalled by a review that ended unsaved are offered back."""
+        if self._journal_offered:
+            return
+        self._journal_offered = True
+        entries = self.model.read_journal()
+        if not entries:
+            return
+
+        def done(choice: str | None) -> None:
+            if choice == "restore":
+                n, missing = self.model.restore(entries)
+                gone = f"; {missing} no longer match a finding" if missing else ""
+                self.notify(f"Restored {n} unsaved decision{'s' if n != 1 else ''}{gone} (s to save)", timeout=6)
+                self.refill(self._keep())
+            elif choice == "discard":
+                self.model.drop_journal()
+                self.notify("Discarded the journalled decisions", timeout=3)
+            else:  # not now: they stay in the journal, offered again next time
+                self.model.deferred = entries
+
+        self.push_screen(RestoreScreen(len(entries), self.model.journal or ""), done)
+
     # -- command palette ---------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's own "Quit" exits at once: only "Quit review" (which asks) is offered
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Quit")
+        yield SystemCommand("Sort", "Cycle the sort: severity, article, size, similarity (o)",
+                            self.action_cycle_sort)
         yield SystemCommand("Accept finding", "Intended repeat: record it in the baseline (a)", self.action_accept)
         yield SystemCommand("Ignore finding", "Ignore the selected finding with a reason (i)", self.action_ignore)
         yield SystemCommand("Undo decision", "Take back the last unsaved decision (u)", self.action_undo)

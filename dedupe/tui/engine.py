@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Callable, Sequence
 
 import numpy as np
 
+from dedupe.api import prepare
 from dedupe.config import Settings
 from dedupe.documents import Document
+from dedupe.engine.analyse import analyse_documents
+from dedupe.engine.corpus import Corpus, DocCounts, UnitTable
+from dedupe.engine.pipeline import finish_scan
 from dedupe.errors import DedupeError, InputError
 from dedupe.findings import ScanResult
-from dedupe.engine.pipeline import DocCounts, UnitTable, analyse_documents, finish_scan, prepare
 
 Progress = Callable[[str, int, int], None]
 
@@ -43,6 +46,11 @@ class Analysed:
     mtimes: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
     model: object = None  # Punkt model of an indexed archive the drafts were split with
+
+    @property
+    def corpus(self) -> Corpus:
+        """The analysed documents as the engine's :class:`~dedupe.engine.corpus.Corpus`."""
+        return Corpus(list(self.docs), list(self.counts), self.table, list(self.archive_flags), list(self.errors))
 
     def document(self, doc_id: str) -> Document | None:
         if not hasattr(self, "_by_id"):
@@ -77,8 +85,9 @@ def analyse(
                 with_signatures=True)
     files = p.draft_files + p.archive_files
     return Analysed(
-        paths=list(paths), against=list(against), files=files, archive_files=set(p.archive_files), docs=p.docs,
-        counts=p.counts, table=p.table, archive_flags=p.archive_flags, errors=p.errors,
+        paths=list(paths), against=list(against), files=files, archive_files=set(p.archive_files),
+        docs=p.corpus.documents, counts=p.corpus.counts, table=p.corpus.table, archive_flags=p.corpus.archive,
+        errors=p.corpus.errors,
         settings=settings, mtimes={f: _mtime(f) for f in files}, seconds=time.perf_counter() - t0, model=p.model,
     )
 
@@ -91,8 +100,7 @@ def cluster(analysed: Analysed, settings: Settings, progress: Progress | None = 
     """
     settings = settings.validate()
     timings = {"analyse": analysed.seconds}
-    return finish_scan(list(analysed.docs), list(analysed.counts), analysed.table, list(analysed.archive_flags),
-                       settings, list(analysed.errors), timings, progress)
+    return finish_scan(analysed.corpus, settings, timings, progress)
 
 
 #: Settings that change the per-document analysis (re-analyse when they change).

@@ -13,28 +13,54 @@ fingerprints, exactly what ``dedupe check`` reads), undone together.
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Union
+from typing import Any, Protocol
 
+from dedupe.atomic import write_atomic
+from dedupe.check.rules import Policy
 from dedupe.config import KINDS
-from dedupe.findings import Cluster, Overlap, ScanResult
+from dedupe.findings import Cluster, Member, Overlap, ScanResult
+from dedupe.kinds import LABELS
 
 ACCEPT, IGNORE = "accepted", "ignored"
 
 #: Short labels of the kinds for the list.
-KIND_LABELS = {
-    "repeated-sentence": "sentence",
-    "repeated-quote": "quote",
-    "cross-article": "cross",
-    "archive-match": "archive",
-    "article": "article",
-}
+KIND_LABELS = {**LABELS, "article": "article"}
 
 #: Both articles share at least this much of their checked sentences (as ``ScanResult.duplicate_documents``).
 WHOLE_SHARE = 0.8
 
 
+#: Sort orders of the list (``o`` cycles them), the default first.
+SORTS = ("severity", "article", "size", "similarity")
+SORT_LABELS = {"severity": "severity", "article": "article", "size": "size", "similarity": "similarity"}
+SEVERITY_RANK = {"error": 0, "warning": 1, "note": 2, "off": 3}
+
+#: The journal of unsaved decisions sits next to the baseline: ``<baseline>.review-journal``.
+JOURNAL_SUFFIX = ".review-journal"
+
+
+def journal_path(baseline_path: str) -> str:
+    return baseline_path + JOURNAL_SUFFIX
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key putting "878" before "1002" (runs of digits compare as numbers)."""
+    return tuple(int(t) if t.isdigit() else t.casefold() for t in re.split(r"(\d+)", text))
+
+
+def _stem(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
 class BaselineLike(Protocol):  # what the UI needs of dedupe.check.baseline.Baseline
+    settings: dict[str, Any]
+
     def status(self, cluster: Cluster) -> str: ...
     def accept(self, cluster: Cluster) -> Any: ...
     def suppress(self, cluster: Cluster, reason: str = "") -> Any: ...
@@ -101,7 +127,7 @@ class ArticleGroup:
                 [m.line for m in c.members if m.doc == self.pair.b])
 
 
-Row = Union[Cluster, ArticleGroup]
+Row = Cluster | ArticleGroup
 
 
 def whole_duplicates(result: ScanResult, min_share: float = WHOLE_SHARE) -> list[DuplicatePair]:
@@ -134,8 +160,17 @@ def first_words(text: str, n: int = 8) -> str:
 class ReviewModel:
     """What the list shows and what the editor decided."""
 
-    def __init__(self, baseline: BaselineLike | None, show_resolved: bool = False) -> None:
+    def __init__(self, baseline: BaselineLike | None, show_resolved: bool = False, *,
+                 severity: Callable[[str], str] | None = None, journal: str | None = None) -> None:
         self.baseline = baseline
+        self.severity = severity or Policy.from_config().severity
+        self.sort = SORTS[0]
+        #: text of a member's paragraph, for the text filter (set by the app: it has the documents)
+        self.context: Callable[[Member], str | None] = lambda m: None
+        #: file the unsaved decisions are journalled to (None: no journal)
+        self.journal = journal
+        #: journalled decisions of an earlier review, neither restored nor discarded yet (kept in the journal)
+        self.deferred: list[dict[str, Any]] = []
         self.result: ScanResult | None = None
         self.clusters: list[Cluster] = []
         self.by_fp: dict[str, Cluster] = {}
@@ -148,6 +183,7 @@ class ReviewModel:
         self.text_filter = ""
         self.saved_count = 0
         self._haystack: dict[str, str] = {}  # cluster id -> casefolded text and paths
+        self._article_keys: dict[str, tuple] = {}  # row key -> sort key of its article
         self.fold = True  # whole-article duplicates as one row each
         self.pairs: list[DuplicatePair] = []
         self.pair_of: dict[str, DuplicatePair] = {}  # cluster id -> its whole-duplicate pair
@@ -159,6 +195,7 @@ class ReviewModel:
         self.result = result
         self.clusters = list(result.clusters)
         self._haystack = {}
+        self._article_keys = {}
         self.pairs = whole_duplicates(result)
         by_docs = {frozenset((p.a, p.b)): p for p in self.pairs}
         self.pair_of = {}
@@ -210,45 +247,102 @@ class ReviewModel:
         return self.kind_filter
 
     def _text_of(self, c: Cluster) -> str:
-        """Every member's text and path, casefolded (cached: filtering re-reads it on every keystroke)."""
+        """Everything the detail shows of a cluster, casefolded: its id, kind and rule, every copy's
+        text, paragraph, path and title (cached: filtering re-reads it on every keystroke)."""
         hay = self._haystack.get(c.id)
         if hay is None:
-            hay = "\0".join(f"{m.text}\0{m.path}" for m in c.members).casefold()
+            bits = [c.id, c.kind, KIND_LABELS.get(c.kind, c.kind), c.rule]
+            for m in c.members:
+                bits += [m.text, m.path, f"{m.path}:{m.line}:{m.column}", m.title or "", m.doc,
+                         self.context(m) or ""]
+            hay = "\0".join(bits).casefold()
             self._haystack[c.id] = hay
         return hay
 
+    def _group_text(self, g: ArticleGroup) -> str:
+        p = g.pair
+        return "\0".join((p.id, "article", p.a, p.b, p.path_a, p.path_b, p.title_a or "", p.title_b or "")).casefold()
+
+    def _matches(self, r: Row, terms: list[str]) -> bool:
+        if isinstance(r, ArticleGroup):
+            head = self._group_text(r)
+            hays = [head, *(self._text_of(c) for c in r.clusters)]
+            return all(any(t in h for h in hays) for t in terms)
+        hay = self._text_of(r)
+        return all(t in hay for t in terms)
+
+    # -- sorting -------------------------------------------------------------
+    def cycle_sort(self) -> str:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        return self.sort
+
+    def _rank(self, r: Row) -> int:
+        if isinstance(r, ArticleGroup):
+            return min((SEVERITY_RANK.get(self.severity(c.kind), 1) for c in r.clusters), default=1)
+        return SEVERITY_RANK.get(self.severity(r.kind), 1)
+
+    def _article(self, r: Row) -> tuple:
+        """(natural key of the article's file name, line); cached: the list is re-sorted on every keystroke."""
+        key = r.fingerprint if isinstance(r, ArticleGroup) else r.id
+        hit = self._article_keys.get(key)
+        if hit is None:
+            if isinstance(r, ArticleGroup):
+                hit = (natural_key(_stem(r.pair.path_a)), 0)
+            else:
+                m = r.members[0]
+                hit = (natural_key(_stem(m.path)), m.line)
+            self._article_keys[key] = hit
+        return hit
+
+    @staticmethod
+    def copies(r: Row) -> int:
+        """The list's × column: copies of the cluster; an article row: the two articles."""
+        return 2 if isinstance(r, ArticleGroup) else len(r.members)
+
+    @staticmethod
+    def _words(r: Row) -> int:
+        if isinstance(r, ArticleGroup):
+            return sum(len(c.members[0].text.split()) for c in r.clusters)
+        return len(r.members[0].text.split())
+
+    def sort_key(self, r: Row) -> tuple:
+        s = self.sort
+        if s == "article":
+            return (self._article(r), self._rank(r), -r.similarity)
+        if s == "size":
+            return (-self.copies(r), -self._words(r), self._rank(r), -r.similarity)
+        if s == "similarity":
+            return (-r.similarity, self._rank(r), self._article(r))
+        # a whole-article duplicate first within its severity: one decision covers all its clusters
+        return (self._rank(r), not isinstance(r, ArticleGroup), -r.similarity, self._article(r))
+
     def visible(self) -> list[Row]:
-        """The rows the list shows, in scan order (a new list; the clusters are not copied).
+        """The rows the list shows, sorted by ``sort`` (a new list; the clusters are not copied).
 
         Folded, the clusters of a whole-duplicate pair that pass the resolved
-        and kind filters make one :class:`ArticleGroup` at the place of the
-        first; it passes the text filter if any of its clusters does."""
-        needle = self.text_filter.casefold().strip()
+        and kind filters make one :class:`ArticleGroup`; it passes the text
+        filter if every term is found in its articles or in any of its clusters."""
+        terms = self.text_filter.casefold().split()
         hide = set() if self.show_resolved else self.resolved_at_scan - self.pending.keys()
         kind = self.kind_filter
         pair_of = self.pair_of if self.fold else {}
-        if not pair_of:
-            return [c for c in self.clusters
-                    if c.fingerprint not in hide and (not kind or c.kind == kind)
-                    and (not needle or needle in self._text_of(c))]
         rows: list[Row] = []
         groups: dict[str, ArticleGroup] = {}
         for c in self.clusters:
             if c.fingerprint in hide or (kind and c.kind != kind):
                 continue
-            p = pair_of.get(c.id)
+            p = pair_of.get(c.id) if pair_of else None
             if p is None:
-                if not needle or needle in self._text_of(c):
-                    rows.append(c)
+                rows.append(c)
                 continue
             g = groups.get(p.key)
             if g is None:
                 g = groups[p.key] = ArticleGroup(p)
                 rows.append(g)
             g.clusters.append(c)
-        if needle:
-            rows = [r for r in rows if not isinstance(r, ArticleGroup)
-                    or any(needle in self._text_of(c) for c in r.clusters)]
+        if terms:
+            rows = [r for r in rows if self._matches(r, terms)]
+        rows.sort(key=self.sort_key)  # stable: scan order breaks the last ties
         return rows
 
     def fold_counts(self) -> tuple[int, int]:
@@ -270,10 +364,12 @@ class ReviewModel:
                 first = first or d
             if first is None:
                 raise ValueError("empty article row")
+            self.write_journal()
             return first
         d = Decision(c.fingerprint, action, reason, c)
         self.pending[c.fingerprint] = d
         self.undo_stack.append(d)
+        self.write_journal()
         return d
 
     def _undo_one(self, d: Decision) -> bool:
@@ -296,6 +392,7 @@ class ReviewModel:
                 while self.undo_stack and self.undo_stack[-1].batch == d.batch:
                     done = self._undo_one(self.undo_stack.pop()) or done
             if done:
+                self.write_journal()
                 return d
         return None
 
@@ -303,8 +400,9 @@ class ReviewModel:
     def unsaved(self) -> int:
         return len(self.pending)
 
-    def save(self) -> int:
-        """Apply pending decisions to the baseline and write it; how many."""
+    def save(self, settings: dict[str, Any] | None = None) -> int:
+        """Apply pending decisions to the baseline and write it (with ``settings``, the scan
+        settings it was made with, when given); how many.  The journal goes once saved."""
         if self.baseline is None:
             raise RuntimeError("no baseline")
         n = 0
@@ -314,13 +412,72 @@ class ReviewModel:
             else:
                 self.baseline.suppress(d.cluster, reason=d.reason)
             n += 1
+        if settings is not None:
+            self.baseline.settings = dict(settings)
         self.baseline.save()
         for fp, d in self.pending.items():
             self.base_status[fp] = "accepted" if d.action == ACCEPT else "suppressed"
         self.pending.clear()
         self.undo_stack.clear()
         self.saved_count += n
+        self.write_journal()  # gone, unless decisions of an earlier review wait in it
         return n
+
+    # -- journal ---------------------------------------------------------------
+    def write_journal(self) -> None:
+        """Write the unsaved decisions (in the order taken) to the journal, atomically; none: remove it."""
+        if not self.journal:
+            return
+        if not self.pending and not self.deferred:
+            self.drop_journal()
+            return
+        live = set(map(id, self.pending.values()))
+        entries = [e for e in self.deferred if e["fingerprint"] not in self.pending] + [{"fingerprint": d.fingerprint, "action": d.action, "reason": d.reason, "cluster": d.cluster.id,
+                    "kind": d.cluster.kind, "text": d.cluster.members[0].text[:200], "group": d.group,
+                    "batch": d.batch}
+                   for d in self.undo_stack if id(d) in live]
+        data = {"tool": "dedupe review", "journal": 1, "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "decisions": entries}
+        write_atomic(self.journal, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+    def drop_journal(self) -> None:
+        self.deferred = []
+        if self.journal:
+            try:
+                os.unlink(self.journal)
+            except FileNotFoundError:
+                pass
+
+    def read_journal(self) -> list[dict[str, Any]]:
+        """Decisions of a review that ended without saving (an unreadable journal reads as none)."""
+        if not self.journal or not os.path.exists(self.journal):
+            return []
+        try:
+            with open(self.journal, encoding="utf-8") as fh:
+                data = json.load(fh)
+            entries = data["decisions"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return []
+        return [e for e in entries if isinstance(e, dict) and e.get("action") in (ACCEPT, IGNORE)
+                and isinstance(e.get("fingerprint"), str)]
+
+    def restore(self, entries: list[dict[str, Any]]) -> tuple[int, int]:
+        """Take journalled decisions back as unsaved ones: (restored, no longer found in this scan)."""
+        done = missing = 0
+        for e in entries:
+            c = self.by_fp.get(e["fingerprint"])
+            if c is None:
+                missing += 1
+                continue
+            d = Decision(c.fingerprint, e["action"], str(e.get("reason") or ""), c, group=str(e.get("group") or ""),
+                         batch=int(e.get("batch") or 0))
+            self._batch = max(self._batch, d.batch)
+            self.pending[c.fingerprint] = d
+            self.undo_stack.append(d)
+            done += 1
+        self.deferred = []
+        self.write_journal()
+        return done, missing
 
     # -- header ----------------------------------------------------------------
     def totals(self) -> dict[str, Any]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
+
+from dedupe.tui.keys import help_text
 
 
 class ReasonScreen(ModalScreen[str | None]):
@@ -51,9 +55,9 @@ class ConfirmQuitScreen(ModalScreen[str]):
             yield Label(f"{n} unsaved decision{'s' if n != 1 else ''}", classes="dialog-title")
             yield Label("Save them to the baseline before quitting?")
             with Horizontal(classes="buttons"):
-                yield Button("Save and quit [s]", id="save", variant="primary")
-                yield Button("Quit without saving [d]", id="discard", variant="error")
-                yield Button("Cancel [esc]", id="cancel")
+                yield Button(Content("Save, quit (s)"), id="save", variant="primary")
+                yield Button(Content("Discard, quit (d)"), id="discard", variant="error")
+                yield Button(Content("Cancel (esc)"), id="cancel")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id or "cancel")
@@ -62,27 +66,56 @@ class ConfirmQuitScreen(ModalScreen[str]):
         self.dismiss(what)
 
 
-HELP = """\
-dedupe review: walk through every cluster of repeated text, fix the copy in
-your editor, accept what is an intended repeat, ignore the rest.
+class RestoreScreen(ModalScreen[str]):
+    """Decisions journalled by a review that ended unsaved: restore them, discard them, or decide later."""
 
-  ↑/↓ j/k     move in the list           enter      read the detail (esc: back)
-  [ / ]       previous / next copy       e          open the copy in $EDITOR
-  a           accept (intended repeat)   i          ignore, with a reason
-  u           undo the last decision     s          save decisions to the baseline
-  /           filter by text             f          cycle kind filter
-  z           fold / unfold whole-article duplicates (one row per pair)
-  + / -       raise / lower threshold    h          show / hide resolved
-  r           re-scan                    esc        cancel a running scan
-  ctrl+p      command palette            q          quit (asks if unsaved)
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        Binding("r,y,enter", "choose('restore')", "Restore", id="dedupe.restore.restore"),
+        Binding("d", "choose('discard')", "Discard", id="dedupe.restore.discard"),
+        Binding("escape,n", "choose('later')", "Not now", id="dedupe.restore.later"),
+    ]
 
+    def __init__(self, count: int, path: str) -> None:
+        super().__init__()
+        self.count, self.path = count, path
+
+    def compose(self) -> ComposeResult:
+        n = self.count
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(Content(f"{n} unsaved decision{'s' if n != 1 else ''} from an earlier review"),
+                        classes="dialog-title")
+            yield Label(Content(f"The review ended before they were saved; they were kept in {self.path}. "
+                                "Restore them (still unsaved: s saves)?"))
+            with Horizontal(classes="buttons"):
+                yield Button(Content("Restore (r)"), id="restore", variant="primary")
+                yield Button(Content("Discard (d)"), id="discard", variant="error")
+                yield Button(Content("Not now (esc)"), id="later")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or "later")
+
+    def action_choose(self, what: str) -> None:
+        self.dismiss(what)
+
+
+INTRO = """\
+Walk through every cluster of repeated text: fix the copy in your editor,
+accept what is an intended repeat, ignore the rest."""
+
+NOTES = """\
 Decisions go to the baseline file that `dedupe check` reads: accepted repeats
-and ignored findings no longer fail the check (one more copy does).
-Saving an article in your editor re-scans it while the review is open.
-Legend: ✓ accepted  ✗ ignored  ↑ accepted but grown (one more copy)  ± mixed.
-A whole-article duplicate (two articles sharing 80%+ of their sentences) is one
-"article" row: a decision on it applies to every shared sentence.
-"""
+and ignored findings no longer fail the check (one more copy does). Until
+saved they are journalled next to the baseline, and offered back if the
+review ends without saving. Saving an article in your editor re-scans it.
+List: × copies (an article row: its two articles). Marks: ✓ accepted,
+✗ ignored, ↑ accepted but grown (one more copy), ± mixed. A whole-article
+duplicate (two articles sharing 80%+ of their checked sentences) is one
+"article" row: a decision on it applies to every cluster in it."""
+
+
+def help_content() -> str:
+    """The help screen's text: the keys from the key table, with what decisions do."""
+    return f"{INTRO}\n\n{help_text()}\n\n{NOTES}\n"
 
 
 class HelpScreen(ModalScreen[None]):
@@ -90,8 +123,12 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help", classes="dialog"):
-            yield Label("Keys", classes="dialog-title")
-            yield Static(Content(HELP))
+            yield Label(Content("Keys (scroll: ↑/↓, esc closes)"), classes="dialog-title")
+            with VerticalScroll(id="help-body"):
+                yield Static(Content(help_content()))
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -7,7 +7,7 @@ is a :class:`textual.content.Content` built from plain strings, styled by offset
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from rich.control import strip_control_codes
 from rich.style import Style
@@ -23,6 +23,7 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from dedupe.findings import Cluster
+from dedupe.tui.keys import KEYS, footer_keys, keys_for
 from dedupe.tui.model import KIND_LABELS, ArticleGroup, ReviewModel, Row, first_words
 
 # styles of the detail pane (theme variables, so light and dark themes both read)
@@ -37,6 +38,39 @@ STATUS_MARK = {"accepted": "✓", "ignored": "✗", "grown": "↑", "new": " ", 
 
 #: Members shown at most in the detail (large clusters are verbatim repeats).
 MAX_MEMBERS = 40
+
+
+def bindings_for(scope: str) -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
+    """Textual bindings of one scope of the key table (:mod:`dedupe.tui.keys`)."""
+    return [Binding(k.keys, k.action, k.label, show=False, id=k.id, key_display=k.display, tooltip=k.help,
+                    priority=k.keys.startswith("ctrl+c"))
+            for k in keys_for(scope)]
+
+
+#: The list's kind column at its short width.
+KIND_COLUMN_SHORT = {"sentence": "sent", "quote": "quote", "cross": "cross", "archive": "arch", "article": "art"}
+#: The first words never get fewer cells than this (unless the list itself is narrower).
+MIN_WORDS = 16
+
+
+def column_widths(width: int) -> list[int]:
+    """Widths of (mark, kind, similarity, copies, article, first words) in a list ``width`` cells wide."""
+    mark, kind, sim, copies = 1, 8, 4, 3
+    article = max(10, min(28, width // 4))
+
+    def words() -> int:
+        shown = [w for w in (mark, kind, sim, copies, article) if w]
+        return width - sum(shown) - (len(shown) + 2)  # one space before each column and after the last
+
+    while words() < MIN_WORDS and article > 10:
+        article -= 1
+    if words() < MIN_WORDS:
+        kind = 5
+    while words() < MIN_WORDS and article > 8:
+        article -= 1
+    if words() < MIN_WORDS:
+        copies = 0
+    return [mark, kind, sim, copies, article, max(4, words())]
 
 
 def _name(path: str) -> str:
@@ -63,35 +97,23 @@ class ClusterList(ScrollView, can_focus=True):
         "cluster-list--grown",
     }
 
-    BINDINGS = [
-        Binding("up", "cursor_up", "Up", show=False, id="dedupe.list.up"),
-        Binding("down", "cursor_down", "Down", show=False, id="dedupe.list.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="dedupe.list.k"),
-        Binding("j", "cursor_down", "Down", show=False, id="dedupe.list.j"),
-        Binding("home", "first", "First", show=False, id="dedupe.list.home"),
-        Binding("end", "last", "Last", show=False, id="dedupe.list.end"),
-        Binding("g", "first", "First", show=False, id="dedupe.list.first"),
-        Binding("G", "last", "Last", show=False, id="dedupe.list.last"),
-        Binding("pageup", "page_up", "Page up", show=False, id="dedupe.list.page_up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="dedupe.list.page_down"),
-        Binding("enter", "select", "Read the detail", show=False, id="dedupe.list.select"),
-    ]
+    BINDINGS = bindings_for("list")
 
     #: (title, width) of the columns; the last one takes the rest of the line.
     COLUMNS = (("", 1), ("Kind", 8), ("Sim", 4), ("×", 3), ("Article", 14), ("First words", 10))
-    #: Cells are padded with one space either side (as DataTable did).
+    #: One space between cells.
     PAD = 1
 
     class Highlighted(Message):
         """The cursor moved to ``index`` (``cluster`` is the row under it)."""
 
-        def __init__(self, cluster_list: "ClusterList", index: int, cluster: Cluster) -> None:
+        def __init__(self, cluster_list: ClusterList, index: int, cluster: Cluster) -> None:
             super().__init__()
             self.cluster_list, self.index, self.cluster = cluster_list, index, cluster
             self.rows = cluster_list.clusters  # the list shown when the message was posted
 
         @property
-        def control(self) -> "ClusterList":
+        def control(self) -> ClusterList:
             return self.cluster_list
 
     class Selected(Highlighted):
@@ -108,6 +130,7 @@ class ClusterList(ScrollView, can_focus=True):
         self._status: Callable[[Cluster], str] = lambda c: "new"
         self.cursor_row = 0
         self._cells: dict[int, tuple[Cluster, tuple[str, str, str, str, str]]] = {}  # id(c) -> (c, cells)
+        self._strips: dict[tuple, tuple[Row, Strip]] = {}  # rendered rows (see render_line)
 
     # -- data --------------------------------------------------------------
     @property
@@ -120,6 +143,7 @@ class ClusterList(ScrollView, can_focus=True):
             self._cells = {}
         self.clusters = clusters
         self._status = status
+        self._strips.clear()
         self.cursor_row = min(self.cursor_row, max(0, len(clusters) - 1))
         self._update_virtual_size()
         self.refresh()
@@ -142,8 +166,8 @@ class ClusterList(ScrollView, can_focus=True):
         if isinstance(c, ArticleGroup):  # a folded whole-article duplicate: both names, sentences shared
             p = c.pair
             article = f"{_name(p.path_a)} = {_name(p.path_b)}"
-            cells = (KIND_LABELS["article"], f"{c.similarity:.2f}", str(len(c.clusters)),
-                     strip_control_codes(article), strip_control_codes(first_words(c.clusters[0].members[0].text, 6)))
+            cells = (KIND_LABELS["article"], f"{c.similarity:.2f}", "2",  # ×: copies (the two articles)
+                     strip_control_codes(article), strip_control_codes(first_words(c.clusters[0].members[0].text, 24)))
             self._cells[id(c)] = (c, cells)
             return cells
         m = c.members[0]
@@ -152,7 +176,7 @@ class ClusterList(ScrollView, can_focus=True):
         if docs > 1:
             article += f" +{docs - 1}"
         cells = (KIND_LABELS.get(c.kind, c.kind), f"{c.similarity:.2f}", str(len(c.members)),
-                 strip_control_codes(article), strip_control_codes(first_words(m.text, 6)))
+                 strip_control_codes(article), strip_control_codes(first_words(m.text, 24)))
         self._cells[id(c)] = (c, cells)
         return cells
 
@@ -163,16 +187,24 @@ class ClusterList(ScrollView, can_focus=True):
 
     # -- rendering -----------------------------------------------------------
     def _widths(self, width: int) -> list[int]:
-        widths = [w for _, w in self.COLUMNS]
-        fixed = sum(widths[:-1]) + 2 * self.PAD * len(widths)
-        widths[-1] = max(widths[-1], width - fixed)
-        return widths
+        """Column widths for ``width`` cells (0: column hidden).
+
+        Give-way order on a narrow list: the article name shrinks to 10, the kind
+        takes its short label, the article shrinks to 8, the copies column goes;
+        the first words keep at least ``MIN_WORDS`` cells."""
+        return column_widths(width)
 
     def _line(self, cells: tuple[str, ...], width: int, base: Style, styles: dict[int, Style] | None = None,
-              right: frozenset[int] = frozenset()) -> Strip:
+              right: frozenset[int] = frozenset(), header: bool = False) -> Strip:
         text = Text(no_wrap=True, overflow="ellipsis", end="")
-        pad = " " * self.PAD
-        for i, (cell, w) in enumerate(zip(cells, self._widths(width))):
+        widths = self._widths(width)
+        short_kind = widths[1] < 8
+        text.append(" " * self.PAD)
+        for i, (cell, w) in enumerate(zip(cells, widths)):
+            if not w:
+                continue
+            if i == 1 and short_kind and not header:
+                cell = KIND_COLUMN_SHORT.get(cell, cell)
             t = Text(cell, no_wrap=True, overflow="ellipsis", end="")
             t.truncate(w, overflow="ellipsis")
             gap = " " * max(0, w - t.cell_len)
@@ -182,9 +214,8 @@ class ClusterList(ScrollView, can_focus=True):
                 t.append(gap)
             if styles and i in styles:
                 t.stylize(styles[i])
-            text.append(pad)
             text.append_text(t)
-            text.append(pad)
+            text.append(" " * self.PAD)
         text.truncate(width, overflow="ellipsis", pad=True)
         text.stylize_before(base)  # underneath the cells' own styles (Text.render ignores Text.style)
         return Strip(text.render(self.app.console), width)
@@ -194,18 +225,30 @@ class ClusterList(ScrollView, can_focus=True):
         base = self.rich_style
         if y == 0:
             header = self.get_component_rich_style("cluster-list--header")
-            return self._line(tuple(t for t, _ in self.COLUMNS), width, base + header)
+            return self._line(tuple(t for t, _ in self.COLUMNS), width, base + header, header=True)
         index = int(self.scroll_offset.y) + y - 1
         if not 0 <= index < len(self.clusters):
             return Strip.blank(width, base)
         c = self.clusters[index]
         status = self._status(c)
+        cursor = index == self.cursor_row
+        key = (id(c), status, cursor, cursor and self.has_focus, width, base, self.app.theme)
+        hit = self._strips.get(key)
+        if hit is not None and hit[0] is c:  # a repaint (the detail changed size, a scroll): nothing to rebuild
+            return hit[1]
+        strip = self._render_row(c, status, cursor, width, base)
+        if len(self._strips) > 4000:
+            self._strips.clear()
+        self._strips[key] = (c, strip)  # holds c: its id cannot be reused while cached
+        return strip
+
+    def _render_row(self, c: Row, status: str, cursor: bool, width: int, base: Style) -> Strip:
         cells = (STATUS_MARK.get(status, " "), *self._static_cells(c))
         styles = None
         if status in ("accepted", "ignored", "grown", "mixed"):
             cls = "ignored" if status == "mixed" else status
             styles = {0: self.get_component_rich_style(f"cluster-list--{cls}", partial=True)}
-        if index == self.cursor_row:
+        if cursor:
             base = base + self.get_component_rich_style("cluster-list--cursor")
         return self._line(cells, width, base, styles, right=frozenset({3}))
 
@@ -284,53 +327,185 @@ class ClusterList(ScrollView, can_focus=True):
             self.move_cursor(row)
 
 
-class Totals(Static):
-    """The header line: articles, sentences, clusters by kind, resolved by the baseline."""
+#: Kind labels at three widths for the status line (long, short, one letter).
+KIND_SHORT = {"repeated-sentence": ("sentence", "sent", "s"), "repeated-quote": ("quote", "quote", "q"),
+              "cross-article": ("cross", "cross", "c"), "archive-match": ("archive", "arch", "a")}
 
-    def show(self, model: ReviewModel, threshold: float, extra: str = "") -> None:
-        t = model.totals()
-        if not t:
-            self.update(Content("dedupe review: " + (extra or "scanning…")))
-            return
-        kinds = ", ".join(f"{n} {KIND_LABELS.get(k, k)}" for k, n in sorted(t["by_kind"].items()))
-        parts = [
-            f"{t['articles']} article{'s' if t['articles'] != 1 else ''}",
-            f"{t['sentences']:,} sentences",
-            f"{t['clusters']:,} clusters" + (f" ({kinds})" if kinds else ""),
-            f"{t['resolved']} resolved by baseline" + ("" if model.show_resolved or not t["resolved"] else " (hidden)"),
-            f"threshold {threshold:.2f}",
-        ]
+
+def status_variants(model: ReviewModel, threshold: float, extra: str = "",
+                    sort_label: str = "") -> list[list[str]]:
+    """The status line from the longest wording to the shortest; every variant carries the articles,
+    the clusters by kind, the threshold, the filters and the unsaved count (only wording shrinks)."""
+    t = model.totals()
+    if not t:
+        return [["dedupe review: " + (extra or "scanning…")], [extra or "scanning…"]]
+    kinds = sorted(t["by_kind"].items())
+    out: list[list[str]] = []
+    # (wording, sentences, resolved, sort, "threshold" in full): optional parts go first, then labels shorten
+    plans = [(0, True, True, True, True), (0, False, True, True, True), (0, False, True, False, True),
+             (1, False, True, True, True), (1, False, True, False, True), (1, False, False, False, True),
+             (2, False, False, False, True), (2, False, False, False, False), (3, False, False, False, True),
+             (3, False, False, False, False)]
+    if not t["resolved"]:  # "0 resolved" says little: it gives way before the sort does
+        plans.insert(2, (0, False, False, True, True))
+    for level, with_sentences, with_resolved, with_sort, long_threshold in plans:
+        by_kind = [f"{n:,} {KIND_SHORT.get(k, (k, k, k[:1]))[min(level, 1) if level < 3 else 2]}"
+                   for k, n in kinds]
+        na, nc = t["articles"], t["clusters"]
+        if level == 0:
+            parts = [f"{na:,} article{'s' if na != 1 else ''}"]
+            if t["archive"]:
+                parts.append(f"{t['archive']:,} archive")
+            if with_sentences:
+                parts.append(f"{t['sentences']:,} sentences")
+            parts.append(f"{nc:,} clusters" + (f" ({', '.join(by_kind)})" if by_kind else ""))
+        elif level == 1:
+            parts = [f"{na:,} articles" + (f" + {t['archive']:,} archive" if t["archive"] else ""),
+                     f"{nc:,} clusters" + (f" ({', '.join(by_kind)})" if by_kind else "")]
+        else:
+            parts = [f"{na:,} art" + (f"+{t['archive']:,} arch" if t["archive"] else ""),
+                     f"{nc:,} cl" + (f" ({' '.join(by_kind)})" if by_kind else "")]
         folded, rows = t.get("folded", (0, 0))
-        if folded:  # still counted as clusters above
-            parts.insert(3, f"{folded:,} folded into {rows:,} article row{'s' if rows != 1 else ''} (z)")
-        if t["archive"]:
-            parts.insert(1, f"{t['archive']:,} archive")
+        if folded and level < 2:
+            parts.append(f"{folded:,} folded into {rows:,} article row{'s' if rows != 1 else ''}" if level == 0
+                         else f"{rows:,} article rows")
+        if t["resolved"] and with_resolved:
+            hidden = not model.show_resolved
+            parts.append((f"{t['resolved']:,} resolved by baseline" + (" (hidden)" if hidden else "")) if level == 0
+                         else f"{t['resolved']:,} resolved" + (" hidden" if hidden and level == 1 else ""))
+        elif not t["resolved"] and with_resolved and level == 0:
+            parts.append("0 resolved by baseline")
+        parts.append(f"threshold {threshold:.2f}" if long_threshold else f"thr {threshold:.2f}")
+        if sort_label and with_sort:
+            parts.append(f"sort: {sort_label}")
         if model.kind_filter:
-            parts.append(f"kind: {KIND_LABELS.get(model.kind_filter, model.kind_filter)}")
+            k = model.kind_filter
+            parts.append(f"kind: {KIND_SHORT.get(k, (k, k, k))[min(level, 1)]}" if level < 3
+                         else f"kind {KIND_SHORT.get(k, (k, k, k))[1]}")
         if model.text_filter:
-            parts.append(f"filter: {model.text_filter!r}")
+            parts.append(f"filter: {model.text_filter}" if level < 2 else f"/{model.text_filter}")
         if model.unsaved:
-            parts.append(f"{model.unsaved} unsaved")
+            parts.append(f"{model.unsaved:,} unsaved")
         if t["errors"]:
-            parts.append(f"{t['errors']} unreadable")
+            parts.append(f"{t['errors']:,} unreadable" if level < 2 else f"{t['errors']:,} err")
         if extra:
             parts.append(extra)
-        self.update(Content(" · ".join(parts)))
+        out.append(parts)
+    return out
+
+
+def fit_variant(variants: list[list[str]], width: int) -> str:
+    """The longest variant that fits ``width`` cells on one line; else the shortest, tighter
+    (``·`` without spaces), and if even that is too long, broken into lines between its parts:
+    never cut, never broken inside a part."""
+    for parts in variants:
+        v = " · ".join(parts)
+        if Text(v).cell_len <= width:
+            return v
+    parts = variants[-1]
+    v = "·".join(parts)
+    if Text(v).cell_len <= width:
+        return v
+    lines, line = [], ""
+    for p in parts:
+        cand = f"{line}·{p}" if line else p
+        if line and Text(cand).cell_len > width:
+            lines.append(line + "·")
+            line = p
+        else:
+            line = cand
+    lines.append(line)
+    return "\n".join(lines)
+
+
+class Totals(Static):
+    """The status line: articles, clusters by kind, threshold, sort, filters, unsaved decisions.
+
+    Its wording shortens to fit the width; nothing is cut (at worst it takes a second line)."""
+
+    DEFAULT_CSS = "Totals { height: auto; }"
+
+    def __init__(self, text: str = "", *, id: str | None = None) -> None:
+        super().__init__(Content(text), id=id)
+        self.variants: list[list[str]] = [[text]]
+
+    def show(self, model: ReviewModel, threshold: float, extra: str = "", sort_label: str = "") -> None:
+        self.variants = status_variants(model, threshold, extra, sort_label)
+        self._fit()
+
+    @property
+    def line(self) -> str:
+        return fit_variant(self.variants, max(1, self.content_region.width or self.app.size.width - 2))
+
+    def _fit(self) -> None:
+        self.update(Content(self.line))
+
+    def on_resize(self) -> None:
+        self._fit()
+
+
+class KeyFooter(Static):
+    """The footer: the keys of :data:`dedupe.tui.keys.KEYS` that fit, the most important kept longest."""
+
+    DEFAULT_CSS = "KeyFooter { height: 1; dock: bottom; background: $panel; }"
+    PALETTE = "^p palette"
+
+    def __init__(self, available: Callable[[str], bool] | None = None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.available = available or (lambda action: True)
+
+    def keys(self, width: int) -> list:
+        shown = [k for k in KEYS if k.footer and self.available(k.action)]
+        keep = set(footer_keys(width, reserved=len(self.PALETTE) + 2, only=shown))
+        return [k for k in shown if k in keep]
+
+    def _fit(self) -> None:
+        width = max(1, self.content_region.width or self.app.size.width)
+        parts: list[Content | tuple[str, str] | str] = [" "]
+        for k in self.keys(width - 1):
+            parts += [(k.display, "bold $text-accent"), f" {k.label}  "]
+        line = Content.assemble(*parts)
+        gap = max(1, width - line.cell_length - len(self.PALETTE) - 1)
+        self.update(Content.assemble(line, " " * gap, ("^p", "bold $text-accent"), " palette"))
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def on_mount(self) -> None:
+        self._fit()
+
+    def refresh_keys(self) -> None:
+        self._fit()
+
+
+def reflow(text: str) -> str:
+    """``text`` with its line breaks shown as spaces (same length: offsets into it stay exact)."""
+    return text.replace("\r", " ").replace("\n", " ")
+
+
+def fit_path(loc: str, width: int) -> str:
+    """``loc`` (path:line:col) cut on the left to ``width`` cells, so it never wraps."""
+    if width <= 0 or Text(loc).cell_len <= width:
+        return loc
+    return "…" + loc[len(loc) - max(1, width - 1):]
 
 
 def render_cluster(c: Cluster, status: str, documents=None, selected: int = 0, paragraph=None,
-                   pair_line: bool = True) -> Content:
+                   pair_line: bool = True, width: int = 0) -> Content:
     """The detail of a cluster as Content: every member stacked, with its
-    location, its paragraph for context, shared words highlighted and the
-    differing words marked.  ``paragraph(member)`` returns ``(text, offset)``
-    of the member in its paragraph, or None for just the member text."""
+    location, its paragraph for context (reflowed: source line breaks inside
+    it read as spaces), shared words highlighted and the differing words
+    marked.  ``paragraph(member)`` returns ``(text, offset)`` of the member in
+    its paragraph, or None for just the member text.  ``width`` (the pane's)
+    keeps every ``path:line:col`` on one line."""
     parts: list[Content] = []
+    n_docs = len(c.documents)
     head = Content.assemble(
         (f"{c.id} ", STYLE_HEAD),
         (f"{c.kind} ({c.rule})", STYLE_HEAD),
-        f"  similarity {c.similarity:.2f}",
-        f"  ·  {len(c.members)} copies",
-        f"  ·  {len(c.documents)} article{'s' if len(c.documents) != 1 else ''}  ·  ",
+        f"  ·  similarity {c.similarity:.2f}",
+        f"  ·  {len(c.members)} cop{'ies' if len(c.members) != 1 else 'y'}",
+        f" in {n_docs} article{'s' if n_docs != 1 else ''}  ·  ",
         (status, STYLE_STATUS.get(status, "")),
     )
     parts.append(head)
@@ -342,17 +517,19 @@ def render_cluster(c: Cluster, status: str, documents=None, selected: int = 0, p
         spans = align[i]
         marker = "▶ " if i == selected else "  "
         loc = f"{m.path}:{m.line}:{m.column}"
-        title = f"  — {m.title}" if m.title else ""
         tags = "  [archive]" if m.archive else ""
         parts.append(Content(""))
-        parts.append(Content.assemble((marker, STYLE_HEAD), (f"{i + 1}/{len(c.members)}  ", STYLE_CONTEXT),
-                                      (loc, STYLE_LOC), (title + tags, STYLE_CONTEXT)))
+        parts.append(Content.assemble((marker, STYLE_HEAD), (f"copy {i + 1}/{len(c.members)}", STYLE_CONTEXT),
+                                      (tags, STYLE_CONTEXT)))
+        parts.append(Content(fit_path(loc, width)).stylize(STYLE_LOC))
+        if m.title:
+            parts.append(Content(m.title).stylize(STYLE_CONTEXT))
         ctx = paragraph(m) if paragraph else None
         if ctx is None:
             text, off = m.text, 0
         else:
             text, off = ctx
-        body = Content(text)
+        body = Content(reflow(text))
         n = len(m.text)
         if off > 0:
             body = body.stylize(STYLE_CONTEXT, 0, off)
@@ -367,7 +544,7 @@ def render_cluster(c: Cluster, status: str, documents=None, selected: int = 0, p
     if pair_line and 1 < len(c.members) <= 12:
         sims = ", ".join(f"{p.a + 1}↔{p.b + 1} {p.similarity:.2f}" for p in c.pairs[:20])
         parts.append(Content(""))
-        parts.append(Content("pairs: " + sims).stylize(STYLE_CONTEXT))
+        parts.append(Content("similarity of each pair of copies: " + sims).stylize(STYLE_CONTEXT))
     return Content("\n").join(parts)
 
 
@@ -375,26 +552,30 @@ def _lines(lines: list[int]) -> str:
     return ", ".join(str(n) for n in lines) or "–"
 
 
-def render_group(g: ArticleGroup, status: str, selected: int = 0, status_of=None) -> Content:
+def render_group(g: ArticleGroup, status: str, selected: int = 0, status_of=None, width: int = 0) -> Content:
     """The detail of a folded whole-article duplicate: both articles with their
-    titles, the share both ways, and every shared sentence with its line in
-    each article.  Plain text throughout (``Content`` from strings, never markup)."""
+    titles, how many of each one's checked sentences the other has, and every
+    cluster of the pair with its lines in each article.  Counts are of one
+    measure each, labelled: *checked sentences* per article, *clusters* in the
+    row (the list's × column).  Plain text throughout (``Content`` from strings, never markup)."""
     p = g.pair
     n = len(g.clusters)
     parts: list[Content] = [
         Content.assemble((f"{g.id} ", STYLE_HEAD), ("whole-article duplicate", STYLE_HEAD),
-                         f"  ·  {n} shared sentence{'s' if n != 1 else ''} (a cluster each)"
+                         f"  ·  {n} cluster{'s' if n != 1 else ''} listed"
                          f"  ·  share {p.ab.share:.0%} / {p.ba.share:.0%}  ·  ", (status, STYLE_STATUS.get(status, ""))),
         Content(""),
     ]
     for tag, doc, path, title, o in (("a", p.a, p.path_a, p.title_a, p.ab), ("b", p.b, p.path_b, p.title_b, p.ba)):
         arch = "  [archive]" if _is_archive(g, doc) else ""
-        parts.append(Content.assemble((f"{tag}  ", STYLE_HEAD), (path, STYLE_LOC), (arch, STYLE_CONTEXT)))
+        parts.append(Content.assemble((f"{tag}  ", STYLE_HEAD), (fit_path(path, width - 3), STYLE_LOC),
+                                      (arch, STYLE_CONTEXT)))
         if title:
             parts.append(Content.assemble("   ", (title, STYLE_CONTEXT)))
-        parts.append(Content(f"   {o.shared}/{o.total} of its checked sentences ({o.share:.0%}) are in the other"))
+        parts.append(Content(f"   {o.shared} of its {o.total} checked sentences ({o.share:.0%}) are in the other"))
     parts.append(Content(""))
-    parts.append(Content.assemble(("Shared sentences", STYLE_HEAD), ("   line in a / line in b", STYLE_CONTEXT)))
+    parts.append(Content.assemble((f"{n} cluster{'s' if n != 1 else ''}", STYLE_HEAD),
+                                  ("   line in a / line in b", STYLE_CONTEXT)))
     for i, c in enumerate(g.clusters):
         la, lb = g.lines(c)
         marker = "▶ " if i == selected else "  "
@@ -415,7 +596,8 @@ def _is_archive(g: ArticleGroup, doc: str) -> bool:
 class DetailPane(VerticalScroll):
     """The scrollable pane holding the detail (focus it with enter)."""
 
-    BINDINGS = [
-        Binding("j", "scroll_down", "Scroll down", show=False, id="dedupe.detail.down"),
-        Binding("k", "scroll_up", "Scroll up", show=False, id="dedupe.detail.up"),
-    ]
+    BINDINGS = bindings_for("detail")
+
+    def on_resize(self) -> None:
+        if hasattr(self.app, "detail_resized"):
+            self.app.detail_resized()

@@ -1,0 +1,213 @@
+"""Clusters and findings: connected components of verified pairs, their kinds, members and roll-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dedupe.config import Settings
+from dedupe.documents import Document
+from dedupe.engine.corpus import DocCounts, UnitTable
+from dedupe.engine.match import Matches
+from dedupe.findings import Cluster, Member, Overlap, Pair, cluster_fingerprint
+from dedupe.sketch.verify import VerifiedPair
+from dedupe.text.units import QUOTE
+
+
+def components(n: int, edges: Iterable[tuple[int, int]]) -> list[int]:
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return [find(i) for i in range(n)]
+
+
+def build_clusters(
+    docs: Sequence[Document],
+    table: UnitTable,
+    matches: Matches,
+    settings: Settings,
+    archive: Sequence[bool] | None = None,
+) -> list[Cluster]:
+    """Group linked units into clusters with members, pairs and fingerprints."""
+    n_forms = int(matches.form_of.max()) + 1 if len(matches.form_of) else 0
+    if n_forms == 0:
+        return []
+    archive = archive or [False] * len(docs)
+    comp = components(n_forms, ((p.a, p.b) for p in matches.pairs))
+    comp_arr = np.array(comp, dtype=np.int64)
+    unit_comp = comp_arr[matches.form_of]
+    # only components with at least two units can be clusters
+    multi = np.flatnonzero(np.bincount(unit_comp, minlength=n_forms)[unit_comp] >= 2)
+    order = multi[np.lexsort((table.start[multi], table.doc[multi], unit_comp[multi]))]
+    uc = unit_comp[order]
+    bounds = (np.flatnonzero(np.diff(uc)) + 1).tolist()
+    order_list = order.tolist()
+    groups = [order_list[a:b] for a, b in zip([0] + bounds, bounds + [len(order_list)])] if order_list else []
+    # plain lists of the columns involved: cheaper than indexing numpy per group
+    col_doc = dict(zip(order_list, table.doc[order].tolist()))
+    col_start = dict(zip(order_list, table.start[order].tolist()))
+    col_end = dict(zip(order_list, table.end[order].tolist()))
+    col_kind = dict(zip(order_list, table.kind[order].tolist()))
+    col_form = dict(zip(order_list, matches.form_of[order].tolist()))
+    pairs_by_comp: dict[int, list[VerifiedPair]] = {}
+    for p in matches.pairs:
+        pairs_by_comp.setdefault(comp[p.a], []).append(p)
+    clusters: list[Cluster] = []
+    for g in groups:
+        if len(g) < 2:
+            continue
+        units = g
+        udocs = [col_doc[u] for u in g]
+        ustarts = [col_start[u] for u in g]
+        uends = [col_end[u] for u in g]
+        # drop a unit that overlaps another in the same document (nested quotes)
+        keep: list[int] = []
+        for k in range(len(units)):
+            if keep and udocs[keep[-1]] == udocs[k] and ustarts[k] < uends[keep[-1]]:
+                continue
+            keep.append(k)
+        if len(keep) < 2:
+            continue
+        arch = [archive[udocs[k]] for k in keep]
+        if all(arch):
+            continue  # repeats inside the archive are not the draft's problem
+        kind_code = col_kind[units[0]]
+        member_docs = {udocs[k] for k in keep}
+        if kind_code == QUOTE:
+            kind = "repeated-quote"
+        elif any(arch):
+            kind = "archive-match"
+        elif len(member_docs) > 1:
+            kind = "cross-article"
+        else:
+            kind = "repeated-sentence"
+        if kind not in settings.kinds:
+            continue
+        members: list[Member] = []
+        first_of_form: dict[int, int] = {}
+        cluster_pairs: list[Pair] = []
+        for k in keep:
+            u = units[k]
+            d = docs[udocs[k]]
+            s, e = ustarts[k], uends[k]
+            idx = len(members)
+            members.append(member_of(d, s, e, "quote" if kind_code == QUOTE else "sentence", archive[udocs[k]]))
+            f = col_form[u]
+            if f in first_of_form:
+                cluster_pairs.append(Pair(first_of_form[f], idx, 1.0, 1.0, 1.0))
+            else:
+                first_of_form[f] = idx
+        for p in pairs_by_comp.get(comp[col_form[units[keep[0]]]], []):
+            ia, ib = first_of_form.get(p.a), first_of_form.get(p.b)
+            if ia is not None and ib is not None:
+                cluster_pairs.append(Pair(min(ia, ib), max(ia, ib), p.jaccard, p.containment))
+        if not cluster_pairs:
+            continue
+        cluster_pairs.sort(key=lambda p: (p.a, p.b))
+        clusters.append(
+            Cluster(
+                id="",
+                kind=kind,
+                members=members,
+                pairs=cluster_pairs,
+                similarity=min(p.similarity for p in cluster_pairs),
+                jaccard=min(p.jaccard for p in cluster_pairs),
+                containment=min(p.containment for p in cluster_pairs),
+                fingerprint=cluster_fingerprint(kind, members),
+            )
+        )
+    return number_clusters(docs, clusters)
+
+
+def member_of(d: Document, start: int, end: int, unit: str, archive: bool) -> Member:
+    """The finding member for ``d.text[start:end]``, located in the source file."""
+    line, col, eline, ecol = d.location(start, end)
+    return Member(doc=d.id, path=d.path, start=start, end=end, line=line, column=col, end_line=eline,
+                  end_column=ecol, text=d.text[start:end], unit=unit, title=d.title, archive=archive)
+
+
+def number_clusters(docs: Sequence[Document], clusters: list[Cluster]) -> list[Cluster]:
+    """``clusters`` in reading order (article, then position, then kind), numbered C1, C2, ..."""
+    doc_pos = {d.id: i for i, d in enumerate(docs)}
+    clusters.sort(key=lambda c: (doc_pos[c.members[0].doc], c.members[0].start, c.kind))
+    for i, c in enumerate(clusters, 1):
+        c.id = f"C{i}"
+    return clusters
+
+
+#: A cluster spread over more articles than this (a sentence nearly every story carries) is still a
+#: finding, but says nothing about which two articles are the same story: it is left out of the roll-up,
+#: which would otherwise grow with the square of its size.
+ROLLUP_MAX_DOCS = 100
+#: At most this many other articles are listed per article (those sharing the most first).
+ROLLUP_MAX_PARTNERS = 50
+
+
+@dataclass
+class RollUp:
+    """Per article, which other articles it shares sentences with; what was left out is counted."""
+
+    overlaps: list[Overlap]
+    skipped_clusters: int = 0  # clusters over more than ROLLUP_MAX_DOCS articles
+    omitted_partners: int = 0  # partners past ROLLUP_MAX_PARTNERS of an article
+
+
+def build_overlaps(docs: Sequence[Document], counts: Sequence[DocCounts], clusters: Sequence[Cluster],
+                   archive: Sequence[bool], max_docs: int = ROLLUP_MAX_DOCS,
+                   max_partners: int = ROLLUP_MAX_PARTNERS) -> RollUp:
+    """Per article, which other articles it shares sentences with, and how much.
+
+    Cost and size grow with the sum over clusters of the square of their articles, capped at
+    ``max_docs`` each; an article lists at most ``max_partners`` others.
+    """
+    info = {d.id: (c, a, d.title) for d, c, a in zip(docs, counts, archive)}
+    shared: dict[tuple[str, str], set[int]] = {}
+    cl: dict[tuple[str, str], list[str]] = {}
+    skipped = 0
+    for c in clusters:
+        if c.kind not in ("cross-article", "archive-match"):
+            continue
+        docs_in = c.documents
+        if len(docs_in) > max_docs:
+            skipped += 1
+            continue
+        for m in c.members:
+            for other in docs_in:
+                if other == m.doc:
+                    continue
+                key = (m.doc, other)
+                shared.setdefault(key, set()).add(m.start)
+                lst = cl.setdefault(key, [])
+                if not lst or lst[-1] != c.id:
+                    lst.append(c.id)
+    by_doc: dict[str, list[Overlap]] = {}
+    for (doc, other), starts in shared.items():
+        counts_d, is_archive, _ = info[doc]
+        if is_archive:
+            continue  # the roll-up speaks for the drafts
+        sentence_units = counts_d.eligible_sentences
+        back = shared.get((other, doc), set())
+        other_units = info[other][0].eligible_sentences
+        by_doc.setdefault(doc, []).append(
+            Overlap(doc, other, len(starts), max(sentence_units, len(starts)), cl[(doc, other)],
+                    other_title=info[other][2], other_shared=len(back), other_total=max(other_units, len(back))))
+    pos = {d.id: i for i, d in enumerate(docs)}
+    out: list[Overlap] = []
+    omitted = 0
+    for partners in by_doc.values():
+        partners.sort(key=lambda o: (-o.share, -o.shared, pos[o.other]))
+        omitted += max(0, len(partners) - max_partners)
+        out.extend(partners[:max_partners])
+    out.sort(key=lambda o: (pos[o.doc], -o.share, pos[o.other]))
+    return RollUp(out, skipped, omitted)

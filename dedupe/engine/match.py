@@ -1,0 +1,113 @@
+"""Match units: collapse identical sets into forms, find candidate pairs, verify them exactly.
+
+Candidates come from two sources: LSH banding of MinHash signatures (pairs
+likely to reach the Jaccard threshold) and an exact containment prefix
+filter (a short unit repeated inside a longer one).  Every candidate is then
+verified on the exact shingle sets, so precision does not depend on the
+sketches.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from dedupe import kernels
+from dedupe.config import Settings
+from dedupe.engine.corpus import Progress, UnitTable
+from dedupe.sketch.containment import containment_candidates, element_frequencies, shared_counts
+from dedupe.sketch.lsh import candidate_pairs
+from dedupe.sketch.sets import csr_take
+from dedupe.sketch.signatures import signatures
+from dedupe.sketch.verify import VerifiedPair, verify_pairs
+
+
+@dataclass
+class Matches:
+    """Verified links between units: forms and form pairs."""
+
+    form_of: np.ndarray  # form index of each unit
+    pairs: list[VerifiedPair]  # over forms
+    candidates: int
+    bands: int
+    rows: int
+
+
+def containment_floor(settings: Settings) -> float:
+    """The containment a pair needs to be reported on containment alone: ``--containment``, raised to
+    ``--threshold`` (so the threshold governs every kind of match); 0 when containment is off."""
+    return max(settings.containment, settings.threshold) if settings.containment > 0 else 0.0
+
+
+def match_units(table: UnitTable, settings: Settings, progress: Progress | None = None) -> Matches:
+    """Collapse identical units into forms, find and verify candidate form pairs.
+
+    Before any MinHash work, an exact filter: a form can only reach Jaccard
+    ``t`` with another if at least ``t * |A|`` of its shingles occur in some
+    other form (``|A & B| >= J * |A|``), and only be part of a containment
+    pair if at least ``c * min_size`` do.  Forms below that cannot match
+    anything, so only the others are signed, banded and indexed.
+    """
+    n = len(table)
+    bands, rows = settings.band_plan()
+    if n == 0:
+        return Matches(np.zeros(0, dtype=np.int64), [], 0, bands, rows)
+    key = table.setkey ^ (table.kind.astype(np.uint64) * np.uint64(0xA24BAED4963EE407))
+    _, rep, form_of = np.unique(key, return_index=True, return_inverse=True)
+    form_of = form_of.reshape(-1)
+    ffps, foff = table.set_fps(rep)
+    fkind = table.kind[rep]
+    sizes = np.diff(foff)
+    min_contained = max(1, settings.min_words - settings.ngram + 1) if settings.shingle == "word" else 1
+    # how many forms hold each shingle (each form's shingles are distinct)
+    order = np.argsort(ffps) if kernels.compiled() is None else None  # the pure-Python path sorts once, for both
+    freq = element_frequencies(ffps, order)
+    n_shared = shared_counts(freq, foff)
+    has_shared = n_shared > 0
+    # Jaccard candidates (LSH): only forms with enough shingles found elsewhere
+    jlive = np.flatnonzero(has_shared & (n_shared >= np.ceil(settings.threshold * sizes - 1e-9)))
+    if progress:
+        progress("candidates", 0, 1)
+    # Containment candidates (exact prefix filter) in a second thread: the
+    # compiled version releases the GIL, so it runs beside the LSH below.
+    contained: list[np.ndarray | BaseException] = []
+    worker = None
+    cfloor = containment_floor(settings)
+    if cfloor > 0:
+        def contain() -> None:
+            try:
+                contained.append(containment_candidates(ffps, foff, cfloor, settings.max_posting,
+                                                        order=order, freq=freq))
+            except BaseException as exc:  # re-raised in the calling thread
+                contained.append(exc)
+
+        if kernels.compiled() is not None and len(ffps) > 200_000:
+            worker = threading.Thread(target=contain, name="dedupe-containment")
+            worker.start()
+        else:
+            contain()
+    jfps, joff = csr_take(ffps, foff, jlive)
+    if table.has_signatures and table.sigs.shape[1]:
+        jsigs = table.sigs[rep[jlive]]
+    else:
+        jsigs = signatures((jfps >> np.uint64(32)).astype(np.uint32), joff, settings.num_perm, settings.seed)
+    cand = [jlive[candidate_pairs(jsigs, bands, rows, settings.max_bucket)]]
+    if worker is not None:
+        worker.join()
+    for c in contained:
+        if isinstance(c, BaseException):
+            raise c
+        cand.append(c)
+    pairs = np.concatenate(cand) if len(cand) > 1 else cand[0]
+    if len(cand) > 1 and len(pairs):
+        nf = len(rep)
+        code = np.unique(pairs[:, 0] * nf + pairs[:, 1])
+        pairs = np.stack((code // nf, code % nf), axis=1)
+    if len(pairs):
+        pairs = pairs[fkind[pairs[:, 0]] == fkind[pairs[:, 1]]]
+    if progress:
+        progress("verify", 0, 1)
+    verified = verify_pairs(pairs, ffps, foff, settings.threshold, cfloor, min_contained)
+    return Matches(form_of, verified, len(pairs), bands, rows)

@@ -1,0 +1,181 @@
+"""Read and analyse many files, in worker processes when it pays.
+
+Reading, splitting, shingling and signing are per document, so they run in
+forked workers over chunks of the input.  The cyclic garbage collector is
+paused meanwhile (:func:`gc_paused`): the work allocates millions of small
+objects freed by reference counting, and full collections find nothing.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from itertools import chain, islice
+from typing import Any
+
+from dedupe.config import Settings
+from dedupe.documents import Document
+from dedupe.engine.analyse import analyse_documents
+from dedupe.engine.corpus import Corpus, Progress
+from dedupe.errors import DedupeError, InputError
+from dedupe.readers import ReadOptions, read_file
+from dedupe.text.split import PunktModel
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector.
+
+    The pipeline allocates millions of small lists and strings and frees them
+    by reference counting; the collector's full passes over an ever larger
+    heap cost a quarter of the analysis time and find nothing.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@dataclass(frozen=True)
+class Task:
+    """One worker's share: files to read and analyse, and how."""
+
+    paths: list[str]
+    settings: Settings
+    read_options: ReadOptions | None
+    model: PunktModel | None
+    with_signatures: bool
+
+
+def read_and_analyse(task: Task) -> Corpus:
+    """Read ``task.paths`` and analyse them (what a worker process runs); unreadable files become errors."""
+    with gc_paused():
+        docs: list[Document] = []
+        errors: list[DedupeError] = []
+        for p in task.paths:
+            try:
+                docs.extend(read_file(p, task.read_options))
+            except DedupeError as exc:
+                errors.append(exc)
+            except Exception as exc:  # a reader bug must not lose the whole run
+                errors.append(InputError(f"could not be read: {type(exc).__name__}: {exc}", p))
+        a = analyse_documents(docs, task.settings, task.model, task.with_signatures)
+        a.errors = errors
+        return a
+
+
+def _chunks(items: list[str], sizes: list[int], n: int) -> list[list[str]]:
+    """Split ``items`` into ``n`` contiguous chunks of similar total size."""
+    total = sum(sizes) or 1
+    out: list[list[str]] = [[]]
+    acc = 0
+    for item, sz in zip(items, sizes):
+        if acc >= total * len(out) / n and len(out) < n:
+            out.append([])
+        out[-1].append(item)
+        acc += sz
+    return [c for c in out if c]
+
+
+_PARALLEL_BYTES = 4_000_000  # below this much text one process is faster than forking workers
+_MANY_FILES = 5_000
+
+
+def auto_jobs(settings: Settings, total_bytes: int) -> int:
+    if settings.jobs:
+        return settings.jobs
+    if total_bytes < _PARALLEL_BYTES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def analyse_paths(
+    paths: Iterable[str],
+    settings: Settings,
+    read_options: ReadOptions | None = None,
+    model: PunktModel | None = None,
+    progress: Progress | None = None,
+    with_signatures: bool = True,
+) -> Corpus:
+    """Read and analyse files, in parallel when it pays.
+
+    ``paths`` may be a lazy iterable (a directory walk): once it has yielded
+    more than a few thousand files the worker processes start on the first
+    chunks while the rest is still being found.
+    """
+    it = iter(paths)
+    head = list(islice(it, _MANY_FILES))
+    if len(head) >= _MANY_FILES and auto_jobs(settings, _PARALLEL_BYTES) > 1:
+        results = _analyse_streamed(head, it, Task([], settings, read_options, model, with_signatures), progress)
+    else:
+        results = _analyse_listed(head, Task([], settings, read_options, model, with_signatures), progress)
+    return Corpus.concat(results, settings.num_perm)
+
+
+def worker_pool(jobs: int) -> Any:
+    """Worker processes (forked where the platform can: they inherit the loaded engine)."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    return ctx.Pool(jobs)
+
+
+_STREAM_CHUNK = 1500  # files per task when streaming (a few tenths of a second of work)
+
+
+def _analyse_streamed(head: list[str], rest: Iterator[str], how: Task, progress: Progress | None) -> list[Corpus]:
+    """Many files: chunks of a fixed number of files go to the workers as the
+    walk finds them (balanced by count; no stat per file).  Progress counts
+    chunks: done of those submitted so far (the walk is over long before
+    the analysis)."""
+    submitted = [0]
+
+    def chunks() -> Iterator[Task]:
+        it = chain(head, rest)
+        while True:
+            buf = list(islice(it, _STREAM_CHUNK))
+            if not buf:
+                return
+            submitted[0] += 1
+            yield replace(how, paths=buf)
+
+    results: list[Corpus] = []
+    with worker_pool(auto_jobs(how.settings, _PARALLEL_BYTES)) as pool:
+        for res in pool.imap(read_and_analyse, chunks()):
+            results.append(res)
+            if progress:
+                progress("analyse", len(results), max(len(results), submitted[0]))
+    return results
+
+
+def _analyse_listed(paths: list[str], how: Task, progress: Progress | None) -> list[Corpus]:
+    sizes: list[int] = []
+    for p in paths:
+        try:
+            sizes.append(os.stat(p).st_size)
+        except OSError:
+            sizes.append(0)
+    jobs = auto_jobs(how.settings, sum(sizes))
+    results: list[Corpus] = []
+    if jobs > 1 and len(paths) >= 2 * jobs:
+        chunks = _chunks(list(paths), sizes, jobs * 4)
+        with worker_pool(jobs) as pool:
+            done = 0
+            for res in pool.imap(read_and_analyse, [replace(how, paths=c) for c in chunks]):
+                results.append(res)
+                done += 1
+                if progress:
+                    progress("analyse", done, len(chunks))
+    else:
+        step = 256
+        for k in range(0, len(paths), step):
+            results.append(read_and_analyse(replace(how, paths=list(paths[k : k + step]))))
+            if progress:
+                progress("analyse", min(len(paths), k + step), len(paths))
+    return results

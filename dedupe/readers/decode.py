@@ -1,0 +1,138 @@
+"""Bytes on disk to text: reading a file, detecting the encoding, newlines."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import stat
+
+from dedupe.errors import InputError, InputWarning
+
+__all__ = ["GZIP_MAGIC", "NotRegularFile", "decode_text", "file_kind", "gunzip", "not_regular", "read_bytes"]
+
+#: The first bytes of a gzip stream.
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class NotRegularFile(InputWarning):
+    """A path that is not a regular file (a FIFO, socket or device): it is
+    skipped, never opened for reading (a FIFO would block for ever).  Front
+    ends report it as a warning (``warning`` is True), not as a failure."""
+
+
+
+def file_kind(mode: int) -> str | None:
+    """None for a regular file, else what it is ("fifo", "socket" ...)."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
+
+
+def not_regular(path: str, kind: str) -> InputError:
+    """The error for a path that is not a regular file."""
+    if kind == "directory":
+        return InputError("is a directory", path)
+    return NotRegularFile(f"not a regular file ({kind}), skipped", path)
+
+
+def _os_error(exc: OSError, path: str) -> InputError:
+    if isinstance(exc, FileNotFoundError):
+        return InputError("no such file or directory", path)
+    if isinstance(exc, IsADirectoryError):
+        return InputError("is a directory", path)
+    if isinstance(exc, PermissionError):
+        return InputError("permission denied", path)
+    reason = (exc.strerror or str(exc) or "cannot read file").lower()
+    return InputError(reason, path)
+
+
+def read_bytes(path: str) -> bytes:
+    """The file's bytes, with OS errors turned into :class:`InputError`.
+
+    Only regular files are read: the path is checked with ``os.stat`` before
+    it is opened, opened with ``O_NONBLOCK`` (so that a FIFO swapped in
+    between cannot block) and checked again on the open descriptor.
+    """
+    try:
+        kind = file_kind(os.stat(path).st_mode)
+        if kind is not None:
+            raise not_regular(path, kind)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        try:
+            st = os.fstat(fd)
+            kind = file_kind(st.st_mode)
+            if kind is not None:
+                raise not_regular(path, kind)
+            data = os.read(fd, st.st_size + 1)
+            if len(data) == st.st_size:  # asked one byte more than fstat said: that is all
+                return data
+            parts = [data]  # a file that changed size, or a read capped at 2 GB: read to the end
+            while parts[-1]:
+                parts.append(os.read(fd, 1 << 20))
+            return b"".join(parts)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise _os_error(exc, path) from None
+    except (MemoryError, OverflowError):
+        raise InputError("file too large to read", path) from None
+
+
+def decode_text(data: bytes, path: str, warnings: list[str]) -> str:
+    """Decode a text file: UTF-8 (BOM stripped), else cp1252, else latin-1.
+
+    Newlines are normalised to ``"\\n"`` so that line/column positions count
+    what an editor shows.  NUL bytes mean a binary file.
+    """
+    text: str | None = None
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[3:]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError("binary file, not an article", path) from None
+        if "\x00" in text:
+            raise InputError("binary file, not an article", path)
+    if text is None:
+        if b"\x00" in data:
+            raise InputError("binary file, not an article", path)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("cp1252")
+                warnings.append("not valid UTF-8; decoded as cp1252")
+            except UnicodeDecodeError:
+                text = data.decode("latin-1")
+                warnings.append("not valid UTF-8; decoded as latin-1")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+
+def gunzip(data: bytes, path: str) -> bytes:
+    """``data`` decompressed when it is a gzip stream (``.jsonl.gz``), else
+    unchanged; a damaged stream is an :class:`InputError`."""
+    if not data.startswith(GZIP_MAGIC):
+        return data
+    import gzip
+    import zlib
+
+    try:
+        return gzip.decompress(data)
+    except MemoryError:
+        raise InputError("gzip file too large to decompress", path) from None
+    except EOFError:
+        raise InputError("truncated gzip file", path) from None
+    except (OSError, zlib.error):
+        raise InputError("not a valid gzip file", path) from None

@@ -1,0 +1,101 @@
+"""The table of readers and the entry points: :func:`read_file`, :func:`read_documents`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+
+from dedupe.documents import Document
+from dedupe.errors import InputError
+from dedupe.readers.decode import read_bytes
+from dedupe.readers.docx import read_docx
+from dedupe.readers.formats import (
+    FORMATS,
+    SUPPORTED_EXTENSIONS,
+    format_for,
+    supported_list,
+)
+from dedupe.readers.html import read_html
+from dedupe.readers.jsonl import read_jsonl
+from dedupe.readers.markdown import read_markdown
+from dedupe.readers.options import ReadOptions
+from dedupe.readers.plain import read_txt
+from dedupe.readers.walk import iter_paths
+
+__all__ = ["READERS", "format_for", "read_documents", "read_file"]
+
+#: Format name -> reader ``(path, data, options) -> documents``.
+READERS: dict[str, Callable[[str, bytes, ReadOptions], list[Document]]] = {
+    "txt": read_txt,
+    "md": read_markdown,
+    "html": read_html,
+    "docx": read_docx,
+    "jsonl": read_jsonl,
+}
+
+
+def read_file(path: str, options: ReadOptions | None = None, fmt: str | None = None) -> list[Document]:
+    """Read one file into its documents (a JSONL file gives one per record).
+
+    Args:
+        path: the file.
+        options: field names for JSONL; defaults when None.
+        fmt: force a format (``txt``, ``md``, ``html``, ``docx``, ``jsonl``,
+            or an extension such as ``.md``) instead of going by extension.
+
+    Raises:
+        InputError: missing file, directory, permission denied, binary
+            content, corrupt DOCX, malformed JSONL, unsupported extension.
+    """
+    options = options or ReadOptions()
+    if fmt is None:
+        fmt = format_for(path)
+        if fmt is None:
+            ext = os.path.splitext(path)[1]
+            what = f"'{ext}'" if ext else "(no extension)"
+            if os.path.isdir(path):
+                raise InputError("is a directory", path)
+            if not os.path.exists(path):
+                raise InputError("no such file or directory", path)
+            raise InputError(
+                f"unsupported file type {what} (supported: {supported_list()})", path
+            )
+    else:
+        key = fmt.lower()
+        fmt = SUPPORTED_EXTENSIONS.get(key) or SUPPORTED_EXTENSIONS.get("." + key) or (
+            key if key in READERS else None
+        )
+        if fmt is None:
+            raise InputError(
+                f"unknown format '{key}' (known: {', '.join(FORMATS)})", path
+            )
+    data = read_bytes(path)  # a directory is reported from the failed open
+    return READERS[fmt](path, data, options)
+
+
+
+def read_documents(
+    paths: Iterable[str],
+    options: ReadOptions | None = None,
+    on_error: Callable[[InputError], None] | None = None,
+) -> tuple[list[Document], list[InputError]]:
+    """Read every document under ``paths``, collecting errors as it goes.
+
+    Returns ``(documents, errors)``; a bad file does not stop the others.
+    ``on_error`` is called with each error as it happens.
+    """
+    options = options or ReadOptions()
+    docs: list[Document] = []
+    errors: list[InputError] = []
+
+    def report(err: InputError) -> None:
+        errors.append(err)
+        if on_error is not None:
+            on_error(err)
+
+    for path in iter_paths(paths, options, on_error=report):
+        try:
+            docs.extend(read_file(path, options))
+        except InputError as err:
+            report(err)
+    return docs, errors

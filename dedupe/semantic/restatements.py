@@ -1,0 +1,238 @@
+"""Find restatements: pairs of sentences that say the same thing in other words.
+
+:func:`find_restatements` is the engine's entry point.  Sentences are
+compared within their group (an article) and, on request, across groups:
+
+1. every sentence is embedded in one batch (:mod:`dedupe.semantic.model`);
+2. cosines come from a matrix product per group, in row blocks for long
+   groups; pairs under the model's ``prefilter_cosine`` are dropped (the
+   fitting script chose it so that almost no pair under it scores above the
+   threshold), then those a cheap linear rule on the cosine and the overlap of
+   white-space words ("the gate", fitted likewise) rules out;
+   Lines that are not prose (headlines in capitals, table headings and rows,
+   :func:`is_heading`) are not compared.
+3. near-copies are skipped (the MinHash engine reports those): the same rule
+   as the near-duplicate finder's defaults, Jaccard of word 3-shingles at or
+   above ``near_copy`` or containment at or above ``near_containment``
+   (on this module's tokens, where "100,000" is one word);
+4. the rest get the full feature set and the calibrated score
+   (:mod:`dedupe.semantic.score`); pairs at or above ``threshold`` are kept,
+   best first, with what they share (words and figures, with character
+   offsets into each sentence).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dedupe.config import Settings
+from dedupe.semantic.features import Sentence, analyse, shared_spans, surface_jaccard
+from dedupe.semantic.features import near_copy as near_copy_pair
+from dedupe.semantic.score import ScoreModel, default_model, feature_matrix, meaning
+
+_BLOCK = 1024  # rows of the cosine matrix computed at once
+_DEFAULTS = Settings()
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A word or figure both sentences have: its spans in each.
+
+    ``text_a``/``text_b`` are the first occurrence as written in each
+    sentence; ``spans_a``/``spans_b`` are ``(start, end)`` character offsets
+    into sentence ``a`` and ``b`` (every occurrence)."""
+
+    text_a: str
+    text_b: str
+    spans_a: tuple[tuple[int, int], ...]
+    spans_b: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Restatement:
+    """Sentences ``a`` < ``b`` (indexes into the input) say the same thing.
+
+    ``score`` is the calibrated probability, ``meaning`` says it in words
+    ("0.91: very likely the same fact"); ``words`` and ``figures`` are what
+    the two share, for highlighting; ``cosine`` is the embedding similarity.
+    """
+
+    a: int
+    b: int
+    score: float
+    meaning: str
+    cosine: float
+    words: tuple[Shared, ...]
+    figures: tuple[Shared, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        def sh(s: Shared) -> dict[str, Any]:
+            return {"a": s.text_a, "b": s.text_b, "spans_a": [list(x) for x in s.spans_a],
+                    "spans_b": [list(x) for x in s.spans_b]}
+
+        return {"a": self.a, "b": self.b, "score": round(self.score, 4), "meaning": self.meaning,
+                "cosine": round(self.cosine, 4), "words": [sh(w) for w in self.words],
+                "figures": [sh(f) for f in self.figures]}
+
+
+def is_near_copy(a: str, b: str, near_copy: float = _DEFAULTS.threshold,
+                 near_containment: float = _DEFAULTS.containment) -> bool:
+    """Whether the near-duplicate finder's rule (defaults: Jaccard of word
+    3-shingles >= 0.7, or containment >= 0.8) links ``a`` and ``b``."""
+    return near_copy_pair(analyse(a), analyse(b), near_copy, near_containment)
+
+
+_TABLE_RE = re.compile(r"(?:[-:]\s*$)|(?:\bvs\.?\s+\S*\d)")
+_NO_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_NO_LOWER = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
+
+
+def is_heading(text: str) -> bool:
+    """Not prose, so never a restatement: a line in capitals (a headline), a
+    line introducing a table ("... were as follows -", "... were:"), or a
+    table row comparing figures ("Avg shrs 6,000,000 vs 5,363,000")."""
+    if text.isascii():  # counted in C: the lengths of the text without its capitals / small letters
+        upper = len(text) - len(text.translate(_NO_UPPER))
+        letters = upper + len(text) - len(text.translate(_NO_LOWER))
+    else:
+        chars = [c for c in text if c.isalpha()]
+        letters, upper = len(chars), sum(c.isupper() for c in chars)
+    if letters >= 8 and upper >= 0.8 * letters:
+        return True
+    return _TABLE_RE.search(text) is not None
+
+
+def _candidate_pairs(emb: np.ndarray, groups: np.ndarray | None, across: bool,
+                     floor: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(i, j, cosine)`` with i < j, cosine >= floor, same group unless ``across``."""
+    n = len(emb)
+    out_i: list[np.ndarray] = []
+    out_j: list[np.ndarray] = []
+    out_c: list[np.ndarray] = []
+    if groups is None or across:
+        members = [np.arange(n)]
+    else:
+        order = np.argsort(groups, kind="stable")
+        g = groups[order]
+        cuts = np.flatnonzero(g[1:] != g[:-1]) + 1
+        members = [m for m in np.split(order, cuts) if len(m) > 1]
+    for idx in members:
+        sub = emb[idx]
+        m = len(idx)
+        for r0 in range(0, m, _BLOCK):
+            r1 = min(m, r0 + _BLOCK)
+            sim = sub[r0:r1] @ sub[r0:].T  # only columns at or right of the block's first row
+            ri, cj = np.nonzero(sim >= floor)
+            cj = cj + r0
+            ri = ri + r0
+            keep = cj > ri
+            ri, cj = ri[keep], cj[keep]
+            out_i.append(idx[ri])
+            out_j.append(idx[cj])
+            out_c.append(sim[ri - r0, cj - r0])
+    if not out_i:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float32)
+    i = np.concatenate(out_i)
+    j = np.concatenate(out_j)
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    return lo, hi, np.concatenate(out_c)
+
+
+def _shared(items: list[tuple[str, list[tuple[int, int]], list[tuple[int, int]]]], a: Sentence,
+            b: Sentence) -> tuple[Shared, ...]:
+    return tuple(Shared(a.text[sa[0][0]:sa[0][1]], b.text[sb[0][0]:sb[0][1]], tuple(sa), tuple(sb))
+                 for _, sa, sb in items)
+
+
+def find_restatements(
+    sentences: Sequence[str],
+    groups: Sequence[int] | None = None,
+    *,
+    threshold: float | None = None,
+    max_pairs: int | None = None,
+    across_groups: bool = False,
+    near_copy: float = _DEFAULTS.threshold,
+    near_containment: float = _DEFAULTS.containment,
+    model: ScoreModel | None = None,
+    embedder: Any = None,
+) -> list[Restatement]:
+    """Pairs of ``sentences`` that restate each other, best first.
+
+    Args:
+        sentences: the sentences (e.g. a scan's eligible sentence units).
+        groups: the group (article) of each sentence; ``None``: one group.
+        threshold: minimum score (default: the shipped model's, chosen for
+            precision ~0.875 on MRPC cross-validation).
+        max_pairs: keep at most this many pairs (the best).
+        across_groups: compare sentences of different groups too.
+        near_copy, near_containment: pairs the near-duplicate finder links
+            (at its default settings) are skipped.
+        model: score parameters (default: the shipped ones).
+        embedder: a :class:`dedupe.semantic.model.Embedder` (default: the
+            process's, loaded on first use).
+    """
+    n = len(sentences)
+    if groups is not None and len(groups) != n:
+        raise ValueError(f"{len(groups)} groups for {n} sentences")
+    model = model or default_model()
+    thr = model.threshold if threshold is None else float(threshold)
+    if n < 2 or (max_pairs is not None and max_pairs <= 0):
+        return []
+    if embedder is None:
+        from dedupe.semantic.model import embedder as process_embedder
+
+        embedder = process_embedder()
+    emb = embedder.embed(list(sentences))
+    garr = None if groups is None else np.asarray(groups)
+    ci, cj, cc = _candidate_pairs(emb, garr, across_groups, model.prefilter_cosine)
+    if len(ci) == 0:
+        return []
+    involved = set(ci.tolist()) | set(cj.tolist())
+    headings = {i for i in involved if is_heading(sentences[i])}
+    if headings:
+        keep = np.fromiter((i not in headings and j not in headings for i, j in zip(ci.tolist(), cj.tolist())),
+                           dtype=bool, count=len(ci))
+        ci, cj, cc = ci[keep], cj[keep], cc[keep]
+    wordsets: dict[int, frozenset[str]] = {}
+    for i in involved - headings:
+        wordsets[i] = frozenset(sentences[i].split())
+    surface = np.fromiter((surface_jaccard(wordsets[i], wordsets[j]) for i, j in zip(ci.tolist(), cj.tolist())),
+                          dtype=np.float64, count=len(ci))
+    keep = model.passes_gate(cc, surface)
+    ci, cj, cc = ci[keep], cj[keep], cc[keep]
+    read: dict[int, Sentence] = {}
+    pairs: list[tuple[Sentence, Sentence]] = []
+    kept: list[int] = []
+    for k, (i, j) in enumerate(zip(ci.tolist(), cj.tolist())):
+        a = read.get(i)
+        if a is None:
+            a = read[i] = analyse(sentences[i])
+        b = read.get(j)
+        if b is None:
+            b = read[j] = analyse(sentences[j])
+        if near_copy_pair(a, b, near_copy, near_containment):
+            continue
+        pairs.append((a, b))
+        kept.append(k)
+    if not pairs:
+        return []
+    scores = model.probability(feature_matrix(pairs, cc[kept], embedder))
+    hits = np.flatnonzero(scores >= thr)
+    hits = hits[np.lexsort((cj[kept][hits], ci[kept][hits], -scores[hits]))]
+    if max_pairs is not None:
+        hits = hits[:max_pairs]
+    out = []
+    for h in hits.tolist():
+        a, b = pairs[h]
+        words, figures = shared_spans(a, b)
+        k = kept[h]
+        s = float(scores[h])
+        out.append(Restatement(int(ci[k]), int(cj[k]), s, meaning(s), float(cc[k]),
+                               _shared(words, a, b), _shared(figures, a, b)))
+    return out
