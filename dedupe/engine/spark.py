@@ -33,7 +33,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -58,6 +58,7 @@ _SIGN = np.uint64(1 << 63)
 _P = np.uint64(0x9E3779B97F4A7C15)
 _KIND_MIX = np.uint64(0xA24BAED4963EE407)
 _MIN64 = -(1 << 63)
+Row = tuple[Any, ...]  # a tagged record of the analysis ("D", "U" or "E" first)
 
 
 def is_url(path: str) -> bool:
@@ -145,7 +146,7 @@ def _hadoop_list(spark: Any, url: str, options: ReadOptions, errors: list[Dedupe
     qualified = str(fs.makeQualified(path).toString())
     if not status.isDirectory() or url.lower().rstrip("/").endswith(".parquet"):
         return [qualified]
-    out: list[tuple[tuple, str]] = []
+    out: list[tuple[tuple[tuple[int, str], ...], str]] = []
     it = fs.listFiles(path, True)
     base = qualified.rstrip("/") + "/"
     while it.hasNext():
@@ -225,10 +226,12 @@ def _okeys(setkey: np.ndarray, kind: np.ndarray) -> np.ndarray:
     of large LSH buckets, is the same)."""
     with np.errstate(over="ignore"):
         key = setkey ^ (kind.astype(np.uint64) * _KIND_MIX)
-    return (key ^ _SIGN).view(np.int64)
+    out: np.ndarray = (key ^ _SIGN).view(np.int64)
+    return out
 
 
-def _emit(job: _Job, file_index: int, records: list[tuple[int, Document]], locate) -> Iterator[tuple]:
+def _emit(job: _Job, file_index: int, records: list[tuple[int, Document]],
+          locate: Callable[[Document, int, int], tuple[int, int, int, int]]) -> Iterator[Row]:
     """Analyse documents of one file (``(record, document)``) and emit rows."""
     if not records:
         return
@@ -261,7 +264,7 @@ def _renamed(doc: Document, tmp: str, name: str, fmt: str | None = None) -> Docu
     return replace(doc, id=name + rest, path=name, format=fmt or doc.format)
 
 
-def _read_lines_partition(job: _Job, rows: Iterable[tuple[tuple[int, int], str]]) -> Iterator[tuple]:
+def _read_lines_partition(job: _Job, rows: Iterable[tuple[tuple[int, int], str]]) -> Iterator[Row]:
     """JSON-lines records ``((file, line), text)``, sorted, one or more files.
 
     Each file's lines are written to a scratch file at their own line numbers
@@ -312,7 +315,7 @@ def _read_lines_partition(job: _Job, rows: Iterable[tuple[tuple[int, int], str]]
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def _read_files_partition(job: _Job, rows: Iterable[tuple[int, bytes]]) -> Iterator[tuple]:
+def _read_files_partition(job: _Job, rows: Iterable[tuple[int, bytes]]) -> Iterator[Row]:
     """Whole files ``(file index, bytes)``: read with :func:`read_file` from a scratch copy."""
     tmpdir = tempfile.mkdtemp(prefix="dedupe-spark-")
     try:
@@ -655,7 +658,8 @@ def _parquet_lines(spark: Any, inp: Input, options: ReadOptions, errors: list[De
             .map(lambda x, fi=inp.index: ((fi, x[1] + 1), json.dumps(x[0].asDict(), ensure_ascii=False, default=str))))
 
 
-def _finish(metas, kept, pairs, settings: Settings, errors: list[DedupeError], timings: dict[str, float],
+def _finish(metas: list[tuple[tuple[int, int], DocMeta]], kept: list[tuple[int, UnitRow]],
+            pairs: list[tuple[int, int, int, float, float]], settings: Settings, errors: list[DedupeError], timings: dict[str, float],
             n_units: int, n_forms: int, n_cand: int, bands: int, rows: int) -> ScanResult:
     """Clusters and roll-ups on the driver, by the embedded engine's own code."""
     infos = [
