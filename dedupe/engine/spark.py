@@ -1,0 +1,712 @@
+"""The scan pipeline on Apache Spark: the embedded engine's analysis, distributed.
+
+    list inputs (driver)  ->  read + split + shingle + sign per partition     [dedupe's readers, analyse_documents]
+                          ->  forms: identical shingle sets collapsed         [reduceByKey]
+                          ->  shingle frequencies, posting lists              [groupByKey]
+                          ->  candidates: LSH bands + containment prefix filter
+                          ->  exact verification                              [join, set intersection]
+                          ->  connected components (large-star / small-star)
+                          ->  units of multi-unit components to the driver    ->  build_clusters, build_overlaps
+
+Every step reproduces :func:`dedupe.engine.pipeline.match_units` exactly: the
+same forms, the same jlive filter, the same band keys and the same truncation
+of large buckets (members in form order), the same containment prefixes
+(rarest shared shingles by frequency, then fingerprint; posting lists longer
+than ``max_posting`` skipped), the same kind filter and thresholds.  The
+driver then runs the embedded engine's own :func:`build_clusters` and
+:func:`build_overlaps` over the few units that are in clusters, so members,
+pairs and fingerprints are those of the embedded engine.
+
+Inputs: JSON lines (``.jsonl``, ``.ndjson``, also gzip-compressed), Parquet
+(files or a directory written by Spark; columns ``id``/``title``/``text`` or
+the configured fields) and every format :func:`dedupe.readers.read_file`
+reads, from local paths or any Hadoop filesystem URL (``hdfs://``,
+``s3a://``, ``file:///``).  pyspark is imported only when this engine runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, cast
+
+import numpy as np
+
+from dedupe.config import Settings
+from dedupe.documents import Document
+from dedupe.engine.analyse import analyse_documents
+from dedupe.engine.cluster import build_clusters, build_overlaps
+from dedupe.engine.corpus import DocCounts, UnitTable
+from dedupe.engine.match import Matches, containment_floor
+from dedupe.engine.pipeline import normalize_path
+from dedupe.errors import ConfigError, DedupeError, InputError
+from dedupe.findings import DocumentInfo, ScanResult
+from dedupe.readers import ReadOptions, iter_paths, read_file
+from dedupe.sketch.verify import VerifiedPair
+from dedupe.text.split import PunktModel
+
+_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_LINE_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+_SIGN = np.uint64(1 << 63)
+_P = np.uint64(0x9E3779B97F4A7C15)
+_KIND_MIX = np.uint64(0xA24BAED4963EE407)
+_MIN64 = -(1 << 63)
+Row = tuple[Any, ...]  # a tagged record of the analysis ("D", "U" or "E" first)
+
+
+def is_url(path: str) -> bool:
+    """True for a Hadoop filesystem URL (``hdfs://...``, ``file:/...``), not a Windows drive."""
+    return bool(_URL_RE.match(path)) and not re.match(r"^[A-Za-z]:[\\/]", path)
+
+
+# -- inputs -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input file (or Parquet dataset) as the driver found it."""
+
+    index: int  # position in the scan: documents are ordered by it
+    name: str  # the path as documents name it (normalised like the embedded engine's)
+    uri: str  # what Spark reads
+    kind: str  # "lines" (JSON lines), "parquet" or "file" (anything read_file reads)
+
+
+def _kind_of(name: str) -> str:
+    low = name.lower().rstrip("/")
+    if low.endswith(".parquet"):
+        return "parquet"
+    if low.endswith(_LINE_SUFFIXES):
+        return "lines"
+    return "file"
+
+
+def list_inputs(spark: Any, paths: Sequence[str], options: ReadOptions) -> tuple[list[Input], list[DedupeError]]:
+    """The files to scan, in the embedded engine's order and with its names.
+
+    Local paths are walked with :func:`dedupe.readers.iter_paths` and named
+    with :func:`normalize_path`, exactly as ``dedupe scan`` does; Hadoop URLs
+    are listed through Hadoop's ``FileSystem`` (recursively, sorted, hidden
+    and ``_``-prefixed files skipped).  A directory ending in ``.parquet`` is
+    one Parquet dataset.
+    """
+    errors: list[DedupeError] = []
+    found: list[tuple[str, str]] = []  # (name, uri)
+    seen: set[str] = set()
+
+    def add(name: str, uri: str) -> None:
+        if name not in seen:
+            seen.add(name)
+            found.append((name, uri))
+
+    for p in paths:
+        if is_url(p):
+            for uri in _hadoop_list(spark, p, options, errors):
+                add(uri, uri)
+            continue
+        if not os.path.exists(p):
+            errors.append(InputError("no such file or directory", p))
+            continue
+        if os.path.isdir(p) and p.lower().rstrip("/").endswith(".parquet"):
+            add(normalize_path(p), _file_uri(p))
+            continue
+        for f in iter_paths([p], options, on_error=errors.append):
+            add(normalize_path(f), _file_uri(f))
+    return [Input(i, n, u, _kind_of(n)) for i, (n, u) in enumerate(found)], errors
+
+
+def _file_uri(path: str) -> str:
+    return "file://" + os.path.abspath(path)  # Hadoop's Path escapes what needs escaping
+
+
+def _hadoop_list(spark: Any, url: str, options: ReadOptions, errors: list[DedupeError]) -> list[str]:
+    from fnmatch import fnmatch
+
+    from dedupe.readers import format_for
+
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    path = jvm.org.apache.hadoop.fs.Path(url)
+    try:
+        fs = path.getFileSystem(conf)
+        if not fs.exists(path):
+            errors.append(InputError("no such file or directory", url))
+            return []
+        status = fs.getFileStatus(path)
+    except Exception as exc:  # noqa: BLE001 - any filesystem failure is this input's error
+        errors.append(InputError(f"cannot be listed: {_java_message(exc)}", url))
+        return []
+    qualified = str(fs.makeQualified(path).toString())
+    if not status.isDirectory() or url.lower().rstrip("/").endswith(".parquet"):
+        return [qualified]
+    out: list[tuple[tuple[tuple[int, str], ...], str]] = []
+    it = fs.listFiles(path, True)
+    base = qualified.rstrip("/") + "/"
+    while it.hasNext():
+        st = it.next()
+        uri = str(st.getPath().toString())
+        rel = uri[len(base):] if uri.startswith(base) else uri.rsplit("/", 1)[-1]
+        parts = rel.split("/")
+        if any(x.startswith((".", "_")) for x in parts):
+            continue
+        name = parts[-1]
+        if options.include:
+            if not any(fnmatch(rel, g) or fnmatch(name, g) for g in options.include):
+                continue
+        elif format_for(name) is None and _kind_of(name) == "file":
+            continue
+        if options.exclude and any(fnmatch(rel, g) or fnmatch(name, g) for g in options.exclude):
+            continue
+        # os.walk's order, as the embedded engine walks: a directory's files (sorted), then its subdirectories
+        out.append((tuple((1, x) for x in parts[:-1]) + ((0, name),), uri))
+    return [u for _, u in sorted(out)]
+
+
+def _java_message(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+# -- per-partition reading and analysis (runs on the executors) ---------------
+
+# Records emitted by the analysis, tagged by their first element:
+#   ("D", doc_key, meta)       one per document
+#   ("U", okey, unit)          one per eligible unit
+#   ("E", file_index, line, message)   an input error (the file is dropped)
+
+
+@dataclass
+class DocMeta:
+    """A document's identity and counts, without its text."""
+
+    id: str
+    path: str
+    format: str
+    title: str | None
+    warnings: list[str]
+    counts: DocCounts
+    line: int  # JSON lines: the record's line (0 otherwise)
+
+
+@dataclass
+class UnitRow:
+    """An eligible unit with what a cluster member needs."""
+
+    key: tuple[int, int, int]  # (file index, record, unit number in the document)
+    kind: int
+    start: int
+    end: int
+    text: str
+    location: tuple[int, int, int, int]
+    fps: list[int] = field(default_factory=list)  # shingle fingerprints (uint64 bits as int64)
+    bands: list[int] = field(default_factory=list)  # LSH band keys (uint64 bits as int64)
+
+
+@dataclass
+class _Job:
+    """What every task needs: pickled once into the closures."""
+
+    settings: Settings
+    options: ReadOptions
+    model: PunktModel | None
+    names: dict[int, str] = field(default_factory=dict)  # file index -> document path
+    formats: dict[int, str] = field(default_factory=dict)  # file index -> format shown ("parquet")
+
+
+def _okeys(setkey: np.ndarray, kind: np.ndarray) -> np.ndarray:
+    """Form keys as int64 whose signed order is the unsigned order of the
+    embedded engine's form keys (so form order, and with it the truncation
+    of large LSH buckets, is the same)."""
+    with np.errstate(over="ignore"):
+        key = setkey ^ (kind.astype(np.uint64) * _KIND_MIX)
+    out: np.ndarray = (key ^ _SIGN).view(np.int64)
+    return out
+
+
+def _emit(job: _Job, file_index: int, records: list[tuple[int, Document]],
+          locate: Callable[[Document, int, int], tuple[int, int, int, int]]) -> Iterator[Row]:
+    """Analyse documents of one file (``(record, document)``) and emit rows."""
+    if not records:
+        return
+    docs = [d for _, d in records]
+    a = analyse_documents(docs, job.settings, job.model, with_signatures=True)
+    t = a.table
+    for (rec, d), c in zip(records, a.counts):
+        yield ("D", (file_index, rec), DocMeta(d.id, d.path, d.format, d.title, list(d.warnings), c,
+                                                rec if file_index in job.formats or d.format == "jsonl" else 0))
+    if not len(t):
+        return
+    okeys = _okeys(t.setkey, t.kind).tolist()
+    bands, rows = job.settings.band_plan()
+    bkeys = band_keys(np.ascontiguousarray(t.sigs, dtype=np.uint32), bands, rows).view(np.int64)
+    offsets = t.offsets.tolist()
+    fps = np.ascontiguousarray(t.fps, dtype=np.uint64).view(np.int64)
+    k_in_doc = 0
+    prev = -1
+    for i, (di, kind, s, e) in enumerate(zip(t.doc.tolist(), t.kind.tolist(), t.start.tolist(), t.end.tolist())):
+        k_in_doc = k_in_doc + 1 if di == prev else 0
+        prev = di
+        rec, d = records[di]
+        yield ("U", okeys[i], UnitRow((file_index, rec, k_in_doc), kind, s, e, d.text[s:e], locate(d, s, e),
+                                      fps[offsets[i]:offsets[i + 1]].tolist(), bkeys[i].tolist()))
+
+
+def _renamed(doc: Document, tmp: str, name: str, fmt: str | None = None) -> Document:
+    """``doc`` as read from its scratch copy ``tmp``, named after the real input."""
+    rest = doc.id[len(tmp):] if doc.id.startswith(tmp) else ""
+    return replace(doc, id=name + rest, path=name, format=fmt or doc.format)
+
+
+def _read_lines_partition(job: _Job, rows: Iterable[tuple[tuple[int, int], str]]) -> Iterator[Row]:
+    """JSON-lines records ``((file, line), text)``, sorted, one or more files.
+
+    Each file's lines are written to a scratch file at their own line numbers
+    (the gaps left blank, which the reader skips) and read with
+    :func:`dedupe.readers.read_file`, so record ids, offsets, titles and
+    errors are exactly the embedded reader's.
+    """
+    by_file: dict[int, list[tuple[int, str]]] = {}
+    for (fi, line), text in rows:
+        by_file.setdefault(fi, []).append((line, text))
+    tmpdir = tempfile.mkdtemp(prefix="dedupe-spark-")
+    try:
+        for fi, lines in by_file.items():
+            lines.sort()
+            name = job.names[fi]
+            tmp = os.path.join(tmpdir, f"part{fi}.jsonl")
+            written: list[int] = []  # the non-blank lines: one record each, in order
+            with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+                at = 1
+                for line, text in lines:
+                    if line == 1 and text.startswith("\ufeff"):
+                        text = text[1:]
+                    fh.write("\n" * (line - at))
+                    fh.write(text)
+                    at = line
+                    if text.strip():
+                        written.append(line)
+            try:
+                docs = read_file(tmp, job.options, fmt="jsonl")
+            except InputError as exc:
+                m = re.match(r"line (\d+):", exc.message)
+                yield ("E", fi, int(m.group(1)) if m else 0, exc.message)
+                continue
+            if not docs:
+                continue
+            # one line-start table per scratch file, shared by its documents
+            locator = Document(id="", path="", text="", source_text=docs[0].source_text)
+
+            def locate(d: Document, s: int, e: int, locator: Document = locator) -> tuple[int, int, int, int]:
+                line, col = locator.line_col(d.source_index(s))
+                eline, ecol = locator.line_col(d.source_index(max(s, e - 1)))
+                return line, col, eline, ecol + 1
+
+            fmt = job.formats.get(fi, "jsonl")
+            records = [(ln, _renamed(d, tmp, name, fmt)) for ln, d in zip(written, docs)]
+            yield from _emit(job, fi, records, locate)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _read_files_partition(job: _Job, rows: Iterable[tuple[int, bytes]]) -> Iterator[Row]:
+    """Whole files ``(file index, bytes)``: read with :func:`read_file` from a scratch copy."""
+    tmpdir = tempfile.mkdtemp(prefix="dedupe-spark-")
+    try:
+        for fi, data in rows:
+            name = job.names[fi]
+            base = name.rstrip("/").rsplit("/", 1)[-1] or "input"
+            tmp = os.path.join(tmpdir, f"{fi}-{base}")
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+            try:
+                docs = read_file(tmp, job.options)
+            except InputError as exc:
+                yield ("E", fi, 0, exc.message)
+                continue
+            records = [(k, _renamed(d, tmp, name)) for k, d in enumerate(docs)]
+            yield from _emit(job, fi, records, lambda d, s, e: d.location(s, e))
+            os.unlink(tmp)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+# -- Spark helpers --------------------------------------------------------------
+
+
+def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """The embedded engine's LSH band keys, ``(n, bands)`` uint64: each band's
+    rows folded as :func:`dedupe.sketch.lsh.candidate_pairs` folds them."""
+    n = sigs.shape[0]
+    block = sigs[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
+    key = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64), (n, bands)).copy()
+    with np.errstate(over="ignore"):
+        for r in range(rows):
+            key *= _P
+            key += block[:, :, r]
+    return key
+
+
+def connected_components(edges: Any, max_rounds: int = 64) -> Any:
+    """``(u, v)`` rows: every node ``u`` of a DataFrame of edges ``(u, v)``
+    with the smallest node ``v`` of its component (roots map to themselves).
+
+    Alternating large-star and small-star rounds (Kiveris et al.,
+    "Connected Components in MapReduce and Beyond", the scheme text-dedup's
+    Spark job uses) until the edge set stops changing; each round's edges
+    are checkpointed so the plan does not grow.
+    """
+    from pyspark.sql import functions as F
+
+    cur = edges.select(F.greatest("u", "v").alias("u"), F.least("u", "v").alias("v")).distinct().localCheckpoint()
+    for _ in range(max_rounds):
+        # large star: every neighbour above a node hangs off the smallest node it sees
+        nb = cur.unionByName(cur.select(F.col("v").alias("u"), F.col("u").alias("v")))
+        low = nb.groupBy("u").agg(F.least(F.min("v"), F.first("u")).alias("m"))
+        large = (nb.join(low, "u").filter(F.col("v") > F.col("u"))
+                 .select(F.col("v").alias("u"), F.col("m").alias("v")).distinct())
+        # small star: a node and its lower neighbours hang off the smallest of them
+        o = large.select(F.greatest("u", "v").alias("u"), F.least("u", "v").alias("v"))
+        low2 = o.groupBy("u").agg(F.least(F.min("v"), F.first("u")).alias("m"))
+        small = (o.join(low2, "u").select(F.explode(F.array("u", "v")).alias("n"), "m")
+                 .filter(F.col("n") != F.col("m")).select(F.col("n").alias("u"), F.col("m").alias("v"))
+                 .distinct().localCheckpoint())
+        changed = small.exceptAll(cur).limit(1).count() > 0 or cur.exceptAll(small).limit(1).count() > 0
+        cur = small
+        if not changed:
+            break
+    roots = cur.select(F.col("v").alias("u"), F.col("v").alias("v")).distinct()
+    return cur.unionByName(roots)
+
+
+# -- the driver-side stand-in for documents ------------------------------------
+
+
+class _Spans:
+    """``text[s:e]`` of a document's clustered units, without the whole text."""
+
+    def __init__(self, spans: dict[tuple[int, int], str]) -> None:
+        self.spans = spans
+
+    def __getitem__(self, key: slice) -> str:
+        return self.spans[(key.start, key.stop)]
+
+
+class MemberSource:
+    """What :func:`build_clusters` and :func:`build_overlaps` read of a
+    document (id, path, title, a unit's text and location), gathered from
+    the executors for the documents that have clustered units only."""
+
+    def __init__(self, meta: DocMeta) -> None:
+        self.id = meta.id
+        self.path = meta.path
+        self.title = meta.title
+        self.locations: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+        self.text = _Spans({})
+
+    def add(self, unit: UnitRow) -> None:
+        self.locations[(unit.start, unit.end)] = unit.location
+        self.text.spans[(unit.start, unit.end)] = unit.text
+
+    def location(self, start: int, end: int) -> tuple[int, int, int, int]:
+        return self.locations[(start, end)]
+
+
+# -- entry points ---------------------------------------------------------------
+
+
+def _session(master: str) -> tuple[Any, bool]:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise ConfigError("the Spark engine needs pyspark: pip install 'dedupe-newsroom[spark]' (and Java 17+)") from None
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active, False
+    builder = (SparkSession.builder.master(master).appName("dedupe scan")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "8"))
+    if master.startswith("local"):  # the workers run this interpreter (and so find dedupe and numpy)
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:  # noqa: BLE001 - no Java, bad master URL
+        raise ConfigError(f"could not start Spark ({master}): {_java_message(exc)}", "--spark-master") from None
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark, True
+
+
+def scan_spark(
+    paths: Sequence[str],
+    settings: Settings | None = None,
+    master: str = "local[2]",
+    read_options: ReadOptions | None = None,
+    *,
+    model: PunktModel | None = None,
+    partitions: int | None = None,
+    spark: Any = None,
+) -> ScanResult:
+    """:func:`dedupe.engine.pipeline.scan` on Apache Spark: the same clusters.
+
+    Args:
+        paths: files, directories, Parquet datasets or Hadoop URLs.
+        settings: detection settings (defaults if None).
+        master: Spark master URL (ignored when a session is active or given).
+        read_options: JSON-lines / Parquet field names, include/exclude globs.
+        model: Punkt parameters (default: the shipped news model).
+        partitions: partitions for the shuffles (default: twice the
+            default parallelism).
+        spark: a SparkSession to use (else the active one, else a new one,
+            stopped at the end).
+    """
+    settings = (settings or Settings()).validate()
+    if "restatement" in settings.kinds:
+        raise ConfigError("the restatement kind is not supported with --engine spark yet (use the embedded engine)",
+                          "--kinds")
+    options = read_options or ReadOptions()
+    own = False
+    if spark is None:
+        spark, own = _session(master)
+    try:
+        return _scan(spark, list(paths), settings, options, model, partitions)
+    finally:
+        if own:
+            spark.stop()
+
+
+def scan_command(paths: Sequence[str], settings: Settings, read_options: ReadOptions, master: str,
+                 against: Sequence[str] | None = None) -> ScanResult:
+    """What ``dedupe scan --engine spark`` runs (the CLI wires its flags here)."""
+    if against:
+        raise ConfigError("--against is not supported with --engine spark yet (use the embedded engine)",
+                          "--engine")
+    return scan_spark(paths, settings, master, read_options)
+
+
+def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions,
+          model: PunktModel | None, partitions: int | None) -> ScanResult:
+    from pyspark import StorageLevel
+
+    sc = spark.sparkContext
+    nparts = partitions or max(2, sc.defaultParallelism * 2)
+    t0 = time.perf_counter()
+    inputs, errors = list_inputs(spark, paths, options)
+    job = _Job(settings, options, model, {i.index: i.name for i in inputs},
+               {i.index: "parquet" for i in inputs if i.kind == "parquet"})
+
+    # -- read and analyse ----------------------------------------------------
+    parts = []
+    line_rdds = []
+    for inp in inputs:
+        if inp.kind == "lines":
+            line_rdds.append(sc.textFile(inp.uri).zipWithIndex()
+                             .map(lambda x, fi=inp.index: ((fi, x[1] + 1), x[0])))
+        elif inp.kind == "parquet":
+            line_rdds.append(_parquet_lines(spark, inp, options, errors))
+    line_rdds = [r for r in line_rdds if r is not None]
+    if line_rdds:
+        lines = sc.union(line_rdds).sortByKey(numPartitions=nparts)
+        parts.append(lines.mapPartitions(lambda rows: _read_lines_partition(job, rows)))
+    files = [i for i in inputs if i.kind == "file"]
+    if files:
+        by_uri = {_qualify(spark, i.uri): i.index for i in files}
+        raw = sc.binaryFiles(",".join(i.uri for i in files), minPartitions=nparts)
+        keyed = raw.map(lambda kv: (by_uri.get(kv[0], -1), kv[1]))
+        parts.append(keyed.repartition(min(nparts, len(files)))
+                     .mapPartitions(lambda rows: _read_files_partition(job, rows)))
+    if not parts:
+        return _empty_result(settings, errors, time.perf_counter() - t0)
+    analysed = (sc.union(parts) if len(parts) > 1 else parts[0]).persist(StorageLevel.MEMORY_AND_DISK)
+
+    # input errors drop the whole file, as in the embedded engine (its first error by line)
+    collected = analysed.filter(lambda r: r[0] != "U").collect()
+    first_error: dict[int, tuple[int, str]] = {}
+    for r in collected:
+        if r[0] == "E" and (r[1] not in first_error or r[2] < first_error[r[1]][0]):
+            first_error[r[1]] = (r[2], r[3])
+    metas = sorted(((r[1], r[2]) for r in collected if r[0] == "D"), key=lambda kv: kv[0])
+    # a duplicate record id across partitions (within one, the reader reports it)
+    first_line: dict[tuple[int, str], int] = {}
+    for (fi, _), m in metas:
+        if not m.line:
+            continue
+        seen = first_line.setdefault((fi, m.id), m.line)
+        if seen != m.line and (fi not in first_error or m.line < first_error[fi][0]):
+            rid = m.id[len(job.names[fi]) + 1:]
+            first_error[fi] = (m.line, f"line {m.line}: duplicate id '{rid}' (first on line {seen})")
+    bad = set(first_error)
+    for fi in sorted(bad):
+        errors.append(InputError(first_error[fi][1], job.names[fi]))
+    rows = analysed
+    if bad:
+        metas = [kv for kv in metas if kv[0][0] not in bad]
+        rows = analysed.filter(lambda r: r[0] == "U" and r[2].key[0] not in bad)
+    units = rows.filter(lambda r: r[0] == "U").map(lambda r: (r[1], r[2]))
+    t1 = time.perf_counter()
+    timings = {"analyse": t1 - t0}
+
+    # -- match (DataFrames: the shuffles run in the JVM) ----------------------
+    from pyspark.sql import functions as F
+
+    bands, rows_per_band = settings.band_plan()
+    thr, cset = settings.threshold, containment_floor(settings)  # containment is raised to the threshold
+    cthr = cset if cset else 2.0
+    min_contained = max(1, settings.min_words - settings.ngram + 1) if settings.shingle == "word" else 1
+    n_units = sum(m.counts.units for _, m in metas)
+    schema = ("okey long, f long, r long, k long, kind int, start long, end long, text string, "
+              "loc array<long>, fps array<long>, bk array<long>")
+    U = spark.createDataFrame(
+        units.map(lambda kv: (kv[0], *kv[1].key, kv[1].kind, kv[1].start, kv[1].end, kv[1].text,
+                              list(kv[1].location), kv[1].fps, kv[1].bands)), schema
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+    # forms: identical (shingle set, kind) collapse; the first unit represents them
+    forms = (U.groupBy("okey").agg(F.min(F.struct("f", "r", "k", "kind", "fps", "bk")).alias("m"))
+             .select("okey", "m.kind", "m.fps", "m.bk", F.size("m.fps").alias("size"))
+             .persist(StorageLevel.MEMORY_AND_DISK))
+    n_forms = forms.count()
+    # posting lists: which forms hold each shingle held by two or more
+    post = (forms.select("okey", F.explode("fps").alias("fp")).groupBy("fp")
+            .agg(F.collect_list("okey").alias("holders"), F.count("*").alias("freq"))
+            .filter(F.col("freq") >= 2).persist(StorageLevel.MEMORY_AND_DISK))
+    # per form, its shared shingles ranked by (frequency, fingerprint as unsigned)
+    shared = (post.select("fp", "freq", F.explode("holders").alias("okey")).groupBy("okey")
+              .agg(F.count("*").alias("nshared"),
+                   F.collect_list(F.struct("freq", (F.col("fp").bitwiseXOR(F.lit(_MIN64))).alias("ford"),
+                                           "fp")).alias("shared")))
+    live = forms.join(shared, "okey")
+    need_j = F.ceil(F.lit(thr) * F.col("size") - F.lit(1e-9))
+    buckets = (live.filter(F.col("nshared") >= need_j).select("okey", F.posexplode("bk").alias("band", "key"))
+               .groupBy("band", "key").agg(F.sort_array(F.collect_list("okey")).alias("m"))
+               .filter(F.size("m") >= 2))
+    # within a bucket, each form with the next max_bucket - 1 in form order
+    cands = (buckets.select("m", F.posexplode("m").alias("p", "a"))
+             .select("a", F.explode(F.slice("m", F.col("p") + 2, F.lit(settings.max_bucket - 1))).alias("b")))
+    if cset > 0:
+        need_c = F.ceil(F.lit(cset) * F.col("size") - F.lit(1e-9))
+        slots = F.greatest(F.col("size") - need_c + 1, F.lit(1)) - (F.col("size") - F.col("nshared"))
+        probes = (live.withColumn("slots", slots).filter(F.col("slots") > 0)
+                  .select("okey", F.explode(F.slice(F.sort_array("shared"), F.lit(1), F.col("slots").cast("int"))).alias("e"))
+                  .filter(F.col("e.freq") <= settings.max_posting).select("okey", F.col("e.fp").alias("fp")))
+        contained = (probes.join(post.select("fp", "holders"), "fp")
+                     .select("okey", F.explode("holders").alias("d")).filter(F.col("d") != F.col("okey"))
+                     .select(F.least("okey", "d").alias("a"), F.greatest("okey", "d").alias("b")))
+        cands = cands.unionByName(contained)
+    fa = forms.select(F.col("okey").alias("a"), F.col("kind").alias("ka"), F.col("fps").alias("fa"))
+    fb = forms.select(F.col("okey").alias("b"), F.col("kind").alias("kb"), F.col("fps").alias("fb"))
+    cand = (cands.distinct().join(fa, "a").join(fb, "b").filter(F.col("ka") == F.col("kb"))
+            .persist(StorageLevel.MEMORY_AND_DISK))
+    n_cand = cand.count()
+    inter, la, lb = F.size(F.array_intersect("fa", "fb")), F.size("fa"), F.size("fb")
+    scored = cand.select("a", "b", inter.alias("inter"), la.alias("la"), lb.alias("lb"))
+    jac = F.col("inter") / (F.col("la") + F.col("lb") - F.col("inter"))
+    small = F.least("la", "lb")
+    verified = (scored.filter(F.col("inter") > 0)
+                .filter((jac >= thr) | ((F.col("inter") / small >= cthr) & (small >= min_contained)))
+                .persist(StorageLevel.MEMORY_AND_DISK))
+    comp = connected_components(verified.select(F.col("a").alias("u"), F.col("b").alias("v")))
+    # units of components with at least two units (identical repeats count)
+    labelled = (U.join(comp.select(F.col("u").alias("okey"), F.col("v").alias("label")), "okey", "left")
+                .withColumn("label", F.coalesce("label", "okey")))
+    big = labelled.groupBy("label").count().filter(F.col("count") >= 2).select("label")
+    kept_rows = (labelled.join(big, "label")
+                 .select("okey", "f", "r", "k", "kind", "start", "end", "text", "loc").collect())
+    kept = [(row[0], UnitRow((row[1], row[2], row[3]), row[4], row[5], row[6], row[7], tuple(row[8])))
+            for row in kept_rows]
+    pairs = []
+    for a, b, n, x, y in verified.select("a", "b", "inter", "la", "lb").collect():
+        pairs.append((a, b, n, n / (x + y - n), n / min(x, y)))  # the embedded engine's float divisions
+    t2 = time.perf_counter()
+    timings["match"] = t2 - t1
+    for r in (analysed, U, forms, post, cand, verified):
+        r.unpersist()
+
+    result = _finish(metas, kept, pairs, settings, errors, timings, n_units, n_forms, n_cand, bands, rows_per_band)
+    timings["cluster"] = time.perf_counter() - t2
+    return result
+
+
+def _qualify(spark: Any, uri: str) -> str:
+    """The URI as ``binaryFiles`` names it (qualified by Hadoop)."""
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    p = jvm.org.apache.hadoop.fs.Path(uri)
+    return str(p.getFileSystem(conf).makeQualified(p).toString())
+
+
+def _parquet_lines(spark: Any, inp: Input, options: ReadOptions, errors: list[DedupeError]) -> Any:
+    """A Parquet dataset as JSON-lines records (one per row, in file order):
+    its id/title/text columns are read like a JSON-lines export's fields."""
+    try:
+        df = spark.read.parquet(inp.uri)
+    except Exception as exc:  # noqa: BLE001 - unreadable or not Parquet
+        errors.append(InputError(f"not a readable Parquet dataset: {_java_message(exc)}", inp.name))
+        return None
+    cols = [c for c in dict.fromkeys((options.id_field, options.title_field, options.text_field)) if c in df.columns]
+    if options.text_field not in df.columns:
+        errors.append(InputError(f"no '{options.text_field}' column", inp.name))
+        return None
+    files = sorted(df.inputFiles())  # part files in name order, rows in file order
+    rdds = [spark.read.parquet(f).select(*cols).rdd for f in files]
+    allrows = spark.sparkContext.union(rdds) if len(rdds) > 1 else rdds[0]
+    return (allrows.zipWithIndex()
+            .map(lambda x, fi=inp.index: ((fi, x[1] + 1), json.dumps(x[0].asDict(), ensure_ascii=False, default=str))))
+
+
+def _finish(metas: list[tuple[tuple[int, int], DocMeta]], kept: list[tuple[int, UnitRow]],
+            pairs: list[tuple[int, int, int, float, float]], settings: Settings, errors: list[DedupeError], timings: dict[str, float],
+            n_units: int, n_forms: int, n_cand: int, bands: int, rows: int) -> ScanResult:
+    """Clusters and roll-ups on the driver, by the embedded engine's own code."""
+    infos = [
+        DocumentInfo(id=m.id, path=m.path, format=m.format, title=m.title, sentences=m.counts.sentences,
+                     units=m.counts.units, suppressed=m.counts.suppressed, archive=False, warnings=list(m.warnings))
+        for _, m in metas
+    ]
+    kept.sort(key=lambda x: x[1].key)
+    needed = sorted({u.key[:2] for _, u in kept})
+    meta_of = dict(metas)
+    sources = {k: MemberSource(meta_of[k]) for k in needed}
+    doc_index = {k: i for i, k in enumerate(needed)}
+    for _, u in kept:
+        sources[u.key[:2]].add(u)
+    okeys = np.array([o for o, _ in kept], dtype=np.int64)
+    uniq, form_of = np.unique(okeys, return_inverse=True) if len(okeys) else (okeys, okeys)
+    form_index = {int(o): i for i, o in enumerate(uniq.tolist())}
+    vpairs = []
+    for a, b, inter, jac, con in sorted(pairs):
+        ia, ib = form_index[a], form_index[b]
+        vpairs.append(VerifiedPair(min(ia, ib), max(ia, ib), inter, jac, con))
+    n = len(kept)
+    table = UnitTable(
+        doc=np.array([doc_index[u.key[:2]] for _, u in kept], dtype=np.int64),
+        kind=np.array([u.kind for _, u in kept], dtype=np.int8),
+        start=np.array([u.start for _, u in kept], dtype=np.int64),
+        end=np.array([u.end for _, u in kept], dtype=np.int64),
+        offsets=np.zeros(n + 1, dtype=np.int64),
+        fps=np.zeros(0, dtype=np.uint64),
+        sigs=np.zeros((n, 0), dtype=np.uint32),
+        setkey=np.zeros(n, dtype=np.uint64),
+    )
+    matches = Matches(np.asarray(form_of, dtype=np.int64).reshape(-1), vpairs, n_cand, bands, rows)
+    docs = cast(Sequence[Document], [sources[k] for k in needed])
+    archive = [False] * len(needed)
+    clusters = build_clusters(docs, table, matches, settings, archive)
+    rollup = build_overlaps(docs, [meta_of[k].counts for k in needed], clusters, archive)
+    stats = {"units": n_units, "forms": n_forms, "candidates": n_cand, "verified": len(pairs),
+             "bands": bands, "rows": rows, "rollup_skipped_clusters": rollup.skipped_clusters,
+             "rollup_omitted_partners": rollup.omitted_partners, "restatements_omitted": 0}
+    return ScanResult(documents=infos, clusters=clusters, overlaps=rollup.overlaps, settings=settings,
+                      errors=[e for e in errors if not e.warning], timings=timings, stats=stats,
+                      warnings=[e for e in errors if e.warning])
+
+
+def _empty_result(settings: Settings, errors: list[DedupeError], seconds: float) -> ScanResult:
+    bands, rows = settings.band_plan()
+    return ScanResult(documents=[], clusters=[], overlaps=[], settings=settings, errors=errors,
+                      timings={"analyse": seconds},
+                      stats={"units": 0, "forms": 0, "candidates": 0, "verified": 0, "bands": bands, "rows": rows})

@@ -1,0 +1,201 @@
+"""The Spark engine gives exactly the embedded engine's findings (real SparkSession on local[2])."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from dedupe.api import scan
+from dedupe.config import Settings
+from dedupe.engine.pipeline import normalize_path
+from dedupe.engine.spark import scan_command, scan_spark
+from dedupe.errors import ConfigError
+from dedupe.findings import ScanResult, cluster_fingerprint
+from dedupe.readers import ReadOptions
+from tests.conftest import SEEDS
+
+
+@pytest.fixture(scope="module")
+def spark():
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("dedupe-tests")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "2").config("spark.default.parallelism", "2")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def as_dict(result: ScanResult, rename: dict[str, str] | None = None, positions: bool = True) -> dict:
+    """The result's JSON without timings; ``rename`` maps input names (ids and
+    fingerprints follow), ``positions=False`` drops line/column."""
+    rename = rename or {}
+
+    def ren(s: str) -> str:
+        for old, new in rename.items():
+            if s == old or s.startswith(old + "#"):
+                return new + s[len(old):]
+        return s
+
+    d = result.to_dict()
+    d["summary"].pop("seconds")
+    for doc in d["documents"]:
+        doc["id"], doc["path"] = ren(doc["id"]), ren(doc["path"])
+        doc.pop("format")
+    for c, obj in zip(d["clusters"], result.clusters):
+        for m in c["members"]:
+            m["doc"], m["path"] = ren(m["doc"]), ren(m["path"])
+            if not positions:
+                for k in ("line", "column", "end_line", "end_column"):
+                    m.pop(k)
+        if rename:  # the fingerprint names the documents
+            c["fingerprint"] = cluster_fingerprint(obj.kind, [replace(m, doc=ren(m.doc)) for m in obj.members])
+    for o in d["overlaps"]:
+        o["doc"], o["other"] = ren(o["doc"]), ren(o["other"])
+    d["errors"] = [ren(e) for e in d["errors"]]
+    return d
+
+
+def export(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def seed_records() -> list[dict]:
+    """The seed articles as a CMS export, plus a lightly edited re-run of each."""
+    out = []
+    for i, f in enumerate(sorted(SEEDS.glob("*.txt"))):
+        text = f.read_text(encoding="utf-8")
+        out.append({"id": f"s{i}", "title": f.stem, "text": text})
+        out.append({"id": i + 100, "text": text.replace(" the ", " a ", 3)})
+    return out
+
+
+def reuters_records(path: Path, n: int) -> list[dict]:
+    out = []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if rec["body"].strip():
+                out.append(rec)
+            if len(out) >= n:
+                break
+    return out
+
+
+def test_plain_files_and_jsonl_identical(spark, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    jl = export(tmp_path / "cms.jsonl", seed_records())
+    paths = [str(SEEDS), "cms.jsonl"]
+    embedded = scan(paths, Settings())
+    distributed = scan_spark(paths, Settings(), spark=spark)
+    assert embedded.clusters, "the inputs must have repeats for this test to mean anything"
+    assert len({c.kind for c in embedded.clusters}) >= 2
+    assert as_dict(distributed) == as_dict(embedded)
+    assert distributed.stats == embedded.stats
+    assert jl.exists()
+
+
+def test_parquet_gzip_and_url_inputs(spark, tmp_path):
+    records = seed_records()
+    jl = export(tmp_path / "cms.jsonl", records)
+    gz = tmp_path / "copy.jsonl.gz"
+    gz.write_bytes(gzip.compress(jl.read_bytes()))
+    pq = tmp_path / "cms.parquet"
+    rows = spark.sparkContext.parallelize([(str(r["id"]), r.get("title"), r["text"]) for r in records], 2)
+    spark.createDataFrame(rows, "id string, title string, text string").write.parquet(str(pq))
+    assert len(list(pq.glob("part-*.parquet"))) == 2  # rows must come back in part-file order
+    embedded = scan([str(jl)], Settings())
+    assert embedded.clusters
+    via_gz = scan_spark(["file://" + str(gz)], Settings(), spark=spark)
+    assert as_dict(via_gz, {"file:" + str(gz): normalize_path(str(jl))}) == as_dict(embedded)
+    via_pq = scan_spark([str(pq)], Settings(), spark=spark)
+    # the same documents and clusters; positions of a Parquet row are in its JSON rendering
+    assert as_dict(via_pq, {normalize_path(str(pq)): normalize_path(str(jl))}, positions=False) == \
+        as_dict(embedded, positions=False)
+    assert {d.format for d in via_pq.documents} == {"parquet"}
+
+
+def test_hadoop_directory_url(spark, tmp_path):
+    """A directory given as a Hadoop URL is walked in the embedded engine's order;
+    hidden and ``_``-prefixed files and unsupported extensions are left out."""
+    d = tmp_path / "archive"
+    (d / "0-sub").mkdir(parents=True)  # sorts before the files beside it; walked after them
+    seeds = [f for f in sorted(SEEDS.iterdir()) if f.is_file()]
+    assert len(seeds) >= 4
+    for f in seeds[:2]:
+        shutil.copy(f, d / f.name)
+    for f in seeds[2:]:
+        shutil.copy(f, d / "0-sub" / f.name)
+    (d / "_SUCCESS").write_text("")
+    (d / ".hidden.txt").write_text(seeds[0].read_text("utf-8"))
+    (d / "image.png").write_bytes(b"\x89PNG")
+    embedded = scan([str(d)], Settings())
+    distributed = scan_spark(["file://" + str(d)], Settings(), spark=spark)
+    rename = {"file:" + str(f): normalize_path(str(f)) for f in d.rglob("*") if f.is_file()}
+    assert embedded.clusters and len(distributed.documents) == len(seeds)
+    assert as_dict(distributed, rename) == as_dict(embedded)
+
+
+def test_reuters_subset_identical(spark, tmp_path, reuters_path):
+    jl = export(tmp_path / "reuters.jsonl", reuters_records(reuters_path, 400))
+    opts = ReadOptions(id_field="newid", text_field="body")
+    embedded = scan([str(jl)], Settings(), read_options=opts)
+    distributed = scan_spark([str(jl)], Settings(), read_options=opts, spark=spark)
+    assert len(embedded.clusters) > 20
+    assert as_dict(distributed) == as_dict(embedded)
+    assert distributed.stats == embedded.stats
+
+
+def test_truncated_buckets_and_skipped_postings_identical(spark, tmp_path, reuters_path):
+    """Tiny bucket and posting limits: the candidates the embedded engine
+    leaves out must be left out the same way."""
+    records = reuters_records(reuters_path, 150)
+    for v in range(1, 4):  # near-copies: buckets of several forms, shingles held by many
+        for r in records[:40]:
+            words = r["body"].split(" ")
+            for i in range(v * 4, len(words), 15):
+                words[i] = f"zz{v}"
+            records.append({**r, "newid": r["newid"] + 100000 * v, "body": " ".join(words)})
+    jl = export(tmp_path / "reuters.jsonl", records)
+    opts = ReadOptions(id_field="newid", text_field="body")
+    settings = Settings(max_bucket=2, max_posting=3, containment=0.6)
+    embedded = scan([str(jl)], settings, read_options=opts)
+    distributed = scan_spark([str(jl)], settings, read_options=opts, spark=spark, partitions=3)
+    unlimited = scan([str(jl)], Settings(containment=0.6), read_options=opts)
+    assert unlimited.stats["candidates"] != embedded.stats["candidates"], "the limits must bite"
+    assert as_dict(distributed) == as_dict(embedded)
+    assert distributed.stats == embedded.stats
+
+
+def test_bad_inputs_reported_like_embedded(spark, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    recs = seed_records()
+    lines = [json.dumps(r) for r in recs]
+    lines.insert(3, "{not json")
+    (tmp_path / "bad.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    dup = [json.dumps(r) for r in recs] + [json.dumps(recs[0])]
+    (tmp_path / "dup.jsonl").write_text("\n".join(dup) + "\n", encoding="utf-8")
+    export(tmp_path / "good.jsonl", recs)
+    (tmp_path / "notes.bin").write_bytes(b"\x00\x01")
+    (tmp_path / "copy of seed.txt").write_text(recs[0]["text"], encoding="utf-8")
+    paths = ["bad.jsonl", "dup.jsonl", "good.jsonl", "notes.bin", "missing.txt", "copy of seed.txt"]
+    embedded = scan(paths, Settings())
+    distributed = scan_spark(paths, Settings(), spark=spark, partitions=3)
+    assert len(embedded.errors) == 4 and embedded.clusters
+    assert as_dict(distributed) == as_dict(embedded)
+
+
+def test_scan_command_refuses_against():
+    with pytest.raises(ConfigError, match="--against"):
+        scan_command(["x"], Settings(), ReadOptions(), "local[2]", against=["archive"])
