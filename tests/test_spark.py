@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from helpers import SEEDS, invoke
 
 from dedupe.api import scan
 from dedupe.config import Settings
@@ -19,7 +20,6 @@ from dedupe.engine.spark import scan_command, scan_spark
 from dedupe.errors import ConfigError
 from dedupe.findings import ScanResult, cluster_fingerprint
 from dedupe.readers import ReadOptions
-from tests.conftest import SEEDS
 
 
 @pytest.fixture(scope="module")
@@ -199,3 +199,17 @@ def test_bad_inputs_reported_like_embedded(spark, tmp_path, monkeypatch):
 def test_scan_command_refuses_against():
     with pytest.raises(ConfigError, match="--against"):
         scan_command(["x"], Settings(), ReadOptions(), "local[2]", against=["archive"])
+
+
+def test_the_cli_runs_the_spark_engine(spark, tmp_path):
+    """``dedupe scan --engine spark --spark-master local[2]``: the same clusters as the embedded engine."""
+    args = ["scan", str(SEEDS), "--exclude", "README.md", "--exclude", "archive/*", "--format", "json"]
+    embedded = invoke(*args, cwd=tmp_path)
+    on_spark = invoke(*args, "--engine", "spark", "--spark-master", "local[2]", cwd=tmp_path)
+    assert embedded.returncode == 0 and on_spark.returncode == 0, on_spark.stderr
+    fp = [(c["fingerprint"], [(m["doc"], m["start"], m["end"]) for m in c["members"]])
+          for c in json.loads(embedded.stdout)["clusters"]]
+    assert fp and fp == [(c["fingerprint"], [(m["doc"], m["start"], m["end"]) for m in c["members"]])
+                         for c in json.loads(on_spark.stdout)["clusters"]]
+    bad = invoke("scan", str(SEEDS), "--spark-master", "local[2]", cwd=tmp_path)
+    assert bad.returncode == 2 and "--spark-master needs --engine spark" in bad.stderr

@@ -170,8 +170,16 @@ def run_scan(
     against = list(kw.get("against") or ()) or cfg.get("against", []) or []
     if isinstance(against, str):
         against = [against]
-    result = scan(list(paths), settings, against=list(against) or None, read_options=read_options(cfg, kw),
-                  progress=progress)
+    if kw.get("engine") == "spark":  # the optional Spark engine: pyspark and Java are needed only here
+        from dedupe.engine.spark import scan_command
+
+        result = scan_command(list(paths), settings, read_options(cfg, kw), kw.get("spark_master") or "local[2]",
+                              against=list(against) or None)
+    else:
+        if kw.get("spark_master"):
+            raise click.UsageError("--spark-master needs --engine spark")
+        result = scan(list(paths), settings, against=list(against) or None, read_options=read_options(cfg, kw),
+                      progress=progress)
     # The command only renders the result from here on: move the engine's
     # millions of objects out of the cyclic collector's sight, so rendering
     # large output does not pay for full collections that find nothing.
