@@ -135,3 +135,18 @@ def test_a_files_decode_warning_is_given_once(tmp_path):
     docs = read_file(str(path))
     assert [len(d.warnings) for d in docs] == [1] + [0] * 49
     assert "cp1252" in docs[0].warnings[0] and all(d.text == "café story" for d in docs)
+
+
+def test_two_records_of_one_export_read_as_two_articles_in_check_messages(tmp_path):
+    """A cross-article match between two records of one export names the other record, not 'line N'."""
+    from helpers import invoke
+
+    s = "The governor said the state would appeal the ruling to the supreme court next week."
+    p = tmp_path / "exp.jsonl"
+    p.write_text(json.dumps({"id": "s1", "title": "Port strike", "text": s}) + "\n"
+                 + json.dumps({"id": "s2", "title": "Court fight", "text": "Other news first today.\n\n" + s}) + "\n",
+                 encoding="utf-8")
+    r = invoke("check", "exp.jsonl", "--no-baseline", "--format", "text", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "exp.jsonl#s1:1:" in r.stdout and "at exp.jsonl#s2 (Court fight) line 2" in r.stdout
+    assert "repeats the sentence at line" not in r.stdout

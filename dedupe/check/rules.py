@@ -456,13 +456,25 @@ def _unit_word(c) -> str:
     return "quote" if c.kind == "repeated-quote" or (c.members and c.members[0].unit == "quote") else "sentence"
 
 
-def where(m, from_path: str | None = None, from_line: int | None = None) -> str:
-    """How a message names the place of member ``m`` (seen from ``from_path``, line ``from_line``)."""
+def record_suffix(m) -> str:
+    """``#id`` when member ``m`` is a record of an export (its document is ``file.jsonl#id``), else ``""``."""
+    return m.doc[len(m.path):] if m.doc != m.path and m.doc.startswith(m.path + "#") else ""
+
+
+def where(m, from_path: str | None = None, from_line: int | None = None, from_doc: str | None = None) -> str:
+    """How a message names the place of member ``m`` (seen from ``from_path``, line ``from_line``, in
+    document ``from_doc``): a record of an export is named as an article of its own (``file.jsonl#id``,
+    with its title), never as another line of the same article."""
     if m.archive:
         t = f" ({snippet(m.title, 60)})" if m.title else ""
         return f"archived article {m.doc}{t}, line {m.line}"
-    if from_path is not None and m.path == from_path:
+    same_doc = from_doc is None or m.doc == from_doc
+    if from_path is not None and m.path == from_path and same_doc:
         return f"line {m.line} column {m.column}" if from_line == m.line else f"line {m.line}"
+    suffix = record_suffix(m)
+    if suffix:
+        t = f" ({snippet(m.title, 60)})" if m.title else ""
+        return f"{m.path}{suffix}{t} line {m.line}"
     return f"{m.path} line {m.line}"
 
 
@@ -507,7 +519,7 @@ def message(finding_or_cluster, index: int, with_text: bool = True, max_copies: 
     else:
         sim = pair_similarities(c).get((min(index, oi), max(index, oi)), c.similarity)
     unit = _unit_word(c)
-    msg = f"This {unit} repeats the {unit} at {where(o, m.path, m.line)} (similarity {sim:.2f})"
+    msg = f"This {unit} repeats the {unit} at {where(o, m.path, m.line, m.doc)} (similarity {sim:.2f})"
     rest = len(c.members) - 2  # copies besides this one and the one named
     limit = rest if max_copies is None else max(0, max_copies - 1)
     more: list[str] = []
@@ -515,7 +527,7 @@ def message(finding_or_cluster, index: int, with_text: bool = True, max_copies: 
         if len(more) >= limit:
             break
         if k not in (index, oi):
-            more.append(where(x, m.path, m.line))
+            more.append(where(x, m.path, m.line, m.doc))
     hidden = rest - len(more)
     if more:
         msg += f"; also at {', '.join(more)}"

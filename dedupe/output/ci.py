@@ -54,6 +54,7 @@ from dedupe.check.rules import (
     Finding,
     evaluate,
     message,
+    record_suffix,
     snippet,
 )
 
@@ -192,7 +193,7 @@ def render_text(cr: CheckResult, **_: Any) -> str:
     for f, i in _annotations(cr, "text"):
         m = f.cluster.members[i]
         tag = " [grown]" if f.status == "grown" else ""
-        lines.append(f"{clean(display_path(m.path))}:{m.line}:{m.column}: {f.severity} {f.cluster.rule} "
+        lines.append(f"{clean(display_path(m.path) + record_suffix(m))}:{m.line}:{m.column}: {f.severity} {f.cluster.rule} "
                      f"{_msg(cr, f, i, 'text')}{tag}")
     lines.append(cr.summary_line())
     return "\n".join(lines) + "\n"

@@ -86,6 +86,8 @@ def member_anchor(c: Cluster, i: int) -> str:
 def _where(m) -> str:
     if m.archive:
         return f"archive: {m.doc}" + (f" ({m.title})" if m.title else "") + f", line {m.line}"
+    if m.doc != m.path and m.doc.startswith(m.path + "#"):  # a record of an export: an article of its own
+        return f"{m.doc}:{m.line}:{m.column}" + (f" ({m.title})" if m.title else "")
     return f"{m.path}:{m.line}:{m.column}"
 
 
