@@ -334,3 +334,15 @@ def test_pair_similarity_is_a_lookup_and_matches_the_pairs():
         for p in c.pairs:
             assert c.pair_similarity(p.b, p.a) == p.similarity
         assert c.pair_similarity(0, 0) is None
+
+
+def test_one_process_reads_every_file_of_a_long_walk(tmp_path, monkeypatch):
+    """With one worker (--jobs 1, or one CPU) a walk longer than the streaming threshold is read whole."""
+    import importlib
+
+    parallel = importlib.import_module("dedupe.engine.parallel")
+    monkeypatch.setattr(parallel, "_MANY_FILES", 5)
+    for i in range(12):
+        (tmp_path / f"a{i:02d}.txt").write_text(f"Story {i} says the council met on day {i} to discuss the budget.\n")
+    r = scan([str(tmp_path)], Settings(jobs=1))
+    assert len(r.documents) == 12

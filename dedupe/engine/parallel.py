@@ -114,6 +114,7 @@ def analyse_paths(
     if len(head) >= _MANY_FILES and auto_jobs(settings, _PARALLEL_BYTES) > 1:
         results = _analyse_streamed(head, it, Task([], settings, read_options, model, with_signatures), progress)
     else:
+        head.extend(it)  # one process: the rest of a long walk is read here too (never dropped)
         results = _analyse_listed(head, Task([], settings, read_options, model, with_signatures), progress)
     return Corpus.concat(results, settings.num_perm)
 
