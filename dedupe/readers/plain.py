@@ -31,7 +31,13 @@ def plain_title(text: str) -> str | None:
     """The headline of plain copy: a first line set apart (short, no closing period) or a capitals slug at
     the top, as :func:`dedupe.text.split.title_paragraphs` decides (the same paragraphs are never units)."""
     head = text[:2048]  # a title sits at the top: never split the whole file for it
-    if "\n" not in head.strip():
+    body = head.lstrip()
+    nl = body.find("\n")
+    if nl < 0:
+        return None
+    first = body[:nl]
+    # cheap test first (most copy has no title line): a short first line set apart, or one in capitals
+    if len(first) > 150 or (body[nl + 1:].lstrip(" \t")[:1] not in ("\n", "\r") and any(c.islower() for c in first)):
         return None
     from dedupe.text.split import paragraph_spans, title_paragraphs
 
