@@ -56,3 +56,21 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(name)
         if "reuters_path" in getattr(item, "fixturenames", ()):
             item.add_marker("corpus")
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A real ``redis-server`` on a free loopback port, for a test module (it fails when none is installed)."""
+    from redis_servers import RedisServer
+
+    s = RedisServer()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def url(server, request) -> str:
+    """A Redis URL on ``server`` with a database of the test's own, emptied first."""
+    db = 1 + (abs(hash(request.node.name)) % 14)
+    server.client(db).flushdb()
+    return f"{server.url}/{db}"

@@ -403,3 +403,12 @@ def test_add_of_only_missing_paths_creates_no_index(work):
     r = run(["index", "add", "nowhere", "--index", "ix-none"])
     assert r.exit_code == 2 and "nowhere: no such file or directory" in r.output
     assert not (work / "ix-none").exists()
+
+
+def test_index_list_shows_names_and_titles_safely(work):
+    """Archived names and titles reach the terminal with control characters escaped (no injected sequences)."""
+    (work / "a").mkdir()
+    (work / "a" / "x\x1b[2Jy.txt").write_text(article(random.Random(3)), encoding="utf-8")
+    assert run(["index", "add", "a"]).exit_code == 0
+    out = run(["index", "list"]).output
+    assert "\x1b" not in out and "x\\x1b[2Jy.txt" in out

@@ -9,7 +9,7 @@ import random
 import pytest
 from click.testing import CliRunner
 from helpers import archive_hits, article, contained_case, make_archive, sentence
-from redis_servers import RedisCluster, RedisServer
+from redis_servers import RedisCluster
 
 from dedupe.api import scan
 from dedupe.cli.main import main
@@ -18,24 +18,10 @@ from dedupe.index import open_index
 
 
 @pytest.fixture(scope="module")
-def server():
-    s = RedisServer()
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
 def cluster():
     c = RedisCluster()
     yield c
     c.stop()
-
-
-@pytest.fixture
-def url(server, request):
-    db = 1 + (abs(hash(request.node.name)) % 14)
-    server.client(db).flushdb()
-    return f"{server.url}/{db}"
 
 
 def run(args):

@@ -21,20 +21,6 @@ from dedupe.cli.main import main
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def server():
-    s = RedisServer()
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def url(server, request):
-    db = 1 + (abs(hash(request.node.name)) % 14)
-    server.client(db).flushdb()
-    return f"{server.url}/{db}"
-
-
 @pytest.fixture
 def work(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

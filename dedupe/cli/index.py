@@ -19,6 +19,7 @@ import time
 import click
 
 from dedupe.cli.common import build_settings, read_options
+from dedupe.output.sanitize import neutralize
 
 
 def _location(cfg, flag: str | None) -> str:
@@ -159,9 +160,9 @@ def list_cmd(index_flag, fmt, **kw):
     if fmt == "json":
         click.echo(json.dumps(arts, ensure_ascii=False, indent=1))
         return
-    for a in arts:
-        title = f"  {a['title']}" if a.get("title") else ""
-        click.echo(f"{a['id']}\t{a['units']} units\t{a['path']}{title}")
+    for a in arts:  # archived text and names are shown safely (control and direction characters escaped)
+        title = f"  {neutralize(a['title'])}" if a.get("title") else ""
+        click.echo(f"{neutralize(str(a['id']))}\t{a['units']} units\t{neutralize(str(a['path']))}{title}")
 
 
 def _human(n: float) -> str:
