@@ -312,6 +312,26 @@ def test_title_line_set_apart_is_not_a_unit(tmp_path):
     assert title_paragraphs(sentence, paragraph_spans(sentence)) == []
 
 
+@pytest.mark.parametrize("first", [
+    'He adds: "She started beating me with her hands about the head until I ran into the other room."',
+    "Officials said the talks would resume in Geneva on Monday, a week later than planned.\u201d",
+    'The minister asked reporters: "Who will pay for the new bridge across the river?"',
+    "The minister ended the briefing with a warning about the budget\u2026",
+])
+def test_a_lede_ending_in_a_quote_is_no_title(tmp_path, first):
+    """A first paragraph of one line that ends as a sentence does (a period or a question inside closing
+    quotes) is the lede, not a headline: its sentence is a unit and is matched."""
+    text = first + "\n\n" + MORE[0] + "\n\n" + first + "\n"
+    assert title_paragraphs(text, paragraph_spans(text)) == []
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    result = scan([str(tmp_path / "a.txt")])
+    assert result.documents[0].title is None
+    assert "repeated-sentence" in [c.kind for c in result.clusters]
+    # a headline may still end in a bare question mark
+    headline = "Who pays for the bridge?\n\n" + LEDE + "\n"
+    assert title_paragraphs(headline, paragraph_spans(headline)) == [0]
+
+
 def test_all_caps_slug_is_not_a_unit():
     slug = "PORT STRIKE SPREADS TO A SECOND TERMINAL AT LONG BEACH AS TALKS STALL"
     text = slug + "\n" + LEDE + "\n" + "\n".join(MORE)

@@ -612,6 +612,20 @@ def _collapsed(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+_CLOSERS = "\"'”’»)]"
+
+
+def ends_sentence(line: str) -> bool:
+    """Whether ``line`` ends as a sentence does, so it is no headline: a closing
+    period ("... this year." or '... this year."'), or a question or exclamation
+    mark inside closing quotes ('... he asked: "Why now?"').  A bare "?" or "!"
+    may end a headline ("Who pays?")."""
+    core = line.rstrip().rstrip(_CLOSERS)
+    if core.endswith((".", "…")):
+        return True
+    return len(core) < len(line.rstrip()) and core.endswith(("?", "!"))
+
+
 def title_paragraphs(text: str, paras: list[tuple[int, int]], title: str | None = None) -> list[int]:
     """Indexes of the paragraphs of ``text`` that are its title or a slug,
     not prose: never units, never reported as repeating the lede.
@@ -622,7 +636,8 @@ def title_paragraphs(text: str, paras: list[tuple[int, int]], title: str | None 
       most of them: a site name after the headline).
     - Otherwise a first line set apart: a paragraph of one line followed by
       a blank line and more text, short (:data:`TITLE_MAX_CHARS`,
-      :data:`TITLE_MAX_WORDS`), without a closing period.
+      :data:`TITLE_MAX_WORDS`), not ending as a sentence does
+      (:func:`ends_sentence`: a closing period, inside quotes or not).
     - A short paragraph among the first three without a lower-case letter
       (an all-caps wire slug or headline), unless the whole text is in
       capitals (old telex copy).
@@ -644,7 +659,7 @@ def title_paragraphs(text: str, paras: list[tuple[int, int]], title: str | None 
         for k, (s, e) in enumerate(paras[:3]):
             got = _collapsed(text[s:e])
             if got == want or (
-                not got.endswith(".")
+                not ends_sentence(got)
                 and (got in want or want in got)
                 and 2 * min(len(got), len(want)) >= max(len(got), len(want))
             ):
@@ -657,7 +672,7 @@ def title_paragraphs(text: str, paras: list[tuple[int, int]], title: str | None 
         if (
             "\n" not in head
             and text.count("\n", e, paras[1][0]) >= 2
-            and not head.endswith(".")
+            and not ends_sentence(head)
             and len(head.split()) <= TITLE_MAX_WORDS
         ):
             out.append(0)
