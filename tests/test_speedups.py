@@ -284,3 +284,55 @@ def test_allocator_tuning_applies_on_linux():
     out = subprocess.run([sys.executable, "-c", "from dedupe import kernels as native; print(native.tune_allocator())"],
                          capture_output=True, text=True, check=True, cwd=REPO).stdout.strip()
     assert out == ("True" if sys.platform.startswith("linux") else "False")
+
+
+def test_split_words_is_str_split():
+    """Every kind of white space str.split() knows (no-break, ideographic, U+001C...), wide characters,
+    repeated words: the same words, in order, as ids of distinct words."""
+    rng = random.Random(9)
+    alphabet = ALPHABET + "\u3000\u2028\x1c\x85\u200b\u180e"
+    texts = [_random_text(rng, rng.randint(0, 60)) for _ in range(400)] + ["", "   ", "a a a", "a\u00a0a"]
+    counts, ids, first = fast.split_words(texts)
+    counts = np.frombuffer(counts, dtype=np.int64)
+    ids = np.frombuffer(ids, dtype=np.int64)
+    first = np.frombuffer(first, dtype=np.int64).reshape(-1, 3)
+    distinct = [texts[t][a:b] for t, a, b in first.tolist()]
+    assert len(set(distinct)) == len(distinct)
+    words = [w for t in texts for w in t.split()]
+    assert counts.tolist() == [len(t.split()) for t in texts]
+    assert [distinct[i] for i in ids.tolist()] == words
+    assert all(c in alphabet or not c.isspace() for t in texts for c in t)
+
+
+def test_pool_rows_sums_and_scales():
+    rng = np.random.default_rng(3)
+    table = rng.standard_normal((50, 7)).astype(np.float32)
+    table[-1] = 0
+    counts = np.array([3, 0, 1, 5, 2], dtype=np.int64)
+    rows = rng.integers(0, 49, int(counts.sum())).astype(np.int64)
+    rows[-2:] = 49  # a segment of zero rows stays zero after scaling
+    got = np.frombuffer(fast.pool_rows(table, 7, rows, counts, False), dtype=np.float32).reshape(-1, 7)
+    off = np.concatenate([[0], np.cumsum(counts)])
+    want = np.array([table[rows[off[k]:off[k + 1]]].sum(axis=0) for k in range(len(counts))])
+    assert np.allclose(got, want, atol=1e-5)
+    unit = np.frombuffer(fast.pool_rows(table, 7, rows, counts, True), dtype=np.float32).reshape(-1, 7)
+    norms = np.linalg.norm(want, axis=1)
+    assert np.allclose(unit[norms > 0], want[norms > 0] / norms[norms > 0, None], atol=1e-5)
+    assert not unit[norms == 0].any()
+    with pytest.raises(IndexError):
+        fast.pool_rows(table, 7, np.array([50], dtype=np.int64), np.array([1], dtype=np.int64), False)
+    with pytest.raises(ValueError):
+        fast.pool_rows(table, 7, rows, counts[:-1], False)
+
+
+def test_sentence_embedding_same_without_the_kernels(monkeypatch):
+    from dedupe.semantic.model import Embedder, embedder
+
+    model = embedder().model
+    texts = ["Some 100,000 Russian troops are massed near the border.", "",
+             "Russia has amassed\u00a0about 100,000 soldiers close to Ukraine's frontier.",
+             "S\u00e3o Paulo shares rose 2.5 pct", "troops troops troops"]
+    got = Embedder(model).embed(texts)
+    monkeypatch.setattr(native, "speedups", None)
+    want = Embedder(model).embed(texts)
+    assert np.allclose(got, want, atol=1e-5)

@@ -22,6 +22,8 @@ kernel                     public function (pure-Python twin inside)
 ``csr_take``               :func:`dedupe.sketch.sets.csr_take`
 ``sort_keyed``,            :func:`dedupe.index.base.sort_keyed`, ``merge_keyed``
 ``merge_keyed``
+``split_words``,           :meth:`dedupe.semantic.model.Embedder.embed`
+``pool_rows``              (and ``Embedder`` word vectors)
 =========================  ===========================================
 
 ``tests/test_speedups.py`` checks every pair gives the same results.  Set

@@ -1784,6 +1784,192 @@ done:
 
 /* ---------------------------------------------------------------- module */
 
+
+/* ------------------------------------------------------------ sentence embedding */
+
+/* split_words(texts) -> (counts, ids, first): the white-space words of each
+ * text (exactly str.split(): runs of Py_UNICODE_ISSPACE), each given the id of
+ * its distinct word in order of first appearance.  counts: int64 per text;
+ * ids: int64 per word; first: int64 triples (text, start, end) of each distinct
+ * word's first occurrence.  Words are told apart by a 64-bit hash of their
+ * code points and length, checked against the first occurrence on a match. */
+typedef struct {
+    uint64_t h;
+    int64_t id;
+} hslot;
+
+static int same_word(PyObject *ta, Py_ssize_t sa, PyObject *tb, Py_ssize_t sb, Py_ssize_t len)
+{
+    int ka = PyUnicode_KIND(ta), kb = PyUnicode_KIND(tb);
+    const void *da = PyUnicode_DATA(ta), *db = PyUnicode_DATA(tb);
+    for (Py_ssize_t i = 0; i < len; i++)
+        if (PyUnicode_READ(ka, da, sa + i) != PyUnicode_READ(kb, db, sb + i)) return 0;
+    return 1;
+}
+
+static PyObject *split_words(PyObject *self, PyObject *arg)
+{
+    PyObject *seq = PySequence_Fast(arg, "split_words: a sequence of str expected");
+    if (!seq) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    PyObject *counts = NULL, *result = NULL, *ob_ids = NULL, *ob_first = NULL;
+    vec64 ids = {0}, first = {0};
+    hslot *tab = NULL;
+    size_t cap = 1 << 16, used = 0;
+    tab = calloc(cap, sizeof(hslot));
+    counts = PyBytes_FromStringAndSize(NULL, n * 8);
+    if (!tab || !counts) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int64_t *cnt = (int64_t *)PyBytes_AS_STRING(counts);
+    for (Py_ssize_t t = 0; t < n; t++) {
+        PyObject *s = items[t];
+        if (!PyUnicode_Check(s)) {
+            PyErr_SetString(PyExc_TypeError, "split_words: a sequence of str expected");
+            goto done;
+        }
+        int kind = PyUnicode_KIND(s);
+        const void *d = PyUnicode_DATA(s);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(s), i = 0;
+        int64_t c = 0;
+        while (i < len) {
+            while (i < len && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, i))) i++;
+            if (i >= len) break;
+            Py_ssize_t st = i;
+            uint64_t h = 0xcbf29ce484222325ULL;
+            while (i < len) {
+                Py_UCS4 ch = PyUnicode_READ(kind, d, i);
+                if (Py_UNICODE_ISSPACE(ch)) break;
+                h = (h ^ ch) * 0x100000001b3ULL;
+                i++;
+            }
+            h = fmix64(h ^ (uint64_t)(i - st));
+            if (2 * (used + 1) > cap) { /* keep the table at most half full */
+                size_t nc = cap * 2;
+                hslot *nt = calloc(nc, sizeof(hslot));
+                if (!nt) {
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                for (size_t k = 0; k < cap; k++)
+                    if (tab[k].id) {
+                        size_t j = tab[k].h & (nc - 1);
+                        while (nt[j].id) j = (j + 1) & (nc - 1);
+                        nt[j] = tab[k];
+                    }
+                free(tab);
+                tab = nt;
+                cap = nc;
+            }
+            size_t j = h & (cap - 1);
+            int64_t id = -1;
+            while (tab[j].id) { /* ids are stored plus one: 0 marks an empty slot */
+                if (tab[j].h == h) {
+                    int64_t cand = tab[j].id - 1;
+                    const uint64_t *f = first.a + 3 * cand;
+                    if ((Py_ssize_t)(f[2] - f[1]) == i - st && same_word(items[f[0]], (Py_ssize_t)f[1], s, st, i - st)) {
+                        id = cand;
+                        break;
+                    }
+                }
+                j = (j + 1) & (cap - 1);
+            }
+            if (id < 0) {
+                id = (int64_t)used++;
+                tab[j].h = h;
+                tab[j].id = id + 1;
+                if (vpush(&first, (uint64_t)t) < 0 || vpush(&first, (uint64_t)st) < 0 || vpush(&first, (uint64_t)i) < 0) {
+                    PyErr_NoMemory();
+                    goto done;
+                }
+            }
+            if (vpush(&ids, (uint64_t)id) < 0) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            c++;
+        }
+        cnt[t] = c;
+    }
+    ob_ids = PyBytes_FromStringAndSize((const char *)ids.a, ids.n * 8);
+    ob_first = PyBytes_FromStringAndSize((const char *)first.a, first.n * 8);
+    if (ob_ids && ob_first) result = PyTuple_Pack(3, counts, ob_ids, ob_first);
+done:
+    Py_XDECREF(ob_ids);
+    Py_XDECREF(ob_first);
+    Py_XDECREF(counts);
+    free(tab);
+    free(ids.a);
+    free(first.a);
+    Py_DECREF(seq);
+    return result;
+}
+
+/* pool_rows(table, dim, rows, counts, unit) -> bytes of float32 (len(counts) x dim):
+ * per segment, the sum of table[rows[k]] over its rows (segments are runs of
+ * rows, counts[s] long), scaled to unit length if unit (a zero sum stays zero).
+ * table: float32 (V x dim); rows: int64 in [0, V). */
+static PyObject *pool_rows(PyObject *self, PyObject *args)
+{
+    PyObject *otab, *orows, *ocnt;
+    Py_ssize_t dim;
+    int unit;
+    if (!PyArg_ParseTuple(args, "OnOOp", &otab, &dim, &orows, &ocnt, &unit)) return NULL;
+    Py_buffer bt, br, bc;
+    PyObject *result = NULL;
+    bufspec bufs[] = {{otab, &bt, 4, "table"}, {orows, &br, 8, "rows"}, {ocnt, &bc, 8, "counts"}};
+    if (get_buffers(bufs, 3) < 0) return NULL;
+    const float *tab = bt.buf;
+    const int64_t *rows = br.buf, *cnt = bc.buf;
+    Py_ssize_t nrows = br.len / 8, nseg = bc.len / 8;
+    Py_ssize_t vocab = dim > 0 ? bt.len / 4 / dim : 0;
+    if (dim <= 0 || vocab * dim * 4 != bt.len) {
+        PyErr_SetString(PyExc_ValueError, "pool_rows: table is not rows of dim float32");
+        goto done;
+    }
+    int64_t total = 0;
+    for (Py_ssize_t s = 0; s < nseg; s++) {
+        if (cnt[s] < 0) break;
+        total += cnt[s];
+    }
+    if (total != nrows) {
+        PyErr_SetString(PyExc_ValueError, "pool_rows: counts do not add up to the rows");
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < nrows; k++)
+        if (rows[k] < 0 || rows[k] >= vocab) {
+            PyErr_SetString(PyExc_IndexError, "pool_rows: row out of range");
+            goto done;
+        }
+    result = PyBytes_FromStringAndSize(NULL, nseg * dim * 4);
+    if (!result) goto done;
+    float *out = (float *)PyBytes_AS_STRING(result);
+    memset(out, 0, nseg * dim * 4);
+    Py_BEGIN_ALLOW_THREADS
+    const int64_t *r = rows;
+    for (Py_ssize_t s = 0; s < nseg; s++) {
+        float *o = out + s * dim;
+        for (int64_t k = 0; k < cnt[s]; k++, r++) {
+            const float *v = tab + *r * dim;
+            for (Py_ssize_t x = 0; x < dim; x++) o[x] += v[x];
+        }
+        if (unit) {
+            double ss = 0;
+            for (Py_ssize_t x = 0; x < dim; x++) ss += (double)o[x] * o[x];
+            if (ss > 0) {
+                float inv = (float)(1.0 / sqrt(ss));
+                for (Py_ssize_t x = 0; x < dim; x++) o[x] *= inv;
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS
+done:
+    release_buffers(bufs, 3);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"count_tokens", (PyCFunction)(void (*)(void))count_tokens, METH_FASTCALL,
      "count_tokens(text, start, end) -> len(TOKEN_RE.findall(text, start, end))"},
@@ -1807,6 +1993,10 @@ static PyMethodDef methods[] = {
      "paragraph_spans_plain(text) -> [(start, end)]: splitting.paragraph_spans(text, marked=False)"},
     {"band_pairs", band_pairs, METH_VARARGS,
      "band_pairs(sigs, n, width, bands, rows, max_bucket) -> bytes of int64 pairs sharing a band"},
+    {"split_words", split_words, METH_O,
+     "split_words(texts) -> (counts, ids, first): str.split() words of each text, as ids of distinct words"},
+    {"pool_rows", pool_rows, METH_VARARGS,
+     "pool_rows(table, dim, rows, counts, unit) -> bytes of float32: per segment, the sum of its table rows"},
     {"csr_take", csr_take, METH_VARARGS, "csr_take(values, offsets, rows) -> (values, offsets) of those rows"},
     {"boundary_flags", boundary_flags, METH_VARARGS,
      "boundary_flags(text, paras) -> bytes: 1 where a paragraph may hold a sentence break"},

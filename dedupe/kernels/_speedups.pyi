@@ -46,6 +46,8 @@ def paragraph_spans_plain(text: str, /) -> list[tuple[int, int]]:
 def band_pairs(sigs: Buffer, n: int, width: int, bands: int, rows: int, max_bucket: int, /) -> bytes:
     """int64 pairs of signature rows sharing a band."""
 
+def split_words(texts: Sequence[str], /) -> tuple[bytes, bytes, bytes]: ...
+def pool_rows(table: Buffer, dim: int, rows: Buffer, counts: Buffer, unit: bool, /) -> bytes: ...
 def csr_take(values: Buffer, offsets: Buffer, rows: Buffer, /) -> tuple[bytes, bytes]:
     """(uint64 values, int64 offsets) of the given CSR rows."""
 

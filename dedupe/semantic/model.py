@@ -1,14 +1,19 @@
 """The offline sentence embedding: WordLlama's static token vectors, mean-pooled.
 
 ``wordllama`` (the ``semantic`` extra) ships its 256-dimension weights and
-tokenizer inside the wheel.  :func:`load_model` loads them with
-``cache_dir=<the installed wordllama folder>`` and ``disable_download=True``:
-without that the library looks for ``tokenizer/`` (the wheel has
-``tokenizers/``) and tries to download.  The model loads once per process,
-on first use; importing this module loads nothing.
+tokenizer inside the wheel.  :func:`load_model` reads those two files
+directly (``safetensors``, ``tokenizers``), as ``WordLlama.load()`` does, but
+without importing ``wordllama`` (its import costs a third of a second and
+reconfigures logging) and so without any download path: ``WordLlama.load()``
+looks for ``tokenizer/`` where the wheel has ``tokenizers/`` and, unless told
+``disable_download=True``, goes to the network.  The model loads once per
+process, on first use; importing this module loads nothing.
 
 :class:`Embedder` computes the same vectors as ``WordLlamaInference.embed``
-(mean of the token vectors of the sentence) faster on long batches: it
+(mean of the token vectors of the sentence) faster on long batches (for
+text with single spaces; any other run of white space, a tab or a no-break
+space, counts as one space here, where the library would embed it as a
+character of a word): it
 tokenises each distinct white-space word once (the tokenizer has no
 pre-tokenizer, so whole sentences tokenise slowly) and sums cached word
 vectors, in blocks that stay in cache.
@@ -16,9 +21,9 @@ vectors, in blocks that stay in cache.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -26,44 +31,63 @@ from typing import Any
 import numpy as np
 
 from dedupe.errors import ConfigError
+from dedupe.kernels import compiled
 
 _LOCK = threading.Lock()
 _EMBEDDER: Embedder | None = None
 _BLOCK_ROWS = 16384  # word rows gathered per block (16384 x 256 float32 = 16 MB)
 
 
+_WEIGHTS = "weights/l2_supercat_256.safetensors"
+_TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
+_TENSOR = "embedding.weight"
+
+
 def wordllama_folder() -> Path:
-    """The installed ``wordllama`` package folder (weights/ and tokenizers/ inside).
+    """The installed ``wordllama`` package folder (``weights/`` and ``tokenizers/`` inside).
 
-    Importing ``wordllama`` calls ``logging.basicConfig(level=INFO)``, which
-    would make every library's INFO messages print on stderr: the root
-    logger's handlers and level are put back as they were."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    try:
-        import wordllama
-        import wordllama.inference  # the module whose import calls basicConfig
-    except ImportError as exc:
-        raise ConfigError(
-            "restatements need the optional 'wordllama' package: pip install 'dedupe-newsroom[semantic]'"
-        ) from exc
-    finally:
-        for h in root.handlers[:]:
-            if h not in handlers:
-                root.removeHandler(h)
-        root.setLevel(level)
-    return Path(wordllama.__file__).resolve().parent
+    Found without importing the package: its import pulls in ``requests``
+    and calls ``logging.basicConfig(level=INFO)``, and the model needs
+    neither (only its two files, read by ``safetensors`` and ``tokenizers``,
+    which ``wordllama`` itself depends on)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError("restatements need the optional 'wordllama' package: pip install 'dedupe-newsroom[semantic]'")
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
 
 
-def load_model() -> Any:
-    """A new ``WordLlamaInference`` loaded from the wheel, never from the network."""
+@dataclass(frozen=True)
+class WordModel:
+    """WordLlama's static token vectors (``embedding``, one row per token id)
+    and its tokenizer: what ``WordLlama.load()`` builds its inference object
+    from, read from the same files."""
+
+    embedding: np.ndarray
+    tokenizer: Any
+    folder: Path
+
+
+def load_model() -> WordModel:
+    """The 256-dimension WordLlama model shipped in the ``wordllama`` wheel, never from the network."""
     folder = wordllama_folder()
-    from wordllama import WordLlama
-
+    weights, tok_file = folder / _WEIGHTS, folder / _TOKENIZER
+    for f in (weights, tok_file):
+        if not f.is_file():
+            raise ConfigError(f"the WordLlama model shipped in {folder} is incomplete: {f.relative_to(folder)} is missing")
     try:
-        return WordLlama.load(cache_dir=folder, disable_download=True)
-    except (FileNotFoundError, ValueError) as exc:
-        raise ConfigError(f"cannot load the WordLlama model shipped in {folder}: {exc}") from exc
+        from safetensors import safe_open
+        from tokenizers import Tokenizer
+    except ImportError as exc:  # pragma: no cover - both are wordllama's own dependencies
+        raise ConfigError(f"restatements need wordllama's dependencies: {exc}") from exc
+    try:
+        with safe_open(str(weights), framework="np", device="cpu") as fh:
+            embedding = fh.get_tensor(_TENSOR)
+        tokenizer = Tokenizer.from_file(str(tok_file))
+    except Exception as exc:  # a damaged install: one clear line, not a traceback
+        raise ConfigError(f"cannot load the WordLlama model shipped in {folder}: {type(exc).__name__}: {exc}") from exc
+    return WordModel(np.ascontiguousarray(embedding, dtype=np.float32), tokenizer, folder)
 
 
 def pool_sums(table: np.ndarray, rows: np.ndarray, sizes: np.ndarray, block_rows: int = _BLOCK_ROWS) -> np.ndarray:
@@ -102,9 +126,9 @@ def pool_sums(table: np.ndarray, rows: np.ndarray, sizes: np.ndarray, block_rows
 class Embedder:
     """Unit-length sentence vectors from a loaded WordLlama model."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: WordModel) -> None:
         self.model = model
-        emb = np.ascontiguousarray(model.embedding, dtype=np.float32)
+        emb = model.embedding
         self.dim = int(emb.shape[1])
         self._emb = np.vstack([emb, np.zeros((1, self.dim), dtype=np.float32)])  # last row: padding
         tok = model.tokenizer
@@ -123,8 +147,13 @@ class Embedder:
         lens = np.fromiter(map(len, (e.ids for e in enc)), dtype=np.int64, count=len(enc))
         ids = np.fromiter(chain.from_iterable(e.ids for e in enc), dtype=np.int64, count=int(lens.sum()))
         np.clip(ids, 0, self._emb.shape[0] - 2, out=ids)
-        vecs = pool_sums(self._emb, ids, lens)
-        self._vecs = np.concatenate([self._vecs[:-1], vecs, self._vecs[-1:]])
+        k = compiled()
+        if k is not None:  # one more, empty, segment: the zero row that ends the table
+            pooled = k.pool_rows(self._emb, self.dim, ids, np.append(lens, 0), False)
+            vecs = np.frombuffer(pooled, dtype=np.float32).reshape(-1, self.dim)
+        else:
+            vecs = np.vstack([pool_sums(self._emb, ids, lens), np.zeros((1, self.dim), dtype=np.float32)])
+        self._vecs = vecs if len(self._vecs) == 1 else np.concatenate([self._vecs[:-1], vecs])
 
     def _lookup(self, words: Sequence[str]) -> list[int]:
         """Row of each word, indexing and vectorising new ones (caller holds the lock)."""
@@ -151,6 +180,17 @@ class Embedder:
         n = len(sentences)
         if n == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
+        k = compiled()
+        if k is not None:  # the words and their sums in C; only each distinct word is looked up here
+            counts_b, ids_b, first_b = k.split_words(sentences if isinstance(sentences, list) else list(sentences))
+            sizes = np.frombuffer(counts_b, dtype=np.int64)
+            first = np.frombuffer(first_b, dtype=np.int64).reshape(-1, 3).tolist()
+            distinct = [sentences[t][a:b] for t, a, b in first]
+            with self._lock:
+                rows = np.array(self._lookup(distinct), dtype=np.int64)[np.frombuffer(ids_b, dtype=np.int64)]
+                vecs = self._vecs
+            pooled = k.pool_rows(vecs, self.dim, rows, sizes, True)  # scaled to unit length there
+            return np.frombuffer(bytearray(pooled), dtype=np.float32).reshape(n, self.dim)
         splits = [s.split() for s in sentences]
         sizes = np.fromiter(map(len, splits), dtype=np.int64, count=n)
         flat = list(chain.from_iterable(splits))
