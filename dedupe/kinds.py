@@ -80,6 +80,8 @@ BY_RULE: dict[str, Kind] = {k.rule: k for k in REGISTRY}
 KINDS: tuple[str, ...] = tuple(BY_NAME)
 #: The kinds reported when nothing says which (``restatement`` is asked for explicitly, or by the review UI).
 DEFAULT_KINDS: tuple[str, ...] = tuple(k.name for k in REGISTRY if k.default)
+#: The kinds the MinHash engine finds (all but the semantic ``restatement``).
+NEAR_COPY_KINDS: tuple[str, ...] = tuple(k for k in KINDS if k != "restatement")
 #: Rule id of every kind.
 RULES: dict[str, str] = {k.name: k.rule for k in REGISTRY}
 #: Default level of every kind.

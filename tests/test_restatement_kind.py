@@ -96,3 +96,60 @@ def test_across_articles_only_on_request(tmp_path: Path) -> None:
     (c,) = across["clusters"]
     assert {m["doc"] for m in c["members"]} == {str(tmp_path / "a.txt"), str(tmp_path / "b.txt")} or len(
         {m["doc"] for m in c["members"]}) == 2
+
+
+QUOTED = ('Meanwhile, Lt. Gov. David Dewhurst alluded to an interparty political struggle: "Sounds like the '
+          'Republican primary started early this year."\n\nThe hearing in Austin was adjourned until Thursday '
+          'afternoon after a long day of testimony.\n\nLt. Gov. David Dewhurst suggested a political motive for '
+          'the report, saying: "It sounds like the Republican primary started early this year."\n')
+
+
+@pytest.mark.parametrize("kinds", ["restatement", "restatement,quote", "restatement,sentence,quote"])
+def test_a_pair_a_near_copy_finding_links_is_never_a_restatement(tmp_path: Path, kinds: str) -> None:
+    """The two sentences share a quote the near-copy engine reports: they are its finding, whatever kinds
+    are asked for (with only restatements asked for, nothing), never a restatement on top."""
+    p = tmp_path / "a.txt"
+    p.write_text(QUOTED, encoding="utf-8")
+    d = json.loads(invoke("scan", p, "--kinds", kinds, "--format", "json", cwd=tmp_path).stdout)
+    got = [c["kind"] for c in d["clusters"]]
+    assert "restatement" not in got
+    assert got == (["repeated-quote"] if "quote" in kinds else [])
+    # the semantic score alone would call them a restatement: the near-copy finding is what rules it out
+    from dedupe.semantic.restatements import find_restatements
+
+    a, _, b = (x for x in QUOTED.split("\n\n"))
+    assert find_restatements([a.strip(), b.strip()], near_copy=2.0, near_containment=2.0)
+
+
+def test_worker_processes_find_what_one_process_finds(reuters_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """1,500 Reuters stories: restatements found by two worker processes (articles split between them,
+    started beside the matching) are exactly those one process finds, in the same order."""
+    from helpers import load_documents
+
+    from dedupe import Settings, scan
+    from dedupe.engine import restate
+    from dedupe.kinds import DEFAULT_KINDS
+
+    docs = load_documents(reuters_path, 1500)
+    settings = Settings(kinds=(*DEFAULT_KINDS, "restatement"), jobs=2)
+
+    def found() -> list[tuple[str, ...]]:
+        r = scan(documents=docs, settings=settings)
+        return [(c.id, c.kind, c.fingerprint, str(c.similarity)) for c in r.clusters]
+
+    monkeypatch.setattr(restate, "PARALLEL_SENTENCES", 10**9)
+    one = found()
+    monkeypatch.setattr(restate, "PARALLEL_SENTENCES", 100)
+    # this process has the model now; the engine would not fork it (nor should it, for a TUI), the test may
+    import dedupe.engine.parallel as parallel
+    import dedupe.semantic.model as model
+
+    monkeypatch.setattr(model, "is_loaded", lambda: False)
+    monkeypatch.setenv("TOKENIZERS_PARALLELISM", "false")
+    calls: list[int] = []
+
+    original = parallel.worker_pool
+    monkeypatch.setattr(parallel, "worker_pool", lambda jobs: calls.append(jobs) or original(jobs))
+    two = found()
+    assert calls == [2], "the restatements ran in two worker processes"
+    assert one == two and any(k == "restatement" for _, k, _, _ in one)

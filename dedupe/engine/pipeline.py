@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from typing import Protocol
 
@@ -33,6 +33,7 @@ from dedupe.engine.match import match_units
 from dedupe.engine.parallel import analyse_paths
 from dedupe.errors import DedupeError, InputError
 from dedupe.findings import DocumentInfo, ScanResult
+from dedupe.kinds import NEAR_COPY_KINDS
 from dedupe.readers import ReadOptions, iter_paths
 from dedupe.text.split import PunktModel
 
@@ -191,19 +192,28 @@ def finish_scan(corpus: Corpus, settings: Settings, timings: dict[str, float] | 
     """Matching, clustering and roll-up over an analysed corpus."""
     timings = {} if timings is None else timings
     table = corpus.table
+    pending = None
+    if "restatement" in settings.kinds:  # the semantic model is loaded only when the kind is asked for
+        from dedupe.engine.restate import start_restatements
+
+        t0 = time.perf_counter()
+        pending = start_restatements(corpus, settings)  # in workers on a large run, beside the matching
+        timings["restate"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     matches = match_units(table, settings, progress)
     timings["match"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    clusters = build_clusters(corpus.documents, table, matches, settings, corpus.archive)
     restatements_omitted = 0
-    if "restatement" in settings.kinds:  # the semantic model is loaded only when the kind is asked for
-        from dedupe.engine.restate import find_restatement_clusters
-
+    if pending is not None:
+        # every near-copy cluster, asked for or not: a pair one of them links is no restatement
+        near = build_clusters(corpus.documents, table, matches, replace(settings, kinds=NEAR_COPY_KINDS),
+                              corpus.archive)
         t3 = time.perf_counter()
-        found, restatements_omitted = find_restatement_clusters(corpus, settings)
-        clusters = number_clusters(corpus.documents, clusters + found)
-        timings["restate"] = time.perf_counter() - t3
+        found, restatements_omitted = pending.result(near)
+        clusters = number_clusters(corpus.documents, [c for c in near if c.kind in settings.kinds] + found)
+        timings["restate"] += time.perf_counter() - t3  # the wait: the part not hidden behind the matching
+    else:
+        clusters = build_clusters(corpus.documents, table, matches, settings, corpus.archive)
     rollup = build_overlaps(corpus.documents, corpus.counts, clusters, corpus.archive)
     timings["cluster"] = time.perf_counter() - t2
     infos = [

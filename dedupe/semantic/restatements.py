@@ -162,7 +162,27 @@ def find_restatements(
     model: ScoreModel | None = None,
     embedder: Any = None,
 ) -> list[Restatement]:
-    """Pairs of ``sentences`` that restate each other, best first.
+    """Pairs of ``sentences`` that restate each other, best first (:func:`find_restatements_counted`
+    without the count)."""
+    return find_restatements_counted(sentences, groups, threshold=threshold, max_pairs=max_pairs,
+                                     across_groups=across_groups, near_copy=near_copy,
+                                     near_containment=near_containment, model=model, embedder=embedder)[0]
+
+
+def find_restatements_counted(
+    sentences: Sequence[str],
+    groups: Sequence[int] | None = None,
+    *,
+    threshold: float | None = None,
+    max_pairs: int | None = None,
+    across_groups: bool = False,
+    near_copy: float = _DEFAULTS.threshold,
+    near_containment: float = _DEFAULTS.containment,
+    model: ScoreModel | None = None,
+    embedder: Any = None,
+) -> tuple[list[Restatement], int]:
+    """Pairs of ``sentences`` that restate each other, best first, and how
+    many there were before ``max_pairs`` cut them.
 
     Args:
         sentences: the sentences (e.g. a scan's eligible sentence units).
@@ -183,7 +203,7 @@ def find_restatements(
     model = model or default_model()
     thr = model.threshold if threshold is None else float(threshold)
     if n < 2 or (max_pairs is not None and max_pairs <= 0):
-        return []
+        return [], 0
     if embedder is None:
         from dedupe.semantic.model import embedder as process_embedder
 
@@ -192,7 +212,7 @@ def find_restatements(
     garr = None if groups is None else np.asarray(groups)
     ci, cj, cc = _candidate_pairs(emb, garr, across_groups, model.prefilter_cosine)
     if len(ci) == 0:
-        return []
+        return [], 0
     involved = set(ci.tolist()) | set(cj.tolist())
     headings = {i for i in involved if is_heading(sentences[i])}
     if headings:
@@ -221,10 +241,11 @@ def find_restatements(
         pairs.append((a, b))
         kept.append(k)
     if not pairs:
-        return []
+        return [], 0
     scores = model.probability(feature_matrix(pairs, cc[kept], embedder))
     hits = np.flatnonzero(scores >= thr)
     hits = hits[np.lexsort((cj[kept][hits], ci[kept][hits], -scores[hits]))]
+    total = len(hits)
     if max_pairs is not None:
         hits = hits[:max_pairs]
     out = []
@@ -235,4 +256,4 @@ def find_restatements(
         s = float(scores[h])
         out.append(Restatement(int(ci[k]), int(cj[k]), s, meaning(s), float(cc[k]),
                                _shared(words, a, b), _shared(figures, a, b)))
-    return out
+    return out, total
