@@ -1,38 +1,37 @@
-"""Benchmark: within-article restatements on Reuters-21578 vs `dedupe scan`.
+"""Benchmark: what within-article restatements add to `dedupe scan` on Reuters-21578.
 
-Writes the Reuters stories with a body as one JSON-lines file under
-bench/.cache (git-ignored), then, interleaved, N times each:
+The Reuters stories with a body are written under bench/.cache (git-ignored) in the two shapes a newsroom
+scans: one JSON-lines export (``--layout export``) and a folder of plain-text files (``--layout files``).
+For each layout, interleaved, N times each, as fresh processes:
 
-  (a) dedupe scan FILE --format json -o out.json               (subprocess)
-  (b) this script --child FILE: in a fresh process, the scan's units
-      (``analyse_documents``, not timed: the scan has them already), then,
-      timed, importing ``dedupe.semantic``, loading the model and
-      ``find_restatements`` over every article's eligible sentences.
+  (a) dedupe scan INPUT --format json -o out.json
+  (b) dedupe scan INPUT --kinds <the defaults>,restatement --format json -o out.json
 
-It reports the medians of wall and CPU time (the scan's CPU time includes its
-worker processes), the added share ((b) / (a)), restatements per 100
-articles, and a fixed random sample of 30 flagged pairs to read
-(reports/bench_restatement_sample.md); the figures go to
-reports/bench_restatement.json.  reports/bench_restatement.md is written by
-hand from these (the sample has to be read).
+It reports the medians of wall and CPU time (CPU includes the worker processes), the added share
+((b) - (a)) / (a) per run and of the medians, restatements per 100 articles, and a fixed random sample of
+30 flagged pairs to read (reports/bench_restatement_sample.md, from the export's run); the figures go to
+reports/bench_restatement.json.  reports/bench_restatement.md is written by hand from these (the sample has
+to be read).
 
-    python bench/bench_restatement.py [--stories N] [--repeat N] [--sample 30]
+    python bench/bench_restatement.py [--stories N] [--repeat N] [--layout export|files|both] [--sample 30]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import CACHE, REPO, REPORTS, load_reuters, machine_facts, measure, median
+from common import CACHE, REPORTS, load_reuters, machine_facts, measure, median, write_txt_corpus  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from dedupe.atomic import write_atomic  # noqa: E402
+from dedupe.kinds import DEFAULT_KINDS  # noqa: E402
 
 
 def write_jsonl(n: int | None) -> Path:
@@ -48,121 +47,85 @@ def write_jsonl(n: int | None) -> Path:
     return path
 
 
-def child(path: str, sample: int) -> None:
-    """Units of every article (untimed), then restatements (timed); JSON on stdout."""
-    sys.path.insert(0, str(REPO))
-    from dedupe.config import Settings
-    from dedupe.engine.analyse import analyse_documents
-    from dedupe.readers import read_file
-    from dedupe.text.units import SENTENCE
-
-    docs = read_file(path)
-    settings = Settings()
-    t0 = time.perf_counter()
-    analysis = analyse_documents(docs, settings, with_signatures=False)
-    t_units = time.perf_counter() - t0
-    table = analysis.table
-    rows = [k for k in range(len(table)) if table.kind[k] == SENTENCE]
-    sentences = [docs[table.doc[k]].text[table.start[k]:table.end[k]] for k in rows]
-    groups = [int(table.doc[k]) for k in rows]
-
-    t0 = time.perf_counter()
-    c0 = time.process_time()
-    from dedupe.semantic.model import embedder
-    from dedupe.semantic.restatements import find_restatements
-
-    emb = embedder()
-    t_load = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    found = find_restatements(sentences, groups, embedder=emb)
-    t_find = time.perf_counter() - t1
-    cpu = time.process_time() - c0
-    rng = random.Random(14)
-    picked = rng.sample(found, min(sample, len(found)))
-    out = {
-        "articles": len(docs),
-        "sentences": len(sentences),
-        "units_s": round(t_units, 3),
-        "import_and_load_s": round(t_load, 3),
-        "find_s": round(t_find, 3),
-        "restatements_s": round(t_load + t_find, 3),
-        "restatements_cpu_s": round(cpu, 3),
-        "flagged": len(found),
-        "sample": [{"doc": docs[groups[r.a]].id, "score": round(r.score, 3), "meaning": r.meaning,
-                    "a": sentences[r.a], "b": sentences[r.b],
-                    "words": [w.text_a for w in r.words], "figures": [f.text_a for f in r.figures]}
-                   for r in picked],
+def run_layout(name: str, corpus: Path, repeat: int, tmp: str) -> tuple[dict, dict]:
+    dedupe = str(Path(sys.executable).parent / "dedupe")
+    out = Path(tmp) / f"{name}.json"
+    kinds = ",".join((*DEFAULT_KINDS, "restatement"))
+    base, more, base_cpu, more_cpu, shares = [], [], [], [], []
+    last = {}
+    for k in range(repeat):
+        a = measure([dedupe, "scan", str(corpus), "--format", "json", "-o", str(out)], cwd=tmp)
+        if a["returncode"] not in (0, 1):
+            sys.exit(f"dedupe scan failed ({a['returncode']}): {a['stderr']}")
+        b = measure([dedupe, "scan", str(corpus), "--kinds", kinds, "--format", "json", "-o", str(out)], cwd=tmp)
+        if b["returncode"] not in (0, 1):
+            sys.exit(f"dedupe scan --kinds ...,restatement failed ({b['returncode']}): {b['stderr']}")
+        last = json.loads(out.read_text(encoding="utf-8"))
+        base.append(a["wall_s"])
+        more.append(b["wall_s"])
+        base_cpu.append(a["cpu_s"])
+        more_cpu.append(b["cpu_s"])
+        shares.append(round((b["wall_s"] - a["wall_s"]) / a["wall_s"], 3))
+        print(f"{name} run {k + 1}: scan {a['wall_s']:.2f} s ({a['cpu_s']:.2f} CPU-s), with restatements "
+              f"{b['wall_s']:.2f} s ({b['cpu_s']:.2f} CPU-s): +{100 * shares[-1]:.0f}%", file=sys.stderr)
+    flagged = [c for c in last["clusters"] if c["kind"] == "restatement"]
+    articles = last["summary"]["documents"]
+    result = {
+        "layout": name, "input": corpus.name, "articles": articles, "units": last["summary"]["units"],
+        "repeat": repeat,
+        "scan_wall_s": median(base), "scan_runs_s": base,
+        "with_restatements_wall_s": median(more), "with_restatements_runs_s": more,
+        "added_share": round((median(more) - median(base)) / median(base), 3),
+        "added_share_runs": shares,
+        "scan_cpu_s": median(base_cpu), "with_restatements_cpu_s": median(more_cpu),
+        "added_share_cpu": round((median(more_cpu) - median(base_cpu)) / median(base_cpu), 3),
+        "flagged": len(flagged),
+        "per_100_articles": round(100 * len(flagged) / max(1, articles), 2),
+        "restatements_omitted": last["summary"].get("restatements_omitted", 0),
     }
-    print(json.dumps(out))
+    return result, {"flagged": flagged}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--stories", type=int, default=None, help="number of stories (default: all)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each (median reported)")
+    ap.add_argument("--layout", choices=["export", "files", "both"], default="both")
     ap.add_argument("--sample", type=int, default=30, help="flagged pairs to sample for reading")
-    ap.add_argument("--child", metavar="FILE", help=argparse.SUPPRESS)
     ap.add_argument("--no-write", action="store_true", help="print only, do not write reports/")
     args = ap.parse_args()
-    if args.child:
-        child(args.child, args.sample)
-        return
-
-    corpus = write_jsonl(args.stories)
-    py = sys.executable
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    scans, rests, scan_cpu, rest_cpu = [], [], [], []
-    detail = None
+    layouts = []
+    if args.layout in ("export", "both"):
+        layouts.append(("export", write_jsonl(args.stories)))
+    if args.layout in ("files", "both"):
+        layouts.append(("files", write_txt_corpus(args.stories)))
+    results, flagged = [], None
     with tempfile.TemporaryDirectory() as tmp:
-        out_json = Path(tmp) / "out.json"
-        for k in range(args.repeat):
-            d = measure([py, "-m", "dedupe", "scan", str(corpus), "--format", "json", "-o", str(out_json)],
-                        cwd=tmp, env=env)
-            if d["returncode"] not in (0, 1):
-                sys.exit(f"dedupe scan failed ({d['returncode']}): {d['stderr']}")
-            scans.append(d["wall_s"])
-            scan_cpu.append(d["cpu_s"])
-            r = measure([py, str(Path(__file__).resolve()), "--child", str(corpus), "--sample", str(args.sample)],
-                        cwd=tmp, env=env)
-            if r["returncode"] != 0:
-                sys.exit(f"restatement run failed: {r['stderr']}")
-            detail = json.loads(r["stdout"])
-            rests.append(detail["restatements_s"])
-            rest_cpu.append(detail["restatements_cpu_s"])
-            print(f"run {k + 1}: scan {d['wall_s']:.2f} s ({d['cpu_s']:.2f} CPU-s), "
-                  f"restatements {detail['restatements_s']:.2f} s ({detail['restatements_cpu_s']:.2f} CPU-s) "
-                  f"(load {detail['import_and_load_s']:.2f} s, find {detail['find_s']:.2f} s)", file=sys.stderr)
-    assert detail is not None
-    result = {
-        "articles": detail["articles"],
-        "sentences": detail["sentences"],
-        "repeat": args.repeat,
-        "scan_wall_s": median(scans),
-        "scan_runs_s": scans,
-        "restatements_s": median(rests),
-        "restatement_runs_s": rests,
-        "added_share": round(median(rests) / median(scans), 3),
-        "scan_cpu_s": median(scan_cpu),
-        "restatements_cpu_s": median(rest_cpu),
-        "added_share_cpu": round(median(rest_cpu) / median(scan_cpu), 3),
-        "flagged": detail["flagged"],
-        "per_100_articles": round(100 * detail["flagged"] / detail["articles"], 2),
-        "last_run": {k: detail[k] for k in ("units_s", "import_and_load_s", "find_s")},
-        "machine": machine_facts(),
-    }
-    print(json.dumps(result, indent=1))
+        for name, corpus in layouts:
+            r, extra = run_layout(name, corpus, args.repeat, tmp)
+            results.append(r)
+            if flagged is None:
+                flagged = extra["flagged"]
+    report = {"runs": results, "machine": machine_facts()}
+    print(json.dumps(results, indent=1))
     if args.no_write:
         return
     REPORTS.mkdir(exist_ok=True)
-    (REPORTS / "bench_restatement.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    write_atomic(REPORTS / "bench_restatement.json", json.dumps(report, indent=1) + "\n")
+    rng = random.Random(14)
+    picked = rng.sample(flagged or [], min(args.sample, len(flagged or [])))
     lines = ["# Sample of flagged restatements (Reuters-21578, within article)", "",
-             f"{len(detail['sample'])} pairs drawn with seed 14 from {detail['flagged']} flagged.", ""]
-    for k, s in enumerate(detail["sample"], 1):
-        lines += [f"## {k}. {s['doc']} — {s['meaning']}", "",
-                  "A: " + " ".join(s["a"].split()), "",
-                  "B: " + " ".join(s["b"].split()), "",
-                  f"shared words: {', '.join(s['words']) or '-'}; figures: {', '.join(s['figures']) or '-'}", ""]
-    (REPORTS / "bench_restatement_sample.md").write_text("\n".join(lines), encoding="utf-8")
+             f"{len(picked)} pairs drawn with seed 14 from {len(flagged or [])} flagged "
+             f"(layout {results[0]['layout']}).", ""]
+    for k, c in enumerate(picked, 1):
+        a, b = c["members"]
+        info = c["restatement"]
+        lines += [f"## {k}. {a['doc']} — {info['meaning']}", "",
+                  "A: " + " ".join(a["text"].split()), "",
+                  "B: " + " ".join(b["text"].split()), "",
+                  f"shared words: {', '.join(info['shared_words']) or '-'}; "
+                  f"figures: {', '.join(info['shared_figures']) or '-'}", ""]
+    write_atomic(REPORTS / "bench_restatement_sample.md", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from dedupe.atomic import write_atomic
-from dedupe.semantic.features import FEATURE_NAMES, analyse, surface_jaccard
+from dedupe.semantic.features import FEATURE_NAMES, analyse, gate_features, surface
 from dedupe.semantic.model import embedder
 from dedupe.semantic.restatements import is_heading
 from dedupe.semantic.score import ScoreModel, feature_matrix
@@ -266,19 +266,21 @@ def main() -> None:
     cos_above = x_all[train][s_train >= threshold, 0]
     prefilter = float(np.floor(np.quantile(cos_above, args.prefilter_loss) * 20) / 20) if len(cos_above) else 0.5
 
-    # the gate: a two-feature logistic (cosine, white-space word Jaccard); its cut keeps GATE_KEEP of the
-    # training pairs the full model puts above the threshold (and above the pre-filter)
-    sj_all = np.array([surface_jaccard(set(s.split()), set(t.split())) for s, t in zip(a, b)])
-    sj_aug = np.array([surface_jaccard(set(s.split()), set(t.split())) for s, t in zip(xa, xb)])
-    g_x = np.column_stack([np.concatenate([x_all[train][:, 0], x_tr[len(train):, 0]]),
-                           np.concatenate([sj_all[train], sj_aug])])
+    # the gate: a logistic on the cheap GATE_FEATURES (cosine, white-space word Jaccard and length ratio,
+    # figures conflict); its cut keeps GATE_KEEP of the training pairs the full model puts above the
+    # threshold (and above the pre-filter)
+    def gate_x(s1: list[str], s2: list[str], cos: np.ndarray) -> np.ndarray:
+        return np.array([gate_features(float(c), surface(p), surface(q)) for p, q, c in zip(s1, s2, cos)])
+
+    gx_all = gate_x(a, b, x_all[:, 0])
+    g_x = np.vstack([gx_all[train], gate_x(xa, xb, x_tr[len(train):, 0])])
     g_mean, g_scale, g_w, g_b = fit_logistic(g_x, y_tr, sample_weight=_weights(len(train), aug_kinds))
-    g_z = ((np.column_stack([x_all[:, 0], sj_all]) - g_mean) / g_scale) @ g_w + g_b
+    g_z = ((gx_all - g_mean) / g_scale) @ g_w + g_b
     wanted = train[(s_train >= threshold) & (x_all[train][:, 0] >= prefilter)]
     cut = float(np.quantile(g_z[wanted], 1 - args.gate_keep)) if len(wanted) else -np.inf
     w_raw = g_w / g_scale
-    gate = (float(g_b - (g_mean / g_scale) @ g_w - cut), float(w_raw[0]), float(w_raw[1]))
-    passes = gate[0] + gate[1] * x_all[:, 0] + gate[2] * sj_all >= 0
+    gate = (float(g_b - (g_mean / g_scale) @ g_w - cut), *(float(v) for v in w_raw))
+    passes = gate[0] + gx_all @ np.array(gate[1:]) >= 0
 
     s_hold = predict((mean, scale, w, bias), x_all[hold])
     holdout = pr_at(s_hold, y[hold], threshold)

@@ -33,6 +33,7 @@ def prepare(
     model: PunktModel | None = None,
     progress: Progress | None = None,
     with_signatures: bool = False,
+    restatements: bool = False,
 ) -> ScanInput:
     """Read and analyse drafts and archive (files, directories, index locations): :func:`dedupe.engine.pipeline.prepare`
     with ``against``'s index locations opened as archive sources (closed again before it returns)."""
@@ -41,7 +42,7 @@ def prepare(
     try:
         return pipeline.prepare(paths, settings, documents=documents, against=files, sources=indexes,
                                 read_options=read_options, model=model, progress=progress,
-                                with_signatures=with_signatures)
+                                with_signatures=with_signatures, restatements=restatements)
     finally:
         for ix in indexes:
             ix.close()
@@ -77,6 +78,6 @@ def scan(
     with gc_paused():
         t0 = time.perf_counter()
         p = prepare(paths, settings, documents=documents, against=against, read_options=read_options, model=model,
-                    progress=progress)
+                    progress=progress, restatements=True)
         timings = {"analyse": time.perf_counter() - t0}
-        return finish_scan(p.corpus, settings, timings, progress)
+        return finish_scan(p.corpus, settings, timings, progress, p.restatements)

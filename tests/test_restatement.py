@@ -210,8 +210,17 @@ def test_shipped_parameters_load_and_round_trip() -> None:
         ScoreModel.from_json(dict(data, features=data["features"][:-1]))
     with pytest.raises(ConfigError):
         ScoreModel.from_json(dict(data, gate=[1.0, 2.0]))
-    # the gate keeps the pairs the score is meant for: a paraphrase passes, unrelated words do not
-    assert model.passes_gate(np.array([0.9, 0.62]), np.array([0.5, 0.0])).tolist() == [True, False]
+    # the gate keeps the pairs the score is meant for: a paraphrase passes; unrelated words, a much
+    # shorter partner or another figure do not
+    from dedupe.semantic.features import gate_features, surface
+
+    profit = surface(PROFIT[0]), surface(PROFIT[1])
+    other = surface("Diplomats said the next round could take place in Brussels later this month.")
+    short = surface("Net profit rose.")
+    figure = surface(PROFIT[1].replace("3.5", "4.8"))
+    rows = [gate_features(0.9, *profit), gate_features(0.62, profit[0], other),
+            gate_features(0.75, profit[0], short), gate_features(0.75, profit[0], figure)]
+    assert model.passes_gate(np.array(rows)).tolist() == [True, False, False, False]
 
 
 def _tiny_mrpc(path: Path) -> None:

@@ -122,8 +122,8 @@ def test_a_pair_a_near_copy_finding_links_is_never_a_restatement(tmp_path: Path,
 
 
 def test_worker_processes_find_what_one_process_finds(reuters_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """1,500 Reuters stories: restatements found by two worker processes (articles split between them,
-    started beside the matching) are exactly those one process finds, in the same order."""
+    """1,500 Reuters stories: restatements found by two worker processes (batches of whole articles sent
+    while the analysis goes on) are exactly those one process finds, in the same order."""
     from helpers import load_documents
 
     from dedupe import Settings, scan
@@ -137,9 +137,9 @@ def test_worker_processes_find_what_one_process_finds(reuters_path: Path, monkey
         r = scan(documents=docs, settings=settings)
         return [(c.id, c.kind, c.fingerprint, str(c.similarity)) for c in r.clusters]
 
-    monkeypatch.setattr(restate, "PARALLEL_SENTENCES", 10**9)
+    monkeypatch.setattr(restate, "BATCH_SENTENCES", 10**9)
     one = found()
-    monkeypatch.setattr(restate, "PARALLEL_SENTENCES", 100)
+    monkeypatch.setattr(restate, "BATCH_SENTENCES", 1000)
     # this process has the model now; the engine would not fork it (nor should it, for a TUI), the test may
     import dedupe.engine.parallel as parallel
     import dedupe.semantic.model as model
@@ -149,7 +149,7 @@ def test_worker_processes_find_what_one_process_finds(reuters_path: Path, monkey
     calls: list[int] = []
 
     original = parallel.worker_pool
-    monkeypatch.setattr(parallel, "worker_pool", lambda jobs: calls.append(jobs) or original(jobs))
+    monkeypatch.setattr(parallel, "worker_pool", lambda jobs, **kw: calls.append(jobs) or original(jobs, **kw))
     two = found()
     assert calls == [2], "the restatements ran in two worker processes"
     assert one == two and any(k == "restatement" for _, k, _, _ in one)

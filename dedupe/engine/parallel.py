@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import chain, islice
@@ -102,35 +102,69 @@ def analyse_paths(
     model: PunktModel | None = None,
     progress: Progress | None = None,
     with_signatures: bool = True,
+    on_chunk: Callable[[Corpus], None] | None = None,
 ) -> Corpus:
     """Read and analyse files, in parallel when it pays.
 
     ``paths`` may be a lazy iterable (a directory walk): once it has yielded
     more than a few thousand files the worker processes start on the first
-    chunks while the rest is still being found.
+    chunks while the rest is still being found.  ``on_chunk`` is given each
+    analysed part as it is done, in order (the corpus returned is their
+    concatenation); in this process a file of many articles (an export) is
+    analysed :data:`CHUNK_DOCUMENTS` articles at a time for it.
     """
     it = iter(paths)
     head = list(islice(it, _MANY_FILES))
+    how = Task([], settings, read_options, model, with_signatures)
     if len(head) >= _MANY_FILES and auto_jobs(settings, _PARALLEL_BYTES) > 1:
-        results = _analyse_streamed(head, it, Task([], settings, read_options, model, with_signatures), progress)
+        results = _analyse_streamed(head, it, how, progress, on_chunk)
     else:
         head.extend(it)  # one process: the rest of a long walk is read here too (never dropped)
-        results = _analyse_listed(head, Task([], settings, read_options, model, with_signatures), progress)
+        results = _analyse_listed(head, how, progress, on_chunk)
     return Corpus.concat(results, settings.num_perm)
 
 
-def worker_pool(jobs: int) -> Any:
-    """Worker processes (forked where the platform can: they inherit the loaded engine)."""
+#: Articles analysed at a time in this process when a caller follows the parts (``on_chunk``).
+CHUNK_DOCUMENTS = 2_000
+
+
+def read_and_analyse_parts(task: Task, on_chunk: Callable[[Corpus], None]) -> list[Corpus]:
+    """:func:`read_and_analyse` in parts of at most :data:`CHUNK_DOCUMENTS` articles, each handed to
+    ``on_chunk`` as it is done (read errors go with the first part)."""
+    with gc_paused():
+        docs: list[Document] = []
+        errors: list[DedupeError] = []
+        for p in task.paths:
+            try:
+                docs.extend(read_file(p, task.read_options))
+            except DedupeError as exc:
+                errors.append(exc)
+            except Exception as exc:  # a reader bug must not lose the whole run
+                errors.append(InputError(f"could not be read: {type(exc).__name__}: {exc}", p))
+        parts: list[Corpus] = []
+        for k in range(0, max(1, len(docs)), CHUNK_DOCUMENTS):
+            a = analyse_documents(docs[k:k + CHUNK_DOCUMENTS], task.settings, task.model, task.with_signatures)
+            if not parts:
+                a.errors = errors
+            parts.append(a)
+            on_chunk(a)
+        return parts
+
+
+def worker_pool(jobs: int, initializer: Any = None) -> Any:
+    """Worker processes (forked where the platform can: they inherit the loaded engine); each runs
+    ``initializer()`` first if given."""
     import multiprocessing as mp
 
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    return ctx.Pool(jobs)
+    return ctx.Pool(jobs, initializer=initializer)
 
 
 _STREAM_CHUNK = 1500  # files per task when streaming (a few tenths of a second of work)
 
 
-def _analyse_streamed(head: list[str], rest: Iterator[str], how: Task, progress: Progress | None) -> list[Corpus]:
+def _analyse_streamed(head: list[str], rest: Iterator[str], how: Task, progress: Progress | None,
+                      on_chunk: Callable[[Corpus], None] | None = None) -> list[Corpus]:
     """Many files: chunks of a fixed number of files go to the workers as the
     walk finds them (balanced by count; no stat per file).  Progress counts
     chunks: done of those submitted so far (the walk is over long before
@@ -150,12 +184,15 @@ def _analyse_streamed(head: list[str], rest: Iterator[str], how: Task, progress:
     with worker_pool(auto_jobs(how.settings, _PARALLEL_BYTES)) as pool:
         for res in pool.imap(read_and_analyse, chunks()):
             results.append(res)
+            if on_chunk:
+                on_chunk(res)
             if progress:
                 progress("analyse", len(results), max(len(results), submitted[0]))
     return results
 
 
-def _analyse_listed(paths: list[str], how: Task, progress: Progress | None) -> list[Corpus]:
+def _analyse_listed(paths: list[str], how: Task, progress: Progress | None,
+                    on_chunk: Callable[[Corpus], None] | None = None) -> list[Corpus]:
     sizes: list[int] = []
     for p in paths:
         try:
@@ -170,13 +207,19 @@ def _analyse_listed(paths: list[str], how: Task, progress: Progress | None) -> l
             done = 0
             for res in pool.imap(read_and_analyse, [replace(how, paths=c) for c in chunks]):
                 results.append(res)
+                if on_chunk:
+                    on_chunk(res)
                 done += 1
                 if progress:
                     progress("analyse", done, len(chunks))
     else:
         step = 256
         for k in range(0, len(paths), step):
-            results.append(read_and_analyse(replace(how, paths=list(paths[k : k + step]))))
+            task = replace(how, paths=list(paths[k : k + step]))
+            if on_chunk:
+                results.extend(read_and_analyse_parts(task, on_chunk))
+            else:
+                results.append(read_and_analyse(task))
             if progress:
                 progress("analyse", min(len(paths), k + step), len(paths))
     return results

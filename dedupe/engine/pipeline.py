@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -36,6 +36,9 @@ from dedupe.findings import DocumentInfo, ScanResult
 from dedupe.kinds import NEAR_COPY_KINDS
 from dedupe.readers import ReadOptions, iter_paths
 from dedupe.text.split import PunktModel
+
+if TYPE_CHECKING:
+    from dedupe.engine.restate import RestatementStream
 
 
 class ArchiveSource(Protocol):
@@ -73,6 +76,9 @@ class ScanInput:
     draft_files: list[str] = field(default_factory=list)  # files read as drafts (normalised paths)
     archive_files: list[str] = field(default_factory=list)  # files read as archive (not also drafts)
     model: PunktModel | None = None  # the Punkt model the drafts were split with
+    #: Restatements being found (``prepare(..., restatements=True)`` with the kind asked for): hand it to
+    #: :func:`finish_scan`, which collects it.
+    restatements: RestatementStream | None = None
 
 
 def _archives_inside(paths: Sequence[str], against: Sequence[str]) -> list[tuple[str, str]]:
@@ -120,11 +126,17 @@ def prepare(
     model: PunktModel | None = None,
     progress: Progress | None = None,
     with_signatures: bool = False,
+    restatements: bool = False,
 ) -> ScanInput:
     """Walk, read and analyse ``paths`` (drafts) and ``against`` (archive files
     and directories); archived candidates from ``sources`` join as archive
     documents.  Every front end goes through here, so paths are walked and
-    named (:func:`normalize_path`) one way."""
+    named (:func:`normalize_path`) one way.
+
+    With ``restatements`` (and the kind in ``settings.kinds``) the drafts'
+    restatements are looked for while the analysis goes on
+    (:class:`~dedupe.engine.restate.RestatementStream`, returned in the
+    result for :func:`finish_scan`)."""
     errors: list[DedupeError] = []
     notes: list[str] = []
     seen: set[str] = set()
@@ -169,35 +181,56 @@ def prepare(
     archive_paths: list[str] = []
     if progress:
         progress("analyse", 0, 1)
+    stream = None
+    on_chunk = None
+    if restatements and "restatement" in settings.kinds:
+        from dedupe.engine.restate import RestatementStream
+
+        stream = RestatementStream(settings)
+        archived: set[str] = set()
+
+        def on_chunk(part: Corpus) -> None:  # archive documents' paths were walked before they were read
+            if len(archived) < len(archive_paths):
+                archived.update(archive_paths)
+            stream.feed(part, [d.path in archived for d in part.documents])
+
     # the walk is lazy: on a large tree the workers start before it ends
     found = chain(walk(paths or [], draft_paths, True), walk(against or [], archive_paths, False))
-    corpus = analyse_paths(found, settings, read_options, model, progress, with_signatures=with_signatures)
+    corpus = analyse_paths(found, settings, read_options, model, progress, with_signatures=with_signatures,
+                           on_chunk=on_chunk)
     errors.extend(corpus.errors)
     archive_set = set(archive_paths)
     corpus.archive = [d.path in archive_set for d in corpus.documents]
     if documents:
         extra = analyse_documents(list(documents), settings, model, with_signatures=with_signatures)
         corpus = Corpus.concat([corpus, extra], settings.num_perm)
+        if stream is not None:
+            stream.feed(extra, [False] * len(extra.documents))
+    if stream is not None:
+        stream.close()  # the rest goes to the workers; the matching starts meanwhile
     for (a, p), r in zip(inside, archive_roots):
         if r in taken:
             notes.append(f"{a} is inside {p}: read as archive (--against), not as drafts")
     corpus.errors = errors
     corpus.notes = notes + corpus.notes
     corpus = join_archives(corpus, sources, settings)
-    return ScanInput(corpus, draft_paths, archive_paths, model)
+    return ScanInput(corpus, draft_paths, archive_paths, model, stream)
 
 
 def finish_scan(corpus: Corpus, settings: Settings, timings: dict[str, float] | None = None,
-                progress: Progress | None = None) -> ScanResult:
-    """Matching, clustering and roll-up over an analysed corpus."""
+                progress: Progress | None = None, restatements: RestatementStream | None = None) -> ScanResult:
+    """Matching, clustering and roll-up over an analysed corpus (``restatements``: the stream
+    :func:`prepare` started for it, else they are looked for here)."""
     timings = {} if timings is None else timings
     table = corpus.table
     pending = None
     if "restatement" in settings.kinds:  # the semantic model is loaded only when the kind is asked for
-        from dedupe.engine.restate import start_restatements
-
         t0 = time.perf_counter()
-        pending = start_restatements(corpus, settings)  # in workers on a large run, beside the matching
+        if restatements is None:
+            from dedupe.engine.restate import start_restatements
+
+            restatements = start_restatements(corpus, settings)  # in workers on a large run, beside the matching
+        pending = restatements
         timings["restate"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     matches = match_units(table, settings, progress)
@@ -209,7 +242,7 @@ def finish_scan(corpus: Corpus, settings: Settings, timings: dict[str, float] | 
         near = build_clusters(corpus.documents, table, matches, replace(settings, kinds=NEAR_COPY_KINDS),
                               corpus.archive)
         t3 = time.perf_counter()
-        found, restatements_omitted = pending.result(near)
+        found, restatements_omitted = pending.result(corpus, near)
         clusters = number_clusters(corpus.documents, [c for c in near if c.kind in settings.kinds] + found)
         timings["restate"] += time.perf_counter() - t3  # the wait: the part not hidden behind the matching
     else:

@@ -40,7 +40,7 @@ def semantic_available() -> bool:
 
 @dataclass(frozen=True)
 class Share:
-    """One worker's share of the sentences: whole articles (or everything, across articles)."""
+    """One task's sentences: whole articles (or everything, across articles)."""
 
     texts: list[str]
     groups: list[int]
@@ -54,7 +54,7 @@ _NEVER = 2.0  # a Jaccard or containment no pair reaches: near copies are left t
 def find_share(share: Share) -> tuple[list[Restatement], int] | str:
     """The best restatements of one share and how many it has (what a worker process runs); a library
     error comes back as its message (an exception with two arguments does not survive the trip between
-    processes).  No pair is skipped as a near copy here: :meth:`PendingRestatements.result` leaves to the
+    processes).  No pair is skipped as a near copy here: :meth:`RestatementStream.result` leaves to the
     near-copy clusters the pairs they link."""
     from dedupe.semantic.restatements import find_restatements_counted
 
@@ -64,117 +64,205 @@ def find_share(share: Share) -> tuple[list[Restatement], int] | str:
     except DedupeError as exc:
         return str(exc)
 
+
+def _load_model() -> None:
+    """Worker start-up: load the model while the scanning process is still reading and analysing."""
+    import os
+
+    from dedupe.semantic.model import embedder
+
+    # one thread for the tokenizer: the workers are one per core already
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # below the scan's own processes: while they read and analyse, the workers take what they leave
+    # (a core the one-process analysis of an export does not use); then every core is theirs
+    try:
+        os.nice(int(os.environ.get("DEDUPE_RESTATE_NICE", "10")))
+    except (OSError, ValueError):
+        pass
+    try:
+        embedder()
+    except DedupeError:
+        pass  # the first task reports it
+
+
 #: Pairs kept beyond MAX_PAIRS per share, for those a near-copy cluster turns out to link.
 _SPARE = 2_000
+#: Sentences sent to a worker at a time.  The first full batch starts the workers: a smaller run is done in
+#: the scanning process (forking and a model per worker would cost more than they save).
+BATCH_SENTENCES = 10_000
 
-#: Below this many sentences the restatements run in the scanning process (forking and a model per worker cost more).
-PARALLEL_SENTENCES = 20_000
+
+@dataclass
+class _Part:
+    keys: np.ndarray  # (n, 3) int64: document (in the scan's corpus), start, end of each sentence
+    share: Share
+    pending: Any = None  # the worker's AsyncResult, or None: run here
 
 
-class PendingRestatements:
-    """Restatements being found while the scan goes on: :func:`start_restatements` starts them (in worker
-    processes on a large run, beside the near-copy matching), :meth:`result` waits for them."""
+class RestatementStream:
+    """Restatements found while the scan goes on.
 
-    def __init__(self, corpus: Corpus, settings: Settings, rows: np.ndarray, texts: list[str],
-                 shares: list[Share], pool: Any = None, pending: Any = None) -> None:
-        self.corpus, self.settings, self.rows, self.texts = corpus, settings, rows, texts
-        self._shares, self._pool, self._pending = shares, pool, pending
+    The scan feeds it the analysed documents chunk by chunk (:meth:`feed`, in corpus order); inside
+    articles, every :data:`BATCH_SENTENCES` sentences go to worker processes (one model each, loaded as
+    they start) while the analysis and then the near-copy matching go on.  :meth:`close` sends the rest,
+    :meth:`result` collects the findings.  Across articles, everything is one task, sent at :meth:`close`.
+    A run smaller than one batch, or a process that already has the model (a review UI that has run the
+    tokenizer's threads must not fork), is done in this process.
+    """
 
-    def result(self, near: Sequence[Cluster] = ()) -> tuple[list[Cluster], int]:
-        """Restatement clusters (two members each), best first, and how many were left out.
+    def __init__(self, settings: Settings) -> None:
+        if not semantic_available():
+            raise ConfigError("the restatement kind needs the optional semantic model: "
+                              "pip install 'dedupe-newsroom[semantic]' (or leave restatement out of --kinds)")
+        self.settings = settings
+        self._docs_seen = 0
+        self._buf_texts: list[str] = []
+        self._buf_groups: list[int] = []
+        self._buf_keys: list[np.ndarray] = []
+        self._parts: list[_Part] = []
+        self._pool: Any = None
+        self._jobs = _jobs(settings)
+        self._closed = False
+
+    def feed(self, chunk: Corpus, archive: Sequence[bool] | None = None) -> None:
+        """The next analysed documents of the scan (every chunk, drafts or not, in order).  ``archive``
+        flags its archive documents (default ``chunk.archive``); their sentences are never compared."""
+        base = self._docs_seen
+        self._docs_seen += len(chunk.documents)
+        t = chunk.table
+        if not len(t):
+            return
+        flags = np.asarray(archive if archive is not None else chunk.archive, dtype=bool)
+        if len(flags) != len(chunk.documents):
+            flags = np.zeros(len(chunk.documents), dtype=bool)
+        rows = np.flatnonzero((t.kind == SENTENCE) & ~flags[t.doc])
+        if not self.settings.restate_across and len(rows):  # inside articles: a lone sentence has no partner
+            per_doc = np.bincount(t.doc[rows], minlength=len(chunk.documents))
+            rows = rows[per_doc[t.doc[rows]] >= 2]
+        if not len(rows):
+            return
+        docs = chunk.documents
+        d, a, b = t.doc[rows], t.start[rows], t.end[rows]
+        if self.settings.restate_across:
+            cuts = [0, len(rows)]
+        else:  # a large chunk goes out in batches, each of whole articles
+            cuts = [0]
+            while len(rows) - cuts[-1] > BATCH_SENTENCES:
+                c = cuts[-1] + BATCH_SENTENCES
+                while c < len(rows) and d[c] == d[c - 1]:
+                    c += 1
+                cuts.append(c)
+            cuts.append(len(rows))
+        for lo, hi in zip(cuts, cuts[1:]):
+            if hi <= lo:
+                continue
+            self._buf_texts.extend(docs[int(x)].text[int(y):int(z)] for x, y, z in zip(d[lo:hi], a[lo:hi], b[lo:hi]))
+            self._buf_groups.extend((d[lo:hi] + base).tolist())
+            self._buf_keys.append(np.column_stack([d[lo:hi] + base, a[lo:hi], b[lo:hi]]).astype(np.int64))
+            if not self.settings.restate_across and len(self._buf_texts) >= BATCH_SENTENCES:
+                self._send(parallel=True)
+
+    def close(self) -> None:
+        """No more documents: send what is left (the scan goes on to its matching meanwhile)."""
+        if self._closed:
+            return
+        self._closed = True
+        n = len(self._buf_texts)
+        if n >= 2:
+            big = self._pool is not None or n >= BATCH_SENTENCES
+            self._send(parallel=big)
+
+    def _send(self, parallel: bool) -> None:
+        keys = np.concatenate(self._buf_keys) if self._buf_keys else np.zeros((0, 3), dtype=np.int64)
+        share = Share(self._buf_texts, self._buf_groups, self.settings.restate_across, MAX_PAIRS + _SPARE)
+        self._buf_texts, self._buf_groups, self._buf_keys = [], [], []
+        part = _Part(keys, share)
+        if parallel and self._jobs > 0:
+            if self._pool is None:
+                from dedupe.engine.parallel import worker_pool
+
+                self._pool = worker_pool(self._jobs, initializer=_load_model)
+            part.pending = self._pool.apply_async(find_share, (share,))
+        self._parts.append(part)
+
+    def result(self, corpus: Corpus, near: Sequence[Cluster] = ()) -> tuple[list[Cluster], int]:
+        """Restatement clusters (two members each) in ``corpus`` (the scan's, whose documents were fed),
+        best first, and how many were left out.
 
         ``near`` are the run's near-copy clusters: a pair of sentences one of them already links (the
         sentences, or a quote or part of each) is theirs, not a restatement.  The near-copy rule is the
         engine's own verified matches, not a second estimate of it, so no pair falls between the two."""
-        if self._pending is not None:
-            try:
-                outs = self._pending.get()
-            finally:
+        self.close()
+        try:
+            outs = [p.pending.get() if p.pending is not None else find_share(p.share) for p in self._parts]
+        finally:
+            if self._pool is not None:
                 self._pool.close()
                 self._pool.join()
-        else:
-            outs = [find_share(sh) for sh in self._shares]
-        found: list[Restatement] = []
-        base = total = 0
-        for sh, out in zip(self._shares, outs):
+                self._pool = None
+        found: list[tuple[float, int, int, Restatement]] = []
+        total = 0
+        base = 0
+        keys = np.concatenate([p.keys for p in self._parts]) if self._parts else np.zeros((0, 3), dtype=np.int64)
+        for part, out in zip(self._parts, outs):
             if isinstance(out, str):
                 raise ConfigError(out)
             got, n = out
-            found.extend(replace(r, a=r.a + base, b=r.b + base) for r in got)
+            found.extend((-r.score, r.a + base, r.b + base, replace(r, a=r.a + base, b=r.b + base)) for r in got)
             total += n
-            base += len(sh.texts)
-        found.sort(key=lambda r: (-r.score, r.a, r.b))  # as one call over everything would order them
+            base += len(part.share.texts)
+        found.sort(key=lambda x: x[:3])  # best first, then reading order: as one call over everything
+        ordered = [x[3] for x in found]
+        rows = _rows_of(corpus, keys)
         if near:
-            kept = _not_linked(self.corpus, self.rows, found, near)
-            total -= len(found) - len(kept)  # the tail a share cut is counted as left out, unchecked
-            found = kept
-        return _clusters(self.corpus, self.rows, found[:MAX_PAIRS]), max(0, total - MAX_PAIRS)
+            kept = _not_linked(corpus, rows, ordered, near)
+            total -= len(ordered) - len(kept)  # the tail a task cut is counted as left out, unchecked
+            ordered = kept
+        return _clusters(corpus, rows, ordered[:MAX_PAIRS]), max(0, total - MAX_PAIRS)
 
 
-def start_restatements(corpus: Corpus, settings: Settings) -> PendingRestatements:
-    """Start looking for restatements among the drafts' sentences (see :class:`PendingRestatements`)."""
-    if not semantic_available():
-        raise ConfigError("the restatement kind needs the optional semantic model: pip install 'dedupe-newsroom[semantic]' "
-                          "(or leave restatement out of --kinds)")
+def _rows_of(corpus: Corpus, keys: np.ndarray) -> np.ndarray:
+    """Row in ``corpus.table`` of each sentence ``(document, start, end)`` of ``keys``."""
     t = corpus.table
-    rows = np.zeros(0, dtype=np.int64)
-    if len(t):
-        flags = np.array(corpus.archive, dtype=bool)
-        rows = np.flatnonzero((t.kind == SENTENCE) & ~flags[t.doc])
-        if not settings.restate_across and len(rows):  # inside articles: an article's only sentence has no partner
-            per_doc = np.bincount(t.doc[rows], minlength=len(corpus.documents))
-            rows = rows[per_doc[t.doc[rows]] >= 2]
-    if len(rows) < 2:
-        return PendingRestatements(corpus, settings, rows, [], [])
-    docs = corpus.documents
-    texts = [docs[int(d)].text[int(a):int(b)] for d, a, b in zip(t.doc[rows], t.start[rows], t.end[rows])]
-    groups = t.doc[rows].tolist()
-    jobs = _jobs(settings, len(rows))
-    # rows are in document order, so a cut between two documents keeps every article whole
-    cuts = [0] if settings.restate_across else _cuts(groups, jobs)
-    bounds = [*cuts, len(rows)]
-    # near copies are left to the engine's matches (PendingRestatements.result), so none are skipped here
-    shares = [Share(texts[a:b], groups[a:b], settings.restate_across, MAX_PAIRS + _SPARE)
-              for a, b in zip(bounds, bounds[1:]) if b > a]
-    if jobs > 1:
-        from dedupe.engine.parallel import worker_pool
-
-        pool = worker_pool(len(shares))
-        return PendingRestatements(corpus, settings, rows, texts, shares, pool, pool.map_async(find_share, shares))
-    return PendingRestatements(corpus, settings, rows, texts, shares)
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    sent = np.flatnonzero(t.kind == SENTENCE)
+    code = t.doc[sent].astype(np.int64) * (1 << 32) + t.start[sent].astype(np.int64)
+    order = np.argsort(code, kind="stable")
+    want = keys[:, 0] * (1 << 32) + keys[:, 1]
+    at = np.searchsorted(code[order], want)
+    if np.any(at >= len(order)) or np.any(code[order][np.minimum(at, len(order) - 1)] != want):
+        raise ValueError("a restatement sentence is not in the scan's corpus")  # pragma: no cover - a bug
+    return np.asarray(sent[order[at]], dtype=np.int64)
 
 
-def _jobs(settings: Settings, n: int) -> int:
-    """Worker processes for ``n`` sentences: one per core (at most 8) on a large run, none on a small one, none
-    once this process has the model (a process that has run the tokenizer's threads must not fork)."""
+def start_restatements(corpus: Corpus, settings: Settings) -> RestatementStream:
+    """Restatements of an analysed corpus, started now (see :class:`RestatementStream`)."""
+    stream = RestatementStream(settings)
+    stream.feed(corpus)
+    stream.close()
+    return stream
+
+
+def _jobs(settings: Settings) -> int:
+    """Worker processes: one per core (at most 8; one across articles, a single task); none with
+    ``--jobs 1``, on one core, or once this process has the model (a process that has run the tokenizer's
+    threads must not fork)."""
     import os
 
     from dedupe.semantic.model import is_loaded
 
-    if n < PARALLEL_SENTENCES or settings.jobs == 1 or is_loaded():
-        return 1
-    return 2 if settings.restate_across else max(1, min(settings.jobs or os.cpu_count() or 1, 8))
-
-
-def _cuts(groups: list[int], jobs: int) -> list[int]:
-    """Starts of ``jobs`` runs of similar length that never cut a group."""
-    n = len(groups)
-    cuts = [0]
-    for k in range(1, jobs):
-        c = max(cuts[-1] + 1, n * k // jobs)
-        while 0 < c < n and groups[c] == groups[c - 1]:
-            c += 1
-        if c >= n:
-            break
-        cuts.append(c)
-    return cuts
+    cores = settings.jobs or min(os.cpu_count() or 1, 8)
+    if cores <= 1 or is_loaded():
+        return 0
+    return 1 if settings.restate_across else cores
 
 
 def find_restatement_clusters(corpus: Corpus, settings: Settings,
                               near: Sequence[Cluster] = ()) -> tuple[list[Cluster], int]:
     """Restatement clusters (two members each) among the drafts' sentences not linked by the near-copy
     clusters ``near``, and how many were left out."""
-    return start_restatements(corpus, settings).result(near)
+    return start_restatements(corpus, settings).result(corpus, near)
 
 
 def _not_linked(corpus: Corpus, rows: np.ndarray, found: list[Restatement],

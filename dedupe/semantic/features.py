@@ -338,6 +338,36 @@ def shared_spans(a: Sentence, b: Sentence) -> tuple[list[tuple[str, list[tuple[i
     return words, figures
 
 
+@dataclass(frozen=True)
+class Surface:
+    """What the gate reads of a sentence without analysing it: its white-space words and their
+    number, and its figures (digits only, as :func:`number_key` keys them)."""
+
+    words: frozenset[str]
+    n_words: int
+    figures: frozenset[str]
+
+
+def surface(text: str) -> Surface:
+    """The cheap reading of ``text`` for :func:`gate_features`."""
+    split = text.split()
+    found = _NUMBER_RE.findall(text)
+    figs = frozenset(k for k in map(number_key, found) if k is not None) if found else frozenset()
+    return Surface(frozenset(split), len(split), figs)
+
+
+#: The gate's inputs, in order (after the bias): see :func:`gate_features`.
+GATE_FEATURES: tuple[str, ...] = ("cosine", "surface_jaccard", "surface_length_ratio", "figures_conflict")
+
+
+def gate_features(cosine: float, a: Surface, b: Surface) -> tuple[float, float, float, float]:
+    """The gate's four cheap inputs for a pair: the sentence cosine, the Jaccard of the white-space words,
+    the ratio of their numbers of words, and 1 when each sentence has a figure the other lacks."""
+    ratio = min(a.n_words, b.n_words) / max(a.n_words, b.n_words) if max(a.n_words, b.n_words) else 0.0
+    conflict = 1.0 if (a.figures - b.figures) and (b.figures - a.figures) else 0.0
+    return cosine, _jaccard(a.words, b.words), ratio, conflict
+
+
 def surface_jaccard(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
     """Jaccard of two sets of white-space words (``set(text.split())``): the
     cheap lexical signal of the second pre-filter."""

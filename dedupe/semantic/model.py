@@ -136,8 +136,10 @@ class Embedder:
         tok.no_truncation()
         self._tok = tok
         self._index: dict[str, int] = {}
-        # sum of each word's token vectors, in index order, plus a zero row (padding) at the end
-        self._vecs = np.zeros((1, self.dim), dtype=np.float32)
+        # sum of each word's token vectors, in index order, plus a zero row (padding) at the end: a view of
+        # the first rows of _buf, which grows by doubling (its unused rows stay zero)
+        self._buf = np.zeros((1024, self.dim), dtype=np.float32)
+        self._vecs = self._buf[:1]
         self._lock = threading.Lock()
 
     def _add(self, words: list[str]) -> None:
@@ -148,12 +150,19 @@ class Embedder:
         ids = np.fromiter(chain.from_iterable(e.ids for e in enc), dtype=np.int64, count=int(lens.sum()))
         np.clip(ids, 0, self._emb.shape[0] - 2, out=ids)
         k = compiled()
-        if k is not None:  # one more, empty, segment: the zero row that ends the table
-            pooled = k.pool_rows(self._emb, self.dim, ids, np.append(lens, 0), False)
-            vecs = np.frombuffer(pooled, dtype=np.float32).reshape(-1, self.dim)
+        if k is not None:
+            vecs = np.frombuffer(k.pool_rows(self._emb, self.dim, ids, lens, False), dtype=np.float32)
+            vecs = vecs.reshape(-1, self.dim)
         else:
-            vecs = np.vstack([pool_sums(self._emb, ids, lens), np.zeros((1, self.dim), dtype=np.float32)])
-        self._vecs = vecs if len(self._vecs) == 1 else np.concatenate([self._vecs[:-1], vecs])
+            vecs = pool_sums(self._emb, ids, lens)
+        n = len(self._vecs) - 1  # rows in use; row n is the zero row
+        need = n + len(vecs) + 1
+        if need > len(self._buf):  # double (a copy per doubling, not per call)
+            grown = np.zeros((max(need, 2 * len(self._buf)), self.dim), dtype=np.float32)
+            grown[:n] = self._buf[:n]
+            self._buf = grown
+        self._buf[n:n + len(vecs)] = vecs
+        self._vecs = self._buf[:need]
 
     def _lookup(self, words: Sequence[str]) -> list[int]:
         """Row of each word, indexing and vectorising new ones (caller holds the lock)."""

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from dedupe.config import Settings
-from dedupe.semantic.features import Sentence, analyse, shared_spans, surface_jaccard
+from dedupe.semantic.features import GATE_FEATURES, Sentence, analyse, gate_features, shared_spans, surface
 from dedupe.semantic.features import near_copy as near_copy_pair
 from dedupe.semantic.score import ScoreModel, default_model, feature_matrix, meaning
 
@@ -219,12 +219,10 @@ def find_restatements_counted(
         keep = np.fromiter((i not in headings and j not in headings for i, j in zip(ci.tolist(), cj.tolist())),
                            dtype=bool, count=len(ci))
         ci, cj, cc = ci[keep], cj[keep], cc[keep]
-    wordsets: dict[int, frozenset[str]] = {}
-    for i in involved - headings:
-        wordsets[i] = frozenset(sentences[i].split())
-    surface = np.fromiter((surface_jaccard(wordsets[i], wordsets[j]) for i, j in zip(ci.tolist(), cj.tolist())),
-                          dtype=np.float64, count=len(ci))
-    keep = model.passes_gate(cc, surface)
+    surfaces = {i: surface(sentences[i]) for i in involved - headings}
+    gx = np.array([gate_features(float(c), surfaces[i], surfaces[j]) for i, j, c in
+                   zip(ci.tolist(), cj.tolist(), cc.tolist())], dtype=np.float64).reshape(-1, len(GATE_FEATURES))
+    keep = model.passes_gate(gx)
     ci, cj, cc = ci[keep], cj[keep], cc[keep]
     read: dict[int, Sentence] = {}
     pairs: list[tuple[Sentence, Sentence]] = []

@@ -20,6 +20,7 @@ import numpy as np
 from dedupe.errors import ConfigError
 from dedupe.semantic.features import (
     FEATURE_NAMES,
+    GATE_FEATURES,
     Sentence,
     analyse,
     pair_features,
@@ -49,7 +50,7 @@ class ScoreModel:
     bias: float
     threshold: float
     prefilter_cosine: float
-    gate: tuple[float, float, float]  # (bias, cosine, surface Jaccard): pairs with a negative sum are dropped
+    gate: tuple[float, ...]  # (bias, weight of each of GATE_FEATURES): pairs with a negative sum are dropped
     meta: dict[str, Any]
 
     @classmethod
@@ -63,11 +64,11 @@ class ScoreModel:
         arr = {k: np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "weights")}
         if any(v.shape != (len(feats),) for v in arr.values()):
             raise ConfigError("mean, scale and weights must have one value per feature", source)
-        if len(data.get("gate", ())) != 3:
-            raise ConfigError("gate must be [bias, cosine weight, surface weight]", source)
+        if len(data.get("gate", ())) != 1 + len(GATE_FEATURES):
+            raise ConfigError(f"gate must be [bias, a weight for each of {', '.join(GATE_FEATURES)}]", source)
         return cls(feats, arr["mean"], arr["scale"], arr["weights"], float(data["bias"]),
                    float(data["threshold"]), float(data["prefilter_cosine"]),
-                   tuple(float(v) for v in data["gate"]),  # type: ignore[arg-type]
+                   tuple(float(v) for v in data["gate"]),
                    dict(data.get("meta", {})))
 
     def to_json(self) -> dict[str, Any]:
@@ -85,11 +86,13 @@ class ScoreModel:
             "meta": self.meta,
         }
 
-    def passes_gate(self, cosine: np.ndarray, surface: np.ndarray) -> np.ndarray:
-        """The cheap second pre-filter: a linear rule on the cosine and the
-        Jaccard of the sentences' white-space words (see the fitting script)."""
-        b, wc, ws = self.gate
-        return b + wc * np.asarray(cosine, dtype=np.float64) + ws * np.asarray(surface, dtype=np.float64) >= 0
+    def passes_gate(self, x: np.ndarray) -> np.ndarray:
+        """The cheap second pre-filter: a linear rule on the rows of ``x``, the
+        :data:`~dedupe.semantic.features.GATE_FEATURES` of each pair (cosine,
+        white-space word overlap, length ratio, figures conflict; see the
+        fitting script)."""
+        x = np.asarray(x, dtype=np.float64).reshape(-1, len(GATE_FEATURES))
+        return np.asarray(self.gate[0] + x @ np.asarray(self.gate[1:]) >= 0)
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         """Score of each row of ``x`` (features in :attr:`features` order)."""
