@@ -94,6 +94,17 @@ def test_jsonl_export_title_and_location(work):
     assert [o.other_title for o in res.overlaps if o.doc == "d.txt"] == ["Story number 3"]
 
 
+def test_an_export_record_is_removed_by_its_id_or_the_scans_name_for_it(work):
+    rng = random.Random(5)
+    recs = [{"id": f"A{i}", "title": f"Story {i}", "text": article(rng, 2, 2)} for i in range(3)]
+    (work / "cms.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    assert run(["index", "add", "cms.jsonl"]).exit_code == 0
+    r = run(["index", "remove", "A0", "cms.jsonl#A1", "cms.jsonl#A9"])
+    assert r.exit_code == 2 and "2 removed" in r.output and "no article with id 'cms.jsonl#A9'" in r.output
+    with open_index(".dedupe/index") as ix:
+        assert ix.stats().articles == 1
+
+
 def test_replace_changed_article_and_skip_unchanged(work):
     make_archive(work / "a", 3)
     run(["index", "add", "a"])

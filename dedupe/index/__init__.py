@@ -136,9 +136,16 @@ def add_paths(
 
 
 def remove(ix: ArchiveIndex, ids: Sequence[str]) -> list[str]:
-    """Remove articles by id (one atomic write); returns the ids not found."""
+    """Remove articles by id (one atomic write); returns the ids not found.
+
+    A record of an export is archived under its record id (``r17``), which is what ``index list``
+    shows; the id a scan or check gives it (``archive.jsonl#r17``) is taken for it too."""
     with ix.transaction():
         missing = ix.remove_articles(list(ids))
+        retry = {m.rsplit("#", 1)[1]: m for m in missing if "#" in m and m.rsplit("#", 1)[1]}
+        if retry:
+            still = set(ix.remove_articles(list(retry)))
+            missing = [m for m in missing if m not in retry.values() or m.rsplit("#", 1)[1] in still]
     return missing
 
 
