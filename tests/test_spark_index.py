@@ -211,3 +211,18 @@ def test_without_pyspark_one_line_error(tmp_path, monkeypatch):
             add_paths(ix, [str(tmp_path / "a.jsonl")], Settings(), batches=spark_batches([str(tmp_path / "a.jsonl")], None))
     r = add(tmp_path, "ix2", "a.jsonl", engine="spark")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "needs pyspark" in r.stderr
+
+
+def test_parquet_and_url_inputs(spark, tmp_path, records):
+    """A Parquet export's rows are articles under their record ids, as a JSON-lines export's are."""
+    rows = [(str(r["id"]), r["title"] or "", r["text"]) for r in records[:60]]
+    spark.createDataFrame(rows, "id string, title string, text string").write.parquet(str(tmp_path / "cms.parquet"))
+    export(tmp_path / "more.jsonl", records[60:90])
+    url = (tmp_path / "more.jsonl").as_uri()
+    r = add(tmp_path, "spk", "cms.parquet", url, engine="spark")
+    assert r.returncode == 0 and "90 added" in r.stdout, r.stderr
+    arts = listing(tmp_path, "spk")
+    assert [a["id"] for a in arts] == [str(x["id"]) for x in records[:90]]
+    assert {a["format"] for a in arts[:60]} == {"parquet"} and arts[60]["path"].endswith("more.jsonl")
+    again = add(tmp_path, "spk", "cms.parquet", url, engine="spark")
+    assert "0 added, 0 replaced, 90 unchanged" in again.stdout

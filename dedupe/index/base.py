@@ -148,9 +148,9 @@ class ArchivedDocument(Document):
 
 
 def article_id(doc: Document) -> str:
-    """The id an article has in an index: the record id for JSON lines
-    exports (stable across export files), else the normalised path."""
-    if doc.format == "jsonl" and doc.id.startswith(doc.path + "#"):
+    """The id an article has in an index: the record id for JSON lines and
+    Parquet exports (stable across export files), else the normalised path."""
+    if doc.format in ("jsonl", "parquet") and doc.id.startswith(doc.path + "#"):
         return doc.id[len(doc.path) + 1:]
     return os.path.normpath(doc.id)
 
