@@ -13,9 +13,11 @@ import pytest
 from helpers import SEEDS, invoke
 
 from dedupe.config import Settings
+from dedupe.engine.spark import map_documents
 from dedupe.errors import ConfigError
 from dedupe.index import add_paths, open_index
 from dedupe.index.spark_add import spark_batches
+from dedupe.readers import iter_paths, read_file
 
 ARCHIVE = SEEDS / "archive"
 
@@ -226,3 +228,21 @@ def test_parquet_and_url_inputs(spark, tmp_path, records):
     assert {a["format"] for a in arts[:60]} == {"parquet"} and arts[60]["path"].endswith("more.jsonl")
     again = add(tmp_path, "spk", "cms.parquet", url, engine="spark")
     assert "0 added, 0 replaced, 90 unchanged" in again.stdout
+    only_url = add(tmp_path, "spk", url, engine="spark")  # a URL alone is not a missing path
+    assert only_url.returncode == 0 and "0 added, 0 replaced, 30 unchanged" in only_url.stdout
+
+
+def test_map_documents_yields_in_input_order(spark, tmp_path, records):
+    """The generic map: plain files first, then each export's records, across many partitions
+    (small batches make more of them), every document once."""
+    export(tmp_path / "a.jsonl", records[:130])
+    export(tmp_path / "b.jsonl", records[130:200])
+    paths = [str(tmp_path / "a.jsonl"), str(ARCHIVE), str(tmp_path / "b.jsonl")]
+    errors: list = []
+    out = list(map_documents(paths, None, "local[2]", lambda docs: [d.id for d in docs], errors=errors,
+                             batch=4, name=str, spark=spark))  # named as given
+    files = [str(p) for p in iter_paths([str(ARCHIVE)])]
+    expected = [d.id for f in files for d in read_file(f)]
+    expected += [d.id for p in (paths[0], paths[2]) for d in read_file(p)]
+    assert not errors and [i for chunk in out for i in chunk] == expected
+    assert max(len(c) for c in out) <= 4 and len(out) >= 200 / 4

@@ -115,11 +115,14 @@ def add_cmd(paths, index_flag, progress, train_punkt, engine, spark_master, **kw
     cfg, settings = build_settings(kw)
     loc = _location(cfg, index_flag)
     batches = None
+    remote = set()
     if engine == "spark":
+        from dedupe.engine.spark import is_url
         from dedupe.index.spark_add import spark_batches
 
         batches = spark_batches(list(paths), read_options(cfg, kw), spark_master or "local[2]")
-    missing = [p for p in paths if not os.path.exists(p)]
+        remote = {p for p in paths if is_url(p)}  # hdfs://, s3a://: Spark lists them
+    missing = [p for p in paths if p not in remote and not os.path.exists(p)]
     if len(missing) == len(paths):  # nothing to add: do not create an empty index
         for p in missing:
             click.echo(f"dedupe: error: {p}: no such file or directory", err=True)

@@ -747,7 +747,9 @@ def map_documents(
     unreadable file, or a JSON-lines file with a bad record or a duplicate
     id, is dropped whole, as the embedded readers drop it.  The results are
     kept by the executors (memory, then disk) and fetched one partition at a
-    time; ``progress(done, total)`` counts documents.
+    time (``partitions``, by default twice the default parallelism and at
+    least one per ``8 * batch`` files or records); ``progress(done, total)``
+    counts documents.
     """
     options = options or ReadOptions()
     errors = errors if errors is not None else []
@@ -759,6 +761,8 @@ def map_documents(
 
         sc = spark.sparkContext
         nparts = partitions or max(2, sc.defaultParallelism * 2)
+        # the driver holds one partition's results at a time: more partitions for more documents
+        per_partition = max(1, 8 * batch)
         inputs, listed = list_inputs(spark, paths, options, name=name)
         errors.extend(listed)
         job = _Job(Settings(), options, None, {i.index: i.name for i in inputs},
@@ -769,7 +773,8 @@ def map_documents(
         if files:  # sorted by file index, so the partitions hold runs of files in the walk's order
             by_uri = {_qualify(spark, i.uri): i.index for i in files}
             raw = sc.binaryFiles(",".join(i.uri for i in files), minPartitions=nparts)
-            keyed = raw.map(lambda kv: (by_uri.get(kv[0], -1), kv[1])).sortByKey(numPartitions=min(nparts, len(files)))
+            nfiles = min(len(files), nparts if partitions else max(nparts, -(-len(files) // per_partition)))
+            keyed = raw.map(lambda kv: (by_uri.get(kv[0], -1), kv[1])).sortByKey(numPartitions=nfiles)
             parts.append(keyed.mapPartitions(lambda rows: _map_partition(job, fn, batch, _read_files(job, rows))))
         line_rdds = []
         for inp in inputs:
@@ -780,7 +785,9 @@ def map_documents(
                 line_rdds.append(_parquet_lines(spark, inp, options, errors))
         line_rdds = [r for r in line_rdds if r is not None]
         if line_rdds:
-            lines = sc.union(line_rdds).sortByKey(numPartitions=nparts)
+            every = sc.union(line_rdds)
+            nlines = nparts if partitions else max(nparts, -(-every.count() // per_partition))
+            lines = every.sortByKey(numPartitions=nlines)
             # where each partition's lines start in their file (characters), so offsets are the file's
             sizes = lines.mapPartitions(_line_sizes).collect()
             bases: list[dict[int, int]] = []
