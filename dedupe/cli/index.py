@@ -102,20 +102,35 @@ def index_group(ctx: click.Context) -> None:
 @click.option("--id-field", help="JSON lines: field holding the article id (default id).")
 @click.option("--text-field", help="JSON lines: field holding the article text (default text).")
 @click.option("--train-punkt", is_flag=True, help="Learn the archive's abbreviations (Punkt) and re-split everything.")
-def add_cmd(paths, index_flag, progress, train_punkt, **kw):
+@click.option("--engine", type=click.Choice(["embedded", "spark"]), default="embedded", show_default=True,
+              help="Read and sign the articles here (embedded) or on Apache Spark (pip install '.[spark]', Java 17+).")
+@click.option("--spark-master", metavar="URL", default=None,
+              help="Spark master for --engine spark (default local[2]; spark://host:7077, yarn, k8s://...).")
+def add_cmd(paths, index_flag, progress, train_punkt, engine, spark_master, **kw):
     """Add articles (files, directories, .jsonl exports); a changed article replaces its old sentences."""
     from dedupe.index import add_paths, open_index
 
+    if spark_master and engine != "spark":
+        raise click.UsageError("--spark-master needs --engine spark")
     cfg, settings = build_settings(kw)
     loc = _location(cfg, index_flag)
-    missing = [p for p in paths if not os.path.exists(p)]
+    batches = None
+    remote = set()
+    if engine == "spark":
+        from dedupe.engine.spark import is_url
+        from dedupe.index.spark_add import spark_batches
+
+        batches = spark_batches(list(paths), read_options(cfg, kw), spark_master or "local[2]")
+        remote = {p for p in paths if is_url(p)}  # hdfs://, s3a://: Spark lists them
+    missing = [p for p in paths if p not in remote and not os.path.exists(p)]
     if len(missing) == len(paths):  # nothing to add: do not create an empty index
         for p in missing:
             click.echo(f"dedupe: error: {p}: no such file or directory", err=True)
         sys.exit(2)
     t0 = time.perf_counter()
     with open_index(loc, create=True) as ix:
-        res = add_paths(ix, list(paths), settings, read_options(cfg, kw), progress=_Progress(progress), train=train_punkt)
+        res = add_paths(ix, list(paths), settings, read_options(cfg, kw), progress=_Progress(progress), train=train_punkt,
+                        batches=batches)
         st = ix.stats()
     for e in res["errors"]:
         click.echo(f"dedupe: error: {e}", err=True)

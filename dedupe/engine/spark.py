@@ -35,7 +35,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -58,6 +58,7 @@ _SIGN = np.uint64(1 << 63)
 _P = np.uint64(0x9E3779B97F4A7C15)
 _KIND_MIX = np.uint64(0xA24BAED4963EE407)
 _MIN64 = -(1 << 63)
+T = TypeVar("T")
 Row = tuple[Any, ...]  # a tagged record of the analysis ("D", "U" or "E" first)
 
 
@@ -88,11 +89,12 @@ def _kind_of(name: str) -> str:
     return "file"
 
 
-def list_inputs(spark: Any, paths: Sequence[str], options: ReadOptions) -> tuple[list[Input], list[DedupeError]]:
+def list_inputs(spark: Any, paths: Sequence[str], options: ReadOptions,
+                name: Callable[[str], str] = normalize_path) -> tuple[list[Input], list[DedupeError]]:
     """The files to scan, in the embedded engine's order and with its names.
 
     Local paths are walked with :func:`dedupe.readers.iter_paths` and named
-    with :func:`normalize_path`, exactly as ``dedupe scan`` does; Hadoop URLs
+    with ``name`` (:func:`normalize_path`, exactly as ``dedupe scan`` does); Hadoop URLs
     are listed through Hadoop's ``FileSystem`` (recursively, sorted, hidden
     and ``_``-prefixed files skipped).  A directory ending in ``.parquet`` is
     one Parquet dataset.
@@ -101,10 +103,10 @@ def list_inputs(spark: Any, paths: Sequence[str], options: ReadOptions) -> tuple
     found: list[tuple[str, str]] = []  # (name, uri)
     seen: set[str] = set()
 
-    def add(name: str, uri: str) -> None:
-        if name not in seen:
-            seen.add(name)
-            found.append((name, uri))
+    def add(shown: str, uri: str) -> None:
+        if shown not in seen:
+            seen.add(shown)
+            found.append((shown, uri))
 
     for p in paths:
         if is_url(p):
@@ -115,10 +117,10 @@ def list_inputs(spark: Any, paths: Sequence[str], options: ReadOptions) -> tuple
             errors.append(InputError("no such file or directory", p))
             continue
         if os.path.isdir(p) and p.lower().rstrip("/").endswith(".parquet"):
-            add(normalize_path(p), _file_uri(p))
+            add(name(p), _file_uri(p))
             continue
         for f in iter_paths([p], options, on_error=errors.append):
-            add(normalize_path(f), _file_uri(f))
+            add(name(f), _file_uri(f))
     return [Input(i, n, u, _kind_of(n)) for i, (n, u) in enumerate(found)], errors
 
 
@@ -218,6 +220,7 @@ class _Job:
     model: PunktModel | None
     names: dict[int, str] = field(default_factory=dict)  # file index -> document path
     formats: dict[int, str] = field(default_factory=dict)  # file index -> format shown ("parquet")
+    lines: dict[int, bool] = field(default_factory=dict)  # file index -> read as records (JSON lines, Parquet)
 
 
 def _okeys(setkey: np.ndarray, kind: np.ndarray) -> np.ndarray:
@@ -264,13 +267,30 @@ def _renamed(doc: Document, tmp: str, name: str, fmt: str | None = None) -> Docu
     return replace(doc, id=name + rest, path=name, format=fmt or doc.format)
 
 
-def _read_lines_partition(job: _Job, rows: Iterable[tuple[tuple[int, int], str]]) -> Iterator[Row]:
+Locate = Callable[[Document, int, int], tuple[int, int, int, int]]
+
+
+@dataclass
+class _Read:
+    """One input file's documents as a partition read them, or its error."""
+
+    file_index: int
+    records: list[tuple[int, Document]]  # (record: line for JSON lines, else position in the file; document)
+    locate: Locate | None = None
+    error: tuple[int, str] | None = None  # (line or 0, message): the file is dropped
+
+
+def _read_lines(job: _Job, rows: Iterable[tuple[tuple[int, int], str]],
+                bases: dict[int, int] | None = None) -> Iterator[_Read]:
     """JSON-lines records ``((file, line), text)``, sorted, one or more files.
 
     Each file's lines are written to a scratch file at their own line numbers
     (the gaps left blank, which the reader skips) and read with
     :func:`dedupe.readers.read_file`, so record ids, offsets, titles and
-    errors are exactly the embedded reader's.
+    errors are exactly the embedded reader's.  With ``bases`` (file index ->
+    character offset of this partition's first line of that file in the
+    decoded file), the gaps are padded so that every record also starts at
+    its offset in the original file (what an index stores).
     """
     by_file: dict[int, list[tuple[int, str]]] = {}
     for (fi, line), text in rows:
@@ -283,20 +303,29 @@ def _read_lines_partition(job: _Job, rows: Iterable[tuple[tuple[int, int], str]]
             tmp = os.path.join(tmpdir, f"part{fi}.jsonl")
             written: list[int] = []  # the non-blank lines: one record each, in order
             with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-                at = 1
+                at, pos = 1, 0
+                offset = None if bases is None else bases.get(fi, 0)
                 for line, text in lines:
                     if line == 1 and text.startswith("\ufeff"):
                         text = text[1:]
-                    fh.write("\n" * (line - at))
+                    gap = line - at
+                    if offset is not None and gap and offset - pos > gap:
+                        # a blank line of spaces in the gap keeps the characters' offsets
+                        fh.write("\n" + " " * (offset - pos - gap) + "\n" * (gap - 1))
+                    else:
+                        fh.write("\n" * gap)
                     fh.write(text)
                     at = line
+                    if offset is not None:
+                        pos = offset + len(text)
+                        offset = pos + 1
                     if text.strip():
                         written.append(line)
             try:
                 docs = read_file(tmp, job.options, fmt="jsonl")
             except InputError as exc:
                 m = re.match(r"line (\d+):", exc.message)
-                yield ("E", fi, int(m.group(1)) if m else 0, exc.message)
+                yield _Read(fi, [], error=(int(m.group(1)) if m else 0, exc.message))
                 continue
             if not docs:
                 continue
@@ -309,13 +338,12 @@ def _read_lines_partition(job: _Job, rows: Iterable[tuple[tuple[int, int], str]]
                 return line, col, eline, ecol + 1
 
             fmt = job.formats.get(fi, "jsonl")
-            records = [(ln, _renamed(d, tmp, name, fmt)) for ln, d in zip(written, docs)]
-            yield from _emit(job, fi, records, locate)
+            yield _Read(fi, [(ln, _renamed(d, tmp, name, fmt)) for ln, d in zip(written, docs)], locate)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def _read_files_partition(job: _Job, rows: Iterable[tuple[int, bytes]]) -> Iterator[Row]:
+def _read_files(job: _Job, rows: Iterable[tuple[int, bytes]]) -> Iterator[_Read]:
     """Whole files ``(file index, bytes)``: read with :func:`read_file` from a scratch copy."""
     tmpdir = tempfile.mkdtemp(prefix="dedupe-spark-")
     try:
@@ -328,13 +356,31 @@ def _read_files_partition(job: _Job, rows: Iterable[tuple[int, bytes]]) -> Itera
             try:
                 docs = read_file(tmp, job.options)
             except InputError as exc:
-                yield ("E", fi, 0, exc.message)
+                yield _Read(fi, [], error=(0, exc.message))
                 continue
-            records = [(k, _renamed(d, tmp, name)) for k, d in enumerate(docs)]
-            yield from _emit(job, fi, records, lambda d, s, e: d.location(s, e))
-            os.unlink(tmp)
+            finally:
+                os.unlink(tmp)
+            yield _Read(fi, [(k, _renamed(d, tmp, name)) for k, d in enumerate(docs)],
+                        lambda d, s, e: d.location(s, e))
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _scan_rows(job: _Job, reads: Iterable[_Read]) -> Iterator[Row]:
+    """The scan's rows of what a partition read."""
+    for r in reads:
+        if r.error is not None:
+            yield ("E", r.file_index, r.error[0], r.error[1])
+        elif r.locate is not None:
+            yield from _emit(job, r.file_index, r.records, r.locate)
+
+
+def _read_lines_partition(job: _Job, rows: Iterable[tuple[tuple[int, int], str]]) -> Iterator[Row]:
+    return _scan_rows(job, _read_lines(job, rows))
+
+
+def _read_files_partition(job: _Job, rows: Iterable[tuple[int, bytes]]) -> Iterator[Row]:
+    return _scan_rows(job, _read_files(job, rows))
 
 
 # -- Spark helpers --------------------------------------------------------------
@@ -629,6 +675,165 @@ def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions
     result = _finish(metas, kept, pairs, settings, errors, timings, n_units, n_forms, n_cand, bands, rows_per_band)
     timings["cluster"] = time.perf_counter() - t2
     return result
+
+
+# -- documents mapped in Spark, results on the driver (the index's add) --------
+
+
+def _line_sizes(rows: Iterable[tuple[tuple[int, int], str]]) -> Iterator[dict[int, int]]:
+    """Characters per file in a partition of sorted lines (each line and its newline)."""
+    sizes: dict[int, int] = {}
+    for (fi, line), text in rows:
+        sizes[fi] = sizes.get(fi, 0) + len(text) + 1 - (line == 1 and text.startswith("\ufeff"))
+    yield sizes
+
+
+def _map_partition(job: _Job, fn: Callable[[list[Document]], Any], batch: int,
+                   reads: Iterable[_Read]) -> Iterator[Row]:
+    """``fn`` over a partition's documents, ``batch`` at a time, in input order:
+    ``("R", key, count, result)`` rows (``key`` orders them: plain files by
+    file index, then JSON-lines records by file and line), ``("I", file,
+    line, id)`` per JSON-lines record (duplicate ids across partitions) and
+    ``("E", file, line, message)`` per input error."""
+    docs: list[Document] = []
+    first: tuple[int, int, int] | None = None
+    for r in reads:
+        if r.error is not None:
+            yield ("E", r.file_index, r.error[0], r.error[1])
+            continue
+        lines = job.lines.get(r.file_index, False)
+        if lines:  # a JSON-lines file's records: never batched with another file's
+            for rec, d in r.records:
+                yield ("I", r.file_index, rec, d.id)
+            for k in range(0, len(r.records), batch):
+                chunk = r.records[k:k + batch]
+                yield ("R", (1, r.file_index, chunk[0][0]), len(chunk), fn([d for _, d in chunk]))
+            continue
+        for _, d in r.records:
+            if first is None:
+                first = (0, r.file_index, 0)
+            docs.append(d)
+            if len(docs) >= batch:
+                yield ("R", first, len(docs), fn(docs))
+                docs, first = [], None
+    if docs and first is not None:
+        yield ("R", first, len(docs), fn(docs))
+
+
+def map_documents(
+    paths: Sequence[str],
+    options: ReadOptions | None,
+    master: str,
+    fn: Callable[[list[Document]], T],
+    *,
+    errors: list[DedupeError] | None = None,
+    batch: int = 1000,
+    name: Callable[[str], str] = normalize_path,
+    progress: Callable[[int, int], None] | None = None,
+    partitions: int | None = None,
+    spark: Any = None,
+) -> Iterator[T]:
+    """``fn`` applied in Spark partitions to the documents of ``paths``, the
+    results yielded on the driver in input order: plain files first (in the
+    walk's order, up to ``batch`` documents of several files per call), then
+    each JSON-lines file's or Parquet dataset's records (at most ``batch``
+    per call, one file per call).
+
+    Inputs are listed and read exactly as ``dedupe scan --engine spark``
+    reads them; documents are named with ``name`` (the scan's
+    :func:`normalize_path` by default).  ``fn`` must be picklable (a
+    module-level function or a :func:`functools.partial` of one).  Input
+    errors go to ``errors`` (all of them before the first result): an
+    unreadable file, or a JSON-lines file with a bad record or a duplicate
+    id, is dropped whole, as the embedded readers drop it.  The results are
+    kept by the executors (memory, then disk) and fetched one partition at a
+    time (``partitions``, by default twice the default parallelism and at
+    least one per ``8 * batch`` files or records); ``progress(done, total)``
+    counts documents.
+    """
+    options = options or ReadOptions()
+    errors = errors if errors is not None else []
+    own = False
+    if spark is None:
+        spark, own = _session(master)  # without pyspark: the scan's one-line ConfigError
+    try:
+        from pyspark import StorageLevel
+
+        sc = spark.sparkContext
+        nparts = partitions or max(2, sc.defaultParallelism * 2)
+        # the driver holds one partition's results at a time: more partitions for more documents
+        per_partition = max(1, 8 * batch)
+        inputs, listed = list_inputs(spark, paths, options, name=name)
+        errors.extend(listed)
+        job = _Job(Settings(), options, None, {i.index: i.name for i in inputs},
+                   {i.index: "parquet" for i in inputs if i.kind == "parquet"},
+                   {i.index: i.kind != "file" for i in inputs})
+        parts = []
+        files = [i for i in inputs if i.kind == "file"]
+        if files:  # sorted by file index, so the partitions hold runs of files in the walk's order
+            by_uri = {_qualify(spark, i.uri): i.index for i in files}
+            raw = sc.binaryFiles(",".join(i.uri for i in files), minPartitions=nparts)
+            nfiles = min(len(files), nparts if partitions else max(nparts, -(-len(files) // per_partition)))
+            keyed = raw.map(lambda kv: (by_uri.get(kv[0], -1), kv[1])).sortByKey(numPartitions=nfiles)
+            parts.append(keyed.mapPartitions(lambda rows: _map_partition(job, fn, batch, _read_files(job, rows))))
+        line_rdds = []
+        for inp in inputs:
+            if inp.kind == "lines":
+                line_rdds.append(sc.textFile(inp.uri).zipWithIndex()
+                                 .map(lambda x, fi=inp.index: ((fi, x[1] + 1), x[0])))
+            elif inp.kind == "parquet":
+                line_rdds.append(_parquet_lines(spark, inp, options, errors))
+        line_rdds = [r for r in line_rdds if r is not None]
+        if line_rdds:
+            every = sc.union(line_rdds)
+            nlines = nparts if partitions else max(nparts, -(-every.count() // per_partition))
+            lines = every.sortByKey(numPartitions=nlines)
+            # where each partition's lines start in their file (characters), so offsets are the file's
+            sizes = lines.mapPartitions(_line_sizes).collect()
+            bases: list[dict[int, int]] = []
+            total: dict[int, int] = {}
+            for part in sizes:
+                bases.append({fi: total.get(fi, 0) for fi in part})
+                for fi, n in part.items():
+                    total[fi] = total.get(fi, 0) + n
+            parts.append(lines.mapPartitionsWithIndex(
+                lambda k, rows: _map_partition(job, fn, batch, _read_lines(job, rows, bases[k]))))
+        if not parts:
+            return
+        mapped = (sc.union(parts) if len(parts) > 1 else parts[0]).persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            meta = mapped.map(lambda r: ("C", r[1][1], r[2]) if r[0] == "R" else r).collect()
+            bad = _bad_files(job, meta, errors)
+            todo = sum(r[2] for r in meta if r[0] == "C" and r[1] not in bad)
+            done = 0
+            for r in mapped.filter(lambda r: r[0] == "R" and r[1][1] not in bad).toLocalIterator():
+                done += r[2]
+                if progress:
+                    progress(done, todo)
+                yield r[3]
+        finally:
+            mapped.unpersist()
+    finally:
+        if own:
+            spark.stop()
+
+
+def _bad_files(job: _Job, meta: list[Row], errors: list[DedupeError]) -> set[int]:
+    """Files to drop: an input error in any partition, or a record id seen on
+    two lines (the embedded reader's first error by line is reported)."""
+    first_error: dict[int, tuple[int, str]] = {}
+    for r in meta:
+        if r[0] == "E" and (r[1] not in first_error or r[2] < first_error[r[1]][0]):
+            first_error[r[1]] = (r[2], r[3])
+    first_line: dict[tuple[int, str], int] = {}
+    for _, fi, line, did in sorted(r for r in meta if r[0] == "I"):
+        seen = first_line.setdefault((fi, did), line)
+        if seen != line and (fi not in first_error or line < first_error[fi][0]):
+            rid = did[len(job.names[fi]) + 1:]
+            first_error[fi] = (line, f"line {line}: duplicate id '{rid}' (first on line {seen})")
+    for fi in sorted(first_error):
+        errors.append(InputError(first_error[fi][1], job.names[fi]))
+    return set(first_error)
 
 
 def _qualify(spark: Any, uri: str) -> str:

@@ -21,12 +21,24 @@ calls for ``--against`` entries that are index locations.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from dedupe.config import Settings
 from dedupe.errors import IndexError_
-from dedupe.index.base import ArchiveIndex, Progress, article_id, check_add_settings, prepared_batches  # noqa: F401
+from dedupe.index.base import (  # noqa: F401
+    ArchiveIndex,
+    IndexBatch,
+    Progress,
+    article_id,
+    check_add_settings,
+    prepared_batches,
+)
+
+#: Where :func:`add_paths` gets its batches: ``(settings, punkt model, what the
+#: backend's write needs, progress)`` -> batches in input order (the embedded
+#: engine's :func:`prepared_batches` by default, :func:`dedupe.index.spark_add.spark_batches`).
+BatchSource = Callable[[Settings, Any, frozenset, "Progress | None"], Iterable[IndexBatch]]
 
 DEFAULT_LOCATION = os.path.join(".dedupe", "index")
 
@@ -76,13 +88,18 @@ def add_paths(
     documents=None,
     progress: Progress | None = None,
     train: bool = False,
+    batches: BatchSource | None = None,
 ) -> dict:
     """Add (or replace) articles in one atomic write.
 
     An article whose stored content is unchanged is skipped; a changed one
     (same id) has its units replaced.  With ``train``, Punkt abbreviations
     are then learnt from the whole archive and everything is re-split with
-    them (:func:`train_punkt`).  Returns counts and the read errors.
+    them (:func:`train_punkt`).  ``batches``, when given, reads and prepares
+    the articles instead of this process's workers (``paths``,
+    ``read_options`` and ``documents`` are then its business, e.g. Spark's:
+    :func:`dedupe.index.spark_add.spark_batches`).  Returns counts and the
+    read errors.
     """
     from dedupe.readers import iter_paths
 
@@ -109,8 +126,9 @@ def add_paths(
         model = ix.punkt_model()
         pending: list = []
         seen: set[str] = set()
-        for batch in prepared_batches(files, settings, read_options, model, documents, progress,
-                                      needs=ix.needs):
+        source = (prepared_batches(files, settings, read_options, model, documents, progress, needs=ix.needs)
+                  if batches is None else batches(settings, model, ix.needs, progress))
+        for batch in source:
             errors.extend(batch.errors)
             if not batch.articles:
                 continue

@@ -148,9 +148,9 @@ class ArchivedDocument(Document):
 
 
 def article_id(doc: Document) -> str:
-    """The id an article has in an index: the record id for JSON lines
-    exports (stable across export files), else the normalised path."""
-    if doc.format == "jsonl" and doc.id.startswith(doc.path + "#"):
+    """The id an article has in an index: the record id for JSON lines and
+    Parquet exports (stable across export files), else the normalised path."""
+    if doc.format in ("jsonl", "parquet") and doc.id.startswith(doc.path + "#"):
         return doc.id[len(doc.path) + 1:]
     return os.path.normpath(doc.id)
 
@@ -333,6 +333,21 @@ def prepare(docs: Sequence[ArchivedDocument], settings: Settings, model=None, er
                     seg_keys, seg_rows)
 
 
+def empty_batch(settings: Settings, errors: list[DedupeError] | None = None) -> IndexBatch:
+    """A batch without articles (it carries read errors)."""
+    z = np.zeros(0, dtype=np.int64)
+    return IndexBatch([], z, z, z, z, np.zeros(1, dtype=np.int64),
+                      np.zeros(0, dtype=np.uint64), np.zeros((0, settings.num_perm), dtype=np.uint32),
+                      np.zeros((0, settings.band_plan()[0]), dtype=np.uint64), list(errors or []),
+                      np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32))
+
+
+def prepare_read(docs: Sequence[Document], settings: Settings, model=None, needs: frozenset = ALL_NEEDS) -> IndexBatch:
+    """:func:`prepare` of documents as a reader returned them (one file's, or several files')."""
+    cache: dict[int, list[int]] = {}
+    return prepare([to_archived(d, cache) for d in docs], settings, model, None, needs)
+
+
 def _work(args) -> IndexBatch:
     from dedupe.engine.parallel import gc_paused
 
@@ -431,13 +446,6 @@ def prepared_batches(
                 continue
             yield [("docs", docs[k:k + batch]) for k in range(0, len(docs), batch)], 1
 
-    def empty(errors) -> IndexBatch:
-        z = np.zeros(0, dtype=np.int64)
-        return IndexBatch([], z, z, z, z, np.zeros(1, dtype=np.int64),
-                        np.zeros(0, dtype=np.uint64), np.zeros((0, settings.num_perm), dtype=np.uint32),
-                        np.zeros((0, settings.band_plan()[0]), dtype=np.uint64), errors,
-                        np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32))
-
     pool = None
     done = 0
     try:
@@ -450,7 +458,7 @@ def prepared_batches(
                 done += 1
                 if progress:
                     progress("analyse", done, max(done, found[0] + len(big) + n_docs))
-                yield empty([items[0][1]])
+                yield empty_batch(settings, [items[0][1]])
                 continue
             lazy = not isinstance(items, list)
             args = ((kind, x, settings, read_options, model, needs) for kind, x in items)
