@@ -44,6 +44,7 @@ _MODULE_MARKS = {
     "test_tui_terminal": ("tui", "slow"),
     "test_recall": ("corpus", "slow"),
     "test_spark": ("slow",),
+    "test_spark_index": ("slow",),
     "test_ci_recipes": ("slow",),
 }
 
