@@ -94,6 +94,31 @@ def test_jsonl_export_title_and_location(work):
     assert [o.other_title for o in res.overlaps if o.doc == "d.txt"] == ["Story number 3"]
 
 
+def test_re_adding_an_export_after_one_record_grew_replaces_only_that_record(work):
+    """A CMS export re-added after one early record was edited (and got longer): the records after it are
+    unchanged, not re-indexed, and their archive matches still point at their line and column."""
+    rng = random.Random(11)
+    recs = [{"id": f"A{i}", "title": f"Story {i}", "text": article(rng, 2, 2)} for i in range(6)]
+
+    def write() -> None:
+        (work / "cms.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+
+    write()
+    assert run(["index", "add", "cms.jsonl"]).exit_code == 0
+    recs[1]["text"] = "An editor added this opening sentence to the second story today. " + recs[1]["text"]
+    write()
+    r = run(["index", "add", "cms.jsonl"])
+    assert r.exit_code == 0 and "0 added, 1 replaced, 5 unchanged" in r.output
+    copied = recs[4]["text"].split("\n\n")[1].split(". ")[0] + "."
+    (work / "d.txt").write_text(copied + "\n", encoding="utf-8")
+    res = scan(["d.txt"], Settings(), against=[".dedupe/index"])
+    (c,) = [c for c in res.clusters if c.kind == "archive-match"]
+    m = [m for m in c.members if m.archive][0]
+    assert (m.doc, m.line) == ("A4", 5)
+    raw_line = (work / "cms.jsonl").read_text("utf-8").splitlines()[4]
+    assert raw_line[m.column - 1:].startswith(m.text[:15])
+
+
 def test_an_export_record_is_removed_by_its_id_or_the_scans_name_for_it(work):
     rng = random.Random(5)
     recs = [{"id": f"A{i}", "title": f"Story {i}", "text": article(rng, 2, 2)} for i in range(3)]

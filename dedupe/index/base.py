@@ -124,7 +124,9 @@ class ArchivedDocument(Document):
 
     ``runs`` maps text offsets to source offsets (piecewise linear, as
     :class:`dedupe.readers.OffsetMap`); ``lstarts`` are the source offsets of
-    the lines the text spans, the first being line ``line0``.
+    the lines the text spans, the first being line ``line0``.  Both are
+    counted from the start of line ``line0`` (indexes written before
+    2026-12-02 count from the start of the file; either reads the same).
     """
 
     runs: tuple[list[int], list[int]] | None = None
@@ -184,7 +186,11 @@ def to_archived(doc: Document, cache: dict[int, list[int]] | None = None) -> Arc
     hi = max(ends)
     a = max(0, bisect_right(full, lo) - 1)
     b = bisect_right(full, hi)
-    return ArchivedDocument(**common, runs=(starts, sources), line0=a + 1, lstarts=full[a:b])
+    # positions relative to the first line the article spans: a record of an export keeps the same stored
+    # form (and content hash) when an earlier record changes length, so a re-add finds it unchanged
+    base = full[a]
+    return ArchivedDocument(**common, runs=(starts, [x - base for x in sources]), line0=a + 1,
+                            lstarts=[x - base for x in full[a:b]])
 
 
 def pack_article(doc: ArchivedDocument) -> tuple[bytes, str]:
