@@ -153,3 +153,24 @@ def test_worker_processes_find_what_one_process_finds(reuters_path: Path, monkey
     two = found()
     assert calls == [2], "the restatements ran in two worker processes"
     assert one == two and any(k == "restatement" for _, k, _, _ in one)
+
+
+def test_re_clustering_in_the_review_reuses_the_restatements(draft: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The review UI re-clusters on + and -: the restatements of an unchanged analysis are found once and
+    filtered again by each threshold's near-copy clusters, with the findings a fresh scan gives."""
+    from dedupe import Settings, scan
+    from dedupe.engine import restate
+    from dedupe.kinds import DEFAULT_KINDS
+    from dedupe.tui.engine import analyse, cluster
+
+    calls: list[int] = []
+    real = restate.find_share
+    monkeypatch.setattr(restate, "find_share", lambda share: calls.append(len(share.texts)) or real(share))
+    settings = Settings(kinds=(*DEFAULT_KINDS, "restatement"))
+    analysed = analyse([str(draft)], settings)
+    for thr in (0.7, 0.5, 0.9, 0.7):
+        got = cluster(analysed, Settings(kinds=settings.kinds, threshold=thr))
+        fresh = scan([str(draft)], Settings(kinds=settings.kinds, threshold=thr))
+        assert [(c.kind, c.fingerprint) for c in got.clusters] == [(c.kind, c.fingerprint) for c in fresh.clusters]
+        assert any(c.kind == "restatement" for c in got.clusters)
+    assert len(calls) == 1 + 4, "once for the review's analysis, once per fresh scan"

@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -218,31 +218,46 @@ def prepare(
 
 
 def finish_scan(corpus: Corpus, settings: Settings, timings: dict[str, float] | None = None,
-                progress: Progress | None = None, restatements: RestatementStream | None = None) -> ScanResult:
+                progress: Progress | None = None, restatements: RestatementStream | None = None,
+                cache: dict[str, Any] | None = None) -> ScanResult:
     """Matching, clustering and roll-up over an analysed corpus (``restatements``: the stream
-    :func:`prepare` started for it, else they are looked for here)."""
+    :func:`prepare` started for it, else they are looked for here).  With ``cache`` (a dict the caller
+    keeps with the corpus, as the review UI does), the restatements found are kept there and reused by the
+    next call on the same corpus: they do not depend on the threshold."""
     timings = {} if timings is None else timings
     table = corpus.table
     pending = None
+    known = None
     if "restatement" in settings.kinds:  # the semantic model is loaded only when the kind is asked for
         t0 = time.perf_counter()
-        if restatements is None:
-            from dedupe.engine.restate import start_restatements
+        hit = cache.get("restatements") if cache is not None else None
+        if hit is not None and hit[0] is table and hit[1] == settings.restate_across:
+            known = hit[2]
+        else:
+            if restatements is None:
+                from dedupe.engine.restate import start_restatements
 
-            restatements = start_restatements(corpus, settings)  # in workers on a large run, beside the matching
-        pending = restatements
+                restatements = start_restatements(corpus, settings)  # in workers on a large run, beside the matching
+            pending = restatements
         timings["restate"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     matches = match_units(table, settings, progress)
     timings["match"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     restatements_omitted = 0
-    if pending is not None:
+    if pending is not None or known is not None:
+        from dedupe.engine.restate import restatement_clusters
+
         # every near-copy cluster, asked for or not: a pair one of them links is no restatement
         near = build_clusters(corpus.documents, table, matches, replace(settings, kinds=NEAR_COPY_KINDS),
                               corpus.archive)
         t3 = time.perf_counter()
-        found, restatements_omitted = pending.result(corpus, near)
+        if known is None:
+            assert pending is not None
+            known = pending.found(corpus)
+            if cache is not None:
+                cache["restatements"] = (table, settings.restate_across, known)
+        found, restatements_omitted = restatement_clusters(corpus, known, near)
         clusters = number_clusters(corpus.documents, [c for c in near if c.kind in settings.kinds] + found)
         timings["restate"] += time.perf_counter() - t3  # the wait: the part not hidden behind the matching
     else:

@@ -185,13 +185,9 @@ class RestatementStream:
             part.pending = self._pool.apply_async(find_share, (share,))
         self._parts.append(part)
 
-    def result(self, corpus: Corpus, near: Sequence[Cluster] = ()) -> tuple[list[Cluster], int]:
-        """Restatement clusters (two members each) in ``corpus`` (the scan's, whose documents were fed),
-        best first, and how many were left out.
-
-        ``near`` are the run's near-copy clusters: a pair of sentences one of them already links (the
-        sentences, or a quote or part of each) is theirs, not a restatement.  The near-copy rule is the
-        engine's own verified matches, not a second estimate of it, so no pair falls between the two."""
+    def found(self, corpus: Corpus) -> Found:
+        """Every restatement found in ``corpus`` (the scan's, whose documents were fed), best first, before
+        the near-copy clusters are taken into account (so it holds for any ``--threshold``)."""
         self.close()
         try:
             outs = [p.pending.get() if p.pending is not None else find_share(p.share) for p in self._parts]
@@ -212,13 +208,36 @@ class RestatementStream:
             total += n
             base += len(part.share.texts)
         found.sort(key=lambda x: x[:3])  # best first, then reading order: as one call over everything
-        ordered = [x[3] for x in found]
-        rows = _rows_of(corpus, keys)
-        if near:
-            kept = _not_linked(corpus, rows, ordered, near)
-            total -= len(ordered) - len(kept)  # the tail a task cut is counted as left out, unchecked
-            ordered = kept
-        return _clusters(corpus, rows, ordered[:MAX_PAIRS]), max(0, total - MAX_PAIRS)
+        return Found(_rows_of(corpus, keys), [x[3] for x in found], total)
+
+    def result(self, corpus: Corpus, near: Sequence[Cluster] = ()) -> tuple[list[Cluster], int]:
+        """Restatement clusters (two members each) in ``corpus``, best first, and how many were left out
+        (:func:`restatement_clusters` of :meth:`found`)."""
+        return restatement_clusters(corpus, self.found(corpus), near)
+
+
+@dataclass(frozen=True)
+class Found:
+    """Restatements of a corpus before the near-copy filter: ``pairs`` best first (``a``/``b`` index
+    ``rows``, rows of the corpus table), ``total`` how many there were before the tasks cut their tails."""
+
+    rows: np.ndarray
+    pairs: list[Restatement]
+    total: int
+
+
+def restatement_clusters(corpus: Corpus, found: Found, near: Sequence[Cluster] = ()) -> tuple[list[Cluster], int]:
+    """Clusters of ``found`` and how many were left out.
+
+    ``near`` are the run's near-copy clusters: a pair of sentences one of them already links (the
+    sentences, or a quote or part of each) is theirs, not a restatement.  The near-copy rule is the
+    engine's own verified matches, not a second estimate of it, so no pair falls between the two."""
+    ordered, total = found.pairs, found.total
+    if near:
+        kept = _not_linked(corpus, found.rows, ordered, near)
+        total -= len(ordered) - len(kept)  # the tail a task cut is counted as left out, unchecked
+        ordered = kept
+    return _clusters(corpus, found.rows, ordered[:MAX_PAIRS]), max(0, total - MAX_PAIRS)
 
 
 def _rows_of(corpus: Corpus, keys: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -50,6 +50,8 @@ class Analysed:
     mtimes: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
     model: PunktModel | None = None  # Punkt model of an indexed archive the drafts were split with
+    #: What re-clustering may reuse (the restatements found: they do not depend on the threshold).
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def corpus(self) -> Corpus:
@@ -104,7 +106,7 @@ def cluster(analysed: Analysed, settings: Settings, progress: Progress | None = 
     """
     settings = settings.validate()
     timings = {"analyse": analysed.seconds}
-    return finish_scan(analysed.corpus, settings, timings, progress)
+    return finish_scan(analysed.corpus, settings, timings, progress, cache=analysed.cache)
 
 
 #: Settings that change the per-document analysis (re-analyse when they change).
