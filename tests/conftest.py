@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,18 @@ def url(server, request) -> str:
     db = 1 + (abs(hash(request.node.name)) % 14)
     server.client(db).flushdb()
     return f"{server.url}/{db}"
+
+
+@pytest.fixture(scope="module")
+def spark():
+    """A real SparkSession on local[2] for one test module (Java is installed by make deps), stopped after it."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("dedupe-tests")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "2").config("spark.default.parallelism", "2")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import shutil
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,20 +18,6 @@ from dedupe.engine.spark import scan_command, scan_spark
 from dedupe.errors import ConfigError
 from dedupe.findings import ScanResult, cluster_fingerprint
 from dedupe.readers import ReadOptions
-
-
-@pytest.fixture(scope="module")
-def spark():
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    from pyspark.sql import SparkSession
-
-    session = (SparkSession.builder.master("local[2]").appName("dedupe-tests")
-               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.shuffle.partitions", "2").config("spark.default.parallelism", "2")
-               .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def as_dict(result: ScanResult, rename: dict[str, str] | None = None, positions: bool = True) -> dict:

@@ -53,18 +53,24 @@ class Task:
     with_signatures: bool
 
 
+def read_documents(task: Task) -> tuple[list[Document], list[DedupeError]]:
+    """The documents of ``task.paths`` and the errors of those that could not be read."""
+    docs: list[Document] = []
+    errors: list[DedupeError] = []
+    for p in task.paths:
+        try:
+            docs.extend(read_file(p, task.read_options))
+        except DedupeError as exc:
+            errors.append(exc)
+        except Exception as exc:  # a reader bug must not lose the whole run
+            errors.append(InputError(f"could not be read: {type(exc).__name__}: {exc}", p))
+    return docs, errors
+
+
 def read_and_analyse(task: Task) -> Corpus:
     """Read ``task.paths`` and analyse them (what a worker process runs); unreadable files become errors."""
     with gc_paused():
-        docs: list[Document] = []
-        errors: list[DedupeError] = []
-        for p in task.paths:
-            try:
-                docs.extend(read_file(p, task.read_options))
-            except DedupeError as exc:
-                errors.append(exc)
-            except Exception as exc:  # a reader bug must not lose the whole run
-                errors.append(InputError(f"could not be read: {type(exc).__name__}: {exc}", p))
+        docs, errors = read_documents(task)
         a = analyse_documents(docs, task.settings, task.model, task.with_signatures)
         a.errors = errors
         return a
@@ -132,15 +138,7 @@ def read_and_analyse_parts(task: Task, on_chunk: Callable[[Corpus], None]) -> li
     """:func:`read_and_analyse` in parts of at most :data:`CHUNK_DOCUMENTS` articles, each handed to
     ``on_chunk`` as it is done (read errors go with the first part)."""
     with gc_paused():
-        docs: list[Document] = []
-        errors: list[DedupeError] = []
-        for p in task.paths:
-            try:
-                docs.extend(read_file(p, task.read_options))
-            except DedupeError as exc:
-                errors.append(exc)
-            except Exception as exc:  # a reader bug must not lose the whole run
-                errors.append(InputError(f"could not be read: {type(exc).__name__}: {exc}", p))
+        docs, errors = read_documents(task)
         parts: list[Corpus] = []
         for k in range(0, max(1, len(docs)), CHUNK_DOCUMENTS):
             a = analyse_documents(docs[k:k + CHUNK_DOCUMENTS], task.settings, task.model, task.with_signatures)

@@ -54,7 +54,7 @@ _NEVER = 2.0  # a Jaccard or containment no pair reaches: near copies are left t
 def find_share(share: Share) -> tuple[list[Restatement], int] | str:
     """The best restatements of one share and how many it has (what a worker process runs); a library
     error comes back as its message (an exception with two arguments does not survive the trip between
-    processes).  No pair is skipped as a near copy here: :meth:`RestatementStream.result` leaves to the
+    processes).  No pair is skipped as a near copy here: :func:`restatement_clusters` leaves to the
     near-copy clusters the pairs they link."""
     from dedupe.semantic.restatements import find_restatements_counted
 
@@ -105,7 +105,7 @@ class RestatementStream:
     The scan feeds it the analysed documents chunk by chunk (:meth:`feed`, in corpus order); inside
     articles, every :data:`BATCH_SENTENCES` sentences go to worker processes (one model each, loaded as
     they start) while the analysis and then the near-copy matching go on.  :meth:`close` sends the rest,
-    :meth:`result` collects the findings.  Across articles, everything is one task, sent at :meth:`close`.
+    :meth:`found` collects them.  Across articles, everything is one task, sent at :meth:`close`.
     A run smaller than one batch, or a process that already has the model (a review UI that has run the
     tokenizer's threads must not fork), is done in this process.
     """
@@ -210,11 +210,6 @@ class RestatementStream:
         found.sort(key=lambda x: x[:3])  # best first, then reading order: as one call over everything
         return Found(_rows_of(corpus, keys), [x[3] for x in found], total)
 
-    def result(self, corpus: Corpus, near: Sequence[Cluster] = ()) -> tuple[list[Cluster], int]:
-        """Restatement clusters (two members each) in ``corpus``, best first, and how many were left out
-        (:func:`restatement_clusters` of :meth:`found`)."""
-        return restatement_clusters(corpus, self.found(corpus), near)
-
 
 @dataclass(frozen=True)
 class Found:
@@ -275,13 +270,6 @@ def _jobs(settings: Settings) -> int:
     if cores <= 1 or is_loaded():
         return 0
     return 1 if settings.restate_across else cores
-
-
-def find_restatement_clusters(corpus: Corpus, settings: Settings,
-                              near: Sequence[Cluster] = ()) -> tuple[list[Cluster], int]:
-    """Restatement clusters (two members each) among the drafts' sentences not linked by the near-copy
-    clusters ``near``, and how many were left out."""
-    return start_restatements(corpus, settings).result(corpus, near)
 
 
 def _not_linked(corpus: Corpus, rows: np.ndarray, found: list[Restatement],

@@ -548,16 +548,9 @@ def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions
 
     # -- read and analyse ----------------------------------------------------
     parts = []
-    line_rdds = []
-    for inp in inputs:
-        if inp.kind == "lines":
-            line_rdds.append(sc.textFile(inp.uri).zipWithIndex()
-                             .map(lambda x, fi=inp.index: ((fi, x[1] + 1), x[0])))
-        elif inp.kind == "parquet":
-            line_rdds.append(_parquet_lines(spark, inp, options, errors))
-    line_rdds = [r for r in line_rdds if r is not None]
-    if line_rdds:
-        lines = sc.union(line_rdds).sortByKey(numPartitions=nparts)
+    every = _line_records(spark, inputs, options, errors)
+    if every is not None:
+        lines = every.sortByKey(numPartitions=nparts)
         parts.append(lines.mapPartitions(lambda rows: _read_lines_partition(job, rows)))
     files = [i for i in inputs if i.kind == "file"]
     if files:
@@ -776,16 +769,8 @@ def map_documents(
             nfiles = min(len(files), nparts if partitions else max(nparts, -(-len(files) // per_partition)))
             keyed = raw.map(lambda kv: (by_uri.get(kv[0], -1), kv[1])).sortByKey(numPartitions=nfiles)
             parts.append(keyed.mapPartitions(lambda rows: _map_partition(job, fn, batch, _read_files(job, rows))))
-        line_rdds = []
-        for inp in inputs:
-            if inp.kind == "lines":
-                line_rdds.append(sc.textFile(inp.uri).zipWithIndex()
-                                 .map(lambda x, fi=inp.index: ((fi, x[1] + 1), x[0])))
-            elif inp.kind == "parquet":
-                line_rdds.append(_parquet_lines(spark, inp, options, errors))
-        line_rdds = [r for r in line_rdds if r is not None]
-        if line_rdds:
-            every = sc.union(line_rdds)
+        every = _line_records(spark, inputs, options, errors)
+        if every is not None:
             nlines = nparts if partitions else max(nparts, -(-every.count() // per_partition))
             lines = every.sortByKey(numPartitions=nlines)
             # where each partition's lines start in their file (characters), so offsets are the file's
@@ -834,6 +819,20 @@ def _bad_files(job: _Job, meta: list[Row], errors: list[DedupeError]) -> set[int
     for fi in sorted(first_error):
         errors.append(InputError(first_error[fi][1], job.names[fi]))
     return set(first_error)
+
+
+def _line_records(spark: Any, inputs: Sequence[Input], options: ReadOptions, errors: list[DedupeError]) -> Any:
+    """One RDD of ``((file index, line number), text)`` over every JSON-lines and Parquet input (unsorted),
+    or ``None`` when there is none."""
+    sc = spark.sparkContext
+    rdds = []
+    for inp in inputs:
+        if inp.kind == "lines":
+            rdds.append(sc.textFile(inp.uri).zipWithIndex().map(lambda x, fi=inp.index: ((fi, x[1] + 1), x[0])))
+        elif inp.kind == "parquet":
+            rdds.append(_parquet_lines(spark, inp, options, errors))
+    rdds = [r for r in rdds if r is not None]
+    return sc.union(rdds) if rdds else None
 
 
 def _qualify(spark: Any, uri: str) -> str:
