@@ -586,7 +586,8 @@ def test_jsonl_duplicate_keys_last_wins(tmp_path):
     "content, message",
     [
         ('{"id": 1, "text": "ok"}\n{"id": 2, "text": "broken\n', "line 2: invalid JSON: "),
-        ('{"id": 1, "text": "ok"}\n\n{"id": 2, "body": "x"}\n', "line 3: no 'text' field"),
+        ('{"id": 1, "text": "ok"}\n\n{"id": 2, "body": "x"}\n',
+         "line 3: no 'text' field (text fields here: body; choose one with --text-field)"),
         ('{"id": 1, "text": 42}\n', "line 1: 'text' is not a string"),
         ('["a", "list"]\n', "line 1: not a JSON object"),
         ('{"id": "x", "text": "a"}\n{"id": "x", "text": "b"}\n', "line 2: duplicate id 'x' (first on line 1)"),

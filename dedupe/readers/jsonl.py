@@ -180,7 +180,7 @@ def read_jsonl(path: str, data: bytes, options: ReadOptions) -> list[Document]:
         if not isinstance(record, dict):
             raise InputError(f"{where}: not a JSON object", path)
         if field not in record:
-            raise InputError(f"{where}: no '{field}' field", path)
+            raise InputError(f"{where}: no '{field}' field{_field_hint(record)}", path)
         text = record[field]
         if not isinstance(text, str):
             raise InputError(f"{where}: '{field}' is not a string", path)
@@ -227,3 +227,11 @@ def read_jsonl(path: str, data: bytes, options: ReadOptions) -> list[Document]:
             )
         )
     return docs
+
+
+def _field_hint(record: dict) -> str:
+    """`` (text fields here: title, body; choose one with --text-field)``: where the text may be instead."""
+    import json
+
+    names = [json.dumps(k, ensure_ascii=True)[1:-1][:40] for k, v in record.items() if isinstance(v, str)][:6]
+    return f" (text fields here: {', '.join(names)}; choose one with --text-field)" if names else ""
