@@ -636,10 +636,14 @@ class EmbeddedIndex(ArchiveIndex):
         return n
 
     def _write_pending(self, pending: list) -> None:
+        """The batches' sorted runs as one key file: cut into key ranges that
+        are merged in threads (the C merge releases the GIL) while this thread
+        writes the ranges already merged, in order."""
         if pending:
-            keys, units = merge_keyed(pending)
+            runs = list(pending)
             pending.clear()
-            self._write_segment(keys, units)
+            n = sum(len(k) for k, _ in runs)
+            self._write_chunks(_ordered_in_threads(merge_keyed, _key_ranges(runs, n)), n)
 
     @_mapped
     def flush(self, pending: list | None = None, final: bool = False) -> None:
@@ -675,6 +679,7 @@ class EmbeddedIndex(ArchiveIndex):
         self._created.append(name)  # deleted again if the transaction does not commit
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            syncer = _Syncer(fd)
             try:
                 for keys, units in chunks:
                     m = len(keys)
@@ -691,13 +696,16 @@ class EmbeddedIndex(ArchiveIndex):
                     f0 = (pos + first) // BLOCK
                     fences[f0:f0 + len(fk)] = fk
                     pos += m
+                    syncer.poke()  # the disk writes what is written while the next chunk is made
                 if pos != n:
                     raise RuntimeError("key file chunks shorter than announced")  # pragma: no cover
                 _pwrite_all(fd, KEYS_MAGIC + struct.pack("<QQQ", n, BLOCK, nf) + bytes(HEADER - 32), 0)
                 _pwrite_all(fd, bytes(f_off - u_off - 4 * n), u_off + 4 * n)
                 _pwrite_all(fd, fences, f_off)
+                syncer.wait()
                 os.fsync(fd)
             finally:
+                syncer.wait(raise_error=False)
                 os.close(fd)
             os.replace(tmp, final)
         except OSError as exc:
@@ -1002,6 +1010,89 @@ def _pwrite_all(fd: int, data: Any, offset: int) -> None:
     while len(view):
         k = os.pwrite(fd, view, offset)
         view, offset = view[k:], offset + k
+
+
+RANGE_ENTRIES = 1 << 20  # key entries per range of a threaded merge (a few ranges in flight at once)
+
+
+def _key_ranges(runs: list, n: int) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+    """Sorted ``(keys, units)`` runs cut at common keys into consecutive key
+    ranges of about :data:`RANGE_ENTRIES` entries (a key's entries all fall
+    in one range, so merging each range and concatenating the results is
+    the merge of all runs)."""
+    parts = max(1, n // RANGE_ENTRIES)
+    if parts == 1 or len(runs) == 0:
+        return [runs]
+    sample = np.sort(np.concatenate([k[::256] for k, _ in runs]))
+    splits = np.unique(sample[(len(sample) * np.arange(1, parts)) // parts])
+    cuts = [np.concatenate(([0], np.searchsorted(k, splits, "left"), [len(k)])) for k, _ in runs]
+    return [[(k[c[j]:c[j + 1]], u[c[j]:c[j + 1]]) for (k, u), c in zip(runs, cuts) if c[j + 1] > c[j]]
+            for j in range(len(splits) + 1)]
+
+
+def _one_run(runs: list) -> tuple[np.ndarray, np.ndarray]:
+    if not runs:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32)
+    return runs[0] if len(runs) == 1 else merge_keyed(runs)
+
+
+def _ordered_in_threads(fn, items: list, ahead: int = 3):
+    """``fn(item)`` for each item, computed up to ``ahead`` at a time in
+    threads (:func:`merge_keyed` releases the GIL), yielded in order."""
+    if len(items) <= 1 or (os.cpu_count() or 1) < 2:
+        for it in items:
+            yield _one_run(it)
+        return
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 2, 4), thread_name_prefix="dedupe-merge") as ex:
+        todo = iter(items)
+        running: deque = deque(ex.submit(_one_run, it) for _, it in zip(range(ahead), todo))
+        try:
+            while running:
+                res = running.popleft().result()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    running.append(ex.submit(_one_run, nxt))
+                yield res
+                del res
+        finally:
+            for f in running:
+                f.cancel()
+
+
+class _Syncer:
+    """Starts ``fdatasync`` of a file being written in a thread, one at a
+    time, so the disk writes the chunks already written while the next is
+    merged; the writer still ends with its own ``fsync`` (the durable one)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.thread: Any = None
+        self.error: OSError | None = None
+
+    def _run(self) -> None:
+        try:
+            getattr(os, "fdatasync", os.fsync)(self.fd)
+        except OSError as exc:  # reported by wait(); the final fsync would fail too
+            self.error = exc
+
+    def poke(self) -> None:
+        if self.thread is not None and self.thread.is_alive():
+            return
+        import threading
+
+        self.thread = threading.Thread(target=self._run, name="dedupe-sync", daemon=True)
+        self.thread.start()
+
+    def wait(self, raise_error: bool = True) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        if raise_error and self.error is not None:
+            err, self.error = self.error, None
+            raise err
 
 
 def _merged_chunks(kfs: list[_KeyFile], live: np.ndarray | None):
