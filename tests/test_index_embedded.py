@@ -82,6 +82,58 @@ def test_block_lookup_equals_binary_search_over_the_whole_file(work):
                 assert np.array_equal(g, w)
 
 
+def _runs(rng, sizes, key_space):
+    out = []
+    for n in sizes:
+        k = rng.integers(0, key_space, n, dtype=np.uint64)
+        u = rng.integers(1, 50_000, n, dtype=np.uint32)
+        o = np.lexsort((u, k))
+        out.append((k[o], u[o]))
+    return out
+
+
+@pytest.mark.parametrize("key_space", [2**64 - 1, 300])  # spread keys; few keys, each in many runs
+def test_bulk_key_file_merged_by_ranges_in_threads_equals_one_merge(work, monkeypatch, key_space):
+    """The batches' runs, cut into key ranges merged in threads and written as they come, give
+    the very file one merge would: same keys, same unit order within a key, same fences."""
+    monkeypatch.setattr(emb, "RANGE_ENTRIES", 5_000)  # many ranges, several in flight at once
+    rng = np.random.default_rng(11)
+    runs = _runs(rng, [0, 7, 20_000, 13_000, 1, 31_000, 9_999], key_space)
+    ranges = emb._key_ranges(runs, sum(len(k) for k, _ in runs))
+    assert len(ranges) > 5 or key_space == 300
+    for a, b in zip(ranges, ranges[1:]):  # no key is split between two ranges
+        assert max(int(k[-1]) for k, _ in a) < min(int(k[0]) for k, _ in b)
+    want_k, want_u = emb.merge_keyed(runs)
+    with open_index("ix", create=True) as ix:
+        with ix.transaction():
+            ix.flush([*runs])
+        (kf,) = ix._keyfiles()
+        assert np.array_equal(kf.keys, want_k) and np.array_equal(kf.units, want_u)
+        assert np.array_equal(kf.fences, want_k[::emb.BLOCK])
+
+
+def test_a_failed_disk_write_in_the_threaded_bulk_write_leaves_no_file(work, monkeypatch):
+    monkeypatch.setattr(emb, "RANGE_ENTRIES", 5_000)
+    runs = _runs(np.random.default_rng(5), [20_000, 20_000], 2**64 - 1)
+    real = os.pwrite
+    calls = []
+
+    def failing(fd, data, off):
+        calls.append(off)
+        if len(calls) == 5:
+            raise OSError(28, "No space left on device")
+        return real(fd, data, off)
+
+    with open_index("ix", create=True) as ix:
+        ix.transaction().__enter__()  # the writer's transaction, as in add
+        monkeypatch.setattr(emb.os, "pwrite", failing)
+        with pytest.raises(emb.IndexError_, match="No space left"):
+            ix.flush([*runs])
+        monkeypatch.setattr(emb.os, "pwrite", real)
+        ix._rollback()
+    assert os.listdir("ix/index.sqlite-keys") == []
+
+
 def test_query_reads_a_few_blocks_not_the_key_files(work, monkeypatch):
     make_archive(work / "a", 1200, seed=21)
     assert run(["index", "add", "a"]).exit_code == 0
