@@ -19,7 +19,6 @@ from dedupe.cli.common import (
     engine_options,
     read_options,
 )
-from dedupe.engine.restate import semantic_available
 from dedupe.errors import InputError
 from dedupe.kinds import DEFAULT_KINDS
 from dedupe.tui.keys import (
@@ -50,6 +49,8 @@ def review(paths, baseline_flag, show_resolved, no_watch, **kw):
     from dedupe.check.rules import Policy
 
     cfg, settings = build_settings(kw)
+    from dedupe.engine.restate import semantic_available
+
     if kw.get("kinds") is None and settings.kinds == DEFAULT_KINDS and semantic_available():
         # the review shows restatements too (notes for the editor); scan and check only when asked
         settings = dataclasses.replace(settings, kinds=(*settings.kinds, "restatement"))
