@@ -20,6 +20,7 @@ from dedupe.config import Settings
 from dedupe.documents import Document
 from dedupe.engine.analyse import analyse_documents
 from dedupe.engine.corpus import Corpus, Progress
+from dedupe.engine.shipping import ship, shipping_folder, unship
 from dedupe.errors import DedupeError, InputError
 from dedupe.readers import ReadOptions, read_file
 from dedupe.text.split import PunktModel
@@ -51,6 +52,7 @@ class Task:
     read_options: ReadOptions | None
     model: PunktModel | None
     with_signatures: bool
+    ship_to: str | None = None  # a worker's result goes back through this folder (dedupe.engine.shipping)
 
 
 def read_documents(task: Task) -> tuple[list[Document], list[DedupeError]]:
@@ -74,6 +76,11 @@ def read_and_analyse(task: Task) -> Corpus:
         a = analyse_documents(docs, task.settings, task.model, task.with_signatures)
         a.errors = errors
         return a
+
+
+def _analyse_in_worker(task: Task) -> Any:
+    """:func:`read_and_analyse` in a worker process, its corpus shipped through shared memory."""
+    return ship(read_and_analyse(task), task.ship_to)
 
 
 def _chunks(items: list[str], sizes: list[int], n: int) -> list[list[str]]:
@@ -169,18 +176,19 @@ def _analyse_streamed(head: list[str], rest: Iterator[str], how: Task, progress:
     the analysis)."""
     submitted = [0]
 
-    def chunks() -> Iterator[Task]:
+    def chunks(base: Task) -> Iterator[Task]:
         it = chain(head, rest)
         while True:
             buf = list(islice(it, _STREAM_CHUNK))
             if not buf:
                 return
             submitted[0] += 1
-            yield replace(how, paths=buf)
+            yield replace(base, paths=buf)
 
     results: list[Corpus] = []
-    with worker_pool(auto_jobs(how.settings, _PARALLEL_BYTES)) as pool:
-        for res in pool.imap(read_and_analyse, chunks()):
+    with shipping_folder() as folder, worker_pool(auto_jobs(how.settings, _PARALLEL_BYTES)) as pool:
+        for shipped in pool.imap(_analyse_in_worker, chunks(replace(how, ship_to=folder))):
+            res = unship(shipped)
             results.append(res)
             if on_chunk:
                 on_chunk(res)
@@ -201,9 +209,10 @@ def _analyse_listed(paths: list[str], how: Task, progress: Progress | None,
     results: list[Corpus] = []
     if jobs > 1 and len(paths) >= 2 * jobs:
         chunks = _chunks(list(paths), sizes, jobs * 4)
-        with worker_pool(jobs) as pool:
+        with shipping_folder() as folder, worker_pool(jobs) as pool:
             done = 0
-            for res in pool.imap(read_and_analyse, [replace(how, paths=c) for c in chunks]):
+            for shipped in pool.imap(_analyse_in_worker, [replace(how, paths=c, ship_to=folder) for c in chunks]):
+                res = unship(shipped)
                 results.append(res)
                 if on_chunk:
                     on_chunk(res)

@@ -354,11 +354,15 @@ def prepare_read(docs: Sequence[Document], settings: Settings, model=None, needs
     return prepare([to_archived(d, cache) for d in docs], settings, model, None, needs)
 
 
-def _work(args) -> IndexBatch:
+def _work(args) -> Any:
+    """A worker's task: the prepared batch, shipped through ``folder`` when one is given
+    (:mod:`dedupe.engine.shipping`)."""
     from dedupe.engine.parallel import gc_paused
+    from dedupe.engine.shipping import ship
 
+    *task, folder = args
     with gc_paused():  # as in the scan's workers: millions of small objects, no cycles
-        return _work_unpaused(args)
+        return ship(_work_unpaused(task), folder)
 
 
 def _work_unpaused(args) -> IndexBatch:
@@ -452,12 +456,19 @@ def prepared_batches(
                 continue
             yield [("docs", docs[k:k + batch]) for k in range(0, len(docs), batch)], 1
 
+    from contextlib import ExitStack
+
+    from dedupe.engine.shipping import shipping_folder, unship
+
     pool = None
     done = 0
+    folder = None
+    stack = ExitStack()
     try:
         if jobs > 1:
             from dedupe.engine.parallel import worker_pool
 
+            folder = stack.enter_context(shipping_folder())
             pool = worker_pool(jobs)
         for items, per_file in groups():
             if isinstance(items, list) and items and items[0][0] == "error":
@@ -467,10 +478,12 @@ def prepared_batches(
                 yield empty_batch(settings, [items[0][1]])
                 continue
             lazy = not isinstance(items, list)
-            args = ((kind, x, settings, read_options, model, needs) for kind, x in items)
             use_pool = pool is not None and (lazy or len(items) > 1)
+            where = folder if use_pool else None
+            args = ((kind, x, settings, read_options, model, needs, where) for kind, x in items)
             results = pool.imap(_work, args) if use_pool and pool is not None else map(_work, args)
-            for k, res in enumerate(results):
+            for k, shipped in enumerate(results):
+                res = unship(shipped)
                 if lazy:
                     done += sizes.popleft()
                 elif not per_file:
@@ -486,6 +499,7 @@ def prepared_batches(
         if pool is not None:
             pool.close()
             pool.join()
+        stack.close()
 
 
 _PARALLEL_FILES = 400  # fewer files (and no .jsonl) are analysed in this process
