@@ -496,7 +496,8 @@ def test_docx_line_break_inside_paragraph(tmp_path):
     assert doc.location(start, start + 4) == (2, 1, 2, 5)
 
 
-@pytest.mark.parametrize("content", [os.urandom(64).replace(b"PK", b"pk"), b"just some text, not a zip\n"])
+@pytest.mark.parametrize("content", [os.urandom(64).replace(b"PK", b"pk"), b"just some text, not a zip\n"],
+                         ids=["random-bytes", "plain-text"])
 def test_corrupt_docx(tmp_path, content):
     path = write(tmp_path, "bad.docx", content)
     with pytest.raises(InputError) as info:
