@@ -43,17 +43,21 @@ def _exe(name: str) -> str:
     return exe
 
 
-def _wait_ping(port: int, proc: subprocess.Popen, timeout: float = 10.0) -> None:
+def _wait_ping(port: int, proc: subprocess.Popen, timeout: float = 10.0, may_exit: bool = False) -> bool:
+    """Wait until the server answers; ``False`` if it exited and ``may_exit`` (its port was taken)."""
     import redis
 
     r = redis.Redis(port=port, socket_connect_timeout=1, socket_timeout=1)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
+            if may_exit:
+                return False
             pytest.fail(f"redis-server on port {port} exited with {proc.returncode}")
         try:
             r.ping()
-            return
+            if proc.poll() is None:  # ours answered (not another test's server on a port taken meanwhile)
+                return True
         except redis.RedisError:
             time.sleep(0.05)
     proc.kill()
@@ -64,13 +68,15 @@ class RedisServer:
     """One redis-server on a free loopback port (no persistence unless ``appendonly``)."""
 
     def __init__(self, *extra: str, directory: str | None = None, port: int | None = None) -> None:
-        self.port = port or free_port()
         self.dir = directory or tempfile.mkdtemp(prefix="dedupe-redis-")
-        self.proc = subprocess.Popen(
-            [_exe("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", self.dir, "--daemonize", "no", *extra],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait_ping(self.port, self.proc)
+        for attempt in range(3):  # a free port taken meanwhile (tests run in parallel): another one
+            self.port = port or free_port()
+            self.proc = subprocess.Popen(
+                [_exe("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", self.dir, "--daemonize", "no", *extra],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if _wait_ping(self.port, self.proc, may_exit=port is None and attempt < 2):
+                break
 
     @property
     def url(self) -> str:
