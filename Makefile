@@ -42,8 +42,10 @@ review: $(STAMP)
 scan: $(STAMP)
 	$(VENV)/bin/dedupe scan $(SEED_ARGS)
 
+# The suite runs on every core (pytest-xdist), a test module per worker at a time (--dist loadfile), so a
+# module's Redis server, cluster or Spark session is started once.
 test: $(STAMP) deps lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile
 
 bench: $(STAMP)
 	$(PY) bench/bench_scan.py
