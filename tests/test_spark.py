@@ -197,3 +197,27 @@ def test_the_cli_runs_the_spark_engine(spark, tmp_path):
                          for c in json.loads(on_spark.stdout)["clusters"]]
     bad = invoke("scan", str(SEEDS), "--spark-master", "local[2]", cwd=tmp_path)
     assert bad.returncode == 2 and "--spark-master needs --engine spark" in bad.stderr
+
+
+def test_a_new_session_keeps_the_jvm_s_lines_off_the_terminal(tmp_path):
+    """``dedupe scan --engine spark`` in a process of its own starts its own JVM: its start-up lines and
+    warnings go to a log file, deleted after a run that worked; a master that cannot start is one line
+    naming Spark's reason and the kept log."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    cmd = [sys.executable, "-m", "dedupe", "scan", str(SEEDS), "--exclude", "README.md", "--exclude", "archive/*",
+           "--engine", "spark", "--spark-master", "local[2]"]
+    ok = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=240)
+    assert ok.returncode == 0, ok.stderr
+    assert "clusters" in ok.stdout and ok.stderr == ""
+    assert list(tmp_path.glob("dedupe-spark-*.log")) == []
+    bad = subprocess.run(cmd[:-1] + ["bogus://nowhere"], capture_output=True, text=True, env=env, timeout=240)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    lines = bad.stderr.strip().splitlines()
+    assert len(lines) == 1 and "could not start Spark (bogus://nowhere)" in lines[0]
+    (log,) = tmp_path.glob("dedupe-spark-*.log")
+    assert str(log) in lines[0] and "Master must either be yarn or start with spark, k8s, or local" in lines[0]
+    assert "SparkSubmit" in log.read_text(errors="replace")  # the whole story is in the log

@@ -467,25 +467,80 @@ class MemberSource:
 # -- entry points ---------------------------------------------------------------
 
 
-def _session(master: str) -> tuple[Any, bool]:
+class _Started:
+    """A Spark session this process started, and the log file its JVM writes to."""
+
+    def __init__(self, spark: Any, log: str) -> None:
+        self.spark, self.log = spark, log
+
+    def stop(self, ok: bool) -> None:
+        """Stop the session; the JVM's log is deleted after a run that worked and kept (its path
+        written to stderr) after one that failed."""
+        try:
+            self.spark.stop()
+        finally:
+            if ok:
+                try:
+                    os.unlink(self.log)
+                except OSError:
+                    pass
+            else:
+                print(f"dedupe: note: Spark's own log of this run: {self.log}", file=sys.stderr)
+
+
+def _log_tail(path: str) -> str:
+    """What a JVM log says went wrong last (its last exception's message, else its last line)."""
     try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            lines = [x.strip() for x in fh.read().splitlines()[-200:] if x.strip()]
+    except OSError:
+        return ""
+    lines = [x for x in lines if not x.startswith(("at ", "..."))]  # not the stack frames
+    stamp = r"^\d\d/\d\d/\d\d \d\d:\d\d:\d\d (ERROR|WARN|INFO) [\w.$]+: "
+    for x in reversed(lines):  # Spark's last ERROR, else the last exception's message, else the last line
+        m = re.match(stamp, x)
+        if m and m.group(1) == "ERROR":
+            return x[m.end():][:200]
+    for x in reversed(lines):
+        m = re.search(r"[\w.$]+(?:Exception|Error): (.+)$", x)
+        if m:
+            return m.group(1)[:200]
+    telling = [x for x in lines if re.search(r"no such file|not found|not set|cannot|unable|permission denied", x, re.I)]
+    return re.sub(stamp, "", (telling or lines)[0])[:200] if lines else ""
+
+
+def _session(master: str, app: str = "dedupe scan") -> tuple[Any, _Started | None]:
+    """The active Spark session, or a new one named ``app`` (then also returned as :class:`_Started`).
+
+    A new session's JVM writes its start-up lines and warnings (log4j's
+    profile, the host's loopback address, the native Hadoop library...) to a
+    log file, not to the terminal: what the user sees on stderr is dedupe's
+    own messages."""
+    try:
+        from pyspark import SparkConf, SparkContext
+        from pyspark.java_gateway import launch_gateway
         from pyspark.sql import SparkSession
     except ImportError:
         raise ConfigError("the Spark engine needs pyspark: pip install 'dedupe-newsroom[spark]' (and Java 17+)") from None
     active = SparkSession.getActiveSession()
     if active is not None:
-        return active, False
-    builder = (SparkSession.builder.master(master).appName("dedupe scan")
-               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.shuffle.partitions", "8"))
+        return active, None
+    conf = (SparkConf().setMaster(master).setAppName(app)
+            .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
+            .set("spark.sql.shuffle.partitions", "8"))
     if master.startswith("local"):  # the workers run this interpreter (and so find dedupe and numpy)
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    fd, log = tempfile.mkstemp(prefix="dedupe-spark-", suffix=".log")
     try:
-        spark = builder.getOrCreate()
+        with os.fdopen(fd, "wb") as out:  # the JVM keeps its own copy of the descriptor
+            gateway = launch_gateway(conf, popen_kwargs={"stdout": out, "stderr": out})  # type: ignore[no-untyped-call]
+        sc = SparkContext(conf=conf, gateway=gateway)
+        spark = SparkSession(sc)
     except Exception as exc:  # noqa: BLE001 - no Java, bad master URL
-        raise ConfigError(f"could not start Spark ({master}): {_java_message(exc)}", "--spark-master") from None
+        why = _log_tail(log) or _java_message(exc)
+        raise ConfigError(f"could not start Spark ({master}): {why} (Spark's log: {log})", "--spark-master") from None
     spark.sparkContext.setLogLevel("ERROR")
-    return spark, True
+    return spark, _Started(spark, log)
 
 
 def scan_spark(
@@ -516,14 +571,17 @@ def scan_spark(
         raise ConfigError("the restatement kind is not supported with --engine spark yet (use the embedded engine)",
                           "--kinds")
     options = read_options or ReadOptions()
-    own = False
+    started = None
     if spark is None:
-        spark, own = _session(master)
+        spark, started = _session(master, "dedupe scan")
+    ok = False
     try:
-        return _scan(spark, list(paths), settings, options, model, partitions)
+        result = _scan(spark, list(paths), settings, options, model, partitions)
+        ok = True
+        return result
     finally:
-        if own:
-            spark.stop()
+        if started is not None:
+            started.stop(ok)
 
 
 def scan_command(paths: Sequence[str], settings: Settings, read_options: ReadOptions, master: str,
@@ -746,9 +804,10 @@ def map_documents(
     """
     options = options or ReadOptions()
     errors = errors if errors is not None else []
-    own = False
-    if spark is None:
-        spark, own = _session(master)  # without pyspark: the scan's one-line ConfigError
+    started = None
+    if spark is None:  # without pyspark: the scan's one-line ConfigError
+        spark, started = _session(master, "dedupe index add")
+    ok = False
     try:
         from pyspark import StorageLevel
 
@@ -784,6 +843,7 @@ def map_documents(
             parts.append(lines.mapPartitionsWithIndex(
                 lambda k, rows: _map_partition(job, fn, batch, _read_lines(job, rows, bases[k]))))
         if not parts:
+            ok = True
             return
         mapped = (sc.union(parts) if len(parts) > 1 else parts[0]).persist(StorageLevel.MEMORY_AND_DISK)
         try:
@@ -798,9 +858,13 @@ def map_documents(
                 yield r[3]
         finally:
             mapped.unpersist()
+        ok = True
+    except GeneratorExit:  # the caller stopped early (an error of its own is reported by the caller)
+        ok = True
+        raise
     finally:
-        if own:
-            spark.stop()
+        if started is not None:
+            started.stop(ok)
 
 
 def _bad_files(job: _Job, meta: list[Row], errors: list[DedupeError]) -> set[int]:
