@@ -59,7 +59,7 @@ def write_inputs(stories: list[tuple[str, str]], scales: list[int]) -> dict[int,
     return out
 
 
-def run_spark(src: str, dst: str, master: str) -> None:
+def run_spark(src: str, dst: str, master: str, driver_memory: str) -> None:
     """The Spark side, in its own process so its memory and time are its own."""
     from pyspark.sql import SparkSession
 
@@ -68,6 +68,7 @@ def run_spark(src: str, dst: str, master: str) -> None:
     from dedupe.engine.spark import scan_spark
 
     spark = (SparkSession.builder.master(master).config("spark.ui.enabled", "false")
+             .config("spark.driver.memory", driver_memory)
              .config("spark.ui.showConsoleProgress", "false").config("spark.sql.shuffle.partitions", "8").getOrCreate())
     result = scan_spark([src], Settings(), spark=spark)
     write_atomic(dst, json.dumps(result.to_dict()))
@@ -141,7 +142,8 @@ def render_run(r: dict) -> list[str]:
         "",
         (f"Input: the Reuters-21578 export, {r['stories']:,} stories with a body, as one JSON-lines file (1x); "
          "larger inputs add perturbed copies (every ~20th word replaced, new ids). Generated under /tmp, never "
-         f"committed. Each engine run once per scale as a subprocess; Spark master `{r['master']}`, default settings."),
+         f"committed. Each engine run once per scale as a subprocess; Spark master `{r['master']}`, "
+         f"driver memory {r.get('driver_memory', '1g')}, default settings otherwise."),
         "",
         ("| input | documents | units | embedded wall (s) | CPU (s) | peak RSS (MB) | Spark wall (s) | CPU (s) "
          "| peak RSS (MB) | Spark / embedded | identical clusters |"),
@@ -159,11 +161,14 @@ def main() -> None:
     ap.add_argument("--stories", type=int, default=None, help="stories in the 1x input (default: all)")
     ap.add_argument("--scales", default="1,4,8", help="input multiples (default 1,4,8)")
     ap.add_argument("--master", default="local[2]", help="Spark master URL")
+    ap.add_argument("--driver-memory", default="6g",
+                    help="spark.driver.memory (local masters run the executors in the driver's JVM; Spark's "
+                         "default of 1g lost the JVM at 4x the Reuters export)")
     ap.add_argument("--no-write", action="store_true", help="print only, do not write reports/")
     ap.add_argument("--run-spark", nargs=2, metavar=("SRC", "DST"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.run_spark:
-        run_spark(args.run_spark[0], args.run_spark[1], args.master)
+        run_spark(args.run_spark[0], args.run_spark[1], args.master, args.driver_memory)
         return
     scales = [int(x) for x in args.scales.split(",")]
     stories = load_reuters(args.stories)
@@ -178,7 +183,8 @@ def main() -> None:
             e = measure([py, "-m", "dedupe", "scan", src, "--format", "json", "-o", str(e_out)], cwd=tmp, env=env)
             if e["returncode"] not in (0, 1):
                 sys.exit(f"embedded scan failed: {e['stderr']}")
-            p = measure([py, str(REPO / "bench" / "bench_spark.py"), "--master", args.master, "--run-spark", src,
+            p = measure([py, str(REPO / "bench" / "bench_spark.py"), "--master", args.master,
+                         "--driver-memory", args.driver_memory, "--run-spark", src,
                          str(s_out)], cwd=tmp, env=env)
             if p["returncode"] != 0:
                 sys.exit(f"spark scan failed: {p['stderr']}")
@@ -196,7 +202,7 @@ def main() -> None:
                   file=sys.stderr)
     cmd = "python bench/bench_spark.py" + (f" --stories {args.stories}" if args.stories else "") + \
         (f" --scales {args.scales}" if args.scales != "1,4,8" else "")
-    report = {"stories": len(stories), "master": args.master, "scales": results, "machine": machine_facts(),
+    report = {"stories": len(stories), "master": args.master, "driver_memory": args.driver_memory, "scales": results, "machine": machine_facts(),
               "command": cmd}
     # a run replaces the recorded run of the same size and keeps the others
     path = REPORTS / "bench_spark.json"
