@@ -7,9 +7,10 @@ The library is headless (no terminal UI imports).  Typical use::
     for cluster in result.clusters:
         print(cluster.kind, cluster.similarity, [m.path for m in cluster.members])
 
-The names below are imported when first used (PEP 562), so a command that
-needs only part of the library (``dedupe index add``, whose main process
-never splits text) does not pay for importing all of it.
+The names below are imported when first used (PEP 562), so importing the
+command line or one module of the library does not import the whole engine
+(``dedupe --version``, ``index list`` and ``index stats`` never load the
+splitter or the clustering).
 """
 
 from __future__ import annotations

@@ -643,7 +643,7 @@ class EmbeddedIndex(ArchiveIndex):
             runs = list(pending)
             pending.clear()
             n = sum(len(k) for k, _ in runs)
-            self._write_chunks(_ordered_in_threads(merge_keyed, _key_ranges(runs, n)), n)
+            self._write_chunks(_merged_in_threads(_key_ranges(runs, n)), n)
 
     @_mapped
     def flush(self, pending: list | None = None, final: bool = False) -> None:
@@ -1036,9 +1036,9 @@ def _one_run(runs: list) -> tuple[np.ndarray, np.ndarray]:
     return runs[0] if len(runs) == 1 else merge_keyed(runs)
 
 
-def _ordered_in_threads(fn, items: list, ahead: int = 3):
-    """``fn(item)`` for each item, computed up to ``ahead`` at a time in
-    threads (:func:`merge_keyed` releases the GIL), yielded in order."""
+def _merged_in_threads(items: list, ahead: int = 3):
+    """Each key range of :func:`_key_ranges` merged, up to ``ahead`` at a
+    time in threads (:func:`merge_keyed` releases the GIL), yielded in order."""
     if len(items) <= 1 or (os.cpu_count() or 1) < 2:
         for it in items:
             yield _one_run(it)
