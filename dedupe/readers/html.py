@@ -28,7 +28,7 @@ from typing import Any
 from dedupe.documents import Document, line_starts
 from dedupe.readers.decode import decode_text
 from dedupe.readers.entities import ENTITY_RE, decode_entities
-from dedupe.readers.extract import extract_main_text, kept_blocks
+from dedupe.readers.extract import extract_main_text, extraction_missing, kept_blocks
 from dedupe.readers.markers import MARKER_BODY_RE
 from dedupe.readers.offsets import TextBuilder
 from dedupe.readers.options import ReadOptions
@@ -330,6 +330,8 @@ def read_html(path: str, data: bytes, options: ReadOptions) -> list[Document]:
     blocks = _blocks(items, in_page)
     kept: list[bool] | None = None
     if parsed.depth <= MAX_EXTRACT_DEPTH and _full_page(parsed, items, blocks):
+        if (missing := extraction_missing()) is not None:  # said, never silent (one line per run: cli.common)
+            warnings.append(missing)
         main = _main_content(src, items, blocks)
         if main is not None:  # text of the extracted blocks; breaks and markers all
             # the article's header/footer/aside (dek, byline, tags) go with the chrome
