@@ -183,11 +183,13 @@ def run_scan(
     if kw.get("engine") == "spark":  # the optional Spark engine: pyspark and Java are needed only here
         from dedupe.engine.spark import scan_command
 
-        result = scan_command(list(paths), settings, read_options(cfg, kw), kw.get("spark_master") or "local[2]",
-                              against=list(against) or None)
+        result = scan_command(list(paths), settings, read_options(cfg, kw), kw.get("spark_master"),
+                              against=list(against) or None, spark_conf=kw.get("spark_conf") or ())
     else:
         if kw.get("spark_master"):
             raise click.UsageError("--spark-master needs --engine spark")
+        if kw.get("spark_conf"):
+            raise click.UsageError("--spark-conf needs --engine spark")
         result = scan(list(paths), settings, against=list(against) or None, read_options=read_options(cfg, kw),
                       progress=progress)
     # The command only renders the result from here on: move the engine's

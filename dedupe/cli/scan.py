@@ -22,7 +22,10 @@ from dedupe.output.sanitize import neutralize
 @click.option("--engine", type=click.Choice(["embedded", "spark"]), default="embedded", show_default=True,
               help="Run the analysis here (embedded) or on Apache Spark (pip install '.[spark]', Java 17+).")
 @click.option("--spark-master", metavar="URL", default=None,
-              help="Spark master for --engine spark (default local[2]; spark://host:7077, yarn, k8s://...).")
+              help="Spark master for --engine spark (default: spark-defaults.conf's, else local[2]; spark://host:7077, yarn, k8s://...).")
+@click.option("--spark-conf", "spark_conf", metavar="KEY=VALUE", multiple=True,
+              help="Spark property for --engine spark (repeatable; over spark-defaults.conf in $SPARK_CONF_DIR), "
+                   "e.g. spark.executor.memory=4g.")
 def scan(paths, fmt, output, show_all, color, allow_no_input, **kw):
     """Find repeated sentences and quotes in PATHS (files or directories)."""
     _, result = run_scan(paths, kw)
