@@ -521,7 +521,9 @@ def _session(master: str, app: str = "dedupe scan") -> tuple[Any, _Started | Non
         from pyspark.java_gateway import launch_gateway
         from pyspark.sql import SparkSession
     except ImportError:
-        raise ConfigError("the Spark engine needs pyspark: pip install 'dedupe-newsroom[spark]' (and Java 17+)") from None
+        from dedupe.capabilities import hint_for
+
+        raise ConfigError(f"the Spark engine needs pyspark: {hint_for('spark')} (and Java 17+)") from None
     active = SparkSession.getActiveSession()
     if active is not None:
         return active, None
