@@ -64,7 +64,7 @@ bench: $(TESTING)
 
 # regenerate every generated example in README.md and docs/ (command outputs, the review screen, docs/cli.md)
 docs: $(TESTING)
-	$(PY) scripts/cli_reference.py
+	$(PY) scripts/docs_examples.py
 
 # re-pin constraints.txt from the test venv (after changing the dependencies in pyproject.toml)
 constraints: $(TESTING)
