@@ -127,6 +127,10 @@ def add_cmd(paths, index_flag, progress, train_punkt, engine, spark_master, **kw
         for p in missing:
             click.echo(f"dedupe: error: {p}: no such file or directory", err=True)
         sys.exit(2)
+    from dedupe.readers.extract import extraction_missing
+
+    if (why := extraction_missing("full site pages among the inputs are indexed whole")) is not None:
+        click.echo(f"dedupe: warning: {neutralize(why)}", err=True)  # a broken install, said before anything is indexed
     t0 = time.perf_counter()
     with open_index(loc, create=True) as ix:
         res = add_paths(ix, list(paths), settings, read_options(cfg, kw), progress=_Progress(progress), train=train_punkt,
