@@ -212,11 +212,21 @@ class ArchiveIndex:
         the containment threshold: every shingle of each draft unit whose
         posting list is at most ``max_posting`` long is probed, and units with
         at least ``ceil(containment * min_contained)`` hits are kept (at most
-        50 per draft unit, most hits first)."""
-        if settings.containment <= 0:
-            return np.zeros(0, dtype=np.int64)
+        50 per draft unit, most hits first).
+
+        Short draft units (:func:`dedupe.sketch.verify.short_size`) also get the archived units that
+        share at least ``max(2, size - 2 * ngram)`` of their shingles: the same sentence with a word
+        or two changed, which the scan then links word by word (:func:`dedupe.engine.match.short_pairs`)."""
+        from dedupe.sketch.verify import short_size
+
+        short_max = short_size(settings.ngram) if settings.shingle == "word" else -1
         offs = table.offsets
-        sizes = np.diff(offs)[rows]
+        all_sizes = np.diff(offs)
+        if settings.containment <= 0:
+            rows = rows[all_sizes[rows] <= short_max]  # only the short units are probed
+            if not len(rows):
+                return np.zeros(0, dtype=np.int64)
+        sizes = all_sizes[rows]
         idx = np.concatenate([np.arange(offs[r], offs[r + 1]) for r in rows]) if len(rows) else np.zeros(0, np.int64)
         owner = np.repeat(np.arange(len(rows)), sizes)
         q = shingle_keys(table.fps[idx])
@@ -225,11 +235,12 @@ class ArchiveIndex:
             return np.zeros(0, dtype=np.int64)
         ok = counts[qi] <= settings.max_posting
         qi, units = qi[ok], units[ok]
-        need = max(2, math.ceil(settings.containment * min_contained(settings) - 1e-9))
+        need = max(2, math.ceil(settings.containment * min_contained(settings) - 1e-9)) if settings.containment > 0 else 1 << 30
         d = owner[qi]
         code = d * (np.int64(1) << 32) + units
         uc, hits = np.unique(code, return_counts=True)
-        keep = hits >= need
+        size_of = sizes[uc >> 32]
+        keep = (hits >= need) | ((size_of <= short_max) & (hits >= np.maximum(2, size_of - 2 * settings.ngram)))
         uc, hits = uc[keep], hits[keep]
         if not len(uc):
             return np.zeros(0, dtype=np.int64)
