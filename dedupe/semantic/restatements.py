@@ -38,6 +38,7 @@ from dedupe.semantic.features import (
     fact_conflict,
     gate_features,
     shared_spans,
+    shares_anchor,
     surface,
 )
 from dedupe.semantic.features import near_copy as near_copy_pair
@@ -312,6 +313,8 @@ def find_restatements_counted(
             continue
         if fact_conflict(a, b) is not None:
             continue
+        if garr is not None and garr[i] != garr[j] and not shares_anchor(a, b):
+            continue  # two stories: the same fact needs a name or figure in common
         pairs.append((a, b))
         kept.append(k)
     if not pairs:
