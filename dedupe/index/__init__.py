@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from dedupe.config import Settings
-from dedupe.errors import IndexError_
+from dedupe.errors import ArchiveIndexError
 from dedupe.index.base import (  # noqa: F401
     ArchiveIndex,
     IndexBatch,
@@ -61,7 +61,7 @@ def is_index_location(location: str) -> bool:
 def open_index(location: str, settings: Settings | None = None, create: bool = False) -> ArchiveIndex:
     """Open (or with ``create``, create) the index at ``location``.
 
-    Raises :class:`~dedupe.errors.IndexError_` when it is missing, corrupt or
+    Raises :class:`~dedupe.errors.ArchiveIndexError` when it is missing, corrupt or
     unreachable; with ``settings``, also when they do not match the index.
     """
     if is_redis_location(location):
@@ -72,7 +72,7 @@ def open_index(location: str, settings: Settings | None = None, create: bool = F
         from dedupe.index.embedded import EmbeddedIndex, db_path
 
         if not create and os.path.exists(location) and not os.path.exists(db_path(location)):
-            raise IndexError_("not an index (no index.sqlite here)", location)
+            raise ArchiveIndexError("not an index (no index.sqlite here)", location)
         ix = EmbeddedIndex(location, create=create)
     if settings is not None and ix.meta.get("settings"):
         ix.check_query(settings)
@@ -174,7 +174,7 @@ def _rebuild_inside(ix: ArchiveIndex, settings: Settings, progress: Progress | N
     from dedupe.index.base import index_settings
 
     ix.clear_units()
-    ix._set_meta(settings=index_settings(settings))
+    ix.set_meta(settings=index_settings(settings))
     model = ix.punkt_model()
     pending: list = []
     units = 0
@@ -200,7 +200,7 @@ def _train_and_rebuild(ix: ArchiveIndex, settings: Settings, progress: Progress 
     texts = (d.text for batch in ix.iter_documents() for d in batch)
     model = train_parameters(texts, news_model())
     learnt = len(model.abbrev_types - news_model().abbrev_types)
-    ix._set_meta(punkt=model.to_json())
+    ix.set_meta(punkt=model.to_json())
     if progress:
         progress("train", 1, 1)
     _rebuild_inside(ix, settings, progress)

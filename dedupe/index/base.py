@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ import numpy as np
 from dedupe.config import Settings
 from dedupe.documents import Document
 from dedupe.engine.match import min_contained
-from dedupe.errors import IndexError_
+from dedupe.errors import ArchiveIndexError
 from dedupe.index.archived import (
     FORMAT_VERSION,
     ArchivedDocument,
@@ -69,7 +70,7 @@ from dedupe.index.settings import (
 )
 
 if TYPE_CHECKING:
-    from dedupe.engine.corpus import Corpus
+    from dedupe.engine.corpus import Corpus, UnitTable
 
 __all__ = [
     "ALL_NEEDS", "FORMAT_VERSION", "INDEX_KEYS", "ArchiveIndex", "ArchivedDocument", "IndexBatch", "IndexStats",
@@ -112,59 +113,91 @@ def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
-class ArchiveIndex:
-    """The interface both backends implement (see :mod:`dedupe.index`)."""
+class ArchiveIndex(ABC):
+    """The contract every backend implements (see :mod:`dedupe.index`): a backend subclasses this,
+    implements the abstract methods, and is opened by :func:`dedupe.index.open_index`.
+
+    Writes happen inside ``with ix.transaction():`` (one atomic write: committed when the block ends,
+    nothing of it when it raises); queries (:meth:`query`) are built here from :meth:`candidate_units`
+    and :meth:`fetch`, so every backend answers them the same way."""
 
     backend = "?"
-    needs = ALL_NEEDS  # what write() reads from prepared batches
+    needs: frozenset[str] = ALL_NEEDS  # what write() reads from prepared batches
     location: str
-    meta: dict
+    meta: dict[str, Any]
 
-    # -- to implement -----------------------------------------------------
-    def _candidate_units(self, table, draft_rows: np.ndarray, settings: Settings) -> np.ndarray:
-        raise NotImplementedError
+    # -- reading -------------------------------------------------------------
+    @abstractmethod
+    def candidate_units(self, table: UnitTable, draft_rows: np.ndarray, settings: Settings) -> np.ndarray:
+        """Ids of the archived units that may match the draft units ``table[draft_rows]``: those sharing
+        an LSH band key with one, and :meth:`containment_pairs` (the shingle postings)."""
 
-    def _fetch(self, unit_ids: np.ndarray, settings: Settings, exclude: set[str]) -> Corpus:
-        raise NotImplementedError
+    @abstractmethod
+    def fetch(self, unit_ids: np.ndarray, settings: Settings, exclude: set[str]) -> Corpus:
+        """The archived articles holding ``unit_ids`` (sorted, distinct) as a corpus of archive documents
+        whose unit table holds only those units; articles whose id is in ``exclude`` are left out."""
 
-    def _set_meta(self, **kv: Any) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def iter_documents(self, batch: int = 500) -> Iterator[list[ArchivedDocument]]:
+        """Every stored article, ``batch`` at a time (what a rebuild re-analyses)."""
 
+    @abstractmethod
+    def articles(self) -> list[dict[str, Any]]:
+        """One row per stored article (id, path, title, counts, when added), for ``index list``."""
+
+    @abstractmethod
+    def stats(self) -> IndexStats:
+        """Counts, size and settings of the index, for ``index stats``."""
+
+    @abstractmethod
+    def size_bytes(self) -> int:
+        """What the index takes up (bytes on disk, or of Redis memory)."""
+
+    # -- writing (inside transaction()) -------------------------------------
+    @abstractmethod
     def transaction(self) -> AbstractContextManager[Any]:
         """One atomic write: ``with ix.transaction(): ...``."""
-        raise NotImplementedError
 
-    def init_settings(self, settings: Settings, punkt: dict | None = None) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def set_meta(self, **kv: Any) -> None:
+        """Record index metadata (settings, the Punkt model...) in this transaction; also in :attr:`meta`."""
 
+    @abstractmethod
+    def init_settings(self, settings: Settings, punkt: dict[str, Any] | None = None) -> None:
+        """Record ``settings`` in a new index, or check them against an existing one's."""
+
+    @abstractmethod
     def existing_hashes(self, ids: Sequence[str]) -> dict[str, str]:
-        raise NotImplementedError
+        """The content hash of each stored article among ``ids`` (unchanged articles are skipped)."""
 
+    @abstractmethod
     def remove_articles(self, ids: Sequence[str]) -> list[str]:
-        raise NotImplementedError
+        """Remove articles by id; returns the ids not found."""
 
-    def write(self, batch: IndexBatch, keep: Sequence[bool] | None = None, pending: list | None = None) -> int:
-        raise NotImplementedError
+    @abstractmethod
+    def write(self, batch: IndexBatch, keep: Sequence[bool] | None = None, pending: list[Any] | None = None) -> int:
+        """Store the articles of ``batch`` (those ``keep`` marks; replacing an article of the same id) and
+        their units; keys may be buffered in ``pending`` until :meth:`flush`.  Returns the units written."""
 
-    def flush(self, pending: list | None = None, final: bool = False) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def flush(self, pending: list[Any] | None = None, final: bool = False) -> None:
+        """Write the keys buffered in ``pending`` (all of them with ``final``)."""
 
-    def iter_documents(self, batch: int = 500) -> Iterator[list[ArchivedDocument]]:
-        raise NotImplementedError
-
+    @abstractmethod
     def clear_units(self) -> None:
-        raise NotImplementedError
+        """Drop every unit and key, keeping the articles (a rebuild writes them again)."""
 
-    def stats(self) -> IndexStats:
-        raise NotImplementedError
+    @abstractmethod
+    def vacuum(self) -> dict[str, Any]:
+        """Reclaim the space of removed articles; returns what was done."""
 
-    def close(self) -> None:  # pragma: no cover - trivial
-        pass
+    def close(self) -> None:  # noqa: B027 - a backend without resources to release needs nothing here
+        """Release connections and mapped files."""
 
-    def __enter__(self):
+    def __enter__(self) -> ArchiveIndex:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- shared -------------------------------------------------------------
@@ -172,7 +205,7 @@ class ArchiveIndex:
     def stored_settings(self) -> dict:
         s = self.meta.get("settings")
         if not s:
-            raise IndexError_("index is empty (no settings recorded yet); add articles first", self.location)
+            raise ArchiveIndexError("index is empty (no settings recorded yet); add articles first", self.location)
         return s
 
     def settings(self, base: Settings | None = None) -> Settings:
@@ -201,11 +234,11 @@ class ArchiveIndex:
         rows = np.arange(len(table)) if draft_mask is None else np.flatnonzero(draft_mask)
         if len(rows) == 0 or not self.meta.get("settings"):
             return Corpus.empty(settings.num_perm)
-        ids = self._candidate_units(table, rows, settings)
+        ids = self.candidate_units(table, rows, settings)
         if len(ids) == 0:
             return Corpus.empty(settings.num_perm)
         own = {article_id(d) for d in draft_docs}
-        return self._fetch(np.unique(ids), settings, own)
+        return self.fetch(np.unique(ids), settings, own)
 
     def containment_pairs(self, table, rows: np.ndarray, settings: Settings, lookup) -> np.ndarray:
         """Archived units sharing enough shingles with a draft unit to reach
