@@ -105,7 +105,7 @@ def screen(name: str) -> tuple[str, str]:
     captured: dict[str, str] = {}
     from dedupe.tui.app import DedupeReviewApp
 
-    def capture(app: DedupeReviewApp) -> None:
+    def capture(app: DedupeReviewApp, *_args: object, **_kwargs: object) -> None:
         async def go() -> None:
             async with app.run_test(size=spec.size) as pilot:
                 for _ in range(100):
@@ -144,6 +144,8 @@ def screen(name: str) -> tuple[str, str]:
         os.environ.clear()
         os.environ.update(old[4])
         shutil.rmtree(where, ignore_errors=True)
+    if "svg" not in captured:
+        raise SystemExit(f"screen {name}: dedupe review {' '.join(spec.args)} did not open the app")
     svg = captured["svg"]
     svg = re.sub(r"terminal-\d+", "terminal", svg)  # rich's id hashes the content: keep it stable
     return captured["text"], svg
