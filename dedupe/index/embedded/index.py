@@ -80,8 +80,8 @@ import sqlite3
 import struct
 import time
 import zlib
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -100,6 +100,10 @@ from dedupe.index.base import (
     now,
     unpack_article,
 )
+
+if TYPE_CHECKING:
+    from dedupe.engine.corpus import Corpus, UnitTable
+    from dedupe.index.archived import ArchivedDocument
 
 DB_NAME = "index.sqlite"
 _UNITS_V2 = """
@@ -309,15 +313,20 @@ def lookup_keyfile(kf: _KeyFile, q: np.ndarray, cap: int, location: str, max_uni
     return np.concatenate(qi_parts), np.concatenate(u_parts), counts
 
 
-def _mapped(fn):
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+KeyRun = tuple[np.ndarray, np.ndarray]  # sorted keys and their unit ids
+
+
+def _mapped(fn: Callable[Concatenate[EmbeddedIndex, _P], _R]) -> Callable[Concatenate[EmbeddedIndex, _P], _R]:
     """Method decorator: SQLite errors become :class:`ArchiveIndexError` naming the index."""
 
     @functools.wraps(fn)
-    def wrapper(self, *a, **kw):
+    def wrapper(ix: EmbeddedIndex, /, *a: _P.args, **kw: _P.kwargs) -> _R:
         try:
-            return fn(self, *a, **kw)
+            return fn(ix, *a, **kw)
         except sqlite3.Error as exc:
-            raise db_error(exc, self.location) from None
+            raise db_error(exc, ix.location) from None
 
     return wrapper
 
@@ -390,7 +399,7 @@ class EmbeddedIndex(ArchiveIndex):
         except sqlite3.OperationalError as exc:
             raise ArchiveIndexError(f"index is busy (another process is writing): {exc}", self.location) from None
 
-    def _load_meta(self) -> dict:
+    def _load_meta(self) -> dict[str, Any]:
         rows = self.db.execute("SELECT key, value FROM meta").fetchall()
         out = {}
         for k, v in rows:
@@ -400,7 +409,7 @@ class EmbeddedIndex(ArchiveIndex):
                 raise damaged(self.location, f"meta value {k!r} is not JSON") from None
         return out
 
-    def set_meta(self, **kv) -> None:
+    def set_meta(self, **kv: Any) -> None:
         for k, v in kv.items():
             self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (k, json.dumps(v)))
             self.meta[k] = v
@@ -537,7 +546,7 @@ class EmbeddedIndex(ArchiveIndex):
         self._commit_transaction()
 
     @_mapped
-    def init_settings(self, settings: Settings, punkt: dict | None = None) -> None:
+    def init_settings(self, settings: Settings, punkt: dict[str, Any] | None = None) -> None:
         """Record settings in a new index, or check them against an existing one (in a transaction)."""
         self._check_once()
         self._require_layout()
@@ -575,7 +584,7 @@ class EmbeddedIndex(ArchiveIndex):
         return missing
 
     @_mapped
-    def write(self, batch: IndexBatch, keep: Sequence[bool] | None = None, pending: list | None = None) -> int:
+    def write(self, batch: IndexBatch, keep: Sequence[bool] | None = None, pending: list[Any] | None = None) -> int:
         """Insert a prepared batch (inside a transaction), replacing articles
         with the same id (``keep[i]`` False: skip article i, unchanged).
         Its sorted keys become one key file; small files are merged by
@@ -635,7 +644,7 @@ class EmbeddedIndex(ArchiveIndex):
                 self._write_pending(pending)
         return n
 
-    def _write_pending(self, pending: list) -> None:
+    def _write_pending(self, pending: list[Any]) -> None:
         """The batches' sorted runs as one key file: cut into key ranges that
         are merged in threads (the C merge releases the GIL) while this thread
         writes the ranges already merged, in order."""
@@ -646,7 +655,7 @@ class EmbeddedIndex(ArchiveIndex):
             self._write_chunks(_merged_in_threads(_key_ranges(runs, n)), n)
 
     @_mapped
-    def flush(self, pending: list | None = None, final: bool = False) -> None:
+    def flush(self, pending: list[Any] | None = None, final: bool = False) -> None:
         """Write the batches' keys kept in memory as one key file, merge files (:meth:`_compact`)."""
         if pending:
             self._write_pending(pending)
@@ -657,7 +666,7 @@ class EmbeddedIndex(ArchiveIndex):
         so the newest entries of a key come last (:func:`lookup_keyfile`)."""
         self._write_chunks([(keys, units)], len(keys))
 
-    def _write_chunks(self, chunks, n: int) -> None:
+    def _write_chunks(self, chunks: Iterable[KeyRun], n: int) -> None:
         """Write a key file of ``n`` entries from consecutive sorted ``(keys,
         units)`` chunks (a merge streams through its inputs), under a
         temporary name, flushed to disk, renamed; then list it in the
@@ -775,13 +784,13 @@ class EmbeddedIndex(ArchiveIndex):
 
     # -- maintenance ----------------------------------------------------------
     @_mapped
-    def articles(self) -> list[dict]:
+    def articles(self) -> list[dict[str, Any]]:
         rows = self.db.execute(
             "SELECT id, path, title, format, sentences, units, added FROM articles ORDER BY num").fetchall()
         return [{"id": r[0], "path": r[1], "title": r[2], "format": r[3], "sentences": r[4], "units": r[5], "added": r[6]}
                 for r in rows]
 
-    def iter_documents(self, batch: int = 500):
+    def iter_documents(self, batch: int = 500) -> Iterator[list[ArchivedDocument]]:
         """Every stored article, restored (for rebuild and Punkt training)."""
         self._check_once(rebuilding=True)
         last = 0
@@ -823,7 +832,7 @@ class EmbeddedIndex(ArchiveIndex):
         self.db.execute("DELETE FROM articles")
 
     @_mapped
-    def vacuum(self) -> dict:
+    def vacuum(self) -> dict[str, Any]:
         """Drop dead key entries, merge key files, compact the database."""
         before = self.size_bytes()
         with self.transaction():
@@ -912,7 +921,7 @@ class EmbeddedIndex(ArchiveIndex):
         """Map the key files now (queries do it on first use; nothing is read whole)."""
         self._keyfiles()
 
-    def _lookup(self, q: np.ndarray, cap: int):
+    def _lookup(self, q: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         files = self._keyfiles()
         max_unit = int(self.meta.get("next_unit", 1))
         qi_parts, u_parts = [], []
@@ -928,7 +937,7 @@ class EmbeddedIndex(ArchiveIndex):
         return np.concatenate(qi_parts), np.concatenate(u_parts), counts
 
     @_mapped
-    def candidate_units(self, table, rows: np.ndarray, settings: Settings) -> np.ndarray:
+    def candidate_units(self, table: UnitTable, rows: np.ndarray, settings: Settings) -> np.ndarray:
         from dedupe.sketch.lsh import band_keys
 
         self._require_layout()
@@ -940,7 +949,7 @@ class EmbeddedIndex(ArchiveIndex):
         return np.concatenate(parts)
 
     @_mapped
-    def fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]):
+    def fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]) -> Corpus:
         from dedupe.engine.corpus import Corpus, DocCounts
 
         self._require_layout()
@@ -969,10 +978,10 @@ class EmbeddedIndex(ArchiveIndex):
                                     [r[6] for r in urows] if settings.hash == "sha1" else None)
         return Corpus(docs, counts, table, [True] * len(docs))
 
-    def _unit_rows(self, ids: np.ndarray, settings: Settings) -> list[tuple]:
+    def _unit_rows(self, ids: np.ndarray, settings: Settings) -> list[tuple[Any, ...]]:
         """``(id, article, kind, start, end, fps bytes, sig bytes | None)`` of
         the units with these (sorted) ids that still exist."""
-        out: list[tuple] = []
+        out: list[tuple[Any, ...]] = []
         ids_l = ids.tolist()
         i = 0
         num_perm = settings.num_perm
@@ -1015,7 +1024,7 @@ def _pwrite_all(fd: int, data: Any, offset: int) -> None:
 RANGE_ENTRIES = 1 << 20  # key entries per range of a threaded merge (a few ranges in flight at once)
 
 
-def _key_ranges(runs: list, n: int) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+def _key_ranges(runs: list[KeyRun], n: int) -> list[list[KeyRun]]:
     """Sorted ``(keys, units)`` runs cut at common keys into consecutive key
     ranges of about :data:`RANGE_ENTRIES` entries (a key's entries all fall
     in one range, so merging each range and concatenating the results is
@@ -1030,13 +1039,13 @@ def _key_ranges(runs: list, n: int) -> list[list[tuple[np.ndarray, np.ndarray]]]
             for j in range(len(splits) + 1)]
 
 
-def _one_run(runs: list) -> tuple[np.ndarray, np.ndarray]:
+def _one_run(runs: list[KeyRun]) -> KeyRun:
     if not runs:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32)
     return runs[0] if len(runs) == 1 else merge_keyed(runs)
 
 
-def _merged_in_threads(items: list, ahead: int = 3):
+def _merged_in_threads(items: list[list[KeyRun]], ahead: int = 3) -> Iterator[KeyRun]:
     """Each key range of :func:`_key_ranges` merged, up to ``ahead`` at a
     time in threads (:func:`merge_keyed` releases the GIL), yielded in order."""
     if len(items) <= 1 or (os.cpu_count() or 1) < 2:
@@ -1044,11 +1053,11 @@ def _merged_in_threads(items: list, ahead: int = 3):
             yield _one_run(it)
         return
     from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 2, 4), thread_name_prefix="dedupe-merge") as ex:
         todo = iter(items)
-        running: deque = deque(ex.submit(_one_run, it) for _, it in zip(range(ahead), todo))
+        running: deque[Future[KeyRun]] = deque(ex.submit(_one_run, it) for _, it in zip(range(ahead), todo))
         try:
             while running:
                 res = running.popleft().result()
@@ -1095,7 +1104,7 @@ class _Syncer:
             raise err
 
 
-def _merged_chunks(kfs: list[_KeyFile], live: np.ndarray | None):
+def _merged_chunks(kfs: list[_KeyFile], live: np.ndarray | None) -> Iterator[KeyRun]:
     """The entries of sorted key files, merged, in chunks of about
     :data:`MERGE_CHUNK` (split at keys taken from the fences, so no key is
     split between chunks and the order within a key, by unit id, is kept)."""
@@ -1167,7 +1176,8 @@ def _unpack_units(data: bytes, n: int, num_perm: int) -> _Units:
     return u
 
 
-def _pack_units(batch: IndexBatch, rows: np.ndarray, nums: np.ndarray, first: int, store_sig: bool):
+def _pack_units(batch: IndexBatch, rows: np.ndarray, nums: np.ndarray, first: int, store_sig: bool
+                ) -> Iterator[tuple[int, int, int, bytes]]:
     """``(article num, first unit id, n, data)`` per article of the live
     ``rows`` of a batch (rows are grouped by article, in order).  Columns are
     turned into bytes once per batch; each article's data is slices of them."""
