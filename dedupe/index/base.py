@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -71,6 +71,11 @@ from dedupe.index.settings import (
 
 if TYPE_CHECKING:
     from dedupe.engine.corpus import Corpus, UnitTable
+    from dedupe.text.split import PunktModel
+
+#: ``lookup(query keys, cap) -> (query index, unit, count per query key)``: a backend's posting lookup
+#: (:func:`~dedupe.index.keys.lookup_sorted` over its key runs).
+Lookup = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 __all__ = [
     "ALL_NEEDS", "FORMAT_VERSION", "INDEX_KEYS", "ArchiveIndex", "ArchivedDocument", "IndexBatch", "IndexStats",
@@ -92,14 +97,14 @@ class IndexStats:
     units: int
     sentences: int
     size_bytes: int
-    settings: dict
+    settings: dict[str, Any]
     punkt: bool
     created: str | None = None
     updated: str | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
-        d = {
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
             "location": self.location, "backend": self.backend, "articles": self.articles,
             "units": self.units, "sentences": self.sentences, "size_bytes": self.size_bytes,
             "settings": self.settings, "scheme": self.settings.get("scheme"),
@@ -202,8 +207,8 @@ class ArchiveIndex(ABC):
 
     # -- shared -------------------------------------------------------------
     @property
-    def stored_settings(self) -> dict:
-        s = self.meta.get("settings")
+    def stored_settings(self) -> dict[str, Any]:
+        s: dict[str, Any] | None = self.meta.get("settings")
         if not s:
             raise ArchiveIndexError("index is empty (no settings recorded yet); add articles first", self.location)
         return s
@@ -211,7 +216,7 @@ class ArchiveIndex(ABC):
     def settings(self, base: Settings | None = None) -> Settings:
         return settings_from_index(self.stored_settings, base)
 
-    def punkt_model(self):
+    def punkt_model(self) -> PunktModel | None:
         data = self.meta.get("punkt")
         if not data:
             return None
@@ -222,7 +227,8 @@ class ArchiveIndex(ABC):
     def check_query(self, settings: Settings) -> None:
         check_query_settings(self.stored_settings, settings, self.location)
 
-    def query(self, table, draft_docs: Sequence[Document], settings: Settings, draft_mask: np.ndarray | None = None):
+    def query(self, table: UnitTable, draft_docs: Sequence[Document], settings: Settings,
+              draft_mask: np.ndarray | None = None) -> Corpus:
         """Candidate archived units for the draft units of ``table``.
 
         Returns a :class:`~dedupe.engine.corpus.Corpus` of the archived articles
@@ -240,7 +246,7 @@ class ArchiveIndex(ABC):
         own = {article_id(d) for d in draft_docs}
         return self.fetch(np.unique(ids), settings, own)
 
-    def containment_pairs(self, table, rows: np.ndarray, settings: Settings, lookup) -> np.ndarray:
+    def containment_pairs(self, table: UnitTable, rows: np.ndarray, settings: Settings, lookup: Lookup) -> np.ndarray:
         """Archived units sharing enough shingles with a draft unit to reach
         the containment threshold: every shingle of each draft unit whose
         posting list is at most ``max_posting`` long is probed, and units with
@@ -282,10 +288,12 @@ class ArchiveIndex(ABC):
         uc, du = uc[order], du[order]
         first = np.concatenate(([True], du[1:] != du[:-1]))
         rank = np.arange(len(du)) - np.maximum.accumulate(np.where(first, np.arange(len(du)), 0))
-        return (uc[rank < 50] & 0xFFFFFFFF).astype(np.int64)
+        out: np.ndarray = (uc[rank < 50] & 0xFFFFFFFF).astype(np.int64)
+        return out
 
 
-def build_archive_table(docs_rows: list, unit_rows: list, settings: Settings, stored_sigs: list | None = None):
+def build_archive_table(docs_rows: list[Any], unit_rows: list[tuple[Any, ...]], settings: Settings,
+                        stored_sigs: list[bytes] | None = None) -> UnitTable:
     """A :class:`~dedupe.engine.corpus.UnitTable` of fetched archived units.
 
     ``unit_rows``: ``(doc index, kind, start, end, fps bytes)``; signatures
