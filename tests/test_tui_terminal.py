@@ -267,7 +267,7 @@ def test_a_missing_or_broken_editor_gives_the_screen_back(term_factory, tmp_path
 
 
 def test_whole_export_while_watching_stays_bounded_and_answers_keys(term_factory, tmp_path):
-    """The whole Reuters export, watched (the default), at 80x24 then 200x50: RSS sampled throughout."""
+    """The whole Reuters export, watched (the default), at 80x24, 120x36 then 200x50: RSS sampled throughout."""
     from helpers import REUTERS
 
     assert REUTERS.exists(), f"the Reuters export is missing: {REUTERS}"
@@ -281,7 +281,7 @@ def test_whole_export_while_watching_stays_bounded_and_answers_keys(term_factory
 
     t.wait_for(opened, "the export listed", timeout=150)
     # watching: a few polls (one a second) must neither grow memory nor stall the keys
-    for size in ((80, 24), (200, 50)):
+    for size in ((80, 24), (120, 36), (200, 50)):
         t.resize(*size)
         for _ in range(3):
             before = t.screen()
