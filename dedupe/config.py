@@ -56,6 +56,10 @@ OTHER_SCHEMA: dict[str, tuple[str, Any]] = {
     "fail_on": ("level", None),
     "format": ("str", CHECK_FORMATS),
     "against": ("strs", None),
+    "follow_external_symlinks": ("bool", None),
+    "max_file_bytes": ("int", (1, 1 << 40)),
+    "max_decompressed_bytes": ("int", (1, 1 << 40)),
+    "max_record_bytes": ("int", (1, 1 << 40)),
 }
 OTHER_KEYS = set(OTHER_SCHEMA)
 _WANT = {"fail_on": "a level or a list of kinds", "baseline": "a file path", "index": "an index location"}
@@ -134,6 +138,9 @@ class Settings:
             raise bad("set both bands and rows, or neither")
         if not 0.5 <= self.recall < 1.0:
             raise bad(f"recall must be in [0.5, 1), got {self.recall}")
+        if not self.kinds:
+            raise bad("kinds: an empty list would report nothing and pass every check; "
+                      f"name at least one kind ({', '.join(KINDS)})")
         unknown = [k for k in self.kinds if k not in KINDS]
         if unknown:
             raise bad(f"unknown kind {unknown[0]!r} (kinds: {', '.join(KINDS)})")
@@ -239,6 +246,15 @@ def _check_other(key: str, value: Any, source: str) -> Any:
     if kind == "level":  # a level, or a list of kinds / rule ids (checked by check.rules.Policy)
         if not (isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))):
             raise ConfigError(f"{name}: expected a level or a list of kinds, got {_describe(value)}", source)
+        return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name}: expected true or false, got {_describe(value)}", source)
+        return value
+    if kind == "int":
+        if not isinstance(value, int) or isinstance(value, bool) or not detail[0] <= value <= detail[1]:
+            raise ConfigError(f"{name}: expected a whole number from {detail[0]} to {detail[1]}, "
+                              f"got {_describe(value)}", source)
         return value
     if kind == "table":
         if not isinstance(value, dict):

@@ -247,6 +247,8 @@ class CheckResult:
     #: source text of documents that are not files on disk (standard input), by path
     sources: dict[str, str] = field(default_factory=dict)
     scope_label: str = "--changed-since"  # what limited the reported files: --changed-since and/or --context
+    #: counts of an update of the baseline (accepted, added, updated, pruned, suppressions); None: not updated
+    baseline_update: dict[str, int] | None = None
 
     @property
     def reported(self) -> list[Finding]:

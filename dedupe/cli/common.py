@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -38,7 +38,7 @@ class DedupeGroup(click.Group):
         except (click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
-            click.echo("dedupe: interrupted", err=True)
+            info("interrupted")
             ctx.exit(130)
         except BrokenPipeError:  # `dedupe scan ... | head`: not an error
             sys.stderr.close()
@@ -57,15 +57,58 @@ class DedupeGroup(click.Group):
                  "traceback)", EXIT_USAGE)
 
 
-def fail(message: str, code: int = 2) -> None:
+# -- messages: the one path every line a command prints goes through ------------------
+#
+# Every message and line of the CLI is printed by the functions below, which
+# neutralise what came from files and file names (control characters, ESC,
+# BEL, bidi controls, newlines that would start a CI workflow command) and
+# redact credentials of index URLs.  Rendered outputs (already made safe by
+# their format's renderer) go through :func:`emit`.  tests/test_hostile.py
+# fails when a ``click.echo(`` appears anywhere else in the package.
+
+
+def line(text: str, err: bool = False) -> None:
+    """Print one line (made safe for a terminal, credentials redacted) to stdout or stderr."""
+    click.echo(safe(text), err=err)
+
+
+def safe(text: str) -> str:
+    """``text`` on one line, every unsafe character escaped, URL credentials redacted."""
+    from dedupe.output.sanitize import redact
+
+    return neutralize(redact(text))
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
     """Print ``dedupe: error: MESSAGE`` (made safe for a terminal, on one line) and exit with ``code``."""
-    click.echo(f"dedupe: error: {neutralize(message)}", err=True)
+    error(message)
     sys.exit(code)
+
+
+def error(message: str) -> None:
+    """Print ``dedupe: error: MESSAGE`` without exiting (the caller decides the exit code)."""
+    line(f"dedupe: error: {message}", err=True)
 
 
 def warn(message: str) -> None:
     """Print ``dedupe: warning: MESSAGE`` (made safe for a terminal, on one line)."""
-    click.echo(f"dedupe: warning: {neutralize(message)}", err=True)
+    line(f"dedupe: warning: {message}", err=True)
+
+
+def info(message: str) -> None:
+    """Print ``dedupe: MESSAGE`` on stderr (progress, what was written)."""
+    line(f"dedupe: {message}", err=True)
+
+
+def refuse_inputs(outputs: list[str], result) -> None:
+    """Exit 2 when an output file is one of the inputs of ``result`` (it would replace an article)."""
+    from dedupe.atomic import same_file_as_any
+
+    inputs = [d.path for d in result.documents] + [e.path for e in result.errors if e.path]
+    for out in outputs:
+        hit = same_file_as_any(out, inputs)
+        if hit is not None:
+            fail(f"{out}: is the input {hit}: an output never replaces an input (choose another path)", EXIT_USAGE)
 
 
 # -- shared options -----------------------------------------------------------
@@ -84,6 +127,8 @@ def _kinds(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
             raise click.BadParameter(f"unknown kind {k!r} (kinds: {spellings()})")
         if kind.name not in out:
             out.append(kind.name)
+    if not out:
+        raise click.BadParameter(f"no kind given: an empty list would report nothing (kinds: {spellings()})")
     return tuple(out)
 
 
@@ -109,10 +154,27 @@ def engine_options(f):
         click.option("--title-field", help="JSON lines: field holding the article title (default title)."),
         click.option("--jobs", "-j", type=click.IntRange(0), help="Worker processes (0 = automatic)."),
         click.option("--against", multiple=True, help="Archive to compare against: article files or directories (repeatable)."),
+        *reader_limit_options(),
     ]
     for opt in reversed(opts):
         f = opt(f)
     return f
+
+
+def reader_limit_options() -> list:
+    """``--follow-external-symlinks`` and the readers' size limits (also config keys of the same names)."""
+    from dedupe.readers.options import DEFAULT_LIMITS, LIMIT_NAMES
+
+    opts = [click.option("--follow-external-symlinks", is_flag=True, default=None,
+                         help="Read symbolic links whose target is outside the walked folder or the repository "
+                              "(default: skipped with a warning).")]
+    what = {"max_file_bytes": "Largest file read, in bytes (also standard input)",
+            "max_decompressed_bytes": "Largest decompressed .gz file or .docx XML, in bytes",
+            "max_record_bytes": "Largest article (one JSON line, or a one-article file's text), in bytes"}
+    for key, default in DEFAULT_LIMITS.items():
+        opts.append(click.option(f"--{LIMIT_NAMES[key]}", key, type=click.IntRange(1, 1 << 40), metavar="BYTES",
+                                 help=f"{what[key]} (default {default})."))
+    return opts
 
 
 def build_settings(kw: dict[str, Any]) -> tuple[Config, Settings]:
@@ -132,6 +194,9 @@ def build_settings(kw: dict[str, Any]) -> tuple[Config, Settings]:
         quotes=kw.get("quotes"),
         jobs=kw.get("jobs"),
     )
+    cores = os.cpu_count() or 1
+    if settings.jobs > cores:
+        warn(f"jobs {settings.jobs} capped at the {cores} cores of this machine")
     return cfg, settings
 
 
@@ -144,14 +209,19 @@ def read_options(cfg: Config, kw: dict[str, Any]):
             return v
         return cfg.get(key, default)
 
+    from dedupe.readers.options import DEFAULT_LIMITS
+
     include = tuple(kw.get("include") or ()) or tuple(cfg.get("include", ()))
     exclude = tuple(kw.get("exclude") or ()) or tuple(cfg.get("exclude", ()))
+    follow = kw.get("follow_external_symlinks")
     return ReadOptions(
         id_field=pick("id_field", "id_field", "id"),
         text_field=pick("text_field", "text_field", "text"),
         title_field=pick("title_field", "title_field", "title"),
         include=include,
         exclude=exclude,
+        follow_external_symlinks=bool(follow if follow is not None else cfg.get("follow_external_symlinks", False)),
+        **{k: int(pick(k, k, d)) for k, d in DEFAULT_LIMITS.items()},
     )
 
 
@@ -192,14 +262,14 @@ def run_scan(
 def report_errors(result) -> int:
     """Print notes, input errors and warnings; the exit code they call for."""
     for n in getattr(result, "notes", ()):
-        click.echo(f"dedupe: note: {neutralize(n)}", err=True)
+        line(f"dedupe: note: {n}", err=True)
     for d in result.documents:
         for w in d.warnings:
             warn(f"{d.path}: {w}")
     for w in getattr(result, "warnings", ()):
         warn(str(w))
     for e in result.errors:
-        click.echo(f"dedupe: error: {neutralize(str(e))}", err=True)
+        error(str(e))
     return EXIT_USAGE if result.errors else EXIT_OK
 
 

@@ -102,7 +102,7 @@ _MANY_FILES = 5_000
 
 def auto_jobs(settings: Settings, total_bytes: int) -> int:
     if settings.jobs:
-        return settings.jobs
+        return min(settings.jobs, os.cpu_count() or 1)  # never more workers than cores (a PR's config asks)
     if total_bytes < _PARALLEL_BYTES:
         return 1
     return max(1, min(os.cpu_count() or 1, 8))

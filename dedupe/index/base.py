@@ -387,7 +387,7 @@ def _work_unpaused(args) -> IndexBatch:
 
 def _jobs(settings: Settings, work: int) -> int:
     if settings.jobs:
-        return settings.jobs
+        return min(settings.jobs, os.cpu_count() or 1)  # never more workers than cores
     return 1 if work < _PARALLEL_FILES else max(1, min(os.cpu_count() or 1, 8))
 
 
