@@ -17,6 +17,7 @@ from dedupe.cli.common import (
     baseline_path,
     build_settings,
     engine_options,
+    info,
     read_options,
 )
 from dedupe.errors import InputError
@@ -78,4 +79,4 @@ def review(paths, baseline_flag, show_resolved, no_watch, **kw):
     if app.model.unsaved:
         where = app.model.journal
         kept = f"; kept in {where}, offered back next time" if where and os.path.exists(where) else ""
-        click.echo(f"dedupe: {app.model.unsaved} decision(s) not saved{kept}", err=True)
+        info(f"{app.model.unsaved} decision(s) not saved{kept}")

@@ -35,6 +35,7 @@ from dedupe.errors import DedupeError, InputError
 from dedupe.findings import DocumentInfo, ScanResult
 from dedupe.kinds import NEAR_COPY_KINDS
 from dedupe.readers import ReadOptions, iter_paths
+from dedupe.safety import printable_name
 from dedupe.text.split import PunktModel
 
 if TYPE_CHECKING:
@@ -201,6 +202,12 @@ def prepare(
     errors.extend(corpus.errors)
     archive_set = set(archive_paths)
     corpus.archive = [d.path in archive_set for d in corpus.documents]
+    for d in corpus.documents:  # names not UTF-8 (caf\xe9.txt) or holding controls are shown, stored, hashed escaped
+        if not (d.path.isascii() and d.path.isprintable()):
+            d.path, d.id = printable_name(d.path), printable_name(d.id)
+    for e in errors:
+        if e.path is not None:
+            e.path = printable_name(e.path)
     if documents:
         extra = analyse_documents(list(documents), settings, model, with_signatures=with_signatures)
         corpus = Corpus.concat([corpus, extra], settings.num_perm)

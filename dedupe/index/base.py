@@ -38,6 +38,7 @@ from dedupe import kernels
 from dedupe.config import Settings
 from dedupe.documents import Document, line_starts
 from dedupe.errors import DedupeError, IndexError_, InputError
+from dedupe.safety import display_url
 from dedupe.sketch.signatures import SCHEME
 
 if TYPE_CHECKING:
@@ -554,7 +555,7 @@ class IndexStats:
 
     def to_dict(self) -> dict:
         d = {
-            "location": self.location, "backend": self.backend, "articles": self.articles,
+            "location": display_url(self.location), "backend": self.backend, "articles": self.articles,
             "units": self.units, "sentences": self.sentences, "size_bytes": self.size_bytes,
             "settings": self.settings, "scheme": self.settings.get("scheme"),
             "punkt_trained": self.punkt, "created": self.created, "updated": self.updated,

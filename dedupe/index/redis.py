@@ -93,6 +93,7 @@ from dedupe.index.base import (
     shingle_keys,
     unpack_article,
 )
+from dedupe.safety import display_url
 
 LAYOUT = "packed-1"
 LOCK_TTL = float(os.environ.get("DEDUPE_REDIS_LOCK_TTL", "10"))  # seconds; refreshed every TTL/4 while writing
@@ -303,7 +304,7 @@ class RedisIndex(ArchiveIndex):
         import redis
 
         self._redis_mod = redis
-        self.location = location
+        self.location = display_url(location)  # shown in messages and stats: never the password
         self.host, self.port, self.dbn, password, self.name = parse_location(location)
         self._ssl = location.startswith("rediss://")
         self._tx: dict | None = None

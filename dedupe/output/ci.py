@@ -57,6 +57,7 @@ from dedupe.check.rules import (
     record_suffix,
     snippet,
 )
+from dedupe.output.sanitize import defuse_mentions
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 CI_FORMATS = ("text", "github", "sarif", "junit", "gitlab", "rdjsonl", "json", "markdown")
@@ -686,7 +687,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 def md_escape(text: str) -> str:
     """Text safe inside Markdown (and the HTML GitHub allows in it): one line,
     HTML special characters as entities, Markdown punctuation backslashed."""
-    t = " ".join(clean(text).split())
+    t = defuse_mentions(" ".join(clean(text).split()))
     t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     return _MD_SPECIAL.sub(r"\\\1", t)
 

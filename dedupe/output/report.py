@@ -25,6 +25,7 @@ from typing import Any
 from dedupe import __version__
 from dedupe.findings import Cluster, ScanResult
 from dedupe.kinds import REGISTRY
+from dedupe.output.sanitize import defuse_mentions
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -231,7 +232,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 
 
 def md_text(text: str) -> str:
-    t = " ".join(_clean(text).split())
+    t = defuse_mentions(" ".join(_clean(text).split()))
     t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", t)
 
