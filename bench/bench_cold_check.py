@@ -180,7 +180,7 @@ def probe_sizes(sizes: list[int], work: Path, reps: int = 5, nq: int = 3500) -> 
     after evicting the file from the page cache and with it cached."""
     import numpy as np
 
-    from dedupe.index import embedded as emb
+    from dedupe.index.embedded import index as emb
 
     out = []
     for n in sizes:

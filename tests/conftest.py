@@ -52,7 +52,7 @@ _MODULE_MARKS = {
 
 # The longest modules run first: with the suite spread over the cores a module at a time (make test),
 # one worker takes them while the others share the rest, instead of one starting them last.
-_LONGEST_FIRST = ("test_spark", "test_spark_index", "test_index_redis_faults", "test_hostile")
+_LONGEST_FIRST = ("test_spark", "test_install", "test_spark_index", "test_index_redis_faults", "test_hostile")
 
 
 def _module(item) -> str:

@@ -1,18 +1,76 @@
-"""Every command and every long option is documented in README.md."""
+"""The documentation: every relative link resolves, every page in docs/ is reachable from the README,
+and every command and long option is documented (the generated reference included)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import click
 
 from dedupe.cli.main import main
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+LINK = re.compile(r"(?<!\!)\[[^\]]*\]\(([^)\s]+)\)|!\[[^\]]*\]\(([^)\s]+)\)")
+FENCE = re.compile(r"^```.*?^```", re.S | re.M)
 
 
-def walk(group: click.Group, prefix: tuple[str, ...] = ()):
+def links(page: Path) -> list[str]:
+    text = FENCE.sub("", page.read_text("utf-8"))
+    return [a or b for a, b in LINK.findall(text)]
+
+
+def anchors(page: Path) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces to dashes."""
+    out = set()
+    for line in FENCE.sub("", page.read_text("utf-8")).splitlines():
+        if line.startswith("#"):
+            title = line.lstrip("#").strip().lower()
+            out.add(re.sub(r"[^\w\- ]", "", title).replace(" ", "-"))
+    return out
+
+
+def resolve(page: Path, target: str) -> tuple[Path, str]:
+    path, _, frag = target.partition("#")
+    return ((page.parent / unquote(path)).resolve() if path else page), frag
+
+
+def test_every_relative_link_resolves():
+    broken = []
+    for page in [README, *DOCS, ROOT / "seeds" / "README.md"]:
+        for target in links(page):
+            if re.match(r"[a-z]+:", target):  # http:, https:, mailto:
+                continue
+            path, frag = resolve(page, target)
+            if not path.exists():
+                broken.append(f"{page.relative_to(ROOT)}: {target}")
+            elif frag and path.suffix == ".md" and frag not in anchors(path):
+                broken.append(f"{page.relative_to(ROOT)}: {target} (no such heading)")
+    assert not broken, broken
+
+
+def test_every_docs_page_is_reachable_from_the_readme():
+    seen, todo = set(), [README.resolve()]
+    while todo:
+        page = todo.pop()
+        if page in seen or page.suffix != ".md" or not page.exists():
+            continue
+        seen.add(page)
+        for target in links(page):
+            if not re.match(r"[a-z]+:", target):
+                todo.append(resolve(page, target)[0])
+    unreachable = [p.name for p in DOCS if p.resolve() not in seen]
+    assert not unreachable, f"docs pages no link leads to from README.md: {unreachable}"
+
+
+def test_the_readme_stays_short():
+    assert len(README.read_text("utf-8").splitlines()) <= 300
+
+
+def walk(group: click.Command, prefix: tuple[str, ...] = ()):
     yield prefix, group
     if isinstance(group, click.Group):
         for name, cmd in sorted(group.commands.items()):
@@ -29,30 +87,21 @@ def long_options(cmd: click.Command) -> set[str]:
     return out
 
 
-def test_commands_exist():
-    names = [" ".join(path) for path, _ in walk(main) if path]
-    assert "scan" in names
+def documentation() -> str:
+    return "\n".join(p.read_text("utf-8") for p in [README, *DOCS])
 
 
 def test_every_command_documented():
-    readme = README.read_text("utf-8")
-    missing = []
-    for path, _ in walk(main):
-        if not path:
-            continue
-        name = "dedupe " + " ".join(path)
-        if name not in readme:
-            missing.append(name)
-    assert not missing, f"commands not documented in README.md: {missing}"
+    docs = documentation()
+    missing = ["dedupe " + " ".join(path) for path, _ in walk(main) if path and "dedupe " + " ".join(path) not in docs]
+    assert not missing, f"commands not documented: {missing}"
 
 
 def test_every_long_option_documented():
-    readme = README.read_text("utf-8")
+    docs = documentation()
     missing = []
     for path, cmd in walk(main):
-        for opt in sorted(long_options(cmd)):
-            if opt == "--help":
-                continue
-            if not re.search(re.escape(opt) + r"(?![\w-])", readme):
+        for opt in sorted(long_options(cmd) - {"--help"}):
+            if not re.search(re.escape(opt) + r"(?![\w-])", docs):
                 missing.append(f"{' '.join(('dedupe',) + path)} {opt}")
-    assert not missing, f"options not documented in README.md: {missing}"
+    assert not missing, f"options not documented: {missing}"

@@ -26,8 +26,8 @@ from dedupe.api import scan
 from dedupe.cli.main import main
 from dedupe.config import Settings
 from dedupe.index import add_paths, open_index
-from dedupe.index import embedded as emb
 from dedupe.index.base import lookup_sorted
+from dedupe.index.embedded import index as emb
 from tests.test_index import make_archive
 
 

@@ -239,7 +239,7 @@ def test_killed_writer_lock_expires_in_seconds_and_index_is_old_or_new(work, url
 
 
 def test_a_live_writer_makes_others_wait_then_fail_naming_it(work, url, monkeypatch):
-    import dedupe.index.redis as rmod
+    import dedupe.index.redis.index as rmod
 
     monkeypatch.setattr(rmod, "LOCK_WAIT", 0.5)
     r = client(url)

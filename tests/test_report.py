@@ -93,7 +93,7 @@ def test_report_errors_exit_2(tmp_path):
 
 
 def test_sample_reports_are_up_to_date():
-    """reports/seeds.* are generated from seeds/ (regenerate with the commands in README.md, "Reports")."""
+    """reports/seeds.* are generated from seeds/ (regenerate with the commands in docs/ci.md, "Reports")."""
     args = ["seeds/", "--exclude", "README.md", "--exclude", "archive/*", "--against", "seeds/archive"]
     for name, fmt in (("seeds.html", "html"), ("seeds.md", "markdown")):
         r = run("report", *args, "--format", fmt, cwd=REPO)

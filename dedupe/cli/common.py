@@ -48,6 +48,16 @@ class DedupeGroup(click.Group):
                 raise
             where = exc.filename if exc.filename is not None else ""
             fail(f"{where}: {exc.strerror or exc}" if where else f"{exc.strerror or exc}", EXIT_USAGE)
+        except ImportError as exc:  # a core package missing or broken: name it and the fix
+            if debug:
+                raise
+            from dedupe.capabilities import install_hint, missing_core
+
+            dist = missing_core(exc.name)
+            if dist is not None:
+                fail(f"the core package {dist} does not import ({exc}); reinstall it: {install_hint((dist,))}", EXIT_USAGE)
+            fail(f"unexpected {type(exc).__name__}: {exc} (this is a bug in dedupe; rerun with --debug for the "
+                 "traceback)", EXIT_USAGE)
         except MemoryError:
             fail("out of memory (the input is too large for this machine; try fewer files at once)", EXIT_USAGE)
         except Exception as exc:
@@ -263,9 +273,13 @@ def report_errors(result) -> int:
     """Print notes, input errors and warnings; the exit code they call for."""
     for n in getattr(result, "notes", ()):
         line(f"dedupe: note: {n}", err=True)
+    seen: dict[str, list[str]] = {}  # a warning several files share is one line, the others counted
     for d in result.documents:
         for w in d.warnings:
-            warn(f"{d.path}: {w}")
+            seen.setdefault(w, []).append(d.path)
+    for w, where in seen.items():
+        more = f" (and {len(where) - 1} more file{'s' if len(where) > 2 else ''})" if len(where) > 1 else ""
+        warn(f"{where[0]}{more}: {w}")
     for w in getattr(result, "warnings", ()):
         warn(str(w))
     for e in result.errors:

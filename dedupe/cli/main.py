@@ -15,16 +15,16 @@ from typing import Any
 
 import click
 
-from dedupe import __version__
 from dedupe.cli.check import check, report
 from dedupe.cli.common import DedupeGroup
+from dedupe.cli.doctor import doctor, version_option
 from dedupe.cli.index import index_group
 from dedupe.cli.review import review
 from dedupe.cli.scan import scan
 
 
 @click.group(cls=DedupeGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="dedupe")
+@version_option
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error instead of a one-line message.")
 def main(debug: bool) -> None:
     """Find repeated sentences and quotes in news copy."""
@@ -70,7 +70,7 @@ def run() -> None:
     os._exit(code)
 
 
-for _command in (scan, check, report, review, index_group):
+for _command in (scan, check, report, review, index_group, doctor):
     main.add_command(_command)
 
 

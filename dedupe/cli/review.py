@@ -52,9 +52,15 @@ def review(paths, baseline_flag, show_resolved, no_watch, **kw):
     cfg, settings = build_settings(kw)
     from dedupe.engine.restate import semantic_available
 
-    if kw.get("kinds") is None and settings.kinds == DEFAULT_KINDS and semantic_available():
+    if kw.get("kinds") is None and settings.kinds == DEFAULT_KINDS:
         # the review shows restatements too (notes for the editor); scan and check only when asked
-        settings = dataclasses.replace(settings, kinds=(*settings.kinds, "restatement"))
+        if semantic_available():
+            settings = dataclasses.replace(settings, kinds=(*settings.kinds, "restatement"))
+        else:  # never silently less than it would show
+            from dedupe.capabilities import hint_for
+
+            click.echo(f"dedupe: warning: restatements are off (the semantic model is not installed): {hint_for('semantic')}",
+                       err=True)
     policy = Policy.from_config(cfg.get("rules"), None, cfg.path or "config")  # severities sort the list
     for p in paths:
         if not os.path.exists(p):

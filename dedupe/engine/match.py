@@ -35,6 +35,23 @@ class Matches:
     rows: int
 
 
+#: Mixed into a unit's set key with its kind, so identical shingle sets of different kinds are different forms.
+KIND_MIX = np.uint64(0xA24BAED4963EE407)
+
+
+def form_keys(setkey: np.ndarray, kind: np.ndarray) -> np.ndarray:
+    """The form key of each unit (uint64): units with equal keys are one form (same shingle set, same kind)."""
+    with np.errstate(over="ignore"):
+        out: np.ndarray = setkey ^ (kind.astype(np.uint64) * KIND_MIX)
+    return out
+
+
+def min_contained(settings: Settings) -> int:
+    """The fewest shingles a unit needs for containment alone to link it (``--min-words`` worth of word
+    shingles; a two-shingle set is "contained" in far too much)."""
+    return max(1, settings.min_words - settings.ngram + 1) if settings.shingle == "word" else 1
+
+
 def containment_floor(settings: Settings) -> float:
     """The containment a pair needs to be reported on containment alone: ``--containment``, raised to
     ``--threshold`` (so the threshold governs every kind of match); 0 when containment is off."""
@@ -54,13 +71,13 @@ def match_units(table: UnitTable, settings: Settings, progress: Progress | None 
     bands, rows = settings.band_plan()
     if n == 0:
         return Matches(np.zeros(0, dtype=np.int64), [], 0, bands, rows)
-    key = table.setkey ^ (table.kind.astype(np.uint64) * np.uint64(0xA24BAED4963EE407))
+    key = form_keys(table.setkey, table.kind)
     _, rep, form_of = np.unique(key, return_index=True, return_inverse=True)
     form_of = form_of.reshape(-1)
     ffps, foff = table.set_fps(rep)
     fkind = table.kind[rep]
     sizes = np.diff(foff)
-    min_contained = max(1, settings.min_words - settings.ngram + 1) if settings.shingle == "word" else 1
+    min_size = min_contained(settings)
     # how many forms hold each shingle (each form's shingles are distinct)
     order = np.argsort(ffps) if kernels.compiled() is None else None  # the pure-Python path sorts once, for both
     freq = element_frequencies(ffps, order)
@@ -109,5 +126,5 @@ def match_units(table: UnitTable, settings: Settings, progress: Progress | None 
         pairs = pairs[fkind[pairs[:, 0]] == fkind[pairs[:, 1]]]
     if progress:
         progress("verify", 0, 1)
-    verified = verify_pairs(pairs, ffps, foff, settings.threshold, cfloor, min_contained)
+    verified = verify_pairs(pairs, ffps, foff, settings.threshold, cfloor, min_size)
     return Matches(form_of, verified, len(pairs), bands, rows)

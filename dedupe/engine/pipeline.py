@@ -27,12 +27,12 @@ import numpy as np
 from dedupe.config import Settings
 from dedupe.documents import Document
 from dedupe.engine.analyse import analyse_documents
-from dedupe.engine.cluster import build_clusters, build_overlaps, number_clusters
-from dedupe.engine.corpus import Corpus, Progress, UnitTable, ensure_signatures
+from dedupe.engine.cluster import RollUp, build_clusters, build_overlaps, number_clusters
+from dedupe.engine.corpus import Corpus, DocCounts, Progress, UnitTable, ensure_signatures
 from dedupe.engine.match import match_units
 from dedupe.engine.parallel import analyse_paths
 from dedupe.errors import DedupeError, InputError
-from dedupe.findings import DocumentInfo, ScanResult
+from dedupe.findings import Cluster, DocumentInfo, ScanResult
 from dedupe.kinds import NEAR_COPY_KINDS
 from dedupe.readers import ReadOptions, iter_paths
 from dedupe.safety import printable_name
@@ -56,6 +56,49 @@ class ArchiveSource(Protocol):
               draft_mask: np.ndarray | None = None) -> Corpus: ...
 
     def close(self) -> None: ...
+
+
+class Described(Protocol):
+    """What a result's document line reads of a document (a :class:`Document`, or the Spark engine's
+    driver-side record of one)."""
+
+    id: str
+    path: str
+    format: str
+    title: str | None
+    warnings: list[str]
+
+
+def document_info(doc: Described, counts: DocCounts, archive: bool) -> DocumentInfo:
+    """A document's line in a :class:`ScanResult` (every engine builds it here)."""
+    return DocumentInfo(id=doc.id, path=doc.path, format=doc.format, title=doc.title, sentences=counts.sentences,
+                        units=counts.units, suppressed=counts.suppressed, archive=archive, warnings=list(doc.warnings))
+
+
+def scan_stats(units: int, forms: int, candidates: int, verified: int, bands: int, rows: int,
+               rollup: RollUp | None = None, restatements_omitted: int = 0) -> dict[str, int]:
+    """The ``stats`` of a :class:`ScanResult` (every engine builds them here, so they compare equal)."""
+    rollup = rollup or RollUp([])
+    return {
+        "units": units,
+        "forms": forms,
+        "candidates": candidates,
+        "verified": verified,
+        "bands": bands,
+        "rows": rows,
+        "rollup_skipped_clusters": rollup.skipped_clusters,
+        "rollup_omitted_partners": rollup.omitted_partners,
+        "restatements_omitted": restatements_omitted,
+    }
+
+
+def scan_result(documents: list[DocumentInfo], clusters: list[Cluster], rollup: RollUp | None, settings: Settings,
+                problems: Sequence[DedupeError], timings: dict[str, float], stats: dict[str, int],
+                notes: Sequence[str] = ()) -> ScanResult:
+    """A :class:`ScanResult`; ``problems`` are split into errors and warnings here (every engine's way)."""
+    return ScanResult(documents=documents, clusters=clusters, overlaps=rollup.overlaps if rollup else [],
+                      settings=settings, errors=[e for e in problems if not e.warning], timings=timings, stats=stats,
+                      notes=list(notes), warnings=[e for e in problems if e.warning])
 
 
 def normalize_path(p: str) -> str:
@@ -271,23 +314,8 @@ def finish_scan(corpus: Corpus, settings: Settings, timings: dict[str, float] | 
         clusters = build_clusters(corpus.documents, table, matches, settings, corpus.archive)
     rollup = build_overlaps(corpus.documents, corpus.counts, clusters, corpus.archive)
     timings["cluster"] = time.perf_counter() - t2
-    infos = [
-        DocumentInfo(id=d.id, path=d.path, format=d.format, title=d.title, sentences=c.sentences,
-                     units=c.units, suppressed=c.suppressed, archive=a, warnings=list(d.warnings))
-        for d, c, a in zip(corpus.documents, corpus.counts, corpus.archive)
-    ]
-    stats = {
-        "units": len(table),
-        "forms": int(matches.form_of.max()) + 1 if len(matches.form_of) else 0,
-        "candidates": matches.candidates,
-        "verified": len(matches.pairs),
-        "bands": matches.bands,
-        "rows": matches.rows,
-        "rollup_skipped_clusters": rollup.skipped_clusters,
-        "rollup_omitted_partners": rollup.omitted_partners,
-        "restatements_omitted": restatements_omitted,
-    }
-    errors = [e for e in corpus.errors if not e.warning]
-    warnings = [e for e in corpus.errors if e.warning]
-    return ScanResult(documents=infos, clusters=clusters, overlaps=rollup.overlaps, settings=settings,
-                      errors=errors, timings=timings, stats=stats, notes=list(corpus.notes), warnings=warnings)
+    infos = [document_info(d, c, a) for d, c, a in zip(corpus.documents, corpus.counts, corpus.archive)]
+    forms = int(matches.form_of.max()) + 1 if len(matches.form_of) else 0
+    stats = scan_stats(len(table), forms, matches.candidates, len(matches.pairs), matches.bands, matches.rows,
+                       rollup, restatements_omitted)
+    return scan_result(infos, clusters, rollup, settings, corpus.errors, timings, stats, corpus.notes)

@@ -112,8 +112,10 @@ class RestatementStream:
 
     def __init__(self, settings: Settings) -> None:
         if not semantic_available():
+            from dedupe.capabilities import hint_for
+
             raise ConfigError("the restatement kind needs the optional semantic model: "
-                              "pip install 'dedupe-newsroom[semantic]' (or leave restatement out of --kinds)")
+                              f"{hint_for('semantic')} (or leave restatement out of --kinds)")
         self.settings = settings
         self._docs_seen = 0
         self._buf_texts: list[str] = []

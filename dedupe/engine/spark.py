@@ -35,6 +35,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -44,19 +45,18 @@ from dedupe.documents import Document
 from dedupe.engine.analyse import analyse_documents
 from dedupe.engine.cluster import build_clusters, build_overlaps
 from dedupe.engine.corpus import DocCounts, UnitTable
-from dedupe.engine.match import Matches, containment_floor
-from dedupe.engine.pipeline import normalize_path
+from dedupe.engine.match import Matches, containment_floor, form_keys, min_contained
+from dedupe.engine.pipeline import document_info, normalize_path, scan_result, scan_stats
 from dedupe.errors import ConfigError, DedupeError, InputError
-from dedupe.findings import DocumentInfo, ScanResult
+from dedupe.findings import ScanResult
 from dedupe.readers import ReadOptions, iter_paths, read_file
-from dedupe.sketch.verify import VerifiedPair
+from dedupe.sketch.lsh import band_keys
+from dedupe.sketch.verify import VerifiedPair, accepts
 from dedupe.text.split import PunktModel
 
 _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _LINE_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 _SIGN = np.uint64(1 << 63)
-_P = np.uint64(0x9E3779B97F4A7C15)
-_KIND_MIX = np.uint64(0xA24BAED4963EE407)
 _MIN64 = -(1 << 63)
 T = TypeVar("T")
 Row = tuple[Any, ...]  # a tagged record of the analysis ("D", "U" or "E" first)
@@ -227,9 +227,7 @@ def _okeys(setkey: np.ndarray, kind: np.ndarray) -> np.ndarray:
     """Form keys as int64 whose signed order is the unsigned order of the
     embedded engine's form keys (so form order, and with it the truncation
     of large LSH buckets, is the same)."""
-    with np.errstate(over="ignore"):
-        key = setkey ^ (kind.astype(np.uint64) * _KIND_MIX)
-    out: np.ndarray = (key ^ _SIGN).view(np.int64)
+    out: np.ndarray = (form_keys(setkey, kind) ^ _SIGN).view(np.int64)
     return out
 
 
@@ -386,19 +384,6 @@ def _read_files_partition(job: _Job, rows: Iterable[tuple[int, bytes]]) -> Itera
 # -- Spark helpers --------------------------------------------------------------
 
 
-def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """The embedded engine's LSH band keys, ``(n, bands)`` uint64: each band's
-    rows folded as :func:`dedupe.sketch.lsh.candidate_pairs` folds them."""
-    n = sigs.shape[0]
-    block = sigs[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
-    key = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64), (n, bands)).copy()
-    with np.errstate(over="ignore"):
-        for r in range(rows):
-            key *= _P
-            key += block[:, :, r]
-    return key
-
-
 def connected_components(edges: Any, max_rounds: int = 64) -> Any:
     """``(u, v)`` rows: every node ``u`` of a DataFrame of edges ``(u, v)``
     with the smallest node ``v`` of its component (roots map to themselves).
@@ -521,7 +506,9 @@ def _session(master: str, app: str = "dedupe scan") -> tuple[Any, _Started | Non
         from pyspark.java_gateway import launch_gateway
         from pyspark.sql import SparkSession
     except ImportError:
-        raise ConfigError("the Spark engine needs pyspark: pip install 'dedupe-newsroom[spark]' (and Java 17+)") from None
+        from dedupe.capabilities import hint_for
+
+        raise ConfigError(f"the Spark engine needs pyspark: {hint_for('spark')} (and Java 17+)") from None
     active = SparkSession.getActiveSession()
     if active is not None:
         return active, None
@@ -654,7 +641,7 @@ def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions
     bands, rows_per_band = settings.band_plan()
     thr, cset = settings.threshold, containment_floor(settings)  # containment is raised to the threshold
     cthr = cset if cset else 2.0
-    min_contained = max(1, settings.min_words - settings.ngram + 1) if settings.shingle == "word" else 1
+    min_size = min_contained(settings)
     n_units = sum(m.counts.units for _, m in metas)
     schema = ("okey long, f long, r long, k long, kind int, start long, end long, text string, "
               "loc array<long>, fps array<long>, bk array<long>")
@@ -700,11 +687,10 @@ def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions
             .persist(StorageLevel.MEMORY_AND_DISK))
     n_cand = cand.count()
     inter, la, lb = F.size(F.array_intersect("fa", "fb")), F.size("fa"), F.size("fb")
-    scored = cand.select("a", "b", inter.alias("inter"), la.alias("la"), lb.alias("lb"))
-    jac = F.col("inter") / (F.col("la") + F.col("lb") - F.col("inter"))
-    small = F.least("la", "lb")
-    verified = (scored.filter(F.col("inter") > 0)
-                .filter((jac >= thr) | ((F.col("inter") / small >= cthr) & (small >= min_contained)))
+    scored = cand.select("a", "b", inter.alias("inter"), la.alias("la"), lb.alias("lb")).filter(F.col("inter") > 0)
+    # the embedded engine's rule (dedupe.sketch.verify.accepts) decides, on the executors
+    verified = (spark.createDataFrame(scored.rdd.mapPartitions(partial(_verified_rows, thr, cthr, min_size)),
+                                      "a long, b long, inter long, la long, lb long")
                 .persist(StorageLevel.MEMORY_AND_DISK))
     comp = connected_components(verified.select(F.col("a").alias("u"), F.col("b").alias("v")))
     # units of components with at least two units (identical repeats count)
@@ -717,7 +703,7 @@ def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions
             for row in kept_rows]
     pairs = []
     for a, b, n, x, y in verified.select("a", "b", "inter", "la", "lb").collect():
-        pairs.append((a, b, n, n / (x + y - n), n / min(x, y)))  # the embedded engine's float divisions
+        pairs.append((a, b, n, *_similarities(n, x, y)))
     t2 = time.perf_counter()
     timings["match"] = t2 - t1
     for r in (analysed, U, forms, post, cand, verified):
@@ -726,6 +712,20 @@ def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions
     result = _finish(metas, kept, pairs, settings, errors, timings, n_units, n_forms, n_cand, bands, rows_per_band)
     timings["cluster"] = time.perf_counter() - t2
     return result
+
+
+def _similarities(shared: int, la: int, lb: int) -> tuple[float, float]:
+    """Jaccard and containment of a pair: the embedded engine's float divisions."""
+    return shared / (la + lb - shared), shared / (la if la < lb else lb)
+
+
+def _verified_rows(threshold: float, min_containment: float, min_size: int,
+                   rows: Iterable[Row]) -> Iterator[Row]:
+    """The scored candidate pairs ``(a, b, shared, |A|, |B|)`` that pass :func:`accepts`."""
+    for a, b, n, x, y in rows:
+        jac, con = _similarities(n, x, y)
+        if accepts(jac, con, min(x, y), threshold, min_containment, min_size):
+            yield (a, b, n, x, y)
 
 
 # -- documents mapped in Spark, results on the driver (the index's add) --------
@@ -930,11 +930,7 @@ def _finish(metas: list[tuple[tuple[int, int], DocMeta]], kept: list[tuple[int, 
             pairs: list[tuple[int, int, int, float, float]], settings: Settings, errors: list[DedupeError], timings: dict[str, float],
             n_units: int, n_forms: int, n_cand: int, bands: int, rows: int) -> ScanResult:
     """Clusters and roll-ups on the driver, by the embedded engine's own code."""
-    infos = [
-        DocumentInfo(id=m.id, path=m.path, format=m.format, title=m.title, sentences=m.counts.sentences,
-                     units=m.counts.units, suppressed=m.counts.suppressed, archive=False, warnings=list(m.warnings))
-        for _, m in metas
-    ]
+    infos = [document_info(m, m.counts, False) for _, m in metas]
     kept.sort(key=lambda x: x[1].key)
     needed = sorted({u.key[:2] for _, u in kept})
     meta_of = dict(metas)
@@ -965,16 +961,10 @@ def _finish(metas: list[tuple[tuple[int, int], DocMeta]], kept: list[tuple[int, 
     archive = [False] * len(needed)
     clusters = build_clusters(docs, table, matches, settings, archive)
     rollup = build_overlaps(docs, [meta_of[k].counts for k in needed], clusters, archive)
-    stats = {"units": n_units, "forms": n_forms, "candidates": n_cand, "verified": len(pairs),
-             "bands": bands, "rows": rows, "rollup_skipped_clusters": rollup.skipped_clusters,
-             "rollup_omitted_partners": rollup.omitted_partners, "restatements_omitted": 0}
-    return ScanResult(documents=infos, clusters=clusters, overlaps=rollup.overlaps, settings=settings,
-                      errors=[e for e in errors if not e.warning], timings=timings, stats=stats,
-                      warnings=[e for e in errors if e.warning])
+    stats = scan_stats(n_units, n_forms, n_cand, len(pairs), bands, rows, rollup)
+    return scan_result(infos, clusters, rollup, settings, errors, timings, stats)
 
 
 def _empty_result(settings: Settings, errors: list[DedupeError], seconds: float) -> ScanResult:
     bands, rows = settings.band_plan()
-    return ScanResult(documents=[], clusters=[], overlaps=[], settings=settings, errors=errors,
-                      timings={"analyse": seconds},
-                      stats={"units": 0, "forms": 0, "candidates": 0, "verified": 0, "bands": bands, "rows": rows})
+    return scan_result([], [], None, settings, errors, {"analyse": seconds}, scan_stats(0, 0, 0, 0, bands, rows))

@@ -14,8 +14,10 @@ Two backends behind one interface (:class:`~dedupe.index.base.ArchiveIndex`):
 Operations: :func:`add_paths` (re-adding a changed article replaces its
 sentences; an unchanged one is skipped), :func:`remove`, :func:`rebuild`,
 :func:`train_punkt`, plus ``stats()``, ``articles()`` and ``vacuum()`` on
-the index object.  Queries go through :func:`query_indexes`, which the scan
-calls for ``--against`` entries that are index locations.
+the index object.  Queries: :func:`split_against` picks the index locations
+among ``--against`` entries, :func:`open_for_query` opens them, and the scan
+(:func:`dedupe.api.prepare`) passes them to the pipeline as archive sources,
+whose ``query()`` each backend implements.
 """
 
 from __future__ import annotations

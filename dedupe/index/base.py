@@ -37,8 +37,10 @@ import numpy as np
 from dedupe import kernels
 from dedupe.config import Settings
 from dedupe.documents import Document, line_starts
+from dedupe.engine.match import min_contained
 from dedupe.errors import DedupeError, IndexError_, InputError
 from dedupe.safety import display_url
+from dedupe.sketch.lsh import band_keys
 from dedupe.sketch.signatures import SCHEME
 
 if TYPE_CHECKING:
@@ -47,7 +49,6 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int, int], None]
 
 FORMAT_VERSION = 1
-_P = np.uint64(0x9E3779B97F4A7C15)
 _SALT_MUL = np.uint64(0xD6E8FEB86659FD93)  # odd: a bijection of uint64
 _SALT_ADD = np.uint64(0x632BE59BD9B4E019)
 
@@ -232,19 +233,6 @@ def unpack_article(blob: bytes) -> ArchivedDocument:
 
 
 # -- keys ---------------------------------------------------------------------
-
-
-def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """(n, bands) uint64: one key per band, folded as in :mod:`dedupe.sketch.lsh`."""
-    n = sigs.shape[0]
-    out = np.empty((n, bands), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for k in range(bands):
-            key = np.full(n, np.uint64(k + 1), dtype=np.uint64)
-            for r in range(rows):
-                key = key * _P + sigs[:, k * rows + r].astype(np.uint64)
-            out[:, k] = key
-    return out
 
 
 def sort_keyed(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -681,11 +669,7 @@ class ArchiveIndex:
             return np.zeros(0, dtype=np.int64)
         ok = counts[qi] <= settings.max_posting
         qi, units = qi[ok], units[ok]
-        if settings.shingle == "word":
-            min_contained = max(1, settings.min_words - settings.ngram + 1)
-        else:
-            min_contained = 1
-        need = max(2, math.ceil(settings.containment * min_contained - 1e-9))
+        need = max(2, math.ceil(settings.containment * min_contained(settings) - 1e-9))
         d = owner[qi]
         code = d * (np.int64(1) << 32) + units
         uc, hits = np.unique(code, return_counts=True)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["MAX_CANDIDATES", "SHORT_WORDS", "extract_main_text", "kept_blocks"]
+__all__ = ["MAX_CANDIDATES", "SHORT_WORDS", "extract_main_text", "extraction_missing", "kept_blocks"]
 
 #: Blocks with fewer words than this must directly follow a kept block.
 SHORT_WORDS = 4
@@ -34,13 +34,38 @@ MAX_CANDIDATES = 1500
 _MAX_PLACES = 8  # places one block may occur at
 
 
-def extract_main_text(src: str) -> str | None:
-    """The main text of a page as trafilatura extracts it (None: nothing found
-    or the extractor failed on this page)."""
-    try:
-        import trafilatura  # lazy: heavy, and only full site pages need it
-    except ImportError:  # pragma: no cover - a core dependency
+_import_failure: list[str] = []  # why trafilatura does not import, once known ("" when it does)
+
+
+def extraction_missing() -> str | None:
+    """None when the extractor imports; else the warning for a full site page read without it.
+
+    The import is tried once per process.  The message names the package
+    that failed and the install that fixes it (a pip before 23.3 skips
+    ``lxml_html_clean``, which trafilatura's ``justext`` needs, unless it is
+    declared directly)."""
+    if not _import_failure:
+        try:
+            import trafilatura  # noqa: F401 - lazy: heavy, and only full site pages need it
+        except Exception as exc:  # noqa: BLE001 - ImportError, or a broken install raising anything
+            _import_failure.append(f"{type(exc).__name__}: {exc}")
+        else:
+            _import_failure.append("")
+    why = _import_failure[0]
+    if not why:
         return None
+    from dedupe.capabilities import install_hint
+
+    return (f"main-content extraction is off, trafilatura does not import ({why}): this site page is read whole, "
+            f"navigation and teasers included; fix: {install_hint(('trafilatura', 'lxml_html_clean'))}")
+
+
+def extract_main_text(src: str) -> str | None:
+    """The main text of a page as trafilatura extracts it (None: nothing found,
+    the extractor failed on this page, or it is missing: :func:`extraction_missing`)."""
+    if extraction_missing() is not None:
+        return None
+    import trafilatura
     try:
         text = trafilatura.extract(
             src, include_comments=False, include_tables=True, include_images=False,

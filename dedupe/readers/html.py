@@ -28,7 +28,7 @@ from typing import Any
 from dedupe.documents import Document, line_starts
 from dedupe.readers.decode import decode_text
 from dedupe.readers.entities import ENTITY_RE, decode_entities
-from dedupe.readers.extract import extract_main_text, kept_blocks
+from dedupe.readers.extract import extract_main_text, extraction_missing, kept_blocks
 from dedupe.readers.markers import MARKER_BODY_RE
 from dedupe.readers.offsets import TextBuilder
 from dedupe.readers.options import ReadOptions
@@ -110,7 +110,10 @@ def _html_items(src: str) -> _Parsed:
         # -- tags ------------------------------------------------------
         def handle_starttag(self, tag: str, attrs: Any) -> None:
             if tag in _HTML_VOID:
-                if tag in _HTML_BLOCK and not self.skip:
+                if tag == "br":
+                    if not self.skip:  # a line break; two in a row end the paragraph (_line_breaks)
+                        self.emit("br", self.abs_pos())
+                elif tag in _HTML_BLOCK and not self.skip:
                     self.emit("break", None)
                 return
             article, main, body = self.ctx()
@@ -149,7 +152,9 @@ def _html_items(src: str) -> _Parsed:
 
         def handle_endtag(self, tag: str) -> None:
             if not self.open.get(tag):
-                if tag in ("p", "br") and not self.skip:
+                if tag == "br" and not self.skip:  # a stray </br>: browsers read it as <br>
+                    self.emit("br", self.abs_pos())
+                elif tag == "p" and not self.skip:
                     self.emit("break", None)
                 return
             while self.stack:
@@ -227,6 +232,33 @@ def _headline(parsed: _Parsed) -> tuple[str | None, int]:
     return (found[0][1][0], found[0][0]) if found else (None, -1)
 
 
+def _line_breaks(items: list[_HtmlItem]) -> list[_HtmlItem]:
+    """``<br>`` items resolved: a single one inside a paragraph is a line break in it (``"br"`` kept),
+    two or more in a row (only white space between them) end the paragraph (one ``"break"``)."""
+    out: list[_HtmlItem] = []
+    n = len(items)
+    k = 0
+    while k < n:
+        item = items[k]
+        if item[0] != "br":
+            out.append(item)
+            k += 1
+            continue
+        run = [k]
+        j = k + 1
+        while j < n and (items[j][0] == "br" or (items[j][0] == "text" and not items[j][1][0].strip())):
+            if items[j][0] == "br":
+                run.append(j)
+            j += 1
+        if len(run) >= 2:
+            out.append(("break", None, *item[2:]))
+            k = j
+        else:
+            out.append(item)
+            k += 1
+    return out
+
+
 def _blocks(items: list[_HtmlItem], keep: Callable[[_HtmlItem], bool]) -> list[int]:
     """The block number of every item (-1 for items not kept); a break
     starts a new block."""
@@ -271,6 +303,8 @@ def _main_content(src: str, items: list[_HtmlItem], blocks: list[int]) -> set[in
                 parts[block] = []
                 numbers.append(block)
             parts[block].append(item[1][0])
+        elif block >= 0 and item[0] == "br" and block in parts:  # a line break inside the block
+            parts[block].append("\n")
     texts = ["".join(parts[b]) for b in numbers]
     kept = {numbers[k] for k in kept_blocks(texts, extracted)}
     return kept or None
@@ -287,7 +321,7 @@ def read_html(path: str, data: bytes, options: ReadOptions) -> list[Document]:
     src = decode_text(data, path, warnings)
     parsed = _html_items(src)
     title, headline = _headline(parsed)
-    items = parsed.items
+    items = _line_breaks(parsed.items)
     if headline >= 0:  # the headline is the title, not text: a break instead
         items = [("break", None, *it[2:]) if it[6] == headline and it[0] == "text" else it for it in items]
 
@@ -296,6 +330,8 @@ def read_html(path: str, data: bytes, options: ReadOptions) -> list[Document]:
     blocks = _blocks(items, in_page)
     kept: list[bool] | None = None
     if parsed.depth <= MAX_EXTRACT_DEPTH and _full_page(parsed, items, blocks):
+        if (missing := extraction_missing()) is not None:  # said, never silent (one line per run: cli.common)
+            warnings.append(missing)
         main = _main_content(src, items, blocks)
         if main is not None:  # text of the extracted blocks; breaks and markers all
             # the article's header/footer/aside (dek, byline, tags) go with the chrome
@@ -305,14 +341,23 @@ def read_html(path: str, data: bytes, options: ReadOptions) -> list[Document]:
         kept = [keep(item) for item in items]
 
     out = TextBuilder()
+    after_br = False
     for item, keep_item in zip(items, kept):
         if not keep_item:
             continue
         kind, payload = item[0], item[1]
         if kind == "text":
-            out.add(*payload)
+            text, offsets = payload
+            if after_br:  # the line break is the white space: a source newline after it is no blank line
+                lead = len(text) - len(text.lstrip())
+                text, offsets = text[lead:], list(offsets)[lead:]
+                after_br = not text
+            out.add(text, offsets)
         elif kind == "break":
             out.end_paragraph()
+            after_br = False
+        elif kind == "br":  # a line break inside the paragraph (nothing before it: nothing added)
+            after_br = out.line_break(payload)
         else:
             out.marker(payload)
     text, offsets, suppressed = out.finish()

@@ -155,6 +155,18 @@ class TextBuilder:
             return ""
         return "".join(self.chars[self._para_start:]).strip()
 
+    def line_break(self, offset: int) -> bool:
+        """A line break inside the current paragraph (an HTML ``<br>``): trailing white space becomes
+        one ``"\\n"`` mapped to ``offset``.  False (nothing added) between paragraphs."""
+        if self._para_start is None:
+            return False
+        while len(self.chars) > self._para_start and self.chars[-1].isspace():
+            self.chars.pop()
+            self.offsets.pop()
+        self.chars.append("\n")
+        self.offsets.append(offset)
+        return True
+
     def end_paragraph(self) -> None:
         """Close the current paragraph, if any."""
         if self._para_start is None:

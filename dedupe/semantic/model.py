@@ -54,7 +54,9 @@ def wordllama_folder() -> Path:
 
     spec = importlib.util.find_spec("wordllama")
     if spec is None or not spec.submodule_search_locations:
-        raise ConfigError("restatements need the optional 'wordllama' package: pip install 'dedupe-newsroom[semantic]'")
+        from dedupe.capabilities import hint_for
+
+        raise ConfigError(f"restatements need the optional 'wordllama' package: {hint_for('semantic')}")
     return Path(next(iter(spec.submodule_search_locations))).resolve()
 
 

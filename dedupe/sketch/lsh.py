@@ -41,6 +41,20 @@ def choose_bands(num_perm: int, threshold: float, recall: float = 0.99) -> tuple
     return best
 
 
+def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """The LSH band keys of signatures, ``(n, bands)`` uint64: band ``k``'s rows folded into one key,
+    ``key = k + 1``, then ``key = key * P + row`` for each of its rows (mod 2**64).  The one fold every
+    engine uses (the scan's banding below, the archive index's stored keys, the Spark engine's buckets)."""
+    n = sigs.shape[0]
+    block = sigs[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
+    key = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64), (n, bands)).copy()
+    with np.errstate(over="ignore"):
+        for r in range(rows):
+            key *= _P
+            key += block[:, :, r]
+    return key
+
+
 def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, max_bucket: int = 64) -> np.ndarray:
     """All pairs ``(i, j)``, ``i < j``, that share at least one band.
 
@@ -58,30 +72,26 @@ def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, max_bucket: int = 6
         s = np.ascontiguousarray(sigs, dtype=np.uint32)
         raw = fast.band_pairs(s, n, s.shape[1], bands, rows, max_bucket)
         return np.frombuffer(raw, dtype=np.int64).reshape(-1, 2)
-    band_sigs = sigs[:, : bands * rows].reshape(n, bands, rows)
+    keys = band_keys(sigs, bands, rows)
     chunks = []
-    with np.errstate(over="ignore"):
-        for k in range(bands):
-            block = band_sigs[:, k, :].astype(np.uint64)
-            key = np.full(n, np.uint64(k + 1), dtype=np.uint64)
-            for r in range(rows):
-                key = key * _P + block[:, r]
-            order = np.argsort(key, kind="stable")
-            sk = key[order]
-            same = sk[1:] == sk[:-1]
-            if not same.any():
-                continue
-            # run id per sorted position; pair positions p and p+d in one run
-            run_start = np.concatenate(([True], ~same))
-            run_id = np.cumsum(run_start) - 1
-            d = 1
-            while d < max_bucket and d < n:
-                m = run_id[d:] == run_id[:-d]
-                if not m.any():
-                    break
-                p = np.nonzero(m)[0]
-                chunks.append(np.stack((order[p], order[p + d]), axis=1))
-                d += 1
+    for k in range(bands):
+        key = keys[:, k]
+        order = np.argsort(key, kind="stable")
+        sk = key[order]
+        same = sk[1:] == sk[:-1]
+        if not same.any():
+            continue
+        # run id per sorted position; pair positions p and p+d in one run
+        run_start = np.concatenate(([True], ~same))
+        run_id = np.cumsum(run_start) - 1
+        d = 1
+        while d < max_bucket and d < n:
+            m = run_id[d:] == run_id[:-d]
+            if not m.any():
+                break
+            p = np.nonzero(m)[0]
+            chunks.append(np.stack((order[p], order[p + d]), axis=1))
+            d += 1
     if not chunks:
         return np.empty((0, 2), dtype=np.int64)
     pairs = np.concatenate(chunks).astype(np.int64)

@@ -8,6 +8,7 @@ the thresholds is ever reported (precision 1.0 by construction).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +24,15 @@ class VerifiedPair:
     shared: int
     jaccard: float
     containment: float
+
+
+def accepts(jaccard: Any, containment: Any, smaller: Any, threshold: float, min_containment: float,
+            min_contained: int) -> Any:
+    """The rule a verified pair passes (scalars, or numpy arrays element-wise): Jaccard reaches
+    ``threshold``, or the containment (shared / size of the smaller set) reaches ``min_containment``
+    in a smaller set of at least ``min_contained`` shingles.  Every engine decides with this function
+    (:func:`verify_pairs` here, the Spark engine on its executors)."""
+    return (jaccard >= threshold) | ((containment >= min_containment) & (smaller >= min_contained))
 
 
 def verify_pairs(
@@ -56,7 +66,7 @@ def verify_pairs(
         # the same float divisions as below, vectorised
         jac = inter / np.maximum(union, 1)
         con = inter / np.maximum(small, 1)
-        ok = (inter > 0) & ((jac >= threshold) | ((con >= cthr) & (small >= min_contained)))
+        ok = (inter > 0) & accepts(jac, con, small, threshold, cthr, min_contained)
         for k in np.flatnonzero(ok).tolist():
             i, j = pairs[k].tolist()
             n = int(inter[k])
@@ -83,6 +93,6 @@ def verify_pairs(
         jac = common / (la + lb - common)
         small = la if la < lb else lb
         con = common / small
-        if jac >= threshold or (con >= cthr and small >= min_contained):
+        if accepts(jac, con, small, threshold, cthr, min_contained):
             out.append(VerifiedPair(i, j, common, jac, con))
     return out

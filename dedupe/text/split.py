@@ -253,6 +253,89 @@ class NewsPunkt(PunktSentenceTokenizer):
                     out.append((s1, e1))
         return out
 
+    def sentence_spans(self, text: str) -> list[tuple[int, int]]:
+        """The sentences of one block: Punkt's spans (:meth:`span_tokenize`, identical to nltk's) with
+        the news rules after them (:func:`news_spans`: no break after a quoted question or
+        exclamation its attribution follows)."""
+        spans = self.span_tokenize(text)
+        if "?" not in text and "!" not in text:
+            return spans
+        return news_spans(text, spans)
+
+
+# -- news rules after Punkt ------------------------------------------------------
+
+# Closing marks that may follow a sentence's "?" or "!" ('"Why?" he asked').
+_AFTER_MARK = "\"'\u201d\u2019)]}\u00bb"
+# Verbs of attribution in wire copy.
+ATTRIBUTION_VERBS = frozenset(
+    "said says asked asks told tells shouted shouts added adds wrote writes replied replies cried cries "
+    "exclaimed exclaims yelled yells screamed screams demanded demands wondered wonders insisted insists "
+    "continued continues explained explains recalled recalls declared declares answered answers "
+    "tweeted tweets posted posts noted notes quipped quips joked jokes chanted chant chants urged urges "
+    "warned warns argued argues stated states responded responds countered counters pleaded pleads".split()
+)
+# An attribution in capitals after a quote: one to four capitalised words (a name, "Deputy Mayor Jane
+# Doe", "He") then a verb of attribution that ends the clause ("Smith asked.", "Smith said on Monday")
+# or takes its listener ("Smith told reporters", "she asked the panel").
+_NAME = r"(?:[A-Z][\w'\u2019.\-]*|[A-Z]\.)"
+_CAPITAL_ATTRIBUTION = re.compile(
+    rf"{_NAME}(?:\s+{_NAME}){{0,3}},?\s+(?P<verb>[a-z]+)(?P<after>\s*[^\w\s]|\s+\w+|\s*$)"
+)
+# After "Smith said": the clause goes on as an attribution ("Smith said on Monday", "... said in a
+# statement"), not as a new statement ("Smith said the budget was cut").
+_CLAUSE_GOES_ON = frozenset("on in at during after before while when as via from to reporters journalists".split())
+# Verbs that take the listener ("Smith told the committee", "Jones asked the panel").
+_LISTENER_VERBS = frozenset("told tells asked asks urged urges warned warns".split())
+
+
+def continues_after(text: str, end: int, nxt: int) -> bool:
+    """Whether the sentence Punkt ended at ``end`` (a "?" or "!", maybe in closing quotes or brackets)
+    goes on at ``nxt``: the next part starts with a lower-case letter ('"Why?" he asked', "the
+    'a-ha!' moment", "(success!) what happened", "Mother! is a movie") or is an attribution in
+    capitals after a closing quote or bracket ('"Why?" Smith asked.', '"Enough!" Union leader Jo Bloggs
+    told reporters').  A period
+    never counts here: Punkt's abbreviation logic decides those."""
+    k = end
+    while k > 0 and text[k - 1].isspace():
+        k -= 1
+    closed = k
+    while k > 0 and text[k - 1] in _AFTER_MARK:
+        k -= 1
+    if k == 0 or text[k - 1] not in "?!":
+        return False
+    quoted = k < closed  # the mark is inside closing quotes or brackets
+    j = nxt
+    n = len(text)
+    while j < n and text[j].isspace():
+        j += 1
+    if j >= n:
+        return False
+    c = text[j]
+    if c.islower():
+        return True
+    if not c.isupper() or not quoted:  # "Did it matter? Analysts said yes." is two sentences
+        return False
+    m = _CAPITAL_ATTRIBUTION.match(text, j, min(n, j + 120))
+    if m is None or m.group("verb") not in ATTRIBUTION_VERBS:
+        return False
+    after = m.group("after")
+    if not after.strip() or after[0] in ".,;:!?)\u2014-":
+        return True
+    return m.group("verb") in _LISTENER_VERBS or after.split()[0].lower() in _CLAUSE_GOES_ON
+
+
+def news_spans(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Punkt's sentence ``spans`` of ``text`` with the news rules applied: a break after "?" or "!"
+    where the sentence goes on (:func:`continues_after`) is undone."""
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if out and continues_after(text, out[-1][1], s):
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
 
 _DEFAULT_TOKENIZER: NewsPunkt | None = None
 
@@ -695,7 +778,7 @@ def sentence_spans(
     tok = tokenizer or default_tokenizer()
     for p, (ps, pe) in enumerate(paragraph_spans(text, marked)):
         block = text[ps:pe]
-        for s, e in tok.span_tokenize(block):
+        for s, e in tok.sentence_spans(block):
             span = _trim(block, s, e)
             if span:
                 yield ps + span[0], ps + span[1], p

@@ -159,7 +159,7 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
     min_words = settings.min_words
     exclude_quotes = settings.exclude_quotes
     want_quotes = settings.quotes and not exclude_quotes
-    span_tokenize = tokenizer.span_tokenize
+    span_tokenize = tokenizer.sentence_spans  # Punkt, then the news rules
     fast = kernels.compiled()
 
     paras = paragraph_spans(text, doc.paragraphs_marked)

@@ -929,7 +929,7 @@ class EmbeddedIndex(ArchiveIndex):
 
     @_mapped
     def _candidate_units(self, table, rows: np.ndarray, settings: Settings) -> np.ndarray:
-        from dedupe.index.base import band_keys
+        from dedupe.sketch.lsh import band_keys
 
         self._require_layout()
         st = self.stored_settings

@@ -1185,7 +1185,7 @@ class RedisIndex(ArchiveIndex):
         return lookup_sorted([(keys[order], units[order])], qk, cap)
 
     def _candidate_units(self, table, rows: np.ndarray, settings: Settings) -> np.ndarray:
-        from dedupe.index.base import band_keys
+        from dedupe.sketch.lsh import band_keys
 
         self._require_current()
         st = self.stored_settings
