@@ -65,6 +65,11 @@ OTHER_KEYS = set(OTHER_SCHEMA)
 _WANT = {"fail_on": "a level or a list of kinds", "baseline": "a file path", "index": "an index location"}
 
 
+#: Sentences no boilerplate pattern may match (one that does would switch every finding off).
+_ORDINARY_SENTENCES = ("", "The council met on Tuesday to discuss the budget for next year.",
+                       "\u201cWe will appeal,\u201d the governor said.")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Detection settings.
@@ -146,9 +151,12 @@ class Settings:
             raise bad(f"unknown kind {unknown[0]!r} (kinds: {', '.join(KINDS)})")
         for pat in self.boilerplate:
             try:
-                re.compile(pat)
+                rx = re.compile(pat, re.IGNORECASE)
             except re.error as exc:
                 raise bad(f"boilerplate pattern {pat!r} is not a valid regular expression: {exc}") from None
+            if any(rx.match(probe) for probe in _ORDINARY_SENTENCES):  # '.*', '.+', '\\w', '[a-z]' ...
+                raise bad(f"boilerplate pattern {pat!r} matches ordinary sentences: it would switch the check off "
+                          "(anchor it to the boilerplate, e.g. '^Reporting by ')")
         if self.jobs < 0:
             raise bad(f"jobs must be 0 (automatic) or more, got {self.jobs}")
         return self

@@ -48,14 +48,17 @@ def neutralize(text: str, keep_newlines: bool = False) -> str:
 def printable_name(name: str) -> str:
     """A file name as every output shows, stores and hashes it: the bytes of
     a name that is not UTF-8 (a lone surrogate in Python) as ``\\xe9``, then
-    every unsafe character (newline, ESC, bidi control) as a visible escape.
+    every unsafe character (newline, ESC, bidi control) as a visible escape,
+    and ``./`` before a name that starts with ``::``.
     The same name always gives the same text, so fingerprints are stable."""
-    if name.isascii() and name.isprintable():
+    if name.isascii() and name.isprintable() and not name.startswith("::"):
         return name
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
         name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if name.startswith("::"):  # a relative name at the start of an output line would be a workflow command
+        name = "./" + name
     return neutralize(name)
 
 # scheme://userinfo@ : userinfo holds no '/' or whitespace; with a ':' it may hold '@' (up to the last one)

@@ -39,7 +39,7 @@ from dedupe.config import Settings
 from dedupe.documents import Document, line_starts
 from dedupe.engine.match import min_contained
 from dedupe.errors import DedupeError, IndexError_, InputError
-from dedupe.safety import display_url
+from dedupe.safety import display_url, printable_name
 from dedupe.sketch.lsh import band_keys
 from dedupe.sketch.signatures import SCHEME
 
@@ -161,8 +161,8 @@ def article_id(doc: Document) -> str:
 
 def to_archived(doc: Document, cache: dict[int, list[int]] | None = None) -> ArchivedDocument:
     """A self-contained copy of ``doc`` (no shared source text)."""
-    aid = article_id(doc)
-    common: dict[str, Any] = dict(id=aid, path=doc.path, text=doc.text, format=doc.format, title=doc.title,
+    aid = printable_name(article_id(doc))  # names not UTF-8 or with controls: stored escaped, as every output shows them
+    common: dict[str, Any] = dict(id=aid, path=printable_name(doc.path), text=doc.text, format=doc.format, title=doc.title,
                   paragraphs_marked=doc.paragraphs_marked, suppressed=list(doc.suppressed))
     so = doc.source_offsets
     if so is None and doc.source_text is None:

@@ -38,6 +38,7 @@ article text everywhere.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
@@ -106,15 +107,31 @@ def clean(text: str) -> str:
 
 
 def display_path(path: str) -> str:
-    """A path as CI tools want it: relative to the working directory when inside
-    it, with forward slashes."""
+    """A path as CI tools want it: relative to the root of the repository the
+    command runs in (wherever in it), else to the working directory when
+    inside it, with forward slashes (and ``./`` before a name starting with
+    ``::``, which would be a workflow command at the start of a line)."""
     p = path
-    if os.path.isabs(p):
-        rel = os.path.relpath(p)
-        if not rel.startswith(".."):
-            p = rel
+    root = _repository_root(os.getcwd())
+    if p and (os.path.isabs(p) or root is not None):
+        full = os.path.abspath(p)
+        for base in (root, os.getcwd()):
+            if base is None:
+                continue
+            rel = os.path.relpath(full, base)
+            if not rel.startswith(".."):
+                p = rel
+                break
     p = os.path.normpath(p) if p else p
-    return p.replace(os.sep, "/")
+    p = p.replace(os.sep, "/")
+    return "./" + p if p.startswith("::") else p
+
+
+@functools.lru_cache(maxsize=8)
+def _repository_root(cwd: str) -> str | None:
+    from dedupe.readers.walk import repository_root
+
+    return repository_root(cwd)
 
 
 def _as_check(obj) -> CheckResult:

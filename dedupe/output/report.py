@@ -248,7 +248,7 @@ def _highlight_md(text: str, spans) -> str:
         out.append(word if sp.shared else f"**{word}**")
         pos = sp.end
     out.append(_gap(text[pos:]))
-    return " ".join("".join(out).split())
+    return defuse_mentions(" ".join("".join(out).split()))  # an @ in one gap and the name in the next word
 
 
 def _gap(g: str) -> str:

@@ -12,7 +12,7 @@ __all__ = ["DEFAULT_LIMITS", "LIMIT_NAMES", "ReadOptions"]
 DEFAULT_LIMITS: dict[str, int] = {
     "max_file_bytes": 256 << 20,
     "max_decompressed_bytes": 256 << 20,
-    "max_record_bytes": 16 << 20,
+    "max_record_bytes": 4 << 20,
 }
 #: The name users see (config key and flag) for each limit.
 LIMIT_NAMES: dict[str, str] = {k: k.replace("_", "-") for k in DEFAULT_LIMITS}

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 from dedupe.documents import Document
 from dedupe.errors import InputError
-from dedupe.readers.decode import read_bytes
+from dedupe.readers.decode import read_bytes, too_large
 from dedupe.readers.docx import read_docx
 from dedupe.readers.formats import (
     FORMATS,
@@ -69,7 +69,9 @@ def read_file(path: str, options: ReadOptions | None = None, fmt: str | None = N
             raise InputError(
                 f"unknown format '{key}' (known: {', '.join(FORMATS)})", path
             )
-    data = read_bytes(path)  # a directory is reported from the failed open
+    data = read_bytes(path, options.max_file_bytes)  # a directory is reported from the failed open
+    if fmt in ("txt", "md", "html") and len(data) > options.max_record_bytes:  # one article: its size is bounded
+        raise InputError(too_large("article", options.max_record_bytes, "max-record-bytes"), path)
     return READERS[fmt](path, data, options)
 
 
