@@ -83,10 +83,16 @@ class Pair:
     jaccard: float
     containment: float
     similarity: float = -1.0
+    #: What links the pair: "jaccard" (shingle similarity), "containment" (the shorter one inside the
+    #: other) or "words" (a short sentence with a word or two changed, by word alignment; ``similarity``
+    #: is then the aligned share of words).
+    link: str = ""
 
     def __post_init__(self) -> None:
         if self.similarity < 0:  # not given: the Jaccard similarity
             object.__setattr__(self, "similarity", self.jaccard)
+        if not self.link:
+            object.__setattr__(self, "link", "jaccard")
 
 
 @dataclass
@@ -160,7 +166,7 @@ class Cluster:
             "members": [m.to_dict() for m in self.members],
             "pairs": [
                 {"a": p.a, "b": p.b, "similarity": round(p.similarity, 4), "jaccard": round(p.jaccard, 4),
-                 "containment": round(p.containment, 4)}
+                 "containment": round(p.containment, 4), "link": p.link}
                 for p in self.pairs
             ],
         }

@@ -99,3 +99,11 @@ def test_a_missing_core_package_is_an_error_naming_it(monkeypatch):
     assert r.exit_code == 2
     assert "the core package python-docx does not import" in r.stderr and "pip install python-docx" in r.stderr
     assert "Traceback" not in r.output
+
+
+def test_index_add_without_extraction_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(extract, "_import_failure", ["ModuleNotFoundError: No module named 'lxml.html.clean'"])
+    shutil.copy(PAGE, tmp_path / "story.html")
+    r = invoke("index", "add", str(tmp_path / "story.html"), "--index", str(tmp_path / "ix"))
+    assert r.exit_code == 0, r.output
+    assert "full site pages among the inputs are indexed whole" in r.stderr and "lxml_html_clean" in r.stderr

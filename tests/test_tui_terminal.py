@@ -25,14 +25,15 @@ SEED_ARGS = ["seeds/", "--exclude", "README.md", "--exclude", "archive/*", "--ag
 class Term:
     """One tmux session running one command (its own server socket: nothing shared with the user's tmux)."""
 
-    def __init__(self, args: list[str], width: int, height: int, cwd: Path) -> None:
+    def __init__(self, args: list[str], width: int, height: int, cwd: Path, env: dict[str, str] | None = None) -> None:
         tmux = shutil.which("tmux")
         assert tmux, "tmux is not installed: the project's set-up must install it (apt-get install tmux)"
         self.tmux = [tmux, "-L", f"dedupe-test-{uuid.uuid4().hex[:8]}", "-f", "/dev/null"]
         self.name = "review"
-        env = f"PYTHONPATH={shlex.quote(str(REPO))} TERM=xterm-256color COLORTERM=truecolor"
+        extra = {"PYTHONPATH": str(REPO), "TERM": "xterm-256color", "COLORTERM": "truecolor", **(env or {})}
+        env_words = " ".join(f"{k}={shlex.quote(v)}" for k, v in extra.items())
         # COLUMNS/LINES (set by some runners) would override the pane's size in Textual
-        cmd = (f"cd {shlex.quote(str(cwd))} && unset COLUMNS LINES && {env} exec "
+        cmd = (f"cd {shlex.quote(str(cwd))} && unset COLUMNS LINES && {env_words} exec "
                f"{shlex.join([sys.executable, '-m', 'dedupe', *args])}")
         subprocess.run([*self.tmux, "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), cmd],
                        check=True, timeout=30)
@@ -80,6 +81,17 @@ class Term:
             time.sleep(0.2)
         raise AssertionError(f"the review did not exit; the screen was:\n{self.screen()}")
 
+    def resize(self, width: int, height: int) -> None:
+        subprocess.run([*self.tmux, "resize-window", "-t", self.name, "-x", str(width), "-y", str(height)],
+                       check=True, timeout=10)
+
+    def rss_mb(self) -> float:
+        """Resident memory of the review (the pane runs it with exec: the pane's pid is the review's)."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise AssertionError("no VmRSS")
+
     def close(self) -> None:
         subprocess.run([*self.tmux, "kill-server"], check=False, capture_output=True, timeout=30)
 
@@ -88,8 +100,8 @@ class Term:
 def term_factory():
     made: list[Term] = []
 
-    def make(args: list[str], size: tuple[int, int], cwd: Path = REPO) -> Term:
-        t = Term(args, *size, cwd=cwd)
+    def make(args: list[str], size: tuple[int, int], cwd: Path = REPO, env: dict[str, str] | None = None) -> Term:
+        t = Term(args, *size, cwd=cwd, env=env)
         made.append(t)
         return t
 
@@ -100,6 +112,11 @@ def term_factory():
 
 def status_line(screen: str) -> str:
     return screen.splitlines()[0] if screen.strip() else ""
+
+
+def toasts(screen: str) -> str:
+    """The text of the notifications (drawn at the right, each line after a ``▌``), joined into words."""
+    return " ".join(" ".join(line.rsplit("▌", 1)[1].split()) for line in screen.splitlines() if "▌" in line)
 
 
 def footer(screen: str) -> str:
@@ -214,3 +231,56 @@ def test_sigterm_asks_and_ctrl_c_asks(term_factory, tmp_path):
     os.kill(t2.pid, signal.SIGHUP)
     t2.wait_exit()
     assert len(json.loads(Path(str(bpath) + ".review-journal").read_text())["decisions"]) == 1
+
+
+def test_a_missing_or_broken_editor_gives_the_screen_back(term_factory, tmp_path):
+    broken = tmp_path / "broken-editor"
+    broken.write_bytes(b"\x7fELF not really a program")
+    broken.chmod(0o755)  # found on the PATH, but exec fails (inside the suspended terminal)
+    for editor, said in (("/nonexistent/editor", "no such program"), (str(broken), "Could not run")):
+        t = term_factory(["review", *SEED_ARGS, "--baseline", str(tmp_path / "b.json"), "--no-watch"], (80, 24),
+                         env={"EDITOR": editor, "VISUAL": ""})
+        t.wait_for(lambda s: "0.70" in status_line(s) and "Quit" in footer(s), "the review opened")
+        t.keys("e")
+        s = t.wait_for(lambda s, said=said: said in toasts(s), f"{said!r} in a notice")
+        assert "Quit" in footer(s) and "0.70" in status_line(s)  # the screen came back
+        before = s
+        t.keys("j", "j")
+        t.wait_for(lambda s, before=before: s != before and "Quit" in footer(s), "the list moving after the failure")
+        t.keys("q")
+        t.wait_exit()
+
+
+def test_whole_export_while_watching_stays_bounded_and_answers_keys(term_factory, tmp_path):
+    """The whole Reuters export, watched (the default), at 80x24 then 200x50: RSS sampled throughout."""
+    from helpers import REUTERS
+
+    assert REUTERS.exists(), f"the Reuters export is missing: {REUTERS}"
+    t = term_factory(["review", str(REUTERS), "--id-field", "newid", "--text-field", "body",
+                      "--baseline", str(tmp_path / "b.json")], (80, 24), cwd=tmp_path)
+    samples: list[float] = []
+
+    def opened(s: str) -> bool:
+        samples.append(t.rss_mb())
+        return "21,578" in status_line(s) and "Quit" in footer(s)
+
+    t.wait_for(opened, "the export listed", timeout=150)
+    # watching: a few polls (one a second) must neither grow memory nor stall the keys
+    for size in ((80, 24), (200, 50)):
+        t.resize(*size)
+        for _ in range(3):
+            before = t.screen()
+            t0 = time.monotonic()
+            t.keys("j", pause=0.0)
+            t.wait_for(lambda s, before=before: s != before, "the cursor moving", timeout=3.0)
+            assert time.monotonic() - t0 < 3.0
+            samples.append(t.rss_mb())
+            time.sleep(1.0)
+            samples.append(t.rss_mb())
+        s = t.screen()
+        assert all(len(line) <= size[0] for line in s.splitlines())
+        assert "21,578" in status_line(s)
+    assert max(samples) < 1500, f"RSS grew to {max(samples):.0f} MB: {samples}"
+    assert samples[-1] - samples[len(samples) // 2] < 150, f"RSS still growing while watching: {samples}"
+    t.keys("q")
+    t.wait_exit()

@@ -402,7 +402,7 @@ def in_article_parts(c) -> list[Cluster]:
             continue
         kind = "repeated-quote" if c.members[idx[0]].unit == "quote" else "repeated-sentence"
         where = {old: new for new, old in enumerate(idx)}
-        pairs = [Pair(where[p.a], where[p.b], p.jaccard, p.containment, p.similarity)
+        pairs = [Pair(where[p.a], where[p.b], p.jaccard, p.containment, p.similarity, p.link)
                  for p in c.pairs if p.a in where and p.b in where]
         pairs.sort(key=lambda p: (p.a, p.b))
         members = [c.members[i] for i in idx]

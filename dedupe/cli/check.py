@@ -30,8 +30,7 @@ from dedupe.cli.common import (
     report_errors,
     warn,
 )
-from dedupe.config import CHECK_FORMATS
-from dedupe.readers.formats import supported_list
+from dedupe.output.registry import CHECK_FORMATS
 
 STDIN = "-"
 
@@ -177,7 +176,9 @@ def check(paths, formats, output, fail_on, baseline_flag, no_baseline, update_ba
     report_errors(cr.result)
     if cr.no_input:
         shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
-        error(f"no input found in {shown}: no article to check (supported: {supported_list()}; "
+        from dedupe.readers import supported_summary
+
+        error(f"no input found in {shown}: no article to check (supported: {supported_summary()}; "
               "--allow-no-input to pass anyway)")
     if update_baseline:
         if cr.baseline_update is None:
@@ -195,7 +196,8 @@ def check(paths, formats, output, fail_on, baseline_flag, no_baseline, update_ba
 def render_outputs(cr, targets: list[tuple[str, str | None]]) -> None:
     """Write every requested format (files first, standard output last), the
     GitHub step summary, and the summary line."""
-    from dedupe.output.ci import STEP_SUMMARY_MAX_BYTES, github_step_summary, render_ci
+    from dedupe.output.ci import STEP_SUMMARY_MAX_BYTES, github_step_summary
+    from dedupe.output.registry import render_check as render_ci
 
     stdout = [(n, p) for n, p in targets if p is None]
     for name, path in targets:

@@ -109,7 +109,7 @@ def index_group(ctx: click.Context) -> None:
 @click.option("--text-field", help="JSON lines: field holding the article text (default text).")
 @click.option("--train-punkt", is_flag=True, help="Learn the archive's abbreviations (Punkt) and re-split everything.")
 @click.option("--engine", type=click.Choice(["embedded", "spark"]), default="embedded", show_default=True,
-              help="Read and sign the articles here (embedded) or on Apache Spark (pip install '.[spark]', Java 17+).")
+              help="Read and sign the articles here (embedded) or on Apache Spark (needs pyspark and Java 17+: see dedupe doctor).")
 @click.option("--spark-master", metavar="URL", default=None,
               help="Spark master for --engine spark (default local[2]; spark://host:7077, yarn, k8s://...).")
 @_reader_limits
@@ -134,6 +134,10 @@ def add_cmd(paths, index_flag, progress, train_punkt, engine, spark_master, **kw
         for p in missing:
             line(f"dedupe: error: {p}: no such file or directory", err=True)
         sys.exit(2)
+    from dedupe.readers.extract import extraction_missing
+
+    if (why := extraction_missing("full site pages among the inputs are indexed whole")) is not None:
+        click.echo(f"dedupe: warning: {neutralize(why)}", err=True)  # a broken install, said before anything is indexed
     t0 = time.perf_counter()
     with open_index(loc, create=True) as ix:
         res = add_paths(ix, list(paths), settings, read_options(cfg, kw), progress=_Progress(progress), train=train_punkt,

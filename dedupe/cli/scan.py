@@ -20,7 +20,7 @@ from dedupe.output.sanitize import neutralize
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: when a terminal).")
 @click.option("--allow-no-input", is_flag=True, help="Succeed when PATHS hold no article to read (default: exit 2).")
 @click.option("--engine", type=click.Choice(["embedded", "spark"]), default="embedded", show_default=True,
-              help="Run the analysis here (embedded) or on Apache Spark (pip install '.[spark]', Java 17+).")
+              help="Run the analysis here (embedded) or on Apache Spark (needs pyspark and Java 17+: see dedupe doctor).")
 @click.option("--spark-master", metavar="URL", default=None,
               help="Spark master for --engine spark (default local[2]; spark://host:7077, yarn, k8s://...).")
 def scan(paths, fmt, output, show_all, color, allow_no_input, **kw):

@@ -111,7 +111,14 @@ def build_clusters(
         for p in pairs_by_comp.get(comp[col_form[units[keep[0]]]], []):
             ia, ib = first_of_form.get(p.a), first_of_form.get(p.b)
             if ia is not None and ib is not None:
-                cluster_pairs.append(Pair(min(ia, ib), max(ia, ib), p.jaccard, p.containment))
+                if p.words >= 0:
+                    link = "words"
+                elif p.jaccard >= settings.threshold - 1e-12:
+                    link = "jaccard"
+                else:
+                    link = "containment"
+                cluster_pairs.append(Pair(min(ia, ib), max(ia, ib), p.jaccard, p.containment,
+                                          p.words if p.words >= 0 else -1.0, link))
         if not cluster_pairs:
             continue
         cluster_pairs.sort(key=lambda p: (p.a, p.b))

@@ -19,6 +19,7 @@ from dedupe.documents import Document
 from dedupe.errors import DedupeError
 from dedupe.sketch.sets import csr_take
 from dedupe.sketch.signatures import signatures
+from dedupe.text.normalize import tokens
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``; called from the thread running the work."""
@@ -133,6 +134,12 @@ class Corpus:
             notes.extend(p.notes)
         table = UnitTable.concat([p.table for p in parts], shifts, num_perm)
         return Corpus(docs, counts, table, archive, errors, notes)
+
+    def unit_words(self, row: int) -> list[str]:
+        """The word tokens of unit ``row`` of the table (lower-cased, normalised, as shingled)."""
+        t = self.table
+        doc = self.documents[int(t.doc[row])]
+        return tokens(doc.text[int(t.start[row]):int(t.end[row])])
 
     def marked_archive(self) -> Corpus:
         """This corpus with every document flagged as archive."""

@@ -292,7 +292,7 @@ def finish_scan(corpus: Corpus, settings: Settings, timings: dict[str, float] | 
             pending = restatements
         timings["restate"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    matches = match_units(table, settings, progress)
+    matches = match_units(table, settings, progress, words=corpus.unit_words)
     timings["match"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     restatements_omitted = 0

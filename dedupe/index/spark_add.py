@@ -18,7 +18,7 @@ from typing import Any
 from dedupe.config import Settings
 from dedupe.errors import DedupeError
 from dedupe.index import BatchSource
-from dedupe.index.base import IndexBatch, Progress, empty_batch, prepare_read
+from dedupe.index.prepare import IndexBatch, Progress, empty_batch, prepare_read
 from dedupe.readers import ReadOptions
 
 

@@ -37,7 +37,7 @@ _MAX_PLACES = 8  # places one block may occur at
 _import_failure: list[str] = []  # why trafilatura does not import, once known ("" when it does)
 
 
-def extraction_missing() -> str | None:
+def extraction_missing(consequence: str = "this site page is read whole") -> str | None:
     """None when the extractor imports; else the warning for a full site page read without it.
 
     The import is tried once per process.  The message names the package
@@ -56,7 +56,7 @@ def extraction_missing() -> str | None:
         return None
     from dedupe.capabilities import install_hint
 
-    return (f"main-content extraction is off, trafilatura does not import ({why}): this site page is read whole, "
+    return (f"main-content extraction is off, trafilatura does not import ({why}): {consequence}, "
             f"navigation and teasers included; fix: {install_hint(('trafilatura', 'lxml_html_clean'))}")
 
 

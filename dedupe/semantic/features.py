@@ -385,3 +385,195 @@ def near_copy(a: Sentence, b: Sentence, jaccard: float, containment: float) -> b
     if inter / (len(sa) + len(sb) - inter) >= jaccard:
         return True
     return containment > 0 and inter / min(len(sa), len(sb)) >= containment
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Facts must agree: explicit gates.  A pair that fails one is not the same fact, whatever its score.
+
+_MONTHS = ("january february march april may june july august september october november december "
+           "jan feb mar apr jun jul aug sep sept oct nov dec").split()
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+DATE_WORDS = frozenset(_MONTHS) | frozenset(_WEEKDAYS)
+#: Words that make a second event of the same kind ("another plane hit") or rank events ("the first").
+ORDINALS = frozenset("first second third fourth fifth sixth seventh eighth ninth tenth".split())
+EVENT_MARKERS = ORDINALS | {"another", "again", "second-largest"}
+
+#: The gates, in the order they are checked: (name, what it means to an editor).
+FACT_GATES: tuple[tuple[str, str], ...] = (
+    ("negation", "one sentence is negated, the other is not"),
+    ("direction", "they move in opposite directions (rose/fell, won/lost...)"),
+    ("figures", "each has a figure the other lacks"),
+    ("dates", "they name different days or months in the same place"),
+    ("event", "a different event of the same kind (a/another, first/second...)"),
+    ("names", "different names in the same place: other people, places, companies, titles"),
+)
+
+
+def _figure_value(key: str) -> float | None:
+    try:
+        return float(key)
+    except ValueError:
+        return None
+
+
+def _figure_matched(x: str, others: AbstractSet[str]) -> bool:
+    """``x`` equals one of ``others`` up to rounding ("10,234" and "10,234.45"; "1.2" and "1.19")."""
+    vx = _figure_value(x)
+    if vx is None:
+        return False
+    for y in others:
+        vy = _figure_value(y)
+        if vy is None:
+            continue
+        big = max(abs(vx), abs(vy))
+        if big and abs(vx - vy) <= 0.01 * big and (abs(vx - vy) < 1 or big >= 1000):
+            return True
+    return False
+
+
+def figures_conflict(a: Sentence, b: Sentence) -> bool:
+    """Each sentence has a figure the other lacks (up to rounding): different figures, different facts."""
+    ka, kb = a.numbers.keys(), b.numbers.keys()
+    only_a = [x for x in ka - kb if not _figure_matched(x, kb)]
+    if not only_a:
+        return False
+    return any(not _figure_matched(y, ka) for y in kb - ka)
+
+
+_ALIASES: tuple[frozenset[str], ...] = tuple(frozenset(g.split()) for g in (
+    "u.s us usa america american americans washington united states",
+    "u.n un united nations",
+    "u.k uk britain british london england english",
+    "ec eu european community union brussels",
+    "fed federal reserve",
+    "pentagon defense defence",
+    "soviet ussr moscow russia russian kremlin",
+    "japan japanese tokyo",
+    "china chinese beijing peking",
+))
+
+
+#: Capitalised words that are titles or roles, not names ("Mr Annan" / "Annan").
+TITLES = frozenset("""mr mrs ms dr sir dame lord lady sen senator rep representative gov governor president
+    vice prime minister secretary chancellor justice judge chairman chairwoman chief executive officer
+    director general gen col lt maj capt sgt adm king queen prince princess pope rev father saint st jr sr
+    inc corp co ltd plc llc group company corporation bank the""".split())
+
+
+def _similar_spelling(x: str, y: str) -> bool:
+    """"Eichhorn"/"Eichorn", "Ron"/"Ronald": one spelling of one name."""
+    if min(len(x), len(y)) >= 4 and (x.startswith(y) or y.startswith(x)):
+        return True
+    if abs(len(x) - len(y)) > 2 or min(len(x), len(y)) < 5:
+        return False
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, x, y).ratio() >= 0.8
+
+
+def _alias(x: str, other: Sentence) -> bool:
+    return any(x in g and not g.isdisjoint(other.wordset) for g in _ALIASES)
+
+
+_WEEKDAY_SET = frozenset(_WEEKDAYS)
+#: A replaced stretch longer than this (in words, on either side) is rewording, not a slot filler.
+SLOT_WORDS = 4
+
+
+def _slot_kinds(s: Sentence, i: int, j: int, unmatched: AbstractSet[str]) -> set[str]:
+    """What kinds of slot filler words ``i:j`` of ``s`` hold: a name the other sentence lacks, a weekday,
+    a month, an event marker."""
+    kinds: set[str] = set()
+    for _st, _e, w in s.words[i:j]:
+        if w.removesuffix("'s") in unmatched:
+            kinds.add("names")
+        if w in _WEEKDAY_SET:
+            kinds.add("dates:day")
+        elif w in DATE_WORDS and w != "may":
+            kinds.add("dates:month")
+        if w in EVENT_MARKERS:
+            kinds.add("event")
+    return kinds
+
+
+_ARTICLES = frozenset(["a", "an"])
+
+
+def substitutions(a: Sentence, b: Sentence) -> set[str]:
+    """The slots in which two sentences of one frame hold different fillers: the words are aligned
+    (difflib), and a replaced stretch of at most :data:`SLOT_WORDS` words that holds, on both sides, a
+    name the other sentence does not mention, a weekday, a month, or an event marker ("first"/"another"/
+    "second"; or "another" against "a") is a different name, date or event: "Netbacks for oil refined in
+    Northern Europe ..." / "... in Singapore ...", "Ramon Morales has ..." / "Rafael Collado has ...",
+    "a plane hit" / "another plane hit"."""
+    from difflib import SequenceMatcher
+
+    ta = [w for _s, _e, w in a.words]
+    tb = [w for _s, _e, w in b.words]
+    ua = set(_names_unmatched(a.names | _lead_name(a), b))
+    ub = set(_names_unmatched(b.names | _lead_name(b), a))
+    out: set[str] = set()
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
+        if op != "replace" or i2 - i1 > SLOT_WORDS or j2 - j1 > SLOT_WORDS:
+            continue
+        ka = _slot_kinds(a, i1, i2, ua)
+        kb = _slot_kinds(b, j1, j2, ub)
+        out |= {k.split(":")[0] for k in ka & kb}
+        wa, wb = set(ta[i1:i2]), set(tb[j1:j2])
+        later = EVENT_MARKERS - {"first"}
+        if (wa & later and wb <= _ARTICLES | {"first"}) or (wb & later and wa <= _ARTICLES | {"first"}):
+            out.add("event")  # "a plane" / "another plane", "the first" / "a second"
+    return out
+
+
+def _initials(s: Sentence) -> str:
+    return "".join(s.text[st] for st, _e, _w in s.words if s.text[st].isupper())
+
+
+_SPEECH = frozenset("said says say told added asked noted stated reported announced".split())
+
+
+def _lead_name(s: Sentence) -> frozenset[str]:
+    """The first word as a name when it reads as one: possessive ("Irving's senior debt"), followed by
+    another capitalised word ("Diamond Shamrock said"), or by a verb of speech ("Weizsaecker said")."""
+    if not s.lead or len(s.words) < 2:
+        return frozenset()
+    st0, e0, _w = s.words[0]
+    st1, _e1, w1 = s.words[1]
+    raw = s.text[st0:e0]
+    if raw.endswith("'s") or s.text[st1].isupper() or w1 in _SPEECH:
+        return frozenset([s.lead.removesuffix("'s")])
+    return frozenset()
+
+
+def _names_unmatched(xs: frozenset[str], other: Sentence) -> list[str]:
+    ys = other.names | {other.lead} if other.lead else other.names
+    initials = None
+    out = []
+    for x in xs:
+        if x in TITLES or x in other.wordset or _alias(x, other):
+            continue
+        if any(same_name(x, y) or _similar_spelling(x, y) for y in ys):
+            continue
+        if 2 <= len(x) <= 6 and x.isalpha():  # "FHLBB" / "Federal Home Loan Bank Board"
+            if initials is None:
+                initials = _initials(other).lower()
+            if x in initials:
+                continue
+        out.append(x)
+    return out
+
+
+def fact_conflict(a: Sentence, b: Sentence) -> str | None:
+    """The first of :data:`FACT_GATES` the pair fails, or None when the facts may agree."""
+    if a.negated != b.negated:
+        return "negation"
+    if direction_conflict(a, b):
+        return "direction"
+    if figures_conflict(a, b):
+        return "figures"
+    subs = substitutions(a, b)
+    for name, _what in FACT_GATES[3:]:
+        if name in subs:
+            return name
+    return None

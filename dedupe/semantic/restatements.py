@@ -31,7 +31,17 @@ from typing import Any
 import numpy as np
 
 from dedupe.config import Settings
-from dedupe.semantic.features import GATE_FEATURES, Sentence, analyse, gate_features, shared_spans, surface
+from dedupe.semantic.features import (
+    GATE_FEATURES,
+    Sentence,
+    Surface,
+    analyse,
+    fact_conflict,
+    gate_features,
+    shared_spans,
+    surface,
+    surface_jaccard,
+)
 from dedupe.semantic.features import near_copy as near_copy_pair
 from dedupe.semantic.score import ScoreModel, default_model, feature_matrix, meaning
 
@@ -87,15 +97,16 @@ def is_near_copy(a: str, b: str, near_copy: float = _DEFAULTS.threshold,
     return near_copy_pair(analyse(a), analyse(b), near_copy, near_containment)
 
 
-_TABLE_RE = re.compile(r"(?:[-:]\s*$)|(?:\bvs\.?\s+\S*\d)")
+_TABLE_RE = re.compile(r"(?:[-:]\s*$)|(?:\bvs\.?\s+\S*\d)|(?:^\s*(?:note|notes|footnote|source|x)\s*(?:-|:))", re.I)
 _NO_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _NO_LOWER = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
 
 
 def is_heading(text: str) -> bool:
     """Not prose, so never a restatement: a line in capitals (a headline), a
-    line introducing a table ("... were as follows -", "... were:"), or a
-    table row comparing figures ("Avg shrs 6,000,000 vs 5,363,000")."""
+    line introducing a table ("... were as follows -", "... were:"), a note
+    under a table ("Note - ...", "Source: ..."), or a table row
+    (:func:`is_table_row`: "Avg shrs 6,000,000 vs 5,363,000")."""
     if text.isascii():  # counted in C: the lengths of the text without its capitals / small letters
         upper = len(text) - len(text.translate(_NO_UPPER))
         letters = upper + len(text) - len(text.translate(_NO_LOWER))
@@ -104,7 +115,49 @@ def is_heading(text: str) -> bool:
         letters, upper = len(chars), sum(c.isupper() for c in chars)
     if letters >= 8 and upper >= 0.8 * letters:
         return True
-    return _TABLE_RE.search(text) is not None
+    return _TABLE_RE.search(text) is not None or is_table_row(text)
+
+
+_END_RE = re.compile(r"[.!?\"'\u201d\u2019)\]]\s*$")
+_FIGURE_TOKEN_RE = re.compile(r"^[-+(]?[$\u00a3\u20ac]?\d[\d.,/:%-]*\)?$")
+_COLUMNS_RE = re.compile(r"\S(?: {3,}|\t)\S")
+
+
+def is_table_row(text: str) -> bool:
+    """A line of a table or list, never a restatement: it does not end a sentence (no final ``.``, ``!``,
+    ``?`` or closing quote: a heading, a list item, a row), its words are in columns (runs of 3+ spaces
+    or tabs), or a third or more of its words are figures."""
+    if not _END_RE.search(text):
+        return True
+    if _COLUMNS_RE.search(text):
+        return True
+    words = text.split()
+    figures = sum(1 for w in words if _FIGURE_TOKEN_RE.match(w.rstrip(".,;")))
+    return len(words) > 0 and figures * 3 >= len(words)
+
+
+#: A sentence with this many partners at or above :data:`TEMPLATE_COSINE` among those it is compared
+#: with (near copies of it not counted) is a templated line ("<film> is streaming on <service>", "Fees
+#: comprise <x> pct selling concession ..."): many lines of one frame about different things, never
+#: restatements.
+TEMPLATE_PARTNERS = 3
+TEMPLATE_COSINE = 0.8
+#: A partner sharing this share of its white-space words or more is a copy of the line, not another filler.
+TEMPLATE_COPY = 0.7
+
+
+def templated(ci: np.ndarray, cj: np.ndarray, cc: np.ndarray, n: int,
+              surfaces: dict[int, Surface]) -> np.ndarray:
+    """Flags of the sentences (of ``n``) that have :data:`TEMPLATE_PARTNERS` or more candidate partners
+    at cosine :data:`TEMPLATE_COSINE` or more that are not copies of them: templated lines."""
+    close = np.flatnonzero(cc >= TEMPLATE_COSINE)
+    if not len(close):
+        return np.zeros(n, dtype=bool)
+    other = np.fromiter((surface_jaccard(surfaces[i].words, surfaces[j].words) < TEMPLATE_COPY
+                         for i, j in zip(ci[close].tolist(), cj[close].tolist())), dtype=bool, count=len(close))
+    close = close[other]
+    deg = np.bincount(ci[close], minlength=n) + np.bincount(cj[close], minlength=n)
+    return np.asarray(deg >= TEMPLATE_PARTNERS)
 
 
 def _candidate_pairs(emb: np.ndarray, groups: np.ndarray | None, across: bool,
@@ -215,11 +268,12 @@ def find_restatements_counted(
         return [], 0
     involved = set(ci.tolist()) | set(cj.tolist())
     headings = {i for i in involved if is_heading(sentences[i])}
+    surfaces = {i: surface(sentences[i]) for i in involved}
+    headings.update(np.flatnonzero(templated(ci, cj, cc, n, surfaces)).tolist())
     if headings:
         keep = np.fromiter((i not in headings and j not in headings for i, j in zip(ci.tolist(), cj.tolist())),
                            dtype=bool, count=len(ci))
         ci, cj, cc = ci[keep], cj[keep], cc[keep]
-    surfaces = {i: surface(sentences[i]) for i in involved - headings}
     gx = np.array([gate_features(float(c), surfaces[i], surfaces[j]) for i, j, c in
                    zip(ci.tolist(), cj.tolist(), cc.tolist())], dtype=np.float64).reshape(-1, len(GATE_FEATURES))
     keep = model.passes_gate(gx)
@@ -235,6 +289,8 @@ def find_restatements_counted(
         if b is None:
             b = read[j] = analyse(sentences[j])
         if near_copy_pair(a, b, near_copy, near_containment):
+            continue
+        if fact_conflict(a, b) is not None:
             continue
         pairs.append((a, b))
         kept.append(k)

@@ -135,3 +135,69 @@ def containment_candidates(
     b = np.maximum(rep_src[keep], dst[keep])
     code = np.unique(a * n_sets + b)
     return np.stack((code // n_sets, code % n_sets), axis=1)
+
+
+def short_candidates(
+    fps: np.ndarray,
+    offsets: np.ndarray,
+    max_size: int,
+    max_posting: int = 256,
+    slack: int = 6,
+    freq: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``(i, j)``, ``i < j``, of short sets that may be the same sentence with a word or two
+    changed: both at most ``max_size`` elements, sharing at least ``max(2, max(|A|, |B|) - slack)``
+    of them (one changed word of a sentence removes at most ``ngram`` of its word shingles, so two
+    remove at most ``slack = 2 * ngram``; LSH at a Jaccard threshold misses such a pair when the
+    sentence is short: 7 of 13 shingles for one change in 12 words).  Shingles held by more than
+    ``max_posting`` sets are not probed.  Returns the pairs and how many elements each shares.
+    ``freq`` (:func:`element_frequencies` of ``fps``, when the caller has it) leaves out at once the
+    elements no other set holds and those held by more than ``max_posting`` sets.
+    """
+    empty = np.empty((0, 2), dtype=np.int64)
+    n_sets = len(offsets) - 1
+    if n_sets < 2 or len(fps) == 0:
+        return empty, np.zeros(0, dtype=np.int64)
+    sizes = np.diff(offsets)
+    short = sizes <= max_size
+    owner = np.repeat(np.arange(n_sets, dtype=np.int64), sizes)
+    keep = short[owner]
+    if freq is not None:
+        keep &= (freq >= 2) & (freq <= max_posting)
+    fps_s, own_s = fps[keep], owner[keep]
+    order = np.argsort(fps_s)
+    fp_o, own_o = fps_s[order], own_s[order]
+    if len(fp_o) < 2:
+        return empty, np.zeros(0, dtype=np.int64)
+    first = np.flatnonzero(np.concatenate(([True], fp_o[1:] != fp_o[:-1])))
+    count = np.diff(np.append(first, len(fp_o)))
+    good = (count >= 2) & (count <= max_posting)
+    first, count = first[good], count[good]
+    if not len(first):
+        return empty, np.zeros(0, dtype=np.int64)
+    # every pair of holders of each probed shingle: position p with the later positions of its run
+    pos = _runs(first, count)
+    run_end = np.repeat(first + count, count)
+    later = run_end - pos - 1
+    total = int(later.sum())
+    if total == 0:
+        return empty, np.zeros(0, dtype=np.int64)
+    left = np.repeat(pos, later)
+    step = np.arange(total) - np.repeat(np.cumsum(later) - later, later) + 1
+    right = left + step
+    a, b = own_o[left], own_o[right]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    ok = lo != hi
+    code = lo[ok] * np.int64(n_sets) + hi[ok]
+    uc, shared = np.unique(code, return_counts=True)
+    i, j = uc // n_sets, uc % n_sets
+    need = np.maximum(2, np.maximum(sizes[i], sizes[j]) - slack)
+    sel = shared >= need
+    return np.stack((i[sel], j[sel]), axis=1), shared[sel].astype(np.int64)
+
+
+def _runs(first: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(f, f + c) for f, c in zip(first, count)])`` without the Python loop."""
+    total = int(count.sum())
+    starts = np.repeat(first - (np.cumsum(count) - count), count)
+    return starts + np.arange(total)

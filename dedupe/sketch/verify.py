@@ -7,23 +7,63 @@ the thresholds is ever reported (precision 1.0 by construction).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from dedupe import kernels
+from dedupe.text.align import word_similarity
+
+#: Units of at most this many words are also verified word by word (:func:`verify_words`): a
+#: sentence of up to ~18 words with one changed word, or up to ~35 with two, falls below a 0.7
+#: Jaccard threshold of word 3-shingles.
+SHORT_WORDS = 25
+#: At most this many words of the longer copy may differ for the word-level link.
+MAX_CHANGED_WORDS = 2
 
 
 @dataclass(frozen=True)
 class VerifiedPair:
-    """Two sets that passed: indices, shared shingles and both similarities."""
+    """Two sets that passed: indices, shared shingles and both similarities; ``words`` is the word
+    alignment's similarity when the pair was linked word by word (-1 when it was not needed)."""
 
     a: int
     b: int
     shared: int
     jaccard: float
     containment: float
+    words: float = -1.0
+
+
+def short_size(ngram: int) -> int:
+    """The largest shingle set of a short unit (:data:`SHORT_WORDS` words, word n-grams)."""
+    return SHORT_WORDS - ngram + 1
+
+
+def verify_words(
+    pairs: np.ndarray,
+    shared: np.ndarray,
+    sizes: np.ndarray,
+    words: Callable[[int], Sequence[str]],
+    threshold: float,
+) -> list[VerifiedPair]:
+    """The short pairs that are the same sentence with at most :data:`MAX_CHANGED_WORDS` words changed
+    and a word similarity (:func:`dedupe.text.align.word_similarity`: aligned words over the longer
+    copy's) at or above ``threshold``.  ``words(i)`` gives set ``i``'s word tokens, ``shared`` the
+    shingles each pair shares (for the Jaccard and containment it also reports)."""
+    out: list[VerifiedPair] = []
+    for k, (i, j) in enumerate(pairs.tolist()):
+        wa, wb = words(i), words(j)
+        if abs(len(wa) - len(wb)) > MAX_CHANGED_WORDS:
+            continue
+        sim, changed = word_similarity(wa, wb)
+        if changed <= MAX_CHANGED_WORDS and sim >= threshold:
+            n = int(shared[k])
+            a, b = int(sizes[i]), int(sizes[j])
+            out.append(VerifiedPair(i, j, n, n / max(a + b - n, 1), n / max(min(a, b), 1), sim))
+    return out
 
 
 def accepts(jaccard: Any, containment: Any, smaller: Any, threshold: float, min_containment: float,

@@ -24,16 +24,75 @@ class Span:
     shared: bool
 
 
+def matching_blocks(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int, int]]:
+    """The word alignment of two token sequences: ``(i, j, size)`` runs where ``a[i:i+size] ==
+    b[j:j+size]``, in order (difflib's longest-matching-block alignment, no junk heuristic).  Every
+    view of what two copies share goes through here: the highlighting, the differences in the JSON,
+    the word-level verification of short units and the changed details."""
+    sm = SequenceMatcher(None, a, b, autojunk=False)
+    return [(m.a, m.b, m.size) for m in sm.get_matching_blocks() if m.size]
+
+
+def word_similarity(a: Sequence[str], b: Sequence[str]) -> tuple[float, int]:
+    """``(similarity, changed)`` of two token sequences by word alignment: the share of the longer one's
+    words that align (``matched / max(len)``), and how many of its words do not (tokens replaced,
+    inserted or deleted).  "Some 500 residents fled" and "Some 1001 residents fled" are 0.75 and 1."""
+    n = max(len(a), len(b))
+    if n == 0:
+        return 0.0, 0
+    matched = sum(size for _, _, size in matching_blocks(a, b))
+    return matched / n, n - matched
+
+
 def _pair_flags(a: Sequence[str], b: Sequence[str]) -> tuple[list[bool], list[bool]]:
     """Which tokens of ``a`` and of ``b`` one alignment matches (a diff's view)."""
     fa = [False] * len(a)
     fb = [False] * len(b)
-    sm = SequenceMatcher(None, a, b, autojunk=False)
-    for block in sm.get_matching_blocks():
-        for k in range(block.size):
-            fa[block.a + k] = True
-            fb[block.b + k] = True
+    for i, j, size in matching_blocks(a, b):
+        for k in range(size):
+            fa[i + k] = True
+            fb[j + k] = True
     return fa, fb
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between two copies: the words of ``a`` (``a_start:a_end``, character offsets
+    into its text; empty for an insertion) replaced by those of ``b``."""
+
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    a_text: str
+    b_text: str
+    a_tokens: tuple[str, ...]
+    b_tokens: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {"a": {"start": self.a_start, "end": self.a_end, "text": self.a_text},
+                "b": {"start": self.b_start, "end": self.b_end, "text": self.b_text}}
+
+
+def diff_pair(text_a: str, text_b: str) -> list[Change]:
+    """The aligned differences between two texts (:func:`matching_blocks` over normalised word tokens),
+    each with the character offsets of its words in both texts; empty when the words are the same."""
+    ta = token_spans(text_a)
+    tb = token_spans(text_b)
+    wa = [t for _, _, t in ta]
+    wb = [t for _, _, t in tb]
+    out: list[Change] = []
+    i = j = 0
+    for bi, bj, size in [*matching_blocks(wa, wb), (len(wa), len(wb), 0)]:
+        if bi > i or bj > j:
+            a_s = ta[i][0] if bi > i else (ta[i - 1][1] if i else 0)
+            a_e = ta[bi - 1][1] if bi > i else a_s
+            b_s = tb[j][0] if bj > j else (tb[j - 1][1] if j else 0)
+            b_e = tb[bj - 1][1] if bj > j else b_s
+            out.append(Change(a_s, a_e, b_s, b_e, text_a[a_s:a_e], text_b[b_s:b_e],
+                              tuple(wa[i:bi]), tuple(wb[j:bj])))
+        i, j = bi + size, bj + size
+    return out
 
 
 def align_pair(text_a: str, text_b: str) -> tuple[list[Span], list[Span]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import shlex
+import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -137,6 +138,9 @@ class DedupeReviewApp(App[None]):
         self.scan_message = ""
         self.last_redraw_ms = 0.0
         self._context_cache: dict[tuple[str, int, int], tuple[str, int] | None] = {}
+        #: what the watcher compares the files' stats to (a copy of the analysis' own, updated as changes are seen)
+        self._stamps: dict[str, tuple[int, int]] = {}
+        self._stamps_of: engine.Analysed | None = None
 
     # -- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -174,7 +178,7 @@ class DedupeReviewApp(App[None]):
         self.query_one("#progress", ProgressBar).update(total=None, progress=0)
         self._scan_worker(full, tuple(files), self.settings)
 
-    @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="scan", exit_on_error=False, description="scan")
     def _scan_worker(self, full: bool, files: tuple[str, ...], settings: Settings):
         worker = get_current_worker()
 
@@ -204,6 +208,10 @@ class DedupeReviewApp(App[None]):
         self.query_one("#progress", ProgressBar).update(total=max(1, msg.total), progress=msg.done)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "watch" and event.state == WorkerState.ERROR:
+            self.notify(f"Watching the files failed: {event.worker.error} (r re-scans)", severity="error",
+                        timeout=8)
+            return
         if event.worker.group != "scan":
             return
         state = event.state
@@ -247,17 +255,24 @@ class DedupeReviewApp(App[None]):
     def _poll_files(self) -> None:
         if self.scanning or self.analysed is None:
             return
-        self._check_files(self.analysed)
+        if any(w.group == "watch" and w.is_running for w in self.workers):
+            return  # the last poll is still stat'ing (a slow disk): never pile polls up
+        if self._stamps_of is not self.analysed:
+            self._stamps_of, self._stamps = self.analysed, dict(self.analysed.mtimes)
+        self._check_files(self.analysed, self._stamps)
 
-    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
-    def _check_files(self, analysed: engine.Analysed) -> None:
-        changed = engine.changed_files(analysed)
+    # an explicit description: Textual's default is built from the repr of every argument, on the UI thread
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False, description="watch the files")
+    def _check_files(self, analysed: engine.Analysed, stamps: dict[str, tuple[int, int]]) -> None:
+        changed = engine.changed_files(analysed, stamps)
         if changed and not get_current_worker().is_cancelled:
             self.call_from_thread(self._files_changed, analysed, changed)
 
     def _files_changed(self, analysed: engine.Analysed, changed: list[str]) -> None:
         if self.scanning or analysed is not self.analysed:
             return
+        for f in changed:  # seen: a re-scan that fails is reported once, not retried every second
+            self._stamps[f] = engine.file_stamp(f)
         names = ", ".join(os.path.basename(f) for f in changed[:3]) + (" …" if len(changed) > 3 else "")
         self.notify(f"Changed on disk, re-scanning: {names}", timeout=3)
         self.start_scan(files=changed)
@@ -533,17 +548,35 @@ class DedupeReviewApp(App[None]):
             self.notify(f"{m.path}: not a file that can be edited", severity="error")
             return
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        cmd = [*shlex.split(editor), f"+{m.line}", m.path]
+        try:
+            argv = shlex.split(editor)
+        except ValueError as exc:
+            self.notify(f"Cannot run the editor {editor!r}: {exc}", severity="error", timeout=8)
+            return
+        if not argv or shutil.which(argv[0]) is None:
+            self.notify(f"Cannot run the editor {editor!r}: no such program (set $EDITOR or $VISUAL); "
+                        f"open {m.path}:{m.line} yourself", severity="error", timeout=10)
+            return
+        cmd = [*argv, f"+{m.line}", m.path]
+        failed: BaseException | None = None
+        status = 0
         try:
             with self.suspend():
-                subprocess.call(cmd)
+                # anything raised in here must not leave the block: Textual resumes only on a normal exit
+                try:
+                    status = subprocess.call(cmd)
+                except (OSError, subprocess.SubprocessError) as exc:
+                    failed = exc
         except SuspendNotSupported:
             self.notify(f"Cannot suspend this terminal to run an editor: open {m.path}:{m.line} yourself",
                         severity="warning", timeout=8)
             return
-        except OSError as exc:
-            self.notify(f"Could not run {editor!r}: {exc}", severity="error", timeout=8)
+        self.refresh(layout=True)
+        if failed is not None:
+            self.notify(f"Could not run {editor!r}: {failed}", severity="error", timeout=10)
             return
+        if status:
+            self.notify(f"{editor!r} exited with status {status}", severity="warning", timeout=6)
         self._poll_files()
 
     def action_help(self) -> None:

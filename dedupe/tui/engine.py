@@ -33,9 +33,15 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int, int], None]
 
 
-@dataclass
+@dataclass(repr=False)
 class Analysed:
-    """Read and analysed documents, ready to be (re-)clustered."""
+    """Read and analysed documents, ready to be (re-)clustered.
+
+    Its ``repr`` is a one-line summary: Textual's ``@work`` builds a worker's
+    description from the ``repr`` of its arguments, and the dataclass default
+    (every document's text, every signature) of the whole Reuters export took
+    seconds and hundreds of megabytes each time the watcher polled.
+    """
 
     paths: list[str]  # draft inputs as given
     against: list[str]  # archive inputs as given
@@ -47,11 +53,16 @@ class Analysed:
     archive_flags: list[bool]
     errors: list[DedupeError]
     settings: Settings
-    mtimes: dict[str, float] = field(default_factory=dict)
+    #: (mtime_ns, size) of every file walked when it was read: the watcher compares stats, never contents
+    mtimes: dict[str, tuple[int, int]] = field(default_factory=dict)
     seconds: float = 0.0
     model: PunktModel | None = None  # Punkt model of an indexed archive the drafts were split with
     #: What re-clustering may reuse (the restatements found: they do not depend on the threshold).
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        return (f"Analysed({len(self.files)} files, {len(self.docs)} documents, {len(self.table)} units, "
+                f"{len(self.errors)} errors)")
 
     @property
     def corpus(self) -> Corpus:
@@ -68,11 +79,13 @@ class Analysed:
             del self._by_id
 
 
-def _mtime(path: str) -> float:
+def file_stamp(path: str) -> tuple[int, int]:
+    """(mtime in ns, size) of ``path``; (-1, -1) when it cannot be stat'ed (gone, unreadable)."""
     try:
-        return os.stat(path).st_mtime_ns / 1e9
+        st = os.stat(path)
     except OSError:
-        return -1.0
+        return (-1, -1)
+    return (st.st_mtime_ns, st.st_size)
 
 
 def analyse(
@@ -94,7 +107,7 @@ def analyse(
         paths=list(paths), against=list(against), files=files, archive_files=set(p.archive_files),
         docs=p.corpus.documents, counts=p.corpus.counts, table=p.corpus.table, archive_flags=p.corpus.archive,
         errors=p.corpus.errors,
-        settings=settings, mtimes={f: _mtime(f) for f in files}, seconds=time.perf_counter() - t0, model=p.model,
+        settings=settings, mtimes={f: file_stamp(f) for f in files}, seconds=time.perf_counter() - t0, model=p.model,
     )
 
 
@@ -118,9 +131,12 @@ def needs_reanalysis(old: Settings, new: Settings) -> bool:
     return any(getattr(old, k) != getattr(new, k) for k in ANALYSIS_KEYS)
 
 
-def changed_files(analysed: Analysed) -> list[str]:
-    """Files whose modification time changed (or that vanished) since analysis."""
-    return [f for f, t in analysed.mtimes.items() if _mtime(f) != t]
+def changed_files(analysed: Analysed, stamps: dict[str, tuple[int, int]] | None = None) -> list[str]:
+    """Files whose modification time or size changed (or that vanished) since analysis.
+
+    One ``stat`` per file, nothing read: an export of 21,578 stories is one
+    stat, a folder of 20,000 articles 20,000 stats (a few milliseconds)."""
+    return [f for f, t in (analysed.mtimes if stamps is None else stamps).items() if file_stamp(f) != t]
 
 
 def _drop_docs(table: UnitTable, drop: np.ndarray) -> UnitTable:
@@ -157,7 +173,7 @@ def refresh(analysed: Analysed, files: Sequence[str], read_options=None) -> Anal
     errors = [e for e in analysed.errors if getattr(e, "path", None) not in fileset]
     mtimes = dict(analysed.mtimes)
     for f in files:
-        mtimes[f] = _mtime(f)
+        mtimes[f] = file_stamp(f)
         old = [i for i, d in enumerate(analysed.docs) if d.path == f]
         try:
             new_docs = read_file(f, read_options)
