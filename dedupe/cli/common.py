@@ -145,7 +145,8 @@ def _kinds(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
 def engine_options(f):
     """Flags shared by every command that runs the detection engine."""
     opts = [
-        click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (default: nearest .dedupe.toml or pyproject.toml [tool.dedupe])."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (default: $DEDUPE_CONFIG, else the nearest .dedupe.toml or pyproject.toml [tool.dedupe])."),
+        click.option("--isolated", is_flag=True, default=None, help="Ignore the configuration files of the tree (a pull request's): defaults, flags and --config / $DEDUPE_CONFIG only."),
         click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), help="Jaccard similarity to report (default 0.7); also the least containment for --containment matches."),
         click.option("--containment", type=click.FloatRange(0.0, 1.0), help="Share of the shorter unit found in the longer to report (default 0.8; 0 = off)."),
         click.option("--min-words", type=click.IntRange(1), help="Ignore sentences and quotes shorter than this (default 8)."),
@@ -187,11 +188,22 @@ def reader_limit_options() -> list:
     return opts
 
 
+def trusted_config(kw: dict[str, Any]) -> Config:
+    """The configuration a command runs with: ``--config PATH``, else the file named by ``DEDUPE_CONFIG``
+    (a trusted copy CI keeps outside the pull request's tree), else -- unless ``--isolated`` or
+    ``DEDUPE_ISOLATED=1`` -- the nearest ``.dedupe.toml`` / ``pyproject.toml`` of the tree."""
+    path = kw.get("config_path") or os.environ.get("DEDUPE_CONFIG") or None
+    isolated = bool(kw.get("isolated")) or os.environ.get("DEDUPE_ISOLATED", "").lower() not in ("", "0", "false", "no")
+    if path is None and isolated:
+        return Config()
+    return load_config(path)
+
+
 def build_settings(kw: dict[str, Any]) -> tuple[Config, Settings]:
     """Settings from config file plus flags (flags win)."""
     from dedupe.output.registry import check_config_format
 
-    cfg = load_config(kw.get("config_path"))
+    cfg = trusted_config(kw)
     check_config_format(cfg.get("format"), cfg.path or "config")
     settings = with_overrides(
         cfg.settings,

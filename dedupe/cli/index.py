@@ -18,7 +18,7 @@ import time
 
 import click
 
-from dedupe.cli.common import build_settings, emit, line, read_options, reader_limit_options
+from dedupe.cli.common import build_settings, emit, line, read_options, reader_limit_options, warn
 from dedupe.output.sanitize import neutralize
 
 
@@ -137,7 +137,7 @@ def add_cmd(paths, index_flag, progress, train_punkt, engine, spark_master, **kw
     from dedupe.readers.extract import extraction_missing
 
     if (why := extraction_missing("full site pages among the inputs are indexed whole")) is not None:
-        click.echo(f"dedupe: warning: {neutralize(why)}", err=True)  # a broken install, said before anything is indexed
+        warn(why)  # a broken install, said before anything is indexed
     t0 = time.perf_counter()
     with open_index(loc, create=True) as ix:
         res = add_paths(ix, list(paths), settings, read_options(cfg, kw), progress=_Progress(progress), train=train_punkt,

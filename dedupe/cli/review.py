@@ -19,6 +19,7 @@ from dedupe.cli.common import (
     engine_options,
     info,
     read_options,
+    warn,
 )
 from dedupe.errors import InputError
 from dedupe.kinds import DEFAULT_KINDS
@@ -59,8 +60,7 @@ def review(paths, baseline_flag, show_resolved, no_watch, **kw):
         else:  # never silently less than it would show
             from dedupe.capabilities import hint_for
 
-            click.echo(f"dedupe: warning: restatements are off (the semantic model is not installed): {hint_for('semantic')}",
-                       err=True)
+            warn(f"restatements are off (the semantic model is not installed): {hint_for('semantic')}")
     policy = Policy.from_config(cfg.get("rules"), None, cfg.path or "config")  # severities sort the list
     for p in paths:
         if not os.path.exists(p):
