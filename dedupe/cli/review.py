@@ -61,6 +61,10 @@ def review(paths, baseline_flag, show_resolved, no_watch, **kw):
             from dedupe.capabilities import hint_for
 
             warn(f"restatements are off (the semantic model is not installed): {hint_for('semantic')}")
+    from dedupe.readers.extract import extraction_missing
+
+    if (why := extraction_missing("full site pages are reviewed whole", quick=True)) is not None:  # the UI shows no reader warnings
+        warn(why)
     policy = Policy.from_config(cfg.get("rules"), None, cfg.path or "config")  # severities sort the list
     for p in paths:
         if not os.path.exists(p):

@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from dedupe.config import Settings
-from dedupe.errors import IndexError_
+from dedupe.errors import ArchiveIndexError
 from dedupe.sketch.signatures import SCHEME
 
 #: Settings that decide what an index holds; a query must agree on them.
@@ -44,15 +44,15 @@ def check_query_settings(stored: dict[str, Any], settings: Settings, location: s
     want = index_settings(settings)
     for k in ("shingle", "ngram", "num_perm", "seed", "hash", "scheme"):
         if stored.get(k) != want.get(k):
-            raise IndexError_(
+            raise ArchiveIndexError(
                 f"index built with {k.replace('_', '-')}={_fmt(stored.get(k))}, query uses {_fmt(want.get(k))}; "
                 "rebuild the index (dedupe index rebuild) or use matching settings", location)
     if settings.threshold < stored["threshold"] - 1e-9:
-        raise IndexError_(
+        raise ArchiveIndexError(
             f"index built for threshold {stored['threshold']}, query asks {settings.threshold} "
             "(the index would miss pairs); rebuild the index with the lower threshold or raise it", location)
     if settings.min_words < stored["min_words"]:
-        raise IndexError_(
+        raise ArchiveIndexError(
             f"index built with min-words={stored['min_words']}, query uses {settings.min_words} "
             "(shorter archived sentences are not indexed); rebuild the index or use matching settings", location)
 
@@ -64,7 +64,7 @@ def check_add_settings(stored: dict[str, Any], settings: Settings, location: str
         if k in ("threshold",):
             continue
         if stored.get(k) != want.get(k):
-            raise IndexError_(
+            raise ArchiveIndexError(
                 f"index built with {k.replace('_', '-')}={_fmt(stored.get(k))}, this command uses "
                 f"{_fmt(want.get(k))}; rebuild the index with the new settings (dedupe index rebuild) "
                 "or use matching settings", location)
