@@ -535,3 +535,114 @@ def test_the_gate_runs_without_click(tmp_path: Path) -> None:
                           "print('click' in sys.modules)", str(tmp_path / "a.txt")],
                          capture_output=True, text=True, env=cli_env())
     assert out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.parametrize("name,body", [
+    ("a.html", f"<p>{GOOD}</p><textarea><!-- dedupe off --></textarea><p>{GOOD}</p>"),
+    ("b.html", f"<p>{GOOD}</p><script>/* <!-- dedupe off --> */</script><p>{GOOD}</p>"),
+    ("c.md", f"{GOOD}\n\n<!-- dedupe off\n\n{GOOD}\n"),
+    ("d.html", f"<p>{GOOD}</p><pre><code><!-- dedupe off --></code></pre><p>{GOOD}</p>"),
+])
+def test_suppression_markers_only_as_real_closed_comments(name: str, body: str, tmp_path: Path) -> None:
+    _write(tmp_path / name, body)
+    r = invoke("check", name, "--format", "json", cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert json.loads(r.stdout)["check"]["suppressed_inline"] == 0
+    if name.endswith(".md"):
+        assert "never closed" in r.stderr
+
+
+def test_a_real_marker_still_suppresses_and_is_counted(tmp_path: Path) -> None:
+    _write(tmp_path / "a.html", f"<p>{GOOD}</p><!-- dedupe off --><p>{GOOD}</p>")
+    r = invoke("check", "a.html", cwd=tmp_path)
+    assert r.returncode == 0 and "1 unit suppressed inline" in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("pattern", [".*", ".+", "\\\\w", "[a-z]", "(?s).", ""])
+def test_a_boilerplate_pattern_matching_everything_is_refused(pattern: str, tmp_path: Path) -> None:
+    _write(tmp_path / "a.txt", REPEAT)
+    _write(tmp_path / ".dedupe.toml", f'boilerplate = ["{pattern}"]\n')
+    r = invoke("check", "a.txt", cwd=tmp_path)
+    _assert_clean(r.returncode, r.stderr, pattern)
+    assert r.returncode == 2 and "boilerplate" in r.stderr, r.stderr
+
+
+def test_configured_boilerplate_is_counted_in_the_verdict(tmp_path: Path) -> None:
+    _write(tmp_path / "a.txt", REPEAT)
+    _write(tmp_path / ".dedupe.toml", 'boilerplate = ["^The governor said"]\n')
+    r = invoke("check", "a.txt", cwd=tmp_path)
+    assert r.returncode == 0 and re.search(r"[12] units? suppressed by boilerplate", r.stdout), r.stdout
+
+
+def test_ci_takes_settings_from_a_trusted_place(tmp_path: Path) -> None:
+    _write(tmp_path / "a.txt", REPEAT)
+    _write(tmp_path / ".dedupe.toml", 'fail-on = "none"\n')  # the pull request's own config lets everything pass
+    assert invoke("check", "a.txt", cwd=tmp_path).returncode == 0
+    assert invoke("check", "a.txt", "--isolated", cwd=tmp_path).returncode == 1
+    assert invoke("check", "a.txt", cwd=tmp_path, env={"DEDUPE_ISOLATED": "1"}).returncode == 1
+    trusted = tmp_path.parent / f"{tmp_path.name}-trusted.toml"
+    trusted.write_text('fail-on = "warning"\n')
+    r = invoke("check", "a.txt", cwd=tmp_path, env={"DEDUPE_CONFIG": str(trusted)})
+    assert r.returncode == 1 and "fail-on warning" in r.stdout, r.stdout
+
+
+def test_jobs_are_capped_at_the_cores(tmp_path: Path) -> None:
+    _write(tmp_path / "a.txt", REPEAT)
+    _write(tmp_path / ".dedupe.toml", "jobs = 100000\n")
+    r = invoke("scan", "a.txt", cwd=tmp_path)
+    assert r.returncode == 0 and f"capped at the {os.cpu_count()} cores" in r.stderr, r.stderr
+    from dedupe.config import Settings
+    from dedupe.engine.parallel import plan_jobs
+
+    assert plan_jobs(Settings(jobs=100000), 10**6, 10**12) == (os.cpu_count() or 1)
+
+
+def _bombs(d: Path) -> dict[str, str]:
+    import gzip
+    import zipfile
+
+    with gzip.open(d / "record.jsonl.gz", "wb", compresslevel=9) as fh:  # one 64 MB record in 64 KB
+        fh.write(b'{"id": "a", "text": "')
+        for _ in range(64):
+            fh.write(b"a" * (1 << 20))
+        fh.write(b'"}\n')
+    with gzip.open(d / "lines.jsonl.gz", "wb", compresslevel=9) as fh:  # 300 MB of newlines
+        for _ in range(300):
+            fh.write(b"\n" * (1 << 20))
+    with zipfile.ZipFile(d / "big.docx", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", b"<w:document>" + b" " * (64 << 20) + b"</w:document>")
+    _write(d / "big.md", "word " * (1 << 20))
+    return {"record.jsonl.gz": "max-record-bytes", "lines.jsonl.gz": "max-decompressed-bytes",
+            "big.docx": "max-record-bytes", "big.md": "max-record-bytes"}
+
+
+@pytest.mark.slow
+def test_decompression_bombs_under_a_memory_cap(tmp_path: Path) -> None:
+    limits = _bombs(tmp_path)
+    cap = "import resource; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
+    for name, limit in limits.items():
+        p = subprocess.run([sys.executable, "-c", cap + "from dedupe.cli.main import run; run()", "check", name],
+                           cwd=tmp_path, env=cli_env(), capture_output=True, text=True, timeout=120)
+        assert p.returncode == 2, (name, p.stderr)
+        assert f"{name}: " in p.stderr and limit in p.stderr and "Traceback" not in p.stderr, (name, p.stderr)
+    r = invoke("check", "big.md", "--max-record-bytes", str(8 << 20), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr  # the limit is a setting
+
+
+def test_standard_input_is_bounded_and_named(tmp_path: Path) -> None:
+    r = invoke("check", "-", "--max-file-bytes", "1000", cwd=tmp_path, input="x" * 5000)
+    assert r.returncode == 2 and "standard input: larger than max-file-bytes" in r.stderr, r.stderr
+    for bad in ("", "sub/", "."):
+        (tmp_path / "sub").mkdir(exist_ok=True)
+        r = invoke("check", "-", "--stdin-filename", bad, cwd=tmp_path, input=REPEAT)
+        assert r.returncode == 2 and "--stdin-filename" in r.stderr, (bad, r.stderr)
+
+
+def test_a_file_over_the_size_limit_is_one_line(tmp_path: Path) -> None:
+    _write(tmp_path / "a.txt", REPEAT)
+    r = invoke("scan", "a.txt", "--max-file-bytes", "10", cwd=tmp_path)
+    assert r.returncode == 2 and "a.txt: file larger than max-file-bytes (10 bytes)" in r.stderr, r.stderr
+    _write(tmp_path / ".dedupe.toml", "max-file-bytes = -1\n")
+    r = invoke("scan", "a.txt", cwd=tmp_path)
+    assert r.returncode == 2 and "max-file-bytes" in r.stderr and r.stderr.count("\n") == 1, r.stderr
