@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dedupe.config import READ_LIMITS
+
 __all__ = ["DEFAULT_LIMITS", "LIMIT_NAMES", "ReadOptions"]
 
-#: The readers' resource limits (bytes) and their defaults: a hostile file
-#: cannot make a run take unbounded memory or time.  Each is a config key
-#: (``max-file-bytes`` ...) and a flag of the same name.
-DEFAULT_LIMITS: dict[str, int] = {
-    "max_file_bytes": 256 << 20,
-    "max_decompressed_bytes": 256 << 20,
-    "max_record_bytes": 4 << 20,
-}
+#: The readers' resource limits (bytes) and their defaults, from the settings table (dedupe.config.READ_LIMITS).
+DEFAULT_LIMITS: dict[str, int] = {k: default for k, (default, _) in READ_LIMITS.items()}
 #: The name users see (config key and flag) for each limit.
 LIMIT_NAMES: dict[str, str] = {k: k.replace("_", "-") for k in DEFAULT_LIMITS}
 
