@@ -588,7 +588,10 @@ def test_ci_takes_settings_from_a_trusted_place(tmp_path: Path) -> None:
 
 def test_jobs_are_capped_at_the_cores(tmp_path: Path) -> None:
     _write(tmp_path / "a.txt", REPEAT)
-    _write(tmp_path / ".dedupe.toml", "jobs = 100000\n")
+    _write(tmp_path / ".dedupe.toml", "jobs = 100000\n")  # out of range: a one-line config error
+    r = invoke("scan", "a.txt", cwd=tmp_path)
+    assert r.returncode == 2 and "jobs must be between" in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    _write(tmp_path / ".dedupe.toml", "jobs = 1000\n")
     r = invoke("scan", "a.txt", cwd=tmp_path)
     assert r.returncode == 0 and f"capped at the {os.cpu_count()} cores" in r.stderr, r.stderr
     from dedupe.config import Settings
