@@ -329,7 +329,8 @@ class ClusterList(ScrollView, can_focus=True):
 
 #: Kind labels at three widths for the status line (long, short, one letter).
 KIND_SHORT = {"repeated-sentence": ("sentence", "sent", "s"), "repeated-quote": ("quote", "quote", "q"),
-              "cross-article": ("cross", "cross", "c"), "archive-match": ("archive", "arch", "a")}
+              "cross-article": ("cross", "cross", "c"), "archive-match": ("archive", "arch", "a"),
+              "changed-detail": ("detail", "detail", "d")}
 
 
 def status_variants(model: ReviewModel, threshold: float, extra: str = "",
@@ -509,6 +510,8 @@ def render_cluster(c: Cluster, status: str, documents=None, selected: int = 0, p
         (status, STYLE_STATUS.get(status, "")),
     )
     parts.append(head)
+    if c.restatement is None and c.note():  # which detail changed, or what links the copies (plain text)
+        parts.append(Content(c.note()).stylize(STYLE_CONTEXT))
     parts.append(Content.assemble(("shared words", STYLE_SHARED), "  ", ("differing words", STYLE_DIFF),
                                   ("   context", STYLE_CONTEXT)))
     align = c.alignment()
