@@ -189,7 +189,7 @@ def probe_sizes(sizes: list[int], work: Path, reps: int = 5, nq: int = 3500) -> 
         if not loc.exists():
             ix = emb.EmbeddedIndex(str(loc), create=True)
             with ix.transaction():
-                ix._set_meta(next_unit=2**32 - 1)
+                ix.set_meta(next_unit=2**32 - 1)
                 chunk = 50_000_000
                 parts = []
                 for a in range(0, n, chunk):  # sorted by construction: increasing random gaps

@@ -37,8 +37,13 @@ class ConfigError(DedupeError):
     """A configuration file or option is invalid."""
 
 
-class IndexError_(DedupeError):
+class ArchiveIndexError(DedupeError):
     """An archive index is missing, corrupt, unreachable or incompatible."""
+
+
+#: The former name of :class:`ArchiveIndexError` (it read like the builtin ``IndexError``), kept so that
+#: code written against it still runs; use :class:`ArchiveIndexError`.
+IndexError_ = ArchiveIndexError
 
 
 class BaselineError(DedupeError):

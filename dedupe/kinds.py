@@ -25,6 +25,13 @@ class Kind:
     full: str  # what it means
     help: str  # what to do about it
     default: bool = True  # reported unless --kinds / the config leaves it out
+    abbrev: str = ""  # shorter label for narrow status lines (default: the label)
+    letter: str = ""  # one-letter form for the narrowest (default: the label's first letter)
+
+    @property
+    def short_forms(self) -> tuple[str, str, str]:
+        """The label at three widths: long, short, one letter (the review UI's status line)."""
+        return self.label, self.abbrev or self.label, self.letter or self.label[:1]
 
 
 REGISTRY: tuple[Kind, ...] = (
@@ -35,6 +42,7 @@ REGISTRY: tuple[Kind, ...] = (
         "usually a paste or editing mistake.",
         "Delete or rewrite one of the copies. If the repeat is intended, mark the paragraph with "
         "<!-- dedupe-ignore --> or accept it into the baseline (dedupe check --update-baseline).",
+        abbrev="sent",
     ),
     Kind(
         "repeated-quote", "DD102", "error", "quote", "Repeated quote", "RepeatedQuote",
@@ -71,6 +79,7 @@ REGISTRY: tuple[Kind, ...] = (
         "published archive given with --against.",
         "Rewrite the passage or attribute the earlier story; accept it into the baseline if the "
         "reuse is intended.",
+        abbrev="arch",
     ),
     Kind(
         "restatement", "DD401", "note", "restate", "Restates a sentence", "Restatement",
@@ -83,6 +92,7 @@ REGISTRY: tuple[Kind, ...] = (
         "Cut or merge one of the two if the repeat adds nothing. A note: it never fails dedupe check unless "
         "configured (--fail-on note, or rules.DD401 = \"error\").",
         default=False,
+        abbrev="rest",
     ),
 )
 
@@ -101,6 +111,8 @@ RULES: dict[str, str] = {k.name: k.rule for k in REGISTRY}
 DEFAULT_LEVELS: dict[str, str] = {k.name: k.level for k in REGISTRY}
 #: Short label of every kind.
 LABELS: dict[str, str] = {k.name: k.label for k in REGISTRY}
+#: Every kind's label at three widths (long, short, one letter).
+SHORT_FORMS: dict[str, tuple[str, str, str]] = {k.name: k.short_forms for k in REGISTRY}
 
 
 def resolve(name: str) -> Kind | None:

@@ -238,10 +238,10 @@ def test_markdown_escapes_and_summarises(hostile):
     assert all(row.count(" | ") == 3 for row in table_rows)
 
 
-def test_render_ci_accepts_a_scan_result():
+def test_render_check_accepts_a_scan_result():
     from dedupe import Settings, scan
-    from dedupe.output.ci import render_ci
     from dedupe.output.registry import render
+    from dedupe.output.registry import render_check as render_ci
 
     res = scan([str(DATA / "drafts" / "storm.md")], Settings())
     s = json.loads(render_ci(res, "sarif"))

@@ -296,12 +296,13 @@ def test_json_lists_are_capped_and_counted(batch, monkeypatch):
     from dedupe.api import scan
     from dedupe.check.rules import evaluate
     from dedupe.output import ci
+    from dedupe.output.registry import render_check
 
     monkeypatch.setattr(ci, "JSON_MAX_MEMBERS", 5)
     monkeypatch.setattr(ci, "JSON_MAX_PAIRS", 3)
     monkeypatch.setattr(ci, "JSON_MAX_OVERLAPS", 7)
     cr = evaluate(scan([str(batch / "drafts")]))
-    d = json.loads(ci.render_ci(cr, "json"))
+    d = json.loads(render_check(cr, "json"))
     big = [c for c in d["clusters"] if "members_total" in c]
     assert big and all(len(c["members"]) == 5 and len(c["pairs"]) <= 3 for c in big)
     assert all(p["a"] < 5 and p["b"] < 5 for c in big for p in c["pairs"])

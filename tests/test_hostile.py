@@ -28,9 +28,10 @@ from pathlib import Path
 import pytest
 from helpers import cli_env, invoke
 
+from dedupe.output.registry import CHECK_FORMATS
+
 GOOD = "The governor said the state would appeal the ruling to the supreme court next week."
 OTHER = "Officials in the district said the new plan would cost about forty million dollars over ten years."
-CHECK_FORMATS = ("text", "github", "sarif", "junit", "gitlab", "rdjsonl", "json", "markdown")
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,7 @@ def test_a_failed_disk_write_in_the_threaded_bulk_write_leaves_no_file(work, mon
     with open_index("ix", create=True) as ix:
         ix.transaction().__enter__()  # the writer's transaction, as in add
         monkeypatch.setattr(emb.os, "pwrite", failing)
-        with pytest.raises(emb.IndexError_, match="No space left"):
+        with pytest.raises(emb.ArchiveIndexError, match="No space left"):
             ix.flush([*runs])
         monkeypatch.setattr(emb.os, "pwrite", real)
         ix._rollback()
@@ -313,15 +313,15 @@ def test_damaged_header_is_not_an_unsupported_file(work):
 
 
 def test_library_errors_are_index_errors(work):
-    from dedupe.errors import IndexError_
+    from dedupe.errors import ArchiveIndexError
 
     loc = "ix.db"
     built(work, loc)
     damage(loc, "zeros", start=4096 / os.path.getsize(loc) + 1e-9, end=1.0)
-    with pytest.raises(IndexError_) as e, open_index(loc) as ix:
+    with pytest.raises(ArchiveIndexError) as e, open_index(loc) as ix:
         ix.articles()
     assert "dedupe index rebuild" in str(e.value)
-    with pytest.raises(IndexError_), open_index(loc) as ix:
+    with pytest.raises(ArchiveIndexError), open_index(loc) as ix:
         add_paths(ix, ["a"], Settings())
 
 

@@ -83,3 +83,15 @@ def test_table_rows_notes_and_headings_are_not_prose() -> None:
             "Note - Imports and exports may not balance due to cotton in transit.",
             "Note - World imports/exports may not balance due to grain in transit."]
     assert find_restatements(rows) == []
+
+
+def test_a_note_says_its_measured_precision_on_real_copy() -> None:
+    from dedupe.semantic.score import calibration, default_model, meaning, measured
+
+    bands = calibration()
+    assert bands and all(0.0 <= b.precision <= 1.0 and b.same_fact <= b.notes for b in bands)
+    band = measured(default_model().threshold)  # the default threshold is inside a measured band
+    assert band is not None
+    text = meaning(default_model().threshold)
+    assert f"{band.precision:.0%}" in text and f"{band.same_fact} of {band.notes}" in text
+    assert "not measured" in meaning(0.2)

@@ -311,7 +311,7 @@ def test_streamed_walk_gives_the_same_result(tmp_path, monkeypatch):
         return d, [str(e) for e in r.errors]
 
     listed = run()
-    monkeypatch.setattr(engine, "_MANY_FILES", 5)
+    monkeypatch.setattr(engine, "MANY_FILES", 5)
     monkeypatch.setattr(engine, "_STREAM_CHUNK", 3)
     progress.clear()
     streamed = run()
@@ -347,7 +347,7 @@ def test_one_process_reads_every_file_of_a_long_walk(tmp_path, monkeypatch):
     import importlib
 
     parallel = importlib.import_module("dedupe.engine.parallel")
-    monkeypatch.setattr(parallel, "_MANY_FILES", 5)
+    monkeypatch.setattr(parallel, "MANY_FILES", 5)
     for i in range(12):
         (tmp_path / f"a{i:02d}.txt").write_text(f"Story {i} says the council met on day {i} to discuss the budget.\n")
     r = scan([str(tmp_path)], Settings(jobs=1))

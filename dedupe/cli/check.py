@@ -26,7 +26,7 @@ from dedupe.cli.common import (
     engine_options,
     read_options,
 )
-from dedupe.config import CHECK_FORMATS
+from dedupe.output.registry import CHECK_FORMATS
 
 STDIN = "-"
 
@@ -216,8 +216,10 @@ def check(paths, formats, output, fail_on, baseline_flag, no_baseline, update_ba
         no_input = True
     if no_input and not allow_no_input:
         shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        from dedupe.readers import supported_summary
+
         click.echo(f"dedupe: error: no input found in {shown}: no article to check (supported: "
-                   ".txt, .md, .html, .docx, .jsonl; --allow-no-input to pass anyway)", err=True)
+                   f"{supported_summary()}; --allow-no-input to pass anyway)", err=True)
 
     if update_baseline:
         if result.errors or (no_input and not allow_no_input):
@@ -261,7 +263,8 @@ def _reported_files(paths: list[str], kw: dict[str, Any], cfg, stdin_filename: s
 def render_outputs(cr, targets: list[tuple[str, str | None]]) -> None:
     """Write every requested format (files first, standard output last), the
     GitHub step summary, and the summary line."""
-    from dedupe.output.ci import STEP_SUMMARY_MAX_BYTES, github_step_summary, render_ci
+    from dedupe.output.ci import STEP_SUMMARY_MAX_BYTES, github_step_summary
+    from dedupe.output.registry import render_check as render_ci
 
     stdout = [(n, p) for n, p in targets if p is None]
     for name, path in targets:

@@ -127,7 +127,10 @@ def engine_options(f):
 
 def build_settings(kw: dict[str, Any]) -> tuple[Config, Settings]:
     """Settings from config file plus flags (flags win)."""
+    from dedupe.output.registry import check_config_format
+
     cfg = load_config(kw.get("config_path"))
+    check_config_format(cfg.get("format"), cfg.path or "config")
     settings = with_overrides(
         cfg.settings,
         threshold=kw.get("threshold"),

@@ -129,7 +129,7 @@ def add_cmd(paths, index_flag, progress, train_punkt, engine, spark_master, **kw
         sys.exit(2)
     from dedupe.readers.extract import extraction_missing
 
-    if (why := extraction_missing("full site pages among the inputs are indexed whole")) is not None:
+    if (why := extraction_missing("full site pages among the inputs are indexed whole", quick=True)) is not None:
         click.echo(f"dedupe: warning: {neutralize(why)}", err=True)  # a broken install, said before anything is indexed
     t0 = time.perf_counter()
     with open_index(loc, create=True) as ix:

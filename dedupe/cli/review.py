@@ -60,6 +60,10 @@ def review(paths, baseline_flag, show_resolved, no_watch, **kw):
 
             click.echo(f"dedupe: warning: restatements are off (the semantic model is not installed): {hint_for('semantic')}",
                        err=True)
+    from dedupe.readers.extract import extraction_missing
+
+    if (why := extraction_missing("full site pages are reviewed whole", quick=True)) is not None:  # the UI shows no reader warnings
+        click.echo(f"dedupe: warning: {why}", err=True)
     policy = Policy.from_config(cfg.get("rules"), None, cfg.path or "config")  # severities sort the list
     for p in paths:
         if not os.path.exists(p):

@@ -18,7 +18,7 @@ from typing import Any
 from dedupe.config import Settings
 from dedupe.errors import DedupeError
 from dedupe.index import BatchSource
-from dedupe.index.base import IndexBatch, Progress, empty_batch, prepare_read
+from dedupe.index.prepare import IndexBatch, Progress, empty_batch, prepare_read
 from dedupe.readers import ReadOptions
 
 
@@ -31,7 +31,7 @@ def spark_batches(paths: Sequence[str], read_options: ReadOptions | None, master
     """A batch source for :func:`dedupe.index.add_paths` running on Spark
     (``master``, or the session ``spark``); pyspark is imported when it runs."""
 
-    def source(settings: Settings, model: Any, needs: frozenset, progress: Progress | None) -> Iterator[IndexBatch]:
+    def source(settings: Settings, model: Any, needs: frozenset[str], progress: Progress | None) -> Iterator[IndexBatch]:
         from dedupe.engine.spark import map_documents
 
         errors: list[DedupeError] = []

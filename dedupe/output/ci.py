@@ -1,9 +1,10 @@
-"""Output formats for CI: ``text``, ``github``, ``sarif``, ``junit``, ``gitlab``,
-``rdjsonl``, ``json`` and ``markdown``.
+"""The renderers of the CI formats (the format names and their renderers are
+listed once, in :mod:`dedupe.output.registry`).
 
-Every renderer takes a :class:`dedupe.check.rules.CheckResult` (``render_ci`` also
-accepts a plain :class:`~dedupe.findings.ScanResult`, evaluated with the
-default policy and no baseline).
+Every renderer takes a :class:`dedupe.check.rules.CheckResult`
+(:func:`dedupe.output.registry.render` also accepts a plain
+:class:`~dedupe.findings.ScanResult`, evaluated with the default policy and
+no baseline).
 
 What is reported: findings that the baseline does not cover (``new`` and
 ``grown``), at every enabled severity; baselined ones are only counted.  One
@@ -43,7 +44,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -52,14 +53,12 @@ from dedupe.check.rules import (
     RULE_INFO,
     CheckResult,
     Finding,
-    evaluate,
     message,
     record_suffix,
     snippet,
 )
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-CI_FORMATS = ("text", "github", "sarif", "junit", "gitlab", "rdjsonl", "json", "markdown")
 
 #: Annotations of each severity one format writes unless ``--max-annotations`` says otherwise.
 DEFAULT_MAX_ANNOTATIONS = {"github": 10, "sarif": 5000}
@@ -72,8 +71,6 @@ SARIF_MAX_GZIP_BYTES = 10 * 1000 * 1000
 STEP_SUMMARY_MAX_BYTES = 1024 * 1024
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
-
-_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 
 _RULES_DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "check", "rules.md")
 
@@ -114,10 +111,6 @@ def display_path(path: str) -> str:
             p = rel
     p = os.path.normpath(p) if p else p
     return p.replace(os.sep, "/")
-
-
-def _as_check(obj) -> CheckResult:
-    return obj if isinstance(obj, CheckResult) else evaluate(obj)
 
 
 def _msg(cr: CheckResult, f: Finding, i: int, fmt: str, with_text: bool = True) -> str:
@@ -518,8 +511,10 @@ class _ByteColumns:
     the file's own lines (or the text read from standard input)."""
 
     def __init__(self, cr: CheckResult) -> None:
+        from dedupe.readers.formats import spec_for  # lazy: only rdjsonl needs the readers' table
+
+        self.byte_lines = {d.path: (s := spec_for(d.format)) is None or s.byte_lines for d in cr.result.documents}
         self.sources = cr.sources
-        self.formats = {d.path: d.format for d in cr.result.documents}
         self.cache: dict[str, list[bytes] | None] = {}
 
     def _lines(self, path: str) -> list[bytes] | None:
@@ -527,8 +522,8 @@ class _ByteColumns:
             data: bytes | None
             if path in self.sources:
                 data = self.sources[path].encode("utf-8", "surrogatepass")
-            elif self.formats.get(path) == "docx":
-                data = None  # a "line" is a paragraph: no byte columns to speak of
+            elif not self.byte_lines.get(path, True):
+                data = None  # a "line" is not a line of the file (a DOCX paragraph): no byte columns to speak of
             else:
                 try:
                     with open(path, "rb") as fh:
@@ -796,29 +791,5 @@ def md_code(text: str) -> str:
     return " ".join(clean(text).split()).replace("`", "'").replace("|", "/")
 
 
-# -- registry ------------------------------------------------------------------------------
-
-RENDERERS: dict[str, Callable[..., str]] = {
-    "text": render_text,
-    "github": render_github,
-    "sarif": render_sarif,
-    "junit": render_junit,
-    "gitlab": render_gitlab,
-    "rdjsonl": render_rdjsonl,
-    "json": render_json,
-    "markdown": render_markdown,
-}
-
-
-def render_ci(obj, fmt: str, **options: Any) -> str:
-    """Render a :class:`CheckResult` (or a ScanResult, with default policy) as ``fmt``."""
-    try:
-        fn = RENDERERS[fmt]
-    except KeyError:
-        raise ValueError(f"unknown format {fmt!r} (formats: {', '.join(RENDERERS)})") from None
-    # text read with lone surrogates (broken CMS exports) cannot be written as UTF-8: U+FFFD instead
-    return _SURROGATE_RE.sub("\ufffd", fn(_as_check(obj), **options))
-
-
-__all__ = ["CI_FORMATS", "RENDERERS", "render_ci", "sarif_dict", "check_dict", "snippet", "md_escape",
+__all__ = ["sarif_dict", "check_dict", "snippet", "md_escape",
            "gh_escape_data", "gh_escape_property", "display_path", "result_fingerprint"]

@@ -1,71 +1,96 @@
-"""Every output format, in one registry.
+"""Every output format, in one registry: the only list of format names.
 
 ``render(result, fmt, **options)`` returns the text to print or write, for
 any format below, with nothing to import first.  A format renders a
-:class:`~dedupe.findings.ScanResult` (CI formats evaluate it with the default
-policy) or, from ``dedupe check``, a :class:`~dedupe.check.rules.CheckResult`.
-No terminal-UI library is imported here.
+:class:`~dedupe.check.rules.CheckResult` (what ``dedupe check`` prints); a
+:class:`~dedupe.findings.ScanResult` is rendered by the format's own scan
+renderer when it has one (``text``, ``json``: what ``dedupe scan`` offers),
+else evaluated with the default policy first.  No terminal-UI library is
+imported here.
+
+Everything else reads this table: the ``--format`` choices of ``dedupe scan``
+and ``dedupe check`` (and their help), the ``format`` key of the
+configuration file (checked by :func:`check_config_format`), the command
+reference.  To add a format: one :class:`Format` entry below plus its
+renderer (see docs/tables.md).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from dedupe.check.rules import CheckResult, evaluate
+from dedupe.errors import ConfigError
 from dedupe.findings import ScanResult
 from dedupe.output import ci, json_format, text
+
+__all__ = ["FORMATS", "SCAN_FORMATS", "CHECK_FORMATS", "Format", "render", "check_config_format"]
+
+Renderer = Callable[..., str]
 
 
 @dataclass(frozen=True)
 class Format:
-    """An output format: its name, what it is for, and how it renders."""
+    """An output format: its name, what it is for, and how it renders.
+
+    ``check``: renders a :class:`CheckResult` (offered by ``dedupe check
+    --format``), or None.  ``scan``: renders a :class:`ScanResult` directly
+    (offered by ``dedupe scan --format``), or None.
+    """
 
     name: str
     description: str
-    render: Callable[..., str]
-    scan: bool  # offered by ``dedupe scan --format``
-    check: bool  # offered by ``dedupe check --format``
-
-
-def _ci(name: str) -> Callable[..., str]:
-    def render(result: Any, **options: Any) -> str:
-        return ci.render_ci(result, name, **options)
-
-    return render
-
-
-def _text(result: Any, **options: Any) -> str:
-    if isinstance(result, ScanResult):
-        return text.render_text(result, **options)
-    return ci.render_ci(result, "text", **options)
-
-
-def _json(result: Any, **options: Any) -> str:
-    if isinstance(result, ScanResult):
-        return json_format.render_json(result)
-    return ci.render_ci(result, "json")
+    check: Renderer | None
+    scan: Renderer | None = None
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("text", "Findings for people at a terminal (colour with --color).", _text, True, True),
-    Format("json", "The documented machine schema (version 1).", _json, True, True),
-    Format("github", "GitHub Actions workflow commands (annotations) and a step summary.", _ci("github"), False, True),
-    Format("sarif", "SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.", _ci("sarif"), False, True),
-    Format("junit", "JUnit XML: one test case per article.", _ci("junit"), False, True),
-    Format("gitlab", "GitLab Code Quality report (JSON array).", _ci("gitlab"), False, True),
-    Format("rdjsonl", "reviewdog diagnostics, one JSON object per line.", _ci("rdjsonl"), False, True),
-    Format("markdown", "A Markdown summary (pull-request comments, step summaries).", _ci("markdown"), False, True),
+    Format("text", "Findings for people at a terminal (colour with --color).", ci.render_text, text.render_text),
+    Format("github", "GitHub Actions workflow commands (annotations) and a step summary.", ci.render_github),
+    Format("sarif", "SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.", ci.render_sarif),
+    Format("junit", "JUnit XML: one test case per article.", ci.render_junit),
+    Format("gitlab", "GitLab Code Quality report (JSON array).", ci.render_gitlab),
+    Format("rdjsonl", "reviewdog diagnostics, one JSON object per line.", ci.render_rdjsonl),
+    Format("json", "The documented machine schema (version 1).", ci.render_json,
+           lambda result, **_: json_format.render_json(result)),
+    Format("markdown", "A Markdown summary (pull-request comments, step summaries).", ci.render_markdown),
 )}
 
-SCAN_FORMATS = tuple(n for n, f in FORMATS.items() if f.scan)
-CHECK_FORMATS = tuple(n for n, f in FORMATS.items() if f.check)
+#: ``dedupe scan --format`` choices.
+SCAN_FORMATS: tuple[str, ...] = tuple(n for n, f in FORMATS.items() if f.scan is not None)
+#: ``dedupe check --format`` choices and the ``format`` key of the configuration.
+CHECK_FORMATS: tuple[str, ...] = tuple(n for n, f in FORMATS.items() if f.check is not None)
+
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 
 
-def render(result: Any, fmt: str, **options: Any) -> str:
+def _get(fmt: str, names: tuple[str, ...]) -> Format:
+    if fmt not in names:
+        raise ValueError(f"unknown format {fmt!r} (formats: {', '.join(names)})")
+    return FORMATS[fmt]
+
+
+def render(result: ScanResult | CheckResult, fmt: str, **options: Any) -> str:
     """Render ``result`` in format ``fmt`` (see :data:`FORMATS`)."""
-    try:
-        f = FORMATS[fmt]
-    except KeyError:
-        raise ValueError(f"unknown format {fmt!r} (formats: {', '.join(FORMATS)})") from None
-    return f.render(result, **options)
+    f = _get(fmt, tuple(FORMATS))
+    if isinstance(result, ScanResult) and f.scan is not None:
+        return f.scan(result, **options)
+    return render_check(result, fmt, **options)
+
+
+def render_check(result: ScanResult | CheckResult, fmt: str, **options: Any) -> str:
+    """Render a :class:`CheckResult` (or a ScanResult, with the default policy) as ``fmt``."""
+    f = _get(fmt, CHECK_FORMATS)
+    assert f.check is not None
+    cr = result if isinstance(result, CheckResult) else evaluate(result)
+    # text read with lone surrogates (broken CMS exports) cannot be written as UTF-8: U+FFFD instead
+    return _SURROGATE_RE.sub("\ufffd", f.check(cr, **options))
+
+
+def check_config_format(value: object, source: str) -> None:
+    """The configuration's ``format`` key names a check format, or a :class:`ConfigError` naming the file."""
+    if value is not None and value not in CHECK_FORMATS:
+        raise ConfigError(f"format: expected one of {', '.join(CHECK_FORMATS)}, got {value!r}", source)

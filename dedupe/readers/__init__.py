@@ -1,6 +1,7 @@
 """Readers: turn files on disk into :class:`~dedupe.documents.Document` objects.
 
-Supported formats (chosen by file extension, see :data:`SUPPORTED_EXTENSIONS`):
+Supported formats (chosen by file extension; the one table of them, with
+their extensions, is :data:`~dedupe.readers.formats.SPECS`):
 
 ``txt``
     The decoded file is the text; offsets are the identity.
@@ -43,10 +44,10 @@ Layout: one module per format (:mod:`~dedupe.readers.plain`,
 :mod:`~dedupe.readers.offsets` (:class:`OffsetMap`, the text builder),
 :mod:`~dedupe.readers.decode` (bytes -> text), :mod:`~dedupe.readers.entities`,
 :mod:`~dedupe.readers.extract` (main content of full pages),
-:mod:`~dedupe.readers.markers` (suppression markers); the extension table in
-:mod:`~dedupe.readers.formats`, directory walking in
-:mod:`~dedupe.readers.walk`, and the table of readers with the entry points
-in :mod:`~dedupe.readers.registry`.  This package re-exports the public API.
+:mod:`~dedupe.readers.markers` (suppression markers); the table of formats
+(reader specs) in :mod:`~dedupe.readers.formats`, directory walking in
+:mod:`~dedupe.readers.walk`, and the entry points in
+:mod:`~dedupe.readers.registry`.  This package re-exports the public API.
 
 Problems reading a file raise :class:`~dedupe.errors.InputError` with a
 one-line, lower-case message; :func:`read_documents` collects them instead of
@@ -58,7 +59,7 @@ or device (met in a walk or given directly) is never opened and gives a
 from __future__ import annotations
 
 from dedupe.readers.decode import NotRegularFile
-from dedupe.readers.formats import FORMATS, SUPPORTED_EXTENSIONS, format_for
+from dedupe.readers.formats import FORMATS, SPECS, SUPPORTED_EXTENSIONS, ReaderSpec, format_for, spec_for, supported_summary
 from dedupe.readers.offsets import OffsetMap
 from dedupe.readers.options import ReadOptions
 from dedupe.readers.registry import read_documents, read_file
@@ -66,7 +67,9 @@ from dedupe.readers.walk import iter_paths
 
 __all__ = [
     "FORMATS",
+    "SPECS",
     "SUPPORTED_EXTENSIONS",
+    "ReaderSpec",
     "NotRegularFile",
     "OffsetMap",
     "ReadOptions",
@@ -74,4 +77,6 @@ __all__ = [
     "iter_paths",
     "read_documents",
     "read_file",
+    "spec_for",
+    "supported_summary",
 ]

@@ -1,4 +1,4 @@
-"""The table of readers and the entry points: :func:`read_file`, :func:`read_documents`."""
+"""The entry points :func:`read_file` and :func:`read_documents` (the formats: :mod:`dedupe.readers.formats`)."""
 
 from __future__ import annotations
 
@@ -8,30 +8,20 @@ from collections.abc import Callable, Iterable
 from dedupe.documents import Document
 from dedupe.errors import InputError
 from dedupe.readers.decode import read_bytes
-from dedupe.readers.docx import read_docx
 from dedupe.readers.formats import (
     FORMATS,
+    SPECS,
     SUPPORTED_EXTENSIONS,
     format_for,
     supported_list,
 )
-from dedupe.readers.html import read_html
-from dedupe.readers.jsonl import read_jsonl
-from dedupe.readers.markdown import read_markdown
 from dedupe.readers.options import ReadOptions
-from dedupe.readers.plain import read_txt
 from dedupe.readers.walk import iter_paths
 
 __all__ = ["READERS", "format_for", "read_documents", "read_file"]
 
 #: Format name -> reader ``(path, data, options) -> documents``.
-READERS: dict[str, Callable[[str, bytes, ReadOptions], list[Document]]] = {
-    "txt": read_txt,
-    "md": read_markdown,
-    "html": read_html,
-    "docx": read_docx,
-    "jsonl": read_jsonl,
-}
+READERS: dict[str, Callable[[str, bytes, ReadOptions], list[Document]]] = {n: s.read for n, s in SPECS.items()}
 
 
 def read_file(path: str, options: ReadOptions | None = None, fmt: str | None = None) -> list[Document]:
@@ -40,7 +30,7 @@ def read_file(path: str, options: ReadOptions | None = None, fmt: str | None = N
     Args:
         path: the file.
         options: field names for JSONL; defaults when None.
-        fmt: force a format (``txt``, ``md``, ``html``, ``docx``, ``jsonl``,
+        fmt: force a format (a name of :data:`~dedupe.readers.formats.FORMATS`,
             or an extension such as ``.md``) instead of going by extension.
 
     Raises:

@@ -577,3 +577,16 @@ def fact_conflict(a: Sentence, b: Sentence) -> str | None:
         if name in subs:
             return name
     return None
+
+
+def shares_anchor(a: Sentence, b: Sentence) -> bool:
+    """Whether the two share a name (in any form: "Barrick"/"Barrick's", "U.S."/"American") or a figure:
+    what two sentences of two different stories need to be about the same thing.  Boilerplate with
+    nothing of its own ("The agreement is subject to regulatory approval") matches any other story's."""
+    if a.numbers.keys() & b.numbers.keys():
+        return True
+    na = a.names | _lead_name(a)
+    nb = b.names | _lead_name(b)
+    if not na or not nb:
+        return False
+    return len(_names_unmatched(na, b)) < len(na) or len(_names_unmatched(nb, a)) < len(nb)

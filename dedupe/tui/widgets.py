@@ -23,6 +23,7 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from dedupe.findings import Cluster
+from dedupe.kinds import SHORT_FORMS
 from dedupe.tui.keys import KEYS, footer_keys, keys_for
 from dedupe.tui.model import KIND_LABELS, ArticleGroup, ReviewModel, Row, first_words
 
@@ -327,10 +328,8 @@ class ClusterList(ScrollView, can_focus=True):
             self.move_cursor(row)
 
 
-#: Kind labels at three widths for the status line (long, short, one letter).
-KIND_SHORT = {"repeated-sentence": ("sentence", "sent", "s"), "repeated-quote": ("quote", "quote", "q"),
-              "cross-article": ("cross", "cross", "c"), "archive-match": ("archive", "arch", "a"),
-              "changed-detail": ("detail", "detail", "d")}
+#: Kind labels at three widths for the status line (long, short, one letter), from the kinds registry.
+KIND_SHORT = SHORT_FORMS
 
 
 def status_variants(model: ReviewModel, threshold: float, extra: str = "",

@@ -59,7 +59,7 @@ Damage: every write and ``stats`` run SQLite's ``PRAGMA quick_check`` first
 (tens of milliseconds for Reuters); ``stats``, ``vacuum`` and merges check
 every key file whole (keys in order, fences, unit ids); a query checks the header and size of each key file and that
 every block it reads is sorted and agrees with its fence.  Any SQLite error is
-reported as :class:`~dedupe.errors.IndexError_` naming the index and the fix.
+reported as :class:`~dedupe.errors.ArchiveIndexError` naming the index and the fix.
 
 Bulk load: during an ``add`` the batches' sorted keys are kept in memory and
 written as one merged key file per ~2M entries (each key entry is written
@@ -69,6 +69,7 @@ workers send no signatures (only the sorted keys and fingerprints).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
@@ -79,14 +80,14 @@ import sqlite3
 import struct
 import time
 import zlib
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
 from dedupe.config import Settings
 from dedupe.documents import Document
-from dedupe.errors import IndexError_
+from dedupe.errors import ArchiveIndexError
 from dedupe.index.base import (
     FORMAT_VERSION,
     ArchiveIndex,
@@ -99,6 +100,10 @@ from dedupe.index.base import (
     now,
     unpack_article,
 )
+
+if TYPE_CHECKING:
+    from dedupe.engine.corpus import Corpus, UnitTable
+    from dedupe.index.archived import ArchivedDocument
 
 DB_NAME = "index.sqlite"
 _UNITS_V2 = """
@@ -151,25 +156,25 @@ def _fix(location: str) -> str:
     return f"rebuild it with: dedupe index rebuild --index {location}"
 
 
-def damaged(location: str, what: str) -> IndexError_:
+def damaged(location: str, what: str) -> ArchiveIndexError:
     """The error for a damaged index: names the index, the damage and the fix."""
-    return IndexError_(f"index is damaged ({what}); {_fix(location)} "
+    return ArchiveIndexError(f"index is damaged ({what}); {_fix(location)} "
                        "(if that fails too: delete it and add the articles again with dedupe index add)", location)
 
 
-def db_error(exc: sqlite3.Error, location: str) -> IndexError_:
-    """An SQLite error as the one-line :class:`IndexError_` the CLI prints."""
+def db_error(exc: sqlite3.Error, location: str) -> ArchiveIndexError:
+    """An SQLite error as the one-line :class:`ArchiveIndexError` the CLI prints."""
     msg = str(exc) or type(exc).__name__
     low = msg.lower()
     if "locked" in low or "busy" in low:
-        return IndexError_(f"index is busy (another process is writing): {msg}", location)
+        return ArchiveIndexError(f"index is busy (another process is writing): {msg}", location)
     if "disk is full" in low or "disk i/o" in low:
-        return IndexError_(f"cannot write the index: {msg}", location)
+        return ArchiveIndexError(f"cannot write the index: {msg}", location)
     if "not a database" in low:
-        return IndexError_(f"not a valid index ({msg}); delete it and add the articles again with "
+        return ArchiveIndexError(f"not a valid index ({msg}); delete it and add the articles again with "
                            "dedupe index add", location)
     if "readonly" in low or "unable to open" in low:
-        return IndexError_(f"cannot open the index: {msg}", location)
+        return ArchiveIndexError(f"cannot open the index: {msg}", location)
     return damaged(location, f"sqlite: {msg}")
 
 
@@ -308,15 +313,20 @@ def lookup_keyfile(kf: _KeyFile, q: np.ndarray, cap: int, location: str, max_uni
     return np.concatenate(qi_parts), np.concatenate(u_parts), counts
 
 
-def _mapped(fn):
-    """Method decorator: SQLite errors become :class:`IndexError_` naming the index."""
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+KeyRun = tuple[np.ndarray, np.ndarray]  # sorted keys and their unit ids
+
+
+def _mapped(fn: Callable[Concatenate[EmbeddedIndex, _P], _R]) -> Callable[Concatenate[EmbeddedIndex, _P], _R]:
+    """Method decorator: SQLite errors become :class:`ArchiveIndexError` naming the index."""
 
     @functools.wraps(fn)
-    def wrapper(self, *a, **kw):
+    def wrapper(ix: EmbeddedIndex, /, *a: _P.args, **kw: _P.kwargs) -> _R:
         try:
-            return fn(self, *a, **kw)
+            return fn(ix, *a, **kw)
         except sqlite3.Error as exc:
-            raise db_error(exc, self.location) from None
+            raise db_error(exc, ix.location) from None
 
     return wrapper
 
@@ -331,15 +341,15 @@ class EmbeddedIndex(ArchiveIndex):
         self.keys_dir = _keys_dir(self.path)
         exists = os.path.isfile(self.path)
         if not exists and not create:
-            raise IndexError_("no index here (create one with: dedupe index add --index LOCATION PATH...)",
+            raise ArchiveIndexError("no index here (create one with: dedupe index add --index LOCATION PATH...)",
                               location)
         if not exists:
             try:
                 os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
             except OSError as exc:
-                raise IndexError_(f"cannot create index directory: {exc.strerror or exc}", location) from None
+                raise ArchiveIndexError(f"cannot create index directory: {exc.strerror or exc}", location) from None
         elif not _sqlite_header(self.path):
-            raise IndexError_("not a valid index (not an SQLite database); delete it and add the articles "
+            raise ArchiveIndexError("not a valid index (not an SQLite database); delete it and add the articles "
                               "again with dedupe index add", location)
         self._files: list[_KeyFile] | None = None
         self._files_gen = None
@@ -354,10 +364,10 @@ class EmbeddedIndex(ArchiveIndex):
             tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if exists and not {"meta", "articles", "units"} <= tables:  # someone else's database: left as it is
                 self.close()
-                raise IndexError_("not a valid index (an SQLite database without the index's tables)", location)
+                raise ArchiveIndexError("not a valid index (an SQLite database without the index's tables)", location)
             # A new index takes its first add in rollback-journal mode (the data is written once,
             # not into the WAL and then again by the checkpoint: a third of a bulk load's time),
-            # then switches to WAL for good; see _Txn.__exit__.  Both modes commit atomically.
+            # then switches to WAL for good; see _commit_transaction.  Both modes commit atomically.
             self._new = not exists
             if exists:
                 self._ensure_wal()
@@ -376,7 +386,7 @@ class EmbeddedIndex(ArchiveIndex):
             raise db_error(exc, location) from None
         if self.meta.get("version", FORMAT_VERSION) != FORMAT_VERSION:
             self.close()
-            raise IndexError_(f"index format version {self.meta.get('version')} is not supported "
+            raise ArchiveIndexError(f"index format version {self.meta.get('version')} is not supported "
                               f"(this dedupe reads version {FORMAT_VERSION}); rebuild it", location)
         self.old_layout = "kind" in cols  # one row per unit (dedupe 0.1 before the per-article layout)
         # key segments as blobs inside the database (before the memory-mapped key files)
@@ -387,9 +397,9 @@ class EmbeddedIndex(ArchiveIndex):
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise IndexError_(f"index is busy (another process is writing): {exc}", self.location) from None
+            raise ArchiveIndexError(f"index is busy (another process is writing): {exc}", self.location) from None
 
-    def _load_meta(self) -> dict:
+    def _load_meta(self) -> dict[str, Any]:
         rows = self.db.execute("SELECT key, value FROM meta").fetchall()
         out = {}
         for k, v in rows:
@@ -399,7 +409,7 @@ class EmbeddedIndex(ArchiveIndex):
                 raise damaged(self.location, f"meta value {k!r} is not JSON") from None
         return out
 
-    def _set_meta(self, **kv) -> None:
+    def set_meta(self, **kv: Any) -> None:
         for k, v in kv.items():
             self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (k, json.dumps(v)))
             self.meta[k] = v
@@ -426,10 +436,10 @@ class EmbeddedIndex(ArchiveIndex):
 
     def _require_layout(self) -> None:
         if self.old_layout:
-            raise IndexError_("this index uses an older layout (one row per sentence); convert it with: "
+            raise ArchiveIndexError("this index uses an older layout (one row per sentence); convert it with: "
                               f"dedupe index rebuild --index {self.location}", self.location)
         if self.old_keys:
-            raise IndexError_("this index uses an older layout (keys stored inside the database, read whole "
+            raise ArchiveIndexError("this index uses an older layout (keys stored inside the database, read whole "
                               f"by every process); convert it with: dedupe index rebuild --index {self.location}",
                               self.location)
 
@@ -450,7 +460,7 @@ class EmbeddedIndex(ArchiveIndex):
             rows = [(str(exc),)]
         if [r[0] for r in rows] != ["ok"]:
             if rebuilding:
-                raise IndexError_(f"index database is damaged (sqlite quick_check: {rows[0][0]}), so its stored "
+                raise ArchiveIndexError(f"index database is damaged (sqlite quick_check: {rows[0][0]}), so its stored "
                                   "articles cannot be read back to rebuild it: delete it and add the articles "
                                   "again with dedupe index add", self.location)
             raise damaged(self.location, f"sqlite quick_check: {rows[0][0]}")
@@ -459,51 +469,39 @@ class EmbeddedIndex(ArchiveIndex):
                 self._verified(name, n, size)
 
     # -- writing ------------------------------------------------------------
-    class _Txn:
-        def __init__(self, ix: EmbeddedIndex) -> None:
-            self.ix = ix
+    def _open_transaction(self) -> None:
+        self._begin()
+        try:
+            self.meta = self._load_meta()
+            self._checked = self._new  # a new index has nothing to check yet
+            self._created, self._obsolete = [], []
+            self._sweep()
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise db_error(exc, self.location) from None
+        except BaseException:
+            self._rollback()
+            raise
 
-        def __enter__(self):
-            ix = self.ix
-            ix._begin()
-            try:
-                ix.meta = ix._load_meta()
-                ix._checked = ix._new  # a new index has nothing to check yet
-                ix._created, ix._obsolete = [], []
-                ix._sweep()
-            except sqlite3.Error as exc:
-                ix._rollback()
-                raise db_error(exc, ix.location) from None
-            except BaseException:
-                ix._rollback()
-                raise
-            return ix
-
-        def __exit__(self, et, ev, tb) -> None:
-            ix = self.ix
-            if et is None:
-                try:
-                    ix._set_meta(updated=now(), generation=int(ix.meta.get("generation", 0)) + 1)
-                    ix._fresh_gen = ix.meta["generation"]
-                    if ix._created:
-                        _fsync_dir(ix.keys_dir)
-                    ix.db.execute("COMMIT")
-                except sqlite3.Error as exc:
-                    ix._rollback()
-                    raise db_error(exc, ix.location) from None
-                except BaseException:
-                    ix._rollback()
-                    raise
-                for name in ix._obsolete:  # no longer listed: readers of the old state re-read the list
-                    _unlink(os.path.join(ix.keys_dir, name))
-                ix._created, ix._obsolete = [], []
-                if ix._new:  # the first write of a new index is done: WAL from now on
-                    ix._new = False
-                    ix._ensure_wal()
-            else:
-                ix._rollback()
-                if isinstance(ev, sqlite3.Error):
-                    raise db_error(ev, ix.location) from None
+    def _commit_transaction(self) -> None:
+        try:
+            self.set_meta(updated=now(), generation=int(self.meta.get("generation", 0)) + 1)
+            self._fresh_gen = self.meta["generation"]
+            if self._created:
+                _fsync_dir(self.keys_dir)
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise db_error(exc, self.location) from None
+        except BaseException:
+            self._rollback()
+            raise
+        for name in self._obsolete:  # no longer listed: readers of the old state re-read the list
+            _unlink(os.path.join(self.keys_dir, name))
+        self._created, self._obsolete = [], []
+        if self._new:  # the first write of a new index is done: WAL from now on
+            self._new = False
+            self._ensure_wal()
 
     def _rollback(self) -> None:
         try:
@@ -515,7 +513,7 @@ class EmbeddedIndex(ArchiveIndex):
         self._created, self._obsolete = [], []
         try:
             self.meta = self._load_meta()
-        except (sqlite3.Error, IndexError_):
+        except (sqlite3.Error, ArchiveIndexError):
             pass
 
     def _sweep(self) -> None:
@@ -532,12 +530,23 @@ class EmbeddedIndex(ArchiveIndex):
             if name.startswith("k") and name.endswith((".keys", ".keys.tmp")) and name not in live:
                 _unlink(os.path.join(self.keys_dir, name))
 
-    def transaction(self) -> _Txn:
-        """``with ix.transaction():`` one atomic write."""
-        return EmbeddedIndex._Txn(self)
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[EmbeddedIndex]:
+        """``with ix.transaction():`` one atomic write (``BEGIN IMMEDIATE``), committed when the block
+        ends, rolled back (with the key files it wrote) when it raises."""
+        self._open_transaction()
+        try:
+            yield self
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise db_error(exc, self.location) from None
+        except BaseException:
+            self._rollback()
+            raise
+        self._commit_transaction()
 
     @_mapped
-    def init_settings(self, settings: Settings, punkt: dict | None = None) -> None:
+    def init_settings(self, settings: Settings, punkt: dict[str, Any] | None = None) -> None:
         """Record settings in a new index, or check them against an existing one (in a transaction)."""
         self._check_once()
         self._require_layout()
@@ -545,9 +554,9 @@ class EmbeddedIndex(ArchiveIndex):
         if stored:
             check_add_settings(stored, settings, self.location)
             return
-        self._set_meta(version=FORMAT_VERSION, settings=index_settings(settings), created=now(), next_unit=1)
+        self.set_meta(version=FORMAT_VERSION, settings=index_settings(settings), created=now(), next_unit=1)
         if punkt is not None:
-            self._set_meta(punkt=punkt)
+            self.set_meta(punkt=punkt)
 
     @_mapped
     def existing_hashes(self, ids: Sequence[str]) -> dict[str, str]:
@@ -575,7 +584,7 @@ class EmbeddedIndex(ArchiveIndex):
         return missing
 
     @_mapped
-    def write(self, batch: IndexBatch, keep: Sequence[bool] | None = None, pending: list | None = None) -> int:
+    def write(self, batch: IndexBatch, keep: Sequence[bool] | None = None, pending: list[Any] | None = None) -> int:
         """Insert a prepared batch (inside a transaction), replacing articles
         with the same id (``keep[i]`` False: skip article i, unchanged).
         Its sorted keys become one key file; small files are merged by
@@ -612,11 +621,11 @@ class EmbeddedIndex(ArchiveIndex):
         first = int(self.meta.get("next_unit", 1))
         ids = np.arange(first, first + n, dtype=np.int64)
         if ids[-1] >= 2**32:
-            raise IndexError_("index has run out of unit ids; run dedupe index vacuum", self.location)
+            raise ArchiveIndexError("index has run out of unit ids; run dedupe index vacuum", self.location)
         store_sig = self.meta["settings"].get("hash") == "sha1"
         self.db.executemany("INSERT INTO units(article, first, n, data) VALUES (?,?,?,?)",
                             _pack_units(batch, rows, nums_arr, first, store_sig))
-        self._set_meta(next_unit=first + n)
+        self.set_meta(next_unit=first + n)
         # the batch's keys, already sorted by the worker: unit rows -> unit ids
         idmap = np.full(len(batch), -1, dtype=np.int64)
         idmap[rows] = ids
@@ -635,7 +644,7 @@ class EmbeddedIndex(ArchiveIndex):
                 self._write_pending(pending)
         return n
 
-    def _write_pending(self, pending: list) -> None:
+    def _write_pending(self, pending: list[Any]) -> None:
         """The batches' sorted runs as one key file: cut into key ranges that
         are merged in threads (the C merge releases the GIL) while this thread
         writes the ranges already merged, in order."""
@@ -646,7 +655,7 @@ class EmbeddedIndex(ArchiveIndex):
             self._write_chunks(_merged_in_threads(_key_ranges(runs, n)), n)
 
     @_mapped
-    def flush(self, pending: list | None = None, final: bool = False) -> None:
+    def flush(self, pending: list[Any] | None = None, final: bool = False) -> None:
         """Write the batches' keys kept in memory as one key file, merge files (:meth:`_compact`)."""
         if pending:
             self._write_pending(pending)
@@ -657,7 +666,7 @@ class EmbeddedIndex(ArchiveIndex):
         so the newest entries of a key come last (:func:`lookup_keyfile`)."""
         self._write_chunks([(keys, units)], len(keys))
 
-    def _write_chunks(self, chunks, n: int) -> None:
+    def _write_chunks(self, chunks: Iterable[KeyRun], n: int) -> None:
         """Write a key file of ``n`` entries from consecutive sorted ``(keys,
         units)`` chunks (a merge streams through its inputs), under a
         temporary name, flushed to disk, renamed; then list it in the
@@ -667,7 +676,7 @@ class EmbeddedIndex(ArchiveIndex):
         try:
             os.makedirs(self.keys_dir, exist_ok=True)
         except OSError as exc:
-            raise IndexError_(f"cannot create the folder of key files {self.keys_dir}: {exc.strerror or exc}",
+            raise ArchiveIndexError(f"cannot create the folder of key files {self.keys_dir}: {exc.strerror or exc}",
                               self.location) from None
         name = f"k{secrets.token_hex(8)}.keys"
         final = os.path.join(self.keys_dir, name)
@@ -710,7 +719,7 @@ class EmbeddedIndex(ArchiveIndex):
             os.replace(tmp, final)
         except OSError as exc:
             _unlink(tmp)
-            raise IndexError_(f"cannot write key file {name}: {exc.strerror or exc}", self.location) from None
+            raise ArchiveIndexError(f"cannot write key file {name}: {exc.strerror or exc}", self.location) from None
         self.db.execute("INSERT INTO keyfiles(name, n, bytes) VALUES (?,?,?)", (name, n, size))
 
     def _compact(self) -> None:
@@ -775,13 +784,13 @@ class EmbeddedIndex(ArchiveIndex):
 
     # -- maintenance ----------------------------------------------------------
     @_mapped
-    def articles(self) -> list[dict]:
+    def articles(self) -> list[dict[str, Any]]:
         rows = self.db.execute(
             "SELECT id, path, title, format, sentences, units, added FROM articles ORDER BY num").fetchall()
         return [{"id": r[0], "path": r[1], "title": r[2], "format": r[3], "sentences": r[4], "units": r[5], "added": r[6]}
                 for r in rows]
 
-    def iter_documents(self, batch: int = 500):
+    def iter_documents(self, batch: int = 500) -> Iterator[list[ArchivedDocument]]:
         """Every stored article, restored (for rebuild and Punkt training)."""
         self._check_once(rebuilding=True)
         last = 0
@@ -823,7 +832,7 @@ class EmbeddedIndex(ArchiveIndex):
         self.db.execute("DELETE FROM articles")
 
     @_mapped
-    def vacuum(self) -> dict:
+    def vacuum(self) -> dict[str, Any]:
         """Drop dead key entries, merge key files, compact the database."""
         before = self.size_bytes()
         with self.transaction():
@@ -912,7 +921,7 @@ class EmbeddedIndex(ArchiveIndex):
         """Map the key files now (queries do it on first use; nothing is read whole)."""
         self._keyfiles()
 
-    def _lookup(self, q: np.ndarray, cap: int):
+    def _lookup(self, q: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         files = self._keyfiles()
         max_unit = int(self.meta.get("next_unit", 1))
         qi_parts, u_parts = [], []
@@ -928,7 +937,7 @@ class EmbeddedIndex(ArchiveIndex):
         return np.concatenate(qi_parts), np.concatenate(u_parts), counts
 
     @_mapped
-    def _candidate_units(self, table, rows: np.ndarray, settings: Settings) -> np.ndarray:
+    def candidate_units(self, table: UnitTable, rows: np.ndarray, settings: Settings) -> np.ndarray:
         from dedupe.sketch.lsh import band_keys
 
         self._require_layout()
@@ -940,7 +949,7 @@ class EmbeddedIndex(ArchiveIndex):
         return np.concatenate(parts)
 
     @_mapped
-    def _fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]):
+    def fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]) -> Corpus:
         from dedupe.engine.corpus import Corpus, DocCounts
 
         self._require_layout()
@@ -969,10 +978,10 @@ class EmbeddedIndex(ArchiveIndex):
                                     [r[6] for r in urows] if settings.hash == "sha1" else None)
         return Corpus(docs, counts, table, [True] * len(docs))
 
-    def _unit_rows(self, ids: np.ndarray, settings: Settings) -> list[tuple]:
+    def _unit_rows(self, ids: np.ndarray, settings: Settings) -> list[tuple[Any, ...]]:
         """``(id, article, kind, start, end, fps bytes, sig bytes | None)`` of
         the units with these (sorted) ids that still exist."""
-        out: list[tuple] = []
+        out: list[tuple[Any, ...]] = []
         ids_l = ids.tolist()
         i = 0
         num_perm = settings.num_perm
@@ -1015,7 +1024,7 @@ def _pwrite_all(fd: int, data: Any, offset: int) -> None:
 RANGE_ENTRIES = 1 << 20  # key entries per range of a threaded merge (a few ranges in flight at once)
 
 
-def _key_ranges(runs: list, n: int) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+def _key_ranges(runs: list[KeyRun], n: int) -> list[list[KeyRun]]:
     """Sorted ``(keys, units)`` runs cut at common keys into consecutive key
     ranges of about :data:`RANGE_ENTRIES` entries (a key's entries all fall
     in one range, so merging each range and concatenating the results is
@@ -1030,13 +1039,13 @@ def _key_ranges(runs: list, n: int) -> list[list[tuple[np.ndarray, np.ndarray]]]
             for j in range(len(splits) + 1)]
 
 
-def _one_run(runs: list) -> tuple[np.ndarray, np.ndarray]:
+def _one_run(runs: list[KeyRun]) -> KeyRun:
     if not runs:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32)
     return runs[0] if len(runs) == 1 else merge_keyed(runs)
 
 
-def _merged_in_threads(items: list, ahead: int = 3):
+def _merged_in_threads(items: list[list[KeyRun]], ahead: int = 3) -> Iterator[KeyRun]:
     """Each key range of :func:`_key_ranges` merged, up to ``ahead`` at a
     time in threads (:func:`merge_keyed` releases the GIL), yielded in order."""
     if len(items) <= 1 or (os.cpu_count() or 1) < 2:
@@ -1044,11 +1053,11 @@ def _merged_in_threads(items: list, ahead: int = 3):
             yield _one_run(it)
         return
     from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 2, 4), thread_name_prefix="dedupe-merge") as ex:
         todo = iter(items)
-        running: deque = deque(ex.submit(_one_run, it) for _, it in zip(range(ahead), todo))
+        running: deque[Future[KeyRun]] = deque(ex.submit(_one_run, it) for _, it in zip(range(ahead), todo))
         try:
             while running:
                 res = running.popleft().result()
@@ -1095,7 +1104,7 @@ class _Syncer:
             raise err
 
 
-def _merged_chunks(kfs: list[_KeyFile], live: np.ndarray | None):
+def _merged_chunks(kfs: list[_KeyFile], live: np.ndarray | None) -> Iterator[KeyRun]:
     """The entries of sorted key files, merged, in chunks of about
     :data:`MERGE_CHUNK` (split at keys taken from the fences, so no key is
     split between chunks and the order within a key, by unit id, is kept)."""
@@ -1167,7 +1176,8 @@ def _unpack_units(data: bytes, n: int, num_perm: int) -> _Units:
     return u
 
 
-def _pack_units(batch: IndexBatch, rows: np.ndarray, nums: np.ndarray, first: int, store_sig: bool):
+def _pack_units(batch: IndexBatch, rows: np.ndarray, nums: np.ndarray, first: int, store_sig: bool
+                ) -> Iterator[tuple[int, int, int, bytes]]:
     """``(article num, first unit id, n, data)`` per article of the live
     ``rows`` of a batch (rows are grouped by article, in order).  Columns are
     turned into bytes once per batch; each article's data is slices of them."""

@@ -53,7 +53,7 @@ lock has a TTL of a few seconds (``LOCK_TTL``), refreshed by a thread while
 the writer runs, so a killed writer's lock lapses within seconds; a commit
 checks it still holds the lock.  Readers are never blocked.  Every client
 has connect and reply timeouts; every Redis error ends as a one-line
-:class:`~dedupe.errors.IndexError_`, and keys under the index's names that
+:class:`~dedupe.errors.ArchiveIndexError`, and keys under the index's names that
 are not its data (wrong type, not JSON, not postings) are refused by name,
 never overwritten.
 """
@@ -78,7 +78,7 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 
 from dedupe.config import Settings
-from dedupe.errors import IndexError_
+from dedupe.errors import ArchiveIndexError
 from dedupe.index.base import (
     FORMAT_VERSION,
     ArchiveIndex,
@@ -271,27 +271,27 @@ def _make_zdict(blobs: Sequence[bytes], size: int = 32768) -> bytes:
 
 
 def parse_location(location: str) -> tuple[str, int, int, str | None, bytes]:
-    """``(host, port, db, password, namespace)`` of a ``redis://`` URL; a bad one is an :class:`IndexError_`."""
+    """``(host, port, db, password, namespace)`` of a ``redis://`` URL; a bad one is an :class:`ArchiveIndexError`."""
     u = urlparse(location)
     if u.scheme not in ("redis", "rediss"):
-        raise IndexError_("unsupported Redis URL (use redis://HOST:PORT/DB)", location)
+        raise ArchiveIndexError("unsupported Redis URL (use redis://HOST:PORT/DB)", location)
     try:
         port = u.port
     except ValueError:
-        raise IndexError_("bad Redis URL: the port must be a number from 1 to 65535", location) from None
+        raise ArchiveIndexError("bad Redis URL: the port must be a number from 1 to 65535", location) from None
     if port is not None and not 1 <= port <= 65535:
-        raise IndexError_("bad Redis URL: the port must be a number from 1 to 65535", location)
+        raise ArchiveIndexError("bad Redis URL: the port must be a number from 1 to 65535", location)
     path = (u.path or "/").lstrip("/")
     if not path:
         db = 0
     elif path.isdigit() and int(path) < 1 << 31:
         db = int(path)
     else:
-        raise IndexError_("bad Redis URL: the database must be a number (redis://HOST:PORT/DB)", location)
+        raise ArchiveIndexError("bad Redis URL: the database must be a number (redis://HOST:PORT/DB)", location)
     names = parse_qs(u.query).get("name", ["dedupe"])
     name = names[-1]
     if not _NAME_RE.match(name):
-        raise IndexError_("bad Redis URL: name= must be 1-64 letters, digits, '_', '.' or '-'", location)
+        raise ArchiveIndexError("bad Redis URL: name= must be 1-64 letters, digits, '_', '.' or '-'", location)
     return u.hostname or "localhost", port or 6379, db, u.password, name.encode()
 
 
@@ -323,14 +323,14 @@ class RedisIndex(ArchiveIndex):
             if not self.meta:
                 self.legacy = self._detect_legacy()
                 if self.legacy and create:
-                    raise IndexError_(self._legacy_message(), location)
+                    raise ArchiveIndexError(self._legacy_message(), location)
                 if not self.legacy:
                     if not create:
-                        raise IndexError_("no index here (create one with: dedupe index add --index LOCATION PATH...)",
+                        raise ArchiveIndexError("no index here (create one with: dedupe index add --index LOCATION PATH...)",
                                           location)
                     self._refuse_foreign()
             elif self.meta.get("layout") != LAYOUT:
-                raise IndexError_(f"index layout {self.meta.get('layout')!r} is not supported by this dedupe "
+                raise ArchiveIndexError(f"index layout {self.meta.get('layout')!r} is not supported by this dedupe "
                                   f"(expected {LAYOUT!r}); rebuild it: dedupe index rebuild --index {location}",
                                   location)
 
@@ -367,7 +367,7 @@ class RedisIndex(ArchiveIndex):
             from redis.cluster import RedisCluster
 
             if self.dbn != 0:
-                raise IndexError_("a Redis Cluster has only database 0 (use redis://HOST:PORT/0)", self.location)
+                raise ArchiveIndexError("a Redis Cluster has only database 0 (use redis://HOST:PORT/0)", self.location)
             r = RedisCluster(host=self.host, port=self.port, **self._cluster_kwargs())
         else:
             r = redis.Redis(host=self.host, port=self.port, db=self.dbn, **self._client_kwargs())
@@ -400,8 +400,8 @@ class RedisIndex(ArchiveIndex):
         t = self.r.type(key)
         return t.decode() if isinstance(t, bytes) else str(t)
 
-    def _refuse(self, key: bytes, problem: str) -> IndexError_:
-        return IndexError_(f"key {key.decode(errors='replace')!r} {problem}: not this index's data, refusing to use "
+    def _refuse(self, key: bytes, problem: str) -> ArchiveIndexError:
+        return ArchiveIndexError(f"key {key.decode(errors='replace')!r} {problem}: not this index's data, refusing to use "
                            "or overwrite it (delete it, or pick another namespace with ?name=)", self.location)
 
     def _load_meta(self) -> dict:
@@ -454,7 +454,7 @@ class RedisIndex(ArchiveIndex):
 
     def _require_current(self) -> None:
         if self.legacy:
-            raise IndexError_(self._legacy_message(), self.location)
+            raise ArchiveIndexError(self._legacy_message(), self.location)
 
     def _scan(self, pattern: bytes) -> Iterator[bytes]:
         yield from self.r.scan_iter(match=pattern, count=1000)
@@ -510,7 +510,7 @@ class RedisIndex(ArchiveIndex):
                 self.r.close()
 
     # -- meta ---------------------------------------------------------------
-    def _set_meta(self, **kv) -> None:
+    def set_meta(self, **kv) -> None:
         """Inside a transaction: written at commit; outside: now."""
         self.meta.update(kv)
         if self._tx is not None:
@@ -542,7 +542,7 @@ class RedisIndex(ArchiveIndex):
                     who = f" (process {o['pid']} on {o['host']}, writing since {o['since']})"
                 except (ValueError, TypeError, KeyError):
                     raise self._refuse(key, "does not hold a writer lock") from None
-                raise IndexError_(f"index is busy: another writer holds the lock{who}; try again later",
+                raise ArchiveIndexError(f"index is busy: another writer holds the lock{who}; try again later",
                                   self.location)
             time.sleep(0.2)
 
@@ -584,49 +584,54 @@ class RedisIndex(ArchiveIndex):
             th.join(5)
             self._hb = None
 
-    class _Txn:
-        def __init__(self, ix: RedisIndex) -> None:
-            self.ix = ix
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[RedisIndex]:
+        """``with ix.transaction():`` one atomic write under the index's writer lock (heart-beaten while
+        the block runs), committed when it ends; when it raises, nothing is committed."""
+        self._open_transaction()
+        ok = False
+        try:
+            yield self
+            ok = True
+        finally:
+            self._close_transaction(ok)
 
-        def __enter__(self) -> RedisIndex:
-            ix = self.ix
-            with ix._errors():
-                token = ix._acquire()
-                ix._start_heartbeat(token)
-                try:
-                    fresh = ix._load_meta()
-                    if fresh or not ix.legacy:
-                        ix.meta = fresh
-                        if fresh.get("layout") not in (None, LAYOUT):
-                            raise IndexError_(f"index layout {fresh.get('layout')!r} is not supported", ix.location)
-                    for k in (ix._tag("ctr"), ix._tag("art")):
-                        t = ix._type(k)
-                        if t not in ("hash", "none"):
-                            raise ix._refuse(k, f"holds a {t}, not a hash")
-                    ix._written = {}
-                    ix._fresh = not ix.meta.get("settings") and not ix.legacy and ix._drop_orphans()
-                except BaseException:
-                    ix._stop_heartbeat()
-                    ix._release(token)
-                    raise
-            ix._tx = {"token": token, "meta": {}, "art_set": {}, "art_del": set(), "dead_nums": set(),
-                      "reset": False, "epoch": None, "old_epoch": None, "totals": None}
-            return ix
-
-        def __exit__(self, et, ev, tb) -> None:
-            ix = self.ix
-            tx = ix._tx
+    def _open_transaction(self) -> None:
+        with self._errors():
+            token = self._acquire()
+            self._start_heartbeat(token)
             try:
-                with ix._errors():
-                    if et is None:
-                        ix._commit()
-                    elif tx is not None and tx.get("epoch") is not None:
-                        ix._drop_epoch(int(tx["epoch"]), quiet=True)  # a failed rebuild: its new keys go
-            finally:
-                ix._tx = None
-                ix._stop_heartbeat()
-                if tx is not None:
-                    ix._release(tx["token"])
+                fresh = self._load_meta()
+                if fresh or not self.legacy:
+                    self.meta = fresh
+                    if fresh.get("layout") not in (None, LAYOUT):
+                        raise ArchiveIndexError(f"index layout {fresh.get('layout')!r} is not supported", self.location)
+                for k in (self._tag("ctr"), self._tag("art")):
+                    t = self._type(k)
+                    if t not in ("hash", "none"):
+                        raise self._refuse(k, f"holds a {t}, not a hash")
+                self._written = {}
+                self._fresh = not self.meta.get("settings") and not self.legacy and self._drop_orphans()
+            except BaseException:
+                self._stop_heartbeat()
+                self._release(token)
+                raise
+        self._tx = {"token": token, "meta": {}, "art_set": {}, "art_del": set(), "dead_nums": set(),
+                   "reset": False, "epoch": None, "old_epoch": None, "totals": None}
+
+    def _close_transaction(self, commit: bool) -> None:
+        tx = self._tx
+        try:
+            with self._errors():
+                if commit:
+                    self._commit()
+                elif tx is not None and tx.get("epoch") is not None:
+                    self._drop_epoch(int(tx["epoch"]), quiet=True)  # a failed rebuild: its new keys go
+        finally:
+            self._tx = None
+            self._stop_heartbeat()
+            if tx is not None:
+                self._release(tx["token"])
 
     def _release(self, token: str) -> None:
         try:
@@ -634,8 +639,6 @@ class RedisIndex(ArchiveIndex):
         except self._redis_mod.RedisError:
             pass  # expires by itself within LOCK_TTL
 
-    def transaction(self) -> _Txn:
-        return RedisIndex._Txn(self)
 
     def _require_tx(self) -> dict:
         if self._tx is None:
@@ -667,7 +670,7 @@ class RedisIndex(ArchiveIndex):
             self._script("commit", _COMMIT)(keys=[self._tag("lock"), art, self._tag("meta")], args=args)
         except self._redis_mod.ResponseError as exc:
             if "DEDUPE_LOCK_LOST" in str(exc):
-                raise IndexError_("lost the writer lock (this process stalled for more than "
+                raise ArchiveIndexError("lost the writer lock (this process stalled for more than "
                                   f"{LOCK_TTL:.0f}s); nothing was changed, run the command again",
                                   self.location) from None
             if "WRONGTYPE" in str(exc):
@@ -766,10 +769,10 @@ class RedisIndex(ArchiveIndex):
         if stored:
             check_add_settings(stored, settings, self.location)
             return
-        self._set_meta(version=FORMAT_VERSION, layout=LAYOUT, settings=index_settings(settings), created=now(),
+        self.set_meta(version=FORMAT_VERSION, layout=LAYOUT, settings=index_settings(settings), created=now(),
                        epoch=int(self.meta.get("epoch", 1)))
         if punkt is not None:
-            self._set_meta(punkt=punkt)
+            self.set_meta(punkt=punkt)
 
     def existing_hashes(self, ids: Sequence[str]) -> dict[str, str]:
         self._require_current()
@@ -891,7 +894,7 @@ class RedisIndex(ArchiveIndex):
             self._write_units([p for p in pending if p[0] == "u"])
             blobs = [p for p in pending if p[0] == "t"]
             if blobs and "zdict" not in self.meta:
-                self._set_meta(zdict=base64.b64encode(_make_zdict([p[2] for p in blobs])).decode())
+                self.set_meta(zdict=base64.b64encode(_make_zdict([p[2] for p in blobs])).decode())
             base = zlib.compressobj(6, zdict=self._zdict())  # copied per article: the dictionary is set up once
             pipe = self.r.pipeline(transaction=False)
             keys = []
@@ -934,7 +937,7 @@ class RedisIndex(ArchiveIndex):
             return
         bkey = "bbits" if kind == "b" else "sbits"
         if bkey not in self.meta:  # a new index: about 400 postings per group string
-            self._set_meta(**{bkey: _group_bits(len(keys))})
+            self.set_meta(**{bkey: _group_bits(len(keys))})
         bits = self._bits(kind)
         group, check = _split(keys, bits)
         units = units.astype(np.int64)
@@ -1019,7 +1022,7 @@ class RedisIndex(ArchiveIndex):
                 keys.append(key)
             for (_num, aid), key, blob in zip(chunk, keys, self._exec(pipe, keys, ", not a hash of article blobs")):
                 if blob is None:
-                    raise IndexError_(f"the text of article {aid!r} is missing; re-add it "
+                    raise ArchiveIndexError(f"the text of article {aid!r} is missing; re-add it "
                                       "(dedupe index add) or remove it (dedupe index remove)", self.location)
                 yield aid, key, blob
 
@@ -1183,7 +1186,7 @@ class RedisIndex(ArchiveIndex):
         order = np.lexsort((units, keys))  # by key, then unit id (oldest first)
         return lookup_sorted([(keys[order], units[order])], qk, cap)
 
-    def _candidate_units(self, table, rows: np.ndarray, settings: Settings) -> np.ndarray:
+    def candidate_units(self, table, rows: np.ndarray, settings: Settings) -> np.ndarray:
         from dedupe.sketch.lsh import band_keys
 
         self._require_current()
@@ -1194,7 +1197,7 @@ class RedisIndex(ArchiveIndex):
             parts = [units, self.containment_pairs(table, rows, settings, partial(self._lookup, "s"))]
         return np.concatenate(parts)
 
-    def _fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]):
+    def fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]):
         from dedupe.engine.analyse import analyse_documents
         from dedupe.engine.corpus import Corpus, DocCounts
         from dedupe.index.base import build_archive_table
@@ -1248,7 +1251,7 @@ class RedisIndex(ArchiveIndex):
         first_row = np.searchsorted(t.doc, np.arange(len(docs) + 1))
         for num, k in pos.items():
             if first_row[k + 1] - first_row[k] != recs_of[num]["c"]:
-                raise IndexError_(f"article {docs[k].id!r} no longer splits as when it was indexed (dedupe or its "
+                raise ArchiveIndexError(f"article {docs[k].id!r} no longer splits as when it was indexed (dedupe or its "
                                   f"settings changed); rebuild the index: dedupe index rebuild --index {self.location}",
                                   self.location)
         want = []
@@ -1267,7 +1270,7 @@ class RedisIndex(ArchiveIndex):
 
 
 class _RedisErrors:
-    """Turns Redis and socket errors into one-line :class:`IndexError_` messages."""
+    """Turns Redis and socket errors into one-line :class:`ArchiveIndexError` messages."""
 
     def __init__(self, ix: RedisIndex) -> None:
         self.ix = ix
@@ -1276,22 +1279,22 @@ class _RedisErrors:
         return None
 
     def __exit__(self, et, ev, tb) -> None:
-        if et is None or isinstance(ev, IndexError_):
+        if et is None or isinstance(ev, ArchiveIndexError):
             return
         redis = self.ix._redis_mod
         where = self.ix._where()
         loc = self.ix.location
         if isinstance(ev, (redis.TimeoutError, socket.timeout)):
-            raise IndexError_(f"{where} did not answer within {SOCKET_TIMEOUT if self.ix.r else CONNECT_TIMEOUT:.0f}s "
+            raise ArchiveIndexError(f"{where} did not answer within {SOCKET_TIMEOUT if self.ix.r else CONNECT_TIMEOUT:.0f}s "
                               "(is it a Redis server?)", loc) from None
         if isinstance(ev, (redis.ConnectionError, ConnectionError, OSError)):
             first = " ".join(str(ev).split()) or type(ev).__name__
             verb = "cannot connect to" if self.ix.r is None else "lost the connection to"
-            raise IndexError_(f"{verb} {where}: {first}", loc) from None
+            raise ArchiveIndexError(f"{verb} {where}: {first}", loc) from None
         if isinstance(ev, redis.RedisError):
             msg = " ".join(str(ev).split())
             if "WRONGTYPE" in msg:
-                raise IndexError_(f"a key of this index holds the wrong type of value: not this index's data ({msg})",
+                raise ArchiveIndexError(f"a key of this index holds the wrong type of value: not this index's data ({msg})",
                                   loc) from None
-            raise IndexError_(f"{where}: {msg}", loc) from None
+            raise ArchiveIndexError(f"{where}: {msg}", loc) from None
         return
