@@ -108,7 +108,7 @@ def test_sarif_has_every_field_github_requires(hostile):
             assert r[key]["text"]
         assert r["name"] and r["defaultConfiguration"]["level"] in ("error", "warning", "note")
     assert {r["id"]: r["defaultConfiguration"]["level"] for r in driver["rules"]} == {
-        "DD101": "error", "DD102": "error", "DD201": "warning", "DD301": "error", "DD401": "note"}
+        "DD101": "error", "DD102": "error", "DD103": "error", "DD201": "warning", "DD301": "error", "DD401": "note"}
     results = run_["results"]
     assert len(results) == 2
     fps = set()
