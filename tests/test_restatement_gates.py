@@ -55,6 +55,17 @@ def test_the_same_fact_in_other_words_passes_every_gate(a: str, b: str) -> None:
     assert not substitutions(analyse(a), analyse(b))
 
 
+def test_different_named_speakers_are_different_claims() -> None:
+    a = ("Nazer said Saudi Arabia will keep restraining its oil output as long as other OPEC members "
+         "adhere to the pact.")
+    b = ("Saudi Arabia will go on restraining its output as long as the other OPEC members adhere to the "
+         "pact, Yamani told reporters.")
+    assert fact_conflict(analyse(a), analyse(b)) == "speakers"
+    assert find_restatements([a, b]) == []
+    same = b.replace("Yamani", "Nazer")
+    assert fact_conflict(analyse(a), analyse(same)) is None
+
+
 def test_a_restatement_is_still_found() -> None:
     assert [(r.a, r.b) for r in find_restatements(list(SAME))] == [(0, 1)]
 

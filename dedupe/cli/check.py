@@ -321,13 +321,13 @@ def report(paths, fmt, output, title, **kw):
     When an input cannot be read, no report is written (exit 2): a report
     that leaves an article out must not pass for a complete one.
     """
-    from dedupe.cli.common import report_errors, run_scan
+    from dedupe.cli.common import invocation, report_errors, run_scan
     from dedupe.output.report import render_html_report, render_markdown_report
 
-    cfg, settings = build_settings(kw)
+    inv = invocation(kw)
     if fmt is None:
         fmt = "markdown" if output and output.lower().endswith((".md", ".markdown")) else "html"
-    _, result = run_scan(paths, kw, cfg=cfg, settings=settings)
+    result = run_scan(paths, inv)
     status = report_errors(result)
     if not any(not d.archive for d in result.documents) and not result.errors:
         click.echo(f"dedupe: error: no input found in {', '.join(paths)}: no article to report on", err=True)

@@ -18,7 +18,8 @@ import time
 
 import click
 
-from dedupe.cli.common import build_settings, read_options
+from dedupe.cli.common import CONFIG_OPTION, build_settings, read_options, setting_options
+from dedupe.config import INDEX, READ
 from dedupe.output.sanitize import neutralize
 
 
@@ -68,20 +69,12 @@ def _index_option(f):
                         help="Index path (default .dedupe/index or 'index' in config) or redis://HOST:PORT/DB.")(f)
 
 
+_PROGRESS = click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal).")
+
+
 def _settings_options(f):
-    opts = [
-        click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file."),
-        click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), help="Lowest Jaccard threshold queries will use (sets the LSH bands)."),
-        click.option("--min-words", type=click.IntRange(1), help="Shortest sentence indexed (default 8)."),
-        click.option("--ngram", type=click.IntRange(1, 32), help="Shingle size."),
-        click.option("--shingle", type=click.Choice(["word", "char"]), help="Shingle words or characters."),
-        click.option("--num-perm", type=click.IntRange(16, 1024), help="MinHash permutations."),
-        click.option("--jobs", "-j", type=click.IntRange(0), help="Worker processes for signatures (0 = automatic)."),
-        click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal)."),
-    ]
-    for o in reversed(opts):
-        f = o(f)
-    return f
+    """The settings table's ``index`` keys (those that decide what an index holds), and ``--progress``."""
+    return setting_options(INDEX)(_PROGRESS(f))
 
 
 @click.group("index", invoke_without_command=True)
@@ -96,11 +89,8 @@ def index_group(ctx: click.Context) -> None:
 @index_group.command("add")
 @click.argument("paths", nargs=-1, required=True)
 @_index_option
-@_settings_options
-@click.option("--include", multiple=True, help="Glob of files to read when walking directories.")
-@click.option("--exclude", multiple=True, help="Glob of files or directories to skip.")
-@click.option("--id-field", help="JSON lines: field holding the article id (default id).")
-@click.option("--text-field", help="JSON lines: field holding the article text (default text).")
+@setting_options(INDEX, READ)
+@_PROGRESS
 @click.option("--train-punkt", is_flag=True, help="Learn the archive's abbreviations (Punkt) and re-split everything.")
 @click.option("--engine", type=click.Choice(["embedded", "spark"]), default="embedded", show_default=True,
               help="Read and sign the articles here (embedded) or on Apache Spark (needs pyspark and Java 17+: see dedupe doctor).")
@@ -150,7 +140,7 @@ def add_cmd(paths, index_flag, progress, train_punkt, engine, spark_master, **kw
 @index_group.command("remove")
 @click.argument("ids", nargs=-1, required=True)
 @_index_option
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+@CONFIG_OPTION
 def remove_cmd(ids, index_flag, **kw):
     """Remove articles by id (as shown by 'dedupe index list')."""
     from dedupe.index import open_index, remove
@@ -167,7 +157,7 @@ def remove_cmd(ids, index_flag, **kw):
 
 @index_group.command("list")
 @_index_option
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+@CONFIG_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_cmd(index_flag, fmt, **kw):
     """List the archived articles."""
@@ -194,7 +184,7 @@ def _human(n: float) -> str:
 
 @index_group.command("stats")
 @_index_option
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+@CONFIG_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def stats_cmd(index_flag, fmt, **kw):
     """Articles, sentences, size, settings and MinHash scheme of the index."""
@@ -239,7 +229,7 @@ def rebuild_cmd(index_flag, progress, **kw):
 
 @index_group.command("vacuum")
 @_index_option
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+@CONFIG_OPTION
 def vacuum_cmd(index_flag, **kw):
     """Drop entries of removed articles and compact the index."""
     from dedupe.index import open_index
@@ -266,7 +256,7 @@ def vacuum_sentence(loc: str, res: dict) -> str:
 
 @index_group.command("train")
 @_index_option
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+@CONFIG_OPTION
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal).")
 def train_cmd(index_flag, progress, **kw):
     """Learn Punkt abbreviations from the archive, store them, re-split every article."""

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from dedupe.cli.common import EXIT_USAGE, emit, engine_options, fail, report_errors, run_scan
+from dedupe.cli.common import EXIT_USAGE, emit, engine_options, fail, invocation, report_errors, run_scan
 from dedupe.output.registry import SCAN_FORMATS, render
 from dedupe.output.sanitize import neutralize
 
@@ -23,9 +23,9 @@ from dedupe.output.sanitize import neutralize
               help="Run the analysis here (embedded) or on Apache Spark (needs pyspark and Java 17+: see dedupe doctor).")
 @click.option("--spark-master", metavar="URL", default=None,
               help="Spark master for --engine spark (default local[2]; spark://host:7077, yarn, k8s://...).")
-def scan(paths, fmt, output, show_all, color, allow_no_input, **kw):
+def scan(paths, fmt, output, show_all, color, allow_no_input, engine, spark_master, **kw):
     """Find repeated sentences and quotes in PATHS (files or directories)."""
-    _, result = run_scan(paths, kw)
+    result = run_scan(paths, invocation(kw), engine, spark_master)
     if color is None:
         color = output is None and sys.stdout.isatty()
     options = {"color": color, "show_all": show_all} if fmt == "text" else {}

@@ -1,4 +1,4 @@
-"""What every archive index backend shares: preparing articles, settings, querying.
+"""The contract every archive index backend implements (:class:`ArchiveIndex`) and the table a query returns.
 
 An index stores, per archived article, everything needed to show a finding
 without the original file: the analysed text, its title and path, and the map

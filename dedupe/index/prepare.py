@@ -164,7 +164,7 @@ def prepared_batches(
     bounded by one file); other files are read by the workers themselves.
     """
     from dedupe.engine import parallel
-    from dedupe.readers import format_for, read_file
+    from dedupe.readers import read_file, spec_for
 
     it = iter(paths)
     head = list(islice(it, parallel.MANY_FILES))
@@ -185,8 +185,8 @@ def prepared_batches(
                 yield ("docs", docs[k:k + batch])
         chunk: list[str] = []
         for p in chain(head, it):
-            if format_for(p) == "jsonl":
-                big.append(p)  # read here, after the plain files
+            if (spec := spec_for(p)) is not None and spec.many:
+                big.append(p)  # an export (many records): read here, after the plain files
                 continue
             found[0] += 1
             chunk.append(p)

@@ -5,33 +5,34 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from dedupe.config import Settings
+from dedupe.config import SETTING_KEYS, Settings
 from dedupe.errors import ArchiveIndexError
 from dedupe.sketch.signatures import SCHEME
 
-#: Settings that decide what an index holds; a query must agree on them.
-INDEX_KEYS = ("shingle", "ngram", "num_perm", "seed", "hash", "scheme", "bands", "rows", "threshold",
-              "min_words", "quotes", "exclude_quotes", "boilerplate")
+#: Settings that decide what an index holds (``index`` in the settings table's ``stored``); a query must agree.
+INDEX_KEYS = (*Settings().signature_settings(),
+              *(k.name for k in SETTING_KEYS.values() if "index" in k.stored and "signature" not in k.stored))
 
 
 
 def index_settings(settings: Settings) -> dict[str, Any]:
     """The settings an index is built with (recorded in the index)."""
-    d = dict(settings.signature_settings())
     bands, rows = settings.band_plan()
-    d.update(bands=bands, rows=rows, threshold=settings.threshold, min_words=settings.min_words,
-             quotes=settings.quotes, exclude_quotes=settings.exclude_quotes,
-             boilerplate=list(settings.boilerplate), scheme=SCHEME)
-    return d
+    return {**settings.signature_settings(), **settings.record("index"), "bands": bands, "rows": rows,
+            "scheme": SCHEME}
 
 
 def settings_from_index(stored: dict[str, Any], base: Settings | None = None) -> Settings:
     """``base`` (defaults) with the index's recorded settings applied."""
     base = base or Settings()
-    upd: dict[str, Any] = {k: stored[k] for k in ("shingle", "ngram", "num_perm", "seed", "hash", "threshold", "min_words",
-                                  "quotes", "exclude_quotes") if k in stored}
-    upd["boilerplate"] = tuple(stored.get("boilerplate", ()))
-    # keep the index's banding only if it differs from what the threshold would choose
+    upd: dict[str, Any] = {}
+    for key in SETTING_KEYS.values():
+        if "index" not in key.stored or key.name in ("bands", "rows"):  # the banding follows the threshold
+            continue
+        if key.type in ("strs", "kinds"):
+            upd[key.name] = tuple(stored.get(key.name, ()))
+        elif key.name in stored:
+            upd[key.name] = stored[key.name]
     return dataclasses.replace(base, **upd)
 
 
@@ -42,7 +43,7 @@ def _fmt(v: Any) -> str:
 def check_query_settings(stored: dict[str, Any], settings: Settings, location: str) -> None:
     """Refuse a query whose settings the index cannot answer."""
     want = index_settings(settings)
-    for k in ("shingle", "ngram", "num_perm", "seed", "hash", "scheme"):
+    for k in settings.signature_settings():
         if stored.get(k) != want.get(k):
             raise ArchiveIndexError(
                 f"index built with {k.replace('_', '-')}={_fmt(stored.get(k))}, query uses {_fmt(want.get(k))}; "
