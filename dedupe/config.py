@@ -162,7 +162,8 @@ class Settings:
     kinds: tuple[str, ...] = setting(
         DEFAULT_KINDS, f"Comma-separated kinds to report: names, rule ids or labels ({', '.join(KINDS)}).",
         type="kinds", commands=_ENGINE)
-    quotes: bool = setting(True, "Do not report repeated quotes separately.", commands=_ENGINE, flag="--no-quotes",
+    quotes: bool = setting(True, "Do not report repeated quotes separately (config: quotes = false).",
+                           commands=_ENGINE, flag="--no-quotes",
                            stored=frozenset({"index"}))
     exclude_quotes: bool = setting(
         False, "Ignore quoted words: no quote findings, quotes do not count in sentences.", commands=_ENGINE,

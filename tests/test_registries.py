@@ -230,3 +230,10 @@ def test_a_toy_setting_needs_only_its_table_entry(tmp_path):
     assert json.loads(r.stdout)["settings"]["toy_limit"] == 4
     r = _run(env, "index", "add", "a.txt", "--index", work / "ix", "--toy-limit", "5", cwd=work)
     assert r.returncode == 2 and "toy-limit=4" in r.stderr, r.stderr  # an index refuses other settings
+
+
+def test_the_tables_reference_is_current():
+    """docs/tables.md is generated from the tables (python scripts/tables_reference.py)."""
+    p = subprocess.run([sys.executable, str(REPO / "scripts" / "tables_reference.py"), "--check"], cwd=REPO,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
