@@ -273,7 +273,7 @@ class ScanResult:
         """Overlaps where both articles share most of their sentences: a story
         reposted under a new id, or a draft that re-runs an archived story.
         One entry per pair of articles."""
-        seen: set[frozenset] = set()
+        seen: set[frozenset[str]] = set()
         out = []
         for o in self.overlaps:
             pair = frozenset((o.doc, o.other))

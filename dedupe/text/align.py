@@ -69,7 +69,7 @@ class Change:
     a_tokens: tuple[str, ...]
     b_tokens: tuple[str, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {"a": {"start": self.a_start, "end": self.a_end, "text": self.a_text},
                 "b": {"start": self.b_start, "end": self.b_end, "text": self.b_text}}
 

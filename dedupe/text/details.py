@@ -57,7 +57,7 @@ class Detail:
     def label(self) -> str:
         return f"{self.category}: {self.before} -> {self.after}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {"category": self.category, "before": self.before, "after": self.after, **self.change.to_dict()}
 
 
