@@ -81,6 +81,10 @@ class Term:
             time.sleep(0.2)
         raise AssertionError(f"the review did not exit; the screen was:\n{self.screen()}")
 
+    def exit_status(self) -> int:
+        """The review's exit status (the pane stays after it exits: remain-on-exit)."""
+        return int(self._out("display-message", "-p", "-t", self.name, "#{pane_dead_status}").strip())
+
     def resize(self, width: int, height: int) -> None:
         subprocess.run([*self.tmux, "resize-window", "-t", self.name, "-x", str(width), "-y", str(height)],
                        check=True, timeout=10)
@@ -232,6 +236,7 @@ def test_sigterm_asks_and_ctrl_c_asks(term_factory, tmp_path):
     assert not t.dead()
     os.kill(t.pid, signal.SIGTERM)  # asked twice: quit, the decision kept in the journal
     t.wait_exit()
+    assert t.exit_status() == 143  # as a shell reports a SIGTERM
     assert Path(str(bpath) + ".review-journal").exists() and not bpath.exists()
     # SIGHUP (the terminal went away): quits at once, journal kept
     t2 = term_factory(["review", *SEED_ARGS, "--baseline", str(bpath), "--no-watch"], (80, 24))
@@ -262,7 +267,7 @@ def test_a_missing_or_broken_editor_gives_the_screen_back(term_factory, tmp_path
 
 
 def test_whole_export_while_watching_stays_bounded_and_answers_keys(term_factory, tmp_path):
-    """The whole Reuters export, watched (the default), at 80x24 then 200x50: RSS sampled throughout."""
+    """The whole Reuters export, watched (the default), at 80x24, 120x36 then 200x50: RSS sampled throughout."""
     from helpers import REUTERS
 
     assert REUTERS.exists(), f"the Reuters export is missing: {REUTERS}"
@@ -276,7 +281,7 @@ def test_whole_export_while_watching_stays_bounded_and_answers_keys(term_factory
 
     t.wait_for(opened, "the export listed", timeout=150)
     # watching: a few polls (one a second) must neither grow memory nor stall the keys
-    for size in ((80, 24), (200, 50)):
+    for size in ((80, 24), (120, 36), (200, 50)):
         t.resize(*size)
         for _ in range(3):
             before = t.screen()
@@ -294,3 +299,12 @@ def test_whole_export_while_watching_stays_bounded_and_answers_keys(term_factory
     assert samples[-1] - samples[len(samples) // 2] < 150, f"RSS still growing while watching: {samples}"
     t.keys("q")
     t.wait_exit()
+
+
+def test_ctrl_c_exits_130_and_q_exits_0(term_factory, tmp_path):
+    for key, status in (("C-c", 130), ("q", 0)):
+        t = term_factory(["review", *SEED_ARGS, "--baseline", str(tmp_path / "b.json"), "--no-watch"], (80, 24))
+        t.wait_for(lambda s: "0.70" in status_line(s) and "Quit" in footer(s), "the review opened")
+        t.keys(key)
+        t.wait_exit()
+        assert t.exit_status() == status, key

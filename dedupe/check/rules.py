@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dedupe.errors import ConfigError
-from dedupe.findings import Cluster, Pair, cluster_fingerprint
+from dedupe.findings import Cluster, Pair, cluster_fingerprint, detail_pairs
 from dedupe.kinds import DEFAULT_LEVELS, RULES
 from dedupe.kinds import REGISTRY as KIND_REGISTRY
 from dedupe.kinds import resolve as resolve_kind
@@ -399,12 +399,15 @@ def in_article_parts(c) -> list[Cluster]:
                  for p in c.pairs if p.a in where and p.b in where]
         pairs.sort(key=lambda p: (p.a, p.b))
         members = [c.members[i] for i in idx]
+        details = detail_pairs(members, pairs) if c.details else []
+        if details:  # the article's own copies contradict each other
+            kind = "changed-detail"
         sim = min((p.similarity for p in pairs), default=c.similarity)
         jac = min((p.jaccard for p in pairs), default=c.jaccard)
         con = min((p.containment for p in pairs), default=c.containment)
         parts.append(Cluster(id=f"{c.id}.{len(parts) + 1}", kind=kind, members=members, pairs=pairs,
                              similarity=sim, jaccard=jac, containment=con,
-                             fingerprint=cluster_fingerprint(kind, members)))
+                             fingerprint=cluster_fingerprint(kind, members), details=details or None))
     return parts
 
 
@@ -500,6 +503,20 @@ def other_index(c, index: int, multi: bool | None = None) -> int:
     return index
 
 
+def link_measures(c, i: int, j: int, sim: float) -> str:
+    """How members ``i`` and ``j`` are linked, for a message: ``similarity 0.91``; ``similarity 0.92 by
+    word alignment`` (a short sentence with a word or two changed); ``similarity 0.67, linked by
+    containment 0.90`` (the shorter copy inside the other, below the similarity threshold)."""
+    for p in c.pairs:
+        if {p.a, p.b} == {i, j}:
+            if p.link == "words":
+                return f"similarity {p.similarity:.2f} by word alignment"
+            if p.link == "containment":
+                return f"similarity {p.similarity:.2f}, linked by containment {p.containment:.2f}"
+            return f"similarity {p.similarity:.2f}"
+    return f"similarity {sim:.2f}"
+
+
 def message(finding_or_cluster, index: int, with_text: bool = True, max_copies: int | None = None,
             counter: dict[str, int] | None = None) -> str:
     """The message for member ``index``: what repeats and where the other copies are.
@@ -519,7 +536,17 @@ def message(finding_or_cluster, index: int, with_text: bool = True, max_copies: 
     else:
         sim = pair_similarities(c).get((min(index, oi), max(index, oi)), c.similarity)
     unit = _unit_word(c)
-    msg = f"This {unit} repeats the {unit} at {where(o, m.path, m.line, m.doc)} (similarity {sim:.2f})"
+    measures = link_measures(c, index, oi, sim)
+    changed = c.detail_summary(oi, index) if getattr(c, "details", None) else ""
+    at = where(o, m.path, m.line, m.doc)
+    if changed and o.archive:
+        msg = f"This {unit} changes a detail of the published {unit} at {at} ({changed}; {measures})"
+    elif changed and o.doc != m.doc:
+        msg = f"This {unit} repeats the {unit} at {at} with a detail changed ({changed}; {measures})"
+    elif changed:
+        msg = f"This {unit} contradicts the {unit} at {at}: a detail differs ({changed}; {measures})"
+    else:
+        msg = f"This {unit} repeats the {unit} at {at} ({measures})"
     rest = len(c.members) - 2  # copies besides this one and the one named
     limit = rest if max_copies is None else max(0, max_copies - 1)
     more: list[str] = []

@@ -186,6 +186,8 @@ def render_html_report(result: ScanResult, title: str | None = None) -> str:
         h.append(f'<section class="cluster kind-{esc(c.kind)}" id="{esc(c.id)}">')
         h.append(f"<h3>{esc(c.id)} · {esc(KIND_LABEL.get(c.kind, c.kind))} <span class=tag>{esc(c.rule)}</span> "
                  f'<span class="meta">similarity {c.similarity:.2f}, {len(c.members)} copies</span></h3>')
+        if c.restatement is None and c.note():  # which detail changed, or what links the copies
+            h.append(f'<p class="meta">{esc(c.note())}</p>')
         h.append('<div class="copies">')
         spans = c.alignment()
         sims = {(min(p.a, p.b), max(p.a, p.b)): p.similarity for p in c.pairs}
@@ -311,6 +313,9 @@ def render_markdown_report(result: ScanResult, title: str | None = None) -> str:
         out.append("")
         out.append(f"{KIND_LABEL.get(c.kind, c.kind)} ({c.rule}), similarity {c.similarity:.2f}, {len(c.members)} copies.")
         out.append("")
+        if c.restatement is None and c.note():  # which detail changed, or what links the copies
+            out.append(md_text(c.note()) + ".")
+            out.append("")
         for i, (m, sp) in enumerate(zip(c.members, c.alignment())):
             copy_links = [f"[copy {k + 1}](#{member_anchor(c, k).lower()})" for k in _linked(len(c.members), i)]
             if len(c.members) - 1 > len(copy_links):

@@ -122,6 +122,9 @@ def _cluster_text(c: Cluster, color: bool) -> list[str]:
     copies = "2 sentences" if c.restatement is not None else f"{len(c.members)} copies"
     head = f"{c.id} {c.kind} ({c.rule}) {measures}, {copies}"
     out = [_style(head, _BOLD + _CYAN, color)]
+    note = c.note() if c.restatement is None else ""
+    if note:  # what links the copies, or which detail changed
+        out.append("  " + _style(_safe(note), _DIM, color))
     if c.restatement is not None:
         both = [*c.restatement.get("shared_words", []), *c.restatement.get("shared_figures", [])]
         if both:

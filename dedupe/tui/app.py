@@ -387,7 +387,7 @@ class DedupeReviewApp(App[None]):
         else:
             self.member_index = min(self.member_index, len(c.members) - 1)
             content = render_cluster(c, self.model.status(c), selected=self.member_index, paragraph=self._paragraph,
-                                     width=width)
+                                     width=width, threshold=self.settings.threshold)
         self.query_one("#detail", Static).update(content)
         if self.member_index == 0:
             self.query_one(DetailPane).scroll_home(animate=False)

@@ -25,6 +25,8 @@ from textual.widgets import Static
 
 from dedupe.findings import Cluster
 from dedupe.kinds import SHORT_FORMS
+from dedupe.text.align import Span, align_group
+from dedupe.tui.engine import looks_like_table
 from dedupe.tui.keys import KEYS, Key, footer_keys, keys_for
 from dedupe.tui.model import KIND_LABELS, ArticleGroup, ReviewModel, Row, first_words
 
@@ -506,6 +508,18 @@ class KeyFooter(Static):
         self._fit()
 
 
+def marks(c: Cluster) -> list[list[Span]]:
+    """Per member, its words with ``shared`` set unless the word differs: the shared word alignment
+    (``dedupe.text.align``, as every other output).  A restatement's words shared by meaning
+    (its figures, synonyms) count as shared too: only what differs is marked."""
+    if c.restatement is None:
+        return c.alignment()
+    spans = align_group([m.text for m in c.members])
+    meant = c.alignment()
+    return [[Span(a.start, a.end, a.shared or any(b.shared and b.start < a.end and a.start < b.end for b in mm))
+             for a in sp] for sp, mm in zip(spans, meant)]
+
+
 def reflow(text: str) -> str:
     """``text`` with its line breaks shown as spaces (same length: offsets into it stay exact)."""
     return text.replace("\r", " ").replace("\n", " ")
@@ -519,7 +533,7 @@ def fit_path(loc: str, width: int) -> str:
 
 
 def render_cluster(c: Cluster, status: str, documents=None, selected: int = 0, paragraph=None,
-                   pair_line: bool = True, width: int = 0) -> Content:
+                   pair_line: bool = True, width: int = 0, threshold: float | None = None) -> Content:
     """The detail of a cluster as Content: every member stacked, with its
     location, its paragraph for context (reflowed: source line breaks inside
     it read as spaces), shared words highlighted and the differing words
@@ -528,18 +542,30 @@ def render_cluster(c: Cluster, status: str, documents=None, selected: int = 0, p
     keeps every ``path:line:col`` on one line."""
     parts: list[Content] = []
     n_docs = len(c.documents)
+    if c.restatement is not None:  # a score of meaning, not of shared words
+        measure = f"  ·  restatement score {c.restatement.get('meaning', c.similarity)}"
+    elif c.containment - c.similarity >= 0.05:  # the shorter copy sits inside the longer one
+        under = threshold is not None and c.similarity < threshold
+        measure = (f"  ·  similarity {c.similarity:.2f}, containment {c.containment:.2f}"
+                   + (" (a containment match: the shorter copy is inside a longer sentence)" if under
+                      else " (one copy inside the other)"))
+    else:
+        measure = f"  ·  similarity {c.similarity:.2f}"
     head = Content.assemble(
         (f"{c.id} ", STYLE_HEAD),
         (f"{c.kind} ({c.rule})", STYLE_HEAD),
-        f"  ·  similarity {c.similarity:.2f}",
+        measure,
         f"  ·  {len(c.members)} cop{'ies' if len(c.members) != 1 else 'y'}",
         f" in {n_docs} article{'s' if n_docs != 1 else ''}  ·  ",
         (status, STYLE_STATUS.get(status, "")),
     )
     parts.append(head)
+    if c.restatement is None and (c.details or any(p.link == "words" for p in c.pairs)):
+        # which detail changed, or a link by word alignment (containment is said in the heading above)
+        parts.append(Content(c.note()).stylize(STYLE_CONTEXT))
     parts.append(Content.assemble(("shared words", STYLE_SHARED), "  ", ("differing words", STYLE_DIFF),
                                   ("   context", STYLE_CONTEXT)))
-    align = c.alignment()
+    align = marks(c)
     shown = c.members[:MAX_MEMBERS]
     for i, m in enumerate(shown):
         spans = align[i]
@@ -557,7 +583,7 @@ def render_cluster(c: Cluster, status: str, documents=None, selected: int = 0, p
             text, off = m.text, 0
         else:
             text, off = ctx
-        body = Content(reflow(text))
+        body = Content(text if looks_like_table(text) else reflow(text))  # a table keeps its rows
         n = len(m.text)
         if off > 0:
             body = body.stylize(STYLE_CONTEXT, 0, off)

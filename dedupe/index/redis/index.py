@@ -70,9 +70,10 @@ import threading
 import time
 import uuid
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -107,6 +108,10 @@ from dedupe.index.redis.layout import (
     make_zdict,
     split_keys,
 )
+
+if TYPE_CHECKING:
+    from dedupe.engine.corpus import Corpus, UnitTable
+    from dedupe.index.archived import ArchivedDocument
 
 LOCK_TTL = float(os.environ.get("DEDUPE_REDIS_LOCK_TTL", "10"))  # seconds; refreshed every TTL/4 while writing
 LOCK_WAIT = LOCK_TTL * 3  # how long a writer waits for another one
@@ -146,15 +151,15 @@ class RedisIndex(ArchiveIndex):
         self.location = location
         self.host, self.port, self.dbn, password, self.name = parse_location(location)
         self._ssl = location.startswith("rediss://")
-        self._tx: dict | None = None
+        self._tx: dict[str, Any] | None = None
         self._hb: tuple[threading.Thread, threading.Event] | None = None
         self._scripts: dict[str, Any] = {}
         self.cluster = False
         self.r: Any = None
         self._password = password
-        self._zdict_cache: tuple | None = None
+        self._zdict_cache: tuple[Any, bytes] | None = None
         self._fresh = False  # this epoch's data keys are known not to exist yet (no read before writing them)
-        self._written: dict[str, set] = {}
+        self._written: dict[str, set[Any]] = {}
         self.legacy = False
         self._legacy_drop = False
         with self._errors():
@@ -175,14 +180,14 @@ class RedisIndex(ArchiveIndex):
                                   location)
 
     # -- connection and errors ----------------------------------------------
-    def _client_kwargs(self) -> dict:
+    def _client_kwargs(self) -> dict[str, Any]:
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
         return {"password": self._password, "ssl": self._ssl, "socket_connect_timeout": CONNECT_TIMEOUT,
                 "socket_timeout": SOCKET_TIMEOUT, "retry": Retry(NoBackoff(), 0)}
 
-    def _cluster_kwargs(self) -> dict:
+    def _cluster_kwargs(self) -> dict[str, Any]:
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
@@ -190,7 +195,7 @@ class RedisIndex(ArchiveIndex):
         kw["retry"] = Retry(NoBackoff(), 2)  # redirections (MOVED) after a topology change
         return kw
 
-    def _connect(self):
+    def _connect(self) -> Any:
         redis = self._redis_mod
         kw = self._client_kwargs()
         kw["socket_timeout"] = CONNECT_TIMEOUT  # a port that accepts but never answers: fail fast
@@ -214,7 +219,7 @@ class RedisIndex(ArchiveIndex):
         r.ping()
         return r
 
-    def _errors(self):
+    def _errors(self) -> _RedisErrors:
         return _RedisErrors(self)
 
     def _where(self) -> str:
@@ -244,7 +249,7 @@ class RedisIndex(ArchiveIndex):
         return ArchiveIndexError(f"key {key.decode(errors='replace')!r} {problem}: not this index's data, refusing to use "
                            "or overwrite it (delete it, or pick another namespace with ?name=)", self.location)
 
-    def _load_meta(self) -> dict:
+    def _load_meta(self) -> dict[str, Any]:
         key = self._tag("meta")
         t = self._type(key)
         if t == "none":
@@ -325,13 +330,13 @@ class RedisIndex(ArchiveIndex):
         self._delete_keys(found)
         return True
 
-    def _script(self, name: str, src: str):
+    def _script(self, name: str, src: str) -> Any:
         s = self._scripts.get(name)
         if s is None:
             s = self._scripts[name] = self.r.register_script(src)
         return s
 
-    def _exec(self, pipe, keys: Sequence[bytes], expect: str = "") -> list:
+    def _exec(self, pipe: Any, keys: Sequence[bytes], expect: str = "") -> list[Any]:
         """Run a pipeline; a reply that is an error names its key (e.g. WRONGTYPE: a foreign key)."""
         res = pipe.execute(raise_on_error=False)
         for key, v in zip(keys, res):
@@ -341,7 +346,8 @@ class RedisIndex(ArchiveIndex):
                 raise v
             if isinstance(v, Exception):
                 raise v
-        return res
+        out: list[Any] = res
+        return out
 
     def close(self) -> None:
         self._stop_heartbeat()
@@ -350,7 +356,7 @@ class RedisIndex(ArchiveIndex):
                 self.r.close()
 
     # -- meta ---------------------------------------------------------------
-    def set_meta(self, **kv) -> None:
+    def set_meta(self, **kv: Any) -> None:
         """Inside a transaction: written at commit; outside: now."""
         self.meta.update(kv)
         if self._tx is not None:
@@ -480,7 +486,7 @@ class RedisIndex(ArchiveIndex):
             pass  # expires by itself within LOCK_TTL
 
 
-    def _require_tx(self) -> dict:
+    def _require_tx(self) -> dict[str, Any]:
         if self._tx is None:
             raise RuntimeError("RedisIndex writes need ix.transaction()")
         return self._tx
@@ -500,7 +506,7 @@ class RedisIndex(ArchiveIndex):
         if tx["epoch"] is not None:
             meta["epoch"] = int(tx["epoch"])
         meta.setdefault("epoch", 1)
-        args: list = [tx["token"], "1" if tx["reset"] else "0", len(tx["art_del"]), *sorted(tx["art_del"])]
+        args: list[Any] = [tx["token"], "1" if tx["reset"] else "0", len(tx["art_del"]), *sorted(tx["art_del"])]
         args.append(len(meta))
         for k, v in meta.items():
             args += (k, json.dumps(v))
@@ -553,7 +559,7 @@ class RedisIndex(ArchiveIndex):
             if not quiet:
                 raise
 
-    def _delete_keys(self, keys) -> None:
+    def _delete_keys(self, keys: Iterable[bytes]) -> None:
         pipe = self.r.pipeline(transaction=False)
         for n, key in enumerate(keys, 1):
             pipe.unlink(key)
@@ -567,20 +573,20 @@ class RedisIndex(ArchiveIndex):
                           for k in self._scan(self.name + b":" + pattern))
 
     # -- reading records ----------------------------------------------------
-    def _records(self, ids: Sequence[str]) -> list[dict | None]:
+    def _records(self, ids: Sequence[str]) -> list[dict[str, Any] | None]:
         if not ids:
             return []
         key = self._tag("art")
         t = self._type(key)
         if t not in ("hash", "none"):
             raise self._refuse(key, f"holds a {t}, not a hash")
-        out: list[dict | None] = []
+        out: list[dict[str, Any] | None] = []
         for k in range(0, len(ids), 5000):
             for v in self.r.hmget(key, list(ids[k:k + 5000])):
                 out.append(None if v is None else self._parse_record(v))
         return out
 
-    def _parse_record(self, v: bytes) -> dict:
+    def _parse_record(self, v: bytes) -> dict[str, Any]:
         try:
             rec = json.loads(v)
             if not isinstance(rec, dict) or not isinstance(rec.get("h"), str):
@@ -594,7 +600,7 @@ class RedisIndex(ArchiveIndex):
         except (ValueError, TypeError, UnicodeDecodeError, RecursionError):
             raise self._refuse(self._tag("art"), "holds an article record that is not this index's JSON") from None
 
-    def _all_records(self) -> Iterator[tuple[str, dict]]:
+    def _all_records(self) -> Iterator[tuple[str, dict[str, Any]]]:
         key = self._tag("art")
         t = self._type(key)
         if t not in ("hash", "none"):
@@ -603,7 +609,7 @@ class RedisIndex(ArchiveIndex):
             yield aid.decode("utf-8", "surrogateescape"), self._parse_record(raw)
 
     # -- writing ------------------------------------------------------------
-    def init_settings(self, settings: Settings, punkt: dict | None = None) -> None:
+    def init_settings(self, settings: Settings, punkt: dict[str, Any] | None = None) -> None:
         self._require_current()
         stored = self.meta.get("settings")
         if stored:
@@ -633,7 +639,7 @@ class RedisIndex(ArchiveIndex):
                 out[i] = rec["h"]
         return out
 
-    def _forget(self, aid: str, rec: dict | None) -> None:
+    def _forget(self, aid: str, rec: dict[str, Any] | None) -> None:
         """An article's current record (committed or pending) is being replaced or removed."""
         tx = self._require_tx()
         pend = tx["art_set"].pop(aid, None)
@@ -663,7 +669,7 @@ class RedisIndex(ArchiveIndex):
                 tx["art_del"].add(aid)
         return missing
 
-    def write(self, batch: IndexBatch, keep: Sequence[bool] | None = None, pending: list | None = None) -> int:
+    def write(self, batch: IndexBatch, keep: Sequence[bool] | None = None, pending: list[Any] | None = None) -> int:
         """Postings, unit map and blobs of the kept articles (buffered in
         ``pending``, written by :meth:`flush`); their records at commit."""
         tx = self._require_tx()
@@ -720,7 +726,7 @@ class RedisIndex(ArchiveIndex):
             self.flush(pending)
         return n
 
-    def flush(self, pending: list | None = None, final: bool = False) -> None:
+    def flush(self, pending: list[Any] | None = None, final: bool = False) -> None:
         """Write buffered postings (each touched group string rewritten once, at its exact size),
         unit map entries and article blobs."""
         if not pending:
@@ -757,9 +763,10 @@ class RedisIndex(ArchiveIndex):
             except ValueError:
                 raise self._refuse(self._tag("meta"), "has a zdict field that is not base64") from None
             self._zdict_cache = z
-        return z[1]
+        zd: bytes = z[1]
+        return zd
 
-    def _unpack(self, blob: bytes, key: bytes | None = None):
+    def _unpack(self, blob: bytes, key: bytes | None = None) -> ArchivedDocument:
         """An article from its stored form (zlib with the index's preset dictionary; older forms as stored)."""
         try:
             if blob[:1] == b"D":
@@ -812,7 +819,7 @@ class RedisIndex(ArchiveIndex):
             self._exec(pipe, names)
             written.update(groups)
 
-    def _write_units(self, parts: list) -> None:
+    def _write_units(self, parts: list[Any]) -> None:
         """Unit id -> article number, packed uint32 per unit in strings of 2**UNIT_CHUNK units."""
         if not parts:
             return
@@ -831,7 +838,7 @@ class RedisIndex(ArchiveIndex):
                 i += take
         self._exec(pipe, keys, ", not this index's unit map")
 
-    def iter_documents(self, batch: int = 500):
+    def iter_documents(self, batch: int = 500) -> Iterator[list[ArchivedDocument]]:
         """Every stored article (also of an index in the old layout, for ``rebuild``)."""
         with self._errors():
             it: Iterator[tuple[str, bytes, bytes]]
@@ -848,7 +855,7 @@ class RedisIndex(ArchiveIndex):
             if buf:
                 yield buf
 
-    def _iter_blobs(self, records: dict | None = None) -> Iterator[tuple[str, bytes, bytes]]:
+    def _iter_blobs(self, records: dict[str, Any] | None = None) -> Iterator[tuple[str, bytes, bytes]]:
         """``(article id, key, stored blob)`` of every article, in article-number order."""
         src = records.items() if records is not None else self._all_records()
         recs = sorted(((rec["n"], aid) for aid, rec in src))
@@ -894,7 +901,7 @@ class RedisIndex(ArchiveIndex):
         return max(int(self.meta.get("epoch", 1)), 1)
 
     # -- maintenance --------------------------------------------------------
-    def articles(self) -> list[dict]:
+    def articles(self) -> list[dict[str, Any]]:
         self._require_current()
         with self._errors():
             recs = dict(self._all_records())
@@ -907,7 +914,7 @@ class RedisIndex(ArchiveIndex):
         out.sort(key=lambda a: a.pop("num"))
         return out
 
-    def vacuum(self) -> dict:
+    def vacuum(self) -> dict[str, Any]:
         """Drop dead entries (of removed or replaced articles, or interrupted adds): postings, unit map,
         article blobs and keys of other epochs; every string rewritten at its exact size."""
         self._require_current()
@@ -999,7 +1006,7 @@ class RedisIndex(ArchiveIndex):
                                "containment_postings": True})
 
     # -- querying -----------------------------------------------------------
-    def _lookup(self, kind: str, q: np.ndarray, cap: int):
+    def _lookup(self, kind: str, q: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Posting lookup with the embedded index's semantics (:func:`lookup_sorted`)."""
         bits = self._bits(kind)
         qg, qf = split_keys(q, bits)
@@ -1026,7 +1033,7 @@ class RedisIndex(ArchiveIndex):
         order = np.lexsort((units, keys))  # by key, then unit id (oldest first)
         return lookup_sorted([(keys[order], units[order])], qk, cap)
 
-    def candidate_units(self, table, rows: np.ndarray, settings: Settings) -> np.ndarray:
+    def candidate_units(self, table: UnitTable, rows: np.ndarray, settings: Settings) -> np.ndarray:
         from dedupe.sketch.lsh import band_keys
 
         self._require_current()
@@ -1037,7 +1044,7 @@ class RedisIndex(ArchiveIndex):
             parts = [units, self.containment_pairs(table, rows, settings, partial(self._lookup, "s"))]
         return np.concatenate(parts)
 
-    def fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]):
+    def fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]) -> Corpus:
         from dedupe.engine.analyse import analyse_documents
         from dedupe.engine.corpus import Corpus, DocCounts
         from dedupe.index.base import build_archive_table
@@ -1072,10 +1079,10 @@ class RedisIndex(ArchiveIndex):
                                            "read") from None
             cand = [(num, d) for num, d in docs_by_num.items() if d.id not in exclude]
             recs = self._records([d.id for _, d in cand])
-        docs: list = []
-        counts: list = []
+        docs: list[Any] = []
+        counts: list[Any] = []
         pos: dict[int, int] = {}
-        recs_of: dict[int, dict] = {}
+        recs_of: dict[int, dict[str, Any]] = {}
         for (num, d), rec in zip(cand, recs):
             if rec is None or int(rec["n"]) != num:
                 continue  # replaced, removed, or not committed yet
@@ -1118,7 +1125,7 @@ class _RedisErrors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, et, ev, tb) -> None:
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
         if et is None or isinstance(ev, ArchiveIndexError):
             return
         redis = self.ix._redis_mod
