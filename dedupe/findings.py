@@ -167,7 +167,7 @@ class Cluster:
 
     def differences(self, i: int, j: int) -> list[Change]:
         """The aligned differences between members ``i`` and ``j`` (:func:`dedupe.text.align.diff_pair`)."""
-        cache = self.__dict__.setdefault("_differences", {})
+        cache: dict[tuple[int, int], list[Change]] = self.__dict__.setdefault("_differences", {})
         key = (i, j)
         if key not in cache:
             cache[key] = diff_pair(self.members[i].text, self.members[j].text)
