@@ -365,7 +365,7 @@ def _check_other(key: str, value: Any, source: str) -> Any:
     return value  # pragma: no cover
 
 
-def settings_from_mapping(data: dict[str, Any], base: Settings | None = None, source: str = "config") -> tuple[Settings, dict]:
+def settings_from_mapping(data: dict[str, Any], base: Settings | None = None, source: str = "config") -> tuple[Settings, dict[str, Any]]:
     """Split a mapping into Settings updates and the other known keys, each
     checked against its schema (type, then range); unknown keys are refused."""
     updates: dict[str, Any] = {}
@@ -401,7 +401,7 @@ def _toml_error(exc: tomllib.TOMLDecodeError, text: str) -> str:
     return f"invalid TOML: {msg}"
 
 
-def read_toml(path: str | os.PathLike) -> dict[str, Any]:
+def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Parse a TOML file; any problem is a :class:`ConfigError` naming file, line and problem."""
     src = str(path)
     try:
@@ -425,7 +425,7 @@ def read_toml(path: str | os.PathLike) -> dict[str, Any]:
         raise ConfigError("invalid TOML: nested too deeply", src) from None
 
 
-def find_config(start: str | os.PathLike | None = None) -> Path | None:
+def find_config(start: str | os.PathLike[str] | None = None) -> Path | None:
     """The nearest ``.dedupe.toml``, or ``pyproject.toml`` with ``[tool.dedupe]``.
 
     A ``pyproject.toml`` met on the way that is not valid TOML is an error
@@ -447,7 +447,7 @@ def find_config(start: str | os.PathLike | None = None) -> Path | None:
     return None
 
 
-def load_config(path: str | os.PathLike | None = None, search_from: str | None = None) -> Config:
+def load_config(path: str | os.PathLike[str] | None = None, search_from: str | None = None) -> Config:
     """Load a configuration file (or the nearest one when ``path`` is None)."""
     p = Path(path) if path else find_config(search_from)
     if p is None:

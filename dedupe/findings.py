@@ -167,7 +167,7 @@ class Cluster:
 
     def differences(self, i: int, j: int) -> list[Change]:
         """The aligned differences between members ``i`` and ``j`` (:func:`dedupe.text.align.diff_pair`)."""
-        cache = self.__dict__.setdefault("_differences", {})
+        cache: dict[tuple[int, int], list[Change]] = self.__dict__.setdefault("_differences", {})
         key = (i, j)
         if key not in cache:
             cache[key] = diff_pair(self.members[i].text, self.members[j].text)
@@ -351,7 +351,7 @@ class ScanResult:
         """Overlaps where both articles share most of their sentences: a story
         reposted under a new id, or a draft that re-runs an archived story.
         One entry per pair of articles."""
-        seen: set[frozenset] = set()
+        seen: set[frozenset[str]] = set()
         out = []
         for o in self.overlaps:
             pair = frozenset((o.doc, o.other))

@@ -175,7 +175,7 @@ def key_option(key: Key) -> Callable[[F], F]:
         return click.option(*decls, callback=_kinds, help=key.help)
     if key.type == "strs":
         return click.option(*decls, multiple=True, help=key.help)
-    ptype: click.ParamType | None = None
+    ptype: Any = None
     if key.choices is not None:
         ptype = click.Choice(list(key.choices))
     elif key.type == "float":
@@ -287,7 +287,7 @@ def run_scan(paths: Iterable[str], inv: Invocation, engine: str = "embedded", sp
     return result
 
 
-def report_errors(result) -> int:
+def report_errors(result: ScanResult) -> int:
     """Print notes, input errors and warnings; the exit code they call for."""
     for n in getattr(result, "notes", ()):
         line(f"dedupe: note: {n}", err=True)
@@ -320,7 +320,7 @@ def norm_path(p: str) -> str:
     return normalize_path(p)
 
 
-def baseline_path(cfg, flag: str | None) -> str:
+def baseline_path(cfg: Config, flag: str | None) -> str:
     from dedupe.check.baseline import DEFAULT_PATH
     from dedupe.errors import ConfigError
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -23,7 +24,8 @@ from dedupe.output.sanitize import neutralize
               help="Run the analysis here (embedded) or on Apache Spark (needs pyspark and Java 17+: see dedupe doctor).")
 @click.option("--spark-master", metavar="URL", default=None,
               help="Spark master for --engine spark (default local[2]; spark://host:7077, yarn, k8s://...).")
-def scan(paths, fmt, output, show_all, color, allow_no_input, engine, spark_master, **kw):
+def scan(paths: tuple[str, ...], fmt: str, output: str | None, show_all: bool, color: bool | None,
+         allow_no_input: bool, engine: str, spark_master: str | None, **kw: Any) -> None:
     """Find repeated sentences and quotes in PATHS (files or directories)."""
     result = run_scan(paths, invocation(kw), engine, spark_master)
     if color is None:

@@ -58,6 +58,7 @@ from dedupe.check.rules import (
     record_suffix,
     snippet,
 )
+from dedupe.findings import Cluster, Member
 from dedupe.output.sanitize import defuse_mentions
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -264,7 +265,7 @@ def _uri(path: str) -> str:
     return quote(clean(display_path(path)), safe="/")
 
 
-def _physical(m) -> dict[str, Any]:
+def _physical(m: Member) -> dict[str, Any]:
     return {
         "artifactLocation": {"uri": _uri(m.path), "uriBaseId": "%SRCROOT%"},
         "region": {
@@ -566,7 +567,7 @@ class _ByteColumns:
         return bom + len(text[: column - 1].encode("utf-8", "surrogatepass")) + 1
 
 
-def _rd_location(m, cols: _ByteColumns) -> dict[str, Any]:
+def _rd_location(m: Member, cols: _ByteColumns) -> dict[str, Any]:
     return {
         "path": clean(display_path(m.path)),
         "range": {
@@ -670,7 +671,7 @@ def check_dict(cr: CheckResult) -> dict[str, Any]:
     return d
 
 
-def _cluster_dict_capped(c) -> dict[str, Any]:
+def _cluster_dict_capped(c: Cluster) -> dict[str, Any]:
     """``c.to_dict()`` with at most JSON_MAX_MEMBERS copies and JSON_MAX_PAIRS links (among the listed copies)."""
     if len(c.members) <= JSON_MAX_MEMBERS and len(c.pairs) <= JSON_MAX_PAIRS:
         return c.to_dict()

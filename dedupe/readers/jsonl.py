@@ -232,7 +232,7 @@ def read_jsonl(path: str, data: bytes, options: ReadOptions) -> list[Document]:
     return docs
 
 
-def _field_hint(record: dict) -> str:
+def _field_hint(record: dict[str, object]) -> str:
     """`` (text fields here: title, body; choose one with --text-field)``: where the text may be instead."""
     import json
 
