@@ -287,11 +287,11 @@ async def test_kind_filter_cycles(tmp_path, in_repo):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         seen = []
-        for _ in range(5):
+        for _ in range(6):
             await pilot.press("f")
             seen.append((app.model.kind_filter, len(app.rows)))
             assert all(app.model.kind_filter in (None, c.kind) for c in app.rows)
-        assert seen == [("repeated-sentence", 2), ("repeated-quote", 4), ("cross-article", 3),
+        assert seen == [("repeated-sentence", 2), ("repeated-quote", 4), ("changed-detail", 0), ("cross-article", 3),
                         ("archive-match", 0), (None, 9)]
 
 
@@ -662,7 +662,7 @@ async def test_whole_article_duplicates_fold_into_one_row(tmp_path, monkeypatch)
         assert len(app.rows) == 2
         await pilot.press("f")  # repeated sentences
         assert [r.kind for r in app.rows] == ["repeated-sentence"]
-        await pilot.press("f", "f")  # cross-article
+        await pilot.press("f", "f", "f")  # cross-article (after quotes and changed details)
         assert len(app.rows) == 1 and isinstance(app.rows[0], ArticleGroup)
         await pilot.press("f", "f")  # all
         assert len(app.rows) == 2

@@ -560,6 +560,9 @@ def render_cluster(c: Cluster, status: str, documents=None, selected: int = 0, p
         (status, STYLE_STATUS.get(status, "")),
     )
     parts.append(head)
+    if c.restatement is None and (c.details or any(p.link == "words" for p in c.pairs)):
+        # which detail changed, or a link by word alignment (containment is said in the heading above)
+        parts.append(Content(c.note()).stylize(STYLE_CONTEXT))
     parts.append(Content.assemble(("shared words", STYLE_SHARED), "  ", ("differing words", STYLE_DIFF),
                                   ("   context", STYLE_CONTEXT)))
     align = marks(c)
