@@ -181,6 +181,7 @@ def probe_sizes(sizes: list[int], work: Path, reps: int = 5, nq: int = 3500) -> 
     import numpy as np
 
     from dedupe.index.embedded import index as emb
+    from dedupe.index.embedded.queries import lookup_keyfile
 
     out = []
     for n in sizes:
@@ -189,7 +190,7 @@ def probe_sizes(sizes: list[int], work: Path, reps: int = 5, nq: int = 3500) -> 
         if not loc.exists():
             ix = emb.EmbeddedIndex(str(loc), create=True)
             with ix.transaction():
-                ix._set_meta(next_unit=2**32 - 1)
+                ix.set_meta(next_unit=2**32 - 1)
                 chunk = 50_000_000
                 parts = []
                 for a in range(0, n, chunk):  # sorted by construction: increasing random gaps
@@ -223,10 +224,10 @@ def probe_sizes(sizes: list[int], work: Path, reps: int = 5, nq: int = 3500) -> 
                 evict(index_files(loc))
                 read[0] = 0
                 t = time.perf_counter()
-                emb.lookup_keyfile(kf, q, 64, str(loc), 2**32)
+                lookup_keyfile(kf, q, 64, str(loc), 2**32)
                 times_cold.append(time.perf_counter() - t)
                 t = time.perf_counter()
-                emb.lookup_keyfile(kf, q, 64, str(loc), 2**32)
+                lookup_keyfile(kf, q, 64, str(loc), 2**32)
                 times_warm.append(time.perf_counter() - t)
         finally:
             emb.os.pread = real

@@ -49,7 +49,8 @@ SEED = 14
 HOLDOUT = 0.2
 FOLDS = 5
 L2 = 3.0
-GATE_KEEP = 0.998  # share of the above-threshold training pairs the gate keeps
+GATE_KEEP = 0.998
+REAL_WEIGHT = 0.0  # weight of a hand-labelled real-copy pair (dev part) in the fit  # share of the above-threshold training pairs the gate keeps
 PREFILTER_LOSS = 0.02  # share of above-threshold training pairs the cosine pre-filter may drop (speed)
 # What an augmented contrast counts for, against 1 for a real pair: a changed figure is a different
 # fact for sure; a flipped word or an added "not" sometimes reads oddly, so they count less.
@@ -134,6 +135,31 @@ def augment(a: list[str], b: list[str], y: np.ndarray,
             xb.append(_NEGATE_RE.sub(lambda m: m.group() + " not", s2, count=1))
             kinds.append("negation")
     return xa, xb, np.zeros(len(xa), dtype=np.int64), kinds
+
+
+LABELS = REPO / "bench" / "data" / "restatement_labels.jsonl"
+
+
+def real_pairs(path: Path = LABELS) -> tuple[list[str], list[str], np.ndarray]:
+    """The hand-labelled real-copy pairs of the dev part only (``bench/restatement_realset.py``; the
+    held-out part is never read here), with their text from the Reuters stories."""
+    import gzip
+
+    if not path.exists():
+        return [], [], np.zeros(0, dtype=np.int64)
+    recs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    recs = [r for r in recs if r["part"] == "dev"]
+    want = {r["a"][0] for r in recs} | {r["b"][0] for r in recs}
+    bodies: dict[str, str] = {}
+    with gzip.open(SHARED / "corpora" / "reuters21578" / "reuters21578.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            key = f"{int(rec['newid']):05d}"
+            if key in want:
+                bodies[key] = rec.get("body") or ""
+    a = [bodies[r["a"][0]][r["a"][1]:r["a"][2]] for r in recs]
+    b = [bodies[r["b"][0]][r["b"][1]:r["b"][2]] for r in recs]
+    return a, b, np.array([r["label"] for r in recs], dtype=np.int64)
 
 
 def _weights(n_real: int, kinds: list[str]) -> np.ndarray:
@@ -229,9 +255,13 @@ def main() -> None:
                     help="share of above-threshold training pairs the gate keeps")
     ap.add_argument("--prefilter-loss", type=float, default=PREFILTER_LOSS,
                     help="share of above-threshold training pairs the cosine pre-filter may drop")
+    ap.add_argument("--real-weight", type=float, default=REAL_WEIGHT,
+                    help="weight of each hand-labelled real-copy pair of the dev part (0: MRPC only)")
     args = ap.parse_args()
 
     a, b, y = read_mrpc(args.mrpc)
+    ra, rb, ry = real_pairs() if args.real_weight > 0 else ([], [], np.zeros(0, dtype=np.int64))
+    x_real = features(ra, rb) if len(ry) else np.zeros((0, len(FEATURE_NAMES)))
     hold, train = split(len(y))
     rng = np.random.default_rng(SEED + 100)
     x_all = features(a, b)
@@ -245,7 +275,11 @@ def main() -> None:
         xa, xb, xy, kinds = augment([a[i] for i in tr], [b[i] for i in tr], y[tr], np.random.default_rng(SEED + k))
         x_tr = np.vstack([x_all[tr], features(xa, xb)]) if xa else x_all[tr]
         y_tr = np.concatenate([y[tr], xy])
-        params = fit_logistic(x_tr, y_tr, sample_weight=_weights(len(tr), kinds))
+        sw = _weights(len(tr), kinds)
+        if len(ry):
+            x_tr, y_tr = np.vstack([x_tr, x_real]), np.concatenate([y_tr, ry])
+            sw = np.concatenate([sw, np.full(len(ry), args.real_weight)])
+        params = fit_logistic(x_tr, y_tr, sample_weight=sw)
         oof[val] = predict(params, x_all[val])
         fold_rows.append(val)
     # the threshold: out-of-fold precision of "any finding links the two" (a pair the engine's near-copy
@@ -264,7 +298,12 @@ def main() -> None:
     xa, xb, xy, aug_kinds = augment([a[i] for i in train], [b[i] for i in train], y[train], np.random.default_rng(SEED))
     x_tr = np.vstack([x_all[train], features(xa, xb)])
     y_tr = np.concatenate([y[train], xy])
-    mean, scale, w, bias = fit_logistic(x_tr, y_tr, sample_weight=_weights(len(train), aug_kinds))
+    sw = _weights(len(train), aug_kinds)
+    x_fit, y_fit = x_tr, y_tr
+    if len(ry):
+        x_fit, y_fit = np.vstack([x_tr, x_real]), np.concatenate([y_tr, ry])
+        sw = np.concatenate([sw, np.full(len(ry), args.real_weight)])
+    mean, scale, w, bias = fit_logistic(x_fit, y_fit, sample_weight=sw)
     # pre-filter: the sentence cosine under which (almost) no training pair scores above the threshold
     s_train = predict((mean, scale, w, bias), x_all[train])
     cos_above = x_all[train][s_train >= threshold, 0]

@@ -21,7 +21,8 @@ from typing import Any
 from dedupe.errors import ConfigError
 from dedupe.kinds import DEFAULT_KINDS, KINDS, RULES, resolve
 
-__all__ = ["KINDS", "RULES", "Settings", "Config", "load_config", "with_overrides"]
+__all__ = ["KEYS", "KINDS", "RULES", "SETTING_KEYS", "FRONT_END_KEYS", "Key", "Settings", "Config", "load_config",
+           "with_overrides"]
 
 #: Units matching one of these (from their start, case-insensitive) are never flagged.
 DEFAULT_BOILERPLATE = (
@@ -39,111 +40,174 @@ DEFAULT_BOILERPLATE = (
     r"(?-i:[A-Z][A-Z'\-]+(?: [A-Z][A-Z'\-]+)*)(, [A-Z][a-z]{2,}\.? \d{1,2})?( \((reuters|ap|afp)\))? ?[-–—:]\s*$",
 )
 
-#: The other keys front ends read from the same files, with their schema:
-#: ``(type, detail)`` where type is ``str`` (detail: choices or None), ``strs``
-#: (a string or a list of strings), ``table`` (a table of string values).
-#: Anything else is refused by name.
-OTHER_SCHEMA: dict[str, tuple[str, Any]] = {
-    "include": ("strs", None),
-    "exclude": ("strs", None),
-    "id_field": ("str", None),
-    "text_field": ("str", None),
-    "title_field": ("str", None),
-    "rules": ("table", None),
-    "baseline": ("str", None),
-    "index": ("str", None),
-    "fail_on": ("level", None),
-    "format": ("str", None),  # a check format: checked against dedupe.output.registry by the front end
-    "against": ("strs", None),
-}
-OTHER_KEYS = set(OTHER_SCHEMA)
-_WANT = {"fail_on": "a level or a list of kinds", "baseline": "a file path", "index": "an index location"}
+# -- the table of settings ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of the configuration: a :class:`Settings` field or a front-end key.
+
+    Everything about a key is here: its type (``float``, ``int``, ``bool``,
+    ``str``, ``strs`` a string or a list of strings, ``kinds``, ``table`` of
+    strings, ``level`` a level or a list of kinds), default, range (``low`` /
+    ``high``, open or closed) or ``choices``, ``help`` (the CLI flag's and the
+    documentation's), the ``commands`` whose CLI has the flag (``engine``:
+    scan, check, report, review; ``index``: index add and rebuild; ``read``:
+    every command that reads files), the ``flag`` spelling when not
+    ``--name`` and a ``short`` one, and ``stored``: the records that keep it
+    (``signature``: what an index and a query must share; ``index``: the
+    index's stored settings; ``baseline``: the baseline's).  The CLI flags,
+    the configuration schema and its validation, and the stored settings are
+    all generated from this table.
+    """
+
+    name: str
+    type: str
+    default: Any
+    help: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[str, ...] | None = None
+    commands: frozenset[str] = frozenset()
+    flag: str | None = None
+    short: str | None = None
+    stored: frozenset[str] = frozenset()
+    setting: bool = True  # a Settings field (False: a front-end key, kept in Config.extra)
+    want: str | None = None  # what a wrong value is told it should be
+
+    @property
+    def dashed(self) -> str:
+        return self.name.replace("_", "-")
+
+    def range_text(self) -> str:
+        lo = "(" if self.low_open else "["
+        hi = ")" if self.high_open else "]"
+        return f"{lo}{_num(self.low)}, {_num(self.high)}{hi}"
+
+    def check_range(self, value: Any, source: str) -> None:
+        """A :class:`ConfigError` naming the key when ``value`` is out of range or not a choice."""
+        if self.choices is not None and value not in self.choices:
+            if self.type == "str":
+                alts = " or ".join(repr(c) for c in self.choices)
+                raise ConfigError(f"{self.dashed} must be {alts}, got {value!r}", source)
+        if self.low is None and self.high is None:
+            return
+        below = self.low is not None and (value <= self.low if self.low_open else value < self.low)
+        above = self.high is not None and (value >= self.high if self.high_open else value > self.high)
+        if below or above:
+            if self.high is None:
+                raise ConfigError(f"{self.dashed} must be at least {_num(self.low)}, got {value}", source)
+            if self.type == "int":
+                raise ConfigError(f"{self.dashed} must be between {_num(self.low)} and {_num(self.high)}, got {value}",
+                                  source)
+            raise ConfigError(f"{self.dashed} must be in {self.range_text()}, got {value}", source)
+
+
+def _num(v: float | None) -> str:
+    return "" if v is None else (str(int(v)) if float(v).is_integer() else str(v))
+
+
+ENGINE, INDEX, READ = "engine", "index", "read"
+_ENGINE = frozenset({ENGINE})
+_BOTH = frozenset({ENGINE, INDEX})
+_SIG = frozenset({"signature", "index", "baseline"})
+
+
+def setting(default: Any, help: str, **spec: Any) -> Any:
+    """A :class:`Settings` field and its :class:`Key` (name and type are the field's)."""
+    return field(default=default, metadata={"key": spec, "help": help})
+
+
+#: Sentences no boilerplate pattern may match (one that does would switch every finding off).
+_ORDINARY_SENTENCES = ("", "The council met on Tuesday to discuss the budget for next year.",
+                       "\u201cWe will appeal,\u201d the governor said.")
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Detection settings.
+    """Detection settings: every field carries its :class:`Key` (see :data:`KEYS`).
 
-    Attributes:
-        threshold: Jaccard similarity of shingle sets at or above which two
-            units are reported.
-        containment: share of the smaller unit's shingles found in the other
-            at or above which they are reported even if their Jaccard is lower
-            (a sentence repeated inside a longer one); 0 switches it off.
-        min_words: units with fewer words are never flagged.
-        shingle: ``word`` (word n-grams) or ``char`` (character n-grams).
-        ngram: n of the n-grams.
-        num_perm, seed: MinHash settings (as ``datasketch.MinHash``).
-        hash: ``words64`` (SHA-1 per word, combined; fast) or ``sha1``
-            (datasketch's default ``sha1_hash32`` of each shingle; slower).
-        bands, rows: LSH banding; 0 means chosen for ``recall`` at the
-            lowest threshold.
-        recall: target probability that LSH proposes a pair at the threshold.
-        kinds: finding kinds to report (default: all but ``restatement``).
-        restate_across: look for restatements across the articles of a run
-            too, not only inside each article.
-        quotes: extract quotations as units of their own.
-        exclude_quotes: ignore quoted words altogether (no quote units, and
-            quoted words do not count in sentence comparison).
-        boilerplate: extra regular expressions for units never flagged.
-        jobs: worker processes for splitting and hashing (0: automatic).
+    ``bands``, ``rows``: LSH banding; 0 means chosen for ``recall`` at the
+    lowest threshold.  ``kinds``: finding kinds to report (default: all but
+    ``restatement``).  ``hash``: ``words64`` (SHA-1 per word, combined;
+    fast) or ``sha1`` (datasketch's default ``sha1_hash32`` of each shingle).
     """
 
-    threshold: float = 0.7
-    containment: float = 0.8
-    min_words: int = 8
-    shingle: str = "word"
-    ngram: int = 3
-    num_perm: int = 128
-    seed: int = 1
-    hash: str = "words64"
-    bands: int = 0
-    rows: int = 0
-    recall: float = 0.99
-    kinds: tuple[str, ...] = DEFAULT_KINDS
-    quotes: bool = True
-    exclude_quotes: bool = False
-    restate_across: bool = False
-    boilerplate: tuple[str, ...] = ()
-    jobs: int = 0
-    max_bucket: int = 64
-    max_posting: int = 256
+    threshold: float = setting(
+        0.7, "Jaccard similarity to report (default 0.7); also the least containment for --containment matches, "
+        "and the lowest threshold an index is built for (it sets the LSH bands).",
+        low=0.0, high=1.0, low_open=True, commands=_BOTH, stored=frozenset({"index", "baseline"}))
+    containment: float = setting(
+        0.8, "Share of the shorter unit found in the longer to report (default 0.8; 0 = off).",
+        low=0.0, high=1.0, commands=_ENGINE, stored=frozenset({"baseline"}))
+    min_words: int = setting(
+        8, "Ignore sentences and quotes shorter than this (default 8); an index does not hold shorter ones.",
+        low=1, high=100_000, commands=_BOTH, stored=frozenset({"index", "baseline"}))
+    shingle: str = setting("word", "Shingle words or characters.", choices=("word", "char"), commands=_BOTH,
+                           stored=_SIG)
+    ngram: int = setting(3, "Shingle size (default 3 words).", low=1, high=32, commands=_BOTH, stored=_SIG)
+    num_perm: int = setting(128, "MinHash permutations (default 128).", low=16, high=1024, commands=_BOTH,
+                            stored=_SIG)
+    seed: int = setting(1, "MinHash seed (as datasketch.MinHash).", low=0, high=2**32 - 1, stored=_SIG)
+    hash: str = setting("words64", "Shingle hash: words64 (fast) or sha1 (datasketch's sha1_hash32).",
+                        choices=("words64", "sha1"), stored=_SIG)
+    bands: int = setting(0, "LSH bands (0: chosen for recall at the threshold).", low=0, high=1024,
+                         stored=frozenset({"index"}))
+    rows: int = setting(0, "LSH rows per band (0: chosen for recall at the threshold).", low=0, high=1024,
+                        stored=frozenset({"index"}))
+    recall: float = setting(0.99, "Probability that LSH proposes a pair at the threshold.", low=0.5, high=1.0,
+                            high_open=True)
+    kinds: tuple[str, ...] = setting(
+        DEFAULT_KINDS, f"Comma-separated kinds to report: names, rule ids or labels ({', '.join(KINDS)}).",
+        type="kinds", commands=_ENGINE)
+    quotes: bool = setting(True, "Do not report repeated quotes separately (config: quotes = false).",
+                           commands=_ENGINE, flag="--no-quotes",
+                           stored=frozenset({"index"}))
+    exclude_quotes: bool = setting(
+        False, "Ignore quoted words: no quote findings, quotes do not count in sentences.", commands=_ENGINE,
+        stored=frozenset({"index"}))
+    restate_across: bool = setting(
+        False, "Look for restatements (--kinds restatement) across the articles of the run too, not only inside each.",
+        commands=_ENGINE)
+    boilerplate: tuple[str, ...] = setting((), "Extra regular expressions for units never flagged.", type="strs",
+                                           stored=frozenset({"index"}))
+    jobs: int = setting(0, "Worker processes (0 = automatic).", low=0, high=1024, commands=_BOTH, short="-j")
+    max_bucket: int = setting(64, "Largest LSH bucket compared pairwise.", low=1, high=2**31 - 1)
+    max_posting: int = setting(256, "Most frequent shingle still used for containment.", low=1, high=2**31 - 1)
 
     def validate(self, source: str | None = None) -> Settings:
-        def bad(msg: str) -> ConfigError:
-            return ConfigError(msg, source)
-
-        if not 0.0 < self.threshold <= 1.0:
-            raise bad(f"threshold must be in (0, 1], got {self.threshold}")
-        if not 0.0 <= self.containment <= 1.0:
-            raise bad(f"containment must be in [0, 1], got {self.containment}")
-        if self.min_words < 1:
-            raise bad(f"min-words must be at least 1, got {self.min_words}")
-        if self.shingle not in ("word", "char"):
-            raise bad(f"shingle must be 'word' or 'char', got {self.shingle!r}")
-        if not 1 <= self.ngram <= 32:
-            raise bad(f"ngram must be between 1 and 32, got {self.ngram}")
-        if not 16 <= self.num_perm <= 1024:
-            raise bad(f"num-perm must be between 16 and 1024, got {self.num_perm}")
-        if self.hash not in ("words64", "sha1"):
-            raise bad(f"hash must be 'words64' or 'sha1', got {self.hash!r}")
-        if self.bands < 0 or self.rows < 0 or self.bands * self.rows > self.num_perm:
-            raise bad(f"bands x rows must fit in num-perm ({self.num_perm})")
+        src = source or "config"
+        for key in SETTING_KEYS.values():
+            value = getattr(self, key.name)
+            if key.type in ("float", "int", "str"):
+                key.check_range(value, src)
+        if self.bands * self.rows > self.num_perm:
+            raise ConfigError(f"bands x rows must fit in num-perm ({self.num_perm})", src)
         if (self.bands == 0) != (self.rows == 0):
-            raise bad("set both bands and rows, or neither")
-        if not 0.5 <= self.recall < 1.0:
-            raise bad(f"recall must be in [0.5, 1), got {self.recall}")
+            raise ConfigError("set both bands and rows, or neither", src)
+        if not self.kinds:
+            raise ConfigError("kinds: an empty list would report nothing and pass every check; "
+                              f"name at least one kind ({', '.join(KINDS)})", src)
         unknown = [k for k in self.kinds if k not in KINDS]
         if unknown:
-            raise bad(f"unknown kind {unknown[0]!r} (kinds: {', '.join(KINDS)})")
+            raise ConfigError(f"unknown kind {unknown[0]!r} (kinds: {', '.join(KINDS)})", src)
         for pat in self.boilerplate:
             try:
-                re.compile(pat)
+                rx = re.compile(pat, re.IGNORECASE)
             except re.error as exc:
-                raise bad(f"boilerplate pattern {pat!r} is not a valid regular expression: {exc}") from None
-        if self.jobs < 0:
-            raise bad(f"jobs must be 0 (automatic) or more, got {self.jobs}")
+                raise ConfigError(f"boilerplate pattern {pat!r} is not a valid regular expression: {exc}",
+                                  src) from None
+            if any(rx.match(probe) for probe in _ORDINARY_SENTENCES):  # '.*', '.+', '\\w', '[a-z]' ...
+                raise ConfigError(f"boilerplate pattern {pat!r} matches ordinary sentences: it would switch the check "
+                                  "off (anchor it to the boilerplate, e.g. '^Reporting by ')", src)
         return self
+
+    def record(self, which: str) -> dict[str, Any]:
+        """The settings a record keeps (``signature``, ``index`` or ``baseline``: see :class:`Key`), tuples as lists."""
+        return {k.name: list(v) if isinstance(v := getattr(self, k.name), tuple) else v
+                for k in SETTING_KEYS.values() if which in k.stored}
 
     def band_plan(self) -> tuple[int, int]:
         """The LSH ``(bands, rows)`` in use."""
@@ -155,14 +219,56 @@ class Settings:
 
     def signature_settings(self) -> dict[str, Any]:
         """What must match between an index and a query."""
-        return {
-            "shingle": self.shingle,
-            "ngram": self.ngram,
-            "num_perm": self.num_perm,
-            "seed": self.seed,
-            "hash": self.hash,
-            "scheme": "affine32",
-        }
+        return {**self.record("signature"), "scheme": "affine32"}
+
+
+def _key_of(f: dataclasses.Field[Any]) -> Key:
+    spec = dict(f.metadata["key"])
+    ftype = spec.pop("type", None) or str(f.type)
+    return Key(f.name, ftype, f.default, f.metadata["help"], **spec)
+
+
+#: Every Settings field's key, in field order.
+SETTING_KEYS: dict[str, Key] = {f.name: _key_of(f) for f in fields(Settings)}
+
+#: The readers' resource limits (bytes) and their defaults: a hostile file cannot make a run take unbounded
+#: memory or time.  Each is a key of the table (config key and flag ``--max-file-bytes`` ...).
+READ_LIMITS: dict[str, tuple[int, str]] = {
+    "max_file_bytes": (256 << 20, "Largest file read, in bytes (standard input too)"),
+    "max_decompressed_bytes": (256 << 20, "Largest decompressed size of a .gz file, in bytes"),
+    "max_record_bytes": (4 << 20, "Largest article, in bytes: one JSON line, a one-article file, a .docx's XML"),
+}
+
+#: The keys front ends read from the same files (kept in :attr:`Config.extra`).
+FRONT_END_KEYS: dict[str, Key] = {k.name: k for k in (
+    Key("include", "strs", (), "Glob of files to read when walking directories (repeatable).", commands=frozenset({READ}),
+        setting=False),
+    Key("exclude", "strs", (), "Glob of files or directories to skip (repeatable).", commands=frozenset({READ}),
+        setting=False),
+    Key("id_field", "str", "id", "JSON lines: field holding the article id (default id).", commands=frozenset({READ}),
+        setting=False),
+    Key("text_field", "str", "text", "JSON lines: field holding the article text (default text).",
+        commands=frozenset({READ}), setting=False),
+    Key("title_field", "str", "title", "JSON lines: field holding the article title (default title).",
+        commands=frozenset({READ}), setting=False),
+    Key("rules", "table", None, "Level of each rule (DD101 = \"warning\", \"off\").", setting=False),
+    Key("baseline", "str", None, "Baseline file.", setting=False, want="a file path"),
+    Key("index", "str", None, "Index location (a path or redis:// URL).", setting=False, want="an index location"),
+    Key("fail_on", "level", None, "What fails the check.", setting=False, want="a level or a list of kinds"),
+    # the check formats are checked against dedupe.output.registry by the front end (a higher layer)
+    Key("format", "str", None, "Output format of dedupe check.", setting=False),
+    Key("against", "strs", (), "Archive to compare against: article files or directories (repeatable).",
+        commands=_ENGINE, setting=False),
+    Key("follow_external_symlinks", "bool", False,
+        "Read symbolic links whose target is outside the walked folder or the repository (default: skipped with a "
+        "warning; a pull request's links may point anywhere on the runner).", commands=frozenset({READ}),
+        setting=False),
+    *(Key(name, "int", default, f"{what} (default {default:,}).", low=1, high=2**40, commands=frozenset({READ}),
+          setting=False) for name, (default, what) in READ_LIMITS.items()),
+)}
+
+#: Every key of the configuration: the settings, then the front ends' keys.
+KEYS: dict[str, Key] = {**SETTING_KEYS, **FRONT_END_KEYS}
 
 
 @dataclass
@@ -177,7 +283,7 @@ class Config:
         return self.extra.get(key.replace("-", "_"), default)
 
 
-_SETTING_NAMES = {f.name for f in fields(Settings)}
+_FIELD_TYPES = {f.name: str(f.type) for f in fields(Settings)}
 
 
 def _norm_key(key: str) -> str:
@@ -191,7 +297,7 @@ def _describe(value: Any) -> str:
 
 def _coerce(name: str, value: Any, source: str) -> Any:
     """A setting's value checked against its declared type (range: :meth:`Settings.validate`)."""
-    ftype = {f.name: f.type for f in fields(Settings)}[name]
+    ftype = _FIELD_TYPES[name]
     key = name.replace("_", "-")
     want = ftype  # as before: "expected float", "expected int", ...
     ok = True
@@ -217,11 +323,12 @@ def _coerce(name: str, value: Any, source: str) -> Any:
 
 
 def _check_other(key: str, value: Any, source: str) -> Any:
-    kind, detail = OTHER_SCHEMA[key]
-    name = key.replace("_", "-")
-    if key in _WANT and not (isinstance(value, str) and value.strip()) and not (
+    spec = FRONT_END_KEYS[key]
+    kind, detail, want = spec.type, spec.choices, spec.want
+    name = spec.dashed
+    if want is not None and not (isinstance(value, str) and value.strip()) and not (
             kind in ("strs", "level") and isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
-        raise ConfigError(f"{name}: expected {_WANT[key]}, got {_describe(value)}", source)
+        raise ConfigError(f"{name}: expected {want}, got {_describe(value)}", source)
     if kind == "str":
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"{name}: expected a non-empty string, got {_describe(value)}", source)
@@ -239,6 +346,15 @@ def _check_other(key: str, value: Any, source: str) -> Any:
         if not (isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))):
             raise ConfigError(f"{name}: expected a level or a list of kinds, got {_describe(value)}", source)
         return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name}: expected true or false, got {_describe(value)}", source)
+        return value
+    if kind == "int":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f"{name}: expected a whole number, got {_describe(value)}", source)
+        spec.check_range(value, source)
+        return value
     if kind == "table":
         if not isinstance(value, dict):
             raise ConfigError(f"{name}: expected a table, got {_describe(value)}", source)
@@ -249,21 +365,21 @@ def _check_other(key: str, value: Any, source: str) -> Any:
     return value  # pragma: no cover
 
 
-def settings_from_mapping(data: dict[str, Any], base: Settings | None = None, source: str = "config") -> tuple[Settings, dict]:
+def settings_from_mapping(data: dict[str, Any], base: Settings | None = None, source: str = "config") -> tuple[Settings, dict[str, Any]]:
     """Split a mapping into Settings updates and the other known keys, each
     checked against its schema (type, then range); unknown keys are refused."""
     updates: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for key, value in data.items():
         k = _norm_key(str(key))
-        if k in _SETTING_NAMES:
+        if k in SETTING_KEYS:
             updates[k] = _coerce(k, value, source)
-            if k == "kinds":  # rule ids and short labels name kinds too
+            if SETTING_KEYS[k].type == "kinds":  # rule ids and short labels name kinds too
                 updates[k] = tuple(resolved.name if (resolved := resolve(str(v))) else v for v in updates[k])
-        elif k in OTHER_KEYS:
+        elif k in FRONT_END_KEYS:
             extra[k] = _check_other(k, value, source)
         else:
-            known = ", ".join(sorted(n.replace("_", "-") for n in (*_SETTING_NAMES, *OTHER_KEYS)))
+            known = ", ".join(sorted(key.dashed for key in KEYS.values()))
             raise ConfigError(f"unknown setting {key!r} (known: {known})", source)
     settings = replace(base or Settings(), **updates)
     return settings.validate(source), extra
@@ -285,7 +401,7 @@ def _toml_error(exc: tomllib.TOMLDecodeError, text: str) -> str:
     return f"invalid TOML: {msg}"
 
 
-def read_toml(path: str | os.PathLike) -> dict[str, Any]:
+def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Parse a TOML file; any problem is a :class:`ConfigError` naming file, line and problem."""
     src = str(path)
     try:
@@ -309,7 +425,7 @@ def read_toml(path: str | os.PathLike) -> dict[str, Any]:
         raise ConfigError("invalid TOML: nested too deeply", src) from None
 
 
-def find_config(start: str | os.PathLike | None = None) -> Path | None:
+def find_config(start: str | os.PathLike[str] | None = None) -> Path | None:
     """The nearest ``.dedupe.toml``, or ``pyproject.toml`` with ``[tool.dedupe]``.
 
     A ``pyproject.toml`` met on the way that is not valid TOML is an error
@@ -331,7 +447,7 @@ def find_config(start: str | os.PathLike | None = None) -> Path | None:
     return None
 
 
-def load_config(path: str | os.PathLike | None = None, search_from: str | None = None) -> Config:
+def load_config(path: str | os.PathLike[str] | None = None, search_from: str | None = None) -> Config:
     """Load a configuration file (or the nearest one when ``path`` is None)."""
     p = Path(path) if path else find_config(search_from)
     if p is None:

@@ -6,6 +6,8 @@ prints or exits.
 
 from __future__ import annotations
 
+from dedupe.safety import redact
+
 
 class DedupeError(Exception):
     """Base class for every error dedupe raises on purpose."""
@@ -19,8 +21,8 @@ class DedupeError(Exception):
         self.message = message
         self.path = path
 
-    def __str__(self) -> str:  # "path: problem", the one-line form the CLI prints
-        return f"{self.path}: {self.message}" if self.path else self.message
+    def __str__(self) -> str:  # "path: problem", the one-line form the CLI prints (URL credentials redacted)
+        return redact(f"{self.path}: {self.message}" if self.path else self.message)
 
 
 class InputError(DedupeError):
@@ -37,8 +39,13 @@ class ConfigError(DedupeError):
     """A configuration file or option is invalid."""
 
 
-class IndexError_(DedupeError):
+class ArchiveIndexError(DedupeError):
     """An archive index is missing, corrupt, unreachable or incompatible."""
+
+
+#: The former name of :class:`ArchiveIndexError` (it read like the builtin ``IndexError``), kept so that
+#: code written against it still runs; use :class:`ArchiveIndexError`.
+IndexError_ = ArchiveIndexError
 
 
 class BaselineError(DedupeError):

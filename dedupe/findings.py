@@ -8,13 +8,16 @@ output, the CI formats, the HTML report and the review UI all read a
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from dedupe.config import RULES, Settings
 from dedupe.errors import DedupeError
-from dedupe.text.align import Span, align_group, marked_spans
+from dedupe.text.align import Change, Span, align_group, diff_pair, marked_spans
+from dedupe.text.details import changed_details
+from dedupe.text.details import summary as detail_summary
 from dedupe.text.normalize import normalized_key
 
 
@@ -110,6 +113,9 @@ class Cluster:
     #: For a ``restatement``: its score, what the score means, and the words and figures both sentences
     #: share (``spans``: per member, character ranges into its text).  None for near-copies.
     restatement: dict[str, Any] | None = None
+    #: For a ``changed-detail``: the pairs whose copies differ only in details, each
+    #: ``{"a", "b", "details": [{"category", "before", "after", "a": {...}, "b": {...}}]}``.
+    details: list[dict[str, Any]] | None = None
 
     @property
     def rule(self) -> str:
@@ -126,9 +132,13 @@ class Cluster:
         """Per member, its word spans with ``shared`` set for words that every
         copy has (computed on demand: it is only needed for display)."""
         if not hasattr(self, "_alignment"):
-            if self.restatement is not None:  # shared by meaning: highlight the words and figures both have
+            if self.restatement is not None:  # shared by meaning: the words and figures both have, and
+                # every word the alignment finds in both copies (never a shared word marked as differing)
                 spans = self.restatement.get("spans") or [[] for _ in self.members]
-                self._alignment = [marked_spans(m.text, [tuple(x) for x in sp]) for m, sp in zip(self.members, spans)]
+                marked = [marked_spans(m.text, [tuple(x) for x in sp]) for m, sp in zip(self.members, spans)]
+                aligned = align_group([m.text for m in self.members])
+                self._alignment = [[Span(x.start, x.end, x.shared or y.shared) for x, y in zip(mk, al)]
+                                   for mk, al in zip(marked, aligned)]
             else:
                 self._alignment = align_group([m.text for m in self.members])
         return self._alignment
@@ -148,10 +158,60 @@ class Cluster:
             index = self.__dict__["_pair_index"] = {(min(p.a, p.b), max(p.a, p.b)): p.similarity for p in self.pairs}
         return index.get((min(i, j), max(i, j)))
 
+    @property
+    def scope(self) -> str:
+        """Where the copies are: ``article`` (one article), ``drafts`` (several drafts) or ``archive``."""
+        if any(m.archive for m in self.members):
+            return "archive"
+        return "drafts" if len({m.doc for m in self.members}) > 1 else "article"
+
+    def differences(self, i: int, j: int) -> list[Change]:
+        """The aligned differences between members ``i`` and ``j`` (:func:`dedupe.text.align.diff_pair`)."""
+        cache: dict[tuple[int, int], list[Change]] = self.__dict__.setdefault("_differences", {})
+        key = (i, j)
+        if key not in cache:
+            cache[key] = diff_pair(self.members[i].text, self.members[j].text)
+        return cache[key]
+
+    def detail_summary(self, i: int, j: int) -> str:
+        """``figure: 500 -> 1001; ...``: the details changed from member ``i`` to member ``j``, '' when
+        their copies differ in more than details (or not at all)."""
+        if not self.details:
+            return ""
+        found = changed_details(self.members[i].text, self.members[j].text, self.differences(i, j))
+        return detail_summary(found) if found else ""
+
+    def note(self) -> str:
+        """One line saying what links the copies when the similarity alone does not: the changed details
+        (``changed from the published copy: figure: 500 -> 1001``), a link by word alignment or by
+        containment (``similarity 0.67, linked by containment 0.90``); '' otherwise."""
+        if self.details:
+            first = self.details[0]
+            a, b = int(first["a"]), int(first["b"])
+            if self.members[b].archive and not self.members[a].archive:
+                a, b = b, a
+            changed = self.detail_summary(a, b)
+            lead = {"archive": "changed from the published copy", "drafts": "changed between the drafts",
+                    "article": "inconsistent inside the article"}[self.scope]
+            return f"{lead}: {changed}" if changed else lead
+        links = {p.link for p in self.pairs}
+        if "containment" in links:
+            p = min((p for p in self.pairs if p.link == "containment"), key=lambda p: p.containment)
+            return f"similarity {p.similarity:.2f}, linked by containment {p.containment:.2f} (one copy inside the other)"
+        if "words" in links:
+            return "linked by word alignment (a short sentence with a word or two changed)"
+        return ""
+
     def to_dict(self) -> dict[str, Any]:
         d = self._base_dict()
+        note = self.note()
+        if note:
+            d["note"] = note
         if self.restatement is not None:
             d["restatement"] = self.restatement
+        if self.details:
+            d["scope"] = self.scope
+            d["details"] = self.details
         return d
 
     def _base_dict(self) -> dict[str, Any]:
@@ -166,10 +226,27 @@ class Cluster:
             "members": [m.to_dict() for m in self.members],
             "pairs": [
                 {"a": p.a, "b": p.b, "similarity": round(p.similarity, 4), "jaccard": round(p.jaccard, 4),
-                 "containment": round(p.containment, 4), "link": p.link}
+                 "containment": round(p.containment, 4), "link": p.link,
+                 # the words that really differ, with their offsets into each member's text
+                 "differences": [ch.to_dict() for ch in self.differences(p.a, p.b)]}
                 for p in self.pairs
             ],
         }
+
+
+def detail_pairs(members: Sequence[Member], pairs: Sequence[Pair]) -> list[dict[str, Any]]:
+    """The verified pairs of a cluster whose copies differ only in details (a figure, a date or time, a
+    name, a negation: :func:`dedupe.text.details.changed_details`), each as ``{"a", "b", "details"}``
+    (members ``a`` and ``b``; what changed from ``a`` to ``b``).  Empty when no pair is such a copy."""
+    out: list[dict[str, Any]] = []
+    for p in pairs:
+        ma, mb = members[p.a], members[p.b]
+        if ma.key == mb.key:
+            continue
+        found = changed_details(ma.text, mb.text)
+        if found:
+            out.append({"a": p.a, "b": p.b, "details": [d.to_dict() for d in found]})
+    return out
 
 
 def cluster_fingerprint(kind: str, members: list[Member]) -> str:
@@ -203,6 +280,7 @@ class DocumentInfo:
     suppressed: int = 0
     archive: bool = False
     warnings: list[str] = field(default_factory=list)
+    boilerplate: int = 0  # units left out as boilerplate
 
     def to_dict(self) -> dict[str, Any]:
         d = {"id": self.id, "path": self.path, "sentences": self.sentences, "format": self.format, "units": self.units}
@@ -273,7 +351,7 @@ class ScanResult:
         """Overlaps where both articles share most of their sentences: a story
         reposted under a new id, or a draft that re-runs an archived story.
         One entry per pair of articles."""
-        seen: set[frozenset] = set()
+        seen: set[frozenset[str]] = set()
         out = []
         for o in self.overlaps:
             pair = frozenset((o.doc, o.other))

@@ -53,6 +53,19 @@ REGISTRY: tuple[Kind, ...] = (
         "intended, mark it with <!-- dedupe-ignore --> or accept it into the baseline.",
     ),
     Kind(
+        "changed-detail", "DD103", "error", "detail", "Changed detail", "ChangedDetail",
+        "Two copies of a sentence differ only in a figure, a date or time, a name or a negation.",
+        "The same sentence occurs twice with one detail changed (\"figure: 500 -> 1001\", \"date: Monday -> "
+        "Tuesday\", \"name: Psaki -> Biden\", \"negation: will -> will not\"). Inside one article the two "
+        "copies contradict each other; across drafts, or against the published archive (--against), the "
+        "message says which detail changed from the other or the published copy: an update that changes a "
+        "figure of the earlier version, or a paragraph pasted from the wrong story. The changed words are "
+        "named in the message and in the JSON (details, differences).",
+        "Check which value is right. Inside one article, correct or cut the wrong copy; in an update of a "
+        "published story, make sure the change is intended (and flagged to readers if it corrects the "
+        "earlier version). Accept it into the baseline if the change is intended. See docs/changed-detail.md.",
+    ),
+    Kind(
         "cross-article", "DD201", "warning", "cross", "Repeated across articles", "CrossArticleRepeat",
         "A sentence or quote also appears in another article of the batch.",
         "Two or more drafts checked together share the same or a nearly identical sentence or quote.",

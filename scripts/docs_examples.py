@@ -14,6 +14,7 @@
 * **Screens**: a ``text`` block right after ``<!-- screen: NAME -->`` is the review UI of :data:`SCREENS`
   ``NAME``, run as ``dedupe review`` runs it (the same command function, in this process) at a fixed
   size, the keys pressed, rendered as text; the SVG beside it (``docs/NAME.svg``) is the same frame.
+* **The key table** in docs/review.md (``<!-- keys start -->``): the review UI's own ``dedupe.tui.keys.KEYS``.
 * **The module map** in docs/architecture.md (between ``<!-- modules start -->`` and ``<!-- modules end -->``):
   every module of ``dedupe/``, layer by layer, with the first line of its docstring.
 * **docs/cli.md**: the command reference, from the CLI itself (``scripts/cli_reference.py``).
@@ -105,7 +106,7 @@ def screen(name: str) -> tuple[str, str]:
     captured: dict[str, str] = {}
     from dedupe.tui.app import DedupeReviewApp
 
-    def capture(app: DedupeReviewApp) -> None:
+    def capture(app: DedupeReviewApp, *_args: object, **_kwargs: object) -> None:
         async def go() -> None:
             async with app.run_test(size=spec.size) as pilot:
                 for _ in range(100):
@@ -144,6 +145,8 @@ def screen(name: str) -> tuple[str, str]:
         os.environ.clear()
         os.environ.update(old[4])
         shutil.rmtree(where, ignore_errors=True)
+    if "svg" not in captured:
+        raise SystemExit(f"screen {name}: dedupe review {' '.join(spec.args)} did not open the app")
     svg = captured["svg"]
     svg = re.sub(r"terminal-\d+", "terminal", svg)  # rich's id hashes the content: keep it stable
     return captured["text"], svg
@@ -192,6 +195,22 @@ def module_map() -> str:
     return "\n".join(lines) + "\n"
 
 
+KEYS_BLOCK = re.compile(r"(<!-- keys start -->\n).*?(<!-- keys end -->)", re.S)
+
+
+def key_table() -> str:
+    """The review UI's keys as its own table (dedupe.tui.keys) lists them."""
+    from dedupe.tui.keys import KEYS
+
+    rows = ["| key | in | what it does |", "|---|---|---|"]
+    for k in KEYS:
+        keys = " ".join(f"`{d}`" for d in k.display.split())
+        what = k.help.replace("|", "\\|")
+        where = {"app": "anywhere", "list": "the list", "detail": "the detail"}.get(k.scope, k.scope)
+        rows.append(f"| {keys} | {where} | {what} |")
+    return "\n".join(rows) + "\n"
+
+
 def normal(text: str) -> str:
     return SECONDS.sub(r"\1N", TIMING.sub("N s", text))
 
@@ -218,6 +237,12 @@ def update_page(path: Path, check: bool, svgs: dict[str, str]) -> list[str]:
         return m.group(0)
 
     updated = SCREEN.sub(shot, FENCE.sub(block, text))
+    if KEYS_BLOCK.search(updated):
+        table = key_table()
+        new_text = KEYS_BLOCK.sub(lambda m: m.group(1) + table + m.group(2), updated)
+        if new_text != updated:
+            stale.append(f"{path.relative_to(ROOT)}: the key table")
+            updated = new_text
     if MODULES.search(updated):
         table = module_map()
         new_text = MODULES.sub(lambda m: m.group(1) + table + m.group(2), updated)

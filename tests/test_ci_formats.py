@@ -102,13 +102,13 @@ def test_sarif_has_every_field_github_requires(hostile):
     driver = run_["tool"]["driver"]
     assert driver["name"] == "dedupe" and driver["version"] and driver["informationUri"].startswith(("https://", "file://"))
     ids = [r["id"] for r in driver["rules"]]
-    assert ids == ["DD101", "DD102", "DD201", "DD301", "DD401"]  # every rule of the kind registry
+    assert ids == ["DD101", "DD102", "DD103", "DD201", "DD301", "DD401"]  # every rule of the kind registry
     for r in driver["rules"]:
         for key in ("shortDescription", "fullDescription", "help"):
             assert r[key]["text"]
         assert r["name"] and r["defaultConfiguration"]["level"] in ("error", "warning", "note")
     assert {r["id"]: r["defaultConfiguration"]["level"] for r in driver["rules"]} == {
-        "DD101": "error", "DD102": "error", "DD201": "warning", "DD301": "error", "DD401": "note"}
+        "DD101": "error", "DD102": "error", "DD103": "error", "DD201": "warning", "DD301": "error", "DD401": "note"}
     results = run_["results"]
     assert len(results) == 2
     fps = set()

@@ -76,7 +76,7 @@ def test_sarif_help_uris_resolve_to_the_rules_page(news):
     web = "https://github.com/someone/dedupe/blob/0123abc/dedupe/check/rules.md"
     log = json.loads(check(news, "sarif", env={"DEDUPE_DOCS_URL": web}))
     assert {r["helpUri"] for r in log["runs"][0]["tool"]["driver"]["rules"]} == {
-        f"{web}#dd101", f"{web}#dd102", f"{web}#dd201", f"{web}#dd301", f"{web}#dd401"}
+        f"{web}#dd101", f"{web}#dd102", f"{web}#dd103", f"{web}#dd201", f"{web}#dd301", f"{web}#dd401"}
     rd = [json.loads(x) for x in check(news, "rdjsonl", env={"DEDUPE_DOCS_URL": web}).splitlines()]
     assert all(x["code"]["url"] == f"{web}#{x['code']['value'].lower()}" for x in rd)
 

@@ -105,3 +105,21 @@ def test_every_long_option_documented():
             if not re.search(re.escape(opt) + r"(?![\w-])", docs):
                 missing.append(f"{' '.join(('dedupe',) + path)} {opt}")
     assert not missing, f"options not documented: {missing}"
+
+
+def test_configuration_examples_are_accepted(tmp_path):
+    """Every TOML block in docs/ is a configuration dedupe accepts (an unknown key or bad value is exit 2)."""
+    import shutil
+    import subprocess
+    import sys
+
+    blocks = [(p.name, b) for p in DOCS for b in re.findall(r"^```toml\n(.*?)^```", p.read_text("utf-8"), re.S | re.M)]
+    assert len(blocks) >= 2
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    cli = [sys.executable, "-m", "dedupe"]
+    subprocess.run([*cli, "index", "add", "seeds/archive"], cwd=tmp_path, check=True, capture_output=True)
+    for name, block in blocks:
+        (tmp_path / ".dedupe.toml").write_text(block, "utf-8")
+        r = subprocess.run([*cli, "check", "seeds/000_f6852705ebf30c58.txt", "--config", ".dedupe.toml"],
+                           cwd=tmp_path, capture_output=True, text=True)
+        assert r.returncode in (0, 1) and "error:" not in r.stderr, (name, r.stderr)

@@ -107,3 +107,14 @@ def test_index_add_without_extraction_says_so(tmp_path, monkeypatch):
     r = invoke("index", "add", str(tmp_path / "story.html"), "--index", str(tmp_path / "ix"))
     assert r.exit_code == 0, r.output
     assert "full site pages among the inputs are indexed whole" in r.stderr and "lxml_html_clean" in r.stderr
+
+
+def test_review_without_extraction_or_semantic_says_so(monkeypatch):
+    import dedupe.engine.restate as restate
+
+    monkeypatch.setattr(extract, "_import_failure", ["ModuleNotFoundError: No module named 'lxml.html.clean'"])
+    monkeypatch.setattr(restate, "semantic_available", lambda: False)
+    r = invoke("review", str(PAGE))  # not a terminal: refused after the warnings
+    assert r.exit_code == 2
+    assert "full site pages are reviewed whole" in r.stderr and "lxml_html_clean" in r.stderr
+    assert "restatements are off" in r.stderr and "wordllama" in r.stderr

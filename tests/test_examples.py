@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.slow
 @pytest.mark.tui
+@pytest.mark.timeout(900)
 def test_shown_examples_are_current():
     proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "docs_examples.py"), "--check"],
                           capture_output=True, text=True, cwd=ROOT, timeout=600)

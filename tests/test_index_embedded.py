@@ -25,9 +25,11 @@ from click.testing import CliRunner
 from dedupe.api import scan
 from dedupe.cli.main import main
 from dedupe.config import Settings
+from dedupe.errors import ArchiveIndexError
 from dedupe.index import add_paths, open_index
 from dedupe.index.base import lookup_sorted
-from dedupe.index.embedded import index as emb
+from dedupe.index.embedded import layout as emb
+from dedupe.index.embedded.queries import lookup_keyfile
 from tests.test_index import make_archive
 
 
@@ -76,7 +78,7 @@ def test_block_lookup_equals_binary_search_over_the_whole_file(work):
         q = np.concatenate([rng.choice(keys, 2000), rng.integers(0, 2**64 - 1, 500, dtype=np.uint64),
                             np.array([0, 12345, 2**64 - 1, 12344, 12346], dtype=np.uint64)])
         for cap in (1, 7, 64, 10_000):
-            got = emb.lookup_keyfile(kf, q, cap, "ix", 5000)
+            got = lookup_keyfile(kf, q, cap, "ix", 5000)
             want = lookup_sorted([(keys, units)], q, cap)
             for g, w in zip(got, want):
                 assert np.array_equal(g, w)
@@ -99,7 +101,7 @@ def test_bulk_key_file_merged_by_ranges_in_threads_equals_one_merge(work, monkey
     monkeypatch.setattr(emb, "RANGE_ENTRIES", 5_000)  # many ranges, several in flight at once
     rng = np.random.default_rng(11)
     runs = _runs(rng, [0, 7, 20_000, 13_000, 1, 31_000, 9_999], key_space)
-    ranges = emb._key_ranges(runs, sum(len(k) for k, _ in runs))
+    ranges = emb.key_ranges(runs, sum(len(k) for k, _ in runs))
     assert len(ranges) > 5 or key_space == 300
     for a, b in zip(ranges, ranges[1:]):  # no key is split between two ranges
         assert max(int(k[-1]) for k, _ in a) < min(int(k[0]) for k, _ in b)
@@ -127,7 +129,7 @@ def test_a_failed_disk_write_in_the_threaded_bulk_write_leaves_no_file(work, mon
     with open_index("ix", create=True) as ix:
         ix.transaction().__enter__()  # the writer's transaction, as in add
         monkeypatch.setattr(emb.os, "pwrite", failing)
-        with pytest.raises(emb.IndexError_, match="No space left"):
+        with pytest.raises(ArchiveIndexError, match="No space left"):
             ix.flush([*runs])
         monkeypatch.setattr(emb.os, "pwrite", real)
         ix._rollback()
@@ -313,15 +315,15 @@ def test_damaged_header_is_not_an_unsupported_file(work):
 
 
 def test_library_errors_are_index_errors(work):
-    from dedupe.errors import IndexError_
+
 
     loc = "ix.db"
     built(work, loc)
     damage(loc, "zeros", start=4096 / os.path.getsize(loc) + 1e-9, end=1.0)
-    with pytest.raises(IndexError_) as e, open_index(loc) as ix:
+    with pytest.raises(ArchiveIndexError) as e, open_index(loc) as ix:
         ix.articles()
     assert "dedupe index rebuild" in str(e.value)
-    with pytest.raises(IndexError_), open_index(loc) as ix:
+    with pytest.raises(ArchiveIndexError), open_index(loc) as ix:
         add_paths(ix, ["a"], Settings())
 
 

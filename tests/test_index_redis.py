@@ -240,7 +240,7 @@ def test_index_without_subcommand_prints_its_help():
 def test_group_strings_round_trip_and_refuse_garbage():
     import numpy as np
 
-    from dedupe.index.redis.index import decode_groups, encode_group
+    from dedupe.index.redis.layout import decode_groups, encode_group
 
     rng = np.random.default_rng(4)
     ref = []

@@ -34,6 +34,7 @@ def source_copy(dest: Path) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a build and a full dependency install; slower when the suite shares the cores
 def test_readme_install_with_the_interpreters_own_pip(tmp_path):
     src = source_copy(tmp_path / "dedupe")
     venv = tmp_path / "venv"

@@ -197,3 +197,43 @@ def test_the_reader_table_is_the_only_list_of_formats():
         assert format_for(f"a{ext}") == name and spec_for(f"dir/a{ext.upper()}") is SPECS[name]
     assert [s.name for s in SPECS.values() if s.many] == ["jsonl"]
     assert [s.name for s in SPECS.values() if not s.byte_lines] == ["docx"]
+
+
+def test_a_toy_setting_needs_only_its_table_entry(tmp_path):
+    """One field in Settings: a flag of every engine and index command, a checked config key, stored in
+    the baseline and the index (the implementation would read ``settings.toy_limit``)."""
+    env = _patched_package(
+        tmp_path, "config.py",
+        "\n    def validate(self, source: str | None = None) -> Settings:",
+        '    toy_limit: int = setting(5, "A toy limit.", low=1, high=9, commands=_BOTH,\n'
+        '                             stored=frozenset({"index", "baseline"}))\n'
+        "\n    def validate(self, source: str | None = None) -> Settings:")
+    for cmd in (["scan"], ["check"], ["report"], ["review"], ["index", "add"], ["index", "rebuild"]):
+        assert "--toy-limit INTEGER RANGE" in _run(env, *cmd, "--help").stdout, cmd
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "a.txt").write_bytes(SEED.read_bytes())
+    r = _run(env, "scan", "a.txt", "--toy-limit", "10", cwd=work)
+    assert r.returncode == 2 and "--toy-limit" in r.stderr and "10" in r.stderr
+    for body, words in (("toy-limit = 99", "toy-limit must be between 1 and 9, got 99"),
+                        ('toy_limit = "x"', "toy-limit: expected int, got 'x'")):
+        (work / ".dedupe.toml").write_text(body + "\n", "utf-8")
+        r = _run(env, "scan", "a.txt", cwd=work)
+        assert r.returncode == 2 and r.stderr.strip() == f"dedupe: error: {work / '.dedupe.toml'}: {words}", r.stderr
+    (work / ".dedupe.toml").write_text("toy-limit = 3\n", "utf-8")
+    r = _run(env, "check", "a.txt", "--update-baseline", cwd=work)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((work / ".dedupe-baseline.json").read_text("utf-8"))["settings"]["toy_limit"] == 3
+    r = _run(env, "index", "add", "a.txt", "--index", work / "ix", "--toy-limit", "4", cwd=work)
+    assert r.returncode == 0, r.stderr
+    r = _run(env, "index", "stats", "--index", work / "ix", "--format", "json", cwd=work)
+    assert json.loads(r.stdout)["settings"]["toy_limit"] == 4
+    r = _run(env, "index", "add", "a.txt", "--index", work / "ix", "--toy-limit", "5", cwd=work)
+    assert r.returncode == 2 and "toy-limit=4" in r.stderr, r.stderr  # an index refuses other settings
+
+
+def test_the_tables_reference_is_current():
+    """docs/tables.md is generated from the tables (python scripts/tables_reference.py)."""
+    p = subprocess.run([sys.executable, str(REPO / "scripts" / "tables_reference.py"), "--check"], cwd=REPO,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr

@@ -55,6 +55,17 @@ def test_the_same_fact_in_other_words_passes_every_gate(a: str, b: str) -> None:
     assert not substitutions(analyse(a), analyse(b))
 
 
+def test_different_named_speakers_are_different_claims() -> None:
+    a = ("Nazer said Saudi Arabia will keep restraining its oil output as long as other OPEC members "
+         "adhere to the pact.")
+    b = ("Saudi Arabia will go on restraining its output as long as the other OPEC members adhere to the "
+         "pact, Yamani told reporters.")
+    assert fact_conflict(analyse(a), analyse(b)) == "speakers"
+    assert find_restatements([a, b]) == []
+    same = b.replace("Yamani", "Nazer")
+    assert fact_conflict(analyse(a), analyse(same)) is None
+
+
 def test_a_restatement_is_still_found() -> None:
     assert [(r.a, r.b) for r in find_restatements(list(SAME))] == [(0, 1)]
 
@@ -83,3 +94,15 @@ def test_table_rows_notes_and_headings_are_not_prose() -> None:
             "Note - Imports and exports may not balance due to cotton in transit.",
             "Note - World imports/exports may not balance due to grain in transit."]
     assert find_restatements(rows) == []
+
+
+def test_a_note_says_its_measured_precision_on_real_copy() -> None:
+    from dedupe.semantic.score import calibration, default_model, meaning, measured
+
+    bands = calibration()
+    assert bands and all(0.0 <= b.precision <= 1.0 and b.same_fact <= b.notes for b in bands)
+    band = measured(default_model().threshold)  # the default threshold is inside a measured band
+    assert band is not None
+    text = meaning(default_model().threshold)
+    assert f"{band.precision:.0%}" in text and f"{band.same_fact} of {band.notes}" in text
+    assert "not measured" in meaning(0.2)

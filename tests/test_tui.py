@@ -65,7 +65,8 @@ async def test_opens_on_seeds_and_moves(tmp_path, in_repo):
         assert app.current is rows[2]
         assert rows[-1].kind == "cross-article"  # the only warning comes last
         totals = str(app.query_one("#totals").content)
-        assert "7 articles" in totals and "9 clusters" in totals and "0 resolved by baseline" in totals
+        assert "7 articles" in totals and "9 clusters" in totals and "9 rows listed" in totals
+        assert "0 hidden" in totals and "sort: severity" in totals and "threshold 0.70" in totals
         detail = app.query_one("#detail").content.plain
         m = app.current.members[0]
         assert f"{m.path}:{m.line}:{m.column}" in detail
@@ -195,7 +196,7 @@ async def test_accept_undo_and_save(tmp_path, in_repo):
         await pilot.press("a")
         assert app.model.status(first) == "accepted"
         assert app.model.unsaved == 1
-        assert app.current is app.rows[1]  # moved on to the next finding
+        assert app.current is first  # advance is off by default: the decided row stays selected
         table = app.query_one(ClusterList)
         assert table.cells(0)[0] == "✓" and table.clusters[0] is first
         assert screen_text(table).splitlines()[1].startswith(" ✓ ")
@@ -214,7 +215,7 @@ async def test_accept_undo_and_save(tmp_path, in_repo):
         await settle(app2, pilot)
         assert len(app2.rows) == 8
         assert first.fingerprint not in {c.fingerprint for c in app2.rows}
-        assert "1 resolved by baseline (hidden)" in str(app2.query_one("#totals").content)
+        assert "8 rows listed · 1 hidden (1 resolved by baseline, h shows)" in str(app2.query_one("#totals").content)
         await pilot.press("h")
         assert len(app2.rows) == 9
         resolved = next(c for c in app2.rows if c.fingerprint == first.fingerprint)
@@ -226,7 +227,7 @@ async def test_saved_decisions_are_what_dedupe_check_reads(tmp_path, in_repo):
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("a")
+        await pilot.press("a", "j")
         await pilot.press("i")
         await pilot.press(*"pull quote", "enter")
         await pilot.press("s")
@@ -286,11 +287,11 @@ async def test_kind_filter_cycles(tmp_path, in_repo):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         seen = []
-        for _ in range(5):
+        for _ in range(6):
             await pilot.press("f")
             seen.append((app.model.kind_filter, len(app.rows)))
             assert all(app.model.kind_filter in (None, c.kind) for c in app.rows)
-        assert seen == [("repeated-sentence", 2), ("repeated-quote", 4), ("cross-article", 3),
+        assert seen == [("repeated-sentence", 2), ("repeated-quote", 4), ("changed-detail", 0), ("cross-article", 3),
                         ("archive-match", 0), (None, 9)]
 
 
@@ -646,7 +647,7 @@ async def test_whole_article_duplicates_fold_into_one_row(tmp_path, monkeypatch)
         for k, s in enumerate(STORY):
             assert s in plain
             line = 3 + 2 * k  # the same line in both copies
-            assert f"{line} / {line}  " in plain
+            assert f"a line {line}  b line {line}  " in plain  # never "3 / 3", read as "3 of 3"
         # z unfolds into the individual rows (the selection stays on the pair's first sentence) and back
         await pilot.press("z")
         assert len(app.rows) == 6 and not any(isinstance(r, ArticleGroup) for r in app.rows)
@@ -661,7 +662,7 @@ async def test_whole_article_duplicates_fold_into_one_row(tmp_path, monkeypatch)
         assert len(app.rows) == 2
         await pilot.press("f")  # repeated sentences
         assert [r.kind for r in app.rows] == ["repeated-sentence"]
-        await pilot.press("f", "f")  # cross-article
+        await pilot.press("f", "f", "f")  # cross-article (after quotes and changed details)
         assert len(app.rows) == 1 and isinstance(app.rows[0], ArticleGroup)
         await pilot.press("f", "f")  # all
         assert len(app.rows) == 2

@@ -98,7 +98,7 @@ def test_light_theme_after_decisions(app, snap_compare):
     async def run_before(pilot):
         await _scanned(pilot)
         pilot.app.theme = "textual-light"
-        await pilot.press("a", "a", "f")  # accept two, then only repeated sentences
+        await pilot.press("a", "j", "a", "f")  # accept two, then only repeated sentences
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -33,12 +33,30 @@ class Term:
         extra = {"PYTHONPATH": str(REPO), "TERM": "xterm-256color", "COLORTERM": "truecolor", **(env or {})}
         env_words = " ".join(f"{k}={shlex.quote(v)}" for k, v in extra.items())
         # COLUMNS/LINES (set by some runners) would override the pane's size in Textual
-        cmd = (f"cd {shlex.quote(str(cwd))} && unset COLUMNS LINES && {env_words} exec "
-               f"{shlex.join([sys.executable, '-m', 'dedupe', *args])}")
+        # the shell stays to write the review's exit status (tmux's own #{pane_dead_status} came back empty)
+        self.status_file = Path(f"/tmp/dedupe-test-{uuid.uuid4().hex[:8]}.status")
+        cmd = (f"cd {shlex.quote(str(cwd))} && unset COLUMNS LINES && {env_words} "
+               f"{shlex.join([sys.executable, '-m', 'dedupe', *args])}; echo $? > {self.status_file}")
         subprocess.run([*self.tmux, "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), cmd],
                        check=True, timeout=30)
         subprocess.run([*self.tmux, "set-option", "-t", self.name, "remain-on-exit", "on"], check=True, timeout=10)
-        self.pid = int(self._out("display-message", "-p", "-t", self.name, "#{pane_pid}"))
+        shell = int(self._out("display-message", "-p", "-t", self.name, "#{pane_pid}"))
+        self.pid = self._child(shell)  # the review itself: signals and RSS go to it
+
+    @staticmethod
+    def _child(parent: int) -> int:
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            for d in Path("/proc").iterdir():
+                if d.name.isdigit():
+                    try:
+                        stat = (d / "stat").read_text()
+                    except OSError:
+                        continue
+                    if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+                        return int(d.name)
+            time.sleep(0.05)
+        raise AssertionError("the review did not start")
 
     def _out(self, *args: str) -> str:
         return subprocess.run([*self.tmux, *args], check=False, capture_output=True, text=True, timeout=30).stdout
@@ -81,6 +99,16 @@ class Term:
             time.sleep(0.2)
         raise AssertionError(f"the review did not exit; the screen was:\n{self.screen()}")
 
+    def exit_status(self) -> int:
+        """The review's exit status, as its shell saw it."""
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            out = self.status_file.read_text().strip() if self.status_file.exists() else ""
+            if out.isdigit():
+                return int(out)
+            time.sleep(0.1)
+        raise AssertionError("the review's exit status was never written")
+
     def resize(self, width: int, height: int) -> None:
         subprocess.run([*self.tmux, "resize-window", "-t", self.name, "-x", str(width), "-y", str(height)],
                        check=True, timeout=10)
@@ -93,6 +121,7 @@ class Term:
         raise AssertionError("no VmRSS")
 
     def close(self) -> None:
+        self.status_file.unlink(missing_ok=True)
         subprocess.run([*self.tmux, "kill-server"], check=False, capture_output=True, timeout=30)
 
 
@@ -111,7 +140,14 @@ def term_factory():
 
 
 def status_line(screen: str) -> str:
-    return screen.splitlines()[0] if screen.strip() else ""
+    """The status line: the first line, and the next ones while a line ends with its separator."""
+    lines = screen.splitlines()
+    out = []
+    for line in lines:
+        out.append(line.strip())
+        if not line.rstrip().endswith(" ·"):
+            break
+    return " ".join(out)
 
 
 def toasts(screen: str) -> str:
@@ -129,7 +165,10 @@ def test_open_move_filter_decide_threshold_save_quit(term_factory, tmp_path, siz
     bpath = tmp_path / "baseline.json"
     t = term_factory(["review", *SEED_ARGS, "--baseline", str(bpath), "--no-watch"], size)
     s = t.wait_for(lambda s: "0.70" in status_line(s) and "Quit" in footer(s), "the status line and the footer")
-    assert "4 art" in status_line(s) and "9 cl" in status_line(s)
+    top = status_line(s)  # it may take two lines at 80 columns, never cut
+    for words in ("4 articles + 2 archive", "9 clusters", "9 rows listed", "0 hidden", "threshold 0.70",
+                  "sort: severity"):
+        assert words in top, (words, top)
     assert all(len(line) <= size[0] for line in s.splitlines())
     assert all(k in footer(s) for k in ("s Save", "? Help", "q Quit", "a Accept", "/ Filter"))
     t.keys("Down", "Down", "Up")
@@ -189,7 +228,7 @@ def test_killed_review_offers_its_decisions_back(term_factory, tmp_path):
     args = ["review", *SEED_ARGS, "--baseline", str(bpath), "--no-watch"]
     t = term_factory(args, (80, 24))
     t.wait_for(lambda s: "0.70" in status_line(s), "the seed opened")
-    t.keys("a", "a")
+    t.keys("a", "j", "a")
     t.wait_for(lambda s: "2 unsaved" in status_line(s), "2 unsaved")
     journal = Path(str(bpath) + ".review-journal")
     assert len(json.loads(journal.read_text())["decisions"]) == 2
@@ -222,6 +261,7 @@ def test_sigterm_asks_and_ctrl_c_asks(term_factory, tmp_path):
     assert not t.dead()
     os.kill(t.pid, signal.SIGTERM)  # asked twice: quit, the decision kept in the journal
     t.wait_exit()
+    assert t.exit_status() == 143  # as a shell reports a SIGTERM
     assert Path(str(bpath) + ".review-journal").exists() and not bpath.exists()
     # SIGHUP (the terminal went away): quits at once, journal kept
     t2 = term_factory(["review", *SEED_ARGS, "--baseline", str(bpath), "--no-watch"], (80, 24))
@@ -252,7 +292,7 @@ def test_a_missing_or_broken_editor_gives_the_screen_back(term_factory, tmp_path
 
 
 def test_whole_export_while_watching_stays_bounded_and_answers_keys(term_factory, tmp_path):
-    """The whole Reuters export, watched (the default), at 80x24 then 200x50: RSS sampled throughout."""
+    """The whole Reuters export, watched (the default), at 80x24, 120x36 then 200x50: RSS sampled throughout."""
     from helpers import REUTERS
 
     assert REUTERS.exists(), f"the Reuters export is missing: {REUTERS}"
@@ -266,7 +306,7 @@ def test_whole_export_while_watching_stays_bounded_and_answers_keys(term_factory
 
     t.wait_for(opened, "the export listed", timeout=150)
     # watching: a few polls (one a second) must neither grow memory nor stall the keys
-    for size in ((80, 24), (200, 50)):
+    for size in ((80, 24), (120, 36), (200, 50)):
         t.resize(*size)
         for _ in range(3):
             before = t.screen()
@@ -284,3 +324,12 @@ def test_whole_export_while_watching_stays_bounded_and_answers_keys(term_factory
     assert samples[-1] - samples[len(samples) // 2] < 150, f"RSS still growing while watching: {samples}"
     t.keys("q")
     t.wait_exit()
+
+
+def test_ctrl_c_exits_130_and_q_exits_0(term_factory, tmp_path):
+    for key, status in (("C-c", 130), ("q", 0)):
+        t = term_factory(["review", *SEED_ARGS, "--baseline", str(tmp_path / "b.json"), "--no-watch"], (80, 24))
+        t.wait_for(lambda s: "0.70" in status_line(s) and "Quit" in footer(s), "the review opened")
+        t.keys(key)
+        t.wait_exit()
+        assert t.exit_status() == status, key

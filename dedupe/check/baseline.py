@@ -330,6 +330,4 @@ class Baseline:
 def settings_record(settings: Settings) -> dict[str, Any]:
     """The settings a baseline records (what its fingerprints were made with), as ``check --update-baseline``
     and the review UI write them."""
-    d: dict[str, Any] = dict(settings.signature_settings())
-    d.update(threshold=settings.threshold, containment=settings.containment, min_words=settings.min_words)
-    return d
+    return {**settings.signature_settings(), **settings.record("baseline")}  # which: the settings table (config.py)

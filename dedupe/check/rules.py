@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dedupe.errors import ConfigError
-from dedupe.findings import Cluster, Pair, cluster_fingerprint
+from dedupe.findings import Cluster, Pair, cluster_fingerprint, detail_pairs
 from dedupe.kinds import DEFAULT_LEVELS, RULES
 from dedupe.kinds import REGISTRY as KIND_REGISTRY
 from dedupe.kinds import resolve as resolve_kind
@@ -247,6 +247,8 @@ class CheckResult:
     #: source text of documents that are not files on disk (standard input), by path
     sources: dict[str, str] = field(default_factory=dict)
     scope_label: str = "--changed-since"  # what limited the reported files: --changed-since and/or --context
+    #: counts of an update of the baseline (accepted, added, updated, pruned, suppressions); None: not updated
+    baseline_update: dict[str, int] | None = None
 
     @property
     def reported(self) -> list[Finding]:
@@ -294,6 +296,7 @@ class CheckResult:
             "baseline_accepted": self.count("accepted"),
             "baseline_suppressed": self.count("suppressed"),
             "suppressed_inline": sum(d.suppressed for d in self.result.documents),
+            "suppressed_boilerplate": sum(d.boilerplate for d in self.result.documents if not d.archive),
             "out_of_scope": self.out_of_scope,
             "switched_off": self.switched_off,
             "documents": sum(1 for d in self.result.documents if not d.archive),
@@ -340,6 +343,10 @@ class CheckResult:
             if len(per) > 5:
                 per = per[:5] + [f"{len(per) - 5} more articles"]
             parts.append(f"{n(c['suppressed_inline'], 'unit')} suppressed inline ({', '.join(per)})")
+        if c["suppressed_boilerplate"] and getattr(self.result, "settings", None) is not None \
+                and self.result.settings.boilerplate:  # patterns from the config: the verdict says what they took
+            parts.append(f"{n(c['suppressed_boilerplate'], 'unit')} suppressed by boilerplate "
+                         f"(patterns: {', '.join(repr(p) for p in self.result.settings.boilerplate[:3])})")
         if self.changed is not None:
             parts.append(f"{self.scope_label}: {n(self.out_of_scope, 'cluster')} outside the changed files not reported")
         if self.switched_off:
@@ -399,12 +406,15 @@ def in_article_parts(c) -> list[Cluster]:
                  for p in c.pairs if p.a in where and p.b in where]
         pairs.sort(key=lambda p: (p.a, p.b))
         members = [c.members[i] for i in idx]
+        details = detail_pairs(members, pairs) if c.details else []
+        if details:  # the article's own copies contradict each other
+            kind = "changed-detail"
         sim = min((p.similarity for p in pairs), default=c.similarity)
         jac = min((p.jaccard for p in pairs), default=c.jaccard)
         con = min((p.containment for p in pairs), default=c.containment)
         parts.append(Cluster(id=f"{c.id}.{len(parts) + 1}", kind=kind, members=members, pairs=pairs,
                              similarity=sim, jaccard=jac, containment=con,
-                             fingerprint=cluster_fingerprint(kind, members)))
+                             fingerprint=cluster_fingerprint(kind, members), details=details or None))
     return parts
 
 
@@ -500,6 +510,20 @@ def other_index(c, index: int, multi: bool | None = None) -> int:
     return index
 
 
+def link_measures(c, i: int, j: int, sim: float) -> str:
+    """How members ``i`` and ``j`` are linked, for a message: ``similarity 0.91``; ``similarity 0.92 by
+    word alignment`` (a short sentence with a word or two changed); ``similarity 0.67, linked by
+    containment 0.90`` (the shorter copy inside the other, below the similarity threshold)."""
+    for p in c.pairs:
+        if {p.a, p.b} == {i, j}:
+            if p.link == "words":
+                return f"similarity {p.similarity:.2f} by word alignment"
+            if p.link == "containment":
+                return f"similarity {p.similarity:.2f}, linked by containment {p.containment:.2f}"
+            return f"similarity {p.similarity:.2f}"
+    return f"similarity {sim:.2f}"
+
+
 def message(finding_or_cluster, index: int, with_text: bool = True, max_copies: int | None = None,
             counter: dict[str, int] | None = None) -> str:
     """The message for member ``index``: what repeats and where the other copies are.
@@ -519,7 +543,17 @@ def message(finding_or_cluster, index: int, with_text: bool = True, max_copies: 
     else:
         sim = pair_similarities(c).get((min(index, oi), max(index, oi)), c.similarity)
     unit = _unit_word(c)
-    msg = f"This {unit} repeats the {unit} at {where(o, m.path, m.line, m.doc)} (similarity {sim:.2f})"
+    measures = link_measures(c, index, oi, sim)
+    changed = c.detail_summary(oi, index) if getattr(c, "details", None) else ""
+    at = where(o, m.path, m.line, m.doc)
+    if changed and o.archive:
+        msg = f"This {unit} changes a detail of the published {unit} at {at} ({changed}; {measures})"
+    elif changed and o.doc != m.doc:
+        msg = f"This {unit} repeats the {unit} at {at} with a detail changed ({changed}; {measures})"
+    elif changed:
+        msg = f"This {unit} contradicts the {unit} at {at}: a detail differs ({changed}; {measures})"
+    else:
+        msg = f"This {unit} repeats the {unit} at {at} ({measures})"
     rest = len(c.members) - 2  # copies besides this one and the one named
     limit = rest if max_copies is None else max(0, max_copies - 1)
     more: list[str] = []

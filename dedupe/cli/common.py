@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from dedupe.config import KINDS, Config, Settings, load_config, with_overrides
+from dedupe.config import ENGINE, KEYS, READ, SETTING_KEYS, Config, Key, Settings, load_config, with_overrides
 from dedupe.errors import DedupeError
 from dedupe.kinds import resolve as resolve_kind
 from dedupe.kinds import spellings
 from dedupe.output.sanitize import neutralize
 
+if TYPE_CHECKING:
+    from dedupe.findings import ScanResult
+    from dedupe.readers import ReadOptions
+
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class DedupeGroup(click.Group):
@@ -38,7 +45,7 @@ class DedupeGroup(click.Group):
         except (click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
-            click.echo("dedupe: interrupted", err=True)
+            info("interrupted")
             ctx.exit(130)
         except BrokenPipeError:  # `dedupe scan ... | head`: not an error
             sys.stderr.close()
@@ -67,15 +74,58 @@ class DedupeGroup(click.Group):
                  "traceback)", EXIT_USAGE)
 
 
-def fail(message: str, code: int = 2) -> None:
+# -- messages: the one path every line a command prints goes through ------------------
+#
+# Every message and line of the CLI is printed by the functions below, which
+# neutralise what came from files and file names (control characters, ESC,
+# BEL, bidi controls, newlines that would start a CI workflow command) and
+# redact credentials of index URLs.  Rendered outputs (already made safe by
+# their format's renderer) go through :func:`emit`.  tests/test_hostile.py
+# fails when a ``click.echo(`` appears anywhere else in the package.
+
+
+def line(text: str, err: bool = False) -> None:
+    """Print one line (made safe for a terminal, credentials redacted) to stdout or stderr."""
+    click.echo(safe(text), err=err)
+
+
+def safe(text: str) -> str:
+    """``text`` on one line, every unsafe character escaped, URL credentials redacted."""
+    from dedupe.output.sanitize import redact
+
+    return neutralize(redact(text))
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
     """Print ``dedupe: error: MESSAGE`` (made safe for a terminal, on one line) and exit with ``code``."""
-    click.echo(f"dedupe: error: {neutralize(message)}", err=True)
+    error(message)
     sys.exit(code)
+
+
+def error(message: str) -> None:
+    """Print ``dedupe: error: MESSAGE`` without exiting (the caller decides the exit code)."""
+    line(f"dedupe: error: {message}", err=True)
 
 
 def warn(message: str) -> None:
     """Print ``dedupe: warning: MESSAGE`` (made safe for a terminal, on one line)."""
-    click.echo(f"dedupe: warning: {neutralize(message)}", err=True)
+    line(f"dedupe: warning: {message}", err=True)
+
+
+def info(message: str) -> None:
+    """Print ``dedupe: MESSAGE`` on stderr (progress, what was written)."""
+    line(f"dedupe: {message}", err=True)
+
+
+def refuse_inputs(outputs: list[str], result: ScanResult) -> None:
+    """Exit 2 when an output file is one of the inputs of ``result`` (it would replace an article)."""
+    from dedupe.atomic import same_file_as_any
+
+    inputs = [d.path for d in result.documents] + [e.path for e in result.errors if e.path]
+    for out in outputs:
+        hit = same_file_as_any(out, inputs)
+        if hit is not None:
+            fail(f"{out}: is the input {hit}: an output never replaces an input (choose another path)", EXIT_USAGE)
 
 
 # -- shared options -----------------------------------------------------------
@@ -94,120 +144,156 @@ def _kinds(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
             raise click.BadParameter(f"unknown kind {k!r} (kinds: {spellings()})")
         if kind.name not in out:
             out.append(kind.name)
+    if not out:
+        raise click.BadParameter(f"no kind given: an empty list would report nothing (kinds: {spellings()})")
     return tuple(out)
 
 
-def engine_options(f):
-    """Flags shared by every command that runs the detection engine."""
-    opts = [
-        click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (default: nearest .dedupe.toml or pyproject.toml [tool.dedupe])."),
-        click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), help="Jaccard similarity to report (default 0.7); also the least containment for --containment matches."),
-        click.option("--containment", type=click.FloatRange(0.0, 1.0), help="Share of the shorter unit found in the longer to report (default 0.8; 0 = off)."),
-        click.option("--min-words", type=click.IntRange(1), help="Ignore sentences and quotes shorter than this (default 8)."),
-        click.option("--ngram", type=click.IntRange(1, 32), help="Shingle size (default 3 words)."),
-        click.option("--shingle", type=click.Choice(["word", "char"]), help="Shingle words or characters."),
-        click.option("--num-perm", type=click.IntRange(16, 1024), help="MinHash permutations (default 128)."),
-        click.option("--kinds", callback=_kinds, help=f"Comma-separated kinds to report: names, rule ids or labels ({', '.join(KINDS)})."),
-        click.option("--restate-across", is_flag=True, default=None,
-                     help="Look for restatements (--kinds restatement) across the articles of the run too, not only inside each."),
-        click.option("--exclude-quotes", is_flag=True, default=None, help="Ignore quoted words: no quote findings, quotes do not count in sentences."),
-        click.option("--no-quotes", "quotes", flag_value=False, default=None, help="Do not report repeated quotes separately."),
-        click.option("--include", multiple=True, help="Glob of files to read when walking directories (repeatable)."),
-        click.option("--exclude", multiple=True, help="Glob of files or directories to skip (repeatable)."),
-        click.option("--id-field", help="JSON lines: field holding the article id (default id)."),
-        click.option("--text-field", help="JSON lines: field holding the article text (default text)."),
-        click.option("--title-field", help="JSON lines: field holding the article title (default title)."),
-        click.option("--jobs", "-j", type=click.IntRange(0), help="Worker processes (0 = automatic)."),
-        click.option("--against", multiple=True, help="Archive to compare against: article files or directories (repeatable)."),
-    ]
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
+_CONFIG_FLAG = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False),
+    help="Configuration file (default: $DEDUPE_CONFIG, else the nearest .dedupe.toml or pyproject.toml "
+         "[tool.dedupe]).")
+_ISOLATED_FLAG = click.option(
+    "--isolated", is_flag=True, default=None,
+    help="Ignore the configuration files of the tree (a pull request's): defaults, flags and --config / "
+         "$DEDUPE_CONFIG only (also DEDUPE_ISOLATED=1).")
+
+
+def CONFIG_OPTION(f: F) -> F:  # noqa: N802 - used as a decorator, like click.option
+    """``--config`` and ``--isolated``: where the settings come from."""
+    return _CONFIG_FLAG(_ISOLATED_FLAG(f))
+
+
+def key_option(key: Key) -> Callable[[F], F]:
+    """The Click option of one key of the settings table (:data:`dedupe.config.KEYS`)."""
+    decls = [key.flag or f"--{key.dashed}", *([key.short] if key.short else []), key.name]
+    if key.type == "bool":
+        if key.default:  # on by default: the flag switches it off
+            return click.option(*decls, flag_value=False, default=None, help=key.help)
+        return click.option(*decls, is_flag=True, default=None, help=key.help)
+    if key.type == "kinds":
+        return click.option(*decls, callback=_kinds, help=key.help)
+    if key.type == "strs":
+        return click.option(*decls, multiple=True, help=key.help)
+    ptype: Any = None
+    if key.choices is not None:
+        ptype = click.Choice(list(key.choices))
+    elif key.type == "float":
+        ptype = click.FloatRange(key.low, key.high, min_open=key.low_open, max_open=key.high_open)
+    elif key.type == "int":
+        ptype = click.IntRange(None if key.low is None else int(key.low), None if key.high is None else int(key.high),
+                               min_open=key.low_open, max_open=key.high_open)
+    return click.option(*decls, type=ptype, help=key.help)
+
+
+def setting_options(*groups: str) -> Callable[[F], F]:
+    """``--config`` and the flag of every key of the settings table offered to ``groups`` (``engine``,
+    ``index``, ``read``: see :class:`dedupe.config.Key`), in table order."""
+    wanted = set(groups)
+    opts = [CONFIG_OPTION, *(key_option(k) for k in KEYS.values() if k.commands & wanted)]
+
+    def decorate(f: F) -> F:
+        for opt in reversed(opts):
+            f = opt(f)
+        return f
+
+    return decorate
+
+
+#: Flags shared by every command that runs the detection engine.
+engine_options = setting_options(ENGINE, READ)
 
 
 def build_settings(kw: dict[str, Any]) -> tuple[Config, Settings]:
     """Settings from config file plus flags (flags win)."""
     from dedupe.output.registry import check_config_format
 
-    cfg = load_config(kw.get("config_path"))
+    cfg = trusted_config(kw)
     check_config_format(cfg.get("format"), cfg.path or "config")
-    settings = with_overrides(
-        cfg.settings,
-        threshold=kw.get("threshold"),
-        containment=kw.get("containment"),
-        min_words=kw.get("min_words"),
-        ngram=kw.get("ngram"),
-        shingle=kw.get("shingle"),
-        num_perm=kw.get("num_perm"),
-        kinds=kw.get("kinds"),
-        exclude_quotes=kw.get("exclude_quotes"),
-        restate_across=kw.get("restate_across"),
-        quotes=kw.get("quotes"),
-        jobs=kw.get("jobs"),
-    )
+    flags = {name: kw[name] for name in SETTING_KEYS if kw.get(name) is not None}
+    settings = with_overrides(cfg.settings, **flags)
+    cores = os.cpu_count() or 1
+    if settings.jobs > cores:
+        warn(f"jobs {settings.jobs} capped at the {cores} cores of this machine")
     return cfg, settings
 
 
-def read_options(cfg: Config, kw: dict[str, Any]):
+def trusted_config(kw: dict[str, Any]) -> Config:
+    """The configuration a command runs with: ``--config PATH``, else the file named by ``DEDUPE_CONFIG``
+    (a trusted copy CI keeps outside the pull request's tree), else -- unless ``--isolated`` or
+    ``DEDUPE_ISOLATED=1`` -- the nearest ``.dedupe.toml`` / ``pyproject.toml`` of the tree."""
+    path = kw.get("config_path") or os.environ.get("DEDUPE_CONFIG") or None
+    isolated = bool(kw.get("isolated")) or os.environ.get("DEDUPE_ISOLATED", "").lower() not in ("", "0", "false", "no")
+    if path is None and isolated:
+        return Config()
+    return load_config(path)
+
+
+def read_options(cfg: Config, kw: dict[str, Any]) -> ReadOptions:
+    """How to read files: each ``read`` key of the table from its flag, else the config, else its default."""
     from dedupe.readers import ReadOptions
 
-    def pick(flag: str, key: str, default):
-        v = kw.get(flag)
-        if v:
-            return v
-        return cfg.get(key, default)
-
-    include = tuple(kw.get("include") or ()) or tuple(cfg.get("include", ()))
-    exclude = tuple(kw.get("exclude") or ()) or tuple(cfg.get("exclude", ()))
-    return ReadOptions(
-        id_field=pick("id_field", "id_field", "id"),
-        text_field=pick("text_field", "text_field", "text"),
-        title_field=pick("title_field", "title_field", "title"),
-        include=include,
-        exclude=exclude,
-    )
+    values: dict[str, Any] = {}
+    for key in KEYS.values():
+        if READ in key.commands:
+            v = kw.get(key.name) or cfg.get(key.name) or key.default
+            values[key.name] = tuple(v) if key.type == "strs" else v
+    return ReadOptions(**values)
 
 
-def run_scan(
-    paths, kw: dict[str, Any], progress=None, cfg: Config | None = None, settings: Settings | None = None
-):
-    """Run the engine for a command; returns (config, result).
+@dataclass(frozen=True)
+class Invocation:
+    """What a command's flags and configuration file say, typed: the engine's input."""
+
+    config: Config
+    settings: Settings
+    read: ReadOptions
+    against: tuple[str, ...]
+
+
+def invocation(kw: dict[str, Any]) -> Invocation:
+    """The typed settings of a command from its Click parameters (the table's keys, ``config_path``)."""
+    cfg, settings = build_settings(kw)
+    against = list(kw.get("against") or ()) or cfg.get("against", []) or []
+    if isinstance(against, str):
+        against = [against]
+    return Invocation(cfg, settings, read_options(cfg, kw), tuple(against))
+
+
+def run_scan(paths: Iterable[str], inv: Invocation, engine: str = "embedded", spark_master: str | None = None,
+             progress: Callable[..., None] | None = None, spark_conf: Sequence[str] = ()) -> ScanResult:
+    """Run the engine for a command.
 
     ``--against`` (or ``against`` in the config) takes archive files,
     directories and index locations alike.
     """
     from dedupe.api import scan
 
-    if cfg is None or settings is None:
-        cfg, settings = build_settings(kw)
-    against = list(kw.get("against") or ()) or cfg.get("against", []) or []
-    if isinstance(against, str):
-        against = [against]
-    if kw.get("engine") == "spark":  # the optional Spark engine: pyspark and Java are needed only here
+    against = list(inv.against) or None
+    if engine == "spark":  # the optional Spark engine: pyspark and Java are needed only here
         from dedupe.engine.spark import scan_command
 
-        result = scan_command(list(paths), settings, read_options(cfg, kw), kw.get("spark_master"),
-                              against=list(against) or None, spark_conf=kw.get("spark_conf") or ())
+        result = scan_command(list(paths), inv.settings, inv.read, spark_master, against=against,
+                              spark_conf=spark_conf)
     else:
-        if kw.get("spark_master"):
+        if spark_master:
             raise click.UsageError("--spark-master needs --engine spark")
-        if kw.get("spark_conf"):
+        if spark_conf:
             raise click.UsageError("--spark-conf needs --engine spark")
-        result = scan(list(paths), settings, against=list(against) or None, read_options=read_options(cfg, kw),
-                      progress=progress)
+        result = scan(list(paths), inv.settings, against=against, read_options=inv.read, progress=progress)
     # The command only renders the result from here on: move the engine's
     # millions of objects out of the cyclic collector's sight, so rendering
     # large output does not pay for full collections that find nothing.
     import gc
 
     gc.freeze()
-    return cfg, result
+    return result
 
 
-def report_errors(result) -> int:
+def report_errors(result: ScanResult) -> int:
     """Print notes, input errors and warnings; the exit code they call for."""
     for n in getattr(result, "notes", ()):
-        click.echo(f"dedupe: note: {neutralize(n)}", err=True)
+        line(f"dedupe: note: {n}", err=True)
     seen: dict[str, list[str]] = {}  # a warning several files share is one line, the others counted
     for d in result.documents:
         for w in d.warnings:
@@ -218,7 +304,7 @@ def report_errors(result) -> int:
     for w in getattr(result, "warnings", ()):
         warn(str(w))
     for e in result.errors:
-        click.echo(f"dedupe: error: {neutralize(str(e))}", err=True)
+        error(str(e))
     return EXIT_USAGE if result.errors else EXIT_OK
 
 
@@ -237,7 +323,7 @@ def norm_path(p: str) -> str:
     return normalize_path(p)
 
 
-def baseline_path(cfg, flag: str | None) -> str:
+def baseline_path(cfg: Config, flag: str | None) -> str:
     from dedupe.check.baseline import DEFAULT_PATH
     from dedupe.errors import ConfigError
 

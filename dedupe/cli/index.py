@@ -18,7 +18,8 @@ import time
 
 import click
 
-from dedupe.cli.common import build_settings, read_options
+from dedupe.cli.common import CONFIG_OPTION, build_settings, emit, line, read_options, setting_options, warn
+from dedupe.config import INDEX, READ
 from dedupe.output.sanitize import neutralize
 
 
@@ -68,20 +69,12 @@ def _index_option(f):
                         help="Index path (default .dedupe/index or 'index' in config) or redis://HOST:PORT/DB.")(f)
 
 
+_PROGRESS = click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal).")
+
+
 def _settings_options(f):
-    opts = [
-        click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file."),
-        click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), help="Lowest Jaccard threshold queries will use (sets the LSH bands)."),
-        click.option("--min-words", type=click.IntRange(1), help="Shortest sentence indexed (default 8)."),
-        click.option("--ngram", type=click.IntRange(1, 32), help="Shingle size."),
-        click.option("--shingle", type=click.Choice(["word", "char"]), help="Shingle words or characters."),
-        click.option("--num-perm", type=click.IntRange(16, 1024), help="MinHash permutations."),
-        click.option("--jobs", "-j", type=click.IntRange(0), help="Worker processes for signatures (0 = automatic)."),
-        click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal)."),
-    ]
-    for o in reversed(opts):
-        f = o(f)
-    return f
+    """The settings table's ``index`` keys (those that decide what an index holds), and ``--progress``."""
+    return setting_options(INDEX)(_PROGRESS(f))
 
 
 @click.group("index", invoke_without_command=True)
@@ -89,18 +82,15 @@ def _settings_options(f):
 def index_group(ctx: click.Context) -> None:
     """Build and maintain the archive index drafts are checked against."""
     if ctx.invoked_subcommand is None:  # `dedupe index` alone: its help, not a one-line error
-        click.echo(ctx.get_help())
+        emit(ctx.get_help() + "\n", None)
         ctx.exit(0)
 
 
 @index_group.command("add")
 @click.argument("paths", nargs=-1, required=True)
 @_index_option
-@_settings_options
-@click.option("--include", multiple=True, help="Glob of files to read when walking directories.")
-@click.option("--exclude", multiple=True, help="Glob of files or directories to skip.")
-@click.option("--id-field", help="JSON lines: field holding the article id (default id).")
-@click.option("--text-field", help="JSON lines: field holding the article text (default text).")
+@setting_options(INDEX, READ)
+@_PROGRESS
 @click.option("--train-punkt", is_flag=True, help="Learn the archive's abbreviations (Punkt) and re-split everything.")
 @click.option("--engine", type=click.Choice(["embedded", "spark"]), default="embedded", show_default=True,
               help="Read and sign the articles here (embedded) or on Apache Spark (needs pyspark and Java 17+: see dedupe doctor).")
@@ -130,32 +120,32 @@ def add_cmd(paths, index_flag, progress, train_punkt, engine, spark_master, spar
     missing = [p for p in paths if p not in remote and not os.path.exists(p)]
     if len(missing) == len(paths):  # nothing to add: do not create an empty index
         for p in missing:
-            click.echo(f"dedupe: error: {p}: no such file or directory", err=True)
+            line(f"dedupe: error: {p}: no such file or directory", err=True)
         sys.exit(2)
     from dedupe.readers.extract import extraction_missing
 
-    if (why := extraction_missing("full site pages among the inputs are indexed whole")) is not None:
-        click.echo(f"dedupe: warning: {neutralize(why)}", err=True)  # a broken install, said before anything is indexed
+    if (why := extraction_missing("full site pages among the inputs are indexed whole", quick=True)) is not None:
+        warn(why)  # a broken install, said before anything is indexed
     t0 = time.perf_counter()
     with open_index(loc, create=True) as ix:
         res = add_paths(ix, list(paths), settings, read_options(cfg, kw), progress=_Progress(progress), train=train_punkt,
                         batches=batches)
         st = ix.stats()
     for e in res["errors"]:
-        click.echo(f"dedupe: error: {e}", err=True)
+        line(f"dedupe: {'warning' if e.warning else 'error'}: {e}", err=True)
     msg = (f"{loc}: {res['added']} added, {res['replaced']} replaced, {res['unchanged']} unchanged "
            f"({res['units']} sentences/quotes indexed) in {time.perf_counter() - t0:.1f}s; "
            f"index holds {st.articles} articles, {st.units} units")
     if "punkt" in res:
         msg += f"; Punkt learnt {res['punkt']['learnt']} abbreviations"
-    click.echo(msg)
-    sys.exit(2 if res["errors"] else 0)
+    line(msg)
+    sys.exit(2 if any(not e.warning for e in res["errors"]) else 0)
 
 
 @index_group.command("remove")
 @click.argument("ids", nargs=-1, required=True)
 @_index_option
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+@CONFIG_OPTION
 def remove_cmd(ids, index_flag, **kw):
     """Remove articles by id (as shown by 'dedupe index list')."""
     from dedupe.index import open_index, remove
@@ -165,14 +155,14 @@ def remove_cmd(ids, index_flag, **kw):
     with open_index(loc) as ix:
         missing = remove(ix, ids)
     for m in missing:
-        click.echo(f"dedupe: error: {loc}: no article with id {m!r}", err=True)
-    click.echo(f"{loc}: {len(ids) - len(missing)} removed")
+        line(f"dedupe: error: {loc}: no article with id {m!r}", err=True)
+    line(f"{loc}: {len(ids) - len(missing)} removed")
     sys.exit(2 if missing else 0)
 
 
 @index_group.command("list")
 @_index_option
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+@CONFIG_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_cmd(index_flag, fmt, **kw):
     """List the archived articles."""
@@ -182,11 +172,11 @@ def list_cmd(index_flag, fmt, **kw):
     with open_index(_location(cfg, index_flag)) as ix:
         arts = ix.articles()
     if fmt == "json":
-        click.echo(json.dumps(arts, ensure_ascii=False, indent=1))
+        emit(json.dumps(arts, ensure_ascii=True, indent=1) + "\n", None)
         return
     for a in arts:  # archived text and names are shown safely (control and direction characters escaped)
         title = f"  {neutralize(a['title'])}" if a.get("title") else ""
-        click.echo(f"{neutralize(str(a['id']))}\t{a['units']} units\t{neutralize(str(a['path']))}{title}")
+        line(f"{neutralize(str(a['id']))}\t{a['units']} units\t{neutralize(str(a['path']))}{title}")
 
 
 def _human(n: float) -> str:
@@ -199,7 +189,7 @@ def _human(n: float) -> str:
 
 @index_group.command("stats")
 @_index_option
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+@CONFIG_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def stats_cmd(index_flag, fmt, **kw):
     """Articles, sentences, size, settings and MinHash scheme of the index."""
@@ -209,23 +199,23 @@ def stats_cmd(index_flag, fmt, **kw):
     with open_index(_location(cfg, index_flag)) as ix:
         d = ix.stats().to_dict()
     if fmt == "json":
-        click.echo(json.dumps(d, ensure_ascii=False, indent=1))
+        emit(json.dumps(d, ensure_ascii=True, indent=1) + "\n", None)
         return
     s = d["settings"] or {}
-    click.echo(f"index:      {d['location']} ({d['backend']})")
-    click.echo(f"articles:   {d['articles']}")
-    click.echo(f"sentences:  {d['sentences']} ({d['units']} indexed units: sentences and quotes of {s.get('min_words', '?')}+ words)")
+    line(f"index:      {d['location']} ({d['backend']})")
+    line(f"articles:   {d['articles']}")
+    line(f"sentences:  {d['sentences']} ({d['units']} indexed units: sentences and quotes of {s.get('min_words', '?')}+ words)")
     if d["backend"] == "redis":
         where = "the Redis Cluster's nodes" if d.get("cluster") else "the Redis server"
-        click.echo(f"size:       {_human(d['size_bytes'])} of Redis memory (used by {where} as a whole)")
-        click.echo(f"layout:     {d.get('layout')}, namespace {d.get('namespace')}")
+        line(f"size:       {_human(d['size_bytes'])} of Redis memory (used by {where} as a whole)")
+        line(f"layout:     {d.get('layout')}, namespace {d.get('namespace')}")
     else:
-        click.echo(f"size:       {_human(d['size_bytes'])}")
-    click.echo(f"minhash:    scheme {d['scheme']}, {s.get('num_perm')} permutations, seed {s.get('seed')}, hash {s.get('hash')}")
-    click.echo(f"shingles:   {s.get('shingle')} {s.get('ngram')}-grams")
-    click.echo(f"lsh:        threshold {s.get('threshold')}, {s.get('bands')} bands x {s.get('rows')} rows")
-    click.echo(f"punkt:      {'trained on the archive' if d['punkt_trained'] else 'shipped news model'}")
-    click.echo(f"updated:    {d.get('updated')}")
+        line(f"size:       {_human(d['size_bytes'])}")
+    line(f"minhash:    scheme {d['scheme']}, {s.get('num_perm')} permutations, seed {s.get('seed')}, hash {s.get('hash')}")
+    line(f"shingles:   {s.get('shingle')} {s.get('ngram')}-grams")
+    line(f"lsh:        threshold {s.get('threshold')}, {s.get('bands')} bands x {s.get('rows')} rows")
+    line(f"punkt:      {'trained on the archive' if d['punkt_trained'] else 'shipped news model'}")
+    line(f"updated:    {d.get('updated')}")
 
 
 @index_group.command("rebuild")
@@ -239,12 +229,12 @@ def rebuild_cmd(index_flag, progress, **kw):
     loc = _location(cfg, index_flag)
     with open_index(loc) as ix:
         res = rebuild(ix, settings, _Progress(progress))
-    click.echo(f"{loc}: rebuilt {res['articles']} articles, {res['units']} units")
+    line(f"{loc}: rebuilt {res['articles']} articles, {res['units']} units")
 
 
 @index_group.command("vacuum")
 @_index_option
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+@CONFIG_OPTION
 def vacuum_cmd(index_flag, **kw):
     """Drop entries of removed articles and compact the index."""
     from dedupe.index import open_index
@@ -253,7 +243,7 @@ def vacuum_cmd(index_flag, **kw):
     loc = _location(cfg, index_flag)
     with open_index(loc) as ix:
         res = ix.vacuum()
-    click.echo(vacuum_sentence(loc, res))
+    line(vacuum_sentence(loc, res))
 
 
 def vacuum_sentence(loc: str, res: dict) -> str:
@@ -271,7 +261,7 @@ def vacuum_sentence(loc: str, res: dict) -> str:
 
 @index_group.command("train")
 @_index_option
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+@CONFIG_OPTION
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal).")
 def train_cmd(index_flag, progress, **kw):
     """Learn Punkt abbreviations from the archive, store them, re-split every article."""
@@ -281,4 +271,4 @@ def train_cmd(index_flag, progress, **kw):
     loc = _location(cfg, index_flag)
     with open_index(loc) as ix:
         res = train_punkt(ix, _Progress(progress))
-    click.echo(f"{loc}: Punkt model with {res['abbreviations']} abbreviations ({res['learnt']} learnt from the archive)")
+    line(f"{loc}: Punkt model with {res['abbreviations']} abbreviations ({res['learnt']} learnt from the archive)")

@@ -17,7 +17,9 @@ from dedupe.cli.common import (
     baseline_path,
     build_settings,
     engine_options,
+    info,
     read_options,
+    warn,
 )
 from dedupe.errors import InputError
 from dedupe.kinds import DEFAULT_KINDS
@@ -44,7 +46,9 @@ Keys:
               help="Baseline file decisions are saved to (default: .dedupe-baseline.json, or 'baseline' in the config).")
 @click.option("--show-resolved", is_flag=True, help="Also list findings the baseline already accepts or suppresses.")
 @click.option("--no-watch", is_flag=True, help="Do not re-scan articles when they change on disk.")
-def review(paths, baseline_flag, show_resolved, no_watch, **kw):
+@click.option("--advance", is_flag=True,
+              help="Move to the next row after a decision (A toggles it in the review; off by default).")
+def review(paths, baseline_flag, show_resolved, no_watch, advance, **kw):
     from dedupe.check.baseline import Baseline
     from dedupe.check.rules import Policy
 
@@ -58,8 +62,11 @@ def review(paths, baseline_flag, show_resolved, no_watch, **kw):
         else:  # never silently less than it would show
             from dedupe.capabilities import hint_for
 
-            click.echo(f"dedupe: warning: restatements are off (the semantic model is not installed): {hint_for('semantic')}",
-                       err=True)
+            warn(f"restatements are off (the semantic model is not installed): {hint_for('semantic')}")
+    from dedupe.readers.extract import extraction_missing
+
+    if (why := extraction_missing("full site pages are reviewed whole", quick=True)) is not None:  # the UI shows no reader warnings
+        warn(why)
     policy = Policy.from_config(cfg.get("rules"), None, cfg.path or "config")  # severities sort the list
     for p in paths:
         if not os.path.exists(p):
@@ -79,9 +86,11 @@ def review(paths, baseline_flag, show_resolved, no_watch, **kw):
 
     app = DedupeReviewApp(list(paths), settings, read_options=read_options(cfg, kw), baseline=baseline,
                           baseline_path=bpath, against=against, show_resolved=show_resolved, watch=not no_watch,
-                          severity=policy.severity, settings_record=settings_record)
+                          severity=policy.severity, settings_record=settings_record, advance=advance)
     app.run()
     if app.model.unsaved:
         where = app.model.journal
         kept = f"; kept in {where}, offered back next time" if where and os.path.exists(where) else ""
-        click.echo(f"dedupe: {app.model.unsaved} decision(s) not saved{kept}", err=True)
+        info(f"{app.model.unsaved} decision(s) not saved{kept}")
+    if app.exit_status:  # 130 after ctrl+c, 143 after SIGTERM, 129 after SIGHUP: as a shell reports them
+        click.get_current_context().exit(app.exit_status)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
-from dedupe.cli.common import EXIT_USAGE, emit, engine_options, fail, report_errors, run_scan
+from dedupe.cli.common import EXIT_USAGE, emit, engine_options, fail, invocation, refuse_inputs, report_errors, run_scan
 from dedupe.output.registry import SCAN_FORMATS, render
 from dedupe.output.sanitize import neutralize
 
@@ -26,9 +27,10 @@ from dedupe.output.sanitize import neutralize
 @click.option("--spark-conf", "spark_conf", metavar="KEY=VALUE", multiple=True,
               help="Spark property for --engine spark (repeatable; over spark-defaults.conf in $SPARK_CONF_DIR), "
                    "e.g. spark.executor.memory=4g.")
-def scan(paths, fmt, output, show_all, color, allow_no_input, **kw):
+def scan(paths: tuple[str, ...], fmt: str, output: str | None, show_all: bool, color: bool | None,
+         allow_no_input: bool, engine: str, spark_master: str | None, spark_conf: tuple[str, ...], **kw: Any) -> None:
     """Find repeated sentences and quotes in PATHS (files or directories)."""
-    _, result = run_scan(paths, kw)
+    result = run_scan(paths, invocation(kw), engine, spark_master, spark_conf=spark_conf)
     if color is None:
         color = output is None and sys.stdout.isatty()
     options = {"color": color, "show_all": show_all} if fmt == "text" else {}
@@ -40,5 +42,7 @@ def scan(paths, fmt, output, show_all, color, allow_no_input, **kw):
     if output and result.errors and fmt == "text":  # a file must not read as a clean result after an input error
         text += "".join(f"error: {neutralize(str(e))}\n" for e in result.errors)
         text += f"scan incomplete: {len(result.errors)} input error(s)\n"
+    if output:
+        refuse_inputs([output], result)
     emit(text, output)
     sys.exit(code)

@@ -11,7 +11,7 @@ from dedupe.config import Settings
 from dedupe.documents import Document
 from dedupe.engine.corpus import DocCounts, UnitTable
 from dedupe.engine.match import Matches
-from dedupe.findings import Cluster, Member, Overlap, Pair, cluster_fingerprint
+from dedupe.findings import Cluster, Member, Overlap, Pair, cluster_fingerprint, detail_pairs
 from dedupe.sketch.verify import VerifiedPair
 from dedupe.text.units import QUOTE
 
@@ -92,7 +92,7 @@ def build_clusters(
             kind = "cross-article"
         else:
             kind = "repeated-sentence"
-        if kind not in settings.kinds:
+        if kind not in settings.kinds and "changed-detail" not in settings.kinds:
             continue
         members: list[Member] = []
         first_of_form: dict[int, int] = {}
@@ -122,6 +122,13 @@ def build_clusters(
         if not cluster_pairs:
             continue
         cluster_pairs.sort(key=lambda p: (p.a, p.b))
+        details = None
+        if "changed-detail" in settings.kinds:
+            details = detail_pairs(members, cluster_pairs)
+            if details:
+                kind = "changed-detail"
+        if kind not in settings.kinds:
+            continue
         clusters.append(
             Cluster(
                 id="",
@@ -132,6 +139,7 @@ def build_clusters(
                 jaccard=min(p.jaccard for p in cluster_pairs),
                 containment=min(p.containment for p in cluster_pairs),
                 fingerprint=cluster_fingerprint(kind, members),
+                details=details or None,
             )
         )
     return number_clusters(docs, clusters)
@@ -183,7 +191,7 @@ def build_overlaps(docs: Sequence[Document], counts: Sequence[DocCounts], cluste
     cl: dict[tuple[str, str], list[str]] = {}
     skipped = 0
     for c in clusters:
-        if c.kind not in ("cross-article", "archive-match"):
+        if c.kind not in ("cross-article", "archive-match", "changed-detail"):
             continue
         docs_in = c.documents
         if len(docs_in) > max_docs:

@@ -268,7 +268,7 @@ def _jobs(settings: Settings) -> int:
 
     from dedupe.semantic.model import is_loaded
 
-    cores = settings.jobs or min(os.cpu_count() or 1, 8)
+    cores = min(settings.jobs, os.cpu_count() or 1) if settings.jobs else min(os.cpu_count() or 1, 8)
     if cores <= 1 or is_loaded():
         return 0
     return 1 if settings.restate_across else cores
@@ -320,6 +320,7 @@ def _clusters(corpus: Corpus, rows: np.ndarray, found: list[Restatement]) -> lis
         info: dict[str, Any] = {
             "score": round(r.score, 4),
             "meaning": r.meaning,
+            "measured_precision": _measured(r.score),
             "cosine": round(r.cosine, 4),
             "shared_words": [w.text_a if not swap else w.text_b for w in r.words],
             "shared_figures": [f.text_a if not swap else f.text_b for f in r.figures],
@@ -328,6 +329,17 @@ def _clusters(corpus: Corpus, rows: np.ndarray, found: list[Restatement]) -> lis
         clusters.append(Cluster(id="", kind=KIND, members=members, pairs=[pair], similarity=r.score, jaccard=jac,
                                 containment=con, fingerprint=cluster_fingerprint(KIND, members), restatement=info))
     return clusters
+
+
+def _measured(score: float) -> dict[str, Any] | None:
+    """The measured precision of a note at ``score`` on real copy (the shipped calibration table)."""
+    from dedupe.semantic.score import measured
+
+    band = measured(score)
+    if band is None:
+        return None
+    return {"precision": band.precision, "same_fact": band.same_fact, "notes": band.notes,
+            "interval": list(band.interval), "band": [band.low, band.high]}
 
 
 def _spans(r: Any, swap: bool) -> list[list[list[int]]]:

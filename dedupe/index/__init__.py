@@ -23,11 +23,11 @@ whose ``query()`` each backend implements.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from dedupe.config import Settings
-from dedupe.errors import IndexError_
+from dedupe.errors import ArchiveIndexError, DedupeError
 from dedupe.index.base import (  # noqa: F401
     ArchiveIndex,
     IndexBatch,
@@ -37,10 +37,14 @@ from dedupe.index.base import (  # noqa: F401
     prepared_batches,
 )
 
+if TYPE_CHECKING:
+    from dedupe.documents import Document
+    from dedupe.readers import ReadOptions
+
 #: Where :func:`add_paths` gets its batches: ``(settings, punkt model, what the
 #: backend's write needs, progress)`` -> batches in input order (the embedded
 #: engine's :func:`prepared_batches` by default, :func:`dedupe.index.spark_add.spark_batches`).
-BatchSource = Callable[[Settings, Any, frozenset, "Progress | None"], Iterable[IndexBatch]]
+BatchSource = Callable[[Settings, Any, frozenset[str], "Progress | None"], Iterable[IndexBatch]]
 
 DEFAULT_LOCATION = os.path.join(".dedupe", "index")
 
@@ -61,7 +65,7 @@ def is_index_location(location: str) -> bool:
 def open_index(location: str, settings: Settings | None = None, create: bool = False) -> ArchiveIndex:
     """Open (or with ``create``, create) the index at ``location``.
 
-    Raises :class:`~dedupe.errors.IndexError_` when it is missing, corrupt or
+    Raises :class:`~dedupe.errors.ArchiveIndexError` when it is missing, corrupt or
     unreachable; with ``settings``, also when they do not match the index.
     """
     if is_redis_location(location):
@@ -72,7 +76,7 @@ def open_index(location: str, settings: Settings | None = None, create: bool = F
         from dedupe.index.embedded import EmbeddedIndex, db_path
 
         if not create and os.path.exists(location) and not os.path.exists(db_path(location)):
-            raise IndexError_("not an index (no index.sqlite here)", location)
+            raise ArchiveIndexError("not an index (no index.sqlite here)", location)
         ix = EmbeddedIndex(location, create=create)
     if settings is not None and ix.meta.get("settings"):
         ix.check_query(settings)
@@ -86,12 +90,12 @@ def add_paths(
     ix: ArchiveIndex,
     paths: Sequence[str],
     settings: Settings,
-    read_options=None,
-    documents=None,
+    read_options: ReadOptions | None = None,
+    documents: Sequence[Document] | None = None,
     progress: Progress | None = None,
     train: bool = False,
     batches: BatchSource | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Add (or replace) articles in one atomic write.
 
     An article whose stored content is unchanged is skipped; a changed one
@@ -105,16 +109,16 @@ def add_paths(
     """
     from dedupe.readers import iter_paths
 
-    errors = []
+    errors: list[DedupeError] = []
 
-    def walk():  # lazy: the workers start on the first files while the walk goes on
+    def walk() -> Iterator[str]:  # lazy: the workers start on the first files while the walk goes on
         for p in paths:
             if not os.path.exists(p):
                 from dedupe.errors import InputError
 
                 errors.append(InputError("no such file or directory", p))
                 continue
-            yield from iter_paths([p], read_options)
+            yield from iter_paths([p], read_options, on_error=errors.append)  # links out of the tree, FIFOs
 
     files = walk()
     added = replaced = unchanged = units = 0
@@ -126,7 +130,7 @@ def add_paths(
             settings = ix.settings(settings)
         ix.init_settings(settings)
         model = ix.punkt_model()
-        pending: list = []
+        pending: list[Any] = []
         seen: set[str] = set()
         source = (prepared_batches(files, settings, read_options, model, documents, progress, needs=ix.needs)
                   if batches is None else batches(settings, model, ix.needs, progress))
@@ -174,9 +178,9 @@ def _rebuild_inside(ix: ArchiveIndex, settings: Settings, progress: Progress | N
     from dedupe.index.base import index_settings
 
     ix.clear_units()
-    ix._set_meta(settings=index_settings(settings))
+    ix.set_meta(settings=index_settings(settings))
     model = ix.punkt_model()
-    pending: list = []
+    pending: list[Any] = []
     units = 0
     for batch in prepared_batches([], settings, None, model, docs, progress, needs=ix.needs):
         units += ix.write(batch, None, pending)
@@ -184,7 +188,7 @@ def _rebuild_inside(ix: ArchiveIndex, settings: Settings, progress: Progress | N
     return units
 
 
-def rebuild(ix: ArchiveIndex, settings: Settings, progress: Progress | None = None) -> dict:
+def rebuild(ix: ArchiveIndex, settings: Settings, progress: Progress | None = None) -> dict[str, int]:
     """Re-split and re-sign every stored article with ``settings`` (atomic)."""
     with ix.transaction():
         units = _rebuild_inside(ix, settings, progress)
@@ -192,7 +196,7 @@ def rebuild(ix: ArchiveIndex, settings: Settings, progress: Progress | None = No
     return {"articles": n, "units": units}
 
 
-def _train_and_rebuild(ix: ArchiveIndex, settings: Settings, progress: Progress | None) -> dict:
+def _train_and_rebuild(ix: ArchiveIndex, settings: Settings, progress: Progress | None) -> dict[str, int]:
     from dedupe.text.split import news_model, train_parameters
 
     if progress:
@@ -200,14 +204,14 @@ def _train_and_rebuild(ix: ArchiveIndex, settings: Settings, progress: Progress 
     texts = (d.text for batch in ix.iter_documents() for d in batch)
     model = train_parameters(texts, news_model())
     learnt = len(model.abbrev_types - news_model().abbrev_types)
-    ix._set_meta(punkt=model.to_json())
+    ix.set_meta(punkt=model.to_json())
     if progress:
         progress("train", 1, 1)
     _rebuild_inside(ix, settings, progress)
     return {"abbreviations": len(model.abbrev_types), "learnt": learnt}
 
 
-def train_punkt(ix: ArchiveIndex, progress: Progress | None = None) -> dict:
+def train_punkt(ix: ArchiveIndex, progress: Progress | None = None) -> dict[str, int]:
     """Learn Punkt abbreviations from the archive, store them, re-split (atomic)."""
     with ix.transaction():
         settings = ix.settings()

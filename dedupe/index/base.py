@@ -1,4 +1,4 @@
-"""What every archive index backend shares: preparing articles, settings, querying.
+"""The contract every archive index backend implements (:class:`ArchiveIndex`) and the table a query returns.
 
 An index stores, per archived article, everything needed to show a finding
 without the original file: the analysed text, its title and path, and the map
@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -41,7 +42,7 @@ import numpy as np
 from dedupe.config import Settings
 from dedupe.documents import Document
 from dedupe.engine.match import min_contained
-from dedupe.errors import IndexError_
+from dedupe.errors import ArchiveIndexError
 from dedupe.index.archived import (
     FORMAT_VERSION,
     ArchivedDocument,
@@ -67,9 +68,15 @@ from dedupe.index.settings import (
     index_settings,
     settings_from_index,
 )
+from dedupe.safety import display_url
 
 if TYPE_CHECKING:
-    from dedupe.engine.corpus import Corpus
+    from dedupe.engine.corpus import Corpus, UnitTable
+    from dedupe.text.split import PunktModel
+
+#: ``lookup(query keys, cap) -> (query index, unit, count per query key)``: a backend's posting lookup
+#: (:func:`~dedupe.index.keys.lookup_sorted` over its key runs).
+Lookup = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 __all__ = [
     "ALL_NEEDS", "FORMAT_VERSION", "INDEX_KEYS", "ArchiveIndex", "ArchivedDocument", "IndexBatch", "IndexStats",
@@ -91,15 +98,15 @@ class IndexStats:
     units: int
     sentences: int
     size_bytes: int
-    settings: dict
+    settings: dict[str, Any]
     punkt: bool
     created: str | None = None
     updated: str | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
-        d = {
-            "location": self.location, "backend": self.backend, "articles": self.articles,
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "location": display_url(self.location), "backend": self.backend, "articles": self.articles,
             "units": self.units, "sentences": self.sentences, "size_bytes": self.size_bytes,
             "settings": self.settings, "scheme": self.settings.get("scheme"),
             "punkt_trained": self.punkt, "created": self.created, "updated": self.updated,
@@ -112,73 +119,105 @@ def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
-class ArchiveIndex:
-    """The interface both backends implement (see :mod:`dedupe.index`)."""
+class ArchiveIndex(ABC):
+    """The contract every backend implements (see :mod:`dedupe.index`): a backend subclasses this,
+    implements the abstract methods, and is opened by :func:`dedupe.index.open_index`.
+
+    Writes happen inside ``with ix.transaction():`` (one atomic write: committed when the block ends,
+    nothing of it when it raises); queries (:meth:`query`) are built here from :meth:`candidate_units`
+    and :meth:`fetch`, so every backend answers them the same way."""
 
     backend = "?"
-    needs = ALL_NEEDS  # what write() reads from prepared batches
+    needs: frozenset[str] = ALL_NEEDS  # what write() reads from prepared batches
     location: str
-    meta: dict
+    meta: dict[str, Any]
 
-    # -- to implement -----------------------------------------------------
-    def _candidate_units(self, table, draft_rows: np.ndarray, settings: Settings) -> np.ndarray:
-        raise NotImplementedError
+    # -- reading -------------------------------------------------------------
+    @abstractmethod
+    def candidate_units(self, table: UnitTable, draft_rows: np.ndarray, settings: Settings) -> np.ndarray:
+        """Ids of the archived units that may match the draft units ``table[draft_rows]``: those sharing
+        an LSH band key with one, and :meth:`containment_pairs` (the shingle postings)."""
 
-    def _fetch(self, unit_ids: np.ndarray, settings: Settings, exclude: set[str]) -> Corpus:
-        raise NotImplementedError
+    @abstractmethod
+    def fetch(self, unit_ids: np.ndarray, settings: Settings, exclude: set[str]) -> Corpus:
+        """The archived articles holding ``unit_ids`` (sorted, distinct) as a corpus of archive documents
+        whose unit table holds only those units; articles whose id is in ``exclude`` are left out."""
 
-    def _set_meta(self, **kv: Any) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def iter_documents(self, batch: int = 500) -> Iterator[list[ArchivedDocument]]:
+        """Every stored article, ``batch`` at a time (what a rebuild re-analyses)."""
 
+    @abstractmethod
+    def articles(self) -> list[dict[str, Any]]:
+        """One row per stored article (id, path, title, counts, when added), for ``index list``."""
+
+    @abstractmethod
+    def stats(self) -> IndexStats:
+        """Counts, size and settings of the index, for ``index stats``."""
+
+    @abstractmethod
+    def size_bytes(self) -> int:
+        """What the index takes up (bytes on disk, or of Redis memory)."""
+
+    # -- writing (inside transaction()) -------------------------------------
+    @abstractmethod
     def transaction(self) -> AbstractContextManager[Any]:
         """One atomic write: ``with ix.transaction(): ...``."""
-        raise NotImplementedError
 
-    def init_settings(self, settings: Settings, punkt: dict | None = None) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def set_meta(self, **kv: Any) -> None:
+        """Record index metadata (settings, the Punkt model...) in this transaction; also in :attr:`meta`."""
 
+    @abstractmethod
+    def init_settings(self, settings: Settings, punkt: dict[str, Any] | None = None) -> None:
+        """Record ``settings`` in a new index, or check them against an existing one's."""
+
+    @abstractmethod
     def existing_hashes(self, ids: Sequence[str]) -> dict[str, str]:
-        raise NotImplementedError
+        """The content hash of each stored article among ``ids`` (unchanged articles are skipped)."""
 
+    @abstractmethod
     def remove_articles(self, ids: Sequence[str]) -> list[str]:
-        raise NotImplementedError
+        """Remove articles by id; returns the ids not found."""
 
-    def write(self, batch: IndexBatch, keep: Sequence[bool] | None = None, pending: list | None = None) -> int:
-        raise NotImplementedError
+    @abstractmethod
+    def write(self, batch: IndexBatch, keep: Sequence[bool] | None = None, pending: list[Any] | None = None) -> int:
+        """Store the articles of ``batch`` (those ``keep`` marks; replacing an article of the same id) and
+        their units; keys may be buffered in ``pending`` until :meth:`flush`.  Returns the units written."""
 
-    def flush(self, pending: list | None = None, final: bool = False) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def flush(self, pending: list[Any] | None = None, final: bool = False) -> None:
+        """Write the keys buffered in ``pending`` (all of them with ``final``)."""
 
-    def iter_documents(self, batch: int = 500) -> Iterator[list[ArchivedDocument]]:
-        raise NotImplementedError
-
+    @abstractmethod
     def clear_units(self) -> None:
-        raise NotImplementedError
+        """Drop every unit and key, keeping the articles (a rebuild writes them again)."""
 
-    def stats(self) -> IndexStats:
-        raise NotImplementedError
+    @abstractmethod
+    def vacuum(self) -> dict[str, Any]:
+        """Reclaim the space of removed articles; returns what was done."""
 
-    def close(self) -> None:  # pragma: no cover - trivial
-        pass
+    def close(self) -> None:  # noqa: B027 - a backend without resources to release needs nothing here
+        """Release connections and mapped files."""
 
-    def __enter__(self):
+    def __enter__(self) -> ArchiveIndex:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- shared -------------------------------------------------------------
     @property
-    def stored_settings(self) -> dict:
-        s = self.meta.get("settings")
+    def stored_settings(self) -> dict[str, Any]:
+        s: dict[str, Any] | None = self.meta.get("settings")
         if not s:
-            raise IndexError_("index is empty (no settings recorded yet); add articles first", self.location)
+            raise ArchiveIndexError("index is empty (no settings recorded yet); add articles first", self.location)
         return s
 
     def settings(self, base: Settings | None = None) -> Settings:
         return settings_from_index(self.stored_settings, base)
 
-    def punkt_model(self):
+    def punkt_model(self) -> PunktModel | None:
         data = self.meta.get("punkt")
         if not data:
             return None
@@ -189,7 +228,8 @@ class ArchiveIndex:
     def check_query(self, settings: Settings) -> None:
         check_query_settings(self.stored_settings, settings, self.location)
 
-    def query(self, table, draft_docs: Sequence[Document], settings: Settings, draft_mask: np.ndarray | None = None):
+    def query(self, table: UnitTable, draft_docs: Sequence[Document], settings: Settings,
+              draft_mask: np.ndarray | None = None) -> Corpus:
         """Candidate archived units for the draft units of ``table``.
 
         Returns a :class:`~dedupe.engine.corpus.Corpus` of the archived articles
@@ -201,13 +241,13 @@ class ArchiveIndex:
         rows = np.arange(len(table)) if draft_mask is None else np.flatnonzero(draft_mask)
         if len(rows) == 0 or not self.meta.get("settings"):
             return Corpus.empty(settings.num_perm)
-        ids = self._candidate_units(table, rows, settings)
+        ids = self.candidate_units(table, rows, settings)
         if len(ids) == 0:
             return Corpus.empty(settings.num_perm)
         own = {article_id(d) for d in draft_docs}
-        return self._fetch(np.unique(ids), settings, own)
+        return self.fetch(np.unique(ids), settings, own)
 
-    def containment_pairs(self, table, rows: np.ndarray, settings: Settings, lookup) -> np.ndarray:
+    def containment_pairs(self, table: UnitTable, rows: np.ndarray, settings: Settings, lookup: Lookup) -> np.ndarray:
         """Archived units sharing enough shingles with a draft unit to reach
         the containment threshold: every shingle of each draft unit whose
         posting list is at most ``max_posting`` long is probed, and units with
@@ -249,10 +289,12 @@ class ArchiveIndex:
         uc, du = uc[order], du[order]
         first = np.concatenate(([True], du[1:] != du[:-1]))
         rank = np.arange(len(du)) - np.maximum.accumulate(np.where(first, np.arange(len(du)), 0))
-        return (uc[rank < 50] & 0xFFFFFFFF).astype(np.int64)
+        out: np.ndarray = (uc[rank < 50] & 0xFFFFFFFF).astype(np.int64)
+        return out
 
 
-def build_archive_table(docs_rows: list, unit_rows: list, settings: Settings, stored_sigs: list | None = None):
+def build_archive_table(docs_rows: list[Any], unit_rows: list[tuple[Any, ...]], settings: Settings,
+                        stored_sigs: list[bytes] | None = None) -> UnitTable:
     """A :class:`~dedupe.engine.corpus.UnitTable` of fetched archived units.
 
     ``unit_rows``: ``(doc index, kind, start, end, fps bytes)``; signatures

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from dedupe.errors import DedupeError, InputError
 from dedupe.index.archived import ArchivedDocument, pack_article, to_archived
 from dedupe.index.keys import band_keys, shingle_keys, sort_keyed
 
+if TYPE_CHECKING:
+    from dedupe.text.split import PunktModel
+
 Progress = Callable[[str, int, int], None]
 
 
@@ -30,7 +33,7 @@ Progress = Callable[[str, int, int], None]
 class IndexBatch:
     """Analysed articles, ready to be written by a backend."""
 
-    articles: list[dict]  # id, path, title, format, hash, blob, sentences, units, suppressed
+    articles: list[dict[str, Any]]  # id, path, title, format, hash, blob, sentences, units, suppressed
     art: np.ndarray  # int64, unit -> index into articles
     kind: np.ndarray
     start: np.ndarray
@@ -57,8 +60,8 @@ class IndexBatch:
 ALL_NEEDS = frozenset({"sigs", "segments"})
 
 
-def prepare(docs: Sequence[ArchivedDocument], settings: Settings, model=None, errors=None,
-            needs: frozenset = ALL_NEEDS) -> IndexBatch:
+def prepare(docs: Sequence[ArchivedDocument], settings: Settings, model: PunktModel | None = None,
+            errors: Sequence[DedupeError] | None = None, needs: frozenset[str] = ALL_NEEDS) -> IndexBatch:
     """Units, fingerprints, signatures and band keys of archived documents
     (signatures are always kept for ``hash=sha1``, which stores them)."""
     from dedupe.engine.analyse import analyse_documents
@@ -97,7 +100,8 @@ def empty_batch(settings: Settings, errors: list[DedupeError] | None = None) -> 
                       np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32))
 
 
-def prepare_read(docs: Sequence[Document], settings: Settings, model=None, needs: frozenset = ALL_NEEDS) -> IndexBatch:
+def prepare_read(docs: Sequence[Document], settings: Settings, model: PunktModel | None = None,
+                 needs: frozenset[str] = ALL_NEEDS) -> IndexBatch:
     """:func:`prepare` of documents as a reader returned them (one file's, or several files')."""
     cache: dict[int, list[int]] = {}
     return prepare([to_archived(d, cache) for d in docs], settings, model, None, needs)
@@ -108,7 +112,7 @@ def prepare_read(docs: Sequence[Document], settings: Settings, model=None, needs
 Part = tuple[str, list[Any]]
 
 
-def prepare_part(part: Part, settings: Settings, read_options: Any, model: Any, needs: frozenset[str]) -> IndexBatch:
+def prepare_part(part: Part, settings: Settings, read_options: Any, model: PunktModel | None, needs: frozenset[str]) -> IndexBatch:
     """What a worker does with one part: the prepared batch (read errors inside it)."""
     kind, items = part
     if kind == "errors":
@@ -160,7 +164,7 @@ def prepared_batches(
     bounded by one file); other files are read by the workers themselves.
     """
     from dedupe.engine import parallel
-    from dedupe.readers import format_for, read_file
+    from dedupe.readers import read_file, spec_for
 
     it = iter(paths)
     head = list(islice(it, parallel.MANY_FILES))
@@ -181,8 +185,8 @@ def prepared_batches(
                 yield ("docs", docs[k:k + batch])
         chunk: list[str] = []
         for p in chain(head, it):
-            if format_for(p) == "jsonl":
-                big.append(p)  # read here, after the plain files
+            if (spec := spec_for(p)) is not None and spec.many:
+                big.append(p)  # an export (many records): read here, after the plain files
                 continue
             found[0] += 1
             chunk.append(p)

@@ -5,33 +5,34 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from dedupe.config import Settings
-from dedupe.errors import IndexError_
+from dedupe.config import SETTING_KEYS, Settings
+from dedupe.errors import ArchiveIndexError
 from dedupe.sketch.signatures import SCHEME
 
-#: Settings that decide what an index holds; a query must agree on them.
-INDEX_KEYS = ("shingle", "ngram", "num_perm", "seed", "hash", "scheme", "bands", "rows", "threshold",
-              "min_words", "quotes", "exclude_quotes", "boilerplate")
+#: Settings that decide what an index holds (``index`` in the settings table's ``stored``); a query must agree.
+INDEX_KEYS = (*Settings().signature_settings(),
+              *(k.name for k in SETTING_KEYS.values() if "index" in k.stored and "signature" not in k.stored))
 
 
 
 def index_settings(settings: Settings) -> dict[str, Any]:
     """The settings an index is built with (recorded in the index)."""
-    d = dict(settings.signature_settings())
     bands, rows = settings.band_plan()
-    d.update(bands=bands, rows=rows, threshold=settings.threshold, min_words=settings.min_words,
-             quotes=settings.quotes, exclude_quotes=settings.exclude_quotes,
-             boilerplate=list(settings.boilerplate), scheme=SCHEME)
-    return d
+    return {**settings.signature_settings(), **settings.record("index"), "bands": bands, "rows": rows,
+            "scheme": SCHEME}
 
 
 def settings_from_index(stored: dict[str, Any], base: Settings | None = None) -> Settings:
     """``base`` (defaults) with the index's recorded settings applied."""
     base = base or Settings()
-    upd: dict[str, Any] = {k: stored[k] for k in ("shingle", "ngram", "num_perm", "seed", "hash", "threshold", "min_words",
-                                  "quotes", "exclude_quotes") if k in stored}
-    upd["boilerplate"] = tuple(stored.get("boilerplate", ()))
-    # keep the index's banding only if it differs from what the threshold would choose
+    upd: dict[str, Any] = {}
+    for key in SETTING_KEYS.values():
+        if "index" not in key.stored or key.name in ("bands", "rows"):  # the banding follows the threshold
+            continue
+        if key.type in ("strs", "kinds"):
+            upd[key.name] = tuple(stored.get(key.name, ()))
+        elif key.name in stored:
+            upd[key.name] = stored[key.name]
     return dataclasses.replace(base, **upd)
 
 
@@ -42,17 +43,17 @@ def _fmt(v: Any) -> str:
 def check_query_settings(stored: dict[str, Any], settings: Settings, location: str) -> None:
     """Refuse a query whose settings the index cannot answer."""
     want = index_settings(settings)
-    for k in ("shingle", "ngram", "num_perm", "seed", "hash", "scheme"):
+    for k in settings.signature_settings():
         if stored.get(k) != want.get(k):
-            raise IndexError_(
+            raise ArchiveIndexError(
                 f"index built with {k.replace('_', '-')}={_fmt(stored.get(k))}, query uses {_fmt(want.get(k))}; "
                 "rebuild the index (dedupe index rebuild) or use matching settings", location)
     if settings.threshold < stored["threshold"] - 1e-9:
-        raise IndexError_(
+        raise ArchiveIndexError(
             f"index built for threshold {stored['threshold']}, query asks {settings.threshold} "
             "(the index would miss pairs); rebuild the index with the lower threshold or raise it", location)
     if settings.min_words < stored["min_words"]:
-        raise IndexError_(
+        raise ArchiveIndexError(
             f"index built with min-words={stored['min_words']}, query uses {settings.min_words} "
             "(shorter archived sentences are not indexed); rebuild the index or use matching settings", location)
 
@@ -64,7 +65,7 @@ def check_add_settings(stored: dict[str, Any], settings: Settings, location: str
         if k in ("threshold",):
             continue
         if stored.get(k) != want.get(k):
-            raise IndexError_(
+            raise ArchiveIndexError(
                 f"index built with {k.replace('_', '-')}={_fmt(stored.get(k))}, this command uses "
                 f"{_fmt(want.get(k))}; rebuild the index with the new settings (dedupe index rebuild) "
                 "or use matching settings", location)

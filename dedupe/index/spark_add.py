@@ -31,7 +31,7 @@ def spark_batches(paths: Sequence[str], read_options: ReadOptions | None, master
     """A batch source for :func:`dedupe.index.add_paths` running on Spark
     (``master`` with the properties ``conf``, or the session ``spark``); pyspark is imported when it runs."""
 
-    def source(settings: Settings, model: Any, needs: frozenset, progress: Progress | None) -> Iterator[IndexBatch]:
+    def source(settings: Settings, model: Any, needs: frozenset[str], progress: Progress | None) -> Iterator[IndexBatch]:
         from dedupe.engine.spark import map_documents
 
         errors: list[DedupeError] = []

@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from dedupe import __version__
-from dedupe.findings import Cluster, ScanResult
+from dedupe.findings import Cluster, Member, ScanResult
 from dedupe.kinds import REGISTRY
+from dedupe.output.sanitize import defuse_mentions
+from dedupe.text.align import Span
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -83,7 +86,7 @@ def member_anchor(c: Cluster, i: int) -> str:
     return f"{c.id}-m{i + 1}"
 
 
-def _where(m) -> str:
+def _where(m: Member) -> str:
     if m.archive:
         return f"archive: {m.doc}" + (f" ({m.title})" if m.title else "") + f", line {m.line}"
     if m.doc != m.path and m.doc.startswith(m.path + "#"):  # a record of an export: an article of its own
@@ -91,7 +94,7 @@ def _where(m) -> str:
     return f"{m.path}:{m.line}:{m.column}"
 
 
-def _highlight_html(text: str, spans) -> str:
+def _highlight_html(text: str, spans: Sequence[Span]) -> str:
     out = []
     pos = 0
     for sp in spans:
@@ -184,6 +187,8 @@ def render_html_report(result: ScanResult, title: str | None = None) -> str:
         h.append(f'<section class="cluster kind-{esc(c.kind)}" id="{esc(c.id)}">')
         h.append(f"<h3>{esc(c.id)} · {esc(KIND_LABEL.get(c.kind, c.kind))} <span class=tag>{esc(c.rule)}</span> "
                  f'<span class="meta">similarity {c.similarity:.2f}, {len(c.members)} copies</span></h3>')
+        if c.restatement is None and c.note():  # which detail changed, or what links the copies
+            h.append(f'<p class="meta">{esc(c.note())}</p>')
         h.append('<div class="copies">')
         spans = c.alignment()
         sims = {(min(p.a, p.b), max(p.a, p.b)): p.similarity for p in c.pairs}
@@ -231,12 +236,12 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 
 
 def md_text(text: str) -> str:
-    t = " ".join(_clean(text).split())
+    t = defuse_mentions(" ".join(_clean(text).split()))
     t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", t)
 
 
-def _highlight_md(text: str, spans) -> str:
+def _highlight_md(text: str, spans: Sequence[Span]) -> str:
     """Differing words in bold: Markdown has no highlight, and what differs is
     what an editor needs to see."""
     out = []
@@ -247,7 +252,7 @@ def _highlight_md(text: str, spans) -> str:
         out.append(word if sp.shared else f"**{word}**")
         pos = sp.end
     out.append(_gap(text[pos:]))
-    return " ".join("".join(out).split())
+    return defuse_mentions(" ".join("".join(out).split()))  # an @ in one gap and the name in the next word
 
 
 def _gap(g: str) -> str:
@@ -309,6 +314,9 @@ def render_markdown_report(result: ScanResult, title: str | None = None) -> str:
         out.append("")
         out.append(f"{KIND_LABEL.get(c.kind, c.kind)} ({c.rule}), similarity {c.similarity:.2f}, {len(c.members)} copies.")
         out.append("")
+        if c.restatement is None and c.note():  # which detail changed, or what links the copies
+            out.append(md_text(c.note()) + ".")
+            out.append("")
         for i, (m, sp) in enumerate(zip(c.members, c.alignment())):
             copy_links = [f"[copy {k + 1}](#{member_anchor(c, k).lower()})" for k in _linked(len(c.members), i)]
             if len(c.members) - 1 > len(copy_links):

@@ -37,13 +37,19 @@ _MAX_PLACES = 8  # places one block may occur at
 _import_failure: list[str] = []  # why trafilatura does not import, once known ("" when it does)
 
 
-def extraction_missing(consequence: str = "this site page is read whole") -> str | None:
+def extraction_missing(consequence: str = "this site page is read whole", quick: bool = False) -> str | None:
     """None when the extractor imports; else the warning for a full site page read without it.
 
     The import is tried once per process.  The message names the package
     that failed and the install that fixes it (a pip before 23.3 skips
     ``lxml_html_clean``, which trafilatura's ``justext`` needs, unless it is
-    declared directly)."""
+    declared directly).  ``quick``: when both packages are installed, answer None without importing
+    (a front end's early warning; the page reader still imports)."""
+    if quick and not _import_failure:
+        import importlib.util
+
+        if all(importlib.util.find_spec(m) is not None for m in ("trafilatura", "lxml_html_clean")):
+            return None
     if not _import_failure:
         try:
             import trafilatura  # noqa: F401 - lazy: heavy, and only full site pages need it

@@ -406,6 +406,7 @@ FACT_GATES: tuple[tuple[str, str], ...] = (
     ("dates", "they name different days or months in the same place"),
     ("event", "a different event of the same kind (a/another, first/second...)"),
     ("names", "different names in the same place: other people, places, companies, titles"),
+    ("speakers", "each names who said it, and they are different people"),
 )
 
 
@@ -564,6 +565,47 @@ def _names_unmatched(xs: frozenset[str], other: Sentence) -> list[str]:
     return out
 
 
+_SPEECH_VERBS = frozenset("said says told added stated declared announced warned argued insisted".split())
+
+
+def speakers(s: Sentence) -> frozenset[str]:
+    """The named speakers of a sentence: capitalised words right before a verb of speech ("Nazer said",
+    "Baker told reporters"), or right after it when they end the clause ("..., said Andy Bryant." /
+    "said Andy Bryant, the chief financial officer"); titles left out."""
+    out: set[str] = set()
+    words = s.words
+    text = s.text
+
+    def run(j: int, step: int) -> tuple[list[str], int]:
+        got: list[str] = []
+        while 0 <= j < len(words) and len(got) < 3 and text[words[j][0]].isupper():
+            got.append(words[j][2].removesuffix("'s"))
+            j += step
+        return got, j
+
+    for k, (_st, _e, w) in enumerate(words):
+        if w not in _SPEECH_VERBS:
+            continue
+        before, _j = run(k - 1, -1)
+        if before:
+            out.update(x for x in before if x not in TITLES and x not in STOPWORDS)
+            continue
+        after, j = run(k + 1, 1)
+        end = words[j - 1][1] if after else 0
+        if after and (j >= len(words) or text[end:words[j][0]].strip()[:1] in {",", ";", "(", "-"}):
+            out.update(x for x in after if x not in TITLES and x not in STOPWORDS)
+    return frozenset(out)
+
+
+def speaker_conflict(a: Sentence, b: Sentence) -> bool:
+    """Both sentences name who said it, and not the same person in any form: different speakers, so
+    different claims ("Nazer said" / "Shultz said")."""
+    sa, sb = speakers(a), speakers(b)
+    if not sa or not sb:
+        return False
+    return len(_names_unmatched(sa, b)) == len(sa) and len(_names_unmatched(sb, a)) == len(sb)
+
+
 def fact_conflict(a: Sentence, b: Sentence) -> str | None:
     """The first of :data:`FACT_GATES` the pair fails, or None when the facts may agree."""
     if a.negated != b.negated:
@@ -573,7 +615,22 @@ def fact_conflict(a: Sentence, b: Sentence) -> str | None:
     if figures_conflict(a, b):
         return "figures"
     subs = substitutions(a, b)
-    for name, _what in FACT_GATES[3:]:
+    for name, _what in FACT_GATES[3:6]:
         if name in subs:
             return name
+    if speaker_conflict(a, b):
+        return "speakers"
     return None
+
+
+def shares_anchor(a: Sentence, b: Sentence) -> bool:
+    """Whether the two share a name (in any form: "Barrick"/"Barrick's", "U.S."/"American") or a figure:
+    what two sentences of two different stories need to be about the same thing.  Boilerplate with
+    nothing of its own ("The agreement is subject to regulatory approval") matches any other story's."""
+    if a.numbers.keys() & b.numbers.keys():
+        return True
+    na = a.names | _lead_name(a)
+    nb = b.names | _lead_name(b)
+    if not na or not nb:
+        return False
+    return len(_names_unmatched(na, b)) < len(na) or len(_names_unmatched(nb, a)) < len(nb)

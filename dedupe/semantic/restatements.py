@@ -34,13 +34,12 @@ from dedupe.config import Settings
 from dedupe.semantic.features import (
     GATE_FEATURES,
     Sentence,
-    Surface,
     analyse,
     fact_conflict,
     gate_features,
     shared_spans,
+    shares_anchor,
     surface,
-    surface_jaccard,
 )
 from dedupe.semantic.features import near_copy as near_copy_pair
 from dedupe.semantic.score import ScoreModel, default_model, feature_matrix, meaning
@@ -136,28 +135,50 @@ def is_table_row(text: str) -> bool:
     return len(words) > 0 and figures * 3 >= len(words)
 
 
-#: A sentence with this many partners at or above :data:`TEMPLATE_COSINE` among those it is compared
-#: with (near copies of it not counted) is a templated line ("<film> is streaming on <service>", "Fees
-#: comprise <x> pct selling concession ..."): many lines of one frame about different things, never
-#: restatements.
+#: A sentence with partners of this many different texts at or above :data:`TEMPLATE_COSINE` among
+#: those it is compared with is a templated line ("<film> is streaming on <service>", "The bond is
+#: available in denominations of <x> and will be listed in <y>"): many lines of one frame about different
+#: things, never restatements.  Copies of one partner count once, copies of the sentence itself not at all
+#: (a story sent three times is not a template).
 TEMPLATE_PARTNERS = 3
-TEMPLATE_COSINE = 0.8
-#: A partner sharing this share of its white-space words or more is a copy of the line, not another filler.
-TEMPLATE_COPY = 0.7
+TEMPLATE_COSINE = 0.7
+#: ... and sharing this share of their words (the frame) or more.
+TEMPLATE_FRAME = 0.35
 
 
-def templated(ci: np.ndarray, cj: np.ndarray, cc: np.ndarray, n: int,
-              surfaces: dict[int, Surface]) -> np.ndarray:
-    """Flags of the sentences (of ``n``) that have :data:`TEMPLATE_PARTNERS` or more candidate partners
-    at cosine :data:`TEMPLATE_COSINE` or more that are not copies of them: templated lines."""
+def templated(ci: np.ndarray, cj: np.ndarray, cc: np.ndarray, sentences: Sequence[str]) -> set[int]:
+    """The sentences that have partners of :data:`TEMPLATE_PARTNERS` or more different texts at cosine
+    :data:`TEMPLATE_COSINE` or more that share :data:`TEMPLATE_FRAME` of their white-space words with
+    them: templated lines."""
     close = np.flatnonzero(cc >= TEMPLATE_COSINE)
     if not len(close):
-        return np.zeros(n, dtype=bool)
-    other = np.fromiter((surface_jaccard(surfaces[i].words, surfaces[j].words) < TEMPLATE_COPY
-                         for i, j in zip(ci[close].tolist(), cj[close].tolist())), dtype=bool, count=len(close))
-    close = close[other]
-    deg = np.bincount(ci[close], minlength=n) + np.bincount(cj[close], minlength=n)
-    return np.asarray(deg >= TEMPLATE_PARTNERS)
+        return set()
+    ii, jj = ci[close], cj[close]
+    deg = np.bincount(ii, minlength=len(sentences)) + np.bincount(jj, minlength=len(sentences))
+    maybe = set(np.flatnonzero(deg >= TEMPLATE_PARTNERS).tolist())
+    if not maybe:
+        return set()
+    texts: dict[int, set[str]] = {}
+    words: dict[int, set[str]] = {}
+
+    def frame(k: int) -> set[str]:
+        w = words.get(k)
+        if w is None:
+            w = words[k] = set(sentences[k].lower().split())
+        return w
+
+    for i, j in zip(ii.tolist(), jj.tolist()):
+        if i not in maybe and j not in maybe:
+            continue
+        wi, wj = frame(i), frame(j)
+        inter = len(wi & wj)
+        if inter < TEMPLATE_FRAME * (len(wi) + len(wj) - inter):
+            continue
+        if i in maybe:
+            texts.setdefault(i, set()).add(" ".join(sentences[j].lower().split()))
+        if j in maybe:
+            texts.setdefault(j, set()).add(" ".join(sentences[i].lower().split()))
+    return {i for i, t in texts.items() if len(t - {" ".join(sentences[i].lower().split())}) >= TEMPLATE_PARTNERS}
 
 
 def _candidate_pairs(emb: np.ndarray, groups: np.ndarray | None, across: bool,
@@ -269,7 +290,7 @@ def find_restatements_counted(
     involved = set(ci.tolist()) | set(cj.tolist())
     headings = {i for i in involved if is_heading(sentences[i])}
     surfaces = {i: surface(sentences[i]) for i in involved}
-    headings.update(np.flatnonzero(templated(ci, cj, cc, n, surfaces)).tolist())
+    headings |= templated(ci, cj, cc, sentences)
     if headings:
         keep = np.fromiter((i not in headings and j not in headings for i, j in zip(ci.tolist(), cj.tolist())),
                            dtype=bool, count=len(ci))
@@ -292,6 +313,8 @@ def find_restatements_counted(
             continue
         if fact_conflict(a, b) is not None:
             continue
+        if garr is not None and garr[i] != garr[j] and not shares_anchor(a, b):
+            continue  # two stories: the same fact needs a name or figure in common
         pairs.append((a, b))
         kept.append(k)
     if not pairs:

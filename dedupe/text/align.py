@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import Any
 
 from dedupe.text.normalize import token_spans
 
@@ -69,7 +70,7 @@ class Change:
     a_tokens: tuple[str, ...]
     b_tokens: tuple[str, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"a": {"start": self.a_start, "end": self.a_end, "text": self.a_text},
                 "b": {"start": self.b_start, "end": self.b_end, "text": self.b_text}}
 

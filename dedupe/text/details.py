@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from dedupe.text.align import Change, diff_pair
 
@@ -57,7 +58,7 @@ class Detail:
     def label(self) -> str:
         return f"{self.category}: {self.before} -> {self.after}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"category": self.category, "before": self.before, "after": self.after, **self.change.to_dict()}
 
 

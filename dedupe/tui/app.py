@@ -110,6 +110,7 @@ class DedupeReviewApp(App[None]):
         severity: Callable[[str], str] | None = None,
         settings_record: Callable[[Settings], dict] | None = None,
         journal: bool = True,
+        advance: bool = False,
     ) -> None:
         super().__init__()
         self.paths = list(paths)
@@ -128,6 +129,11 @@ class DedupeReviewApp(App[None]):
         self.settings_record = settings_record
         self._journal_offered = False
         self._signal_quit = 0
+        #: exit status of the review: 130 after ctrl+c, 143 after SIGTERM, 129 after SIGHUP (as a shell reports them)
+        self.exit_status = 0
+        #: move to the next row after a decision (A toggles; off by default: the decided row stays
+        #: selected with its mark, and the next j never skips a row the editor has not seen)
+        self.advance = advance
         self.analysed: engine.Analysed | None = None
         self.rows: list[Row] = []
         self.current: Row | None = None
@@ -155,7 +161,7 @@ class DedupeReviewApp(App[None]):
         with Horizontal(id="scanbar"):
             yield Label("Scanning", id="scan-stage")
             yield ProgressBar(total=None, show_eta=False, id="progress")
-        yield KeyFooter(self._footer_shows, id="footer")
+        yield KeyFooter(self._footer_shows, id="footer", label=self._footer_label)
 
     def on_unmount(self) -> None:
         gc.unfreeze()
@@ -304,10 +310,19 @@ class DedupeReviewApp(App[None]):
         if not self.rows:
             self.current = None
             msg = "No repeated sentences or quotes found." if not self.model.clusters else \
-                "Nothing matches (f: kind filter, /: text filter, h: show resolved)."
-            empty.update(Content(msg))
+                "Nothing matches (f: kind filter, /: text filter, h: show resolved; esc clears the filter)."
+            content = Content(msg)
+            errors = self.model.result.errors if self.model.result is not None else []
+            if not self.model.clusters and errors:  # e.g. an export read without the right --text-field
+                read = len(self.model.result.documents) if self.model.result is not None else 0
+                lines = [str(e) for e in errors[:5]] + ([f"… and {len(errors) - 5:,} more"] if len(errors) > 5 else [])
+                content = Content.assemble(
+                    (f"Could not read {len(errors):,} input{'s' if len(errors) != 1 else ''}"
+                     f" ({read:,} article{'s' if read != 1 else ''} read):", "bold $text-error"),
+                    "\n", Content("\n".join(lines)), "\n\n", "Fix the command line (r re-scans) or q to quit.")
+            empty.update(content)
             empty.add_class("visible")
-            self.query_one("#detail", Static).update(Content(msg))
+            self.query_one("#detail", Static).update(content)
         else:
             empty.remove_class("visible")
             row = 0
@@ -320,7 +335,8 @@ class DedupeReviewApp(App[None]):
 
     def _show_totals(self) -> None:
         self.query_one(Totals).show(self.model, self.settings.threshold, self.scan_message,
-                                    SORT_LABELS.get(self.model.sort, self.model.sort))
+                                    SORT_LABELS.get(self.model.sort, self.model.sort),
+                                    self.rows if self.model.result is not None else None)
 
     def _cursor_moved(self, index: int, c: Row) -> None:
         """The list's cursor moved (called synchronously: the detail is drawn in the same frame)."""
@@ -371,7 +387,7 @@ class DedupeReviewApp(App[None]):
         else:
             self.member_index = min(self.member_index, len(c.members) - 1)
             content = render_cluster(c, self.model.status(c), selected=self.member_index, paragraph=self._paragraph,
-                                     width=width)
+                                     width=width, threshold=self.settings.threshold)
         self.query_one("#detail", Static).update(content)
         if self.member_index == 0:
             self.query_one(DetailPane).scroll_home(animate=False)
@@ -417,7 +433,24 @@ class DedupeReviewApp(App[None]):
         self._show_totals()
         if self.current is c:
             self.show_cluster(c)
-        self._advance()
+        if self.advance:
+            self._advance()
+
+    def action_toggle_advance(self) -> None:
+        self.advance = not self.advance
+        self.notify("After a decision: " + ("move to the next row" if self.advance else "stay on the row"),
+                    timeout=2)
+        self.query_one(KeyFooter).refresh_keys()
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """``p`` and the palette's "Screenshot": an SVG in the current folder (Textual's default,
+        ~/Downloads, fails where that folder does not exist)."""
+        try:
+            where = self.save_screenshot(filename, path or os.getcwd())
+        except OSError as exc:
+            self.notify(f"Could not save the screenshot: {exc}", severity="error", timeout=8)
+            return
+        self.notify(f"Screenshot saved to {where}", timeout=4)
 
     def action_undo(self) -> None:
         d = self.model.undo()
@@ -483,6 +516,11 @@ class DedupeReviewApp(App[None]):
             return bool(self.model.pair_of)
         return True
 
+    def _footer_label(self, k) -> str:
+        if k.action == "toggle_advance":
+            return f"{k.label}: {'on' if self.advance else 'off'}"
+        return k.label
+
     def _footer_shows(self, action: str) -> bool:
         return self.check_action(action, ()) is not False
 
@@ -526,6 +564,16 @@ class DedupeReviewApp(App[None]):
             self.query_one(ClusterList).focus()
         elif self.query_one(DetailPane).has_focus:
             self.query_one(ClusterList).focus()
+        elif self.model.text_filter:  # an applied filter: esc clears it (as lazygit, k9s)
+            box.value = ""  # Input.Changed refills the list
+            box.remove_class("visible")
+            self.model.text_filter = ""
+            self.notify("Text filter cleared", timeout=1.5)
+            self.refill(self._keep())
+        elif self.model.kind_filter:
+            self.model.kind_filter = None
+            self.notify("Kind filter cleared: every kind", timeout=1.5)
+            self.refill(self._keep())
 
     def action_member(self, step: int) -> None:
         c = self.current
@@ -546,6 +594,10 @@ class DedupeReviewApp(App[None]):
             m = c.members[self.member_index] if self.member_index < len(c.members) else c.members[0]
         if not os.path.isfile(m.path):
             self.notify(f"{m.path}: not a file that can be edited", severity="error")
+            return
+        if m.path.endswith((".gz", ".bz2", ".xz", ".zst", ".parquet")):
+            self.notify(f"{m.doc}: a story of a compressed export; edit it where the export comes from",
+                        severity="warning", timeout=6)
             return
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         try:
@@ -582,15 +634,24 @@ class DedupeReviewApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
-    def action_quit_review(self) -> None:
-        """Every way out comes here (q, ctrl+c, ctrl+q, the palette, SIGTERM): asks when decisions are unsaved."""
+    def action_interrupt(self) -> None:
+        """ctrl+c: quit like q (asking first); the review then exits with status 130, as interrupted."""
+        self.action_quit_review(status=130)
+
+    def action_quit_review(self, status: int = 0) -> None:
+        """Every way out comes here (q, ctrl+c, ctrl+q, the palette, SIGTERM): asks when decisions are unsaved.
+
+        ``status`` is the exit status if this ends the review (130 for ctrl+c, 143 for SIGTERM)."""
         if not self.model.unsaved:
+            self.exit_status = status
             self.exit()
             return
         if isinstance(self.screen, ConfirmQuitScreen):
             return  # already asking
 
         def done(choice: str | None) -> None:
+            if choice in ("save", "discard"):
+                self.exit_status = status
             if choice == "save":
                 self.action_save()
                 if not self.model.unsaved:
@@ -641,14 +702,16 @@ class DedupeReviewApp(App[None]):
         self._signal_quit += 1
         if self._signal_quit > 1 or not self.model.unsaved:
             self.model.write_journal()
+            self.exit_status = 143
             self.exit()
             return
         self.notify("Asked to stop (SIGTERM): save or discard the decisions; another SIGTERM quits, "
                     "keeping them in the journal", severity="warning", timeout=10)
-        self.action_quit_review()
+        self.action_quit_review(status=143)
 
     def _on_sighup(self) -> None:
         self.model.write_journal()
+        self.exit_status = 129
         self.exit()
 
     def _offer_journal(self) -> None:

@@ -11,6 +11,7 @@ Nothing here touches widgets: these functions run in worker threads.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -220,12 +221,81 @@ def refresh(analysed: Analysed, files: Sequence[str], read_options=None) -> Anal
                     seconds=analysed.seconds, model=analysed.model)
 
 
+#: A row of a table or of aligned figures: a run of three spaces inside the line.
+_TABLE_ROW = re.compile(r"\S {3,}\S")
+
+
+def is_table_row(line: str) -> bool:
+    return bool(_TABLE_ROW.search(line.strip()))
+
+
+def looks_like_table(text: str) -> bool:
+    """Two or more rows of columns (a run of spaces inside the line): shown line by line, never reflowed."""
+    return sum(1 for line in text.split("\n") if is_table_row(line)) >= 2
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _line_start(text: str, i: int, floor: int) -> int:
+    j = text.rfind("\n", floor, i)
+    return floor if j < 0 else j + 1
+
+
+def _line_end(text: str, i: int, ceil: int) -> int:
+    j = text.find("\n", i, ceil)
+    return ceil if j < 0 else j
+
+
+def _paragraph_bounds(text: str, start: int, end: int, a: int, b: int) -> tuple[int, int]:
+    """Inside the blank-line block ``text[a:b]`` of plain text: the paragraph around ``start:end``.
+
+    Wire copy marks paragraphs by indenting their first line (no blank lines): a line indented more
+    than the block's least indented line starts a paragraph.  The rows of a table (runs of spaces
+    inside the line) are paragraphs of their own kind: a unit in a table gets the table's rows."""
+    lines = text[a:b].split("\n")
+    if len(lines) < 2:
+        return a, b
+    base = min((_indent(x) for x in lines if x.strip()), default=0)
+    ls = _line_start(text, start, a)
+    le = _line_end(text, max(start, end - 1), b)
+    if is_table_row(text[ls:_line_end(text, ls, b)]):  # in a table: its contiguous rows
+        while ls > a:
+            prev = _line_start(text, ls - 1, a)
+            if not is_table_row(text[prev:ls - 1]) or not text[prev:ls - 1].strip():
+                break
+            ls = prev
+        while le < b:
+            nxt = _line_end(text, le + 1, b)
+            if not is_table_row(text[le + 1:nxt]) or not text[le + 1:nxt].strip():
+                break
+            le = nxt
+        return ls, le
+    if not any(_indent(x) > base for x in lines[1:] if x.strip()):
+        return a, b  # no indented paragraph starts: the block is the paragraph
+
+    def starts(i: int) -> bool:  # the line at ``i`` starts a paragraph (indented, or a table row)
+        line = text[i:_line_end(text, i, b)]
+        return not line.strip() or _indent(line) > base or is_table_row(line)
+
+    while ls > a and not starts(ls):
+        ls = _line_start(text, ls - 1, a)
+    while le < b:
+        nxt = _line_end(text, le + 1, b)
+        if starts(le + 1):
+            break
+        le = nxt
+    return ls, le
+
+
 def paragraph(doc: Document, start: int, end: int, limit: int = 600) -> tuple[str, int]:
     """The paragraph around ``doc.text[start:end]`` and the offset of ``start`` in it.
 
-    Paragraphs are separated by blank lines; in plain text without blank
-    lines, a line is a paragraph.  At most ``limit`` characters either side
-    of the unit are kept (cut at a word, marked with an ellipsis).
+    Paragraphs are separated by blank lines; in plain text, also by indented first lines (wire
+    copy) and tables are kept to their rows (:func:`_paragraph_bounds`); a line is a paragraph when
+    nothing else marks one and the block is long.  At most ``limit`` characters either side of the
+    unit are kept (cut at a word, marked with an ellipsis).
     """
     text = doc.text
     sep = "\n\n"
@@ -233,6 +303,8 @@ def paragraph(doc: Document, start: int, end: int, limit: int = 600) -> tuple[st
     b = text.find(sep, end)
     a = 0 if a < 0 else a + 2
     b = len(text) if b < 0 else b
+    if not doc.paragraphs_marked:
+        a, b = _paragraph_bounds(text, start, end, a, b)
     if not doc.paragraphs_marked and (start - a > limit or b - end > limit):
         a2 = text.rfind("\n", 0, start)
         b2 = text.find("\n", end)

@@ -30,8 +30,10 @@ class Key:
 KEYS: tuple[Key, ...] = (
     Key("down,j", "cursor_down", "Down", "next cluster", "↓ j", scope="list", name="list.down"),
     Key("up,k", "cursor_up", "Up", "previous cluster", "↑ k", scope="list", name="list.up"),
-    Key("pagedown", "page_down", "Page down", "a page down", "pgdn", scope="list", name="list.page_down"),
-    Key("pageup", "page_up", "Page up", "a page up", "pgup", scope="list", name="list.page_up"),
+    Key("pagedown,space,ctrl+d,ctrl+f", "page_down", "Page down", "a page down (as less does)",
+        "pgdn space ^d ^f", scope="list", name="list.page_down"),
+    Key("pageup,ctrl+u,ctrl+b", "page_up", "Page up", "a page up", "pgup ^u ^b", scope="list",
+        name="list.page_up"),
     Key("home,g", "first", "First", "first cluster", "home g", scope="list", name="list.first"),
     Key("end,G", "last", "Last", "last cluster", "end G", scope="list", name="list.last"),
     Key("enter", "select", "Read", "read the detail (esc: back to the list)", "enter", scope="list",
@@ -44,6 +46,7 @@ KEYS: tuple[Key, ...] = (
     Key("a", "accept", "Accept", "accept: an intended repeat, recorded in the baseline", "a", footer=2),
     Key("i", "ignore", "Ignore", "ignore the finding, with a reason", "i", footer=2),
     Key("u", "undo", "Undo", "undo the last unsaved decision", "u", footer=3),
+    Key("A", "toggle_advance", "Next", "after a decision: stay on the row (default) or move on", "A", footer=3, name="advance"),
     Key("s", "save", "Save", "save decisions to the baseline", "s", footer=1),
     Key("e", "edit", "Edit", "open the copy in $EDITOR at its line", "e", footer=6),
     Key("slash", "filter", "Filter", "filter by text (copies, paragraphs, paths, ids, titles)", "/", footer=4),
@@ -59,11 +62,15 @@ KEYS: tuple[Key, ...] = (
     Key("h", "toggle_resolved", "Resolved", "show / hide findings the baseline resolves", "h", footer=9,
         name="resolved"),
     Key("r", "rescan", "Re-scan", "read and scan every article again", "r", footer=9),
+    Key("p", "screenshot", "Shot", "save a screenshot (SVG) of the screen in the current folder", "p", footer=9,
+        name="screenshot"),
     Key("question_mark,f1", "help", "Help", "this help", "?", footer=1),
-    Key("escape", "escape", "Back", "back to the list; clear the filter; cancel a scan", "esc"),
+    Key("escape", "escape", "Back", "back to the list; clear the text filter, then the kind filter; cancel a scan",
+        "esc"),
     Key("ctrl+p", "command_palette", "Palette", "command palette", "^p", name="palette"),
     Key("q", "quit_review", "Quit", "quit (asks first when decisions are unsaved)", "q", footer=1, name="quit"),
-    Key("ctrl+c,ctrl+q", "quit_review", "Quit", "quit too (asks first, like q)", "^c ^q", name="quit_ctrl"),
+    Key("ctrl+c", "interrupt", "Quit", "quit too (asks first, like q; exit status 130)", "^c", name="quit_ctrl"),
+    Key("ctrl+q", "quit_review", "Quit", "quit too (asks first, like q)", "^q", name="quit_ctrl_q"),
 )
 
 

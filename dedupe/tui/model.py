@@ -188,15 +188,43 @@ class ReviewModel:
         self.pairs: list[DuplicatePair] = []
         self.pair_of: dict[str, DuplicatePair] = {}  # cluster id -> its whole-duplicate pair
         self._batch = 0
+        #: ids given so far, by fingerprint (clusters) and by article pair: a re-scan keeps them
+        self._ids: dict[str, str] = {}
+        self._next_id = {"C": 0, "D": 0}
 
     # -- results -----------------------------------------------------------
+    def _stable_id(self, key: str, prefix: str, used: set[str]) -> str:
+        i = self._ids.get(key)
+        if i is None or i in used:
+            self._next_id[prefix] += 1
+            i = self._ids[key] = f"{prefix}{self._next_id[prefix]}"
+        used.add(i)
+        return i
+
+    def _keep_ids(self, result: ScanResult) -> None:
+        """Cluster ids that survive a re-scan: a cluster seen before (by its fingerprint) keeps its id,
+        a new one gets the next unused number (C5 stays C5; nothing is renumbered).  The first scan
+        keeps the engine's ids."""
+        if not self._ids:
+            for c in result.clusters:
+                self._ids.setdefault(c.fingerprint, c.id)
+            nums = [int(c.id[1:]) for c in result.clusters if c.id[:1] == "C" and c.id[1:].isdigit()]
+            self._next_id["C"] = max(nums, default=0)
+        used: set[str] = set()
+        for c in result.clusters:
+            c.id = self._stable_id(c.fingerprint, "C", used)
+
     def set_result(self, result: ScanResult) -> None:
-        """Show ``result``."""
+        """Show ``result`` (its clusters keep the ids they had in the previous result)."""
+        self._keep_ids(result)
         self.result = result
         self.clusters = list(result.clusters)
         self._haystack = {}
         self._article_keys = {}
         self.pairs = whole_duplicates(result)
+        used: set[str] = set()
+        for pair in self.pairs:
+            pair.id = self._stable_id(pair.key, "D", used)
         by_docs = {frozenset((p.a, p.b)): p for p in self.pairs}
         self.pair_of = {}
         if by_docs:
@@ -289,10 +317,10 @@ class ReviewModel:
         hit = self._article_keys.get(key)
         if hit is None:
             if isinstance(r, ArticleGroup):
-                hit = (natural_key(_stem(r.pair.path_a)), 0)
+                hit = (natural_key(_stem(r.pair.a)), 0)  # the document id: a story of an export by its record id
             else:
                 m = r.members[0]
-                hit = (natural_key(_stem(m.path)), m.line)
+                hit = (natural_key(_stem(m.doc)), m.line)
             self._article_keys[key] = hit
         return hit
 

@@ -40,7 +40,8 @@ class ConfirmQuitScreen(ModalScreen[str]):
     """Unsaved decisions: save and quit, quit anyway, or stay ("save", "discard", "cancel")."""
 
     BINDINGS = [
-        Binding("s,y", "choose('save')", "Save and quit", id="dedupe.quit.save"),
+        # only keys the dialog names: s saves (and quits), d discards (and quits); nothing else decides
+        Binding("s", "choose('save')", "Save and quit", id="dedupe.quit.save"),
         Binding("d", "choose('discard')", "Quit without saving", id="dedupe.quit.discard"),
         Binding("escape,n,c", "choose('cancel')", "Cancel", id="dedupe.quit.cancel"),
     ]
@@ -54,6 +55,8 @@ class ConfirmQuitScreen(ModalScreen[str]):
         with Vertical(id="dialog", classes="dialog"):
             yield Label(f"{n} unsaved decision{'s' if n != 1 else ''}", classes="dialog-title")
             yield Label("Save them to the baseline before quitting?")
+            yield Label(Content("s: save them and quit · d: discard them and quit · esc: keep reviewing"),
+                        classes="dialog-keys")
             with Horizontal(classes="buttons"):
                 yield Button(Content("Save, quit (s)"), id="save", variant="primary")
                 yield Button(Content("Discard, quit (d)"), id="discard", variant="error")
@@ -86,6 +89,8 @@ class RestoreScreen(ModalScreen[str]):
                         classes="dialog-title")
             yield Label(Content(f"The review ended before they were saved; they were kept in {self.path}. "
                                 "Restore them (still unsaved: s saves)?"))
+            yield Label(Content("r: restore them · d: discard them (deletes the journal) · esc: not now"),
+                        classes="dialog-keys")
             with Horizontal(classes="buttons"):
                 yield Button(Content("Restore (r)"), id="restore", variant="primary")
                 yield Button(Content("Discard (d)"), id="discard", variant="error")
@@ -119,16 +124,31 @@ def help_content() -> str:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close", id="dedupe.help.close")]
+    """The keys; scrolls as less does (j/k, space/b, g/G, ^d/^u, the arrows and page keys)."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark,f1", "close", "Close", id="dedupe.help.close"),
+        Binding("j", "scroll('down')", "Down", id="dedupe.help.down"),
+        Binding("k", "scroll('up')", "Up", id="dedupe.help.up"),
+        Binding("space,ctrl+d,ctrl+f", "scroll('page_down')", "Page down", id="dedupe.help.page_down"),
+        Binding("b,ctrl+u,ctrl+b", "scroll('page_up')", "Page up", id="dedupe.help.page_up"),
+        Binding("g", "scroll('home')", "Top", id="dedupe.help.top"),
+        Binding("G", "scroll('end')", "Bottom", id="dedupe.help.bottom"),
+    ]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help", classes="dialog"):
-            yield Label(Content("Keys (scroll: ↑/↓, esc closes)"), classes="dialog-title")
+            yield Label(Content("Keys (scroll: j/k, space/b, g/G; esc or q closes)"), classes="dialog-title")
             with VerticalScroll(id="help-body"):
                 yield Static(Content(help_content()))
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()
+
+    def action_scroll(self, how: str) -> None:
+        body = self.query_one("#help-body", VerticalScroll)
+        {"down": body.scroll_down, "up": body.scroll_up, "page_down": body.scroll_page_down,
+         "page_up": body.scroll_page_up, "home": body.scroll_home, "end": body.scroll_end}[how](animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

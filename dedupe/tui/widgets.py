@@ -8,6 +8,7 @@ is a :class:`textual.content.Content` built from plain strings, styled by offset
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from rich.control import strip_control_codes
 from rich.style import Style
@@ -24,7 +25,9 @@ from textual.widgets import Static
 
 from dedupe.findings import Cluster
 from dedupe.kinds import SHORT_FORMS
-from dedupe.tui.keys import KEYS, footer_keys, keys_for
+from dedupe.text.align import Span, align_group
+from dedupe.tui.engine import looks_like_table
+from dedupe.tui.keys import KEYS, Key, footer_keys, keys_for
 from dedupe.tui.model import KIND_LABELS, ArticleGroup, ReviewModel, Row, first_words
 
 # styles of the detail pane (theme variables, so light and dark themes both read)
@@ -33,6 +36,8 @@ STYLE_DIFF = "bold $text-error on $error-muted"
 STYLE_CONTEXT = "$text-muted"
 STYLE_HEAD = "bold $text-accent"
 STYLE_LOC = "bold"
+#: the article's headline, set apart from the body and the context (a colour of its own, bold, italic)
+STYLE_TITLE = "bold italic $text-primary"
 STYLE_STATUS = {"accepted": "bold $text-success", "ignored": "bold $text-warning", "grown": "bold $text-error",
                 "new": "$text-muted", "mixed": "bold $text-warning"}
 STATUS_MARK = {"accepted": "✓", "ignored": "✗", "grown": "↑", "new": " ", "mixed": "±"}
@@ -44,7 +49,7 @@ MAX_MEMBERS = 40
 def bindings_for(scope: str) -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
     """Textual bindings of one scope of the key table (:mod:`dedupe.tui.keys`)."""
     return [Binding(k.keys, k.action, k.label, show=False, id=k.id, key_display=k.display, tooltip=k.help,
-                    priority=k.keys.startswith("ctrl+c"))
+                    priority=k.keys.startswith(("ctrl+c", "ctrl+q")))
             for k in keys_for(scope)]
 
 
@@ -77,6 +82,26 @@ def column_widths(width: int) -> list[int]:
 def _name(path: str) -> str:
     """An article's short name in the list: its file name without the extension."""
     return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+def record_id(doc: str, path: str) -> str | None:
+    """The record id of a story of an export (``doc`` is ``path#id``), else None (a file of its own)."""
+    return doc[len(path) + 1:] if doc != path and doc.startswith(path + "#") else None
+
+
+def article_name(doc: str, path: str, title: str | None = None) -> str:
+    """An article's name in the list: a story of an export by its id and title (``17 BANKAMERICA…``:
+    every row of an export is the same file), a file by its name without the extension."""
+    rid = record_id(doc, path)
+    if rid is None:
+        return _name(path)
+    return f"#{rid} {title}" if title else f"#{rid}"
+
+
+def where(doc: str, path: str) -> str:
+    """How the detail names an article: ``file.jsonl.gz#id`` for a story of an export (as every
+    other output of the tool), the path for a file."""
+    return doc if record_id(doc, path) is not None else path
 
 
 class ClusterList(ScrollView, can_focus=True):
@@ -166,13 +191,15 @@ class ClusterList(ScrollView, can_focus=True):
             return hit[1]
         if isinstance(c, ArticleGroup):  # a folded whole-article duplicate: both names, sentences shared
             p = c.pair
-            article = f"{_name(p.path_a)} = {_name(p.path_b)}"
+            ra, rb = record_id(p.a, p.path_a), record_id(p.b, p.path_b)
+            article = f"#{ra} = #{rb}" if ra is not None and rb is not None else \
+                f"{article_name(p.a, p.path_a)} = {article_name(p.b, p.path_b)}"
             cells = (KIND_LABELS["article"], f"{c.similarity:.2f}", "2",  # ×: copies (the two articles)
                      strip_control_codes(article), strip_control_codes(first_words(c.clusters[0].members[0].text, 24)))
             self._cells[id(c)] = (c, cells)
             return cells
         m = c.members[0]
-        article = _name(m.path)
+        article = article_name(m.doc, m.path, m.title)
         docs = len(c.documents)
         if docs > 1:
             article += f" +{docs - 1}"
@@ -333,84 +360,76 @@ KIND_SHORT = SHORT_FORMS
 
 
 def status_variants(model: ReviewModel, threshold: float, extra: str = "",
-                    sort_label: str = "") -> list[list[str]]:
-    """The status line from the longest wording to the shortest; every variant carries the articles,
-    the clusters by kind, the threshold, the filters and the unsaved count (only wording shrinks)."""
+                    sort_label: str = "", rows: list[Row] | None = None) -> list[list[str]]:
+    """The status line from the longest wording to the shortest.
+
+    Every variant carries, in words: the scope (articles, archive), the clusters, how many rows
+    are listed and how many clusters are hidden (resolved, kind or text filter), the threshold,
+    the sort, the filters, the unsaved decisions and the unreadable inputs.  Only the optional
+    detail goes as the line narrows (sentences, clusters by kind, what folded, why hidden); when
+    even the shortest does not fit, :func:`fit_variant` breaks it between parts (never cuts)."""
     t = model.totals()
     if not t:
         return [["dedupe review: " + (extra or "scanning…")], [extra or "scanning…"]]
     kinds = sorted(t["by_kind"].items())
+    na, nc = t["articles"], t["clusters"]
+    listed = rows if rows is not None else model.visible()
+    in_rows = sum(len(r.clusters) if isinstance(r, ArticleGroup) else 1 for r in listed)
+    hidden = max(0, nc - in_rows)
+    folded, frows = t.get("folded", (0, 0))
     out: list[list[str]] = []
-    # (wording, sentences, resolved, sort, "threshold" in full): optional parts go first, then labels shorten
-    plans = [(0, True, True, True, True), (0, False, True, True, True), (0, False, True, False, True),
-             (1, False, True, True, True), (1, False, True, False, True), (1, False, False, False, True),
-             (2, False, False, False, True), (2, False, False, False, False), (3, False, False, False, True),
-             (3, False, False, False, False)]
-    if not t["resolved"]:  # "0 resolved" says little: it gives way before the sort does
-        plans.insert(2, (0, False, False, True, True))
-    for level, with_sentences, with_resolved, with_sort, long_threshold in plans:
-        by_kind = [f"{n:,} {KIND_SHORT.get(k, (k, k, k[:1]))[min(level, 1) if level < 3 else 2]}"
-                   for k, n in kinds]
-        na, nc = t["articles"], t["clusters"]
-        if level == 0:
-            parts = [f"{na:,} article{'s' if na != 1 else ''}"]
-            if t["archive"]:
-                parts.append(f"{t['archive']:,} archive")
-            if with_sentences:
-                parts.append(f"{t['sentences']:,} sentences")
-            parts.append(f"{nc:,} clusters" + (f" ({', '.join(by_kind)})" if by_kind else ""))
-        elif level == 1:
-            parts = [f"{na:,} articles" + (f" + {t['archive']:,} archive" if t["archive"] else ""),
-                     f"{nc:,} clusters" + (f" ({', '.join(by_kind)})" if by_kind else "")]
-        else:
-            parts = [f"{na:,} art" + (f"+{t['archive']:,} arch" if t["archive"] else ""),
-                     f"{nc:,} cl" + (f" ({' '.join(by_kind)})" if by_kind else "")]
-        folded, rows = t.get("folded", (0, 0))
-        if folded and level < 2:
-            parts.append(f"{folded:,} folded into {rows:,} article row{'s' if rows != 1 else ''}" if level == 0
-                         else f"{rows:,} article rows")
-        if t["resolved"] and with_resolved:
-            hidden = not model.show_resolved
-            parts.append((f"{t['resolved']:,} resolved by baseline" + (" (hidden)" if hidden else "")) if level == 0
-                         else f"{t['resolved']:,} resolved" + (" hidden" if hidden and level == 1 else ""))
-        elif not t["resolved"] and with_resolved and level == 0:
-            parts.append("0 resolved by baseline")
-        parts.append(f"threshold {threshold:.2f}" if long_threshold else f"thr {threshold:.2f}")
-        if sort_label and with_sort:
+    # (clusters by kind, sentences, why hidden, what folded): the optional detail, dropped in this order
+    for by_kind_on, sentences_on, why_on, folded_on in ((True, True, True, True), (True, False, True, True),
+                                                         (False, False, True, True), (False, False, False, True),
+                                                         (False, False, False, False)):
+        scope = f"{na:,} article{'s' if na != 1 else ''}" + (f" + {t['archive']:,} archive" if t["archive"] else "")
+        if sentences_on:
+            scope += f" ({t['sentences']:,} sentences)"
+        clusters = f"{nc:,} cluster{'s' if nc != 1 else ''}"
+        if by_kind_on and kinds:
+            clusters += " (" + ", ".join(f"{n:,} {KIND_SHORT.get(k, (k,))[0]}" for k, n in kinds) + ")"
+        parts = [scope, clusters, f"{len(listed):,} row{'s' if len(listed) != 1 else ''} listed"]
+        if folded and folded_on and model.fold:
+            parts[-1] += f" ({folded:,} folded into {frows:,} article row{'s' if frows != 1 else ''})"
+        why = []
+        if why_on:
+            if t["resolved"]:
+                why.append(f"{t['resolved']:,} resolved by baseline" + ("" if model.show_resolved else ", h shows"))
+            elif sentences_on:
+                why.append("0 resolved by baseline")
+        parts.append(f"{hidden:,} hidden" + (f" ({'; '.join(why)})" if why else ""))
+        parts.append(f"threshold {threshold:.2f}")
+        if sort_label:
             parts.append(f"sort: {sort_label}")
         if model.kind_filter:
             k = model.kind_filter
-            parts.append(f"kind: {KIND_SHORT.get(k, (k, k, k))[min(level, 1)]}" if level < 3
-                         else f"kind {KIND_SHORT.get(k, (k, k, k))[1]}")
+            parts.append(f"kind: {KIND_SHORT.get(k, (k,))[0]}")
         if model.text_filter:
-            parts.append(f"filter: {model.text_filter}" if level < 2 else f"/{model.text_filter}")
+            parts.append(f"filter: {model.text_filter}")
         if model.unsaved:
             parts.append(f"{model.unsaved:,} unsaved")
         if t["errors"]:
-            parts.append(f"{t['errors']:,} unreadable" if level < 2 else f"{t['errors']:,} err")
+            parts.append(f"{t['errors']:,} unreadable")
         if extra:
             parts.append(extra)
-        out.append(parts)
+        if not out or parts != out[-1]:
+            out.append(parts)
     return out
 
 
 def fit_variant(variants: list[list[str]], width: int) -> str:
-    """The longest variant that fits ``width`` cells on one line; else the shortest, tighter
-    (``·`` without spaces), and if even that is too long, broken into lines between its parts:
-    never cut, never broken inside a part."""
+    """The longest variant that fits ``width`` cells on one line; else the shortest, broken into
+    lines between its parts: never cut, never broken inside a part."""
     for parts in variants:
         v = " · ".join(parts)
         if Text(v).cell_len <= width:
             return v
     parts = variants[-1]
-    v = "·".join(parts)
-    if Text(v).cell_len <= width:
-        return v
     lines, line = [], ""
     for p in parts:
-        cand = f"{line}·{p}" if line else p
-        if line and Text(cand).cell_len > width:
-            lines.append(line + "·")
+        cand = f"{line} · {p}" if line else p
+        if line and Text(cand).cell_len + 2 > width:  # room for the " ·" that ends a broken line
+            lines.append(line + " ·")
             line = p
         else:
             line = cand
@@ -429,8 +448,9 @@ class Totals(Static):
         super().__init__(Content(text), id=id)
         self.variants: list[list[str]] = [[text]]
 
-    def show(self, model: ReviewModel, threshold: float, extra: str = "", sort_label: str = "") -> None:
-        self.variants = status_variants(model, threshold, extra, sort_label)
+    def show(self, model: ReviewModel, threshold: float, extra: str = "", sort_label: str = "",
+             rows: list[Row] | None = None) -> None:
+        self.variants = status_variants(model, threshold, extra, sort_label, rows)
         self._fit()
 
     @property
@@ -450,23 +470,33 @@ class KeyFooter(Static):
     DEFAULT_CSS = "KeyFooter { height: 1; dock: bottom; background: $panel; }"
     PALETTE = "^p palette"
 
-    def __init__(self, available: Callable[[str], bool] | None = None, *, id: str | None = None) -> None:
+    def __init__(self, available: Callable[[str], bool] | None = None, *, id: str | None = None,
+                 label: Callable[[Key], str] | None = None) -> None:
         super().__init__(id=id)
         self.available = available or (lambda action: True)
+        #: a key's label as shown now (a toggle says its state: "Advance: off")
+        self.label = label or (lambda k: k.label)
 
     def keys(self, width: int) -> list:
         shown = [k for k in KEYS if k.footer and self.available(k.action)]
-        keep = set(footer_keys(width, reserved=len(self.PALETTE) + 2, only=shown))
-        return [k for k in shown if k in keep]
+        # a toggle's label says its state: fit with the longest it can take
+        sized = [replace(k, label=max(k.label, self.label(k), key=len)) for k in shown]
+        keep = {k.keys for k in footer_keys(width, reserved=len(self.palette(width)) + 2, only=sized)}
+        return [k for k in shown if k.keys in keep]
+
+    def palette(self, width: int) -> str:
+        """The palette's key at the right: named in full from 100 columns, just ``^p`` below."""
+        return self.PALETTE if width >= 100 else "^p"
 
     def _fit(self) -> None:
         width = max(1, self.content_region.width or self.app.size.width)
         parts: list[Content | tuple[str, str] | str] = [" "]
         for k in self.keys(width - 1):
-            parts += [(k.display, "bold $text-accent"), f" {k.label}  "]
+            parts += [(k.display, "bold $text-accent"), f" {self.label(k)}  "]
         line = Content.assemble(*parts)
-        gap = max(1, width - line.cell_length - len(self.PALETTE) - 1)
-        self.update(Content.assemble(line, " " * gap, ("^p", "bold $text-accent"), " palette"))
+        pal = self.palette(width - 1)
+        gap = max(1, width - line.cell_length - len(pal) - 1)
+        self.update(Content.assemble(line, " " * gap, ("^p", "bold $text-accent"), pal[2:]))
 
     def on_resize(self) -> None:
         self._fit()
@@ -476,6 +506,18 @@ class KeyFooter(Static):
 
     def refresh_keys(self) -> None:
         self._fit()
+
+
+def marks(c: Cluster) -> list[list[Span]]:
+    """Per member, its words with ``shared`` set unless the word differs: the shared word alignment
+    (``dedupe.text.align``, as every other output).  A restatement's words shared by meaning
+    (its figures, synonyms) count as shared too: only what differs is marked."""
+    if c.restatement is None:
+        return c.alignment()
+    spans = align_group([m.text for m in c.members])
+    meant = c.alignment()
+    return [[Span(a.start, a.end, a.shared or any(b.shared and b.start < a.end and a.start < b.end for b in mm))
+             for a in sp] for sp, mm in zip(spans, meant)]
 
 
 def reflow(text: str) -> str:
@@ -491,7 +533,7 @@ def fit_path(loc: str, width: int) -> str:
 
 
 def render_cluster(c: Cluster, status: str, documents=None, selected: int = 0, paragraph=None,
-                   pair_line: bool = True, width: int = 0) -> Content:
+                   pair_line: bool = True, width: int = 0, threshold: float | None = None) -> Content:
     """The detail of a cluster as Content: every member stacked, with its
     location, its paragraph for context (reflowed: source line breaks inside
     it read as spaces), shared words highlighted and the differing words
@@ -500,36 +542,48 @@ def render_cluster(c: Cluster, status: str, documents=None, selected: int = 0, p
     keeps every ``path:line:col`` on one line."""
     parts: list[Content] = []
     n_docs = len(c.documents)
+    if c.restatement is not None:  # a score of meaning, not of shared words
+        measure = f"  ·  restatement score {c.restatement.get('meaning', c.similarity)}"
+    elif c.containment - c.similarity >= 0.05:  # the shorter copy sits inside the longer one
+        under = threshold is not None and c.similarity < threshold
+        measure = (f"  ·  similarity {c.similarity:.2f}, containment {c.containment:.2f}"
+                   + (" (a containment match: the shorter copy is inside a longer sentence)" if under
+                      else " (one copy inside the other)"))
+    else:
+        measure = f"  ·  similarity {c.similarity:.2f}"
     head = Content.assemble(
         (f"{c.id} ", STYLE_HEAD),
         (f"{c.kind} ({c.rule})", STYLE_HEAD),
-        f"  ·  similarity {c.similarity:.2f}",
+        measure,
         f"  ·  {len(c.members)} cop{'ies' if len(c.members) != 1 else 'y'}",
         f" in {n_docs} article{'s' if n_docs != 1 else ''}  ·  ",
         (status, STYLE_STATUS.get(status, "")),
     )
     parts.append(head)
+    if c.restatement is None and (c.details or any(p.link == "words" for p in c.pairs)):
+        # which detail changed, or a link by word alignment (containment is said in the heading above)
+        parts.append(Content(c.note()).stylize(STYLE_CONTEXT))
     parts.append(Content.assemble(("shared words", STYLE_SHARED), "  ", ("differing words", STYLE_DIFF),
                                   ("   context", STYLE_CONTEXT)))
-    align = c.alignment()
+    align = marks(c)
     shown = c.members[:MAX_MEMBERS]
     for i, m in enumerate(shown):
         spans = align[i]
         marker = "▶ " if i == selected else "  "
-        loc = f"{m.path}:{m.line}:{m.column}"
+        loc = f"{where(m.doc, m.path)}:{m.line}:{m.column}"
         tags = "  [archive]" if m.archive else ""
         parts.append(Content(""))
         parts.append(Content.assemble((marker, STYLE_HEAD), (f"copy {i + 1}/{len(c.members)}", STYLE_CONTEXT),
                                       (tags, STYLE_CONTEXT)))
         parts.append(Content(fit_path(loc, width)).stylize(STYLE_LOC))
         if m.title:
-            parts.append(Content(m.title).stylize(STYLE_CONTEXT))
+            parts.append(Content(m.title).stylize(STYLE_TITLE))
         ctx = paragraph(m) if paragraph else None
         if ctx is None:
             text, off = m.text, 0
         else:
             text, off = ctx
-        body = Content(reflow(text))
+        body = Content(text if looks_like_table(text) else reflow(text))  # a table keeps its rows
         n = len(m.text)
         if off > 0:
             body = body.stylize(STYLE_CONTEXT, 0, off)
@@ -549,7 +603,10 @@ def render_cluster(c: Cluster, status: str, documents=None, selected: int = 0, p
 
 
 def _lines(lines: list[int]) -> str:
-    return ", ".join(str(n) for n in lines) or "–"
+    """``line 4``, ``lines 4, 9``: never a bare ``4 / 16`` that reads like "4 of 16"."""
+    if not lines:
+        return "–"
+    return ("line " if len(lines) == 1 else "lines ") + ", ".join(str(n) for n in lines)
 
 
 def render_group(g: ArticleGroup, status: str, selected: int = 0, status_of=None, width: int = 0) -> Content:
@@ -568,20 +625,20 @@ def render_group(g: ArticleGroup, status: str, selected: int = 0, status_of=None
     ]
     for tag, doc, path, title, o in (("a", p.a, p.path_a, p.title_a, p.ab), ("b", p.b, p.path_b, p.title_b, p.ba)):
         arch = "  [archive]" if _is_archive(g, doc) else ""
-        parts.append(Content.assemble((f"{tag}  ", STYLE_HEAD), (fit_path(path, width - 3), STYLE_LOC),
+        parts.append(Content.assemble((f"{tag}  ", STYLE_HEAD), (fit_path(where(doc, path), width - 3), STYLE_LOC),
                                       (arch, STYLE_CONTEXT)))
         if title:
-            parts.append(Content.assemble("   ", (title, STYLE_CONTEXT)))
+            parts.append(Content.assemble("   ", (title, STYLE_TITLE)))
         parts.append(Content(f"   {o.shared} of its {o.total} checked sentences ({o.share:.0%}) are in the other"))
     parts.append(Content(""))
     parts.append(Content.assemble((f"{n} cluster{'s' if n != 1 else ''}", STYLE_HEAD),
-                                  ("   line in a / line in b", STYLE_CONTEXT)))
+                                  ("   where each is in a and in b", STYLE_CONTEXT)))
     for i, c in enumerate(g.clusters):
         la, lb = g.lines(c)
         marker = "▶ " if i == selected else "  "
         mark = STATUS_MARK.get(status_of(c), " ") if status_of else " "
-        head = Content.assemble((marker, STYLE_HEAD), f"{mark} ", (_lines(la), STYLE_LOC), " / ",
-                                (_lines(lb), STYLE_LOC),
+        head = Content.assemble((marker, STYLE_HEAD), f"{mark} ", ("a ", STYLE_HEAD), (_lines(la), STYLE_LOC),
+                                ("  b ", STYLE_HEAD), (_lines(lb), STYLE_LOC),
                                 (f"  {c.id} {KIND_LABELS.get(c.kind, c.kind)} {c.similarity:.2f}", STYLE_CONTEXT))
         parts.append(head)
         m = next((m for m in c.members if m.doc == p.a), c.members[0])

@@ -59,7 +59,7 @@ Damage: every write and ``stats`` run SQLite's ``PRAGMA quick_check`` first
 (tens of milliseconds for Reuters); ``stats``, ``vacuum`` and merges check
 every key file whole (keys in order, fences, unit ids); a query checks the header and size of each key file and that
 every block it reads is sorted and agrees with its fence.  Any SQLite error is
-reported as :class:`~dedupe.errors.IndexError_` naming the index and the fix.
+reported as :class:`~dedupe.errors.ArchiveIndexError` naming the index and the fix.
 
 Bulk load: during an ``add`` the batches' sorted keys are kept in memory and
 written as one merged key file per ~2M entries (each key entry is written
@@ -69,24 +69,24 @@ workers send no signatures (only the sorted keys and fingerprints).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
-import mmap
 import os
 import secrets
 import sqlite3
 import struct
 import time
 import zlib
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
 from dedupe.config import Settings
 from dedupe.documents import Document
-from dedupe.errors import IndexError_
+from dedupe.errors import ArchiveIndexError
 from dedupe.index.base import (
     FORMAT_VERSION,
     ArchiveIndex,
@@ -95,228 +95,63 @@ from dedupe.index.base import (
     build_archive_table,
     check_add_settings,
     index_settings,
-    merge_keyed,
     now,
     unpack_article,
 )
+from dedupe.index.embedded.connection import (
+    BUSY_MS,
+    KEYFILES_TABLE,
+    SCHEMA,
+    UNITS_TABLE_V2,
+    damaged,
+    db_error,
+    db_path,
+    has_sqlite_header,
+    keys_folder,
+)
+from dedupe.index.embedded.layout import (
+    BLOCK,
+    HEADER,
+    KEYS_MAGIC,
+    MERGE_CHUNK,
+    KeyFile,
+    KeyRun,
+    Syncer,
+    entry_layout,
+    fsync_dir,
+    key_ranges,
+    merged_chunks,
+    merged_in_threads,
+    open_keyfile,
+    pack_units,
+    pwrite_all,
+    unlink_quietly,
+    unpack_units,
+)
+from dedupe.index.embedded.queries import lookup_keyfile
 
-DB_NAME = "index.sqlite"
-_UNITS_V2 = """
-CREATE TABLE units (
-    article INTEGER PRIMARY KEY, first INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL);
-CREATE INDEX units_first ON units(first);
-"""
+if TYPE_CHECKING:
+    from dedupe.engine.corpus import Corpus, UnitTable
+    from dedupe.index.archived import ArchivedDocument
+
 PENDING_CAP = 8_000_000  # key entries an add keeps in memory before writing them as one key file
 TIER_BASE = 65_536  # key files are merged in tiers of FANOUT: sizes TIER_BASE * FANOUT**t .. **(t+1)
 FANOUT = 4
-MERGE_CHUNK = 4_000_000  # key entries merged in memory at once (merges stream through the files)
-BUSY_MS = 60_000
-KEYS_MAGIC = b"DDKEYS01"
-HEADER = 4096  # bytes before the keys: a page, so that each block of keys is one page
-BLOCK = 512  # keys per fence: a lookup reads one or two blocks (a 4 KB page of keys each) per query key
-_KEYFILES = ("CREATE TABLE IF NOT EXISTS keyfiles (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
-             "n INTEGER NOT NULL, bytes INTEGER NOT NULL)")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS articles (
-    num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, path TEXT, title TEXT, format TEXT,
-    hash TEXT NOT NULL, sentences INTEGER, units INTEGER, suppressed INTEGER, added TEXT, blob BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS units (
-    article INTEGER PRIMARY KEY, first INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS units_first ON units(first);
-""" + _KEYFILES + ";\n"
 
 
-def db_path(location: str) -> str:
-    if location.endswith((".sqlite", ".db", ".sqlite3")):
-        return location
-    return os.path.join(location, DB_NAME)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
-def is_embedded_index(location: str) -> bool:
-    """True for a location that is (or claims to be) an embedded index: a
-    ``.sqlite``/``.db`` file, or a folder holding ``index.sqlite``, damaged
-    or not (opening it then says what is wrong, rather than a reader calling
-    a damaged index an unsupported file type)."""
-    return os.path.isfile(db_path(location))
-
-
-def _keys_dir(path: str) -> str:
-    """The folder of an index's key files (beside its database file)."""
-    return path + "-keys"
-
-
-def _fix(location: str) -> str:
-    return f"rebuild it with: dedupe index rebuild --index {location}"
-
-
-def damaged(location: str, what: str) -> IndexError_:
-    """The error for a damaged index: names the index, the damage and the fix."""
-    return IndexError_(f"index is damaged ({what}); {_fix(location)} "
-                       "(if that fails too: delete it and add the articles again with dedupe index add)", location)
-
-
-def db_error(exc: sqlite3.Error, location: str) -> IndexError_:
-    """An SQLite error as the one-line :class:`IndexError_` the CLI prints."""
-    msg = str(exc) or type(exc).__name__
-    low = msg.lower()
-    if "locked" in low or "busy" in low:
-        return IndexError_(f"index is busy (another process is writing): {msg}", location)
-    if "disk is full" in low or "disk i/o" in low:
-        return IndexError_(f"cannot write the index: {msg}", location)
-    if "not a database" in low:
-        return IndexError_(f"not a valid index ({msg}); delete it and add the articles again with "
-                           "dedupe index add", location)
-    if "readonly" in low or "unable to open" in low:
-        return IndexError_(f"cannot open the index: {msg}", location)
-    return damaged(location, f"sqlite: {msg}")
-
-
-class _KeyFile:
-    """One key file: sorted keys, their unit ids, the fences (memory-mapped),
-    and an open descriptor for reading single blocks."""
-
-    __slots__ = ("fd", "fences", "keys", "mm", "n", "name", "units")
-
-    def __init__(self, name: str, n: int, fd: int, mm: mmap.mmap, keys: np.ndarray, units: np.ndarray,
-                 fences: np.ndarray) -> None:
-        self.name, self.n, self.fd, self.mm = name, n, fd, mm
-        self.keys, self.units, self.fences = keys, units, fences
-
-    def release(self, a: int, b: int) -> None:
-        """Unmap the pages of entries ``a`` .. ``b`` (read whole by a merge or a
-        check: they stay in the page cache, out of this process's memory)."""
-        for off, width in ((HEADER, 8), (_layout(self.n)[0], 4)):
-            lo = (off + width * a) // mmap.PAGESIZE * mmap.PAGESIZE
-            hi = (off + width * b) // mmap.PAGESIZE * mmap.PAGESIZE
-            if hi > lo:
-                try:
-                    self.mm.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
-                except (OSError, ValueError):  # pragma: no cover - an advice only
-                    return
-
-    def __del__(self) -> None:
-        try:
-            os.close(self.fd)
-        except OSError:
-            pass
-
-
-def _layout(n: int) -> tuple[int, int, int]:
-    """Offsets of units and fences and the file size for ``n`` entries (keys
-    start at :data:`HEADER`, one page, so each block of keys is one page)."""
-    nf = -(-n // BLOCK)
-    u_off = HEADER + 8 * n
-    f_off = u_off + 4 * n + (4 if n % 2 else 0)
-    return u_off, f_off, f_off + 8 * nf
-
-
-def open_keyfile(path: str, n: int, size: int, location: str) -> _KeyFile:
-    """Open and map a key file and check its header and size (not its CRC: that reads it all)."""
-    name = os.path.basename(path)
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise damaged(location, f"key file {name} cannot be read: {exc.strerror or exc}") from None
-    try:
-        got = os.fstat(fd).st_size
-        if got != size:
-            raise damaged(location, f"key file {name} has {got} bytes, the index lists {size}")
-        mm = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
-        if mm[:8] != KEYS_MAGIC:
-            raise damaged(location, f"key file {name} has a bad header")
-        hn, block, nf = struct.unpack_from("<QQQ", mm, 8)
-        u_off, f_off, total = _layout(n)
-        if hn != n or block != BLOCK or nf != -(-n // BLOCK) or total != size:
-            raise damaged(location, f"key file {name} has a bad header")
-    except (OSError, ValueError) as exc:
-        os.close(fd)
-        raise damaged(location, f"key file {name} cannot be read: {exc}") from None
-    except BaseException:
-        os.close(fd)
-        raise
-    return _KeyFile(name, n, fd, mm, np.frombuffer(mm, dtype=np.uint64, count=n, offset=HEADER),
-                    np.frombuffer(mm, dtype=np.uint32, count=n, offset=u_off),
-                    np.frombuffer(mm, dtype=np.uint64, count=nf, offset=f_off))
-
-
-_U64_MAX = np.uint64(0xFFFFFFFFFFFFFFFF)
-_LOOKUP_CHUNK = 2048  # query keys per step: at most (2 * chunk) blocks held at once
-
-
-def lookup_keyfile(kf: _KeyFile, q: np.ndarray, cap: int, location: str, max_unit: int
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`~dedupe.index.base.lookup_sorted` for one key file, reading
-    only the blocks the query keys can be in.
-
-    The entries equal to ``q[i]`` start in the block before the first fence
-    >= q[i] and end in the block of the last fence <= q[i]: the fences are
-    binary-searched in the mapping (a few pages), those blocks (one page each)
-    are read with ``pread`` (not through the mapping: the kernel would map the
-    neighbouring cached pages too, and a process's memory would grow with the
-    archive), checked (sorted, first key = fence) and counted, which gives the
-    same ``lo``/``hi`` bounds a binary search over the whole file would; then
-    the unit ids of the hits are read."""
-    n = kf.n
-    z = np.zeros(0, dtype=np.int64)
-    counts = np.zeros(len(q), dtype=np.int64)
-    if n == 0 or len(q) == 0:
-        return z, z, counts
-    qi_parts, u_parts = [], []
-    span = np.arange(BLOCK, dtype=np.int64)
-    bs = 8 * BLOCK
-    u_off = _layout(n)[0]
-    fd = kf.fd
-    for c0 in range(0, len(q), _LOOKUP_CHUNK):
-        qc = q[c0:c0 + _LOOKUP_CHUNK]
-        bl = np.maximum(np.searchsorted(kf.fences, qc, "left") - 1, 0)
-        bh = np.maximum(np.searchsorted(kf.fences, qc, "right") - 1, 0)
-        blocks = np.unique(np.concatenate([bl, bh]))
-        data = b"".join(os.pread(fd, bs, HEADER + b * bs) for b in blocks.tolist())
-        if len(data) != bs * len(blocks):  # a block at the very end of a small file
-            data = b"".join(p.ljust(bs, b"\xff") for p in (os.pread(fd, bs, HEADER + b * bs) for b in blocks.tolist()))
-        rows = np.frombuffer(data, dtype=np.uint64).reshape(len(blocks), BLOCK).copy()
-        rows[(blocks[:, None] * BLOCK + span) >= n] = _U64_MAX
-        # blocks in file order: their keys, one after another, are sorted too
-        flat = rows.reshape(-1)
-        if (rows[:, 0] != kf.fences[blocks]).any() or (flat[1:] < flat[:-1]).any():
-            raise damaged(location, f"key file {kf.name} is not in order")
-        rl = np.searchsorted(blocks, bl) * BLOCK
-        rh = np.searchsorted(blocks, bh) * BLOCK
-        lo = bl * BLOCK + np.clip(np.searchsorted(flat, qc, "left") - rl, 0, BLOCK)
-        hi = np.minimum(bh * BLOCK + np.clip(np.searchsorted(flat, qc, "right") - rh, 0, BLOCK), n)
-        cnt = np.maximum(hi - lo, 0)
-        counts[c0:c0 + len(qc)] = cnt
-        take = np.minimum(cnt, cap)
-        hit = np.flatnonzero(take)
-        if not len(hit):
-            continue
-        tk = take[hit]
-        ub = b"".join(os.pread(fd, 4 * t, u_off + 4 * (h - t)) for h, t in zip(hi[hit].tolist(), tk.tolist()))
-        if len(ub) != 4 * int(tk.sum()):
-            raise damaged(location, f"key file {kf.name} is too short")
-        units = np.frombuffer(ub, dtype=np.uint32).astype(np.int64)
-        if (units <= 0).any() or (units >= max_unit).any():
-            raise damaged(location, f"key file {kf.name} points to units that never existed")
-        qi_parts.append(np.repeat(c0 + hit, tk))
-        u_parts.append(units)
-    if not qi_parts:
-        return z, z, counts
-    return np.concatenate(qi_parts), np.concatenate(u_parts), counts
-
-
-def _mapped(fn):
-    """Method decorator: SQLite errors become :class:`IndexError_` naming the index."""
+def _mapped(fn: Callable[Concatenate[EmbeddedIndex, _P], _R]) -> Callable[Concatenate[EmbeddedIndex, _P], _R]:
+    """Method decorator: SQLite errors become :class:`ArchiveIndexError` naming the index."""
 
     @functools.wraps(fn)
-    def wrapper(self, *a, **kw):
+    def wrapper(ix: EmbeddedIndex, /, *a: _P.args, **kw: _P.kwargs) -> _R:
         try:
-            return fn(self, *a, **kw)
+            return fn(ix, *a, **kw)
         except sqlite3.Error as exc:
-            raise db_error(exc, self.location) from None
+            raise db_error(exc, ix.location) from None
 
     return wrapper
 
@@ -328,20 +163,20 @@ class EmbeddedIndex(ArchiveIndex):
     def __init__(self, location: str, create: bool = False) -> None:
         self.location = location
         self.path = db_path(location)
-        self.keys_dir = _keys_dir(self.path)
+        self.keys_dir = keys_folder(self.path)
         exists = os.path.isfile(self.path)
         if not exists and not create:
-            raise IndexError_("no index here (create one with: dedupe index add --index LOCATION PATH...)",
+            raise ArchiveIndexError("no index here (create one with: dedupe index add --index LOCATION PATH...)",
                               location)
         if not exists:
             try:
                 os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
             except OSError as exc:
-                raise IndexError_(f"cannot create index directory: {exc.strerror or exc}", location) from None
-        elif not _sqlite_header(self.path):
-            raise IndexError_("not a valid index (not an SQLite database); delete it and add the articles "
+                raise ArchiveIndexError(f"cannot create index directory: {exc.strerror or exc}", location) from None
+        elif not has_sqlite_header(self.path):
+            raise ArchiveIndexError("not a valid index (not an SQLite database); delete it and add the articles "
                               "again with dedupe index add", location)
-        self._files: list[_KeyFile] | None = None
+        self._files: list[KeyFile] | None = None
         self._files_gen = None
         self._created: list[str] = []
         self._obsolete: list[str] = []
@@ -354,10 +189,10 @@ class EmbeddedIndex(ArchiveIndex):
             tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if exists and not {"meta", "articles", "units"} <= tables:  # someone else's database: left as it is
                 self.close()
-                raise IndexError_("not a valid index (an SQLite database without the index's tables)", location)
+                raise ArchiveIndexError("not a valid index (an SQLite database without the index's tables)", location)
             # A new index takes its first add in rollback-journal mode (the data is written once,
             # not into the WAL and then again by the checkpoint: a third of a bulk load's time),
-            # then switches to WAL for good; see _Txn.__exit__.  Both modes commit atomically.
+            # then switches to WAL for good; see _commit_transaction.  Both modes commit atomically.
             self._new = not exists
             if exists:
                 self._ensure_wal()
@@ -367,7 +202,7 @@ class EmbeddedIndex(ArchiveIndex):
             if not exists:
                 # 16 KB pages: measured ~5% faster bulk adds than 4 KB when the keys were blobs
                 self.db.execute("PRAGMA page_size=16384")
-                self.db.executescript(_SCHEMA)
+                self.db.executescript(SCHEMA)
                 tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             self.meta = self._load_meta()
             cols = {r[1] for r in self.db.execute("PRAGMA table_info(units)")}
@@ -376,7 +211,7 @@ class EmbeddedIndex(ArchiveIndex):
             raise db_error(exc, location) from None
         if self.meta.get("version", FORMAT_VERSION) != FORMAT_VERSION:
             self.close()
-            raise IndexError_(f"index format version {self.meta.get('version')} is not supported "
+            raise ArchiveIndexError(f"index format version {self.meta.get('version')} is not supported "
                               f"(this dedupe reads version {FORMAT_VERSION}); rebuild it", location)
         self.old_layout = "kind" in cols  # one row per unit (dedupe 0.1 before the per-article layout)
         # key segments as blobs inside the database (before the memory-mapped key files)
@@ -387,9 +222,9 @@ class EmbeddedIndex(ArchiveIndex):
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise IndexError_(f"index is busy (another process is writing): {exc}", self.location) from None
+            raise ArchiveIndexError(f"index is busy (another process is writing): {exc}", self.location) from None
 
-    def _load_meta(self) -> dict:
+    def _load_meta(self) -> dict[str, Any]:
         rows = self.db.execute("SELECT key, value FROM meta").fetchall()
         out = {}
         for k, v in rows:
@@ -399,7 +234,7 @@ class EmbeddedIndex(ArchiveIndex):
                 raise damaged(self.location, f"meta value {k!r} is not JSON") from None
         return out
 
-    def _set_meta(self, **kv) -> None:
+    def set_meta(self, **kv: Any) -> None:
         for k, v in kv.items():
             self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (k, json.dumps(v)))
             self.meta[k] = v
@@ -426,10 +261,10 @@ class EmbeddedIndex(ArchiveIndex):
 
     def _require_layout(self) -> None:
         if self.old_layout:
-            raise IndexError_("this index uses an older layout (one row per sentence); convert it with: "
+            raise ArchiveIndexError("this index uses an older layout (one row per sentence); convert it with: "
                               f"dedupe index rebuild --index {self.location}", self.location)
         if self.old_keys:
-            raise IndexError_("this index uses an older layout (keys stored inside the database, read whole "
+            raise ArchiveIndexError("this index uses an older layout (keys stored inside the database, read whole "
                               f"by every process); convert it with: dedupe index rebuild --index {self.location}",
                               self.location)
 
@@ -450,7 +285,7 @@ class EmbeddedIndex(ArchiveIndex):
             rows = [(str(exc),)]
         if [r[0] for r in rows] != ["ok"]:
             if rebuilding:
-                raise IndexError_(f"index database is damaged (sqlite quick_check: {rows[0][0]}), so its stored "
+                raise ArchiveIndexError(f"index database is damaged (sqlite quick_check: {rows[0][0]}), so its stored "
                                   "articles cannot be read back to rebuild it: delete it and add the articles "
                                   "again with dedupe index add", self.location)
             raise damaged(self.location, f"sqlite quick_check: {rows[0][0]}")
@@ -459,51 +294,39 @@ class EmbeddedIndex(ArchiveIndex):
                 self._verified(name, n, size)
 
     # -- writing ------------------------------------------------------------
-    class _Txn:
-        def __init__(self, ix: EmbeddedIndex) -> None:
-            self.ix = ix
+    def _open_transaction(self) -> None:
+        self._begin()
+        try:
+            self.meta = self._load_meta()
+            self._checked = self._new  # a new index has nothing to check yet
+            self._created, self._obsolete = [], []
+            self._sweep()
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise db_error(exc, self.location) from None
+        except BaseException:
+            self._rollback()
+            raise
 
-        def __enter__(self):
-            ix = self.ix
-            ix._begin()
-            try:
-                ix.meta = ix._load_meta()
-                ix._checked = ix._new  # a new index has nothing to check yet
-                ix._created, ix._obsolete = [], []
-                ix._sweep()
-            except sqlite3.Error as exc:
-                ix._rollback()
-                raise db_error(exc, ix.location) from None
-            except BaseException:
-                ix._rollback()
-                raise
-            return ix
-
-        def __exit__(self, et, ev, tb) -> None:
-            ix = self.ix
-            if et is None:
-                try:
-                    ix._set_meta(updated=now(), generation=int(ix.meta.get("generation", 0)) + 1)
-                    ix._fresh_gen = ix.meta["generation"]
-                    if ix._created:
-                        _fsync_dir(ix.keys_dir)
-                    ix.db.execute("COMMIT")
-                except sqlite3.Error as exc:
-                    ix._rollback()
-                    raise db_error(exc, ix.location) from None
-                except BaseException:
-                    ix._rollback()
-                    raise
-                for name in ix._obsolete:  # no longer listed: readers of the old state re-read the list
-                    _unlink(os.path.join(ix.keys_dir, name))
-                ix._created, ix._obsolete = [], []
-                if ix._new:  # the first write of a new index is done: WAL from now on
-                    ix._new = False
-                    ix._ensure_wal()
-            else:
-                ix._rollback()
-                if isinstance(ev, sqlite3.Error):
-                    raise db_error(ev, ix.location) from None
+    def _commit_transaction(self) -> None:
+        try:
+            self.set_meta(updated=now(), generation=int(self.meta.get("generation", 0)) + 1)
+            self._fresh_gen = self.meta["generation"]
+            if self._created:
+                fsync_dir(self.keys_dir)
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise db_error(exc, self.location) from None
+        except BaseException:
+            self._rollback()
+            raise
+        for name in self._obsolete:  # no longer listed: readers of the old state re-read the list
+            unlink_quietly(os.path.join(self.keys_dir, name))
+        self._created, self._obsolete = [], []
+        if self._new:  # the first write of a new index is done: WAL from now on
+            self._new = False
+            self._ensure_wal()
 
     def _rollback(self) -> None:
         try:
@@ -511,11 +334,11 @@ class EmbeddedIndex(ArchiveIndex):
         except sqlite3.Error:
             pass
         for name in self._created:  # written for the state that did not commit
-            _unlink(os.path.join(self.keys_dir, name))
+            unlink_quietly(os.path.join(self.keys_dir, name))
         self._created, self._obsolete = [], []
         try:
             self.meta = self._load_meta()
-        except (sqlite3.Error, IndexError_):
+        except (sqlite3.Error, ArchiveIndexError):
             pass
 
     def _sweep(self) -> None:
@@ -530,14 +353,25 @@ class EmbeddedIndex(ArchiveIndex):
         live = {r[0] for r in self.db.execute("SELECT name FROM keyfiles")}
         for name in names:
             if name.startswith("k") and name.endswith((".keys", ".keys.tmp")) and name not in live:
-                _unlink(os.path.join(self.keys_dir, name))
+                unlink_quietly(os.path.join(self.keys_dir, name))
 
-    def transaction(self) -> _Txn:
-        """``with ix.transaction():`` one atomic write."""
-        return EmbeddedIndex._Txn(self)
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[EmbeddedIndex]:
+        """``with ix.transaction():`` one atomic write (``BEGIN IMMEDIATE``), committed when the block
+        ends, rolled back (with the key files it wrote) when it raises."""
+        self._open_transaction()
+        try:
+            yield self
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise db_error(exc, self.location) from None
+        except BaseException:
+            self._rollback()
+            raise
+        self._commit_transaction()
 
     @_mapped
-    def init_settings(self, settings: Settings, punkt: dict | None = None) -> None:
+    def init_settings(self, settings: Settings, punkt: dict[str, Any] | None = None) -> None:
         """Record settings in a new index, or check them against an existing one (in a transaction)."""
         self._check_once()
         self._require_layout()
@@ -545,9 +379,9 @@ class EmbeddedIndex(ArchiveIndex):
         if stored:
             check_add_settings(stored, settings, self.location)
             return
-        self._set_meta(version=FORMAT_VERSION, settings=index_settings(settings), created=now(), next_unit=1)
+        self.set_meta(version=FORMAT_VERSION, settings=index_settings(settings), created=now(), next_unit=1)
         if punkt is not None:
-            self._set_meta(punkt=punkt)
+            self.set_meta(punkt=punkt)
 
     @_mapped
     def existing_hashes(self, ids: Sequence[str]) -> dict[str, str]:
@@ -575,7 +409,7 @@ class EmbeddedIndex(ArchiveIndex):
         return missing
 
     @_mapped
-    def write(self, batch: IndexBatch, keep: Sequence[bool] | None = None, pending: list | None = None) -> int:
+    def write(self, batch: IndexBatch, keep: Sequence[bool] | None = None, pending: list[Any] | None = None) -> int:
         """Insert a prepared batch (inside a transaction), replacing articles
         with the same id (``keep[i]`` False: skip article i, unchanged).
         Its sorted keys become one key file; small files are merged by
@@ -612,11 +446,11 @@ class EmbeddedIndex(ArchiveIndex):
         first = int(self.meta.get("next_unit", 1))
         ids = np.arange(first, first + n, dtype=np.int64)
         if ids[-1] >= 2**32:
-            raise IndexError_("index has run out of unit ids; run dedupe index vacuum", self.location)
+            raise ArchiveIndexError("index has run out of unit ids; run dedupe index vacuum", self.location)
         store_sig = self.meta["settings"].get("hash") == "sha1"
         self.db.executemany("INSERT INTO units(article, first, n, data) VALUES (?,?,?,?)",
-                            _pack_units(batch, rows, nums_arr, first, store_sig))
-        self._set_meta(next_unit=first + n)
+                            pack_units(batch, rows, nums_arr, first, store_sig))
+        self.set_meta(next_unit=first + n)
         # the batch's keys, already sorted by the worker: unit rows -> unit ids
         idmap = np.full(len(batch), -1, dtype=np.int64)
         idmap[rows] = ids
@@ -635,7 +469,7 @@ class EmbeddedIndex(ArchiveIndex):
                 self._write_pending(pending)
         return n
 
-    def _write_pending(self, pending: list) -> None:
+    def _write_pending(self, pending: list[Any]) -> None:
         """The batches' sorted runs as one key file: cut into key ranges that
         are merged in threads (the C merge releases the GIL) while this thread
         writes the ranges already merged, in order."""
@@ -643,10 +477,10 @@ class EmbeddedIndex(ArchiveIndex):
             runs = list(pending)
             pending.clear()
             n = sum(len(k) for k, _ in runs)
-            self._write_chunks(_merged_in_threads(_key_ranges(runs, n)), n)
+            self._write_chunks(merged_in_threads(key_ranges(runs, n)), n)
 
     @_mapped
-    def flush(self, pending: list | None = None, final: bool = False) -> None:
+    def flush(self, pending: list[Any] | None = None, final: bool = False) -> None:
         """Write the batches' keys kept in memory as one key file, merge files (:meth:`_compact`)."""
         if pending:
             self._write_pending(pending)
@@ -657,7 +491,7 @@ class EmbeddedIndex(ArchiveIndex):
         so the newest entries of a key come last (:func:`lookup_keyfile`)."""
         self._write_chunks([(keys, units)], len(keys))
 
-    def _write_chunks(self, chunks, n: int) -> None:
+    def _write_chunks(self, chunks: Iterable[KeyRun], n: int) -> None:
         """Write a key file of ``n`` entries from consecutive sorted ``(keys,
         units)`` chunks (a merge streams through its inputs), under a
         temporary name, flushed to disk, renamed; then list it in the
@@ -667,19 +501,19 @@ class EmbeddedIndex(ArchiveIndex):
         try:
             os.makedirs(self.keys_dir, exist_ok=True)
         except OSError as exc:
-            raise IndexError_(f"cannot create the folder of key files {self.keys_dir}: {exc.strerror or exc}",
+            raise ArchiveIndexError(f"cannot create the folder of key files {self.keys_dir}: {exc.strerror or exc}",
                               self.location) from None
         name = f"k{secrets.token_hex(8)}.keys"
         final = os.path.join(self.keys_dir, name)
         tmp = final + ".tmp"
-        u_off, f_off, size = _layout(n)
+        u_off, f_off, size = entry_layout(n)
         nf = -(-n // BLOCK)
         fences = np.zeros(nf, dtype=np.uint64)
         pos = 0
         self._created.append(name)  # deleted again if the transaction does not commit
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            syncer = _Syncer(fd)
+            syncer = Syncer(fd)
             try:
                 for keys, units in chunks:
                     m = len(keys)
@@ -689,8 +523,8 @@ class EmbeddedIndex(ArchiveIndex):
                         raise RuntimeError("key file chunks longer than announced")  # pragma: no cover
                     keys = np.ascontiguousarray(keys, dtype=np.uint64)
                     units = np.ascontiguousarray(units, dtype=np.uint32)
-                    _pwrite_all(fd, keys, HEADER + 8 * pos)
-                    _pwrite_all(fd, units, u_off + 4 * pos)
+                    pwrite_all(fd, keys, HEADER + 8 * pos)
+                    pwrite_all(fd, units, u_off + 4 * pos)
                     first = (-pos) % BLOCK
                     fk = keys[first::BLOCK]
                     f0 = (pos + first) // BLOCK
@@ -699,9 +533,9 @@ class EmbeddedIndex(ArchiveIndex):
                     syncer.poke()  # the disk writes what is written while the next chunk is made
                 if pos != n:
                     raise RuntimeError("key file chunks shorter than announced")  # pragma: no cover
-                _pwrite_all(fd, KEYS_MAGIC + struct.pack("<QQQ", n, BLOCK, nf) + bytes(HEADER - 32), 0)
-                _pwrite_all(fd, bytes(f_off - u_off - 4 * n), u_off + 4 * n)
-                _pwrite_all(fd, fences, f_off)
+                pwrite_all(fd, KEYS_MAGIC + struct.pack("<QQQ", n, BLOCK, nf) + bytes(HEADER - 32), 0)
+                pwrite_all(fd, bytes(f_off - u_off - 4 * n), u_off + 4 * n)
+                pwrite_all(fd, fences, f_off)
                 syncer.wait()
                 os.fsync(fd)
             finally:
@@ -709,8 +543,8 @@ class EmbeddedIndex(ArchiveIndex):
                 os.close(fd)
             os.replace(tmp, final)
         except OSError as exc:
-            _unlink(tmp)
-            raise IndexError_(f"cannot write key file {name}: {exc.strerror or exc}", self.location) from None
+            unlink_quietly(tmp)
+            raise ArchiveIndexError(f"cannot write key file {name}: {exc.strerror or exc}", self.location) from None
         self.db.execute("INSERT INTO keyfiles(name, n, bytes) VALUES (?,?,?)", (name, n, size))
 
     def _compact(self) -> None:
@@ -728,12 +562,12 @@ class EmbeddedIndex(ArchiveIndex):
                 return
             self._merge(tiers[full[0]])
 
-    def _open_checked(self, seg_id: int) -> _KeyFile:
+    def _open_checked(self, seg_id: int) -> KeyFile:
         """A key file, checked whole (for merges, which read it whole anyway)."""
         name, n, size = self.db.execute("SELECT name, n, bytes FROM keyfiles WHERE id=?", (seg_id,)).fetchone()
         return self._verified(name, n, size)
 
-    def _verified(self, name: str, n: int, size: int) -> _KeyFile:
+    def _verified(self, name: str, n: int, size: int) -> KeyFile:
         """Open a key file and check all of it: keys in order, fences equal
         to every BLOCK-th key, unit ids that exist(ed).  No checksum is kept
         (a CRC of the keys cost ~10% of a bulk add): zeros or garbage written
@@ -763,7 +597,7 @@ class EmbeddedIndex(ArchiveIndex):
             self.db.execute("DELETE FROM keyfiles WHERE id=?", (sid,))
             if name in self._created:  # written in this transaction: nobody else has seen it
                 self._created.remove(name)
-                _unlink(os.path.join(self.keys_dir, name))  # its mapping stays readable until merged
+                unlink_quietly(os.path.join(self.keys_dir, name))  # its mapping stays readable until merged
             else:
                 self._obsolete.append(name)
         if live is None:
@@ -771,17 +605,17 @@ class EmbeddedIndex(ArchiveIndex):
         else:
             n = sum(int(np.isin(kf.units[a:a + MERGE_CHUNK], live).sum())
                     for kf in kfs for a in range(0, kf.n, MERGE_CHUNK))
-        self._write_chunks(_merged_chunks(kfs, live), n)
+        self._write_chunks(merged_chunks(kfs, live), n)
 
     # -- maintenance ----------------------------------------------------------
     @_mapped
-    def articles(self) -> list[dict]:
+    def articles(self) -> list[dict[str, Any]]:
         rows = self.db.execute(
             "SELECT id, path, title, format, sentences, units, added FROM articles ORDER BY num").fetchall()
         return [{"id": r[0], "path": r[1], "title": r[2], "format": r[3], "sentences": r[4], "units": r[5], "added": r[6]}
                 for r in rows]
 
-    def iter_documents(self, batch: int = 500):
+    def iter_documents(self, batch: int = 500) -> Iterator[list[ArchivedDocument]]:
         """Every stored article, restored (for rebuild and Punkt training)."""
         self._check_once(rebuilding=True)
         last = 0
@@ -806,7 +640,7 @@ class EmbeddedIndex(ArchiveIndex):
         self._check_once(rebuilding=True)
         if self.old_layout:  # rebuilding converts an index of the older layout
             self.db.execute("DROP TABLE units")
-            for stmt in _UNITS_V2.strip().split(";"):
+            for stmt in UNITS_TABLE_V2.strip().split(";"):
                 if stmt.strip():
                     self.db.execute(stmt)
             self.old_layout = False
@@ -814,7 +648,7 @@ class EmbeddedIndex(ArchiveIndex):
             self.db.execute("DELETE FROM units")
         if self.old_keys:  # and of the layout with the keys inside the database
             self.db.execute("DROP TABLE IF EXISTS segments")
-            self.db.execute(_KEYFILES)
+            self.db.execute(KEYFILES_TABLE)
             self.old_keys = False
         else:
             for (name,) in self.db.execute("SELECT name FROM keyfiles").fetchall():
@@ -823,7 +657,7 @@ class EmbeddedIndex(ArchiveIndex):
         self.db.execute("DELETE FROM articles")
 
     @_mapped
-    def vacuum(self) -> dict:
+    def vacuum(self) -> dict[str, Any]:
         """Drop dead key entries, merge key files, compact the database."""
         before = self.size_bytes()
         with self.transaction():
@@ -880,7 +714,7 @@ class EmbeddedIndex(ArchiveIndex):
                           bool(self.meta.get("punkt")), self.meta.get("created"), self.meta.get("updated"), extra)
 
     # -- querying -------------------------------------------------------------
-    def _keyfiles(self) -> list[_KeyFile]:
+    def _keyfiles(self) -> list[KeyFile]:
         """The live key files, mapped (again when another process changed the index)."""
         gen = self.db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
         gen = gen[0] if gen else None
@@ -912,7 +746,7 @@ class EmbeddedIndex(ArchiveIndex):
         """Map the key files now (queries do it on first use; nothing is read whole)."""
         self._keyfiles()
 
-    def _lookup(self, q: np.ndarray, cap: int):
+    def _lookup(self, q: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         files = self._keyfiles()
         max_unit = int(self.meta.get("next_unit", 1))
         qi_parts, u_parts = [], []
@@ -928,7 +762,7 @@ class EmbeddedIndex(ArchiveIndex):
         return np.concatenate(qi_parts), np.concatenate(u_parts), counts
 
     @_mapped
-    def _candidate_units(self, table, rows: np.ndarray, settings: Settings) -> np.ndarray:
+    def candidate_units(self, table: UnitTable, rows: np.ndarray, settings: Settings) -> np.ndarray:
         from dedupe.sketch.lsh import band_keys
 
         self._require_layout()
@@ -940,7 +774,7 @@ class EmbeddedIndex(ArchiveIndex):
         return np.concatenate(parts)
 
     @_mapped
-    def _fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]):
+    def fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]) -> Corpus:
         from dedupe.engine.corpus import Corpus, DocCounts
 
         self._require_layout()
@@ -969,10 +803,10 @@ class EmbeddedIndex(ArchiveIndex):
                                     [r[6] for r in urows] if settings.hash == "sha1" else None)
         return Corpus(docs, counts, table, [True] * len(docs))
 
-    def _unit_rows(self, ids: np.ndarray, settings: Settings) -> list[tuple]:
+    def _unit_rows(self, ids: np.ndarray, settings: Settings) -> list[tuple[Any, ...]]:
         """``(id, article, kind, start, end, fps bytes, sig bytes | None)`` of
         the units with these (sorted) ids that still exist."""
-        out: list[tuple] = []
+        out: list[tuple[Any, ...]] = []
         ids_l = ids.tolist()
         i = 0
         num_perm = settings.num_perm
@@ -985,7 +819,7 @@ class EmbeddedIndex(ArchiveIndex):
                 continue
             art, first, n, data = row
             try:
-                u = _unpack_units(data, n, num_perm)
+                u = unpack_units(data, n, num_perm)
             except (ValueError, TypeError) as exc:
                 raise damaged(self.location, f"units of article {art} cannot be read: {exc}") from None
             while i < len(ids_l) and ids_l[i] < first + n:
@@ -996,202 +830,3 @@ class EmbeddedIndex(ArchiveIndex):
         return out
 
 
-def _sqlite_header(path: str) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(16)
-    except OSError:
-        return True  # let SQLite say what is wrong
-    return head == b"SQLite format 3\x00" or head == b""
-
-
-def _pwrite_all(fd: int, data: Any, offset: int) -> None:
-    view = memoryview(data).cast("B")
-    while len(view):
-        k = os.pwrite(fd, view, offset)
-        view, offset = view[k:], offset + k
-
-
-RANGE_ENTRIES = 1 << 20  # key entries per range of a threaded merge (a few ranges in flight at once)
-
-
-def _key_ranges(runs: list, n: int) -> list[list[tuple[np.ndarray, np.ndarray]]]:
-    """Sorted ``(keys, units)`` runs cut at common keys into consecutive key
-    ranges of about :data:`RANGE_ENTRIES` entries (a key's entries all fall
-    in one range, so merging each range and concatenating the results is
-    the merge of all runs)."""
-    parts = max(1, n // RANGE_ENTRIES)
-    if parts == 1 or len(runs) == 0:
-        return [runs]
-    sample = np.sort(np.concatenate([k[::256] for k, _ in runs]))
-    splits = np.unique(sample[(len(sample) * np.arange(1, parts)) // parts])
-    cuts = [np.concatenate(([0], np.searchsorted(k, splits, "left"), [len(k)])) for k, _ in runs]
-    return [[(k[c[j]:c[j + 1]], u[c[j]:c[j + 1]]) for (k, u), c in zip(runs, cuts) if c[j + 1] > c[j]]
-            for j in range(len(splits) + 1)]
-
-
-def _one_run(runs: list) -> tuple[np.ndarray, np.ndarray]:
-    if not runs:
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32)
-    return runs[0] if len(runs) == 1 else merge_keyed(runs)
-
-
-def _merged_in_threads(items: list, ahead: int = 3):
-    """Each key range of :func:`_key_ranges` merged, up to ``ahead`` at a
-    time in threads (:func:`merge_keyed` releases the GIL), yielded in order."""
-    if len(items) <= 1 or (os.cpu_count() or 1) < 2:
-        for it in items:
-            yield _one_run(it)
-        return
-    from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 2, 4), thread_name_prefix="dedupe-merge") as ex:
-        todo = iter(items)
-        running: deque = deque(ex.submit(_one_run, it) for _, it in zip(range(ahead), todo))
-        try:
-            while running:
-                res = running.popleft().result()
-                nxt = next(todo, None)
-                if nxt is not None:
-                    running.append(ex.submit(_one_run, nxt))
-                yield res
-                del res
-        finally:
-            for f in running:
-                f.cancel()
-
-
-class _Syncer:
-    """Starts ``fdatasync`` of a file being written in a thread, one at a
-    time, so the disk writes the chunks already written while the next is
-    merged; the writer still ends with its own ``fsync`` (the durable one)."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self.thread: Any = None
-        self.error: OSError | None = None
-
-    def _run(self) -> None:
-        try:
-            getattr(os, "fdatasync", os.fsync)(self.fd)
-        except OSError as exc:  # reported by wait(); the final fsync would fail too
-            self.error = exc
-
-    def poke(self) -> None:
-        if self.thread is not None and self.thread.is_alive():
-            return
-        import threading
-
-        self.thread = threading.Thread(target=self._run, name="dedupe-sync", daemon=True)
-        self.thread.start()
-
-    def wait(self, raise_error: bool = True) -> None:
-        if self.thread is not None:
-            self.thread.join()
-            self.thread = None
-        if raise_error and self.error is not None:
-            err, self.error = self.error, None
-            raise err
-
-
-def _merged_chunks(kfs: list[_KeyFile], live: np.ndarray | None):
-    """The entries of sorted key files, merged, in chunks of about
-    :data:`MERGE_CHUNK` (split at keys taken from the fences, so no key is
-    split between chunks and the order within a key, by unit id, is kept)."""
-    fences = np.sort(np.concatenate([kf.fences for kf in kfs]))
-    step = max(1, MERGE_CHUNK // BLOCK)
-    splits = np.unique(fences[step::step]).tolist()
-    starts = [0] * len(kfs)
-    for j in range(len(splits) + 1):
-        ends = [kf.n if j == len(splits) else int(np.searchsorted(kf.keys, np.uint64(splits[j]), "left"))
-                for kf in kfs]
-        runs = [(kf.keys[a:b], kf.units[a:b]) for kf, a, b in zip(kfs, starts, ends) if b > a]
-        if runs:
-            keys, units = runs[0] if len(runs) == 1 else merge_keyed(runs)
-            if live is not None:
-                m = np.isin(units, live)
-                keys, units = keys[m], units[m]
-            yield keys, units
-            del keys, units
-        del runs
-        for kf, a, b in zip(kfs, starts, ends):
-            kf.release(a, b)
-        starts = ends
-
-
-def _fsync_dir(path: str) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
-class _Units:
-    __slots__ = ("end", "fps", "kind", "off", "sigs", "start")
-    kind: list[int]
-    start: list[int]
-    end: list[int]
-    off: list[int]
-    fps: np.ndarray
-    sigs: np.ndarray | None
-
-
-def _unpack_units(data: bytes, n: int, num_perm: int) -> _Units:
-    """Inverse of :func:`_pack_units` for one article."""
-    u = _Units()
-    u.kind = np.frombuffer(data, dtype=np.int8, count=n, offset=0).tolist()
-    u.start = np.frombuffer(data, dtype=np.int64, count=n, offset=n).tolist()
-    u.end = np.frombuffer(data, dtype=np.int64, count=n, offset=9 * n).tolist()
-    sizes = np.frombuffer(data, dtype=np.uint32, count=n, offset=17 * n)
-    off = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(sizes, out=off[1:])
-    u.off = off.tolist()
-    m = int(off[-1])
-    u.fps = np.frombuffer(data, dtype=np.uint64, count=m, offset=21 * n)
-    rest = len(data) - (21 * n + 8 * m)
-    u.sigs = (np.frombuffer(data, dtype=np.uint32, offset=21 * n + 8 * m).reshape(n, num_perm)
-              if rest and num_perm else None)
-    return u
-
-
-def _pack_units(batch: IndexBatch, rows: np.ndarray, nums: np.ndarray, first: int, store_sig: bool):
-    """``(article num, first unit id, n, data)`` per article of the live
-    ``rows`` of a batch (rows are grouped by article, in order).  Columns are
-    turned into bytes once per batch; each article's data is slices of them."""
-    art = batch.art[rows]
-    n_rows = len(rows)
-    kind_b = batch.kind[rows].astype(np.int8).tobytes()
-    start_b = batch.start[rows].astype(np.int64).tobytes()
-    end_b = batch.end[rows].astype(np.int64).tobytes()
-    sizes = np.diff(batch.offsets)[rows]
-    size_b = sizes.astype(np.uint32).tobytes()
-    if n_rows == len(batch):
-        fps_b = batch.fps.tobytes()
-    else:
-        fps_b = b"".join(batch.fps[batch.offsets[r]:batch.offsets[r + 1]].tobytes() for r in rows.tolist())
-    foff = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(sizes, out=foff[1:])
-    sig_b = batch.sigs[rows].astype(np.uint32).tobytes() if store_sig else b""
-    sig_w = 4 * batch.sigs.shape[1] if store_sig else 0
-    bounds = (np.flatnonzero(np.diff(art)) + 1).tolist()
-    starts = [0] + bounds
-    ends = bounds + [n_rows]
-    fo = foff.tolist()
-    an = nums[art[starts]].tolist() if n_rows else []
-    for a_num, s, e in zip(an, starts, ends):
-        yield (a_num, first + s, e - s,
-               b"".join((kind_b[s:e], start_b[8 * s:8 * e], end_b[8 * s:8 * e], size_b[4 * s:4 * e],
-                         fps_b[8 * fo[s]:8 * fo[e]], sig_b[sig_w * s:sig_w * e])))

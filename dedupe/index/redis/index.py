@@ -53,7 +53,7 @@ lock has a TTL of a few seconds (``LOCK_TTL``), refreshed by a thread while
 the writer runs, so a killed writer's lock lapses within seconds; a commit
 checks it still holds the lock.  Readers are never blocked.  Every client
 has connect and reply timeouts; every Redis error ends as a one-line
-:class:`~dedupe.errors.IndexError_`, and keys under the index's names that
+:class:`~dedupe.errors.ArchiveIndexError`, and keys under the index's names that
 are not its data (wrong type, not JSON, not postings) are refused by name,
 never overwritten.
 """
@@ -70,15 +70,15 @@ import threading
 import time
 import uuid
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
-from typing import Any
-from urllib.parse import parse_qs, urlparse
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from dedupe.config import Settings
-from dedupe.errors import IndexError_
+from dedupe.errors import ArchiveIndexError
 from dedupe.index.base import (
     FORMAT_VERSION,
     ArchiveIndex,
@@ -94,22 +94,30 @@ from dedupe.index.base import (
     unpack_article,
 )
 from dedupe.index.redis import failover
+from dedupe.index.redis.connection import CONNECT_TIMEOUT, SOCKET_TIMEOUT, parse_location
+from dedupe.index.redis.layout import (
+    BAND_BITS,
+    BLOB_CHUNK,
+    LAYOUT,
+    SHINGLE_BITS,
+    SHINGLES_PER_UNIT,
+    UNIT_CHUNK,
+    decode_groups,
+    encode_group,
+    encode_groups,
+    group_bits,
+    make_zdict,
+    split_keys,
+)
+from dedupe.safety import display_url
 
-LAYOUT = "packed-1"
+if TYPE_CHECKING:
+    from dedupe.engine.corpus import Corpus, UnitTable
+    from dedupe.index.archived import ArchivedDocument
+
 LOCK_TTL = float(os.environ.get("DEDUPE_REDIS_LOCK_TTL", "10"))  # seconds; refreshed every TTL/4 while writing
 LOCK_WAIT = LOCK_TTL * 3  # how long a writer waits for another one
-CONNECT_TIMEOUT = 3.0  # seconds to connect and for the first reply
-SOCKET_TIMEOUT = 60.0  # seconds for any later reply (a commit of a large add is one command)
-GROUP_BITS_MIN = 13  # group bits of the LSH and shingle postings: at least 8,192 group strings each,
-BAND_BITS = SHINGLE_BITS = 14  # else chosen at the first write (and by rebuild) for ~400 postings per group
-POSTINGS_PER_GROUP = 400
-SHINGLES_PER_UNIT = 21  # distinct shingles per indexed unit on Reuters (to size groups at rebuild)
-UNIT_CHUNK = 14  # units per unit-map string: 2**14
-BLOB_CHUNK = 10  # articles per blob hash: 2**10
 PENDING_POSTINGS = int(os.environ.get("DEDUPE_REDIS_PENDING", "8000000"))  # postings buffered before a write
-_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
 
 # Commit: check the lock is ours, then write article records and metadata in one step.
 _COMMIT = """
@@ -134,168 +142,6 @@ return 0
 """
 
 
-def _mix(keys: np.ndarray) -> np.ndarray:
-    """A bijective mix of uint64 keys (splitmix64's finaliser): group and check bits from well-spread bits."""
-    x = keys.astype(np.uint64, copy=True)
-    with np.errstate(over="ignore"):
-        x ^= x >> np.uint64(30)
-        x *= _M1
-        x ^= x >> np.uint64(27)
-        x *= _M2
-        x ^= x >> np.uint64(31)
-    return x
-
-
-def _split(keys: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """(group, 16 check bits) of posting keys."""
-    h = _mix(keys)
-    return h >> np.uint64(64 - bits), ((h >> np.uint64(48 - bits)) & np.uint64(0xFFFF)).astype(np.uint16)
-
-
-def _varints(v: np.ndarray) -> np.ndarray:
-    """LEB128 bytes of integers in [0, 2**32) (uint8 array)."""
-    v = v.astype(np.uint32)
-    nb = np.ones(len(v), dtype=np.int64)
-    for b in (7, 14, 21, 28):
-        nb += v >= np.uint32(1 << b)
-    ends = np.cumsum(nb)
-    out = np.empty(int(ends[-1]) if len(v) else 0, dtype=np.uint8)
-    starts = ends - nb
-    sel = np.arange(len(v))
-    for k in range(5):
-        if k:
-            sel = sel[nb[sel] > k]
-            if not len(sel):
-                break
-        byte = ((v[sel] >> np.uint32(7 * k)) & np.uint32(0x7F)).astype(np.uint8)
-        byte[nb[sel] > k + 1] |= 0x80
-        out[starts[sel] + k] = byte
-    return out
-
-
-def _unvarints(b: np.ndarray) -> np.ndarray | None:
-    """Integers (< 2**32) of a LEB128 byte stream, or None when it is not one."""
-    if not len(b):
-        return np.zeros(0, dtype=np.uint32)
-    term = b < 0x80
-    if not term[-1]:
-        return None
-    n = len(b)
-    idx = np.arange(n, dtype=np.int32)
-    is_start = np.empty(n, dtype=bool)
-    is_start[0] = True
-    is_start[1:] = term[:-1]
-    starts = np.flatnonzero(is_start)
-    pos = idx - np.maximum.accumulate(np.where(is_start, idx, 0))
-    if int(pos.max()) > 4:
-        return None
-    x = (b & 0x7F).astype(np.uint32) << (pos.astype(np.uint32) * np.uint32(7))
-    return np.add.reduceat(x, starts)
-
-
-def encode_group(check: np.ndarray, units: np.ndarray) -> bytes:
-    """A group string: uint32 count, the uint16 check bits, then the unit ids
-    (ascending) as LEB128 deltas (about 1.6 bytes each on Reuters)."""
-    order = np.argsort(units, kind="stable")
-    u = units[order].astype(np.int64)
-    d = np.diff(u, prepend=0)
-    return (len(u).to_bytes(4, "little") + check[order].astype("<u2").tobytes() + _varints(d).tobytes())
-
-
-def encode_groups(group: np.ndarray, check: np.ndarray, units: np.ndarray) -> tuple[list[int], list[bytes]]:
-    """:func:`encode_group` of every group at once: the groups (ascending) and their strings."""
-    order = np.lexsort((units, group))
-    g, c, u = group[order], check[order].astype("<u2"), units[order].astype(np.int64)
-    first = np.concatenate(([True], g[1:] != g[:-1]))
-    d = np.diff(u, prepend=0)
-    d[first] = u[first]
-    nb = np.ones(len(d), dtype=np.int64)
-    for b in (7, 14, 21, 28):
-        nb += d >= (1 << b)
-    vb = _varints(d).tobytes()
-    cb = c.tobytes()
-    starts = np.flatnonzero(first)
-    ends = np.append(starts[1:], len(g))
-    bend = np.cumsum(nb)
-    bstart = bend - nb
-    out = []
-    for s0, e0, b0, b1 in zip(starts.tolist(), ends.tolist(), bstart[starts].tolist(), bend[ends - 1].tolist()):
-        out.append((e0 - s0).to_bytes(4, "little") + cb[2 * s0:2 * e0] + vb[b0:b1])
-    return g[starts].tolist(), out
-
-
-def decode_groups(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | int:
-    """``(string index, check bits, unit ids)`` of group strings; the index of a malformed one otherwise."""
-    ns, checks, streams = [], [], []
-    for i, v in enumerate(values):
-        if len(v) < 4:
-            return i
-        n = int.from_bytes(v[:4], "little")
-        if len(v) < 4 + 3 * n:
-            return i
-        ns.append(n)
-        checks.append(v[4:4 + 2 * n])
-        streams.append(np.frombuffer(v, dtype=np.uint8, offset=4 + 2 * n))
-    if not ns:
-        z = np.zeros(0, dtype=np.int64)
-        return z, np.zeros(0, dtype=np.uint16), z
-    counts = np.array(ns, dtype=np.int64)
-    d = _unvarints(np.concatenate(streams))
-    if d is None or len(d) != int(counts.sum()):
-        for i, st in enumerate(streams):  # name the culprit
-            x = _unvarints(st)
-            if x is None or len(x) != ns[i]:
-                return i
-        return 0
-    cs = np.cumsum(d.astype(np.int64))
-    first = np.cumsum(counts) - counts
-    nz = counts > 0
-    base = np.zeros(len(counts), dtype=np.int64)
-    base[nz] = cs[first[nz]] - d[first[nz]].astype(np.int64)
-    units = cs - np.repeat(base, counts)
-    return (np.repeat(np.arange(len(ns)), counts), np.frombuffer(b"".join(checks), dtype="<u2"), units)
-
-
-def _group_bits(postings: int) -> int:
-    """Group bits for about ``POSTINGS_PER_GROUP`` postings per group string."""
-    return int(min(24, max(GROUP_BITS_MIN, np.ceil(np.log2(max(1, postings) / POSTINGS_PER_GROUP)))))
-
-
-def _make_zdict(blobs: Sequence[bytes], size: int = 32768) -> bytes:
-    """A zlib preset dictionary from an even sample of articles: stored once,
-    it saves about a quarter of each compressed article (short texts
-    compress badly alone)."""
-    total = sum(len(b) for b in blobs)
-    wanted = max(1, -(-2 * size * len(blobs) // max(1, total)))  # articles for about 2 * size bytes
-    step = max(1, len(blobs) // wanted)
-    return b"".join(blobs[::step])[-size:]
-
-
-def parse_location(location: str) -> tuple[str, int, int, str | None, bytes]:
-    """``(host, port, db, password, namespace)`` of a ``redis://`` URL; a bad one is an :class:`IndexError_`."""
-    u = urlparse(location)
-    if u.scheme not in ("redis", "rediss"):
-        raise IndexError_("unsupported Redis URL (use redis://HOST:PORT/DB)", location)
-    try:
-        port = u.port
-    except ValueError:
-        raise IndexError_("bad Redis URL: the port must be a number from 1 to 65535", location) from None
-    if port is not None and not 1 <= port <= 65535:
-        raise IndexError_("bad Redis URL: the port must be a number from 1 to 65535", location)
-    path = (u.path or "/").lstrip("/")
-    if not path:
-        db = 0
-    elif path.isdigit() and int(path) < 1 << 31:
-        db = int(path)
-    else:
-        raise IndexError_("bad Redis URL: the database must be a number (redis://HOST:PORT/DB)", location)
-    names = parse_qs(u.query).get("name", ["dedupe"])
-    name = names[-1]
-    if not _NAME_RE.match(name):
-        raise IndexError_("bad Redis URL: name= must be 1-64 letters, digits, '_', '.' or '-'", location)
-    return u.hostname or "localhost", port or 6379, db, u.password, name.encode()
-
-
 class RedisIndex(ArchiveIndex):
     backend = "redis"
     needs = frozenset({"sigs"})
@@ -304,19 +150,19 @@ class RedisIndex(ArchiveIndex):
         import redis
 
         self._redis_mod = redis
-        self.location = location
+        self.location = display_url(location)  # shown in messages and stats: never the password
         self.host, self.port, self.dbn, password, self.name = parse_location(location)
         self._ssl = location.startswith("rediss://")
-        self._tx: dict | None = None
+        self._tx: dict[str, Any] | None = None
         self._hb: tuple[threading.Thread, threading.Event] | None = None
         self._scripts: dict[str, Any] = {}
         self.cluster = False
         self.r: Any = None
         self.failover_wait = 0.0  # seconds to retry through a Redis Cluster failover (see failover.py)
         self._password = password
-        self._zdict_cache: tuple | None = None
+        self._zdict_cache: tuple[Any, bytes] | None = None
         self._fresh = False  # this epoch's data keys are known not to exist yet (no read before writing them)
-        self._written: dict[str, set] = {}
+        self._written: dict[str, set[Any]] = {}
         self.legacy = False
         self._legacy_drop = False
         with self._errors():
@@ -325,26 +171,26 @@ class RedisIndex(ArchiveIndex):
             if not self.meta:
                 self.legacy = self._detect_legacy()
                 if self.legacy and create:
-                    raise IndexError_(self._legacy_message(), location)
+                    raise ArchiveIndexError(self._legacy_message(), location)
                 if not self.legacy:
                     if not create:
-                        raise IndexError_("no index here (create one with: dedupe index add --index LOCATION PATH...)",
+                        raise ArchiveIndexError("no index here (create one with: dedupe index add --index LOCATION PATH...)",
                                           location)
                     self._refuse_foreign()
             elif self.meta.get("layout") != LAYOUT:
-                raise IndexError_(f"index layout {self.meta.get('layout')!r} is not supported by this dedupe "
+                raise ArchiveIndexError(f"index layout {self.meta.get('layout')!r} is not supported by this dedupe "
                                   f"(expected {LAYOUT!r}); rebuild it: dedupe index rebuild --index {location}",
                                   location)
 
     # -- connection and errors ----------------------------------------------
-    def _client_kwargs(self) -> dict:
+    def _client_kwargs(self) -> dict[str, Any]:
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
         return {"password": self._password, "ssl": self._ssl, "socket_connect_timeout": CONNECT_TIMEOUT,
                 "socket_timeout": SOCKET_TIMEOUT, "retry": Retry(NoBackoff(), 0)}
 
-    def _cluster_kwargs(self) -> dict:
+    def _cluster_kwargs(self) -> dict[str, Any]:
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
@@ -352,7 +198,7 @@ class RedisIndex(ArchiveIndex):
         kw["retry"] = Retry(NoBackoff(), 2)  # redirections (MOVED) after a topology change
         return kw
 
-    def _connect(self):
+    def _connect(self) -> Any:
         redis = self._redis_mod
         kw = self._client_kwargs()
         kw["socket_timeout"] = CONNECT_TIMEOUT  # a port that accepts but never answers: fail fast
@@ -371,14 +217,14 @@ class RedisIndex(ArchiveIndex):
             from redis.cluster import RedisCluster
 
             if self.dbn != 0:
-                raise IndexError_("a Redis Cluster has only database 0 (use redis://HOST:PORT/0)", self.location)
+                raise ArchiveIndexError("a Redis Cluster has only database 0 (use redis://HOST:PORT/0)", self.location)
             r = RedisCluster(host=self.host, port=self.port, **self._cluster_kwargs())
         else:
             r = redis.Redis(host=self.host, port=self.port, db=self.dbn, **self._client_kwargs())
         failover.call(self, r.ping, client=r)
         return r
 
-    def _errors(self):
+    def _errors(self) -> _RedisErrors:
         return _RedisErrors(self)
 
     def _where(self) -> str:
@@ -405,12 +251,12 @@ class RedisIndex(ArchiveIndex):
         t = self.r.type(key)
         return t.decode() if isinstance(t, bytes) else str(t)
 
-    def _refuse(self, key: bytes, problem: str) -> IndexError_:
-        return IndexError_(f"key {key.decode(errors='replace')!r} {problem}: not this index's data, refusing to use "
+    def _refuse(self, key: bytes, problem: str) -> ArchiveIndexError:
+        return ArchiveIndexError(f"key {key.decode(errors='replace')!r} {problem}: not this index's data, refusing to use "
                            "or overwrite it (delete it, or pick another namespace with ?name=)", self.location)
 
     @failover.retried
-    def _load_meta(self) -> dict:
+    def _load_meta(self) -> dict[str, Any]:
         key = self._tag("meta")
         t = self._type(key)
         if t == "none":
@@ -460,7 +306,7 @@ class RedisIndex(ArchiveIndex):
 
     def _require_current(self) -> None:
         if self.legacy:
-            raise IndexError_(self._legacy_message(), self.location)
+            raise ArchiveIndexError(self._legacy_message(), self.location)
 
     def _scan(self, pattern: bytes) -> Iterator[bytes]:
         yield from self.r.scan_iter(match=pattern, count=1000)
@@ -491,13 +337,13 @@ class RedisIndex(ArchiveIndex):
         self._delete_keys(found)
         return True
 
-    def _script(self, name: str, src: str):
+    def _script(self, name: str, src: str) -> Any:
         s = self._scripts.get(name)
         if s is None:
             s = self._scripts[name] = self.r.register_script(src)
         return s
 
-    def _exec(self, pipe, keys: Sequence[bytes], expect: str = "") -> list:
+    def _exec(self, pipe: Any, keys: Sequence[bytes], expect: str = "") -> list[Any]:
         """Run a pipeline; a reply that is an error names its key (e.g. WRONGTYPE: a foreign key)."""
         res = pipe.execute(raise_on_error=False)
         for key, v in zip(keys, res):
@@ -507,7 +353,8 @@ class RedisIndex(ArchiveIndex):
                 raise v
             if isinstance(v, Exception):
                 raise v
-        return res
+        out: list[Any] = res
+        return out
 
     def close(self) -> None:
         self._stop_heartbeat()
@@ -516,7 +363,7 @@ class RedisIndex(ArchiveIndex):
                 self.r.close()
 
     # -- meta ---------------------------------------------------------------
-    def _set_meta(self, **kv) -> None:
+    def set_meta(self, **kv: Any) -> None:
         """Inside a transaction: written at commit; outside: now."""
         self.meta.update(kv)
         if self._tx is not None:
@@ -550,7 +397,7 @@ class RedisIndex(ArchiveIndex):
                     who = f" (process {o['pid']} on {o['host']}, writing since {o['since']})"
                 except (ValueError, TypeError, KeyError):
                     raise self._refuse(key, "does not hold a writer lock") from None
-                raise IndexError_(f"index is busy: another writer holds the lock{who}; try again later",
+                raise ArchiveIndexError(f"index is busy: another writer holds the lock{who}; try again later",
                                   self.location)
             time.sleep(0.2)
 
@@ -592,49 +439,54 @@ class RedisIndex(ArchiveIndex):
             th.join(5)
             self._hb = None
 
-    class _Txn:
-        def __init__(self, ix: RedisIndex) -> None:
-            self.ix = ix
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[RedisIndex]:
+        """``with ix.transaction():`` one atomic write under the index's writer lock (heart-beaten while
+        the block runs), committed when it ends; when it raises, nothing is committed."""
+        self._open_transaction()
+        ok = False
+        try:
+            yield self
+            ok = True
+        finally:
+            self._close_transaction(ok)
 
-        def __enter__(self) -> RedisIndex:
-            ix = self.ix
-            with ix._errors():
-                token = ix._acquire()
-                ix._start_heartbeat(token)
-                try:
-                    fresh = ix._load_meta()
-                    if fresh or not ix.legacy:
-                        ix.meta = fresh
-                        if fresh.get("layout") not in (None, LAYOUT):
-                            raise IndexError_(f"index layout {fresh.get('layout')!r} is not supported", ix.location)
-                    for k in (ix._tag("ctr"), ix._tag("art")):
-                        t = ix._type(k)
-                        if t not in ("hash", "none"):
-                            raise ix._refuse(k, f"holds a {t}, not a hash")
-                    ix._written = {}
-                    ix._fresh = not ix.meta.get("settings") and not ix.legacy and ix._drop_orphans()
-                except BaseException:
-                    ix._stop_heartbeat()
-                    ix._release(token)
-                    raise
-            ix._tx = {"token": token, "meta": {}, "art_set": {}, "art_del": set(), "dead_nums": set(),
-                      "reset": False, "epoch": None, "old_epoch": None, "totals": None}
-            return ix
-
-        def __exit__(self, et, ev, tb) -> None:
-            ix = self.ix
-            tx = ix._tx
+    def _open_transaction(self) -> None:
+        with self._errors():
+            token = self._acquire()
+            self._start_heartbeat(token)
             try:
-                with ix._errors():
-                    if et is None:
-                        ix._commit()
-                    elif tx is not None and tx.get("epoch") is not None:
-                        ix._drop_epoch(int(tx["epoch"]), quiet=True)  # a failed rebuild: its new keys go
-            finally:
-                ix._tx = None
-                ix._stop_heartbeat()
-                if tx is not None:
-                    ix._release(tx["token"])
+                fresh = self._load_meta()
+                if fresh or not self.legacy:
+                    self.meta = fresh
+                    if fresh.get("layout") not in (None, LAYOUT):
+                        raise ArchiveIndexError(f"index layout {fresh.get('layout')!r} is not supported", self.location)
+                for k in (self._tag("ctr"), self._tag("art")):
+                    t = self._type(k)
+                    if t not in ("hash", "none"):
+                        raise self._refuse(k, f"holds a {t}, not a hash")
+                self._written = {}
+                self._fresh = not self.meta.get("settings") and not self.legacy and self._drop_orphans()
+            except BaseException:
+                self._stop_heartbeat()
+                self._release(token)
+                raise
+        self._tx = {"token": token, "meta": {}, "art_set": {}, "art_del": set(), "dead_nums": set(),
+                   "reset": False, "epoch": None, "old_epoch": None, "totals": None}
+
+    def _close_transaction(self, commit: bool) -> None:
+        tx = self._tx
+        try:
+            with self._errors():
+                if commit:
+                    self._commit()
+                elif tx is not None and tx.get("epoch") is not None:
+                    self._drop_epoch(int(tx["epoch"]), quiet=True)  # a failed rebuild: its new keys go
+        finally:
+            self._tx = None
+            self._stop_heartbeat()
+            if tx is not None:
+                self._release(tx["token"])
 
     def _release(self, token: str) -> None:
         try:
@@ -642,10 +494,8 @@ class RedisIndex(ArchiveIndex):
         except self._redis_mod.RedisError:
             pass  # expires by itself within LOCK_TTL
 
-    def transaction(self) -> _Txn:
-        return RedisIndex._Txn(self)
 
-    def _require_tx(self) -> dict:
+    def _require_tx(self) -> dict[str, Any]:
         if self._tx is None:
             raise RuntimeError("RedisIndex writes need ix.transaction()")
         return self._tx
@@ -665,7 +515,7 @@ class RedisIndex(ArchiveIndex):
         if tx["epoch"] is not None:
             meta["epoch"] = int(tx["epoch"])
         meta.setdefault("epoch", 1)
-        args: list = [tx["token"], "1" if tx["reset"] else "0", len(tx["art_del"]), *sorted(tx["art_del"])]
+        args: list[Any] = [tx["token"], "1" if tx["reset"] else "0", len(tx["art_del"]), *sorted(tx["art_del"])]
         args.append(len(meta))
         for k, v in meta.items():
             args += (k, json.dumps(v))
@@ -676,7 +526,7 @@ class RedisIndex(ArchiveIndex):
             failover.call(self, lambda: commit(keys=[self._tag("lock"), art, self._tag("meta")], args=args))
         except self._redis_mod.ResponseError as exc:
             if "DEDUPE_LOCK_LOST" in str(exc):
-                raise IndexError_("lost the writer lock (this process stalled for more than "
+                raise ArchiveIndexError("lost the writer lock (this process stalled for more than "
                                   f"{LOCK_TTL:.0f}s); nothing was changed, run the command again",
                                   self.location) from None
             if "WRONGTYPE" in str(exc):
@@ -719,7 +569,7 @@ class RedisIndex(ArchiveIndex):
             if not quiet:
                 raise
 
-    def _delete_keys(self, keys) -> None:
+    def _delete_keys(self, keys: Iterable[bytes]) -> None:
         pipe = self.r.pipeline(transaction=False)
         for n, key in enumerate(keys, 1):
             pipe.unlink(key)
@@ -734,20 +584,20 @@ class RedisIndex(ArchiveIndex):
 
     # -- reading records ----------------------------------------------------
     @failover.retried
-    def _records(self, ids: Sequence[str]) -> list[dict | None]:
+    def _records(self, ids: Sequence[str]) -> list[dict[str, Any] | None]:
         if not ids:
             return []
         key = self._tag("art")
         t = self._type(key)
         if t not in ("hash", "none"):
             raise self._refuse(key, f"holds a {t}, not a hash")
-        out: list[dict | None] = []
+        out: list[dict[str, Any] | None] = []
         for k in range(0, len(ids), 5000):
             for v in self.r.hmget(key, list(ids[k:k + 5000])):
                 out.append(None if v is None else self._parse_record(v))
         return out
 
-    def _parse_record(self, v: bytes) -> dict:
+    def _parse_record(self, v: bytes) -> dict[str, Any]:
         try:
             rec = json.loads(v)
             if not isinstance(rec, dict) or not isinstance(rec.get("h"), str):
@@ -761,7 +611,7 @@ class RedisIndex(ArchiveIndex):
         except (ValueError, TypeError, UnicodeDecodeError, RecursionError):
             raise self._refuse(self._tag("art"), "holds an article record that is not this index's JSON") from None
 
-    def _all_records(self) -> Iterator[tuple[str, dict]]:
+    def _all_records(self) -> Iterator[tuple[str, dict[str, Any]]]:
         key = self._tag("art")
         t = self._type(key)
         if t not in ("hash", "none"):
@@ -770,16 +620,16 @@ class RedisIndex(ArchiveIndex):
             yield aid.decode("utf-8", "surrogateescape"), self._parse_record(raw)
 
     # -- writing ------------------------------------------------------------
-    def init_settings(self, settings: Settings, punkt: dict | None = None) -> None:
+    def init_settings(self, settings: Settings, punkt: dict[str, Any] | None = None) -> None:
         self._require_current()
         stored = self.meta.get("settings")
         if stored:
             check_add_settings(stored, settings, self.location)
             return
-        self._set_meta(version=FORMAT_VERSION, layout=LAYOUT, settings=index_settings(settings), created=now(),
+        self.set_meta(version=FORMAT_VERSION, layout=LAYOUT, settings=index_settings(settings), created=now(),
                        epoch=int(self.meta.get("epoch", 1)))
         if punkt is not None:
-            self._set_meta(punkt=punkt)
+            self.set_meta(punkt=punkt)
 
     def existing_hashes(self, ids: Sequence[str]) -> dict[str, str]:
         self._require_current()
@@ -800,7 +650,7 @@ class RedisIndex(ArchiveIndex):
                 out[i] = rec["h"]
         return out
 
-    def _forget(self, aid: str, rec: dict | None) -> None:
+    def _forget(self, aid: str, rec: dict[str, Any] | None) -> None:
         """An article's current record (committed or pending) is being replaced or removed."""
         tx = self._require_tx()
         pend = tx["art_set"].pop(aid, None)
@@ -830,7 +680,7 @@ class RedisIndex(ArchiveIndex):
                 tx["art_del"].add(aid)
         return missing
 
-    def write(self, batch: IndexBatch, keep: Sequence[bool] | None = None, pending: list | None = None) -> int:
+    def write(self, batch: IndexBatch, keep: Sequence[bool] | None = None, pending: list[Any] | None = None) -> int:
         """Postings, unit map and blobs of the kept articles (buffered in
         ``pending``, written by :meth:`flush`); their records at commit."""
         tx = self._require_tx()
@@ -889,7 +739,7 @@ class RedisIndex(ArchiveIndex):
         return n
 
     @failover.retried  # idempotent: the same values set again, postings already merged not added twice
-    def flush(self, pending: list | None = None, final: bool = False) -> None:
+    def flush(self, pending: list[Any] | None = None, final: bool = False) -> None:
         """Write buffered postings (each touched group string rewritten once, at its exact size),
         unit map entries and article blobs."""
         if not pending:
@@ -903,7 +753,7 @@ class RedisIndex(ArchiveIndex):
             self._write_units([p for p in pending if p[0] == "u"])
             blobs = [p for p in pending if p[0] == "t"]
             if blobs and "zdict" not in self.meta:
-                self._set_meta(zdict=base64.b64encode(_make_zdict([p[2] for p in blobs])).decode())
+                self.set_meta(zdict=base64.b64encode(make_zdict([p[2] for p in blobs])).decode())
             base = zlib.compressobj(6, zdict=self._zdict())  # copied per article: the dictionary is set up once
             pipe = self.r.pipeline(transaction=False)
             keys = []
@@ -926,9 +776,10 @@ class RedisIndex(ArchiveIndex):
             except ValueError:
                 raise self._refuse(self._tag("meta"), "has a zdict field that is not base64") from None
             self._zdict_cache = z
-        return z[1]
+        zd: bytes = z[1]
+        return zd
 
-    def _unpack(self, blob: bytes, key: bytes | None = None):
+    def _unpack(self, blob: bytes, key: bytes | None = None) -> ArchivedDocument:
         """An article from its stored form (zlib with the index's preset dictionary; older forms as stored)."""
         try:
             if blob[:1] == b"D":
@@ -946,9 +797,9 @@ class RedisIndex(ArchiveIndex):
             return
         bkey = "bbits" if kind == "b" else "sbits"
         if bkey not in self.meta:  # a new index: about 400 postings per group string
-            self._set_meta(**{bkey: _group_bits(len(keys))})
+            self.set_meta(**{bkey: group_bits(len(keys))})
         bits = self._bits(kind)
-        group, check = _split(keys, bits)
+        group, check = split_keys(keys, bits)
         units = units.astype(np.int64)
         gl = np.unique(group).tolist()
         written = self._written.setdefault(kind, set())
@@ -982,7 +833,7 @@ class RedisIndex(ArchiveIndex):
             self._exec(pipe, names)
             written.update(groups)
 
-    def _write_units(self, parts: list) -> None:
+    def _write_units(self, parts: list[Any]) -> None:
         """Unit id -> article number, packed uint32 per unit in strings of 2**UNIT_CHUNK units."""
         if not parts:
             return
@@ -1001,7 +852,7 @@ class RedisIndex(ArchiveIndex):
                 i += take
         self._exec(pipe, keys, ", not this index's unit map")
 
-    def iter_documents(self, batch: int = 500):
+    def iter_documents(self, batch: int = 500) -> Iterator[list[ArchivedDocument]]:
         """Every stored article (also of an index in the old layout, for ``rebuild``)."""
         with self._errors():
             it: Iterator[tuple[str, bytes, bytes]]
@@ -1018,7 +869,7 @@ class RedisIndex(ArchiveIndex):
             if buf:
                 yield buf
 
-    def _iter_blobs(self, records: dict | None = None) -> Iterator[tuple[str, bytes, bytes]]:
+    def _iter_blobs(self, records: dict[str, Any] | None = None) -> Iterator[tuple[str, bytes, bytes]]:
         """``(article id, key, stored blob)`` of every article, in article-number order."""
         src = records.items() if records is not None else self._all_records()
         recs = sorted(((rec["n"], aid) for aid, rec in src))
@@ -1032,7 +883,7 @@ class RedisIndex(ArchiveIndex):
                 keys.append(key)
             for (_num, aid), key, blob in zip(chunk, keys, self._exec(pipe, keys, ", not a hash of article blobs")):
                 if blob is None:
-                    raise IndexError_(f"the text of article {aid!r} is missing; re-add it "
+                    raise ArchiveIndexError(f"the text of article {aid!r} is missing; re-add it "
                                       "(dedupe index add) or remove it (dedupe index remove)", self.location)
                 yield aid, key, blob
 
@@ -1057,14 +908,14 @@ class RedisIndex(ArchiveIndex):
         units = int(self.meta.get("units", 0) or 0)
         if units and isinstance(self.meta.get("settings"), dict):
             bands = int(self.meta["settings"].get("bands", 32))
-            self.meta["bbits"] = _group_bits(units * bands)
-            self.meta["sbits"] = _group_bits(units * SHINGLES_PER_UNIT)
+            self.meta["bbits"] = group_bits(units * bands)
+            self.meta["sbits"] = group_bits(units * SHINGLES_PER_UNIT)
 
     def _scan_max_epoch(self) -> int:
         return max(int(self.meta.get("epoch", 1)), 1)
 
     # -- maintenance --------------------------------------------------------
-    def articles(self) -> list[dict]:
+    def articles(self) -> list[dict[str, Any]]:
         self._require_current()
         with self._errors():
             recs = dict(self._all_records())
@@ -1077,7 +928,7 @@ class RedisIndex(ArchiveIndex):
         out.sort(key=lambda a: a.pop("num"))
         return out
 
-    def vacuum(self) -> dict:
+    def vacuum(self) -> dict[str, Any]:
         """Drop dead entries (of removed or replaced articles, or interrupted adds): postings, unit map,
         article blobs and keys of other epochs; every string rewritten at its exact size."""
         self._require_current()
@@ -1169,10 +1020,10 @@ class RedisIndex(ArchiveIndex):
                                "containment_postings": True})
 
     # -- querying -----------------------------------------------------------
-    def _lookup(self, kind: str, q: np.ndarray, cap: int):
+    def _lookup(self, kind: str, q: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Posting lookup with the embedded index's semantics (:func:`lookup_sorted`)."""
         bits = self._bits(kind)
-        qg, qf = _split(q, bits)
+        qg, qf = split_keys(q, bits)
         ub = np.unique(qg).tolist()
         names = [self._dk(kind, g) for g in ub]
         pipe = self.r.pipeline(transaction=False)
@@ -1197,7 +1048,7 @@ class RedisIndex(ArchiveIndex):
         return lookup_sorted([(keys[order], units[order])], qk, cap)
 
     @failover.retried
-    def _candidate_units(self, table, rows: np.ndarray, settings: Settings) -> np.ndarray:
+    def candidate_units(self, table: UnitTable, rows: np.ndarray, settings: Settings) -> np.ndarray:
         from dedupe.sketch.lsh import band_keys
 
         self._require_current()
@@ -1209,7 +1060,7 @@ class RedisIndex(ArchiveIndex):
         return np.concatenate(parts)
 
     @failover.retried
-    def _fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]):
+    def fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]) -> Corpus:
         from dedupe.engine.analyse import analyse_documents
         from dedupe.engine.corpus import Corpus, DocCounts
         from dedupe.index.base import build_archive_table
@@ -1244,10 +1095,10 @@ class RedisIndex(ArchiveIndex):
                                            "read") from None
             cand = [(num, d) for num, d in docs_by_num.items() if d.id not in exclude]
             recs = self._records([d.id for _, d in cand])
-        docs: list = []
-        counts: list = []
+        docs: list[Any] = []
+        counts: list[Any] = []
         pos: dict[int, int] = {}
-        recs_of: dict[int, dict] = {}
+        recs_of: dict[int, dict[str, Any]] = {}
         for (num, d), rec in zip(cand, recs):
             if rec is None or int(rec["n"]) != num:
                 continue  # replaced, removed, or not committed yet
@@ -1263,7 +1114,7 @@ class RedisIndex(ArchiveIndex):
         first_row = np.searchsorted(t.doc, np.arange(len(docs) + 1))
         for num, k in pos.items():
             if first_row[k + 1] - first_row[k] != recs_of[num]["c"]:
-                raise IndexError_(f"article {docs[k].id!r} no longer splits as when it was indexed (dedupe or its "
+                raise ArchiveIndexError(f"article {docs[k].id!r} no longer splits as when it was indexed (dedupe or its "
                                   f"settings changed); rebuild the index: dedupe index rebuild --index {self.location}",
                                   self.location)
         want = []
@@ -1282,7 +1133,7 @@ class RedisIndex(ArchiveIndex):
 
 
 class _RedisErrors:
-    """Turns Redis and socket errors into one-line :class:`IndexError_` messages."""
+    """Turns Redis and socket errors into one-line :class:`ArchiveIndexError` messages."""
 
     def __init__(self, ix: RedisIndex) -> None:
         self.ix = ix
@@ -1290,23 +1141,23 @@ class _RedisErrors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, et, ev, tb) -> None:
-        if et is None or isinstance(ev, IndexError_):
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+        if et is None or isinstance(ev, ArchiveIndexError):
             return
         redis = self.ix._redis_mod
         where = self.ix._where()
         loc = self.ix.location
         if isinstance(ev, (redis.TimeoutError, socket.timeout)):
-            raise IndexError_(f"{where} did not answer within {SOCKET_TIMEOUT if self.ix.r else CONNECT_TIMEOUT:.0f}s "
+            raise ArchiveIndexError(f"{where} did not answer within {SOCKET_TIMEOUT if self.ix.r else CONNECT_TIMEOUT:.0f}s "
                               "(is it a Redis server?)", loc) from None
         if isinstance(ev, (redis.ConnectionError, ConnectionError, OSError)):
             first = " ".join(str(ev).split()) or type(ev).__name__
             verb = "cannot connect to" if self.ix.r is None else "lost the connection to"
-            raise IndexError_(f"{verb} {where}: {first}", loc) from None
+            raise ArchiveIndexError(f"{verb} {where}: {first}", loc) from None
         if isinstance(ev, redis.RedisError):
             msg = " ".join(str(ev).split())
             if "WRONGTYPE" in msg:
-                raise IndexError_(f"a key of this index holds the wrong type of value: not this index's data ({msg})",
+                raise ArchiveIndexError(f"a key of this index holds the wrong type of value: not this index's data ({msg})",
                                   loc) from None
-            raise IndexError_(f"{where}: {msg}", loc) from None
+            raise ArchiveIndexError(f"{where}: {msg}", loc) from None
         return
