@@ -280,6 +280,7 @@ class DocumentInfo:
     suppressed: int = 0
     archive: bool = False
     warnings: list[str] = field(default_factory=list)
+    boilerplate: int = 0  # units left out as boilerplate
 
     def to_dict(self) -> dict[str, Any]:
         d = {"id": self.id, "path": self.path, "sentences": self.sentences, "format": self.format, "units": self.units}

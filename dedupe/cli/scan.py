@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from dedupe.cli.common import EXIT_USAGE, emit, engine_options, fail, invocation, report_errors, run_scan
+from dedupe.cli.common import EXIT_USAGE, emit, engine_options, fail, invocation, refuse_inputs, report_errors, run_scan
 from dedupe.output.registry import SCAN_FORMATS, render
 from dedupe.output.sanitize import neutralize
 
@@ -39,5 +39,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, show_all: bool, c
     if output and result.errors and fmt == "text":  # a file must not read as a clean result after an input error
         text += "".join(f"error: {neutralize(str(e))}\n" for e in result.errors)
         text += f"scan incomplete: {len(result.errors)} input error(s)\n"
+    if output:
+        refuse_inputs([output], result)
     emit(text, output)
     sys.exit(code)

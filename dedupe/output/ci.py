@@ -39,6 +39,7 @@ article text everywhere.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
@@ -58,6 +59,7 @@ from dedupe.check.rules import (
     snippet,
 )
 from dedupe.findings import Cluster, Member
+from dedupe.output.sanitize import defuse_mentions
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -103,15 +105,31 @@ def clean(text: str) -> str:
 
 
 def display_path(path: str) -> str:
-    """A path as CI tools want it: relative to the working directory when inside
-    it, with forward slashes."""
+    """A path as CI tools want it: relative to the root of the repository the
+    command runs in (wherever in it), else to the working directory when
+    inside it, with forward slashes (and ``./`` before a name starting with
+    ``::``, which would be a workflow command at the start of a line)."""
     p = path
-    if os.path.isabs(p):
-        rel = os.path.relpath(p)
-        if not rel.startswith(".."):
-            p = rel
+    root = _repository_root(os.getcwd())
+    if p and (os.path.isabs(p) or root is not None):
+        full = os.path.abspath(p)
+        for base in (root, os.getcwd()):
+            if base is None:
+                continue
+            rel = os.path.relpath(full, base)
+            if not rel.startswith(".."):
+                p = rel
+                break
     p = os.path.normpath(p) if p else p
-    return p.replace(os.sep, "/")
+    p = p.replace(os.sep, "/")
+    return "./" + p if p.startswith("::") else p
+
+
+@functools.lru_cache(maxsize=8)
+def _repository_root(cwd: str) -> str | None:
+    from dedupe.readers.walk import repository_root
+
+    return repository_root(cwd)
 
 
 def _msg(cr: CheckResult, f: Finding, i: int, fmt: str, with_text: bool = True) -> str:
@@ -682,7 +700,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 def md_escape(text: str) -> str:
     """Text safe inside Markdown (and the HTML GitHub allows in it): one line,
     HTML special characters as entities, Markdown punctuation backslashed."""
-    t = " ".join(clean(text).split())
+    t = defuse_mentions(" ".join(clean(text).split()))
     t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     return _MD_SPECIAL.sub(r"\\\1", t)
 

@@ -26,6 +26,7 @@ from typing import Any
 from dedupe import __version__
 from dedupe.findings import Cluster, Member, ScanResult
 from dedupe.kinds import REGISTRY
+from dedupe.output.sanitize import defuse_mentions
 from dedupe.text.align import Span
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -235,7 +236,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 
 
 def md_text(text: str) -> str:
-    t = " ".join(_clean(text).split())
+    t = defuse_mentions(" ".join(_clean(text).split()))
     t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", t)
 
@@ -251,7 +252,7 @@ def _highlight_md(text: str, spans: Sequence[Span]) -> str:
         out.append(word if sp.shared else f"**{word}**")
         pos = sp.end
     out.append(_gap(text[pos:]))
-    return " ".join("".join(out).split())
+    return defuse_mentions(" ".join("".join(out).split()))  # an @ in one gap and the name in the next word
 
 
 def _gap(g: str) -> str:
