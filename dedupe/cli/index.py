@@ -96,23 +96,28 @@ def index_group(ctx: click.Context) -> None:
 @click.option("--engine", type=click.Choice(["embedded", "spark"]), default="embedded", show_default=True,
               help="Read and sign the articles here (embedded) or on Apache Spark (needs pyspark and Java 17+: see dedupe doctor).")
 @click.option("--spark-master", metavar="URL", default=None,
-              help="Spark master for --engine spark (default local[2]; spark://host:7077, yarn, k8s://...).")
+              help="Spark master for --engine spark (default: spark-defaults.conf's, else local[2]; spark://host:7077, yarn, k8s://...).")
+@click.option("--spark-conf", "spark_conf", metavar="KEY=VALUE", multiple=True,
+              help="Spark property for --engine spark (repeatable; over spark-defaults.conf in $SPARK_CONF_DIR), "
+                   "e.g. spark.executor.memory=4g.")
 def add_cmd(paths: tuple[str, ...], index_flag: str | None, progress: bool | None, train_punkt: bool, engine: str,
-            spark_master: str | None, **kw: Any) -> None:
+            spark_master: str | None, spark_conf: tuple[str, ...], **kw: Any) -> None:
     """Add articles (files, directories, .jsonl exports); a changed article replaces its old sentences."""
     from dedupe.index import add_paths, open_index
 
     if spark_master and engine != "spark":
         raise click.UsageError("--spark-master needs --engine spark")
+    if spark_conf and engine != "spark":
+        raise click.UsageError("--spark-conf needs --engine spark")
     cfg, settings = build_settings(kw)
     loc = _location(cfg, index_flag)
     batches = None
     remote = set()
     if engine == "spark":
-        from dedupe.engine.spark import is_url
+        from dedupe.engine.spark import is_url, parse_spark_conf
         from dedupe.index.spark_add import spark_batches
 
-        batches = spark_batches(list(paths), read_options(cfg, kw), spark_master or "local[2]")
+        batches = spark_batches(list(paths), read_options(cfg, kw), spark_master, conf=parse_spark_conf(spark_conf))
         remote = {p for p in paths if is_url(p)}  # hdfs://, s3a://: Spark lists them
     missing = [p for p in paths if p not in remote and not os.path.exists(p)]
     if len(missing) == len(paths):  # nothing to add: do not create an empty index
