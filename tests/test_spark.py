@@ -221,3 +221,25 @@ def test_a_new_session_keeps_the_jvm_s_lines_off_the_terminal(tmp_path):
     (log,) = tmp_path.glob("dedupe-spark-*.log")
     assert str(log) in lines[0] and "Master must either be yarn or start with spark, k8s, or local" in lines[0]
     assert "SparkSubmit" in log.read_text(errors="replace")  # the whole story is in the log
+
+
+def test_short_reused_sentences_linked_as_the_embedded_engine(spark, tmp_path):
+    """A write-thru update (tests/test_write_thru.py): Spark links the short reused sentences with a word
+    or two changed by the same candidates and word rule as the embedded engine."""
+    from helpers import WRITE_THRU_FIRST as FIRST
+    from helpers import WRITE_THRU_UPDATE as UPDATE
+
+    a, b = tmp_path / "v1.txt", tmp_path / "v2.txt"
+    a.write_text(FIRST, encoding="utf-8")
+    b.write_text(UPDATE, encoding="utf-8")
+    paths = [str(a), str(b)]
+    embedded = scan(paths, settings=Settings())
+    distributed = scan_spark(paths, Settings(), spark=spark)
+
+    def shape(result):
+        return sorted((c.kind, tuple(sorted(m.text for m in c.members)),
+                       tuple((p.a, p.b, p.link, round(p.similarity, 4)) for p in c.pairs)) for c in result.clusters)
+
+    assert shape(distributed) == shape(embedded)
+    assert sum(p.link == "words" for c in distributed.clusters for p in c.pairs) >= 4
+    assert {c.kind for c in distributed.clusters} == {"cross-article", "changed-detail"}
