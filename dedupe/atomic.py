@@ -11,8 +11,13 @@ import tempfile
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes, encoding: str = "utf-8") -> None:
-    """Write ``data`` to ``path`` atomically (creating parent directories)."""
-    path = os.fspath(path)
+    """Write ``data`` to ``path`` atomically (creating parent directories).
+
+    A ``path`` that is a symbolic link is written through: its target is
+    replaced atomically and the link stays (a shared baseline linked from
+    several repositories keeps being the one file).
+    """
+    path = os.path.realpath(os.fspath(path)) if os.path.islink(path) else os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     payload = data.encode(encoding) if isinstance(data, str) else data
@@ -36,3 +41,20 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, encoding: str 
         except OSError:
             pass
         raise
+
+
+def same_file_as_any(path: str, inputs: list[str]) -> str | None:
+    """The first of ``inputs`` that ``path`` names (the same file, through links too), or None."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None  # not there (or not reachable): cannot be an input that was read
+    key = (st.st_dev, st.st_ino)
+    for p in inputs:
+        try:
+            s = os.stat(p)
+        except OSError:
+            continue
+        if (s.st_dev, s.st_ino) == key:
+            return p
+    return None

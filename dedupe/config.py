@@ -120,6 +120,11 @@ def setting(default: Any, help: str, **spec: Any) -> Any:
     return field(default=default, metadata={"key": spec, "help": help})
 
 
+#: Sentences no boilerplate pattern may match (one that does would switch every finding off).
+_ORDINARY_SENTENCES = ("", "The council met on Tuesday to discuss the budget for next year.",
+                       "\u201cWe will appeal,\u201d the governor said.")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Detection settings: every field carries its :class:`Key` (see :data:`KEYS`).
@@ -182,15 +187,21 @@ class Settings:
             raise ConfigError(f"bands x rows must fit in num-perm ({self.num_perm})", src)
         if (self.bands == 0) != (self.rows == 0):
             raise ConfigError("set both bands and rows, or neither", src)
+        if not self.kinds:
+            raise ConfigError("kinds: an empty list would report nothing and pass every check; "
+                              f"name at least one kind ({', '.join(KINDS)})", src)
         unknown = [k for k in self.kinds if k not in KINDS]
         if unknown:
             raise ConfigError(f"unknown kind {unknown[0]!r} (kinds: {', '.join(KINDS)})", src)
         for pat in self.boilerplate:
             try:
-                re.compile(pat)
+                rx = re.compile(pat, re.IGNORECASE)
             except re.error as exc:
                 raise ConfigError(f"boilerplate pattern {pat!r} is not a valid regular expression: {exc}",
                                   src) from None
+            if any(rx.match(probe) for probe in _ORDINARY_SENTENCES):  # '.*', '.+', '\\w', '[a-z]' ...
+                raise ConfigError(f"boilerplate pattern {pat!r} matches ordinary sentences: it would switch the check "
+                                  "off (anchor it to the boilerplate, e.g. '^Reporting by ')", src)
         return self
 
     def record(self, which: str) -> dict[str, Any]:
@@ -220,6 +231,14 @@ def _key_of(f: dataclasses.Field[Any]) -> Key:
 #: Every Settings field's key, in field order.
 SETTING_KEYS: dict[str, Key] = {f.name: _key_of(f) for f in fields(Settings)}
 
+#: The readers' resource limits (bytes) and their defaults: a hostile file cannot make a run take unbounded
+#: memory or time.  Each is a key of the table (config key and flag ``--max-file-bytes`` ...).
+READ_LIMITS: dict[str, tuple[int, str]] = {
+    "max_file_bytes": (256 << 20, "Largest file read, in bytes (standard input too)"),
+    "max_decompressed_bytes": (256 << 20, "Largest decompressed size of a .gz file, in bytes"),
+    "max_record_bytes": (4 << 20, "Largest article, in bytes: one JSON line, a one-article file, a .docx's XML"),
+}
+
 #: The keys front ends read from the same files (kept in :attr:`Config.extra`).
 FRONT_END_KEYS: dict[str, Key] = {k.name: k for k in (
     Key("include", "strs", (), "Glob of files to read when walking directories (repeatable).", commands=frozenset({READ}),
@@ -240,6 +259,12 @@ FRONT_END_KEYS: dict[str, Key] = {k.name: k for k in (
     Key("format", "str", None, "Output format of dedupe check.", setting=False),
     Key("against", "strs", (), "Archive to compare against: article files or directories (repeatable).",
         commands=_ENGINE, setting=False),
+    Key("follow_external_symlinks", "bool", False,
+        "Read symbolic links whose target is outside the walked folder or the repository (default: skipped with a "
+        "warning; a pull request's links may point anywhere on the runner).", commands=frozenset({READ}),
+        setting=False),
+    *(Key(name, "int", default, f"{what} (default {default:,}).", low=1, high=2**40, commands=frozenset({READ}),
+          setting=False) for name, (default, what) in READ_LIMITS.items()),
 )}
 
 #: Every key of the configuration: the settings, then the front ends' keys.
@@ -321,6 +346,15 @@ def _check_other(key: str, value: Any, source: str) -> Any:
         if not (isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))):
             raise ConfigError(f"{name}: expected a level or a list of kinds, got {_describe(value)}", source)
         return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name}: expected true or false, got {_describe(value)}", source)
+        return value
+    if kind == "int":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f"{name}: expected a whole number, got {_describe(value)}", source)
+        spec.check_range(value, source)
+        return value
     if kind == "table":
         if not isinstance(value, dict):
             raise ConfigError(f"{name}: expected a table, got {_describe(value)}", source)
@@ -331,7 +365,7 @@ def _check_other(key: str, value: Any, source: str) -> Any:
     return value  # pragma: no cover
 
 
-def settings_from_mapping(data: dict[str, Any], base: Settings | None = None, source: str = "config") -> tuple[Settings, dict]:
+def settings_from_mapping(data: dict[str, Any], base: Settings | None = None, source: str = "config") -> tuple[Settings, dict[str, Any]]:
     """Split a mapping into Settings updates and the other known keys, each
     checked against its schema (type, then range); unknown keys are refused."""
     updates: dict[str, Any] = {}
@@ -367,7 +401,7 @@ def _toml_error(exc: tomllib.TOMLDecodeError, text: str) -> str:
     return f"invalid TOML: {msg}"
 
 
-def read_toml(path: str | os.PathLike) -> dict[str, Any]:
+def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Parse a TOML file; any problem is a :class:`ConfigError` naming file, line and problem."""
     src = str(path)
     try:
@@ -391,7 +425,7 @@ def read_toml(path: str | os.PathLike) -> dict[str, Any]:
         raise ConfigError("invalid TOML: nested too deeply", src) from None
 
 
-def find_config(start: str | os.PathLike | None = None) -> Path | None:
+def find_config(start: str | os.PathLike[str] | None = None) -> Path | None:
     """The nearest ``.dedupe.toml``, or ``pyproject.toml`` with ``[tool.dedupe]``.
 
     A ``pyproject.toml`` met on the way that is not valid TOML is an error
@@ -413,7 +447,7 @@ def find_config(start: str | os.PathLike | None = None) -> Path | None:
     return None
 
 
-def load_config(path: str | os.PathLike | None = None, search_from: str | None = None) -> Config:
+def load_config(path: str | os.PathLike[str] | None = None, search_from: str | None = None) -> Config:
     """Load a configuration file (or the nearest one when ``path`` is None)."""
     p = Path(path) if path else find_config(search_from)
     if p is None:

@@ -121,3 +121,4 @@ class Document:
     def is_suppressed(self, start: int, end: int) -> bool:
         """True when ``text[start:end]`` overlaps an inline-suppressed range."""
         return any(s < end and start < e for s, e in self.suppressed)
+

@@ -6,6 +6,8 @@ prints or exits.
 
 from __future__ import annotations
 
+from dedupe.safety import redact
+
 
 class DedupeError(Exception):
     """Base class for every error dedupe raises on purpose."""
@@ -19,8 +21,8 @@ class DedupeError(Exception):
         self.message = message
         self.path = path
 
-    def __str__(self) -> str:  # "path: problem", the one-line form the CLI prints
-        return f"{self.path}: {self.message}" if self.path else self.message
+    def __str__(self) -> str:  # "path: problem", the one-line form the CLI prints (URL credentials redacted)
+        return redact(f"{self.path}: {self.message}" if self.path else self.message)
 
 
 class InputError(DedupeError):

@@ -167,7 +167,7 @@ class Cluster:
 
     def differences(self, i: int, j: int) -> list[Change]:
         """The aligned differences between members ``i`` and ``j`` (:func:`dedupe.text.align.diff_pair`)."""
-        cache = self.__dict__.setdefault("_differences", {})
+        cache: dict[tuple[int, int], list[Change]] = self.__dict__.setdefault("_differences", {})
         key = (i, j)
         if key not in cache:
             cache[key] = diff_pair(self.members[i].text, self.members[j].text)
@@ -280,6 +280,7 @@ class DocumentInfo:
     suppressed: int = 0
     archive: bool = False
     warnings: list[str] = field(default_factory=list)
+    boilerplate: int = 0  # units left out as boilerplate
 
     def to_dict(self) -> dict[str, Any]:
         d = {"id": self.id, "path": self.path, "sentences": self.sentences, "format": self.format, "units": self.units}
@@ -350,7 +351,7 @@ class ScanResult:
         """Overlaps where both articles share most of their sentences: a story
         reposted under a new id, or a draft that re-runs an archived story.
         One entry per pair of articles."""
-        seen: set[frozenset] = set()
+        seen: set[frozenset[str]] = set()
         out = []
         for o in self.overlaps:
             pair = frozenset((o.doc, o.other))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -310,3 +311,341 @@ def test_unwritable_outputs_are_one_line_and_leave_nothing_behind(target: str, t
         assert r.returncode == 2 and r.stderr.count("\n") == 1, f"{target} / {cmd[0]}: {r.returncode} {r.stderr}"
     assert (tmp_path / "afile").read_text() == "keep"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "in"]
+
+
+# -- an untrusted pull request (issue 23): nothing outside the tree, no secret, no input replaced, no gate off ---------
+
+REPEAT = _article(GOOD, OTHER, GOOD)
+OUTSIDE = "The secret ledger of the runner says the vault code is seven four one and must never be published."
+
+
+def _outside_and_tree(tmp_path: Path) -> tuple[Path, Path]:
+    """A secret file outside the tree; a tree with a good article, a link to the secret and a link to its folder."""
+    secret = tmp_path / "runner" / "secret.txt"
+    _write(secret, _article(OUTSIDE, OUTSIDE))
+    tree = tmp_path / "repo"
+    _write(tree / "drafts" / "good.txt", REPEAT)
+    os.symlink(secret, tree / "drafts" / "a.txt")
+    os.symlink(secret.parent, tree / "drafts" / "linked")
+    (tree / ".git").mkdir()
+    return secret, tree
+
+
+@pytest.mark.parametrize("cmd", [["scan"], ["scan", "--format", "json"], ["report", "--format", "markdown"]]
+                         + [["check", "--format", f] for f in CHECK_FORMATS])
+def test_symlinks_out_of_the_tree_are_not_read(cmd: list[str], tmp_path: Path) -> None:
+    _, tree = _outside_and_tree(tmp_path)
+    r = invoke(cmd[0], "drafts", *cmd[1:], cwd=tree)
+    _assert_clean(r.returncode, r.stderr, " ".join(cmd))
+    assert "vault code" not in r.stdout and "secret" not in r.stdout, " ".join(cmd)
+    warned = [ln for ln in r.stderr.splitlines() if "outside" in ln]
+    assert any("drafts/a.txt" in ln for ln in warned) and any("drafts/linked" in ln for ln in warned), r.stderr
+    assert r.returncode == 1 if cmd[0] == "check" else r.returncode == 0
+
+
+def test_a_link_named_directly_or_a_linked_folder_given_is_not_read(tmp_path: Path) -> None:
+    secret, tree = _outside_and_tree(tmp_path)
+    os.symlink(secret.parent, tree / "evil")
+    for target in ("drafts/a.txt", "evil"):
+        r = invoke("check", target, "drafts/good.txt", "--format", "json", cwd=tree)
+        assert "vault code" not in r.stdout
+        assert f"{target}: symbolic link pointing outside the repository" in r.stderr, r.stderr
+
+
+def test_following_external_links_is_an_explicit_choice(tmp_path: Path) -> None:
+    _, tree = _outside_and_tree(tmp_path)
+    r = invoke("scan", "drafts", "--format", "json", "--follow-external-symlinks", cwd=tree)
+    assert "vault code" in r.stdout and "outside" not in r.stderr
+    _write(tree / ".dedupe.toml", "follow-external-symlinks = true\n")
+    assert "vault code" in invoke("scan", "drafts", "--format", "json", cwd=tree).stdout
+
+
+def test_index_add_does_not_store_what_a_link_points_at(tmp_path: Path) -> None:
+    _, tree = _outside_and_tree(tmp_path)
+    r = invoke("index", "add", "drafts", "--index", tmp_path / "ix", cwd=tree)
+    assert r.returncode == 0, r.stderr
+    assert "drafts/a.txt" in r.stderr and "outside" in r.stderr
+    listed = invoke("index", "list", "--index", tmp_path / "ix", cwd=tree).stdout
+    assert "good.txt" in listed and "a.txt" not in listed and "secret" not in listed
+
+
+def test_a_password_in_an_index_url_is_never_printed(tmp_path: Path) -> None:
+    _good(tmp_path)
+    for url in ("redis://:hunter2pw@127.0.0.1:1/0", "redis://admin:hunter2pw@127.0.0.1:1/0",
+                "rediss://admin:hunter2pw@127.0.0.1:1/0?name=x"):
+        for args in (["index", "stats", "--index", url], ["index", "add", "good.txt", "--index", url],
+                     ["check", "good.txt", "--against", url, "--format", "json"], ["scan", "good.txt", "--against", url]):
+            r = invoke(*args, cwd=tmp_path)
+            assert r.returncode == 2, (args, r.stderr)
+            assert "hunter2pw" not in r.stderr + r.stdout and "admin" not in r.stderr + r.stdout, (args, r.stderr)
+            assert "***@127.0.0.1" in r.stderr, r.stderr
+
+
+def test_redaction_rule() -> None:
+    from dedupe.errors import IndexError_
+    from dedupe.safety import redact
+
+    assert redact("redis://:p%40ss@h:6379/0: cannot connect") == "redis://***@h:6379/0: cannot connect"
+    assert redact("redis://u:p@ss@h/1 and rediss://u@h/2") == "redis://***@h/1 and rediss://***@h/2"
+    assert redact("redis://h:6379/0, mail a@b.example") == "redis://h:6379/0, mail a@b.example"
+    assert "pw" not in str(IndexError_("cannot connect", "redis://:pw@h/0"))
+
+
+@pytest.mark.parametrize("cmd", [["check", "-o", "{in}"], ["check", "--format", "sarif={in}"],
+                                 ["check", "--format", "text", "--format", "json={link}"],
+                                 ["report", "-o", "{in}"], ["scan", "-o", "{in}"], ["scan", "--format", "json", "-o", "{link}"]])
+def test_an_output_over_an_input_is_refused(cmd: list[str], tmp_path: Path) -> None:
+    d = tmp_path / "d"
+    _write(d / "a.txt", REPEAT)
+    _write(d / "b.md", _article(OTHER, GOOD))
+    os.symlink(d / "b.md", tmp_path / "link.md")
+    before = _snapshot(d)
+    args = [a.replace("{in}", str(d / "b.md")).replace("{link}", str(tmp_path / "link.md")) for a in cmd]
+    r = invoke(args[0], d, *args[1:], cwd=tmp_path)
+    assert r.returncode == 2 and "an output never replaces an input" in r.stderr, r.stderr
+    assert _snapshot(d) == before
+
+
+def test_a_symlinked_baseline_is_updated_through_the_link(tmp_path: Path) -> None:
+    _write(tmp_path / "a.txt", REPEAT)
+    shared = tmp_path / "shared" / "baseline.json"
+    _write(shared, '{"version": 1, "accepted": {}, "suppressions": {}}\n')
+    os.symlink(shared, tmp_path / ".dedupe-baseline.json")
+    r = invoke("check", "a.txt", "--update-baseline", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / ".dedupe-baseline.json").is_symlink()
+    assert json.loads(shared.read_text())["accepted"], "the target was not updated"
+    assert invoke("check", "a.txt", cwd=tmp_path).returncode == 0  # the accepted repeat passes through the link
+    report = tmp_path / "out" / "report.html"
+    _write(report, "old")
+    os.symlink(report, tmp_path / "report.html")
+    assert invoke("report", "a.txt", "-o", "report.html", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "report.html").is_symlink() and "<html" in report.read_text()
+
+
+@pytest.mark.parametrize("how", ["kinds = []\n", "kinds = ''\n", "--kinds=", "--kinds= , "])
+def test_an_empty_kind_list_cannot_pass_the_gate(how: str, tmp_path: Path) -> None:
+    _write(tmp_path / "a.txt", REPEAT)
+    args = ["check", "a.txt"]
+    if how.startswith("--"):
+        args.append(how)
+    else:
+        _write(tmp_path / ".dedupe.toml", how)
+    r = invoke(*args, cwd=tmp_path)
+    _assert_clean(r.returncode, r.stderr, how)
+    assert r.returncode == 2 and "report nothing" in r.stderr, r.stderr
+
+
+NAMES = ["x\n::error::y.txt", "x\r::warning file=a::z.txt", "b\x07\u202ec\x1b[2J.txt", "::error::start.txt",
+         "@alice #12.txt"]
+
+
+def _tree_of_hostile_names(d: Path) -> None:
+    body = _article("The governor told @octocat and @org/team the state would appeal the ruling in case #123 next week.", "The governor told @octocat and @org/team the state would appeal the ruling in case #123 next week.")
+    for n in NAMES:
+        _write(d / n, body)
+    (d / os.fsdecode(b"caf\xe9.txt")).write_text(body, encoding="utf-8")
+
+
+def _no_forged_command(out: str, where: str, github: bool = False) -> None:
+    for ln in out.splitlines():
+        if github and ln.startswith(("::error file=", "::warning file=", "::notice file=")):
+            props = ln.split("::", 2)[1]
+            assert "\\" not in props or "%0A" not in props, where
+            continue
+        assert not ln.startswith("::"), f"{where}: a line starts a workflow command: {ln!r}"
+        assert not any(ord(c) < 32 and c != "\t" for c in ln), f"{where}: raw control character in {ln!r}"
+        assert "\u202e" not in ln, where
+
+
+@pytest.mark.parametrize("cmd", [["scan"], ["scan", "--format", "json"], ["report", "--format", "markdown"],
+                                 ["report", "--format", "html"]] + [["check", "--format", f] for f in CHECK_FORMATS])
+def test_hostile_file_names_in_every_output(cmd: list[str], tmp_path: Path) -> None:
+    d = tmp_path / "in"
+    _tree_of_hostile_names(d)
+    r = invoke(cmd[0], ".", *cmd[1:], cwd=d)  # names relative to the folder: a line could start with one
+    where = " ".join(cmd)
+    _assert_clean(r.returncode, r.stderr, where)
+    assert r.returncode == (1 if cmd[0] == "check" else 0), r.stderr
+    _no_forged_command(r.stdout, where, github="github" in cmd)
+    _no_forged_command(r.stderr, where)
+    assert any(f"caf{e}xe9.txt" in r.stdout for e in ("\\", "\\\\", "%5C")), f"{where}: the non-UTF-8 name is not shown escaped"
+    if "markdown" in cmd:  # outside code spans (where GitHub links nothing) no mention and no reference is left
+        prose = re.sub(r"`[^`\n]*`", "", r.stdout)
+        assert "@octocat" not in prose and "#123" not in prose and "@alice" not in prose
+
+
+def test_hostile_names_in_index_add_and_fingerprints_stable(tmp_path: Path) -> None:
+    d = tmp_path / "in"
+    _tree_of_hostile_names(d)
+    r = invoke("index", "add", d, "--index", tmp_path / "ix", cwd=tmp_path)
+    _assert_clean(r.returncode, r.stderr, "index add")
+    assert r.returncode == 0, r.stderr
+    _no_forged_command(r.stdout + r.stderr, "index add")
+    listed = invoke("index", "list", "--index", tmp_path / "ix", cwd=tmp_path)
+    _no_forged_command(listed.stdout, "index list")
+    runs = [json.loads(invoke("check", d, "--format", "json", cwd=tmp_path).stdout) for _ in range(2)]
+    fps = [sorted(c["fingerprint"] for c in run["clusters"]) for run in runs]
+    assert fps[0] == fps[1] and fps[0]
+
+
+def test_markdown_and_step_summary_notify_nobody(tmp_path: Path) -> None:
+    body = _article("The governor told @octocat and @org/team the state would appeal the ruling in case #123 next week.", "The governor told @octocat and @org/team the state would appeal the ruling in case #123 next week.")
+    _write(tmp_path / "a.txt", body)
+    summary = tmp_path / "summary.md"
+    r = invoke("check", "a.txt", "--format", "github", cwd=tmp_path,
+               env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)})
+    assert r.returncode == 1
+    for text in (summary.read_text("utf-8"), invoke("check", "a.txt", "--format", "markdown", cwd=tmp_path).stdout,
+                 invoke("report", "a.txt", "--format", "markdown", cwd=tmp_path).stdout):
+        assert "@octocat" not in text and "@org" not in text and "#123" not in text
+        assert "@\u2060octocat" in text or "@\u2060octocat" in text.replace("\\", "")
+
+
+def test_every_message_goes_through_the_one_escaping_path() -> None:
+    """No ``click.echo(`` outside cli/common.py: every line a command prints is neutralised and redacted there."""
+    root = Path(__file__).resolve().parent.parent / "dedupe"
+    offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
+                 if "click.echo(" in p.read_text("utf-8") and p.relative_to(root).as_posix() != "cli/common.py"]
+    assert not offenders, f"click.echo( outside dedupe/cli/common.py: {offenders}"
+
+
+def test_the_gate_runs_without_click(tmp_path: Path) -> None:
+    import dedupe.api as api
+    from dedupe.check.baseline import Baseline
+    from dedupe.check.rules import Policy
+    from dedupe.config import Settings
+
+    _write(tmp_path / "a.txt", REPEAT)
+    _write(tmp_path / "b.txt", _article(OTHER, "Nothing else in this story repeats anything said before today."))
+    cr = api.check([str(tmp_path / "a.txt"), str(tmp_path / "b.txt")], Settings(), policy=Policy())
+    assert cr.exit_code == 1 and cr.failed and {f.cluster.rule for f in cr.failing} == {"DD101"}
+    baseline = Baseline(str(tmp_path / "base.json"))
+    cr = api.check([str(tmp_path / "a.txt")], baseline=baseline, update_baseline=True)
+    assert cr.baseline_update is not None and cr.baseline_update["accepted"] >= 1
+    cr = api.check([str(tmp_path / "a.txt")], baseline=Baseline.load(str(tmp_path / "base.json")))
+    assert cr.exit_code == 0 and "check passed" in cr.summary_line()
+    cr = api.check([str(tmp_path / "b.txt")], context=[str(tmp_path)])
+    assert cr.exit_code == 0 and cr.scope_label == "--context"  # a.txt's repeat is outside the reported scope
+    cr = api.check(["-"], stdin=REPEAT.encode(), stdin_filename="draft.md")
+    assert cr.exit_code == 1 and cr.result.documents[0].path == "draft.md"
+    assert api.check([str(tmp_path / "empty")], allow_no_input=False).exit_code == 2
+    # the library itself never imports click:
+    out = subprocess.run([sys.executable, "-c", "import sys, dedupe.api as a; a.check([sys.argv[1]]); "
+                          "print('click' in sys.modules)", str(tmp_path / "a.txt")],
+                         capture_output=True, text=True, env=cli_env())
+    assert out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.parametrize("name,body", [
+    ("a.html", f"<p>{GOOD}</p><textarea><!-- dedupe off --></textarea><p>{GOOD}</p>"),
+    ("b.html", f"<p>{GOOD}</p><script>/* <!-- dedupe off --> */</script><p>{GOOD}</p>"),
+    ("c.md", f"{GOOD}\n\n<!-- dedupe off\n\n{GOOD}\n"),
+    ("d.html", f"<p>{GOOD}</p><pre><code><!-- dedupe off --></code></pre><p>{GOOD}</p>"),
+])
+def test_suppression_markers_only_as_real_closed_comments(name: str, body: str, tmp_path: Path) -> None:
+    _write(tmp_path / name, body)
+    r = invoke("check", name, "--format", "json", cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert json.loads(r.stdout)["check"]["suppressed_inline"] == 0
+    if name.endswith(".md"):
+        assert "never closed" in r.stderr
+
+
+def test_a_real_marker_still_suppresses_and_is_counted(tmp_path: Path) -> None:
+    _write(tmp_path / "a.html", f"<p>{GOOD}</p><!-- dedupe off --><p>{GOOD}</p>")
+    r = invoke("check", "a.html", cwd=tmp_path)
+    assert r.returncode == 0 and "1 unit suppressed inline" in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("pattern", [".*", ".+", "\\\\w", "[a-z]", "(?s).", ""])
+def test_a_boilerplate_pattern_matching_everything_is_refused(pattern: str, tmp_path: Path) -> None:
+    _write(tmp_path / "a.txt", REPEAT)
+    _write(tmp_path / ".dedupe.toml", f'boilerplate = ["{pattern}"]\n')
+    r = invoke("check", "a.txt", cwd=tmp_path)
+    _assert_clean(r.returncode, r.stderr, pattern)
+    assert r.returncode == 2 and "boilerplate" in r.stderr, r.stderr
+
+
+def test_configured_boilerplate_is_counted_in_the_verdict(tmp_path: Path) -> None:
+    _write(tmp_path / "a.txt", REPEAT)
+    _write(tmp_path / ".dedupe.toml", 'boilerplate = ["^The governor said"]\n')
+    r = invoke("check", "a.txt", cwd=tmp_path)
+    assert r.returncode == 0 and re.search(r"[12] units? suppressed by boilerplate", r.stdout), r.stdout
+
+
+def test_ci_takes_settings_from_a_trusted_place(tmp_path: Path) -> None:
+    _write(tmp_path / "a.txt", REPEAT)
+    _write(tmp_path / ".dedupe.toml", 'fail-on = "none"\n')  # the pull request's own config lets everything pass
+    assert invoke("check", "a.txt", cwd=tmp_path).returncode == 0
+    assert invoke("check", "a.txt", "--isolated", cwd=tmp_path).returncode == 1
+    assert invoke("check", "a.txt", cwd=tmp_path, env={"DEDUPE_ISOLATED": "1"}).returncode == 1
+    trusted = tmp_path.parent / f"{tmp_path.name}-trusted.toml"
+    trusted.write_text('fail-on = "warning"\n')
+    r = invoke("check", "a.txt", cwd=tmp_path, env={"DEDUPE_CONFIG": str(trusted)})
+    assert r.returncode == 1 and "fail-on warning" in r.stdout, r.stdout
+
+
+def test_jobs_are_capped_at_the_cores(tmp_path: Path) -> None:
+    _write(tmp_path / "a.txt", REPEAT)
+    _write(tmp_path / ".dedupe.toml", "jobs = 100000\n")  # out of range: a one-line config error
+    r = invoke("scan", "a.txt", cwd=tmp_path)
+    assert r.returncode == 2 and "jobs must be between" in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    _write(tmp_path / ".dedupe.toml", "jobs = 1000\n")
+    r = invoke("scan", "a.txt", cwd=tmp_path)
+    assert r.returncode == 0 and f"capped at the {os.cpu_count()} cores" in r.stderr, r.stderr
+    from dedupe.config import Settings
+    from dedupe.engine.parallel import plan_jobs
+
+    assert plan_jobs(Settings(jobs=100000), 10**6, 10**12) == (os.cpu_count() or 1)
+
+
+def _bombs(d: Path) -> dict[str, str]:
+    import gzip
+    import zipfile
+
+    with gzip.open(d / "record.jsonl.gz", "wb", compresslevel=9) as fh:  # one 64 MB record in 64 KB
+        fh.write(b'{"id": "a", "text": "')
+        for _ in range(64):
+            fh.write(b"a" * (1 << 20))
+        fh.write(b'"}\n')
+    with gzip.open(d / "lines.jsonl.gz", "wb", compresslevel=9) as fh:  # 300 MB of newlines
+        for _ in range(300):
+            fh.write(b"\n" * (1 << 20))
+    with zipfile.ZipFile(d / "big.docx", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", b"<w:document>" + b" " * (64 << 20) + b"</w:document>")
+    _write(d / "big.md", "word " * (1 << 20))
+    return {"record.jsonl.gz": "max-record-bytes", "lines.jsonl.gz": "max-decompressed-bytes",
+            "big.docx": "max-record-bytes", "big.md": "max-record-bytes"}
+
+
+@pytest.mark.slow
+def test_decompression_bombs_under_a_memory_cap(tmp_path: Path) -> None:
+    limits = _bombs(tmp_path)
+    cap = "import resource; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
+    for name, limit in limits.items():
+        p = subprocess.run([sys.executable, "-c", cap + "from dedupe.cli.main import run; run()", "check", name],
+                           cwd=tmp_path, env=cli_env(), capture_output=True, text=True, timeout=120)
+        assert p.returncode == 2, (name, p.stderr)
+        assert f"{name}: " in p.stderr and limit in p.stderr and "Traceback" not in p.stderr, (name, p.stderr)
+    r = invoke("check", "big.md", "--max-record-bytes", str(8 << 20), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr  # the limit is a setting
+
+
+def test_standard_input_is_bounded_and_named(tmp_path: Path) -> None:
+    r = invoke("check", "-", "--max-file-bytes", "1000", cwd=tmp_path, input="x" * 5000)
+    assert r.returncode == 2 and "standard input: larger than max-file-bytes" in r.stderr, r.stderr
+    for bad in ("", "sub/", "."):
+        (tmp_path / "sub").mkdir(exist_ok=True)
+        r = invoke("check", "-", "--stdin-filename", bad, cwd=tmp_path, input=REPEAT)
+        assert r.returncode == 2 and "--stdin-filename" in r.stderr, (bad, r.stderr)
+
+
+def test_a_file_over_the_size_limit_is_one_line(tmp_path: Path) -> None:
+    _write(tmp_path / "a.txt", REPEAT)
+    r = invoke("scan", "a.txt", "--max-file-bytes", "10", cwd=tmp_path)
+    assert r.returncode == 2 and "a.txt: file larger than max-file-bytes (10 bytes)" in r.stderr, r.stderr
+    _write(tmp_path / ".dedupe.toml", "max-file-bytes = -1\n")
+    r = invoke("scan", "a.txt", cwd=tmp_path)
+    assert r.returncode == 2 and "max-file-bytes" in r.stderr and r.stderr.count("\n") == 1, r.stderr

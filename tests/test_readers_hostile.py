@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from dedupe.cli.main import main
 from dedupe.errors import InputError
-from dedupe.readers import NotRegularFile, iter_paths, read_documents, read_file
+from dedupe.readers import NotRegularFile, ReadOptions, iter_paths, read_documents, read_file
 
 SENTENCE = "The minister said on Tuesday that the new bridge would open in the spring next year."
 
@@ -53,7 +53,13 @@ def folder_with_specials(tmp_path):
 
 def test_walk_skips_fifos_sockets_devices_with_a_warning(folder_with_specials):
     tree = folder_with_specials
+    # null.html -> /dev/null leaves the folder: not read, whatever it is
     docs, errors = run_with_deadline(lambda: read_documents([str(tree)]))
+    assert [Path(d.path).name for d in docs] == ["good.txt"]
+    assert [(Path(e.path).name, type(e).__name__) for e in errors if "outside" in e.message] == [
+        ("null.html", "ExternalLink")]
+    # allowed to follow links out of the tree, a device is still never opened
+    docs, errors = run_with_deadline(lambda: read_documents([str(tree)], ReadOptions(follow_external_symlinks=True)))
     assert [Path(d.path).name for d in docs] == ["good.txt"]
     assert sorted((Path(e.path).name, e.message) for e in errors) == [
         ("null.html", "not a regular file (device), skipped"),

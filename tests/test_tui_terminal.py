@@ -33,12 +33,30 @@ class Term:
         extra = {"PYTHONPATH": str(REPO), "TERM": "xterm-256color", "COLORTERM": "truecolor", **(env or {})}
         env_words = " ".join(f"{k}={shlex.quote(v)}" for k, v in extra.items())
         # COLUMNS/LINES (set by some runners) would override the pane's size in Textual
-        cmd = (f"cd {shlex.quote(str(cwd))} && unset COLUMNS LINES && {env_words} exec "
-               f"{shlex.join([sys.executable, '-m', 'dedupe', *args])}")
+        # the shell stays to write the review's exit status (tmux's own #{pane_dead_status} came back empty)
+        self.status_file = Path(f"/tmp/dedupe-test-{uuid.uuid4().hex[:8]}.status")
+        cmd = (f"cd {shlex.quote(str(cwd))} && unset COLUMNS LINES && {env_words} "
+               f"{shlex.join([sys.executable, '-m', 'dedupe', *args])}; echo $? > {self.status_file}")
         subprocess.run([*self.tmux, "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), cmd],
                        check=True, timeout=30)
         subprocess.run([*self.tmux, "set-option", "-t", self.name, "remain-on-exit", "on"], check=True, timeout=10)
-        self.pid = int(self._out("display-message", "-p", "-t", self.name, "#{pane_pid}"))
+        shell = int(self._out("display-message", "-p", "-t", self.name, "#{pane_pid}"))
+        self.pid = self._child(shell)  # the review itself: signals and RSS go to it
+
+    @staticmethod
+    def _child(parent: int) -> int:
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            for d in Path("/proc").iterdir():
+                if d.name.isdigit():
+                    try:
+                        stat = (d / "stat").read_text()
+                    except OSError:
+                        continue
+                    if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+                        return int(d.name)
+            time.sleep(0.05)
+        raise AssertionError("the review did not start")
 
     def _out(self, *args: str) -> str:
         return subprocess.run([*self.tmux, *args], check=False, capture_output=True, text=True, timeout=30).stdout
@@ -82,8 +100,14 @@ class Term:
         raise AssertionError(f"the review did not exit; the screen was:\n{self.screen()}")
 
     def exit_status(self) -> int:
-        """The review's exit status (the pane stays after it exits: remain-on-exit)."""
-        return int(self._out("display-message", "-p", "-t", self.name, "#{pane_dead_status}").strip())
+        """The review's exit status, as its shell saw it."""
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            out = self.status_file.read_text().strip() if self.status_file.exists() else ""
+            if out.isdigit():
+                return int(out)
+            time.sleep(0.1)
+        raise AssertionError("the review's exit status was never written")
 
     def resize(self, width: int, height: int) -> None:
         subprocess.run([*self.tmux, "resize-window", "-t", self.name, "-x", str(width), "-y", str(height)],
@@ -97,6 +121,7 @@ class Term:
         raise AssertionError("no VmRSS")
 
     def close(self) -> None:
+        self.status_file.unlink(missing_ok=True)
         subprocess.run([*self.tmux, "kill-server"], check=False, capture_output=True, timeout=30)
 
 

@@ -247,6 +247,8 @@ class CheckResult:
     #: source text of documents that are not files on disk (standard input), by path
     sources: dict[str, str] = field(default_factory=dict)
     scope_label: str = "--changed-since"  # what limited the reported files: --changed-since and/or --context
+    #: counts of an update of the baseline (accepted, added, updated, pruned, suppressions); None: not updated
+    baseline_update: dict[str, int] | None = None
 
     @property
     def reported(self) -> list[Finding]:
@@ -294,6 +296,7 @@ class CheckResult:
             "baseline_accepted": self.count("accepted"),
             "baseline_suppressed": self.count("suppressed"),
             "suppressed_inline": sum(d.suppressed for d in self.result.documents),
+            "suppressed_boilerplate": sum(d.boilerplate for d in self.result.documents if not d.archive),
             "out_of_scope": self.out_of_scope,
             "switched_off": self.switched_off,
             "documents": sum(1 for d in self.result.documents if not d.archive),
@@ -340,6 +343,10 @@ class CheckResult:
             if len(per) > 5:
                 per = per[:5] + [f"{len(per) - 5} more articles"]
             parts.append(f"{n(c['suppressed_inline'], 'unit')} suppressed inline ({', '.join(per)})")
+        if c["suppressed_boilerplate"] and getattr(self.result, "settings", None) is not None \
+                and self.result.settings.boilerplate:  # patterns from the config: the verdict says what they took
+            parts.append(f"{n(c['suppressed_boilerplate'], 'unit')} suppressed by boilerplate "
+                         f"(patterns: {', '.join(repr(p) for p in self.result.settings.boilerplate[:3])})")
         if self.changed is not None:
             parts.append(f"{self.scope_label}: {n(self.out_of_scope, 'cluster')} outside the changed files not reported")
         if self.switched_off:

@@ -9,11 +9,8 @@ as failed (see :mod:`dedupe.output.ci`).
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
-import tempfile
-from typing import Any
 
 import click
 
@@ -24,7 +21,14 @@ from dedupe.cli.common import (
     build_settings,
     emit,
     engine_options,
+    error,
+    fail,
+    info,
+    line,
     read_options,
+    refuse_inputs,
+    report_errors,
+    warn,
 )
 from dedupe.output.registry import CHECK_FORMATS
 
@@ -80,62 +84,19 @@ def parse_formats(specs: tuple[str, ...], output: str | None, default: str) -> l
     return [(n, None if p == STDIN else p) for n, p in out]
 
 
-def _stdin_documents(name: str, options) -> tuple[list, str]:
-    """The draft on standard input as documents named ``name`` (read by ``name``'s extension)."""
+def read_stdin(limit: int) -> bytes:
+    """Standard input, at most ``limit`` bytes (more is a one-line error naming the limit)."""
     from dedupe.errors import InputError
-    from dedupe.readers import format_for, read_file
 
-    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
-    fmt = format_for(name) or "txt"
-    suffix = os.path.splitext(name)[1] if format_for(name) else ".txt"
-    fd, tmp = tempfile.mkstemp(prefix="dedupe-stdin-", suffix=suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        try:
-            docs = read_file(tmp, options, fmt=fmt)
-        except InputError as exc:
-            raise InputError(exc.message, name) from None
-    finally:
-        os.unlink(tmp)
-    out = []
-    for d in docs:
-        doc_id = name + d.id[len(tmp):] if d.id.startswith(tmp) else name
-        out.append(dataclasses.replace(d, id=doc_id, path=name))
-    text = data.decode("utf-8", "replace").lstrip("\ufeff")
-    return out, text
-
-
-def run_check_scan(paths: list[str], kw: dict[str, Any], cfg, settings, stdin_filename: str | None):
-    """Scan PATHS (``-`` is the draft on standard input) with ``--against``; returns (result, sources)."""
-    from dedupe.api import scan
-    from dedupe.engine.pipeline import normalize_path
-    from dedupe.readers import iter_paths
-
-    options = read_options(cfg, kw)
-    against = list(kw.get("against") or ()) or list(cfg.get("against", []) or [])
-    documents = None
-    sources: dict[str, str] = {}
-    walk_errors: list = []
-    files = [p for p in paths if p != STDIN]
-    if STDIN in paths:
-        name = normalize_path(stdin_filename or "stdin.txt")
-        documents, sources[name] = _stdin_documents(name, options)
-        # the draft on standard input replaces the file of the same name in the walk
-        listed = []
-        for p in files:
-            if not os.path.exists(p):
-                listed.append(p)  # reported by the scan
-                continue
-            listed.extend(f for f in iter_paths([p], options, on_error=walk_errors.append)
-                          if normalize_path(f) != name)
-        files = listed
-    result = scan(files, settings, documents=documents, against=against or None, read_options=options)
-    result.errors[:0] = walk_errors
-    import gc
-
-    gc.freeze()  # only rendering from here on (see cli.common.run_scan)
-    return result, sources
+    stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+    if stream is None:
+        data = sys.stdin.read(limit + 1).encode("utf-8", "surrogateescape")
+    else:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"larger than max-file-bytes ({limit} bytes); raise it in the config or with "
+                         "--max-file-bytes", "standard input")
+    return data
 
 
 @click.command()
@@ -176,8 +137,10 @@ def check(paths, formats, output, fail_on, baseline_flag, no_baseline, update_ba
     regions (<!-- dedupe-ignore -->, <!-- dedupe off --> ... <!-- dedupe on -->)
     do not fail; the summary says how many there were.
     """
-    from dedupe.check.baseline import Baseline, settings_record
-    from dedupe.check.rules import Caps, evaluate
+    from dedupe.api import STDIN
+    from dedupe.api import check as run_check
+    from dedupe.check.baseline import Baseline
+    from dedupe.check.rules import Caps
 
     paths = list(paths)
     if update_baseline and no_baseline:
@@ -188,76 +151,46 @@ def check(paths, formats, output, fail_on, baseline_flag, no_baseline, update_ba
         raise click.UsageError("'-' (standard input) can be given once")
     if stdin_filename is not None and STDIN not in paths:
         raise click.UsageError("--stdin-filename needs '-' among PATHS")
+    if stdin_filename is not None and (not stdin_filename.strip() or stdin_filename.endswith(("/", os.sep))
+                                       or os.path.isdir(stdin_filename)):
+        raise click.BadParameter(f"{stdin_filename!r}: a file name is needed (not empty, not a directory)",
+                                 param_hint="'--stdin-filename'")
     cfg, settings = build_settings(kw)
     policy = _policy(cfg, fail_on)
     default_fmt = cfg.get("format") or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     targets = parse_formats(tuple(formats), output, default_fmt)
     bpath = baseline_path(cfg, baseline_flag)
     baseline = None if no_baseline else Baseline.load(bpath)
-    changed = None
-    if changed_since:
-        from dedupe.check.gitdiff import changed_in
+    if baseline is not None and not (baseline.exists or baseline_flag or update_baseline):
+        baseline = None  # no baseline file: nothing to name in the verdict
+    options = read_options(cfg, kw)
+    against = list(kw.get("against") or ()) or list(cfg.get("against", []) or [])
+    cr = run_check(paths, settings, policy=policy, baseline=baseline, update_baseline=update_baseline,
+                   changed_since=changed_since, context=context,
+                   stdin=read_stdin(options.max_file_bytes) if STDIN in paths else None,
+                   stdin_filename=stdin_filename, against=against or None, read_options=options,
+                   allow_no_input=allow_no_input, caps=Caps(max_copies=max_copies, max_annotations=max_annotations))
+    import gc
 
-        changed = changed_in(changed_since, [p for p in paths if p != STDIN])
-
-    scope = None
-    if context:
-        scope = _reported_files(paths, kw, cfg, stdin_filename)
-        changed = scope if changed is None else (changed & scope)
-    result, sources = run_check_scan(paths + [c for c in context if c not in paths], kw, cfg, settings,
-                                     stdin_filename)
-    for d in result.documents:
-        for w in d.warnings:
-            click.echo(f"dedupe: warning: {d.path}: {w}", err=True)
-    for e in result.errors:
-        click.echo(f"dedupe: error: {e}", err=True)
-    no_input = not result.errors and not any(not d.archive for d in result.documents)
-    if scope is not None and not scope and STDIN not in paths:
-        no_input = True
-    if no_input and not allow_no_input:
+    gc.freeze()  # only rendering from here on (see cli.common.run_scan)
+    report_errors(cr.result)
+    if cr.no_input:
         shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
         from dedupe.readers import supported_summary
 
-        click.echo(f"dedupe: error: no input found in {shown}: no article to check (supported: "
-                   f"{supported_summary()}; --allow-no-input to pass anyway)", err=True)
-
+        error(f"no input found in {shown}: no article to check (supported: {supported_summary()}; "
+              "--allow-no-input to pass anyway)")
     if update_baseline:
-        if result.errors or (no_input and not allow_no_input):
-            click.echo(f"dedupe: error: {bpath}: not updated because some inputs could not be read", err=True)
-            sys.exit(EXIT_USAGE)
-        cr = evaluate(result, policy)
-        stats = baseline.update([f.cluster for f in cr.findings], settings=settings_record(settings))
-        baseline.save()
-        click.echo(
-            f"dedupe: baseline {bpath} updated: {stats['accepted']} accepted "
-            f"({stats['added']} added, {stats['updated']} with new counts, {stats['pruned']} stale pruned), "
-            f"{stats['suppressions']} suppressions kept",
-            err=True,
-        )
+        if cr.baseline_update is None:
+            fail(f"{bpath}: not updated because some inputs could not be read", EXIT_USAGE)
+        stats = cr.baseline_update
+        info(f"baseline {bpath} updated: {stats['accepted']} accepted "
+             f"({stats['added']} added, {stats['updated']} with new counts, {stats['pruned']} stale pruned), "
+             f"{stats['suppressions']} suppressions kept")
         sys.exit(EXIT_OK)
-
-    shown_path = bpath if baseline is not None and (baseline.exists or baseline_flag) else None
-    cr = evaluate(result, policy, baseline if shown_path else None, changed, baseline_path=shown_path,
-                  caps=Caps(max_copies=max_copies, max_annotations=max_annotations))
-    cr.no_input = no_input and not allow_no_input
-    if context:
-        cr.scope_label = "--changed-since, --context" if changed_since else "--context"
-    cr.sources = sources
+    refuse_inputs([p for _, p in targets if p is not None], cr.result)
     render_outputs(cr, targets)
     sys.exit(cr.exit_code)
-
-
-def _reported_files(paths: list[str], kw: dict[str, Any], cfg, stdin_filename: str | None) -> set[str]:
-    """Real paths of the files PATHS name (walked as the scan walks them), for --context."""
-    from dedupe.check.rules import real_path
-    from dedupe.engine.pipeline import normalize_path
-    from dedupe.readers import iter_paths
-
-    out = {real_path(f) for f in iter_paths([p for p in paths if p != STDIN and os.path.exists(p)],
-                                            read_options(cfg, kw))}
-    if STDIN in paths:
-        out.add(real_path(normalize_path(stdin_filename or "stdin.txt")))
-    return out
 
 
 def render_outputs(cr, targets: list[tuple[str, str | None]]) -> None:
@@ -280,14 +213,14 @@ def render_outputs(cr, targets: list[tuple[str, str | None]]) -> None:
         if room > 4096:
             _append_step_summary(summary_path, github_step_summary(cr, max_bytes=room))
         else:
-            click.echo(f"dedupe: warning: {summary_path}: the step summary is full (1 MiB), not written", err=True)
+            warn(f"{summary_path}: the step summary is full (1 MiB), not written")
     text_on_stdout = False
     if stdout and not cr.no_input:
         name = stdout[0][0]
         emit(render_ci(cr, name), None)
         text_on_stdout = name == "text"
     if not text_on_stdout and not cr.no_input:
-        click.echo(cr.summary_line(), err=True)
+        line(cr.summary_line(), err=True)
 
 
 def write_output(text: str, path: str) -> None:
@@ -305,7 +238,7 @@ def _append_step_summary(path: str, text: str) -> None:
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(text + "\n")
     except OSError as exc:
-        click.echo(f"dedupe: warning: {path}: cannot write the step summary: {exc.strerror or exc}", err=True)
+        warn(f"{path}: cannot write the step summary: {exc.strerror or exc}")
 
 
 @click.command()
@@ -321,7 +254,7 @@ def report(paths, fmt, output, title, **kw):
     When an input cannot be read, no report is written (exit 2): a report
     that leaves an article out must not pass for a complete one.
     """
-    from dedupe.cli.common import invocation, report_errors, run_scan
+    from dedupe.cli.common import invocation, run_scan
     from dedupe.output.report import render_html_report, render_markdown_report
 
     inv = invocation(kw)
@@ -330,18 +263,17 @@ def report(paths, fmt, output, title, **kw):
     result = run_scan(paths, inv)
     status = report_errors(result)
     if not any(not d.archive for d in result.documents) and not result.errors:
-        click.echo(f"dedupe: error: no input found in {', '.join(paths)}: no article to report on", err=True)
-        sys.exit(EXIT_USAGE)
+        fail(f"no input found in {', '.join(paths)}: no article to report on", EXIT_USAGE)
     if status:
-        click.echo("dedupe: error: no report written because some inputs could not be read", err=True)
-        sys.exit(status)
+        fail("no report written because some inputs could not be read", status)
     render = render_markdown_report if fmt == "markdown" else render_html_report
     text = render(result, title=title)
     if output:
+        refuse_inputs([output], result)
         write_output(text, output)
     else:
         emit(text, None)
     if output:
         s = result.summary()
-        click.echo(f"dedupe: wrote {output}: {s['clusters']} clusters in {s['documents']} articles", err=True)
+        info(f"wrote {output}: {s['clusters']} clusters in {s['documents']} articles")
     sys.exit(status)

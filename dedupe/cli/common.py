@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -45,7 +45,7 @@ class DedupeGroup(click.Group):
         except (click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
-            click.echo("dedupe: interrupted", err=True)
+            info("interrupted")
             ctx.exit(130)
         except BrokenPipeError:  # `dedupe scan ... | head`: not an error
             sys.stderr.close()
@@ -74,15 +74,58 @@ class DedupeGroup(click.Group):
                  "traceback)", EXIT_USAGE)
 
 
-def fail(message: str, code: int = 2) -> None:
+# -- messages: the one path every line a command prints goes through ------------------
+#
+# Every message and line of the CLI is printed by the functions below, which
+# neutralise what came from files and file names (control characters, ESC,
+# BEL, bidi controls, newlines that would start a CI workflow command) and
+# redact credentials of index URLs.  Rendered outputs (already made safe by
+# their format's renderer) go through :func:`emit`.  tests/test_hostile.py
+# fails when a ``click.echo(`` appears anywhere else in the package.
+
+
+def line(text: str, err: bool = False) -> None:
+    """Print one line (made safe for a terminal, credentials redacted) to stdout or stderr."""
+    click.echo(safe(text), err=err)
+
+
+def safe(text: str) -> str:
+    """``text`` on one line, every unsafe character escaped, URL credentials redacted."""
+    from dedupe.output.sanitize import redact
+
+    return neutralize(redact(text))
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
     """Print ``dedupe: error: MESSAGE`` (made safe for a terminal, on one line) and exit with ``code``."""
-    click.echo(f"dedupe: error: {neutralize(message)}", err=True)
+    error(message)
     sys.exit(code)
+
+
+def error(message: str) -> None:
+    """Print ``dedupe: error: MESSAGE`` without exiting (the caller decides the exit code)."""
+    line(f"dedupe: error: {message}", err=True)
 
 
 def warn(message: str) -> None:
     """Print ``dedupe: warning: MESSAGE`` (made safe for a terminal, on one line)."""
-    click.echo(f"dedupe: warning: {neutralize(message)}", err=True)
+    line(f"dedupe: warning: {message}", err=True)
+
+
+def info(message: str) -> None:
+    """Print ``dedupe: MESSAGE`` on stderr (progress, what was written)."""
+    line(f"dedupe: {message}", err=True)
+
+
+def refuse_inputs(outputs: list[str], result: ScanResult) -> None:
+    """Exit 2 when an output file is one of the inputs of ``result`` (it would replace an article)."""
+    from dedupe.atomic import same_file_as_any
+
+    inputs = [d.path for d in result.documents] + [e.path for e in result.errors if e.path]
+    for out in outputs:
+        hit = same_file_as_any(out, inputs)
+        if hit is not None:
+            fail(f"{out}: is the input {hit}: an output never replaces an input (choose another path)", EXIT_USAGE)
 
 
 # -- shared options -----------------------------------------------------------
@@ -101,12 +144,24 @@ def _kinds(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
             raise click.BadParameter(f"unknown kind {k!r} (kinds: {spellings()})")
         if kind.name not in out:
             out.append(kind.name)
+    if not out:
+        raise click.BadParameter(f"no kind given: an empty list would report nothing (kinds: {spellings()})")
     return tuple(out)
 
 
-CONFIG_OPTION = click.option(
+_CONFIG_FLAG = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False),
-    help="Configuration file (default: nearest .dedupe.toml or pyproject.toml [tool.dedupe]).")
+    help="Configuration file (default: $DEDUPE_CONFIG, else the nearest .dedupe.toml or pyproject.toml "
+         "[tool.dedupe]).")
+_ISOLATED_FLAG = click.option(
+    "--isolated", is_flag=True, default=None,
+    help="Ignore the configuration files of the tree (a pull request's): defaults, flags and --config / "
+         "$DEDUPE_CONFIG only (also DEDUPE_ISOLATED=1).")
+
+
+def CONFIG_OPTION(f: F) -> F:  # noqa: N802 - used as a decorator, like click.option
+    """``--config`` and ``--isolated``: where the settings come from."""
+    return _CONFIG_FLAG(_ISOLATED_FLAG(f))
 
 
 def key_option(key: Key) -> Callable[[F], F]:
@@ -120,7 +175,7 @@ def key_option(key: Key) -> Callable[[F], F]:
         return click.option(*decls, callback=_kinds, help=key.help)
     if key.type == "strs":
         return click.option(*decls, multiple=True, help=key.help)
-    ptype: click.ParamType | None = None
+    ptype: Any = None
     if key.choices is not None:
         ptype = click.Choice(list(key.choices))
     elif key.type == "float":
@@ -153,10 +208,25 @@ def build_settings(kw: dict[str, Any]) -> tuple[Config, Settings]:
     """Settings from config file plus flags (flags win)."""
     from dedupe.output.registry import check_config_format
 
-    cfg = load_config(kw.get("config_path"))
+    cfg = trusted_config(kw)
     check_config_format(cfg.get("format"), cfg.path or "config")
     flags = {name: kw[name] for name in SETTING_KEYS if kw.get(name) is not None}
-    return cfg, with_overrides(cfg.settings, **flags)
+    settings = with_overrides(cfg.settings, **flags)
+    cores = os.cpu_count() or 1
+    if settings.jobs > cores:
+        warn(f"jobs {settings.jobs} capped at the {cores} cores of this machine")
+    return cfg, settings
+
+
+def trusted_config(kw: dict[str, Any]) -> Config:
+    """The configuration a command runs with: ``--config PATH``, else the file named by ``DEDUPE_CONFIG``
+    (a trusted copy CI keeps outside the pull request's tree), else -- unless ``--isolated`` or
+    ``DEDUPE_ISOLATED=1`` -- the nearest ``.dedupe.toml`` / ``pyproject.toml`` of the tree."""
+    path = kw.get("config_path") or os.environ.get("DEDUPE_CONFIG") or None
+    isolated = bool(kw.get("isolated")) or os.environ.get("DEDUPE_ISOLATED", "").lower() not in ("", "0", "false", "no")
+    if path is None and isolated:
+        return Config()
+    return load_config(path)
 
 
 def read_options(cfg: Config, kw: dict[str, Any]) -> ReadOptions:
@@ -217,10 +287,10 @@ def run_scan(paths: Iterable[str], inv: Invocation, engine: str = "embedded", sp
     return result
 
 
-def report_errors(result) -> int:
+def report_errors(result: ScanResult) -> int:
     """Print notes, input errors and warnings; the exit code they call for."""
     for n in getattr(result, "notes", ()):
-        click.echo(f"dedupe: note: {neutralize(n)}", err=True)
+        line(f"dedupe: note: {n}", err=True)
     seen: dict[str, list[str]] = {}  # a warning several files share is one line, the others counted
     for d in result.documents:
         for w in d.warnings:
@@ -231,7 +301,7 @@ def report_errors(result) -> int:
     for w in getattr(result, "warnings", ()):
         warn(str(w))
     for e in result.errors:
-        click.echo(f"dedupe: error: {neutralize(str(e))}", err=True)
+        error(str(e))
     return EXIT_USAGE if result.errors else EXIT_OK
 
 
@@ -250,7 +320,7 @@ def norm_path(p: str) -> str:
     return normalize_path(p)
 
 
-def baseline_path(cfg, flag: str | None) -> str:
+def baseline_path(cfg: Config, flag: str | None) -> str:
     from dedupe.check.baseline import DEFAULT_PATH
     from dedupe.errors import ConfigError
 

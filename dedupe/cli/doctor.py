@@ -15,6 +15,7 @@ import click
 
 from dedupe import __version__
 from dedupe.capabilities import CAPABILITIES, Status, core_status, installed_from, probe_all
+from dedupe.cli.common import emit, error
 
 _NAMES = [c.name for c in CAPABILITIES]
 
@@ -63,21 +64,21 @@ def doctor(required: tuple[str, ...], fmt: str) -> None:
     statuses = probe_all()
     core = core_status()
     if fmt == "json":
-        click.echo(json.dumps(_as_json(statuses, core), indent=2))
+        emit(json.dumps(_as_json(statuses, core), indent=2) + "\n", None)
     else:
-        click.echo(report(statuses, core), nl=False)
+        emit(report(statuses, core), None)
     missing = [s.capability.name for s in statuses if s.capability.name in required and not s.present]
     broken = [d for d, v, _ in core if v is None]
     if missing or broken:
         what = ", ".join([f"core package {d}" for d in broken] + missing)
-        click.echo(f"dedupe: error: missing: {what}", err=True)
+        error(f"missing: {what}")
         sys.exit(1)
 
 
 def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    click.echo(report(probe_all(), core_status()), nl=False)
+    emit(report(probe_all(), core_status()), None)
     ctx.exit(0)
 
 

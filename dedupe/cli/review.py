@@ -17,7 +17,9 @@ from dedupe.cli.common import (
     baseline_path,
     build_settings,
     engine_options,
+    info,
     read_options,
+    warn,
 )
 from dedupe.errors import InputError
 from dedupe.kinds import DEFAULT_KINDS
@@ -60,12 +62,11 @@ def review(paths, baseline_flag, show_resolved, no_watch, advance, **kw):
         else:  # never silently less than it would show
             from dedupe.capabilities import hint_for
 
-            click.echo(f"dedupe: warning: restatements are off (the semantic model is not installed): {hint_for('semantic')}",
-                       err=True)
+            warn(f"restatements are off (the semantic model is not installed): {hint_for('semantic')}")
     from dedupe.readers.extract import extraction_missing
 
     if (why := extraction_missing("full site pages are reviewed whole", quick=True)) is not None:  # the UI shows no reader warnings
-        click.echo(f"dedupe: warning: {why}", err=True)
+        warn(why)
     policy = Policy.from_config(cfg.get("rules"), None, cfg.path or "config")  # severities sort the list
     for p in paths:
         if not os.path.exists(p):
@@ -90,6 +91,6 @@ def review(paths, baseline_flag, show_resolved, no_watch, advance, **kw):
     if app.model.unsaved:
         where = app.model.journal
         kept = f"; kept in {where}, offered back next time" if where and os.path.exists(where) else ""
-        click.echo(f"dedupe: {app.model.unsaved} decision(s) not saved{kept}", err=True)
+        info(f"{app.model.unsaved} decision(s) not saved{kept}")
     if app.exit_status:  # 130 after ctrl+c, 143 after SIGTERM, 129 after SIGHUP: as a shell reports them
         click.get_current_context().exit(app.exit_status)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
-from dedupe.cli.common import EXIT_USAGE, emit, engine_options, fail, invocation, report_errors, run_scan
+from dedupe.cli.common import EXIT_USAGE, emit, engine_options, fail, invocation, refuse_inputs, report_errors, run_scan
 from dedupe.output.registry import SCAN_FORMATS, render
 from dedupe.output.sanitize import neutralize
 
@@ -23,7 +24,8 @@ from dedupe.output.sanitize import neutralize
               help="Run the analysis here (embedded) or on Apache Spark (needs pyspark and Java 17+: see dedupe doctor).")
 @click.option("--spark-master", metavar="URL", default=None,
               help="Spark master for --engine spark (default local[2]; spark://host:7077, yarn, k8s://...).")
-def scan(paths, fmt, output, show_all, color, allow_no_input, engine, spark_master, **kw):
+def scan(paths: tuple[str, ...], fmt: str, output: str | None, show_all: bool, color: bool | None,
+         allow_no_input: bool, engine: str, spark_master: str | None, **kw: Any) -> None:
     """Find repeated sentences and quotes in PATHS (files or directories)."""
     result = run_scan(paths, invocation(kw), engine, spark_master)
     if color is None:
@@ -37,5 +39,7 @@ def scan(paths, fmt, output, show_all, color, allow_no_input, engine, spark_mast
     if output and result.errors and fmt == "text":  # a file must not read as a clean result after an input error
         text += "".join(f"error: {neutralize(str(e))}\n" for e in result.errors)
         text += f"scan incomplete: {len(result.errors)} input error(s)\n"
+    if output:
+        refuse_inputs([output], result)
     emit(text, output)
     sys.exit(code)

@@ -57,7 +57,8 @@ def analyse_documents(
     src_ends: list[int] = []
     for i, doc in enumerate(docs):
         du = extract_units(doc, settings, tokenizer)
-        counts.append(DocCounts(du.sentences, len(du.kinds), du.suppressed, du.kinds.count(SENTENCE)))
+        counts.append(DocCounts(du.sentences, len(du.kinds), du.suppressed, du.kinds.count(SENTENCE),
+                                du.boilerplate))
         kinds.extend(du.kinds)
         starts.extend(du.starts)
         ends.extend(du.ends)

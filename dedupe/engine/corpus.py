@@ -87,6 +87,7 @@ class DocCounts:
     units: int  # eligible units compared (sentences and quotes)
     suppressed: int  # units switched off inline
     sentence_units: int = -1  # eligible sentences (-1: unknown, use units)
+    boilerplate: int = 0  # units left out as boilerplate (default and configured patterns)
 
     @property
     def eligible_sentences(self) -> int:

@@ -112,7 +112,7 @@ def plan_jobs(settings: Settings, files: int, total_bytes: int) -> int:
     when set; else one below :data:`_PARALLEL_BYTES` and :data:`MANY_FILES` files (forking costs more
     than it saves), else one per CPU (at most 8).  The one policy of the scan and the index add."""
     if settings.jobs:
-        return settings.jobs
+        return min(settings.jobs, os.cpu_count() or 1)  # never more workers than cores (a PR's config may ask)
     if files < MANY_FILES and total_bytes < _PARALLEL_BYTES:
         return 1
     return max(1, min(os.cpu_count() or 1, 8))

@@ -35,6 +35,7 @@ from dedupe.errors import DedupeError, InputError
 from dedupe.findings import Cluster, DocumentInfo, ScanResult
 from dedupe.kinds import NEAR_COPY_KINDS
 from dedupe.readers import ReadOptions, iter_paths
+from dedupe.safety import printable_name
 from dedupe.text.split import PunktModel
 
 if TYPE_CHECKING:
@@ -71,7 +72,8 @@ class Described(Protocol):
 def document_info(doc: Described, counts: DocCounts, archive: bool) -> DocumentInfo:
     """A document's line in a :class:`ScanResult` (every engine builds it here)."""
     return DocumentInfo(id=doc.id, path=doc.path, format=doc.format, title=doc.title, sentences=counts.sentences,
-                        units=counts.units, suppressed=counts.suppressed, archive=archive, warnings=list(doc.warnings))
+                        units=counts.units, suppressed=counts.suppressed, archive=archive, warnings=list(doc.warnings),
+                        boilerplate=counts.boilerplate)
 
 
 def scan_stats(units: int, forms: int, candidates: int, verified: int, bands: int, rows: int,
@@ -244,6 +246,12 @@ def prepare(
     errors.extend(corpus.errors)
     archive_set = set(archive_paths)
     corpus.archive = [d.path in archive_set for d in corpus.documents]
+    for d in corpus.documents:  # names not UTF-8 (caf\xe9.txt) or holding controls are shown, stored, hashed escaped
+        if printable_name(d.path) is not d.path:
+            d.path, d.id = printable_name(d.path), printable_name(d.id)
+    for e in errors:
+        if e.path is not None:
+            e.path = printable_name(e.path)
     if documents:
         extra = analyse_documents(list(documents), settings, model, with_signatures=with_signatures)
         corpus = Corpus.concat([corpus, extra], settings.num_perm)

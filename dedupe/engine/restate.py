@@ -268,7 +268,7 @@ def _jobs(settings: Settings) -> int:
 
     from dedupe.semantic.model import is_loaded
 
-    cores = settings.jobs or min(os.cpu_count() or 1, 8)
+    cores = min(settings.jobs, os.cpu_count() or 1) if settings.jobs else min(os.cpu_count() or 1, 8)
     if cores <= 1 or is_loaded():
         return 0
     return 1 if settings.restate_across else cores

@@ -118,7 +118,7 @@ def add_paths(
 
                 errors.append(InputError("no such file or directory", p))
                 continue
-            yield from iter_paths([p], read_options)
+            yield from iter_paths([p], read_options, on_error=errors.append)  # links out of the tree, FIFOs
 
     files = walk()
     added = replaced = unchanged = units = 0

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dedupe.documents import Document, line_starts
+from dedupe.safety import printable_name
 
 #: The version of the stored article and index format.
 FORMAT_VERSION = 1
@@ -58,8 +59,8 @@ def article_id(doc: Document) -> str:
 
 def to_archived(doc: Document, cache: dict[int, list[int]] | None = None) -> ArchivedDocument:
     """A self-contained copy of ``doc`` (no shared source text)."""
-    aid = article_id(doc)
-    common: dict[str, Any] = dict(id=aid, path=doc.path, text=doc.text, format=doc.format, title=doc.title,
+    aid = printable_name(article_id(doc))  # names not UTF-8 or with controls: stored escaped, as every output shows them
+    common: dict[str, Any] = dict(id=aid, path=printable_name(doc.path), text=doc.text, format=doc.format, title=doc.title,
                   paragraphs_marked=doc.paragraphs_marked, suppressed=list(doc.suppressed))
     so = doc.source_offsets
     if so is None and doc.source_text is None:

@@ -68,6 +68,7 @@ from dedupe.index.settings import (
     index_settings,
     settings_from_index,
 )
+from dedupe.safety import display_url
 
 if TYPE_CHECKING:
     from dedupe.engine.corpus import Corpus, UnitTable
@@ -105,7 +106,7 @@ class IndexStats:
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
-            "location": self.location, "backend": self.backend, "articles": self.articles,
+            "location": display_url(self.location), "backend": self.backend, "articles": self.articles,
             "units": self.units, "sentences": self.sentences, "size_bytes": self.size_bytes,
             "settings": self.settings, "scheme": self.settings.get("scheme"),
             "punkt_trained": self.punkt, "created": self.created, "updated": self.updated,

@@ -39,6 +39,7 @@ article text everywhere.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
@@ -57,6 +58,8 @@ from dedupe.check.rules import (
     record_suffix,
     snippet,
 )
+from dedupe.findings import Cluster, Member
+from dedupe.output.sanitize import defuse_mentions
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -102,15 +105,31 @@ def clean(text: str) -> str:
 
 
 def display_path(path: str) -> str:
-    """A path as CI tools want it: relative to the working directory when inside
-    it, with forward slashes."""
+    """A path as CI tools want it: relative to the root of the repository the
+    command runs in (wherever in it), else to the working directory when
+    inside it, with forward slashes (and ``./`` before a name starting with
+    ``::``, which would be a workflow command at the start of a line)."""
     p = path
-    if os.path.isabs(p):
-        rel = os.path.relpath(p)
-        if not rel.startswith(".."):
-            p = rel
+    root = _repository_root(os.getcwd())
+    if p and (os.path.isabs(p) or root is not None):
+        full = os.path.abspath(p)
+        for base in (root, os.getcwd()):
+            if base is None:
+                continue
+            rel = os.path.relpath(full, base)
+            if not rel.startswith(".."):
+                p = rel
+                break
     p = os.path.normpath(p) if p else p
-    return p.replace(os.sep, "/")
+    p = p.replace(os.sep, "/")
+    return "./" + p if p.startswith("::") else p
+
+
+@functools.lru_cache(maxsize=8)
+def _repository_root(cwd: str) -> str | None:
+    from dedupe.readers.walk import repository_root
+
+    return repository_root(cwd)
 
 
 def _msg(cr: CheckResult, f: Finding, i: int, fmt: str, with_text: bool = True) -> str:
@@ -246,7 +265,7 @@ def _uri(path: str) -> str:
     return quote(clean(display_path(path)), safe="/")
 
 
-def _physical(m) -> dict[str, Any]:
+def _physical(m: Member) -> dict[str, Any]:
     return {
         "artifactLocation": {"uri": _uri(m.path), "uriBaseId": "%SRCROOT%"},
         "region": {
@@ -548,7 +567,7 @@ class _ByteColumns:
         return bom + len(text[: column - 1].encode("utf-8", "surrogatepass")) + 1
 
 
-def _rd_location(m, cols: _ByteColumns) -> dict[str, Any]:
+def _rd_location(m: Member, cols: _ByteColumns) -> dict[str, Any]:
     return {
         "path": clean(display_path(m.path)),
         "range": {
@@ -652,7 +671,7 @@ def check_dict(cr: CheckResult) -> dict[str, Any]:
     return d
 
 
-def _cluster_dict_capped(c) -> dict[str, Any]:
+def _cluster_dict_capped(c: Cluster) -> dict[str, Any]:
     """``c.to_dict()`` with at most JSON_MAX_MEMBERS copies and JSON_MAX_PAIRS links (among the listed copies)."""
     if len(c.members) <= JSON_MAX_MEMBERS and len(c.pairs) <= JSON_MAX_PAIRS:
         return c.to_dict()
@@ -681,7 +700,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 def md_escape(text: str) -> str:
     """Text safe inside Markdown (and the HTML GitHub allows in it): one line,
     HTML special characters as entities, Markdown punctuation backslashed."""
-    t = " ".join(clean(text).split())
+    t = defuse_mentions(" ".join(clean(text).split()))
     t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     return _MD_SPECIAL.sub(r"\\\1", t)
 

@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from dedupe import __version__
-from dedupe.findings import Cluster, ScanResult
+from dedupe.findings import Cluster, Member, ScanResult
 from dedupe.kinds import REGISTRY
+from dedupe.output.sanitize import defuse_mentions
+from dedupe.text.align import Span
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -83,7 +86,7 @@ def member_anchor(c: Cluster, i: int) -> str:
     return f"{c.id}-m{i + 1}"
 
 
-def _where(m) -> str:
+def _where(m: Member) -> str:
     if m.archive:
         return f"archive: {m.doc}" + (f" ({m.title})" if m.title else "") + f", line {m.line}"
     if m.doc != m.path and m.doc.startswith(m.path + "#"):  # a record of an export: an article of its own
@@ -91,7 +94,7 @@ def _where(m) -> str:
     return f"{m.path}:{m.line}:{m.column}"
 
 
-def _highlight_html(text: str, spans) -> str:
+def _highlight_html(text: str, spans: Sequence[Span]) -> str:
     out = []
     pos = 0
     for sp in spans:
@@ -233,12 +236,12 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 
 
 def md_text(text: str) -> str:
-    t = " ".join(_clean(text).split())
+    t = defuse_mentions(" ".join(_clean(text).split()))
     t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", t)
 
 
-def _highlight_md(text: str, spans) -> str:
+def _highlight_md(text: str, spans: Sequence[Span]) -> str:
     """Differing words in bold: Markdown has no highlight, and what differs is
     what an editor needs to see."""
     out = []
@@ -249,7 +252,7 @@ def _highlight_md(text: str, spans) -> str:
         out.append(word if sp.shared else f"**{word}**")
         pos = sp.end
     out.append(_gap(text[pos:]))
-    return " ".join("".join(out).split())
+    return defuse_mentions(" ".join("".join(out).split()))  # an @ in one gap and the name in the next word
 
 
 def _gap(g: str) -> str:

@@ -1,4 +1,4 @@
-"""Text made safe for a terminal or a CI log.
+"""Text made safe for a terminal or a CI log, and secrets kept out of it.
 
 Article text and file names can hold control characters (ESC sequences
 that clear a screen, BEL, backspaces), text-direction overrides that make a
@@ -6,32 +6,18 @@ line read differently from what it is, lone surrogates that cannot be
 encoded, and line breaks that would start a new CI workflow command.
 :func:`neutralize` shows each as a visible escape (``\\x1b``, ``\\u202e``,
 ``\\n``) instead, so what is printed is what is there.
+
+:func:`redact` removes the password (and user) of every URL with
+credentials (``redis://:pw@host``, ``rediss://user:pw@host``): index
+locations are printed in messages, statistics, reports and JSON, and must
+never publish a password.  :func:`display_url` is the form to show of one
+index location.  :func:`defuse_mentions` keeps ``@name`` and ``#123`` in
+Markdown from notifying people or linking issues.  The rules live in
+:mod:`dedupe.safety` (a leaf module the lower layers use too).
 """
 
 from __future__ import annotations
 
-import re
+from dedupe.safety import defuse_mentions, display_url, neutralize, printable_name, redact
 
-# C0 and C1 controls (tab kept), DEL, bidirectional controls, lone surrogates, non-characters.
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
-)
-_UNSAFE_KEEP_NL = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
-)
-
-
-def _escape(m: re.Match[str]) -> str:
-    c = m.group(0)
-    if c == "\n":
-        return "\\n"
-    if c == "\r":
-        return "\\r"
-    o = ord(c)
-    return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}"
-
-
-def neutralize(text: str, keep_newlines: bool = False) -> str:
-    """``text`` with every unsafe character replaced by a visible escape."""
-    pattern = _UNSAFE_KEEP_NL if keep_newlines else _UNSAFE
-    return pattern.sub(_escape, text) if pattern.search(text) else text
+__all__ = ["defuse_mentions", "display_url", "neutralize", "printable_name", "redact"]

@@ -7,9 +7,11 @@ words underlined); without colour, differing words are bracketed.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from dedupe.findings import Cluster, ScanResult
 from dedupe.output.sanitize import neutralize
+from dedupe.text.align import Span
 
 _BOLD = "\x1b[1m"
 _DIM = "\x1b[2m"
@@ -33,7 +35,7 @@ def _safe(text: object) -> str:
     return neutralize(_WS.sub(" ", str(text)))
 
 
-def highlight(text: str, spans, color: bool) -> str:
+def highlight(text: str, spans: Sequence[Span], color: bool) -> str:
     """``text`` on one line with shared words highlighted (colour) or the
     differing words bracketed as ``{+word+}`` (no colour)."""
     out = []

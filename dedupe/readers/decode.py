@@ -54,8 +54,15 @@ def _os_error(exc: OSError, path: str) -> InputError:
     return InputError(reason, path)
 
 
-def read_bytes(path: str) -> bytes:
-    """The file's bytes, with OS errors turned into :class:`InputError`.
+def too_large(what: str, limit: int, name: str) -> str:
+    """The one-line message of a limit that cut: what, the limit, and its name (config key and flag)."""
+    return (f"{what} larger than {name} ({limit:,} bytes): not read; raise it with --{name} "
+            f"or {name} in the config")
+
+
+def read_bytes(path: str, limit: int | None = None) -> bytes:
+    """The file's bytes, with OS errors turned into :class:`InputError`
+    (and a file over ``limit`` bytes refused, see ``max-file-bytes``).
 
     Only regular files are read: the path is checked with ``os.stat`` before
     it is opened, opened with ``O_NONBLOCK`` (so that a FIFO swapped in
@@ -71,12 +78,18 @@ def read_bytes(path: str) -> bytes:
             kind = file_kind(st.st_mode)
             if kind is not None:
                 raise not_regular(path, kind)
+            if limit is not None and st.st_size > limit:
+                raise InputError(too_large("file", limit, "max-file-bytes"), path)
             data = os.read(fd, st.st_size + 1)
             if len(data) == st.st_size:  # asked one byte more than fstat said: that is all
                 return data
             parts = [data]  # a file that changed size, or a read capped at 2 GB: read to the end
+            size = len(data)
             while parts[-1]:
                 parts.append(os.read(fd, 1 << 20))
+                size += len(parts[-1])
+                if limit is not None and size > limit:
+                    raise InputError(too_large("file", limit, "max-file-bytes"), path)
             return b"".join(parts)
         finally:
             os.close(fd)
@@ -120,19 +133,62 @@ def decode_text(data: bytes, path: str, warnings: list[str]) -> str:
 
 
 
-def gunzip(data: bytes, path: str) -> bytes:
+def gunzip(data: bytes, path: str, limit: int | None = None, max_line: int | None = None) -> bytes:
     """``data`` decompressed when it is a gzip stream (``.jsonl.gz``), else
-    unchanged; a damaged stream is an :class:`InputError`."""
+    unchanged; a damaged stream is an :class:`InputError`.
+
+    Decompression stops (an :class:`InputError` naming the limit) as soon as
+    the output passes ``limit`` bytes (``max-decompressed-bytes``) or, with
+    ``max_line``, a line passes ``max_line`` bytes (``max-record-bytes``): a
+    small file that expands to gigabytes is refused without ever holding
+    them.
+    """
     if not data.startswith(GZIP_MAGIC):
         return data
-    import gzip
     import zlib
 
+    parts: list[bytes] = []
+    size = 0
+    line = 0  # bytes since the last newline
+    lines = 1
+    rest = data
     try:
-        return gzip.decompress(data)
+        while rest:
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)  # one gzip member
+            chunk_in = rest
+            while True:
+                out = d.decompress(chunk_in, 1 << 20)
+                if out:
+                    size += len(out)
+                    if limit is not None and size > limit:
+                        raise InputError(too_large("decompressed data", limit, "max-decompressed-bytes"), path)
+                    if max_line is not None:
+                        nl = out.rfind(b"\n")
+                        if nl == -1:
+                            line += len(out)
+                        else:
+                            first = out.find(b"\n")
+                            if line + first > max_line:
+                                raise InputError(f"line {lines}: " + too_large("record", max_line, "max-record-bytes"),
+                                                 path)
+                            lines += out.count(b"\n")
+                            line = len(out) - nl - 1
+                        if line > max_line:
+                            raise InputError(f"line {lines}: " + too_large("record", max_line, "max-record-bytes"),
+                                             path)
+                    parts.append(out)
+                chunk_in = d.unconsumed_tail
+                if d.eof or (not out and not chunk_in):
+                    break
+            if not d.eof:
+                raise EOFError
+            rest = d.unused_data
+            if rest and not rest.startswith(GZIP_MAGIC):
+                break  # trailing garbage after the last member: ignored, as gzip does
     except MemoryError:
         raise InputError("gzip file too large to decompress", path) from None
     except EOFError:
         raise InputError("truncated gzip file", path) from None
-    except (OSError, zlib.error):
+    except zlib.error:
         raise InputError("not a valid gzip file", path) from None
+    return b"".join(parts)

@@ -7,6 +7,7 @@ from typing import Any
 
 from dedupe.documents import Document
 from dedupe.errors import InputError
+from dedupe.readers.decode import too_large
 from dedupe.readers.markers import line_marker
 from dedupe.readers.offsets import TextBuilder
 from dedupe.readers.options import ReadOptions
@@ -45,6 +46,15 @@ def read_docx(path: str, data: bytes, options: ReadOptions) -> list[Document]:
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise InputError("not a valid .docx file", path)
+    try:
+        xml = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist()
+                  if i.filename.endswith((".xml", ".rels")))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise InputError("not a valid .docx file", path) from None
+    limit = min(options.max_decompressed_bytes, options.max_record_bytes)  # the parts of one article
+    if xml > limit:  # a 2 MB file can claim gigabytes of XML; zipfile never reads past the size it claims
+        name = "max-record-bytes" if limit == options.max_record_bytes else "max-decompressed-bytes"
+        raise InputError(too_large("decompressed .docx content", limit, name), path)
     try:
         import docx  # lazy: python-docx pulls in lxml
 

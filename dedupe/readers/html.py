@@ -67,6 +67,10 @@ class _Parsed:
     depth: int  # deepest nesting
 
 
+#: Elements whose content is text or code, never markup: a ``<!-- dedupe off -->`` there is not a marker.
+_NOT_MARKUP = ("textarea", "script", "style", "title", "code", "pre", "xmp", "template", "noscript", "svg", "math")
+
+
 def _html_items(src: str) -> _Parsed:
     """Parse HTML into text/break/marker items tagged with their container."""
     import html
@@ -205,7 +209,8 @@ def _html_items(src: str) -> _Parsed:
 
         def handle_comment(self, data: str) -> None:
             m = MARKER_BODY_RE.fullmatch(data)
-            if m and not self.skip:
+            # a marker is a real comment only: not text of a <textarea>, a script, a style or code sample
+            if m and not self.skip and not any(self.open.get(t, 0) for t in _NOT_MARKUP):
                 self.emit("marker", m.group(1))
 
     parser = _Parser()

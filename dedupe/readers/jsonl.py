@@ -6,7 +6,7 @@ import re
 
 from dedupe.documents import Document
 from dedupe.errors import InputError
-from dedupe.readers.decode import decode_text, gunzip
+from dedupe.readers.decode import decode_text, gunzip, too_large
 from dedupe.readers.markers import plain_suppressions
 from dedupe.readers.offsets import OffsetMap
 from dedupe.readers.options import ReadOptions
@@ -151,7 +151,7 @@ def read_jsonl(path: str, data: bytes, options: ReadOptions) -> list[Document]:
     import json
 
     warnings: list[str] = []
-    src = decode_text(gunzip(data, path), path, warnings)
+    src = decode_text(gunzip(data, path, options.max_decompressed_bytes, options.max_record_bytes), path, warnings)
     docs: list[Document] = []
     first_seen: dict[str, int] = {}
     field = options.text_field
@@ -162,6 +162,9 @@ def read_jsonl(path: str, data: bytes, options: ReadOptions) -> list[Document]:
         nl = src.find("\n", line_base)
         line_end = size if nl == -1 else nl
         number += 1
+        if line_end - line_base > options.max_record_bytes:
+            raise InputError(f"line {number}: " + too_large("record", options.max_record_bytes, "max-record-bytes"),
+                             path)
         line = src[line_base:line_end]
         this_base, line_base = line_base, line_end + 1
         if not line.strip():
@@ -229,7 +232,7 @@ def read_jsonl(path: str, data: bytes, options: ReadOptions) -> list[Document]:
     return docs
 
 
-def _field_hint(record: dict) -> str:
+def _field_hint(record: dict[str, object]) -> str:
     """`` (text fields here: title, body; choose one with --text-field)``: where the text may be instead."""
     import json
 

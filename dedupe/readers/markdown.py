@@ -176,6 +176,14 @@ def read_markdown(path: str, data: bytes, options: ReadOptions) -> list[Document
         too_deep = any(token.level >= MAX_NESTING - 2 for token in tokens)
     except RecursionError:
         too_deep = True
+    if not too_deep:
+        open_comment = next((t for t in tokens if t.type == "html_block" and t.content.lstrip().startswith("<!--")
+                             and "-->" not in t.content), None)
+        if open_comment is not None:  # the rest of the file would vanish into it: read it as text instead
+            line = (open_comment.map[0] + 1) if open_comment.map else "?"
+            warnings.append(f"line {line}: an HTML comment (<!--) is never closed; the rest of the file is read "
+                            "as text and no suppression marker in this file is honoured")
+            tokens = _markdown_parser().disable(["html_block", "html_inline"]).parse(parse_src)
     if too_deep:
         warnings.append(f"Markdown nested more than {MAX_NESTING // 2} levels deep; read as plain text")
         return [

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 from dedupe.documents import Document
 from dedupe.errors import InputError
-from dedupe.readers.decode import read_bytes
+from dedupe.readers.decode import read_bytes, too_large
 from dedupe.readers.formats import (
     FORMATS,
     SPECS,
@@ -59,7 +59,10 @@ def read_file(path: str, options: ReadOptions | None = None, fmt: str | None = N
             raise InputError(
                 f"unknown format '{key}' (known: {', '.join(FORMATS)})", path
             )
-    data = read_bytes(path)  # a directory is reported from the failed open
+    data = read_bytes(path, options.max_file_bytes)  # a directory is reported from the failed open
+    spec = SPECS[fmt]  # one article in plain bytes (a .docx checks its XML itself): its size is bounded
+    if not spec.many and spec.byte_lines and len(data) > options.max_record_bytes:
+        raise InputError(too_large("article", options.max_record_bytes, "max-record-bytes"), path)
     return READERS[fmt](path, data, options)
 
 

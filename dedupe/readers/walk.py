@@ -6,12 +6,48 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from fnmatch import fnmatch
 
-from dedupe.errors import InputError
+from dedupe.errors import InputError, InputWarning
 from dedupe.readers.decode import file_kind, not_regular
 from dedupe.readers.formats import format_for
 from dedupe.readers.options import ReadOptions
 
-__all__ = ["iter_paths"]
+__all__ = ["ExternalLink", "iter_paths", "repository_root"]
+
+
+class ExternalLink(InputWarning):
+    """A symbolic link whose target is outside the tree being read: skipped
+    (a warning) unless ``follow_external_symlinks`` is set."""
+
+
+def _inside(path: str, root: str) -> bool:
+    """True when the resolved ``path`` is ``root`` or below it (both real paths)."""
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def repository_root(path: str) -> str | None:
+    """The nearest folder at or above ``path`` holding a ``.git`` entry (unresolved), or None."""
+    d = os.path.abspath(path)
+    if not os.path.isdir(d):
+        d = os.path.dirname(d)
+    while True:
+        if os.path.lexists(os.path.join(d, ".git")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def _boundary(top: str) -> str:
+    """The tree a path named on the command line may resolve into: its
+    repository, else the folder that holds it."""
+    root = repository_root(top) or os.path.dirname(os.path.abspath(top))
+    return os.path.realpath(root)
+
+
+def _external(path: str, where: str) -> ExternalLink:
+    return ExternalLink(f"symbolic link pointing outside {where}, not read "
+                        "(--follow-external-symlinks to read it)", path)
 
 
 def _matches(rel: str, patterns: Sequence[str]) -> bool:
@@ -38,6 +74,14 @@ def iter_paths(
     :class:`InputError` for a directory that cannot be listed, and a
     :class:`~dedupe.readers.decode.NotRegularFile` (a warning) for a FIFO,
     socket or device met in a walk; links to directories are not followed.
+
+    Nothing outside the tree is read unless ``options.follow_external_symlinks``:
+    a symbolic link met in a walk (to a file or a folder) whose target lies
+    outside the walked folder, and a path named directly that resolves outside
+    its repository (or, outside a repository, its folder), are skipped with an
+    :class:`ExternalLink` warning naming the link.  With the option, links to
+    files anywhere are read and links to folders are walked (each real folder
+    once, so link loops end).
     """
     options = options or ReadOptions()
     if isinstance(paths, str):
@@ -52,11 +96,21 @@ def iter_paths(
         return True
 
     for top in paths:
+        if not options.follow_external_symlinks and os.path.lexists(top):
+            real = os.path.realpath(top)
+            if not _inside(real, _boundary(top)):
+                if on_error is not None:
+                    on_error(_external(top, "the repository" if repository_root(top) else "its folder"))
+                continue
         if not os.path.isdir(top):
             if once(top):
                 yield top
             continue
         yield from _walk(top, options, on_error, seen)
+
+
+def _excluded_dir(rel: str, options: ReadOptions) -> bool:
+    return bool(options.exclude) and (_matches(rel, options.exclude) or _matches(rel + "/", options.exclude))
 
 
 def _walk_error(exc: OSError, where: str) -> InputError:
@@ -76,6 +130,9 @@ def _walk(
     :class:`~dedupe.readers.decode.NotRegularFile` and skipped, never opened.
     """
     stack: list[tuple[str, str]] = [(top, "")]
+    follow = options.follow_external_symlinks
+    real_top = os.path.realpath(top)
+    walked = {real_top}  # real folders entered (with follow: link loops end)
     while stack:
         root, rel_root = stack.pop()
         try:
@@ -94,10 +151,29 @@ def _walk(
             rel = rel_root + name
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
+                is_link = entry.is_symlink()
             except OSError:
-                is_dir = False
+                is_dir = is_link = False
+            if is_link:
+                target = os.path.realpath(entry.path)
+                outside = not _inside(target, real_top)
+                if outside and not follow:
+                    if on_error is not None:
+                        on_error(_external(entry.path, top))
+                    continue
+                if follow and os.path.isdir(target):
+                    if target in walked or _excluded_dir(rel, options):
+                        continue
+                    walked.add(target)
+                    subdirs.append((entry.path, rel + "/"))
+                    continue
             if is_dir:
-                if not (options.exclude and (_matches(rel, options.exclude) or _matches(rel + "/", options.exclude))):
+                if not _excluded_dir(rel, options):
+                    if follow:
+                        real = os.path.realpath(entry.path)
+                        if real in walked:
+                            continue
+                        walked.add(real)
                     subdirs.append((entry.path, rel + "/"))
                 continue
             if options.include:

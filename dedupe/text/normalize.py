@@ -45,5 +45,5 @@ def normalized_key(text: str) -> str:
     """A canonical string for a unit: its tokens joined by single spaces."""
     fast = kernels.compiled()
     if fast is not None:
-        return fast.join_tokens(text.translate(_TABLE).lower())
+        return str(fast.join_tokens(text.translate(_TABLE).lower()))
     return " ".join(tokens(text))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -70,7 +70,7 @@ class DocumentUnits:
 
 
 @lru_cache(maxsize=16)
-def boilerplate_re(extra: tuple[str, ...]) -> re.Pattern:
+def boilerplate_re(extra: tuple[str, ...]) -> re.Pattern[str]:
     """One pattern for the default and configured boilerplate (case-insensitive)."""
     pats = DEFAULT_BOILERPLATE + tuple(extra)
     return re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE)
@@ -169,7 +169,7 @@ def extract_units(doc: Document, settings: Settings, tokenizer: NewsPunkt) -> Do
         paras = [sp for k, sp in enumerate(paras) if k not in titles]
 
     if fast is not None and low is not None and not exclude_quotes:
-        punkt: list = [None] * len(paras)
+        punkt: list[list[tuple[int, int]] | None] = [None] * len(paras)
         for k, flag in enumerate(fast.boundary_flags(text, paras)):
             if flag:
                 ps, pe = paras[k]
@@ -275,7 +275,7 @@ def _keep_eligible(doc: Document, settings: Settings, kinds: list[int], starts: 
     return keep
 
 
-def _trimmed(block: str, spans) -> list[tuple[int, int]]:
+def _trimmed(block: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """Spans with surrounding white space removed, empty ones dropped."""
     out = []
     for s, e in spans:

@@ -108,6 +108,7 @@ from dedupe.index.redis.layout import (
     make_zdict,
     split_keys,
 )
+from dedupe.safety import display_url
 
 if TYPE_CHECKING:
     from dedupe.engine.corpus import Corpus, UnitTable
@@ -148,7 +149,7 @@ class RedisIndex(ArchiveIndex):
         import redis
 
         self._redis_mod = redis
-        self.location = location
+        self.location = display_url(location)  # shown in messages and stats: never the password
         self.host, self.port, self.dbn, password, self.name = parse_location(location)
         self._ssl = location.startswith("rediss://")
         self._tx: dict[str, Any] | None = None

@@ -1,0 +1,93 @@
+"""The one rule for text from files, file names and URLs that reaches an output.
+
+:func:`neutralize` shows control characters (ESC, BEL, backspace), bidi
+controls, lone surrogates and line breaks as visible escapes (``\\x1b``,
+``\\u202e``, ``\\n``), so what is printed is what is there and a name cannot
+start a CI workflow command (``::error::``) on a line of its own.
+:func:`printable_name` is the form of a file name every output shows (and
+fingerprints hash): not-UTF-8 bytes as ``\\xe9``, unsafe characters escaped.
+
+Index locations (``redis://:password@host:6379/0``) are printed in messages,
+statistics, reports and JSON; :func:`redact` removes the user and password of
+every URL in a text, so no output of dedupe publishes them.  A leaf module:
+the errors, the documents, the index backends and the output layer
+(:mod:`dedupe.output.sanitize`) all use these rules.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["defuse_mentions", "display_url", "neutralize", "printable_name", "redact"]
+
+# C0 and C1 controls (tab kept), DEL, bidirectional controls, lone surrogates, non-characters.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+)
+_UNSAFE_KEEP_NL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+)
+
+
+def _escape(m: re.Match[str]) -> str:
+    c = m.group(0)
+    if c == "\n":
+        return "\\n"
+    if c == "\r":
+        return "\\r"
+    o = ord(c)
+    return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}"
+
+
+def neutralize(text: str, keep_newlines: bool = False) -> str:
+    """``text`` with every unsafe character replaced by a visible escape."""
+    pattern = _UNSAFE_KEEP_NL if keep_newlines else _UNSAFE
+    return pattern.sub(_escape, text) if pattern.search(text) else text
+
+
+def printable_name(name: str) -> str:
+    """A file name as every output shows, stores and hashes it: the bytes of
+    a name that is not UTF-8 (a lone surrogate in Python) as ``\\xe9``, then
+    every unsafe character (newline, ESC, bidi control) as a visible escape,
+    and ``./`` before a name that starts with ``::``.
+    The same name always gives the same text, so fingerprints are stable."""
+    if name.isascii() and name.isprintable() and not name.startswith("::"):
+        return name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if name.startswith("::"):  # a relative name at the start of an output line would be a workflow command
+        name = "./" + name
+    return neutralize(name)
+
+# scheme://userinfo@ : userinfo holds no '/' or whitespace; with a ':' it may hold '@' (up to the last one)
+_CREDENTIALS = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/\s@]*:[^/\s]*@|[^/\s@:]+@)")
+
+
+def redact(text: str) -> str:
+    """``text`` with the credentials of every URL in it replaced by ``***``
+    (``redis://:secret@host:6379/0`` -> ``redis://***@host:6379/0``)."""
+    if "@" not in text or "://" not in text:
+        return text
+    return _CREDENTIALS.sub(lambda m: m.group("scheme") + "***@", text)
+
+
+def display_url(location: str) -> str:
+    """An index location as it may be shown: credentials redacted."""
+    return redact(location)
+
+
+# @name (a user or team: notified) and #123 / GH-123 / owner/repo#123 (a cross-reference) in a PR comment
+_MENTION = re.compile(r"(?<![\w`])@(?=[\w-])|#(?=\w)|(?<=\bGH)-(?=\d)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
+def defuse_mentions(text: str) -> str:
+    """``text`` for Markdown that GitHub or GitLab renders (a PR comment, the
+    step summary): a word joiner (U+2060, invisible) after every ``@`` and
+    ``#`` that starts a word, so ``@alice`` notifies nobody and ``#123``
+    links to nothing, while reading the same."""
+    if "@" not in text and "#" not in text and "-" not in text:
+        return text
+    return _MENTION.sub(lambda m: m.group(0) + WORD_JOINER, text)
