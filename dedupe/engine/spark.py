@@ -986,7 +986,7 @@ def _finish(metas: list[tuple[tuple[int, int], DocMeta]], kept: list[tuple[int, 
         ia, ib = form_index[a], form_index[b]
         vp = VerifiedPair(min(ia, ib), max(ia, ib), inter, jac, con, w)
         (words if w >= 0 else vpairs).append(vp)
-    vpairs = merge_word_links(sorted(vpairs, key=lambda p: (p.a, p.b)), words)  # as the embedded engine
+    vpairs = merge_word_links(sorted(vpairs, key=lambda p: (p.a, p.b)), words, settings.threshold)  # as the embedded engine
     n = len(kept)
     table = UnitTable(
         doc=np.array([doc_index[u.key[:2]] for _, u in kept], dtype=np.int64),
