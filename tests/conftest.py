@@ -93,9 +93,11 @@ def url(server, request) -> str:
 def spark():
     """A real SparkSession on local[2] for one test module (Java is installed by make deps), stopped after it."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"  # every socket of the driver on loopback
     from pyspark.sql import SparkSession
 
     session = (SparkSession.builder.master("local[2]").appName("dedupe-tests")
+               .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
                .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", "2").config("spark.default.parallelism", "2")
                .getOrCreate())

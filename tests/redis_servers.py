@@ -103,9 +103,11 @@ class RedisServer:
 
 
 class RedisCluster:
-    """A 3-node Redis Cluster (no replicas) on free loopback ports."""
+    """A Redis Cluster on free loopback ports: 3 masters, no replicas; with ``replicas=1``, 3 masters and
+    3 replicas (6 nodes), so a killed master is replaced by its replica after ``node_timeout`` ms."""
 
-    def __init__(self, nodes: int = 3) -> None:
+    def __init__(self, nodes: int = 3, replicas: int = 0, node_timeout: int = 5000) -> None:
+        nodes = nodes * (1 + replicas)
         self.dir = tempfile.mkdtemp(prefix="dedupe-rcluster-")
         self.servers: list[RedisServer] = []
         try:
@@ -113,14 +115,16 @@ class RedisCluster:
                 d = Path(self.dir) / str(i)
                 d.mkdir()
                 self.servers.append(RedisServer("--cluster-enabled", "yes", "--cluster-config-file",
-                                                str(d / "nodes.conf"), "--cluster-node-timeout", "5000",
+                                                str(d / "nodes.conf"), "--cluster-node-timeout", str(node_timeout),
                                                 directory=str(d)))
             addrs = [f"127.0.0.1:{s.port}" for s in self.servers]
-            r = subprocess.run([_exe("redis-cli"), "--cluster", "create", *addrs, "--cluster-replicas", "0",
+            r = subprocess.run([_exe("redis-cli"), "--cluster", "create", *addrs, "--cluster-replicas", str(replicas),
                                 "--cluster-yes"], capture_output=True, text=True, timeout=60, check=False)
             if r.returncode != 0:
                 pytest.fail(f"redis-cli --cluster create failed: {r.stdout[-500:]} {r.stderr[-500:]}")
             self._wait_ok()
+            if replicas:
+                self._wait_replicas_synced()
         except BaseException:
             self.stop()
             raise
@@ -144,6 +148,38 @@ class RedisCluster:
                 return
             time.sleep(0.1)
         pytest.fail("the Redis Cluster did not reach cluster_state:ok")
+
+    def _wait_replicas_synced(self, timeout: float = 30.0) -> None:
+        """Until every replica's link to its master is up (a replica that never synced cannot take over)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            infos = [s.client().info("replication") for s in self.servers]
+            replicas = [i for i in infos if i.get("role") == "slave"]
+            if replicas and all(i.get("master_link_status") == "up" for i in replicas):
+                return
+            time.sleep(0.1)
+        pytest.fail("the Redis Cluster's replicas did not sync with their masters")
+
+    def masters(self) -> list[int]:
+        """The nodes (indexes into ``servers``) that are masters now."""
+        out = []
+        for i, s in enumerate(self.servers):
+            try:
+                role = s.client().execute_command("ROLE")
+            except Exception:  # noqa: BLE001 - a killed node
+                continue
+            if (role[0].decode() if isinstance(role[0], bytes) else str(role[0])) == "master":
+                out.append(i)
+        return out
+
+    def wait_ok(self, timeout: float = 30.0) -> None:
+        """Until every live node says cluster_state:ok (after a failover)."""
+        live = [s for s in self.servers if s.proc.poll() is None]
+        saved, self.servers = self.servers, live
+        try:
+            self._wait_ok(timeout)
+        finally:
+            self.servers = saved
 
     def url(self, node: int = 0) -> str:
         return self.servers[node].url + "/0"

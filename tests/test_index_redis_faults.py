@@ -321,8 +321,11 @@ def test_hostile_values_inside_the_index_are_refused_by_name(work, url):
 
 
 @pytest.mark.timeout(300)
-def test_cluster_node_killed_is_one_line_exit_2(work):
+def test_cluster_node_killed_is_one_line_exit_2(work, monkeypatch):
+    """No replica takes over: after the failover wait (2 s here) the error is one line, exit 2."""
     from redis_servers import RedisCluster
+
+    monkeypatch.setenv("DEDUPE_REDIS_FAILOVER_WAIT", "2")
 
     cluster = RedisCluster()
     try:
@@ -335,5 +338,46 @@ def test_cluster_node_killed_is_one_line_exit_2(work):
         for args in (["check", "d.txt", "--against", cluster.url(0)], ["index", "add", "a", "--index", cluster.url(1)],
                      ["check", "d.txt", "--against", cluster.url(2)]):
             one_line_error(run(args), "Redis")
+    finally:
+        cluster.stop()
+
+
+@pytest.mark.timeout(300)
+def test_cluster_failover_during_check_and_add(work):
+    """A replicated cluster (3 masters, 3 replicas on loopback): a master killed, then ``check`` and ``add``
+    run while its replica takes over (node timeout 5 s): both retry with backoff and succeed, with the
+    findings of before; the add leaves the new state (its article found by the next check)."""
+    from redis_servers import RedisCluster
+
+    cluster = RedisCluster(3, replicas=1, node_timeout=5000)
+    try:
+        arch = make_archive(work / "a", 8)
+        assert run(["index", "add", "a", "--index", cluster.url(0)]).exit_code == 0
+        (work / "d.txt").write_text(arch[2].read_text("utf-8"))
+        before = run(["check", "d.txt", "--against", cluster.url(0), "--format", "json"])
+        assert before.exit_code == 1 and json.loads(before.stdout)["clusters"]
+        masters = cluster.masters()
+        assert len(masters) == 3 and 0 in masters
+        first, second = [m for m in masters if m != 0][:2]
+        cluster.servers[first].kill()
+        t0 = time.monotonic()
+        during = run(["check", "d.txt", "--against", cluster.url(0), "--format", "json"])
+        assert during.exit_code == 1, during.output
+        assert json.loads(during.stdout)["clusters"] == json.loads(before.stdout)["clusters"]
+        took = time.monotonic() - t0
+        assert took < 2 * 5 + 8, f"check took {took:.1f}s: the retries must stop at about twice the node timeout"
+        cluster.wait_ok()
+        new = article(random.Random(12)) + "\n"
+        (work / "a" / "more.txt").write_text(new)
+        (work / "d2.txt").write_text(new)
+        cluster.servers[second].kill()
+        added = run(["index", "add", "a", "--index", cluster.url(0)])
+        assert added.exit_code == 0, added.output
+        cluster.wait_ok()
+        found = run(["check", "d2.txt", "--against", cluster.url(0), "--format", "json"])
+        assert found.exit_code == 1, found.output
+        assert any(m["path"].endswith("more.txt") for c in json.loads(found.stdout)["clusters"] for m in c["members"])
+        again = run(["check", "d.txt", "--against", cluster.url(0), "--format", "json"])
+        assert json.loads(again.stdout)["clusters"] == json.loads(before.stdout)["clusters"]
     finally:
         cluster.stop()

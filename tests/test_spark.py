@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +15,14 @@ from helpers import SEEDS, invoke
 from dedupe.api import scan
 from dedupe.config import Settings
 from dedupe.engine.pipeline import normalize_path
-from dedupe.engine.spark import scan_command, scan_spark
+from dedupe.engine.spark import (
+    SparkJobError,
+    explain_failure,
+    parse_spark_conf,
+    scan_command,
+    scan_spark,
+    session_conf,
+)
 from dedupe.errors import ConfigError
 from dedupe.findings import ScanResult, cluster_fingerprint
 from dedupe.readers import ReadOptions
@@ -221,6 +229,170 @@ def test_a_new_session_keeps_the_jvm_s_lines_off_the_terminal(tmp_path):
     (log,) = tmp_path.glob("dedupe-spark-*.log")
     assert str(log) in lines[0] and "Master must either be yarn or start with spark, k8s, or local" in lines[0]
     assert "SparkSubmit" in log.read_text(errors="replace")  # the whole story is in the log
+
+
+def members(result: ScanResult, rename: dict[str, str] | None = None, positions: bool = True) -> tuple:
+    """What was read: every document with its units and sentences, and the input errors.  (Clusters are
+    compared by the other tests; the embedded engine's word-level verification is not on Spark yet.)"""
+    d = as_dict(result, rename, positions)
+    return [(x["id"], x["path"], x["units"], x["sentences"]) for x in d["documents"]], d["errors"]
+
+
+HOSTILE = ("c,d.txt", "e[1].txt", "f{x}.txt", "g*.txt", "g-extra.txt", "h\\i.txt", "j?.txt", "k{.txt",
+           "p}q,r.txt", "x{a,b}.txt", "xa.txt", "n o%20.txt")
+
+
+def test_hostile_names_read_exactly(spark, tmp_path, monkeypatch):
+    """Names with glob and comma characters are read as those files, nothing more (Hadoop would
+    split ``c,d.txt`` at the comma, expand ``g*.txt`` to ``g-extra.txt`` too, and fail on ``f{x}.txt``):
+    the documents, units and clusters are the embedded engine's, for plain files, JSON lines and Parquet,
+    given as local paths and as a Hadoop URL."""
+    monkeypatch.chdir(tmp_path)
+    d = tmp_path / "in,[1]{x}*"
+    d.mkdir()
+    seeds = [f for f in sorted(SEEDS.glob("*.txt"))]
+    for k, name in enumerate(HOSTILE):  # every name holds text another one repeats
+        text = seeds[k % len(seeds)].read_text(encoding="utf-8")
+        (d / name).write_text(text + f"\nA line of file number {k} for the paragraph count here.\n", encoding="utf-8")
+    export(d / "cms,[1].jsonl", seed_records())
+    export(d / "g*.jsonl", seed_records()[:2])
+    export(d / "g-extra.jsonl", seed_records()[2:])
+    embedded = scan([d.name], Settings())
+    assert len(embedded.documents) == len(HOSTILE) + 2 * len(seed_records())
+    assert len(embedded.clusters) > 5
+    distributed = scan_spark([d.name], Settings(), spark=spark, partitions=3)
+    assert [x.id for x in distributed.documents] == [x.id for x in embedded.documents]
+    assert [x.units for x in distributed.documents] == [x.units for x in embedded.documents]
+    assert members(distributed) == members(embedded)
+    # a Hadoop URL of the folder: the same files
+    via_url = scan_spark(["file://" + str(d)], Settings(), spark=spark)
+    assert len(via_url.documents) == len(embedded.documents)
+    rename = {"file:" + str(f): normalize_path(str(f.relative_to(tmp_path))) for f in d.iterdir()}
+    assert members(via_url, rename) == members(embedded)
+    # a Parquet dataset under a hostile name
+    pq = tmp_path / "cms,[1]{a}.parquet"
+    rows = spark.sparkContext.parallelize([(str(r["id"]), r.get("title"), r["text"]) for r in seed_records()], 2)
+    spark.createDataFrame(rows, "id string, title string, text string").write.parquet("file://" + str(pq))
+    via_pq = scan_spark([pq.name], Settings(), spark=spark)
+    jl = scan([f"{d.name}/cms,[1].jsonl"], Settings())
+    assert members(via_pq, {pq.name: f"{d.name}/cms,[1].jsonl"}, positions=False) == members(jl, positions=False)
+
+
+# -- executor-side failures: one line naming the cause and the fix ------------------------------------------
+
+
+def _one_seed(tmp_path: Path) -> list[str]:
+    src = sorted(SEEDS.glob("*.txt"))[0]
+    dst = tmp_path / "seed.txt"
+    shutil.copy(src, dst)
+    return [str(dst)]
+
+
+def test_executors_without_dedupe_are_told_how_to_ship_it(spark, tmp_path):
+    """Executors whose Python lacks dedupe (the system python3 here): the one-line message says how to
+    ship the package, never "a bug in dedupe"."""
+    import subprocess
+
+    bare = shutil.which("python3", path="/usr/bin")
+    assert bare, "the system python3 is needed for this test"
+    probe = subprocess.run([bare, "-c", "import dedupe, numpy"], capture_output=True, text=True, cwd=tmp_path)
+    assert probe.returncode != 0, f"{bare} must not have dedupe installed for this test"
+    sc = spark.sparkContext
+    saved = sc.pythonExec
+    sc.pythonExec = bare  # the Python the executors start for this job's tasks
+    try:
+        with pytest.raises(SparkJobError) as err:
+            scan_spark(_one_seed(tmp_path), Settings(), spark=spark)
+    finally:
+        sc.pythonExec = saved
+    msg = str(err.value)
+    assert msg.startswith("Spark's executors cannot import ") and "dedupe" in msg and "spark.archives" in msg and "docs/spark.md" in msg
+    assert "\n" not in msg and "bug" not in msg
+
+
+def test_python_version_mismatch_is_named(spark, tmp_path):
+    """The executors' Python refuses a driver of another minor version ([PYTHON_VERSION_MISMATCH])."""
+    sc = spark.sparkContext
+    saved = sc.pythonVer
+    sc.pythonVer = "3.1"  # what the driver tells its workers it runs
+    try:
+        with pytest.raises(SparkJobError) as err:
+            scan_spark(_one_seed(tmp_path), Settings(), spark=spark)
+    finally:
+        sc.pythonVer = saved
+    msg = str(err.value)
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert f"another Python minor version than the driver (executors {here}, driver 3.1)" in msg
+    assert "PYSPARK_PYTHON" in msg and "\n" not in msg and "bug" not in msg
+
+
+def test_a_file_an_executor_cannot_see(spark, tmp_path, monkeypatch):
+    """An input the driver listed but an executor cannot open: one line naming the rule, whether Spark
+    raises (textFile: FileNotFoundException in the task) or silently gives nothing (binaryFiles)."""
+    import dedupe.engine.spark as engine
+
+    f = Path(_one_seed(tmp_path)[0])
+    lines = spark.sparkContext.textFile("file://" + str(f))
+    assert lines.getNumPartitions() >= 1  # listed by the driver
+    f.rename(f.with_suffix(".gone"))  # not there when the executor reads it
+    with pytest.raises(Exception) as raw:
+        lines.collect()
+    msg = str(explain_failure(raw.value))
+    assert msg.startswith(f"an input file was not found on a Spark executor (file:{f})")
+    assert "same absolute path on every executor" in msg and "hdfs://" in msg and "\n" not in msg
+    f.with_suffix(".gone").rename(f)
+
+    real = engine.binary_files
+
+    def listed_then_gone(spark, uris, n):
+        rdd = real(spark, uris, n)
+        rdd.getNumPartitions()  # the driver lists the file...
+        f.rename(f.with_suffix(".gone"))  # ...that the executors then cannot see
+        return rdd
+
+    monkeypatch.setattr(engine, "binary_files", listed_then_gone)
+    with pytest.raises(SparkJobError, match=r"^an input file was not found on a Spark executor \(.*seed.txt\)"):
+        scan_spark([str(f)], Settings(), spark=spark)
+
+
+@pytest.mark.parametrize("text", [
+    "org.apache.spark.SparkException: Job aborted\nCaused by: java.lang.OutOfMemoryError: Java heap space",
+    "ExecutorLostFailure (executor 1 exited caused by one of the running tasks) Reason: Container killed by YARN "
+    "for exceeding memory limits. 5.5 GB of 5.5 GB physical memory used.",
+    "org.apache.spark.SparkException: Python worker exited unexpectedly (crashed)",
+])
+def test_out_of_memory_names_the_memory_settings(text):
+    msg = str(explain_failure(RuntimeError(text)))
+    assert msg.startswith("Spark ran out of memory") and "spark.executor.memory" in msg and "bug" not in msg
+
+
+def test_spark_conf_and_defaults_precedence(tmp_path, monkeypatch):
+    """dedupe's defaults < spark-defaults.conf ($SPARK_CONF_DIR) < --spark-conf < --spark-master."""
+    (tmp_path / "spark-defaults.conf").write_text(
+        "# the platform team's defaults\nspark.master  spark://127.0.0.1:7077\nspark.executor.memory 2g\n"
+        "spark.ui.enabled=true\nspark.sql.shuffle.partitions   64\n", encoding="utf-8")
+    monkeypatch.setenv("SPARK_CONF_DIR", str(tmp_path))
+    conf = session_conf(None, "dedupe scan", parse_spark_conf(["spark.executor.memory=4g", "spark.a=b=c"]))
+    assert conf["spark.master"] == "spark://127.0.0.1:7077" and conf["spark.executor.memory"] == "4g"
+    assert conf["spark.ui.enabled"] == "true" and conf["spark.sql.shuffle.partitions"] == "64"
+    assert conf["spark.a"] == "b=c" and conf["spark.app.name"] == "dedupe scan"
+    assert session_conf("local[3]", "x", {"spark.master": "yarn"})["spark.master"] == "local[3]"
+    monkeypatch.setenv("SPARK_CONF_DIR", str(tmp_path / "none"))
+    assert session_conf(None, "x")["spark.master"] == "local[2]"
+    for bad in ("executor.memory=4g", "spark.executor.memory", "=4g", "spark.=x"):
+        with pytest.raises(ConfigError, match="--spark-conf"):
+            parse_spark_conf([bad])
+
+
+def test_cli_spark_conf_flags(tmp_path):
+    """--spark-conf on scan and index add: a bad value or one without --engine spark is one line, exit 2."""
+    for cmd in (["scan", str(SEEDS)], ["index", "add", str(SEEDS), "--index", str(tmp_path / "ix")]):
+        r = invoke(*cmd, "--engine", "spark", "--spark-conf", "executor.memory=4g", cwd=tmp_path)
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert "--spark-conf 'executor.memory=4g': expected KEY=VALUE" in r.stderr
+        r = invoke(*cmd, "--spark-conf", "spark.executor.memory=4g", cwd=tmp_path)
+        assert r.returncode == 2 and "--spark-conf needs --engine spark" in r.stderr
+    assert not (tmp_path / "ix").exists()
 
 
 def test_short_reused_sentences_linked_as_the_embedded_engine(spark, tmp_path):

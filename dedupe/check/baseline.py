@@ -57,6 +57,7 @@ from typing import Any
 from dedupe.atomic import write_atomic
 from dedupe.config import KINDS, RULES, Settings
 from dedupe.errors import BaselineError
+from dedupe.findings import Cluster
 
 DEFAULT_PATH = ".dedupe-baseline.json"
 MAX_COUNT = 10**9
@@ -83,10 +84,10 @@ STATUSES = ("new", "accepted", "suppressed", "grown")
 class BaselineApplied:
     """Clusters split by baseline status."""
 
-    new: list = field(default_factory=list)  # not covered (new or grown): these fail
-    accepted: list = field(default_factory=list)
-    suppressed: list = field(default_factory=list)
-    grown: list = field(default_factory=list)  # also in ``new``
+    new: list[Cluster] = field(default_factory=list)  # not covered (new or grown): these fail
+    accepted: list[Cluster] = field(default_factory=list)
+    suppressed: list[Cluster] = field(default_factory=list)
+    grown: list[Cluster] = field(default_factory=list)  # also in ``new``
 
     @property
     def counts(self) -> dict[str, int]:
@@ -98,14 +99,14 @@ class BaselineApplied:
         }
 
 
-def _paths(cluster) -> list[str]:
+def _paths(cluster: Cluster) -> list[str]:
     seen: dict[str, None] = {}
     for m in cluster.members:
         seen.setdefault(m.doc if m.archive else m.path, None)
     return list(seen)
 
 
-def _text(cluster) -> str:
+def _text(cluster: Cluster) -> str:
     t = " ".join(cluster.members[0].text.split()) if cluster.members else ""
     return t[:TEXT_LIMIT]
 
@@ -165,8 +166,9 @@ def validate_data(data: Any, path: str) -> None:
 class Baseline:
     """Accepted and suppressed findings, loaded from and saved to ``path``."""
 
-    def __init__(self, path: str = DEFAULT_PATH, accepted: dict | None = None, suppressions: dict | None = None,
-                 settings: dict | None = None, extra: dict | None = None, exists: bool = False) -> None:
+    def __init__(self, path: str = DEFAULT_PATH, accepted: dict[str, Any] | None = None,
+                 suppressions: dict[str, Any] | None = None, settings: dict[str, Any] | None = None,
+                 extra: dict[str, Any] | None = None, exists: bool = False) -> None:
         self.path = os.fspath(path)
         self.accepted: dict[str, dict[str, Any]] = accepted or {}
         self.suppressions: dict[str, dict[str, Any]] = suppressions or {}
@@ -212,7 +214,7 @@ class Baseline:
     def __len__(self) -> int:
         return len(self.accepted) + len(self.suppressions)
 
-    def status(self, cluster) -> str:
+    def status(self, cluster: Cluster) -> str:
         """``new``, ``accepted``, ``suppressed`` or ``grown`` (accepted, but more copies now)."""
         fp = cluster.fingerprint
         if fp in self.suppressions:
@@ -232,7 +234,7 @@ class Baseline:
         entry = self.suppressions.get(fingerprint)
         return str(entry.get("reason", "")) if entry is not None else ""
 
-    def apply(self, clusters: Iterable) -> BaselineApplied:
+    def apply(self, clusters: Iterable[Cluster]) -> BaselineApplied:
         out = BaselineApplied()
         for c in clusters:
             s = self.status(c)
@@ -248,10 +250,10 @@ class Baseline:
 
     # -- changes ------------------------------------------------------------------
     @staticmethod
-    def _entry(cluster, **more) -> dict[str, Any]:
+    def _entry(cluster: Cluster, **more: Any) -> dict[str, Any]:
         return {"rule": cluster.rule, "kind": cluster.kind, "paths": _paths(cluster), "text": _text(cluster), **more}
 
-    def accept(self, cluster) -> None:
+    def accept(self, cluster: Cluster) -> None:
         """Accept ``cluster`` with its current number of copies (undoes a suppression)."""
         self.suppressions.pop(cluster.fingerprint, None)
         old = self.accepted.get(cluster.fingerprint, {})
@@ -259,7 +261,7 @@ class Baseline:
         entry.update(self._entry(cluster, count=len(cluster.members)))
         self.accepted[cluster.fingerprint] = entry
 
-    def suppress(self, cluster, reason: str = "") -> None:
+    def suppress(self, cluster: Cluster, reason: str = "") -> None:
         """Suppress ``cluster`` whatever its number of copies, with a reason."""
         self.accepted.pop(cluster.fingerprint, None)
         created = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -270,7 +272,7 @@ class Baseline:
         self.accepted.pop(fingerprint, None)
         self.suppressions.pop(fingerprint, None)
 
-    def update(self, clusters: Iterable, settings: dict[str, Any] | None = None) -> dict[str, int]:
+    def update(self, clusters: Iterable[Cluster], settings: dict[str, Any] | None = None) -> dict[str, int]:
         """Make ``accepted`` exactly the current findings not suppressed.
 
         Stale fingerprints are pruned; suppressions are kept.  Returns counts

@@ -45,13 +45,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dedupe.errors import ConfigError
-from dedupe.findings import Cluster, Pair, cluster_fingerprint, detail_pairs
+from dedupe.findings import Cluster, Member, Pair, ScanResult, cluster_fingerprint, detail_pairs
 from dedupe.kinds import DEFAULT_LEVELS, RULES
 from dedupe.kinds import REGISTRY as KIND_REGISTRY
 from dedupe.kinds import resolve as resolve_kind
+
+if TYPE_CHECKING:
+    from dedupe.check.baseline import Baseline
 
 LEVELS = ("error", "warning", "note")
 _LEVEL_ALIASES = {"info": "note", "notice": "note", "warn": "warning", "none": "off", "ignore": "off"}
@@ -160,7 +163,7 @@ class Policy:
         return self.fail_level is not None and _RANK[sev] >= _RANK[self.fail_level]
 
 
-def _replace(p: Policy, **kw) -> Policy:
+def _replace(p: Policy, **kw: Any) -> Policy:
     import dataclasses
 
     return dataclasses.replace(p, **kw)
@@ -205,7 +208,7 @@ class Finding:
         """Similarity of members ``i`` and ``j`` (the cluster's when they are not linked directly)."""
         if self.sims is None:
             self.sims = pair_similarities(self.cluster)
-        return self.sims.get((min(i, j), max(i, j)), self.cluster.similarity)
+        return float(self.sims.get((min(i, j), max(i, j)), self.cluster.similarity))
 
     @property
     def reported(self) -> bool:
@@ -374,7 +377,7 @@ def real_path(path: str) -> str:
 _real = real_path
 
 
-def pair_similarities(c) -> dict[tuple[int, int], float]:
+def pair_similarities(c: Cluster) -> dict[tuple[int, int], float]:
     """``{(a, b): similarity}`` of a cluster's verified links (a < b)."""
     out: dict[tuple[int, int], float] = {}
     for p in c.pairs:
@@ -383,7 +386,7 @@ def pair_similarities(c) -> dict[tuple[int, int], float]:
     return out
 
 
-def in_article_parts(c) -> list[Cluster]:
+def in_article_parts(c: Cluster) -> list[Cluster]:
     """The in-article clusters inside a cluster that spans several documents.
 
     For every draft document holding two or more copies of ``c``, a cluster of
@@ -418,7 +421,7 @@ def in_article_parts(c) -> list[Cluster]:
     return parts
 
 
-def evaluate(result, policy: Policy | None = None, baseline=None, changed: Iterable[str] | None = None,
+def evaluate(result: ScanResult, policy: Policy | None = None, baseline: Baseline | None = None, changed: Iterable[str] | None = None,
              baseline_path: str | None = None, caps: Caps | None = None) -> CheckResult:
     """Apply severities, the baseline and the changed-file scope to ``result``.
 
@@ -462,16 +465,16 @@ def evaluate(result, policy: Policy | None = None, baseline=None, changed: Itera
 # -- messages ----------------------------------------------------------------------
 
 
-def _unit_word(c) -> str:
+def _unit_word(c: Cluster) -> str:
     return "quote" if c.kind == "repeated-quote" or (c.members and c.members[0].unit == "quote") else "sentence"
 
 
-def record_suffix(m) -> str:
+def record_suffix(m: Member) -> str:
     """``#id`` when member ``m`` is a record of an export (its document is ``file.jsonl#id``), else ``""``."""
     return m.doc[len(m.path):] if m.doc != m.path and m.doc.startswith(m.path + "#") else ""
 
 
-def where(m, from_path: str | None = None, from_line: int | None = None, from_doc: str | None = None) -> str:
+def where(m: Member, from_path: str | None = None, from_line: int | None = None, from_doc: str | None = None) -> str:
     """How a message names the place of member ``m`` (seen from ``from_path``, line ``from_line``, in
     document ``from_doc``): a record of an export is named as an article of its own (``file.jsonl#id``,
     with its title), never as another line of the same article."""
@@ -493,7 +496,7 @@ def snippet(text: str, limit: int = 120) -> str:
     return t if len(t) <= limit else t[: limit - 1].rstrip() + "…"
 
 
-def other_index(c, index: int, multi: bool | None = None) -> int:
+def other_index(c: Cluster, index: int, multi: bool | None = None) -> int:
     """The copy a message about ``members[index]`` points to: for a cluster
     spanning several documents, the first copy in another document (that is
     the finding); otherwise the first other copy."""
@@ -510,7 +513,7 @@ def other_index(c, index: int, multi: bool | None = None) -> int:
     return index
 
 
-def link_measures(c, i: int, j: int, sim: float) -> str:
+def link_measures(c: Cluster, i: int, j: int, sim: float) -> str:
     """How members ``i`` and ``j`` are linked, for a message: ``similarity 0.91``; ``similarity 0.92 by
     word alignment`` (a short sentence with a word or two changed); ``similarity 0.67, linked by
     containment 0.90`` (the shorter copy inside the other, below the similarity threshold)."""
@@ -524,15 +527,15 @@ def link_measures(c, i: int, j: int, sim: float) -> str:
     return f"similarity {sim:.2f}"
 
 
-def message(finding_or_cluster, index: int, with_text: bool = True, max_copies: int | None = None,
+def message(finding_or_cluster: Finding | Cluster, index: int, with_text: bool = True, max_copies: int | None = None,
             counter: dict[str, int] | None = None) -> str:
     """The message for member ``index``: what repeats and where the other copies are.
 
     At most ``max_copies`` other copies are named (all when None); the rest
     are counted ("and 290 more"), and added to ``counter["copies"]``.
     """
-    f = finding_or_cluster if hasattr(finding_or_cluster, "status") else None
-    c = getattr(finding_or_cluster, "cluster", finding_or_cluster)
+    f = finding_or_cluster if isinstance(finding_or_cluster, Finding) else None
+    c = finding_or_cluster.cluster if isinstance(finding_or_cluster, Finding) else finding_or_cluster
     m = c.members[index]
     oi = other_index(c, index, f.documents() > 1 if f is not None else None)
     o = c.members[oi]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -261,7 +261,7 @@ def invocation(kw: dict[str, Any]) -> Invocation:
 
 
 def run_scan(paths: Iterable[str], inv: Invocation, engine: str = "embedded", spark_master: str | None = None,
-             progress: Callable[..., None] | None = None) -> ScanResult:
+             progress: Callable[..., None] | None = None, spark_conf: Sequence[str] = ()) -> ScanResult:
     """Run the engine for a command.
 
     ``--against`` (or ``against`` in the config) takes archive files,
@@ -273,10 +273,13 @@ def run_scan(paths: Iterable[str], inv: Invocation, engine: str = "embedded", sp
     if engine == "spark":  # the optional Spark engine: pyspark and Java are needed only here
         from dedupe.engine.spark import scan_command
 
-        result = scan_command(list(paths), inv.settings, inv.read, spark_master or "local[2]", against=against)
+        result = scan_command(list(paths), inv.settings, inv.read, spark_master, against=against,
+                              spark_conf=spark_conf)
     else:
         if spark_master:
             raise click.UsageError("--spark-master needs --engine spark")
+        if spark_conf:
+            raise click.UsageError("--spark-conf needs --engine spark")
         result = scan(list(paths), inv.settings, against=against, read_options=inv.read, progress=progress)
     # The command only renders the result from here on: move the engine's
     # millions of objects out of the cyclic collector's sight, so rendering

@@ -15,15 +15,16 @@ import json
 import os
 import sys
 import time
+from typing import Any
 
 import click
 
-from dedupe.cli.common import CONFIG_OPTION, build_settings, emit, line, read_options, setting_options, warn
-from dedupe.config import INDEX, READ
+from dedupe.cli.common import CONFIG_OPTION, F, build_settings, emit, line, read_options, setting_options, warn
+from dedupe.config import INDEX, READ, Config
 from dedupe.output.sanitize import neutralize
 
 
-def _location(cfg, flag: str | None) -> str:
+def _location(cfg: Config, flag: str | None) -> str:
     from dedupe.index import DEFAULT_LOCATION
 
     loc = flag or cfg.get("index") or DEFAULT_LOCATION
@@ -64,7 +65,7 @@ class _Progress:
         sys.stderr.flush()
 
 
-def _index_option(f):
+def _index_option(f: F) -> F:
     return click.option("--index", "index_flag", metavar="LOCATION",
                         help="Index path (default .dedupe/index or 'index' in config) or redis://HOST:PORT/DB.")(f)
 
@@ -72,7 +73,7 @@ def _index_option(f):
 _PROGRESS = click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal).")
 
 
-def _settings_options(f):
+def _settings_options(f: F) -> F:
     """The settings table's ``index`` keys (those that decide what an index holds), and ``--progress``."""
     return setting_options(INDEX)(_PROGRESS(f))
 
@@ -95,22 +96,28 @@ def index_group(ctx: click.Context) -> None:
 @click.option("--engine", type=click.Choice(["embedded", "spark"]), default="embedded", show_default=True,
               help="Read and sign the articles here (embedded) or on Apache Spark (needs pyspark and Java 17+: see dedupe doctor).")
 @click.option("--spark-master", metavar="URL", default=None,
-              help="Spark master for --engine spark (default local[2]; spark://host:7077, yarn, k8s://...).")
-def add_cmd(paths, index_flag, progress, train_punkt, engine, spark_master, **kw):
+              help="Spark master for --engine spark (default: spark-defaults.conf's, else local[2]; spark://host:7077, yarn, k8s://...).")
+@click.option("--spark-conf", "spark_conf", metavar="KEY=VALUE", multiple=True,
+              help="Spark property for --engine spark (repeatable; over spark-defaults.conf in $SPARK_CONF_DIR), "
+                   "e.g. spark.executor.memory=4g.")
+def add_cmd(paths: tuple[str, ...], index_flag: str | None, progress: bool | None, train_punkt: bool, engine: str,
+            spark_master: str | None, spark_conf: tuple[str, ...], **kw: Any) -> None:
     """Add articles (files, directories, .jsonl exports); a changed article replaces its old sentences."""
     from dedupe.index import add_paths, open_index
 
     if spark_master and engine != "spark":
         raise click.UsageError("--spark-master needs --engine spark")
+    if spark_conf and engine != "spark":
+        raise click.UsageError("--spark-conf needs --engine spark")
     cfg, settings = build_settings(kw)
     loc = _location(cfg, index_flag)
     batches = None
     remote = set()
     if engine == "spark":
-        from dedupe.engine.spark import is_url
+        from dedupe.engine.spark import is_url, parse_spark_conf
         from dedupe.index.spark_add import spark_batches
 
-        batches = spark_batches(list(paths), read_options(cfg, kw), spark_master or "local[2]")
+        batches = spark_batches(list(paths), read_options(cfg, kw), spark_master, conf=parse_spark_conf(spark_conf))
         remote = {p for p in paths if is_url(p)}  # hdfs://, s3a://: Spark lists them
     missing = [p for p in paths if p not in remote and not os.path.exists(p)]
     if len(missing) == len(paths):  # nothing to add: do not create an empty index
@@ -141,7 +148,7 @@ def add_cmd(paths, index_flag, progress, train_punkt, engine, spark_master, **kw
 @click.argument("ids", nargs=-1, required=True)
 @_index_option
 @CONFIG_OPTION
-def remove_cmd(ids, index_flag, **kw):
+def remove_cmd(ids: tuple[str, ...], index_flag: str | None, **kw: Any) -> None:
     """Remove articles by id (as shown by 'dedupe index list')."""
     from dedupe.index import open_index, remove
 
@@ -159,7 +166,7 @@ def remove_cmd(ids, index_flag, **kw):
 @_index_option
 @CONFIG_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def list_cmd(index_flag, fmt, **kw):
+def list_cmd(index_flag: str | None, fmt: str, **kw: Any) -> None:
     """List the archived articles."""
     from dedupe.index import open_index
 
@@ -186,7 +193,7 @@ def _human(n: float) -> str:
 @_index_option
 @CONFIG_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def stats_cmd(index_flag, fmt, **kw):
+def stats_cmd(index_flag: str | None, fmt: str, **kw: Any) -> None:
     """Articles, sentences, size, settings and MinHash scheme of the index."""
     from dedupe.index import open_index
 
@@ -216,7 +223,7 @@ def stats_cmd(index_flag, fmt, **kw):
 @index_group.command("rebuild")
 @_index_option
 @_settings_options
-def rebuild_cmd(index_flag, progress, **kw):
+def rebuild_cmd(index_flag: str | None, progress: bool | None, **kw: Any) -> None:
     """Re-split and re-sign every article (e.g. with new settings from flags/config)."""
     from dedupe.index import open_index, rebuild
 
@@ -230,7 +237,7 @@ def rebuild_cmd(index_flag, progress, **kw):
 @index_group.command("vacuum")
 @_index_option
 @CONFIG_OPTION
-def vacuum_cmd(index_flag, **kw):
+def vacuum_cmd(index_flag: str | None, **kw: Any) -> None:
     """Drop entries of removed articles and compact the index."""
     from dedupe.index import open_index
 
@@ -241,7 +248,7 @@ def vacuum_cmd(index_flag, **kw):
     line(vacuum_sentence(loc, res))
 
 
-def vacuum_sentence(loc: str, res: dict) -> str:
+def vacuum_sentence(loc: str, res: dict[str, Any]) -> str:
     """What ``vacuum`` did, as a sentence."""
     dead = int(res.get("dead_entries_removed", 0))
     what = (f"removed {dead:,} dead {'entry' if dead == 1 else 'entries'} (of removed or replaced articles)"
@@ -258,7 +265,7 @@ def vacuum_sentence(loc: str, res: dict) -> str:
 @_index_option
 @CONFIG_OPTION
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal).")
-def train_cmd(index_flag, progress, **kw):
+def train_cmd(index_flag: str | None, progress: bool | None, **kw: Any) -> None:
     """Learn Punkt abbreviations from the archive, store them, re-split every article."""
     from dedupe.index import open_index, train_punkt
 

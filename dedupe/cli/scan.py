@@ -23,11 +23,14 @@ from dedupe.output.sanitize import neutralize
 @click.option("--engine", type=click.Choice(["embedded", "spark"]), default="embedded", show_default=True,
               help="Run the analysis here (embedded) or on Apache Spark (needs pyspark and Java 17+: see dedupe doctor).")
 @click.option("--spark-master", metavar="URL", default=None,
-              help="Spark master for --engine spark (default local[2]; spark://host:7077, yarn, k8s://...).")
+              help="Spark master for --engine spark (default: spark-defaults.conf's, else local[2]; spark://host:7077, yarn, k8s://...).")
+@click.option("--spark-conf", "spark_conf", metavar="KEY=VALUE", multiple=True,
+              help="Spark property for --engine spark (repeatable; over spark-defaults.conf in $SPARK_CONF_DIR), "
+                   "e.g. spark.executor.memory=4g.")
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, show_all: bool, color: bool | None,
-         allow_no_input: bool, engine: str, spark_master: str | None, **kw: Any) -> None:
+         allow_no_input: bool, engine: str, spark_master: str | None, spark_conf: tuple[str, ...], **kw: Any) -> None:
     """Find repeated sentences and quotes in PATHS (files or directories)."""
-    result = run_scan(paths, invocation(kw), engine, spark_master)
+    result = run_scan(paths, invocation(kw), engine, spark_master, spark_conf=spark_conf)
     if color is None:
         color = output is None and sys.stdout.isatty()
     options = {"color": color, "show_all": show_all} if fmt == "text" else {}

@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, TypeVar, cast
+from urllib.parse import unquote
 
 import numpy as np
 
@@ -127,6 +128,52 @@ def list_inputs(spark: Any, paths: Sequence[str], options: ReadOptions,
 
 def _file_uri(path: str) -> str:
     return "file://" + os.path.abspath(path)  # Hadoop's Path escapes what needs escaping
+
+
+_GLOB_CHARS = frozenset("\\*?[]{}")
+
+
+def glob_escape(uri: str) -> str:
+    """``uri`` as a Hadoop glob matching that one path: its glob characters
+    (``\\ * ? [ ] { }``) escaped with a backslash, so ``e[1].txt`` or
+    ``g*.txt`` name themselves (``g*.txt`` would also read ``g-extra.txt``)."""
+    return "".join("\\" + c if c in _GLOB_CHARS else c for c in uri)
+
+
+def one_path(uri: str) -> str:
+    """``uri`` for an API that takes one comma-separated string of globs
+    (``textFile``): escaped as :func:`glob_escape`, each comma as the
+    one-alternative group ``{\\,}``, so Hadoop neither splits the name at it
+    nor expands anything."""
+    return glob_escape(uri).replace(",", "{\\,}")
+
+
+def binary_files(spark: Any, uris: Sequence[str], min_partitions: int) -> Any:
+    """``sc.binaryFiles`` over exactly ``uris`` (no globbing, no splitting at commas): ``(uri, bytes)``.
+
+    ``binaryFiles`` takes one comma-joined string of globs; this hands
+    Hadoop's ``FileInputFormat`` the list of paths itself (glob characters
+    escaped), so a name such as ``c,d.txt``, ``f{x}.txt`` or ``g*.txt`` is
+    read as that file and nothing else.
+    """
+    from pyspark.rdd import RDD
+    from pyspark.serializers import NoOpSerializer, PairDeserializer, UTF8Deserializer
+
+    sc = spark.sparkContext
+    jvm = sc._jvm
+    job = jvm.org.apache.hadoop.mapreduce.Job.getInstance(sc._jsc.hadoopConfiguration())
+    Path = jvm.org.apache.hadoop.fs.Path
+    arr = sc._gateway.new_array(Path, len(uris))
+    for i, u in enumerate(uris):
+        arr[i] = Path(glob_escape(u))
+    jvm.org.apache.hadoop.mapreduce.lib.input.FileInputFormat.setInputPaths(job, arr)  # escapes the commas
+    cls = jvm.java.lang.Class.forName
+    key, value = cls("java.lang.String"), cls("org.apache.spark.input.PortableDataStream")
+    rdd = jvm.org.apache.spark.rdd.BinaryFileRDD(sc._jsc.sc(), cls("org.apache.spark.input.StreamInputFormat"),
+                                                 key, value, job.getConfiguration(), min_partitions)
+    tag = jvm.scala.reflect.ClassTag.apply
+    jrdd = jvm.org.apache.spark.api.java.JavaPairRDD.fromRDD(rdd.setName("dedupe inputs"), tag(key), tag(value))
+    return RDD(jrdd, sc, PairDeserializer(UTF8Deserializer(), NoOpSerializer()))  # type: ignore[no-untyped-call]
 
 
 def _hadoop_list(spark: Any, url: str, options: ReadOptions, errors: list[DedupeError]) -> list[str]:
@@ -379,7 +426,25 @@ def _read_lines_partition(job: _Job, rows: Iterable[tuple[tuple[int, int], str]]
 
 
 def _read_files_partition(job: _Job, rows: Iterable[tuple[int, bytes]]) -> Iterator[Row]:
-    return _scan_rows(job, _read_files(job, rows))
+    for r in _read_files(job, rows):
+        yield ("F", r.file_index)  # this file reached an executor (see :func:`check_all_read`)
+        yield from _scan_rows(job, [r])
+
+
+def check_all_read(job: _Job, wanted: Iterable[int], rows: Iterable[Row]) -> None:
+    """Every plain file the driver listed reached an executor (an ``("F", index)`` row each).
+
+    Spark's ``binaryFiles`` gives no record, and no error, for a listed file
+    that an executor cannot open: without this check a file only the driver
+    can see would drop out of the scan silently."""
+    seen = {r[1] for r in rows if r[0] == "F"}
+    missing = [job.names[i] for i in sorted(set(wanted) - seen)]
+    if missing:
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        raise SparkJobError(
+            f"an input file was not found on a Spark executor ({missing[0]}{more}): inputs must exist at the same "
+            "absolute path on every executor, or be given as shared-filesystem or object-store URLs (hdfs://, "
+            f"s3a://, a file:/// path on a shared mount) ({_DOCS})")
 
 
 # -- Spark helpers --------------------------------------------------------------
@@ -458,6 +523,15 @@ class _Started:
 
     def __init__(self, spark: Any, log: str) -> None:
         self.spark, self.log = spark, log
+        self.named = False  # an error message already names the log
+
+    def failure(self, exc: BaseException) -> SparkJobError:
+        """``exc`` explained (:func:`explain_failure`), naming this run's log."""
+        err = explain_failure(exc, _master_of(self.spark))
+        err.message = err.message + f" (Spark's log: {self.log})"
+        err.args = (err.message,)
+        self.named = True
+        return err
 
     def stop(self, ok: bool) -> None:
         """Stop the session; the JVM's log is deleted after a run that worked and kept (its path
@@ -470,7 +544,7 @@ class _Started:
                     os.unlink(self.log)
                 except OSError:
                     pass
-            else:
+            elif not self.named:
                 print(f"dedupe: note: Spark's own log of this run: {self.log}", file=sys.stderr)
 
 
@@ -495,13 +569,83 @@ def _log_tail(path: str) -> str:
     return re.sub(stamp, "", (telling or lines)[0])[:200] if lines else ""
 
 
-def _session(master: str, app: str = "dedupe scan") -> tuple[Any, _Started | None]:
+_BUILTIN_CONF = {  # dedupe's own defaults: spark-defaults.conf and --spark-conf override them
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "8",
+}
+
+
+def parse_spark_conf(values: Iterable[str]) -> dict[str, str]:
+    """``--spark-conf KEY=VALUE`` values as a dict (the last one of a key wins); a value that is not
+    ``spark.KEY=VALUE`` is a :class:`ConfigError` naming it."""
+    out: dict[str, str] = {}
+    for v in values:
+        key, eq, value = v.partition("=")
+        key = key.strip()
+        if not eq or not key.startswith("spark.") or len(key) <= len("spark.") or any(c.isspace() for c in key):
+            raise ConfigError(f"--spark-conf {v!r}: expected KEY=VALUE with a Spark property as KEY "
+                              "(e.g. spark.executor.memory=4g)", "--spark-conf")
+        out[key] = value
+    return out
+
+
+def spark_defaults_file() -> str | None:
+    """The ``spark-defaults.conf`` spark-submit reads: ``$SPARK_CONF_DIR``, else ``$SPARK_HOME/conf``."""
+    conf_dir = os.environ.get("SPARK_CONF_DIR")
+    if not conf_dir and os.environ.get("SPARK_HOME"):
+        conf_dir = os.path.join(os.environ["SPARK_HOME"], "conf")
+    if not conf_dir:
+        return None
+    path = os.path.join(conf_dir, "spark-defaults.conf")
+    return path if os.path.isfile(path) else None
+
+
+def spark_defaults() -> dict[str, str]:
+    """The properties of :func:`spark_defaults_file` (``key value`` or ``key=value`` lines, ``#`` comments),
+    read as spark-submit reads them (Java properties, whitespace or ``=`` between key and value)."""
+    path = spark_defaults_file()
+    if path is None:
+        return {}
+    out: dict[str, str] = {}
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for raw in fh:
+                line = raw.strip()
+                if not line or line.startswith(("#", "!")):
+                    continue
+                m = re.match(r"^(\S+?)\s*(?:[=:]\s*|\s+)(.*)$", line)
+                if m and m.group(1).startswith("spark."):
+                    out[m.group(1)] = m.group(2).strip()
+    except OSError as exc:
+        raise ConfigError(f"cannot read Spark's defaults: {exc.strerror or exc}", path) from None
+    return out
+
+
+def session_conf(master: str | None, app: str, conf: dict[str, str] | None = None) -> dict[str, str]:
+    """What a new session is started with: dedupe's defaults, then ``spark-defaults.conf``, then
+    ``--spark-conf`` (``conf``), then ``--spark-master`` (``master``; without one the defaults' ``spark.master``,
+    else ``local[2]``)."""
+    out = {**_BUILTIN_CONF, **spark_defaults(), **(conf or {})}
+    if master:
+        out["spark.master"] = master
+    out.setdefault("spark.master", "local[2]")
+    out.setdefault("spark.app.name", app)
+    return out
+
+
+def _session(master: str | None, app: str = "dedupe scan",
+             conf: dict[str, str] | None = None) -> tuple[Any, _Started | None]:
     """The active Spark session, or a new one named ``app`` (then also returned as :class:`_Started`).
 
     A new session's JVM writes its start-up lines and warnings (log4j's
     profile, the host's loopback address, the native Hadoop library...) to a
     log file, not to the terminal: what the user sees on stderr is dedupe's
-    own messages."""
+    own messages.  Its properties are :func:`session_conf`'s.  The executors
+    run ``PYSPARK_PYTHON`` (or ``spark.pyspark.python``); for a ``local``
+    master it defaults to this interpreter, for a cluster Spark's own
+    default applies (``python3`` on each executor's PATH), see docs/spark.md.
+    """
     try:
         from pyspark import SparkConf, SparkContext
         from pyspark.java_gateway import launch_gateway
@@ -513,16 +657,21 @@ def _session(master: str, app: str = "dedupe scan") -> tuple[Any, _Started | Non
     active = SparkSession.getActiveSession()
     if active is not None:
         return active, None
-    conf = (SparkConf().setMaster(master).setAppName(app)
-            .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
-            .set("spark.sql.shuffle.partitions", "8"))
-    if master.startswith("local"):  # the workers run this interpreter (and so find dedupe and numpy)
+    props = session_conf(master, app, conf)
+    master = props["spark.master"]
+    spark_conf = SparkConf()
+    for k, v in props.items():
+        spark_conf.set(k, v)
+    if props.get("spark.pyspark.python"):  # the executors' Python, as spark-submit honours it
+        os.environ["PYSPARK_PYTHON"] = props["spark.pyspark.python"]
+    elif master.startswith("local"):
+        # the workers run this interpreter (and so find dedupe and numpy)
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     fd, log = tempfile.mkstemp(prefix="dedupe-spark-", suffix=".log")
     try:
         with os.fdopen(fd, "wb") as out:  # the JVM keeps its own copy of the descriptor
-            gateway = launch_gateway(conf, popen_kwargs={"stdout": out, "stderr": out})  # type: ignore[no-untyped-call]
-        sc = SparkContext(conf=conf, gateway=gateway)
+            gateway = launch_gateway(spark_conf, popen_kwargs={"stdout": out, "stderr": out})  # type: ignore[no-untyped-call]
+        sc = SparkContext(conf=spark_conf, gateway=gateway)
         spark = SparkSession(sc)
     except Exception as exc:  # noqa: BLE001 - no Java, bad master URL
         why = _log_tail(log) or _java_message(exc)
@@ -531,28 +680,118 @@ def _session(master: str, app: str = "dedupe scan") -> tuple[Any, _Started | Non
     return spark, _Started(spark, log)
 
 
+class SparkJobError(DedupeError):
+    """A Spark job failed for a reason outside dedupe (the executors' environment, memory, inputs)."""
+
+
+_DOCS = "see docs/spark.md"
+
+
+def explain_failure(exc: BaseException, master: str = "") -> SparkJobError:
+    """A failed Spark job as one line naming the cause and the fix.
+
+    Spark reports an executor's failure as a Java exception whose text holds
+    the executor's Python traceback or Java stack; this picks out what went
+    wrong: the package missing on the executors, another Python version
+    there, an input file an executor cannot see, memory, a Python that does
+    not run.  Anything else is Spark's own first line (never "a bug in
+    dedupe": the job ran outside this process)."""
+    text = str(exc)
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and cause is not exc:
+        text += "\n" + str(cause)
+    m = re.search(r"ModuleNotFoundError: No module named '([\w.]+)'", text)
+    if m:
+        mod = m.group(1).split(".")[0]
+        what = "dedupe" if mod == "dedupe" else f"{mod} (a dependency of dedupe)"
+        return SparkJobError(
+            f"Spark's executors cannot import {what}: their Python does not have dedupe installed; ship it with "
+            "a packed environment (venv-pack or conda-pack: --spark-conf spark.archives=env.tar.gz#env and "
+            "PYSPARK_PYTHON=./env/bin/python) or install the same dedupe wheel on every worker "
+            f"({_DOCS})")
+    if "PYTHON_VERSION_MISMATCH" in text or "different version" in text and "Python in worker" in text:
+        m = re.search(r"Python in worker has different version:?\s*\(?([\d.]+)\)?\s*than that in driver:?\s*"
+                      r"\(?([\d.]+)\)?", text)
+        versions = f" (executors {m.group(1)}, driver {m.group(2)})" if m else ""
+        return SparkJobError(
+            f"Spark's executors run another Python minor version than the driver{versions}: they must match; "
+            "point PYSPARK_PYTHON (or --spark-conf spark.pyspark.python=...) at a Python "
+            f"{sys.version_info.major}.{sys.version_info.minor} with dedupe installed on every worker, "
+            f"or ship one in a packed environment ({_DOCS})")
+    m = re.search(r"Cannot run program \"([^\"]+)\"", text)
+    if m:
+        return SparkJobError(
+            f"Spark's executors cannot run the Python {m.group(1)!r}: set PYSPARK_PYTHON (or --spark-conf "
+            f"spark.pyspark.python=...) to a Python that exists on every worker, with dedupe installed ({_DOCS})")
+    m = re.search(r"FileNotFoundException: (?:File )?(\S+?)(?: does not exist|\s*\(No such file or directory\))", text)
+    if m or "FileNotFoundException" in text:
+        which = f" ({m.group(1)})" if m else ""
+        return SparkJobError(
+            f"an input file was not found on a Spark executor{which}: inputs must exist at the same absolute "
+            "path on every executor, or be given as shared-filesystem or object-store URLs (hdfs://, s3a://, "
+            f"a file:/// path on a shared mount) ({_DOCS})")
+    if re.search(r"OutOfMemoryError|Java heap space|GC overhead limit exceeded|MemoryError|"
+                 r"exceeding memory limits|Container killed .{0,80}memory|exit code 137|"
+                 r"Python worker exited unexpectedly|Total size of serialized results .{0,80}bigger than "
+                 r"spark.driver.maxResultSize", text, re.S):
+        if "maxResultSize" in text:
+            fix = "raise spark.driver.maxResultSize and spark.driver.memory"
+        else:
+            fix = "raise spark.executor.memory (and spark.executor.memoryOverhead for Python), or spark.driver.memory"
+        return SparkJobError(
+            f"Spark ran out of memory: {fix} (e.g. --spark-conf spark.executor.memory=4g, or in "
+            f"spark-defaults.conf), or give more partitions ({_DOCS})")
+    first = _spark_reason(text)
+    where = f" on {master}" if master else ""
+    return SparkJobError(f"the Spark job failed{where}: {first} ({_DOCS})")
+
+
+def _spark_reason(text: str) -> str:
+    """The most telling line of a Spark failure: the innermost exception's message."""
+    lines = [x.strip() for x in text.splitlines() if x.strip()]
+    lines = [x for x in lines if not x.startswith(("at ", "...", "File ", "^"))]
+    for x in reversed(lines):
+        m = re.match(r"^(?:Caused by: )?([\w.$]+(?:Exception|Error)): (.+)$", x)
+        if m and "Py4JJavaError" not in m.group(1):
+            return f"{m.group(1).rsplit('.', 1)[-1]}: {m.group(2)}"[:300]
+    return (lines[0] if lines else type(text).__name__)[:300]
+
+
+def _is_spark_failure(exc: BaseException) -> bool:
+    """An exception that comes from Spark or its JVM (a failed job), not from dedupe's own code."""
+    mod = type(exc).__module__ or ""
+    return mod.startswith(("py4j", "pyspark"))
+
+
 def scan_spark(
     paths: Sequence[str],
     settings: Settings | None = None,
-    master: str = "local[2]",
+    master: str | None = None,
     read_options: ReadOptions | None = None,
     *,
     model: PunktModel | None = None,
     partitions: int | None = None,
     spark: Any = None,
+    conf: dict[str, str] | None = None,
 ) -> ScanResult:
     """:func:`dedupe.engine.pipeline.scan` on Apache Spark: the same clusters.
 
     Args:
         paths: files, directories, Parquet datasets or Hadoop URLs.
         settings: detection settings (defaults if None).
-        master: Spark master URL (ignored when a session is active or given).
+        master: Spark master URL (ignored when a session is active or given;
+            default: ``spark.master`` of spark-defaults.conf, else ``local[2]``).
         read_options: JSON-lines / Parquet field names, include/exclude globs.
         model: Punkt parameters (default: the shipped news model).
         partitions: partitions for the shuffles (default: twice the
             default parallelism).
         spark: a SparkSession to use (else the active one, else a new one,
             stopped at the end).
+        conf: Spark properties for a new session (``--spark-conf``), over
+            ``spark-defaults.conf``.
+
+    A failed Spark job raises :class:`SparkJobError`, one line naming the
+    cause and the fix (:func:`explain_failure`).
     """
     settings = (settings or Settings()).validate()
     if "restatement" in settings.kinds:
@@ -561,10 +800,15 @@ def scan_spark(
     options = read_options or ReadOptions()
     started = None
     if spark is None:
-        spark, started = _session(master, "dedupe scan")
+        spark, started = _session(master, "dedupe scan", conf)
     ok = False
     try:
-        result = _scan(spark, list(paths), settings, options, model, partitions)
+        try:
+            result = _scan(spark, list(paths), settings, options, model, partitions)
+        except Exception as exc:
+            if not _is_spark_failure(exc):
+                raise
+            raise (started.failure(exc) if started else explain_failure(exc, _master_of(spark))) from exc
         ok = True
         return result
     finally:
@@ -572,13 +816,22 @@ def scan_spark(
             started.stop(ok)
 
 
-def scan_command(paths: Sequence[str], settings: Settings, read_options: ReadOptions, master: str,
-                 against: Sequence[str] | None = None) -> ScanResult:
-    """What ``dedupe scan --engine spark`` runs (the CLI wires its flags here)."""
+def scan_command(paths: Sequence[str], settings: Settings, read_options: ReadOptions, master: str | None,
+                 against: Sequence[str] | None = None, spark_conf: Sequence[str] = ()) -> ScanResult:
+    """What ``dedupe scan --engine spark`` runs (the CLI wires its flags here): ``master`` is
+    ``--spark-master`` (``None``: spark-defaults.conf's, else ``local[2]``), ``spark_conf`` the
+    ``--spark-conf KEY=VALUE`` values."""
     if against:
         raise ConfigError("--against is not supported with --engine spark yet (use the embedded engine)",
                           "--engine")
-    return scan_spark(paths, settings, master, read_options)
+    return scan_spark(paths, settings, master, read_options, conf=parse_spark_conf(spark_conf))
+
+
+def _master_of(spark: Any) -> str:
+    try:
+        return str(spark.sparkContext.master)
+    except Exception:  # noqa: BLE001 - a session already gone
+        return ""
 
 
 def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions,
@@ -601,7 +854,7 @@ def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions
     files = [i for i in inputs if i.kind == "file"]
     if files:
         by_uri = {_qualify(spark, i.uri): i.index for i in files}
-        raw = sc.binaryFiles(",".join(i.uri for i in files), minPartitions=nparts)
+        raw = binary_files(spark, [i.uri for i in files], nparts)
         keyed = raw.map(lambda kv: (by_uri.get(kv[0], -1), kv[1]))
         parts.append(keyed.repartition(min(nparts, len(files)))
                      .mapPartitions(lambda rows: _read_files_partition(job, rows)))
@@ -625,6 +878,7 @@ def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions
         if seen != m.line and (fi not in first_error or m.line < first_error[fi][0]):
             rid = m.id[len(job.names[fi]) + 1:]
             first_error[fi] = (m.line, f"line {m.line}: duplicate id '{rid}' (first on line {seen})")
+    check_all_read(job, [i.index for i in inputs if i.kind == "file"], collected)
     bad = set(first_error)
     for fi in sorted(bad):
         errors.append(InputError(first_error[fi][1], job.names[fi]))
@@ -788,6 +1042,8 @@ def _map_partition(job: _Job, fn: Callable[[list[Document]], Any], batch: int,
     docs: list[Document] = []
     first: tuple[int, int, int] | None = None
     for r in reads:
+        if not job.lines.get(r.file_index, False):
+            yield ("F", r.file_index)  # this file reached an executor (see :func:`check_all_read`)
         if r.error is not None:
             yield ("E", r.file_index, r.error[0], r.error[1])
             continue
@@ -813,7 +1069,7 @@ def _map_partition(job: _Job, fn: Callable[[list[Document]], Any], batch: int,
 def map_documents(
     paths: Sequence[str],
     options: ReadOptions | None,
-    master: str,
+    master: str | None,
     fn: Callable[[list[Document]], T],
     *,
     errors: list[DedupeError] | None = None,
@@ -822,6 +1078,7 @@ def map_documents(
     progress: Callable[[int, int], None] | None = None,
     partitions: int | None = None,
     spark: Any = None,
+    conf: dict[str, str] | None = None,
 ) -> Iterator[T]:
     """``fn`` applied in Spark partitions to the documents of ``paths``, the
     results yielded on the driver in input order: plain files first (in the
@@ -845,65 +1102,75 @@ def map_documents(
     errors = errors if errors is not None else []
     started = None
     if spark is None:  # without pyspark: the scan's one-line ConfigError
-        spark, started = _session(master, "dedupe index add")
+        spark, started = _session(master, "dedupe index add", conf)
     ok = False
     try:
-        from pyspark import StorageLevel
-
-        sc = spark.sparkContext
-        nparts = partitions or max(2, sc.defaultParallelism * 2)
-        # the driver holds one partition's results at a time: more partitions for more documents
-        per_partition = max(1, 8 * batch)
-        inputs, listed = list_inputs(spark, paths, options, name=name)
-        errors.extend(listed)
-        job = _Job(Settings(), options, None, {i.index: i.name for i in inputs},
-                   {i.index: "parquet" for i in inputs if i.kind == "parquet"},
-                   {i.index: i.kind != "file" for i in inputs})
-        parts = []
-        files = [i for i in inputs if i.kind == "file"]
-        if files:  # sorted by file index, so the partitions hold runs of files in the walk's order
-            by_uri = {_qualify(spark, i.uri): i.index for i in files}
-            raw = sc.binaryFiles(",".join(i.uri for i in files), minPartitions=nparts)
-            nfiles = min(len(files), nparts if partitions else max(nparts, -(-len(files) // per_partition)))
-            keyed = raw.map(lambda kv: (by_uri.get(kv[0], -1), kv[1])).sortByKey(numPartitions=nfiles)
-            parts.append(keyed.mapPartitions(lambda rows: _map_partition(job, fn, batch, _read_files(job, rows))))
-        every = _line_records(spark, inputs, options, errors)
-        if every is not None:
-            nlines = nparts if partitions else max(nparts, -(-every.count() // per_partition))
-            lines = every.sortByKey(numPartitions=nlines)
-            # where each partition's lines start in their file (characters), so offsets are the file's
-            sizes = lines.mapPartitions(_line_sizes).collect()
-            bases: list[dict[int, int]] = []
-            total: dict[int, int] = {}
-            for part in sizes:
-                bases.append({fi: total.get(fi, 0) for fi in part})
-                for fi, n in part.items():
-                    total[fi] = total.get(fi, 0) + n
-            parts.append(lines.mapPartitionsWithIndex(
-                lambda k, rows: _map_partition(job, fn, batch, _read_lines(job, rows, bases[k]))))
-        if not parts:
-            ok = True
-            return
-        mapped = (sc.union(parts) if len(parts) > 1 else parts[0]).persist(StorageLevel.MEMORY_AND_DISK)
-        try:
-            meta = mapped.map(lambda r: ("C", r[1][1], r[2]) if r[0] == "R" else r).collect()
-            bad = _bad_files(job, meta, errors)
-            todo = sum(r[2] for r in meta if r[0] == "C" and r[1] not in bad)
-            done = 0
-            for r in mapped.filter(lambda r: r[0] == "R" and r[1][1] not in bad).toLocalIterator():
-                done += r[2]
-                if progress:
-                    progress(done, todo)
-                yield r[3]
-        finally:
-            mapped.unpersist()
+        yield from _map_documents(spark, paths, options, fn, errors, batch, name, progress, partitions)
         ok = True
     except GeneratorExit:  # the caller stopped early (an error of its own is reported by the caller)
         ok = True
         raise
+    except Exception as exc:
+        if not _is_spark_failure(exc):
+            raise
+        raise (started.failure(exc) if started else explain_failure(exc, _master_of(spark))) from exc
     finally:
         if started is not None:
             started.stop(ok)
+
+
+def _map_documents(spark: Any, paths: Sequence[str], options: ReadOptions, fn: Callable[[list[Document]], T],
+                   errors: list[DedupeError], batch: int, name: Callable[[str], str],
+                   progress: Callable[[int, int], None] | None, partitions: int | None) -> Iterator[T]:
+    from pyspark import StorageLevel
+
+    sc = spark.sparkContext
+    nparts = partitions or max(2, sc.defaultParallelism * 2)
+    # the driver holds one partition's results at a time: more partitions for more documents
+    per_partition = max(1, 8 * batch)
+    inputs, listed = list_inputs(spark, paths, options, name=name)
+    errors.extend(listed)
+    job = _Job(Settings(), options, None, {i.index: i.name for i in inputs},
+               {i.index: "parquet" for i in inputs if i.kind == "parquet"},
+               {i.index: i.kind != "file" for i in inputs})
+    parts = []
+    files = [i for i in inputs if i.kind == "file"]
+    if files:  # sorted by file index, so the partitions hold runs of files in the walk's order
+        by_uri = {_qualify(spark, i.uri): i.index for i in files}
+        raw = binary_files(spark, [i.uri for i in files], nparts)
+        nfiles = min(len(files), nparts if partitions else max(nparts, -(-len(files) // per_partition)))
+        keyed = raw.map(lambda kv: (by_uri.get(kv[0], -1), kv[1])).sortByKey(numPartitions=nfiles)
+        parts.append(keyed.mapPartitions(lambda rows: _map_partition(job, fn, batch, _read_files(job, rows))))
+    every = _line_records(spark, inputs, options, errors)
+    if every is not None:
+        nlines = nparts if partitions else max(nparts, -(-every.count() // per_partition))
+        lines = every.sortByKey(numPartitions=nlines)
+        # where each partition's lines start in their file (characters), so offsets are the file's
+        sizes = lines.mapPartitions(_line_sizes).collect()
+        bases: list[dict[int, int]] = []
+        total: dict[int, int] = {}
+        for part in sizes:
+            bases.append({fi: total.get(fi, 0) for fi in part})
+            for fi, n in part.items():
+                total[fi] = total.get(fi, 0) + n
+        parts.append(lines.mapPartitionsWithIndex(
+            lambda k, rows: _map_partition(job, fn, batch, _read_lines(job, rows, bases[k]))))
+    if not parts:
+        return
+    mapped = (sc.union(parts) if len(parts) > 1 else parts[0]).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        meta = mapped.map(lambda r: ("C", r[1][1], r[2]) if r[0] == "R" else r).collect()
+        check_all_read(job, [i.index for i in files], meta)
+        bad = _bad_files(job, meta, errors)
+        todo = sum(r[2] for r in meta if r[0] == "C" and r[1] not in bad)
+        done = 0
+        for r in mapped.filter(lambda r: r[0] == "R" and r[1][1] not in bad).toLocalIterator():
+            done += r[2]
+            if progress:
+                progress(done, todo)
+            yield r[3]
+    finally:
+        mapped.unpersist()
 
 
 def _bad_files(job: _Job, meta: list[Row], errors: list[DedupeError]) -> set[int]:
@@ -931,7 +1198,7 @@ def _line_records(spark: Any, inputs: Sequence[Input], options: ReadOptions, err
     rdds = []
     for inp in inputs:
         if inp.kind == "lines":
-            rdds.append(sc.textFile(inp.uri).zipWithIndex().map(lambda x, fi=inp.index: ((fi, x[1] + 1), x[0])))
+            rdds.append(sc.textFile(one_path(inp.uri)).zipWithIndex().map(lambda x, fi=inp.index: ((fi, x[1] + 1), x[0])))
         elif inp.kind == "parquet":
             rdds.append(_parquet_lines(spark, inp, options, errors))
     rdds = [r for r in rdds if r is not None]
@@ -950,7 +1217,7 @@ def _parquet_lines(spark: Any, inp: Input, options: ReadOptions, errors: list[De
     """A Parquet dataset as JSON-lines records (one per row, in file order):
     its id/title/text columns are read like a JSON-lines export's fields."""
     try:
-        df = spark.read.parquet(inp.uri)
+        df = spark.read.parquet(glob_escape(inp.uri))
     except Exception as exc:  # noqa: BLE001 - unreadable or not Parquet
         errors.append(InputError(f"not a readable Parquet dataset: {_java_message(exc)}", inp.name))
         return None
@@ -958,8 +1225,8 @@ def _parquet_lines(spark: Any, inp: Input, options: ReadOptions, errors: list[De
     if options.text_field not in df.columns:
         errors.append(InputError(f"no '{options.text_field}' column", inp.name))
         return None
-    files = sorted(df.inputFiles())  # part files in name order, rows in file order
-    rdds = [spark.read.parquet(f).select(*cols).rdd for f in files]
+    files = sorted(unquote(f) for f in df.inputFiles())  # part files in name order, rows in file order
+    rdds = [spark.read.parquet(glob_escape(f)).select(*cols).rdd for f in files]
     allrows = spark.sparkContext.union(rdds) if len(rdds) > 1 else rdds[0]
     return (allrows.zipWithIndex()
             .map(lambda x, fi=inp.index: ((fi, x[1] + 1), json.dumps(x[0].asDict(), ensure_ascii=False, default=str))))

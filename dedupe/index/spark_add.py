@@ -26,10 +26,10 @@ def _as_given(path: str) -> str:
     return path  # the embedded add names articles by the path as walked
 
 
-def spark_batches(paths: Sequence[str], read_options: ReadOptions | None, master: str = "local[2]",
-                  spark: Any = None) -> BatchSource:
+def spark_batches(paths: Sequence[str], read_options: ReadOptions | None, master: str | None = None,
+                  spark: Any = None, conf: dict[str, str] | None = None) -> BatchSource:
     """A batch source for :func:`dedupe.index.add_paths` running on Spark
-    (``master``, or the session ``spark``); pyspark is imported when it runs."""
+    (``master`` with the properties ``conf``, or the session ``spark``); pyspark is imported when it runs."""
 
     def source(settings: Settings, model: Any, needs: frozenset[str], progress: Progress | None) -> Iterator[IndexBatch]:
         from dedupe.engine.spark import map_documents
@@ -38,7 +38,7 @@ def spark_batches(paths: Sequence[str], read_options: ReadOptions | None, master
         fn = partial(prepare_read, settings=settings, model=model, needs=needs)
         report = (lambda done, total: progress("analyse", done, total)) if progress else None
         yield from map_documents(list(paths), read_options, master, fn, errors=errors, name=_as_given,
-                                 progress=report, spark=spark)
+                                 progress=report, spark=spark, conf=conf)
         if errors:
             yield empty_batch(settings, errors)
 

@@ -93,6 +93,7 @@ from dedupe.index.base import (
     shingle_keys,
     unpack_article,
 )
+from dedupe.index.redis import failover
 from dedupe.index.redis.connection import CONNECT_TIMEOUT, SOCKET_TIMEOUT, parse_location
 from dedupe.index.redis.layout import (
     BAND_BITS,
@@ -157,6 +158,7 @@ class RedisIndex(ArchiveIndex):
         self._scripts: dict[str, Any] = {}
         self.cluster = False
         self.r: Any = None
+        self.failover_wait = 0.0  # seconds to retry through a Redis Cluster failover (see failover.py)
         self._password = password
         self._zdict_cache: tuple[Any, bytes] | None = None
         self._fresh = False  # this epoch's data keys are known not to exist yet (no read before writing them)
@@ -207,6 +209,8 @@ class RedisIndex(ArchiveIndex):
             except redis.ResponseError:  # INFO restricted (ACL): a single server
                 info = {}
             self.cluster = bool(int(info.get("cluster_enabled", 0) or 0))
+            if self.cluster:  # asked of the node named, which answers (any other may be failing over)
+                self.failover_wait = failover.failover_wait(probe)
         finally:
             probe.close()
         if self.cluster:
@@ -217,7 +221,7 @@ class RedisIndex(ArchiveIndex):
             r = RedisCluster(host=self.host, port=self.port, **self._cluster_kwargs())
         else:
             r = redis.Redis(host=self.host, port=self.port, db=self.dbn, **self._client_kwargs())
-        r.ping()
+        failover.call(self, r.ping, client=r)
         return r
 
     def _errors(self) -> _RedisErrors:
@@ -242,6 +246,7 @@ class RedisIndex(ArchiveIndex):
     def _bits(self, kind: str) -> int:
         return int(self.meta.get("bbits" if kind == "b" else "sbits", BAND_BITS if kind == "b" else SHINGLE_BITS))
 
+    @failover.retried
     def _type(self, key: bytes) -> str:
         t = self.r.type(key)
         return t.decode() if isinstance(t, bytes) else str(t)
@@ -250,6 +255,7 @@ class RedisIndex(ArchiveIndex):
         return ArchiveIndexError(f"key {key.decode(errors='replace')!r} {problem}: not this index's data, refusing to use "
                            "or overwrite it (delete it, or pick another namespace with ?name=)", self.location)
 
+    @failover.retried
     def _load_meta(self) -> dict[str, Any]:
         key = self._tag("meta")
         t = self._type(key)
@@ -377,11 +383,13 @@ class RedisIndex(ArchiveIndex):
                             "since": now()})
         deadline = time.monotonic() + LOCK_WAIT
         while True:
-            if self.r.set(key, token, nx=True, px=int(LOCK_TTL * 1000)):
+            if failover.call(self, lambda: self.r.set(key, token, nx=True, px=int(LOCK_TTL * 1000))):
                 return token
             t = self._type(key)
             if t not in ("string", "none"):
                 raise self._refuse(key, f"holds a {t}, not the writer lock")
+            if failover.call(self, lambda: self.r.get(key)) == token.encode():  # set by a try whose reply was lost
+                return token
             if time.monotonic() > deadline:
                 raw = self.r.get(key)
                 try:
@@ -514,7 +522,8 @@ class RedisIndex(ArchiveIndex):
         for aid, rec in tx["art_set"].items():
             args += (aid, json.dumps(rec, separators=(",", ":")))
         try:
-            self._script("commit", _COMMIT)(keys=[self._tag("lock"), art, self._tag("meta")], args=args)
+            commit = self._script("commit", _COMMIT)  # idempotent: the same records written again
+            failover.call(self, lambda: commit(keys=[self._tag("lock"), art, self._tag("meta")], args=args))
         except self._redis_mod.ResponseError as exc:
             if "DEDUPE_LOCK_LOST" in str(exc):
                 raise ArchiveIndexError("lost the writer lock (this process stalled for more than "
@@ -574,6 +583,7 @@ class RedisIndex(ArchiveIndex):
                           for k in self._scan(self.name + b":" + pattern))
 
     # -- reading records ----------------------------------------------------
+    @failover.retried
     def _records(self, ids: Sequence[str]) -> list[dict[str, Any] | None]:
         if not ids:
             return []
@@ -693,13 +703,14 @@ class RedisIndex(ArchiveIndex):
             bands = st["bands"]
             nkeep = len(kept)
             ctr = self._tag("ctr")
-            first_art = int(self.r.hincrby(ctr, "article", nkeep)) - nkeep + 1 if nkeep else 0
+            # counters are never reused: one bumped twice by a retry only skips numbers
+            first_art = int(failover.call(self, lambda: self.r.hincrby(ctr, "article", nkeep))) - nkeep + 1 if nkeep else 0
             nums = np.full(len(batch.articles), -1, dtype=np.int64)
             nums[kept] = np.arange(first_art, first_art + nkeep)
             live = nums[batch.art] >= 0 if len(batch) else np.zeros(0, dtype=bool)
             rows = np.flatnonzero(live)
             n = len(rows)
-            first_uid = int(self.r.hincrby(ctr, "unit", n)) - n + 1 if n else 0
+            first_uid = int(failover.call(self, lambda: self.r.hincrby(ctr, "unit", n))) - n + 1 if n else 0
         uids = np.arange(first_uid, first_uid + n, dtype=np.uint32)
         if n:
             if batch.keys.shape[1] != bands:
@@ -727,6 +738,7 @@ class RedisIndex(ArchiveIndex):
             self.flush(pending)
         return n
 
+    @failover.retried  # idempotent: the same values set again, postings already merged not added twice
     def flush(self, pending: list[Any] | None = None, final: bool = False) -> None:
         """Write buffered postings (each touched group string rewritten once, at its exact size),
         unit map entries and article blobs."""
@@ -811,6 +823,7 @@ class RedisIndex(ArchiveIndex):
                         raise self._refuse(old[dec][0], "does not hold this index's postings")
                     which, oc, ou = dec
                     og = np.array([x for _, x, _ in old], dtype=np.uint64)[which]
+                    g, c, u = failover.new_postings((og, oc, ou), (g, c, u))  # none twice after a retry
                     g, c, u = np.concatenate([og, g]), np.concatenate([oc, c]), np.concatenate([ou, u])
             groups, values = encode_groups(g, c, u)
             names = [self._dk(kind, x) for x in groups]
@@ -1034,6 +1047,7 @@ class RedisIndex(ArchiveIndex):
         order = np.lexsort((units, keys))  # by key, then unit id (oldest first)
         return lookup_sorted([(keys[order], units[order])], qk, cap)
 
+    @failover.retried
     def candidate_units(self, table: UnitTable, rows: np.ndarray, settings: Settings) -> np.ndarray:
         from dedupe.sketch.lsh import band_keys
 
@@ -1045,6 +1059,7 @@ class RedisIndex(ArchiveIndex):
             parts = [units, self.containment_pairs(table, rows, settings, partial(self._lookup, "s"))]
         return np.concatenate(parts)
 
+    @failover.retried
     def fetch(self, ids: np.ndarray, settings: Settings, exclude: set[str]) -> Corpus:
         from dedupe.engine.analyse import analyse_documents
         from dedupe.engine.corpus import Corpus, DocCounts
