@@ -233,7 +233,7 @@ def test_messages_and_related_locations_capped(batch):
     log = json.loads(r.stdout)
     assert validation_errors(log) == []
     res = log["runs"][0]["results"]
-    assert 0 < len(res) <= 25_000
+    assert 0 < len(res) <= 5_000
     assert max(len(x["relatedLocations"]) for x in res) == 10
     assert max(len(x["message"]["text"]) for x in res) < 1200
     assert any("more places" in x["message"]["text"] for x in res)

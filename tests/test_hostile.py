@@ -649,3 +649,85 @@ def test_a_file_over_the_size_limit_is_one_line(tmp_path: Path) -> None:
     _write(tmp_path / ".dedupe.toml", "max-file-bytes = -1\n")
     r = invoke("scan", "a.txt", cwd=tmp_path)
     assert r.returncode == 2 and "max-file-bytes" in r.stderr and r.stderr.count("\n") == 1, r.stderr
+
+
+@pytest.fixture(scope="module")
+def bad_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A batch with thousands of findings of both severities: every article repeats its own sentences."""
+    d = tmp_path_factory.mktemp("batch")
+    for i in range(250):
+        sents = [f"Article {i} reports that the council of district {i} voted on measure {k} after a long debate."
+                 for k in range(8)]
+        _write(d / "drafts" / f"a{i}.txt", _article(*sents, *sents, *sents))
+    return d
+
+
+def test_sarif_stays_within_5000_results_per_run_and_counts_the_cut(bad_batch: Path) -> None:
+    r = invoke("check", "drafts", "--format", "sarif", "--max-annotations", "20000", cwd=bad_batch)
+    assert r.returncode == 1, r.stderr
+    run = json.loads(r.stdout)["runs"][0]
+    assert len(run["results"]) == 5000
+    assert run["properties"]["omitted"]["annotations not shown"] > 0
+    assert "annotations not shown" in r.stderr
+
+
+def test_markdown_fits_a_pull_request_comment(bad_batch: Path) -> None:
+    r = invoke("check", "drafts", "--format", "markdown", cwd=bad_batch)
+    assert r.returncode == 1
+    assert len(r.stdout) <= 65_536 and "output capped" in r.stdout, len(r.stdout)
+
+
+@pytest.mark.parametrize("body,what", [
+    ('{"version": 1, "accepted": {}, "version": 1}', "given twice"),
+    ('{"version": 1, "suppressions": {"abc": {"rule": "DD101"}, "abc": {"rule": "DD201"}}}', "given twice"),
+    ('{"version": 1, "suppressions": {"abc": {}}}', "needs at least"),
+])
+def test_baseline_duplicate_keys_and_empty_entries_are_refused(body: str, what: str, tmp_path: Path) -> None:
+    _write(tmp_path / "a.txt", REPEAT)
+    _write(tmp_path / "b.json", body)
+    r = invoke("check", "a.txt", "--baseline", "b.json", cwd=tmp_path)
+    assert r.returncode == 2 and what in r.stderr and r.stderr.count("\n") == 1, r.stderr
+
+
+@pytest.mark.parametrize("codec", ["utf-32", "utf-32-le", "utf-32-be"])
+def test_utf32_with_a_bom_is_read(codec: str, tmp_path: Path) -> None:
+    import codecs
+
+    bom = {"utf-32": b"", "utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE}[codec]
+    _write(tmp_path / "a.txt", bom + REPEAT.encode(codec))
+    r = invoke("check", "a.txt", "--format", "json", cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert json.loads(r.stdout)["check"]["errors"] >= 1
+
+
+def test_fuzzed_file_names_and_config_values_never_crash(tmp_path: Path) -> None:
+    """A short hypothesis run: hostile names and config values are a result or a one-line error, never a crash."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    names = st.text(st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)), min_size=1,
+                    max_size=20).map(lambda s: s + ".txt").filter(lambda s: not s.startswith("."))
+    values = st.one_of(st.integers(-10**30, 10**30), st.floats(allow_nan=True), st.text(max_size=10),
+                       st.booleans(), st.lists(st.text(max_size=5), max_size=3))
+    keys = st.sampled_from(["threshold", "min-words", "ngram", "jobs", "kinds", "boilerplate", "max-file-bytes",
+                            "num-perm", "containment", "follow-external-symlinks", "exclude"])
+    counter = iter(range(10**6))
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(name=names, key=keys, value=values)
+    def run(name: str, key: str, value: object) -> None:
+        d = tmp_path / f"f{next(counter)}"
+        d.mkdir()
+        try:
+            (d / name).write_text(REPEAT, encoding="utf-8")
+        except OSError:
+            return  # a name this file system refuses
+        (d / ".dedupe.toml").write_text(f"{key} = {json.dumps(value)}\n" if not isinstance(value, float)
+                                        or value == value and abs(value) != float("inf") else f"{key} = nan\n")
+        r = invoke("check", ".", "--format", "text", cwd=d)
+        _assert_clean(r.returncode, r.stderr, f"{name!r} {key}={value!r}")
+        _no_forged_command(r.stdout, f"{name!r}")
+        if r.returncode == 0:  # a value that legitimately finds nothing (min-words 16) says so, never "passed" on error
+            assert "check passed" in r.stdout and not r.stderr.strip(), r.stderr
+
+    run()

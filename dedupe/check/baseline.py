@@ -131,6 +131,19 @@ def _show(value: Any) -> str:
     return "a list" if r == "list" else ("an object" if r == "dict" else r)
 
 
+class _DuplicateKey(ValueError):
+    """A JSON object names a key twice (json.loads would silently keep the last)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKey(k)
+        out[k] = v
+    return out
+
+
 def validate_data(data: Any, path: str) -> None:
     """Check a parsed baseline against :data:`TOP_SCHEMA` and :data:`ENTRY_SCHEMA`."""
     def bad(where: str, msg: str) -> BaselineError:
@@ -161,6 +174,8 @@ def validate_data(data: Any, path: str) -> None:
                     raise bad(f"{where}.{field_name}", f"must be between {detail[0]} and {detail[1]}, got {_show(v)}")
                 if isinstance(detail, str) and v not in choices[detail]:
                     raise bad(f"{where}.{field_name}", f"unknown {detail[:-1]} {_show(v)}")
+            if "rule" not in entry:  # an empty {} would suppress whatever has this fingerprint, unexplained
+                raise bad(where, "an entry needs at least its \"rule\"")
 
 
 class Baseline:
@@ -193,7 +208,7 @@ class Baseline:
         if len(raw) > MAX_BYTES:
             raise BaselineError(f"corrupt baseline: larger than {MAX_BYTES // (1024 * 1024)} MiB", path)
         try:
-            data = json.loads(raw.decode("utf-8-sig"))
+            data = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=_unique_keys)
         except UnicodeDecodeError:
             raise BaselineError("not a baseline file (not UTF-8 text)", path) from None
         except json.JSONDecodeError as exc:
@@ -201,6 +216,9 @@ class Baseline:
                                 path) from None
         except RecursionError:
             raise BaselineError("corrupt baseline: JSON nested too deeply", path) from None
+        except _DuplicateKey as exc:
+            raise BaselineError(f"corrupt baseline: the key {str(exc)[:60]!r} is given twice (which one counts?)",
+                                path) from None
         except ValueError as exc:  # e.g. an integer of thousands of digits
             raise BaselineError(f"corrupt baseline: {' '.join(str(exc).split())[:120]}", path) from None
         validate_data(data, path)

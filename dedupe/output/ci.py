@@ -67,7 +67,9 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 DEFAULT_MAX_ANNOTATIONS = {"github": 10, "sarif": 5000}
 DEFAULT_MAX_ANNOTATIONS_OTHER = 1000
 #: GitHub code scanning's limits for one SARIF upload.
-SARIF_MAX_RESULTS = 25_000
+SARIF_MAX_RESULTS = 5_000  # results per run that code scanning keeps (it takes 25,000, stores 5,000)
+#: The longest pull-request or issue comment GitHub takes (characters): ``--format markdown`` stays within it.
+COMMENT_MAX_CHARS = 65_536
 SARIF_MAX_LOCATIONS = 1_000
 SARIF_MAX_GZIP_BYTES = 10 * 1000 * 1000
 #: ``$GITHUB_STEP_SUMMARY`` holds at most 1 MiB per step.
@@ -709,7 +711,10 @@ _ICON = {"error": "❌ error", "warning": "⚠️ warning", "note": "ℹ️ note
 
 
 def render_markdown(cr: CheckResult, max_bytes: int | None = None, fmt: str = "markdown", **_: Any) -> str:
-    """A pull-request comment / step summary; within ``max_bytes`` (UTF-8) when given."""
+    """A pull-request comment / step summary; within ``max_bytes`` (UTF-8) when given (a comment:
+    :data:`COMMENT_MAX_CHARS`, as bytes bound characters), what is cut counted in the closing note."""
+    if max_bytes is None and fmt == "markdown":
+        max_bytes = COMMENT_MAX_CHARS
     c = cr.counts()
     out = ["## dedupe check", ""]
     if cr.input_failed:

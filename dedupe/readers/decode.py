@@ -108,6 +108,13 @@ def decode_text(data: bytes, path: str, warnings: list[str]) -> str:
     text: str | None = None
     if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
+    elif data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE 00 00 starts both
+        try:
+            text = data.decode("utf-32")
+        except UnicodeDecodeError:
+            raise InputError("binary file, not an article", path) from None
+        if "\x00" in text:
+            raise InputError("binary file, not an article", path)
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             text = data.decode("utf-16")
