@@ -208,7 +208,7 @@ class RedisIndex(ArchiveIndex):
                 info = probe.info("cluster")
             except redis.ResponseError:  # INFO restricted (ACL): a single server
                 info = {}
-            except (AttributeError, TypeError, ValueError, IndexError, redis.exceptions.InvalidResponse):
+            except (AttributeError, TypeError):
                 info = None  # redis-py choked on the handshake's reply: the port speaks something else
             if not isinstance(info, dict):
                 raise ArchiveIndexError(f"{self._where()} does not answer as a Redis server (its replies are not "
