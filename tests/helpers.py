@@ -173,3 +173,33 @@ async def settle(app, pilot) -> None:
         if not app.scanning:
             return
     raise AssertionError("scan did not finish")
+
+
+# A write-thru update (tests/test_write_thru.py, tests/test_spark.py): the first version of a story and a later
+# one reusing its sentences with a figure, a word or a negation changed, and new sentences.
+WRITE_THRU_FIRST = """Floods forced some 500 residents from their homes on Monday.
+
+Rescue teams reached the area by boat, officials said.
+
+The army destroyed 40 houses in the village during the night.
+
+Police arrested 12 people after the protest in the capital.
+
+The ministry said the bridge will reopen in the spring.
+
+Schools in the district were closed for the rest of the week.
+"""
+
+# the update: figures changed, a word edited, a negation added, new sentences
+WRITE_THRU_UPDATE = """Floods forced some 1001 residents from their homes on Monday.
+
+Rescue teams reached the area by helicopter, officials said.
+
+The army destroyed 45 houses in the village during the night.
+
+Police arrested 15 people after the protest in the capital.
+
+The ministry said the bridge will not reopen in the spring.
+
+A second wave of rain is expected to reach the coast by Thursday evening.
+"""

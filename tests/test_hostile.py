@@ -731,3 +731,41 @@ def test_fuzzed_file_names_and_config_values_never_crash(tmp_path: Path) -> None
             assert "check passed" in r.stdout and not r.stderr.strip(), r.stderr
 
     run()
+
+
+def test_a_tcp_server_that_is_not_redis_is_one_line(tmp_path: Path) -> None:
+    import socket
+    import threading
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    port = srv.getsockname()[1]
+
+    def serve() -> None:  # answers +OK to everything, as a misconfigured proxy might
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+
+            def talk(c: socket.socket) -> None:
+                try:
+                    while c.recv(65536):
+                        c.sendall(b"+OK\r\n")
+                except OSError:
+                    pass
+
+            threading.Thread(target=talk, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    _good(tmp_path)
+    try:
+        for args in (["index", "stats", "--index", f"redis://:pw@127.0.0.1:{port}/0"],
+                     ["check", "good.txt", "--against", f"redis://127.0.0.1:{port}/0"]):
+            r = invoke(*args, cwd=tmp_path)
+            _assert_clean(r.returncode, r.stderr, args[0])
+            assert r.returncode == 2 and "does not answer as a Redis server" in r.stderr, r.stderr
+            assert r.stderr.count("\n") == 1 and "pw" not in r.stderr
+    finally:
+        srv.close()

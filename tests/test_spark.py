@@ -393,3 +393,25 @@ def test_cli_spark_conf_flags(tmp_path):
         r = invoke(*cmd, "--spark-conf", "spark.executor.memory=4g", cwd=tmp_path)
         assert r.returncode == 2 and "--spark-conf needs --engine spark" in r.stderr
     assert not (tmp_path / "ix").exists()
+
+
+def test_short_reused_sentences_linked_as_the_embedded_engine(spark, tmp_path):
+    """A write-thru update (tests/test_write_thru.py): Spark links the short reused sentences with a word
+    or two changed by the same candidates and word rule as the embedded engine."""
+    from helpers import WRITE_THRU_FIRST as FIRST
+    from helpers import WRITE_THRU_UPDATE as UPDATE
+
+    a, b = tmp_path / "v1.txt", tmp_path / "v2.txt"
+    a.write_text(FIRST, encoding="utf-8")
+    b.write_text(UPDATE, encoding="utf-8")
+    paths = [str(a), str(b)]
+    embedded = scan(paths, settings=Settings())
+    distributed = scan_spark(paths, Settings(), spark=spark)
+
+    def shape(result):
+        return sorted((c.kind, tuple(sorted(m.text for m in c.members)),
+                       tuple((p.a, p.b, p.link, round(p.similarity, 4)) for p in c.pairs)) for c in result.clusters)
+
+    assert shape(distributed) == shape(embedded)
+    assert sum(p.link == "words" for c in distributed.clusters for p in c.pairs) >= 4
+    assert {c.kind for c in distributed.clusters} == {"cross-article", "changed-detail"}

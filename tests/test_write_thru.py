@@ -12,35 +12,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import WRITE_THRU_FIRST as FIRST
+from helpers import WRITE_THRU_UPDATE as UPDATE
 
 from dedupe.cli.main import main as cli
-
-FIRST = """Floods forced some 500 residents from their homes on Monday.
-
-Rescue teams reached the area by boat, officials said.
-
-The army destroyed 40 houses in the village during the night.
-
-Police arrested 12 people after the protest in the capital.
-
-The ministry said the bridge will reopen in the spring.
-
-Schools in the district were closed for the rest of the week.
-"""
-
-# the update: figures changed, a word edited, a negation added, new sentences
-UPDATE = """Floods forced some 1001 residents from their homes on Monday.
-
-Rescue teams reached the area by helicopter, officials said.
-
-The army destroyed 45 houses in the village during the night.
-
-Police arrested 15 people after the protest in the capital.
-
-The ministry said the bridge will not reopen in the spring.
-
-A second wave of rain is expected to reach the coast by Thursday evening.
-"""
 
 REUSED = {  # sentence of the update -> the original it reuses
     "Floods forced some 1001 residents": "Floods forced some 500 residents",
@@ -124,3 +99,4 @@ def test_inside_one_article(tmp_path):
     data = _run(str(p))
     (c,) = data["clusters"]
     assert c["pairs"][0]["link"] == "words" and c["pairs"][0]["similarity"] == pytest.approx(9 / 10)
+

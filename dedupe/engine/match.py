@@ -65,11 +65,11 @@ SHORT_POSTING = 64
 
 
 def short_pairs(ffps: np.ndarray, foff: np.ndarray, fkind: np.ndarray, settings: Settings,
-                words: Callable[[int], Sequence[str]], freq: np.ndarray | None = None
-                ) -> tuple[list[VerifiedPair], int]:
+                words: Callable[[int], Sequence[str]], freq: np.ndarray | None = None,
+                skip: set[tuple[int, int]] | None = None) -> tuple[list[VerifiedPair], int]:
     """Word-level links between short forms (:func:`dedupe.sketch.verify.verify_words`): candidates
     share rare shingles (:func:`dedupe.sketch.containment.short_candidates`).  Returns the links and how
-    many candidates were aligned.  The embedded engine, the archive index (whose candidates join the
+    many candidates were aligned (``skip``: pairs linked by the Jaccard rule already).  The embedded engine, the archive index (whose candidates join the
     run) and Spark all link short units here."""
     if settings.shingle != "word":
         return [], 0
@@ -78,6 +78,8 @@ def short_pairs(ffps: np.ndarray, foff: np.ndarray, fkind: np.ndarray, settings:
     if not len(cand):
         return [], 0
     keep = fkind[cand[:, 0]] == fkind[cand[:, 1]]
+    if skip:  # linked already by the Jaccard rule: no alignment needed
+        keep &= np.fromiter(((a, b) not in skip for a, b in cand.tolist()), dtype=bool, count=len(cand))
     cand, shared = cand[keep], shared[keep]
     cache: dict[int, Sequence[str]] = {}
 
@@ -90,16 +92,16 @@ def short_pairs(ffps: np.ndarray, foff: np.ndarray, fkind: np.ndarray, settings:
     return verify_words(cand, shared, np.diff(foff), tokens, settings.threshold), len(cand)
 
 
-def merge_word_links(verified: list[VerifiedPair], extra: list[VerifiedPair]) -> list[VerifiedPair]:
-    """``verified`` with the word-level links added; a pair in both keeps the word link when its word
-    similarity is the higher measure (a short sentence with one changed figure: 12 of 13 words, though
-    only 0.69 of its shingles)."""
+def merge_word_links(verified: list[VerifiedPair], extra: list[VerifiedPair], threshold: float) -> list[VerifiedPair]:
+    """``verified`` with the word-level links added; a pair in both keeps its Jaccard link when that
+    reaches ``threshold``, else the word link when its word similarity is the higher measure (a short
+    sentence with one changed figure: 12 of 13 words, though only 0.69 of its shingles)."""
     if not extra:
         return verified
     by_pair = {(p.a, p.b): p for p in verified}
     for p in extra:
         old = by_pair.get((p.a, p.b))
-        if old is None or p.words > old.jaccard:
+        if old is None or (old.jaccard < threshold and p.words > old.jaccard):
             by_pair[(p.a, p.b)] = p
     return sorted(by_pair.values(), key=lambda p: (p.a, p.b))
 
@@ -179,7 +181,9 @@ def match_units(table: UnitTable, settings: Settings, progress: Progress | None 
     verified = verify_pairs(pairs, ffps, foff, settings.threshold, cfloor, min_size)
     n_cand = len(pairs)
     if words is not None:
-        extra, n_short = short_pairs(ffps, foff, fkind, settings, lambda f: words(int(rep[f])), freq)
-        verified = merge_word_links(verified, extra)
+        # pairs whose shingle Jaccard reaches the threshold are linked (and measured) already
+        done = {(p.a, p.b) for p in verified if p.jaccard >= settings.threshold}
+        extra, n_short = short_pairs(ffps, foff, fkind, settings, lambda f: words(int(rep[f])), freq, done)
+        verified = merge_word_links(verified, extra, settings.threshold)
         n_cand += n_short
     return Matches(form_of, verified, n_cand, bands, rows)

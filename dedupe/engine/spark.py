@@ -46,13 +46,14 @@ from dedupe.documents import Document
 from dedupe.engine.analyse import analyse_documents
 from dedupe.engine.cluster import build_clusters, build_overlaps
 from dedupe.engine.corpus import DocCounts, UnitTable
-from dedupe.engine.match import Matches, containment_floor, form_keys, min_contained
+from dedupe.engine.match import SHORT_POSTING, Matches, containment_floor, form_keys, merge_word_links, min_contained
 from dedupe.engine.pipeline import document_info, normalize_path, scan_result, scan_stats
 from dedupe.errors import ConfigError, DedupeError, InputError
 from dedupe.findings import ScanResult
 from dedupe.readers import ReadOptions, iter_paths, read_file
 from dedupe.sketch.lsh import band_keys
-from dedupe.sketch.verify import VerifiedPair, accepts
+from dedupe.sketch.verify import VerifiedPair, accepts, short_size, word_link
+from dedupe.text.normalize import tokens
 from dedupe.text.split import PunktModel
 
 _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -904,8 +905,8 @@ def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions
                               list(kv[1].location), kv[1].fps, kv[1].bands)), schema
     ).persist(StorageLevel.MEMORY_AND_DISK)
     # forms: identical (shingle set, kind) collapse; the first unit represents them
-    forms = (U.groupBy("okey").agg(F.min(F.struct("f", "r", "k", "kind", "fps", "bk")).alias("m"))
-             .select("okey", "m.kind", "m.fps", "m.bk", F.size("m.fps").alias("size"))
+    forms = (U.groupBy("okey").agg(F.min(F.struct("f", "r", "k", "kind", "fps", "bk", "text")).alias("m"))
+             .select("okey", "m.kind", "m.fps", "m.bk", F.size("m.fps").alias("size"), "m.text")
              .persist(StorageLevel.MEMORY_AND_DISK))
     n_forms = forms.count()
     # posting lists: which forms hold each shingle held by two or more
@@ -946,7 +947,32 @@ def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions
     verified = (spark.createDataFrame(scored.rdd.mapPartitions(partial(_verified_rows, thr, cthr, min_size)),
                                       "a long, b long, inter long, la long, lb long")
                 .persist(StorageLevel.MEMORY_AND_DISK))
-    comp = connected_components(verified.select(F.col("a").alias("u"), F.col("b").alias("v")))
+    # short units with a word or two changed: the embedded engine's candidates (shared rare shingles,
+    # dedupe.sketch.containment.short_candidates) and its word rule (dedupe.sketch.verify.word_link)
+    worded = None
+    if settings.shingle == "word":
+        smax, slack = short_size(settings.ngram), 2 * settings.ngram
+        short_fp = forms.filter(F.col("size") <= smax).select("okey", "kind", "size", F.explode("fps").alias("fp"))
+        rare = (short_fp.groupBy("fp").count()
+                .filter((F.col("count") >= 2) & (F.col("count") <= min(settings.max_posting, SHORT_POSTING)))
+                .select("fp"))
+        sf = short_fp.join(rare, "fp")
+        sa = sf.select("fp", F.col("okey").alias("a"), F.col("kind").alias("ka"), F.col("size").alias("la"))
+        sb = sf.select("fp", F.col("okey").alias("b"), F.col("kind").alias("kb"), F.col("size").alias("lb"))
+        spairs = (sa.join(sb, "fp").filter((F.col("a") < F.col("b")) & (F.col("ka") == F.col("kb")))
+                  .groupBy("a", "b", "la", "lb").agg(F.count("*").alias("inter"))
+                  .filter(F.col("inter") >= F.greatest(F.lit(2), F.greatest("la", "lb") - F.lit(slack))))
+        ta = forms.select(F.col("okey").alias("a"), F.col("text").alias("tx"))
+        tb = forms.select(F.col("okey").alias("b"), F.col("text").alias("ty"))
+        scand = spairs.join(ta, "a").join(tb, "b").select("a", "b", "inter", "la", "lb", "tx", "ty")
+        n_cand += scand.count()
+        worded = spark.createDataFrame(scand.rdd.mapPartitions(partial(_word_rows, thr)),
+                                       "a long, b long, inter long, la long, lb long, words double"
+                                       ).persist(StorageLevel.MEMORY_AND_DISK)
+        edges = verified.select("a", "b").unionByName(worded.select("a", "b"))
+    else:
+        edges = verified.select("a", "b")
+    comp = connected_components(edges.select(F.col("a").alias("u"), F.col("b").alias("v")))
     # units of components with at least two units (identical repeats count)
     labelled = (U.join(comp.select(F.col("u").alias("okey"), F.col("v").alias("label")), "okey", "left")
                 .withColumn("label", F.coalesce("label", "okey")))
@@ -957,7 +983,11 @@ def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions
             for row in kept_rows]
     pairs = []
     for a, b, n, x, y in verified.select("a", "b", "inter", "la", "lb").collect():
-        pairs.append((a, b, n, *_similarities(n, x, y)))
+        pairs.append((a, b, n, *_similarities(n, x, y), -1.0))
+    if worded is not None:
+        for a, b, n, x, y, w in worded.collect():
+            pairs.append((a, b, n, *_similarities(n, x, y), w))
+        worded.unpersist()
     t2 = time.perf_counter()
     timings["match"] = t2 - t1
     for r in (analysed, U, forms, post, cand, verified):
@@ -971,6 +1001,15 @@ def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions
 def _similarities(shared: int, la: int, lb: int) -> tuple[float, float]:
     """Jaccard and containment of a pair: the embedded engine's float divisions."""
     return shared / (la + lb - shared), shared / (la if la < lb else lb)
+
+
+def _word_rows(threshold: float, rows: Iterable[Row]) -> Iterator[Row]:
+    """The short candidate pairs ``(a, b, shared, |A|, |B|, text a, text b)`` the word rule
+    (:func:`dedupe.sketch.verify.word_link`) links, with their word similarity."""
+    for a, b, n, x, y, ta, tb in rows:
+        w = word_link(tokens(ta), tokens(tb), threshold)
+        if w is not None:
+            yield (a, b, n, x, y, w)
 
 
 def _verified_rows(threshold: float, min_containment: float, min_size: int,
@@ -1194,7 +1233,7 @@ def _parquet_lines(spark: Any, inp: Input, options: ReadOptions, errors: list[De
 
 
 def _finish(metas: list[tuple[tuple[int, int], DocMeta]], kept: list[tuple[int, UnitRow]],
-            pairs: list[tuple[int, int, int, float, float]], settings: Settings, errors: list[DedupeError], timings: dict[str, float],
+            pairs: list[tuple[int, int, int, float, float, float]], settings: Settings, errors: list[DedupeError], timings: dict[str, float],
             n_units: int, n_forms: int, n_cand: int, bands: int, rows: int) -> ScanResult:
     """Clusters and roll-ups on the driver, by the embedded engine's own code."""
     infos = [document_info(m, m.counts, False) for _, m in metas]
@@ -1208,10 +1247,13 @@ def _finish(metas: list[tuple[tuple[int, int], DocMeta]], kept: list[tuple[int, 
     okeys = np.array([o for o, _ in kept], dtype=np.int64)
     uniq, form_of = np.unique(okeys, return_inverse=True) if len(okeys) else (okeys, okeys)
     form_index = {int(o): i for i, o in enumerate(uniq.tolist())}
-    vpairs = []
-    for a, b, inter, jac, con in sorted(pairs):
+    vpairs: list[VerifiedPair] = []
+    words: list[VerifiedPair] = []
+    for a, b, inter, jac, con, w in sorted(pairs):
         ia, ib = form_index[a], form_index[b]
-        vpairs.append(VerifiedPair(min(ia, ib), max(ia, ib), inter, jac, con))
+        vp = VerifiedPair(min(ia, ib), max(ia, ib), inter, jac, con, w)
+        (words if w >= 0 else vpairs).append(vp)
+    vpairs = merge_word_links(sorted(vpairs, key=lambda p: (p.a, p.b)), words, settings.threshold)  # as the embedded engine
     n = len(kept)
     table = UnitTable(
         doc=np.array([doc_index[u.key[:2]] for _, u in kept], dtype=np.int64),

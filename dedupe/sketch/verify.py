@@ -55,15 +55,22 @@ def verify_words(
     shingles each pair shares (for the Jaccard and containment it also reports)."""
     out: list[VerifiedPair] = []
     for k, (i, j) in enumerate(pairs.tolist()):
-        wa, wb = words(i), words(j)
-        if abs(len(wa) - len(wb)) > MAX_CHANGED_WORDS:
-            continue
-        sim, changed = word_similarity(wa, wb)
-        if changed <= MAX_CHANGED_WORDS and sim >= threshold:
+        sim = word_link(words(i), words(j), threshold)
+        if sim is not None:
             n = int(shared[k])
             a, b = int(sizes[i]), int(sizes[j])
             out.append(VerifiedPair(i, j, n, n / max(a + b - n, 1), n / max(min(a, b), 1), sim))
     return out
+
+
+def word_link(wa: Sequence[str], wb: Sequence[str], threshold: float) -> float | None:
+    """The word-level rule every engine links short units with (:func:`verify_words` here, the Spark
+    engine on its executors): the word similarity when at most :data:`MAX_CHANGED_WORDS` words differ
+    and it reaches ``threshold``, else None."""
+    if abs(len(wa) - len(wb)) > MAX_CHANGED_WORDS:
+        return None
+    sim, changed = word_similarity(wa, wb)
+    return sim if changed <= MAX_CHANGED_WORDS and sim >= threshold else None
 
 
 def accepts(jaccard: Any, containment: Any, smaller: Any, threshold: float, min_containment: float,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dedupe.text.align import Change, diff_pair
+from dedupe.text.normalize import tokens as word_tokens
 
 #: The categories, in the order messages list them.
 CATEGORIES = ("figure", "date", "name", "negation")
@@ -163,9 +164,24 @@ def classify(change: Change, text_a: str, text_b: str) -> Detail | None:
     return None
 
 
+def _may_be_detail(token: str, raw: set[str]) -> bool:
+    """A token that some detail could hold (a cheap test before aligning)."""
+    return (_is_number(token) or token in _DATE_WORDS or token in _NEGATIONS or token.endswith("n't")
+            or token in _FIGURE_UNITS or token in raw)
+
+
+def _capitalised(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[^\W\d_][\w'.\-]*", text) if w[:1].isupper()}
+
+
 def changed_details(text_a: str, text_b: str, changes: Sequence[Change] | None = None) -> list[Detail] | None:
     """The details that differ between two copies, when every difference is one (a figure, a date or
     time, a name, a negation); None when the copies are the same or some other word differs."""
+    if changes is None:  # a word only one copy has that no detail can hold: no need to align
+        ta, tb = set(word_tokens(text_a)), set(word_tokens(text_b))
+        caps = _capitalised(text_a) | _capitalised(text_b)
+        if any(not _may_be_detail(t, caps) for t in ta ^ tb):
+            return None
     diff = diff_pair(text_a, text_b) if changes is None else changes
     if not diff:
         return None

@@ -208,6 +208,11 @@ class RedisIndex(ArchiveIndex):
                 info = probe.info("cluster")
             except redis.ResponseError:  # INFO restricted (ACL): a single server
                 info = {}
+            except (AttributeError, TypeError):
+                info = None  # redis-py choked on the handshake's reply: the port speaks something else
+            if not isinstance(info, dict):
+                raise ArchiveIndexError(f"{self._where()} does not answer as a Redis server (its replies are not "
+                                        "Redis's): check the host and port", self.location)
             self.cluster = bool(int(info.get("cluster_enabled", 0) or 0))
             if self.cluster:  # asked of the node named, which answers (any other may be failing over)
                 self.failover_wait = failover.failover_wait(probe)
