@@ -43,10 +43,5 @@ class ArchiveIndexError(DedupeError):
     """An archive index is missing, corrupt, unreachable or incompatible."""
 
 
-#: The former name of :class:`ArchiveIndexError` (it read like the builtin ``IndexError``), kept so that
-#: code written against it still runs; use :class:`ArchiveIndexError`.
-IndexError_ = ArchiveIndexError
-
-
 class BaselineError(DedupeError):
     """A baseline file is corrupt or of an unknown version."""

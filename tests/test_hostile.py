@@ -382,13 +382,13 @@ def test_a_password_in_an_index_url_is_never_printed(tmp_path: Path) -> None:
 
 
 def test_redaction_rule() -> None:
-    from dedupe.errors import IndexError_
+    from dedupe.errors import ArchiveIndexError
     from dedupe.safety import redact
 
     assert redact("redis://:p%40ss@h:6379/0: cannot connect") == "redis://***@h:6379/0: cannot connect"
     assert redact("redis://u:p@ss@h/1 and rediss://u@h/2") == "redis://***@h/1 and rediss://***@h/2"
     assert redact("redis://h:6379/0, mail a@b.example") == "redis://h:6379/0, mail a@b.example"
-    assert "pw" not in str(IndexError_("cannot connect", "redis://:pw@h/0"))
+    assert "pw" not in str(ArchiveIndexError("cannot connect", "redis://:pw@h/0"))
 
 
 @pytest.mark.parametrize("cmd", [["check", "-o", "{in}"], ["check", "--format", "sarif={in}"],

@@ -952,10 +952,13 @@ def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions
     worded = None
     if settings.shingle == "word":
         smax, slack = short_size(settings.ngram), 2 * settings.ngram
+        posting = min(settings.max_posting, SHORT_POSTING)
+        # as short_candidates with the engine's element frequencies: a shingle is probed when at most
+        # `posting` forms of any length hold it and at least two short ones do
+        held = (forms.select(F.explode("fps").alias("fp")).groupBy("fp").count()
+                .filter(F.col("count") <= posting).select("fp"))
         short_fp = forms.filter(F.col("size") <= smax).select("okey", "kind", "size", F.explode("fps").alias("fp"))
-        rare = (short_fp.groupBy("fp").count()
-                .filter((F.col("count") >= 2) & (F.col("count") <= min(settings.max_posting, SHORT_POSTING)))
-                .select("fp"))
+        rare = short_fp.join(held, "fp").groupBy("fp").count().filter(F.col("count") >= 2).select("fp")
         sf = short_fp.join(rare, "fp")
         sa = sf.select("fp", F.col("okey").alias("a"), F.col("kind").alias("ka"), F.col("size").alias("la"))
         sb = sf.select("fp", F.col("okey").alias("b"), F.col("kind").alias("kb"), F.col("size").alias("lb"))
@@ -964,6 +967,10 @@ def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions
                   .filter(F.col("inter") >= F.greatest(F.lit(2), F.greatest("la", "lb") - F.lit(slack))))
         ta = forms.select(F.col("okey").alias("a"), F.col("text").alias("tx"))
         tb = forms.select(F.col("okey").alias("b"), F.col("text").alias("ty"))
+        # pairs whose shingle Jaccard reaches the threshold are linked (and measured) already, as in match_units
+        done = (verified.filter(F.col("inter") / (F.col("la") + F.col("lb") - F.col("inter")) >= F.lit(thr))
+                .select(F.least("a", "b").alias("a"), F.greatest("a", "b").alias("b")))
+        spairs = spairs.join(done, ["a", "b"], "left_anti")
         scand = spairs.join(ta, "a").join(tb, "b").select("a", "b", "inter", "la", "lb", "tx", "ty")
         n_cand += scand.count()
         worded = spark.createDataFrame(scand.rdd.mapPartitions(partial(_word_rows, thr)),
@@ -1270,7 +1277,7 @@ def _finish(metas: list[tuple[tuple[int, int], DocMeta]], kept: list[tuple[int, 
     archive = [False] * len(needed)
     clusters = build_clusters(docs, table, matches, settings, archive)
     rollup = build_overlaps(docs, [meta_of[k].counts for k in needed], clusters, archive)
-    stats = scan_stats(n_units, n_forms, n_cand, len(pairs), bands, rows, rollup)
+    stats = scan_stats(n_units, n_forms, n_cand, len(vpairs), bands, rows, rollup)  # merged, as the embedded engine
     return scan_result(infos, clusters, rollup, settings, errors, timings, stats)
 
 

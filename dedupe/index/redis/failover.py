@@ -52,15 +52,15 @@ def failover_wait(client: Any) -> float:
 
 
 def retryable(exc: BaseException | None) -> bool:
-    """A failure a failover explains (the error itself, or the Redis error an IndexError_ wraps)."""
+    """A failure a failover explains (the error itself, or the Redis error an ArchiveIndexError wraps)."""
     import socket
 
     import redis
     from redis.exceptions import AuthenticationError, AuthorizationError, ClusterDownError, RedisClusterException, TryAgainError
 
-    from dedupe.errors import IndexError_
+    from dedupe.errors import ArchiveIndexError
 
-    if isinstance(exc, IndexError_):
+    if isinstance(exc, ArchiveIndexError):
         exc = exc.__context__
     if exc is None:
         return False
