@@ -43,7 +43,7 @@ deps:
 
 lint: $(TESTING)
 	$(VENV)/bin/ruff check dedupe tests bench scripts
-	$(VENV)/bin/mypy dedupe
+	$(VENV)/bin/mypy --strict dedupe
 
 # The seeds: drafts in seeds/, published copy in seeds/archive/ (see seeds/README.md).
 SEED_ARGS := seeds/ --exclude README.md --exclude 'archive/*' --against seeds/archive

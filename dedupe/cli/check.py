@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import click
 
@@ -35,7 +36,7 @@ from dedupe.output.registry import CHECK_FORMATS
 STDIN = "-"
 
 
-def _policy(cfg, fail_on_flag):
+def _policy(cfg: Any, fail_on_flag: Any) -> Any:
     from dedupe.check.rules import Policy
     from dedupe.errors import ConfigError
 
@@ -125,8 +126,9 @@ def read_stdin(limit: int) -> bytes:
               help="Annotations of each severity per output format (default: 10 for github, GitHub's per-step limit; 5000 for sarif; 1000 otherwise). What is cut is counted; the exit code counts every finding.")
 @click.option("--max-copies", type=click.IntRange(1), default=10, show_default=True, metavar="N",
               help="Other copies named in one message, and related locations of one result.")
-def check(paths, formats, output, fail_on, baseline_flag, no_baseline, update_baseline, changed_since, stdin_filename,
-          context, allow_no_input, max_annotations, max_copies, **kw):
+def check(paths: Any, formats: tuple[str, ...], output: str | None, fail_on: str | None, baseline_flag: str | None,
+          no_baseline: bool, update_baseline: bool, changed_since: str | None, stdin_filename: str | None,
+          context: tuple[str, ...], allow_no_input: bool, max_annotations: int | None, max_copies: int, **kw: Any) -> None:
     """Check PATHS for repeated sentences and quotes; exit 1 when findings fail.
 
     A sentence or quote repeated inside one article is that article's
@@ -193,7 +195,7 @@ def check(paths, formats, output, fail_on, baseline_flag, no_baseline, update_ba
     sys.exit(cr.exit_code)
 
 
-def render_outputs(cr, targets: list[tuple[str, str | None]]) -> None:
+def render_outputs(cr: Any, targets: list[tuple[str, str | None]]) -> None:
     """Write every requested format (files first, standard output last), the
     GitHub step summary, and the summary line."""
     from dedupe.output.ci import STEP_SUMMARY_MAX_BYTES, github_step_summary
@@ -248,7 +250,7 @@ def _append_step_summary(path: str, text: str) -> None:
               help="Report format (default: from the -o extension, html otherwise).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file (atomically).")
 @click.option("--title", help="Report title.")
-def report(paths, fmt, output, title, **kw):
+def report(paths: tuple[str, ...], fmt: str, output: str | None, title: str | None, **kw: Any) -> None:
     """Write a self-contained HTML (or Markdown) report of the repeats in PATHS.
 
     When an input cannot be read, no report is written (exit 2): a report

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+from typing import Any
 
 import click
 
@@ -48,7 +49,7 @@ Keys:
 @click.option("--no-watch", is_flag=True, help="Do not re-scan articles when they change on disk.")
 @click.option("--advance", is_flag=True,
               help="Move to the next row after a decision (A toggles it in the review; off by default).")
-def review(paths, baseline_flag, show_resolved, no_watch, advance, **kw):
+def review(paths: tuple[str, ...], baseline_flag: str | None, show_resolved: bool, no_watch: bool, advance: bool, **kw: Any) -> None:
     from dedupe.check.baseline import Baseline
     from dedupe.check.rules import Policy
 

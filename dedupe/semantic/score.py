@@ -97,7 +97,7 @@ class ScoreModel:
     def probability(self, x: np.ndarray) -> np.ndarray:
         """Score of each row of ``x`` (features in :attr:`features` order)."""
         z = ((np.asarray(x, dtype=np.float64) - self.mean) / self.scale) @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-z))
+        return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
 
 
 @lru_cache(maxsize=1)

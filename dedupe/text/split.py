@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from dedupe import kernels
 from dedupe.text.punkt import load_punkt
@@ -59,7 +59,7 @@ class PunktModel:
     collocations: frozenset[tuple[str, str]] = frozenset()
     sent_starters: frozenset[str] = frozenset()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "abbrev_types": sorted(self.abbrev_types),
             "collocations": sorted([list(c) for c in self.collocations]),
@@ -67,7 +67,7 @@ class PunktModel:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> PunktModel:
+    def from_json(cls, data: dict[str, Any]) -> PunktModel:
         return cls(
             abbrev_types=frozenset(data.get("abbrev_types", ())),
             collocations=frozenset(tuple(c) for c in data.get("collocations", ())),
@@ -131,12 +131,12 @@ _SPLIT_TAIL = frozenset(',;:)"')
 _DIGITS = str.maketrans("123456789", "000000000")
 
 
-def _raw(pattern):
+def _raw(pattern: Any) -> re.Pattern[str]:
     """The compiled pattern behind nltk's time-out wrapper (``redos``)."""
-    return getattr(pattern, "_rx", pattern)
+    return cast("re.Pattern[str]", getattr(pattern, "_rx", pattern))
 
 
-class NewsPunkt(PunktSentenceTokenizer):
+class NewsPunkt(PunktSentenceTokenizer):  # type: ignore[misc]  # nltk ships no type information
     """Punkt with news parameters, memoised decisions and a lean span loop.
 
     :meth:`span_tokenize` follows nltk's ``_match_potential_end_contexts``,
@@ -157,7 +157,7 @@ class NewsPunkt(PunktSentenceTokenizer):
         self._period_rx = _raw(self._lang_vars.period_context_re())
         self._realign_rx = _raw(self._lang_vars.re_boundary_realignment)
 
-    def _decide(self, prev: str, mark: str, match) -> bool:
+    def _decide(self, prev: str, mark: str, match: re.Match[str]) -> bool:
         """Punkt's decision for one candidate, memoised on a canonical context.
 
         The context is what nltk builds (word before, the mark, what follows).
@@ -196,7 +196,7 @@ class NewsPunkt(PunktSentenceTokenizer):
         try:
             return self._decisions[key]
         except KeyError:
-            found = self.text_contains_sentbreak(key)
+            found = bool(self.text_contains_sentbreak(key))
             if len(self._decisions) < 500_000:
                 self._decisions[key] = found
             return found
@@ -228,7 +228,7 @@ class NewsPunkt(PunktSentenceTokenizer):
         slices.append((last_break, len(text.rstrip())))
         return slices
 
-    def span_tokenize(self, text: str, realign_boundaries: bool = True):  # noqa: D102 - nltk API
+    def span_tokenize(self, text: str, realign_boundaries: bool = True) -> list[tuple[int, int]]:  # noqa: D102 - nltk API
         slices = self._slice_list(text)
         if not realign_boundaries:
             return [(a, b) for a, b in slices if text[a:b]]
@@ -257,7 +257,7 @@ class NewsPunkt(PunktSentenceTokenizer):
         """The sentences of one block: Punkt's spans (:meth:`span_tokenize`, identical to nltk's) with
         the news rules after them (:func:`news_spans`: no break after a quoted question or
         exclamation its attribution follows)."""
-        spans = self.span_tokenize(text)
+        spans: list[tuple[int, int]] = self.span_tokenize(text)
         if "?" not in text and "!" not in text:
             return spans
         return news_spans(text, spans)
@@ -419,7 +419,7 @@ def paragraph_spans(text: str, marked: bool = False) -> list[tuple[int, int]]:
 
     fast = kernels.compiled()
     if fast is not None:  # the same, compiled
-        return fast.paragraph_spans_plain(text)
+        return cast("list[tuple[int, int]]", fast.paragraph_spans_plain(text))
     return _plain_paragraphs(text)
 
 

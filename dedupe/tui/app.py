@@ -17,7 +17,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import cast
+from typing import Any, cast
 
 from textual import on, work
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
@@ -100,15 +100,15 @@ class DedupeReviewApp(App[None]):
         paths: Sequence[str],
         settings: Settings | None = None,
         *,
-        read_options=None,
-        baseline=None,
+        read_options: Any = None,
+        baseline: Any = None,
         baseline_path: str | None = None,
         against: Sequence[str] = (),
         show_resolved: bool = False,
         watch: bool = True,
         watch_interval: float = 1.0,
         severity: Callable[[str], str] | None = None,
-        settings_record: Callable[[Settings], dict] | None = None,
+        settings_record: Callable[[Settings], dict[str, Any]] | None = None,
         journal: bool = True,
         advance: bool = False,
     ) -> None:
@@ -185,7 +185,7 @@ class DedupeReviewApp(App[None]):
         self._scan_worker(full, tuple(files), self.settings)
 
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False, description="scan")
-    def _scan_worker(self, full: bool, files: tuple[str, ...], settings: Settings):
+    def _scan_worker(self, full: bool, files: tuple[str, ...], settings: Settings) -> tuple[Any, ScanResult, Settings]:
         worker = get_current_worker()
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -353,14 +353,14 @@ class DedupeReviewApp(App[None]):
     def _row_selected(self, event: ClusterList.Selected) -> None:
         self.query_one(DetailPane).focus()
 
-    def _paragraph(self, m) -> tuple[str, int] | None:
+    def _paragraph(self, m: Any) -> tuple[str, int] | None:
         key = (m.doc, m.start, m.end)
         if key not in self._context_cache:
             doc = self.analysed.document(m.doc) if self.analysed else None
             self._context_cache[key] = engine.paragraph(doc, m.start, m.end) if doc is not None else None
         return self._context_cache[key]
 
-    def _context_text(self, m) -> str | None:
+    def _context_text(self, m: Any) -> str | None:
         p = self._paragraph(m)
         return p[0] if p else None
 
@@ -516,10 +516,10 @@ class DedupeReviewApp(App[None]):
             return bool(self.model.pair_of)
         return True
 
-    def _footer_label(self, k) -> str:
+    def _footer_label(self, k: Any) -> str:
         if k.action == "toggle_advance":
             return f"{k.label}: {'on' if self.advance else 'off'}"
-        return k.label
+        return str(k.label)
 
     def _footer_shows(self, action: str) -> bool:
         return self.check_action(action, ()) is not False
@@ -666,7 +666,7 @@ class DedupeReviewApp(App[None]):
         """Textual's own quit (its ctrl+q, anything calling ``app.action_quit``) asks too."""
         self.action_quit_review()
 
-    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
                markup: bool = False) -> None:
         """Notices carry article text, paths and typed reasons: never parsed as markup here."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
@@ -738,7 +738,7 @@ class DedupeReviewApp(App[None]):
         self.push_screen(RestoreScreen(len(entries), self.model.journal or ""), done)
 
     # -- command palette ---------------------------------------------------------
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         # Textual's own "Quit" exits at once: only "Quit review" (which asks) is offered
         yield from (c for c in super().get_system_commands(screen) if c.title != "Quit")
         yield SystemCommand("Sort", "Cycle the sort: severity, article, size, similarity (o)",

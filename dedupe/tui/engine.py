@@ -94,7 +94,7 @@ def analyse(
     settings: Settings,
     *,
     against: Sequence[str] = (),
-    read_options=None,
+    read_options: Any = None,
     progress: Progress | None = None,
 ) -> Analysed:
     """The per-document half of ``dedupe.engine.pipeline`` over ``paths`` (and ``against``)."""
@@ -153,7 +153,7 @@ def _drop_docs(table: UnitTable, drop: np.ndarray) -> UnitTable:
                      offsets=offsets, fps=table.fps[fkeep], sigs=table.sigs[keep], setkey=table.setkey[keep])
 
 
-def refresh(analysed: Analysed, files: Sequence[str], read_options=None) -> Analysed:
+def refresh(analysed: Analysed, files: Sequence[str], read_options: Any = None) -> Analysed:
     """A copy of ``analysed`` with ``files`` read and analysed again.
 
     A file that still yields the same number of documents keeps their places

@@ -49,7 +49,7 @@ def journal_path(baseline_path: str) -> str:
     return baseline_path + JOURNAL_SUFFIX
 
 
-def natural_key(text: str) -> tuple:
+def natural_key(text: str) -> tuple[Any, ...]:
     """Sort key putting "878" before "1002" (runs of digits compare as numbers)."""
     return tuple(int(t) if t.isdigit() else t.casefold() for t in re.split(r"(\d+)", text))
 
@@ -183,7 +183,7 @@ class ReviewModel:
         self.text_filter = ""
         self.saved_count = 0
         self._haystack: dict[str, str] = {}  # cluster id -> casefolded text and paths
-        self._article_keys: dict[str, tuple] = {}  # row key -> sort key of its article
+        self._article_keys: dict[str, tuple[Any, ...]] = {}  # row key -> sort key of its article
         self.fold = True  # whole-article duplicates as one row each
         self.pairs: list[DuplicatePair] = []
         self.pair_of: dict[str, DuplicatePair] = {}  # cluster id -> its whole-duplicate pair
@@ -311,7 +311,7 @@ class ReviewModel:
             return min((SEVERITY_RANK.get(self.severity(c.kind), 1) for c in r.clusters), default=1)
         return SEVERITY_RANK.get(self.severity(r.kind), 1)
 
-    def _article(self, r: Row) -> tuple:
+    def _article(self, r: Row) -> tuple[Any, ...]:
         """(natural key of the article's file name, line); cached: the list is re-sorted on every keystroke."""
         key = r.fingerprint if isinstance(r, ArticleGroup) else r.id
         hit = self._article_keys.get(key)
@@ -335,7 +335,7 @@ class ReviewModel:
             return sum(len(c.members[0].text.split()) for c in r.clusters)
         return len(r.members[0].text.split())
 
-    def sort_key(self, r: Row) -> tuple:
+    def sort_key(self, r: Row) -> tuple[Any, ...]:
         s = self.sort
         if s == "article":
             return (self._article(r), self._rank(r), -r.similarity)

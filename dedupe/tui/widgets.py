@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from rich.control import strip_control_codes
 from rich.style import Style
@@ -156,7 +157,7 @@ class ClusterList(ScrollView, can_focus=True):
         self._status: Callable[[Row], str] = lambda c: "new"
         self.cursor_row = 0
         self._cells: dict[int, tuple[Row, tuple[str, str, str, str, str]]] = {}  # id(c) -> (c, cells)
-        self._strips: dict[tuple, tuple[Row, Strip]] = {}  # rendered rows (see render_line)
+        self._strips: dict[tuple[Any, ...], tuple[Row, Strip]] = {}  # rendered rows (see render_line)
 
     # -- data --------------------------------------------------------------
     @property
@@ -477,7 +478,7 @@ class KeyFooter(Static):
         #: a key's label as shown now (a toggle says its state: "Advance: off")
         self.label = label or (lambda k: k.label)
 
-    def keys(self, width: int) -> list:
+    def keys(self, width: int) -> list[Any]:
         shown = [k for k in KEYS if k.footer and self.available(k.action)]
         # a toggle's label says its state: fit with the longest it can take
         sized = [replace(k, label=max(k.label, self.label(k), key=len)) for k in shown]
@@ -532,7 +533,7 @@ def fit_path(loc: str, width: int) -> str:
     return "…" + loc[len(loc) - max(1, width - 1):]
 
 
-def render_cluster(c: Cluster, status: str, documents=None, selected: int = 0, paragraph=None,
+def render_cluster(c: Cluster, status: str, documents: Any = None, selected: int = 0, paragraph: Any = None,
                    pair_line: bool = True, width: int = 0, threshold: float | None = None) -> Content:
     """The detail of a cluster as Content: every member stacked, with its
     location, its paragraph for context (reflowed: source line breaks inside
@@ -609,7 +610,7 @@ def _lines(lines: list[int]) -> str:
     return ("line " if len(lines) == 1 else "lines ") + ", ".join(str(n) for n in lines)
 
 
-def render_group(g: ArticleGroup, status: str, selected: int = 0, status_of=None, width: int = 0) -> Content:
+def render_group(g: ArticleGroup, status: str, selected: int = 0, status_of: Any = None, width: int = 0) -> Content:
     """The detail of a folded whole-article duplicate: both articles with their
     titles, how many of each one's checked sentences the other has, and every
     cluster of the pair with its lines in each article.  Counts are of one
