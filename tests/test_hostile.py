@@ -552,6 +552,20 @@ def test_suppression_markers_only_as_real_closed_comments(name: str, body: str, 
         assert "never closed" in r.stderr
 
 
+def test_an_unclosed_comment_leaves_the_markers_of_other_files_alone(tmp_path: Path) -> None:
+    """One Markdown file with an unclosed <!-- is read as text; the next file of the same run still has
+    its HTML and markers (the shared parser must not be switched to text mode in place)."""
+    from dedupe import Settings, scan
+
+    _write(tmp_path / "a.md", f"{GOOD}\n\n<!-- dedupe off\n\n{GOOD}\n")
+    _write(tmp_path / "b.md", f"{GOOD}\n\n<!-- dedupe-ignore -->\n{GOOD}\n")
+    before = scan([str(tmp_path / "b.md")], Settings())
+    scan([str(tmp_path / "a.md")], Settings())
+    after = scan([str(tmp_path / "b.md")], Settings())
+    assert before.stats.get("suppressed_inline", None) == after.stats.get("suppressed_inline", None)
+    assert len(after.clusters) == len(before.clusters) == 0
+
+
 def test_a_real_marker_still_suppresses_and_is_counted(tmp_path: Path) -> None:
     _write(tmp_path / "a.html", f"<p>{GOOD}</p><!-- dedupe off --><p>{GOOD}</p>")
     r = invoke("check", "a.html", cwd=tmp_path)

@@ -24,11 +24,14 @@ _SEARCH_WINDOW = 256
 MAX_NESTING = 100
 
 
-@lru_cache(maxsize=1)
-def _markdown_parser() -> Any:
+@lru_cache(maxsize=2)
+def _markdown_parser(html: bool = True) -> Any:
+    """The shared parser; ``html=False`` a second one that reads HTML as text (never the shared one
+    changed in place: that would switch HTML, and so every suppression marker, off for later files)."""
     from markdown_it import MarkdownIt  # lazy: only Markdown files pay for it
 
-    return MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable("table")
+    md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable("table")
+    return md if html else md.disable(["html_block", "html_inline"])
 
 
 def _front_matter(lines: list[str]) -> tuple[int, str | None]:
@@ -183,7 +186,7 @@ def read_markdown(path: str, data: bytes, options: ReadOptions) -> list[Document
             line = (open_comment.map[0] + 1) if open_comment.map else "?"
             warnings.append(f"line {line}: an HTML comment (<!--) is never closed; the rest of the file is read "
                             "as text and no suppression marker in this file is honoured")
-            tokens = _markdown_parser().disable(["html_block", "html_inline"]).parse(parse_src)
+            tokens = _markdown_parser(html=False).parse(parse_src)
     if too_deep:
         warnings.append(f"Markdown nested more than {MAX_NESTING // 2} levels deep; read as plain text")
         return [
