@@ -34,6 +34,7 @@ patching :data:`speedups` (read at call time by :func:`compiled`).
 from __future__ import annotations
 
 import os
+import sys
 import types
 
 
@@ -42,7 +43,9 @@ def _load() -> types.ModuleType | None:
         return None
     try:
         from dedupe.kernels import _speedups
-    except ImportError:  # not built (no C compiler at install time)
+    except ImportError as exc:  # not built (no C compiler at install time): said, never silent
+        sys.stderr.write(f"dedupe: warning: compiled kernels unavailable ({exc}); running the pure-Python code "
+                         "(same results, slower; `dedupe doctor` says more)\n")
         return None
     return _speedups
 
