@@ -136,7 +136,7 @@ def add_cmd(paths: tuple[str, ...], index_flag: str | None, progress: bool | Non
     for e in res["errors"]:
         line(f"dedupe: {'warning' if e.warning else 'error'}: {e}", err=True)
     msg = (f"{loc}: {res['added']} added, {res['replaced']} replaced, {res['unchanged']} unchanged "
-           f"({res['units']} sentences/quotes indexed) in {time.perf_counter() - t0:.1f}s; "
+           f"({res['units']} sentences/quotes indexed) in {time.perf_counter() - t0:.1f} s; "
            f"index holds {st.articles} articles, {st.units} units")
     if "punkt" in res:
         msg += f"; Punkt learnt {res['punkt']['learnt']} abbreviations"
