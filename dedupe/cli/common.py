@@ -311,8 +311,12 @@ def report_errors(result: ScanResult) -> int:
 def emit(text: str, output: str | None) -> None:
     if output:
         from dedupe.atomic import write_atomic
+        from dedupe.errors import InputError
 
-        write_atomic(output, text)
+        try:
+            write_atomic(output, text)
+        except OSError as exc:  # a full disk, a folder that cannot be written: one line naming the file, exit 2
+            raise InputError(f"cannot write the output: {exc.strerror or exc}", output) from None
     else:
         click.echo(text, nl=False, color=True)  # never strip codes the caller asked for (--color)
 
