@@ -146,3 +146,46 @@ def test_a_full_device_named_directly_is_one_line(tmp_path: Path) -> None:
     r = invoke("check", "good.txt", "--format", "json", "-o", "/dev/full", cwd=tmp_path)
     _one_line_error(r.returncode, r.stderr, "/dev/full", "No space left on device")
     assert stat.S_ISCHR(os.stat("/dev/full").st_mode)  # written into, never replaced by a regular file
+
+
+# -- an exclude from the tree's config that takes everything (or most) ------------------------------------------
+
+
+def _tree_with_repeat(root: Path) -> None:
+    (root / ".git").mkdir(parents=True)
+    (root / "drafts").mkdir()
+    (root / "drafts" / "a.txt").write_text(_article(GOOD, OTHER, GOOD), encoding="utf-8")
+    (root / "drafts" / "b.txt").write_text(_article(OTHER, "The weather in the northern hills was mild this winter."),
+                                           encoding="utf-8")
+
+
+@pytest.mark.parametrize("pattern", ["*", "**", "*.*", "?*"])
+def test_an_exclude_matching_every_file_is_refused(pattern: str, tmp_path: Path) -> None:
+    _tree_with_repeat(tmp_path)
+    (tmp_path / ".dedupe.toml").write_text(f"exclude = [{pattern!r}]\n".replace("'", '"'), encoding="utf-8")
+    for extra in ([], ["--allow-no-input"], ["--format", "github"]):
+        r = invoke("check", ".", *extra, cwd=tmp_path)
+        _one_line_error(r.returncode, r.stderr, ".dedupe.toml", f"exclude pattern {pattern!r} matches every file")
+
+
+@pytest.mark.parametrize("pattern", ["*.txt", "drafts/*", "drafts"])
+def test_an_exclude_that_takes_every_article_never_passes(pattern: str, tmp_path: Path) -> None:
+    _tree_with_repeat(tmp_path)
+    (tmp_path / ".dedupe.toml").write_text(f'exclude = ["{pattern}"]\n', encoding="utf-8")
+    for extra in ([], ["--allow-no-input"]):
+        r = invoke("check", ".", "--format", "text", *extra, cwd=tmp_path)
+        _one_line_error(r.returncode, r.stderr, "2 files left out by exclude", repr(pattern))
+        assert "passed" not in r.stdout + r.stderr
+
+
+def test_files_left_out_by_exclude_are_counted_in_the_verdict(tmp_path: Path) -> None:
+    import json
+
+    _tree_with_repeat(tmp_path)
+    (tmp_path / ".dedupe.toml").write_text('exclude = ["a.txt"]\n', encoding="utf-8")
+    r = invoke("check", ".", "--format", "text", cwd=tmp_path)
+    assert r.returncode == 0 and "1 file left out by exclude (patterns: 'a.txt')" in r.stdout, r.stdout + r.stderr
+    r = invoke("check", ".", "--format", "json", cwd=tmp_path)
+    assert json.loads(r.stdout)["check"]["excluded_files"] == 1
+    r = invoke("check", ".", "--format", "github", cwd=tmp_path)
+    assert "1 file left out by exclude" in r.stderr

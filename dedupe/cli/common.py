@@ -238,6 +238,15 @@ def read_options(cfg: Config, kw: dict[str, Any]) -> ReadOptions:
         if READ in key.commands:
             v = kw.get(key.name) or cfg.get(key.name) or key.default
             values[key.name] = tuple(v) if key.type == "strs" else v
+    from dedupe.readers import match_all_exclude
+
+    bad = match_all_exclude(values.get("exclude", ()))
+    if bad is not None:  # it would leave nothing to check: refused, like a boilerplate pattern matching everything
+        from dedupe.errors import ConfigError
+
+        where = "--exclude" if kw.get("exclude") else (cfg.path or "config")
+        raise ConfigError(f"exclude pattern {bad!r} matches every file: it would switch the check off "
+                          "(name the folders or files to skip, e.g. 'drafts/old/*')", where)
     return ReadOptions(**values)
 
 
