@@ -10,6 +10,7 @@ kernel                     public function (pure-Python twin inside)
 =========================  ===========================================
 ``shingle_units``          :func:`dedupe.engine.analyse.analyse_documents`
 ``join_tokens``            :func:`dedupe.text.normalize.normalized_key`
+``token_spans``            :func:`dedupe.text.normalize.token_spans`
 ``paragraph_spans_plain``  :func:`dedupe.text.split.paragraph_spans`
 ``boundary_flags``,        :func:`dedupe.text.units.extract_units`
 ``paragraph_units``
@@ -17,8 +18,10 @@ kernel                     public function (pure-Python twin inside)
 ``band_pairs``             :func:`dedupe.sketch.lsh.candidate_pairs`
 ``element_frequencies``,   :mod:`dedupe.sketch.containment`
 ``count_at_least``,
-``containment_pairs``
+``containment_pairs``,
+``short_candidates``
 ``verify_pairs``           :func:`dedupe.sketch.verify.verify_pairs`
+``matching_blocks``        :func:`dedupe.text.align.matching_blocks`
 ``csr_take``               :func:`dedupe.sketch.sets.csr_take`
 ``sort_keyed``,            :func:`dedupe.index.base.sort_keyed`, ``merge_keyed``
 ``merge_keyed``
