@@ -401,3 +401,22 @@ def test_short_candidates(seed, monkeypatch):
         assert np.array_equal(pairs.reshape(-1, 2), want_pairs.reshape(-1, 2)), a[2:5]
         assert np.array_equal(shared, want_shared)
     assert max(len(p) for p, _ in got) > 100
+
+
+def test_every_kernel_is_listed_and_a_stale_build_is_not_used():
+    import re
+
+    source = (REPO / "dedupe" / "kernels" / "_speedups.c").read_text("utf-8")
+    assert sorted(native.KERNELS) == sorted(set(re.findall(r'^\s*\{"(\w+)", ', source, re.M)))
+    # a module built from an older source (a kernel missing) is said in one line and not used
+    code = (
+        "import sys, types\n"
+        "stale = types.ModuleType('dedupe.kernels._speedups')\n"
+        "sys.modules['dedupe.kernels._speedups'] = stale\n"
+        "from dedupe import kernels\n"
+        "assert kernels.speedups is None, kernels.speedups\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "compiled kernels out of date (no count_tokens" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

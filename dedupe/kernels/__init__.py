@@ -40,6 +40,14 @@ import os
 import sys
 import types
 
+#: Every kernel the package calls: a compiled module lacking one is out of date and is not used.
+KERNELS = (
+    "count_tokens", "shingle_units", "join_tokens", "token_spans", "word_hash64", "element_frequencies",
+    "count_at_least", "sort_keyed", "merge_keyed", "containment_pairs", "short_candidates", "verify_pairs",
+    "paragraph_spans_plain", "band_pairs", "split_words", "pool_rows", "csr_take", "boundary_flags",
+    "paragraph_units", "quote_spans", "matching_blocks", "minhash32",
+)
+
 
 def _load() -> types.ModuleType | None:
     if os.environ.get("DEDUPE_PURE_PYTHON", "").strip() not in ("", "0"):
@@ -49,6 +57,11 @@ def _load() -> types.ModuleType | None:
     except ImportError as exc:  # not built (no C compiler at install time): said, never silent
         sys.stderr.write(f"dedupe: warning: compiled kernels unavailable ({exc}); running the pure-Python code "
                          "(same results, slower; `dedupe doctor` says more)\n")
+        return None
+    missing = [name for name in KERNELS if not hasattr(_speedups, name)]
+    if missing:  # built from an older _speedups.c (an editable install not re-made): its twins would be mixed in
+        sys.stderr.write(f"dedupe: warning: compiled kernels out of date (no {', '.join(missing)}; rebuild with "
+                         "`make install` or `pip install -e .`); running the pure-Python code (same results, slower)\n")
         return None
     return _speedups
 
