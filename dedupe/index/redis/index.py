@@ -94,7 +94,7 @@ from dedupe.index.base import (
     unpack_article,
 )
 from dedupe.index.redis import failover
-from dedupe.index.redis.connection import CONNECT_TIMEOUT, SOCKET_TIMEOUT, parse_location
+from dedupe.index.redis.connection import CONNECT_TIMEOUT, SOCKET_TIMEOUT, parse_location, parse_nodes
 from dedupe.index.redis.layout import (
     BAND_BITS,
     BLOB_CHUNK,
@@ -152,6 +152,7 @@ class RedisIndex(ArchiveIndex):
         self._redis_mod = redis
         self.location = display_url(location)  # shown in messages and stats: never the password
         self.host, self.port, self.dbn, password, self.name = parse_location(location)
+        self.nodes = parse_nodes(location)  # every node the URL names: a cluster is reached through any of them
         self._ssl = location.startswith("rediss://")
         self._tx: dict[str, Any] | None = None
         self._hb: tuple[threading.Thread, threading.Event] | None = None
@@ -202,37 +203,68 @@ class RedisIndex(ArchiveIndex):
         redis = self._redis_mod
         kw = self._client_kwargs()
         kw["socket_timeout"] = CONNECT_TIMEOUT  # a port that accepts but never answers: fail fast
-        probe = redis.Redis(host=self.host, port=self.port, db=0, **kw)
-        try:
+        unreachable: BaseException | None = None
+        for host, port in self.nodes:  # the first node named that answers (another may be failing over)
+            probe = redis.Redis(host=host, port=port, db=0, **kw)
             try:
-                info = probe.info("cluster")
-            except redis.ResponseError:  # INFO restricted (ACL): a single server
-                info = {}
-            except (AttributeError, TypeError):
-                info = None  # redis-py choked on the handshake's reply: the port speaks something else
-            if not isinstance(info, dict):
-                raise ArchiveIndexError(f"{self._where()} does not answer as a Redis server (its replies are not "
-                                        "Redis's): check the host and port", self.location)
-            self.cluster = bool(int(info.get("cluster_enabled", 0) or 0))
-            if self.cluster:  # asked of the node named, which answers (any other may be failing over)
-                self.failover_wait = failover.failover_wait(probe)
-        finally:
-            probe.close()
+                try:
+                    info = probe.info("cluster")
+                except redis.ResponseError:  # INFO restricted (ACL): a single server
+                    info = {}
+                except (AttributeError, TypeError):
+                    info = None  # redis-py choked on the handshake's reply: the port speaks something else
+                except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                    if len(self.nodes) == 1:
+                        raise
+                    unreachable = unreachable or exc
+                    continue
+                self.host, self.port = host, port
+                if not isinstance(info, dict):
+                    raise ArchiveIndexError(f"{self._where()} does not answer as a Redis server (its replies are "
+                                            "not Redis's): check the host and port", self.location)
+                self.cluster = bool(int(info.get("cluster_enabled", 0) or 0))
+                if self.cluster:  # asked of the node that answered (any other may be failing over)
+                    self.failover_wait = failover.failover_wait(probe)
+                break
+            finally:
+                probe.close()
+        else:
+            assert unreachable is not None
+            raise unreachable
         if self.cluster:
             from redis.cluster import RedisCluster
 
             if self.dbn != 0:
                 raise ArchiveIndexError("a Redis Cluster has only database 0 (use redis://HOST:PORT/0)", self.location)
-            r = RedisCluster(host=self.host, port=self.port, **self._cluster_kwargs())
+            r = RedisCluster(startup_nodes=self._startup_nodes(), **self._cluster_kwargs())
         else:
+            if len(self.nodes) > 1:
+                raise ArchiveIndexError(f"{self._where()} is a single Redis server, not a Redis Cluster node: name "
+                                        "several nodes only of a cluster (redis://HOST:PORT/DB for one server)",
+                                        self.location)
             r = redis.Redis(host=self.host, port=self.port, db=self.dbn, **self._client_kwargs())
         failover.call(self, r.ping, client=r)
         return r
+
+    def _startup_nodes(self) -> list[Any]:
+        """A new cluster client's seeds: the node that answered, every node the cluster client has met
+        (so a client made later, like the lock's heartbeat, still starts when the URL's node is gone), then
+        the URL's others."""
+        from redis.cluster import ClusterNode
+
+        seen: list[tuple[str, int]] = [(self.host, self.port)]
+        if self.r is not None:
+            with contextlib.suppress(Exception):
+                seen += [(n.host, int(n.port)) for n in self.r.get_nodes()]
+        seen += self.nodes
+        return [ClusterNode(h, p) for h, p in dict.fromkeys(seen)]  # type: ignore[no-untyped-call]
 
     def _errors(self) -> _RedisErrors:
         return _RedisErrors(self)
 
     def _where(self) -> str:
+        if self.r is None and len(self.nodes) > 1 and not self.cluster:  # none answered yet
+            return "Redis at " + ", ".join(f"{h}:{p}" for h, p in self.nodes)
         return f"Redis{' Cluster' if self.cluster else ''} at {self.host}:{self.port}"
 
     # -- keys ---------------------------------------------------------------
@@ -415,7 +447,7 @@ class RedisIndex(ArchiveIndex):
             from redis.cluster import RedisCluster
 
             kw.update(self._cluster_kwargs(), socket_timeout=kw["socket_timeout"])
-            client = RedisCluster(host=self.host, port=self.port, **kw)
+            client = RedisCluster(startup_nodes=self._startup_nodes(), **kw)
         else:
             client = redis.Redis(host=self.host, port=self.port, db=self.dbn, **kw)
         extend = client.register_script(_EXTEND)
@@ -1158,7 +1190,10 @@ class _RedisErrors:
         if isinstance(ev, (redis.ConnectionError, ConnectionError, OSError)):
             first = " ".join(str(ev).split()) or type(ev).__name__
             verb = "cannot connect to" if self.ix.r is None else "lost the connection to"
-            raise ArchiveIndexError(f"{verb} {where}: {first}", loc) from None
+            hint = ""
+            if self.ix.r is None and len(self.ix.nodes) == 1:
+                hint = " (of a Redis Cluster, name several nodes: redis://HOST:PORT,HOST:PORT,HOST:PORT/0)"
+            raise ArchiveIndexError(f"{verb} {where}: {first}{hint}", loc) from None
         if isinstance(ev, redis.RedisError):
             msg = " ".join(str(ev).split())
             if "WRONGTYPE" in msg:
