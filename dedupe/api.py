@@ -167,7 +167,7 @@ def check(
     from dedupe.check.baseline import settings_record
     from dedupe.check.rules import evaluate, real_path
     from dedupe.errors import ConfigError
-    from dedupe.readers import iter_paths
+    from dedupe.readers import excluded_count, iter_paths
 
     settings = (settings or Settings()).validate()
     options = read_options or ReadOptions()
@@ -196,6 +196,7 @@ def check(
     sources: dict[str, str] = {}
     walk_errors: list[DedupeError] = []
     files = [p for p in paths + [c for c in context if c not in paths] if p != STDIN]
+    excluded = excluded_count([p for p in paths if p != STDIN and os.path.exists(p)], options)
     if stdin is not None:
         documents = read_stdin_draft(stdin_name, stdin, options)
         sources[stdin_name] = stdin.decode("utf-8", "replace").lstrip("\ufeff")
@@ -214,11 +215,13 @@ def check(
     no_input = not result.errors and not any(not d.archive for d in result.documents)
     if scope is not None and not scope and STDIN not in paths:
         no_input = True
-    no_input = no_input and not allow_no_input
+    # an exclude pattern (from the tree's config, maybe) that took every article never passes, --allow-no-input or not
+    no_input = no_input and (not allow_no_input or excluded > 0)
     if update_baseline:
         assert baseline is not None
         cr = evaluate(result, policy)
         cr.no_input = no_input
+        cr.excluded, cr.exclude_patterns = excluded, tuple(options.exclude)
         if not cr.input_failed:
             cr.baseline_update = baseline.update([f.cluster for f in cr.findings], settings=settings_record(settings))
             baseline.save()
@@ -226,6 +229,7 @@ def check(
     shown = baseline.path if baseline is not None else None
     cr = evaluate(result, policy, baseline, changed, baseline_path=shown, caps=caps)
     cr.no_input = no_input
+    cr.excluded, cr.exclude_patterns = excluded, tuple(options.exclude)
     if context:
         cr.scope_label = "--changed-since, --context" if changed_since else "--context"
     cr.sources = sources
