@@ -189,3 +189,90 @@ def test_files_left_out_by_exclude_are_counted_in_the_verdict(tmp_path: Path) ->
     assert json.loads(r.stdout)["check"]["excluded_files"] == 1
     r = invoke("check", ".", "--format", "github", cwd=tmp_path)
     assert "1 file left out by exclude" in r.stderr
+
+
+# -- Redis: stats and vacuum see the damage check refuses ----------------------------------------------------------
+
+
+def test_redis_stats_and_vacuum_detect_damaged_keys(url: str, tmp_path: Path) -> None:
+    import redis
+    from helpers import make_archive
+
+    port, db = url.rsplit(":", 1)[1].split("/")
+    r = redis.Redis(port=int(port), db=int(db))
+    arch = make_archive(tmp_path / "a", 4)
+    assert invoke("index", "add", tmp_path / "a", "--index", url).returncode == 0
+    assert invoke("index", "stats", "--index", url).returncode == 0
+    assert invoke("index", "vacuum", "--index", url).returncode == 0
+    band = sorted(r.scan_iter(b"dedupe:1:b:*"))[0]
+    shingle = sorted(r.scan_iter(b"dedupe:1:s:*"))[0]
+    (unit_map,) = list(r.scan_iter(b"dedupe:1:u:*"))
+    (texts,) = list(r.scan_iter(b"dedupe:1:t:*"))
+    aid = os.path.normpath(str(arch[1].relative_to(tmp_path)))
+    cases = [
+        (band, lambda: r.set(band, b"\x05\x00\x00\x00garbage"), "does not hold this index's postings"),
+        (shingle, lambda: (r.delete(shingle), r.hset(shingle, "x", "y")), "holds a hash, not a string"),
+        (unit_map, lambda: r.append(unit_map, b"\x01\x02\x03"), "unit map"),
+        (texts, lambda: r.hset(texts, r.hkeys(texts)[0], b"D\x00garbage"), "cannot be read"),
+        (b"{dedupe}:art", lambda: r.hset("{dedupe}:art", aid, "not json"), "not this index's JSON"),
+        (b"{dedupe}:ctr", lambda: (r.delete("{dedupe}:ctr"), r.set("{dedupe}:ctr", "x")), "holds a string"),
+    ]
+    for key, spoil, problem in cases:
+        saved = r.dump(key)
+        spoil()
+        damaged = {k: r.dump(k) for k in r.scan_iter() if k != b"{dedupe}:lock"}
+        for args in (["index", "stats", "--index", url], ["index", "stats", "--index", url, "--format", "json"],
+                     ["index", "vacuum", "--index", url]):
+            res = invoke(*args, cwd=tmp_path)
+            _one_line_error(res.returncode, res.stderr, "index is damaged: 1 key", repr(key.decode()), problem)
+        assert {k: r.dump(k) for k in r.scan_iter() if k != b"{dedupe}:lock"} == damaged  # vacuum changed nothing
+        r.delete(key)
+        r.restore(key, 0, saved)
+    assert invoke("index", "stats", "--index", url).returncode == 0
+    # damaged postings are made again by a rebuild
+    r.set(band, b"garbage")
+    assert invoke("index", "stats", "--index", url).returncode == 2
+    assert invoke("index", "rebuild", "--index", url).returncode == 0
+    for args in (["index", "stats", "--index", url], ["index", "vacuum", "--index", url]):
+        res = invoke(*args, cwd=tmp_path)
+        assert res.returncode == 0, res.stderr
+    (tmp_path / "d.txt").write_text(arch[2].read_text("utf-8"), encoding="utf-8")
+    assert invoke("check", "d.txt", "--against", url, cwd=tmp_path).returncode == 1  # finds the archived copy
+
+
+# -- the review UI says what was skipped itself ---------------------------------------------------------------------
+
+
+def test_the_review_ui_shows_links_refused_and_what_was_cut(tmp_path: Path) -> None:
+    import asyncio
+
+    from helpers import settle
+
+    from dedupe.check.baseline import Baseline
+    from dedupe.config import Settings
+    from dedupe.readers import ReadOptions
+    from dedupe.tui.app import DedupeReviewApp
+
+    secret = tmp_path / "runner" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text(_article(OTHER, OTHER), encoding="utf-8")
+    tree = tmp_path / "repo"
+    (tree / ".git").mkdir(parents=True)
+    (tree / "good.txt").write_text(_article(GOOD, OTHER, GOOD), encoding="utf-8")
+    (tree / "big.txt").write_text(_article(GOOD, "x" * 5000), encoding="utf-8")
+    for i in range(7):
+        os.symlink(secret, tree / f"link{i}.txt")
+    bpath = str(tmp_path / "baseline.json")
+
+    async def run() -> list[str]:
+        app = DedupeReviewApp([str(tree)], Settings(), baseline=Baseline.load(bpath), baseline_path=bpath,
+                              read_options=ReadOptions(max_file_bytes=4096), watch=False)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(app, pilot)
+            return [n.message for n in app._notifications]
+
+    notes = asyncio.run(run())
+    links = [m for m in notes if "symbolic link pointing outside" in m]
+    assert len(links) == 5 and any("… and 2 more warnings" in m for m in notes), notes
+    assert any("big.txt" in m and "max-file-bytes" in m for m in notes), notes  # the limit that cut is said
+    assert not any("vault" in m or OTHER in m for m in notes)  # nothing of the linked file is shown
