@@ -39,6 +39,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -641,6 +642,88 @@ static void sort_kv_small(kv *a, size_t m);
  * (value, position) pairs are scattered into buckets by their top bits,
  * each bucket is sorted, and every run of equal values writes its length
  * back to the positions. */
+/* Two threads over one job: fn(a0) here, fn(a1) in a second thread (run here after a0 when the
+ * thread cannot start).  Only for work that touches no Python object (the GIL is released). */
+typedef void *(*job_fn)(void *);
+
+static void run_two(job_fn fn, void *a0, void *a1)
+{
+    pthread_t th;
+    int started = pthread_create(&th, NULL, fn, a1) == 0;
+    fn(a0);
+    if (started)
+        pthread_join(th, NULL);
+    else
+        fn(a1);
+}
+
+/* From this many elements on, element_frequencies counts its buckets in two threads. */
+#ifndef EF_PARALLEL
+#define EF_PARALLEL 400000
+#endif
+#define EF_BITS 11 /* 2048 buckets: the scatter writes stay in cache */
+
+typedef struct {
+    const uint64_t *key;  /* the elements, grouped by bucket */
+    const uint32_t *pos;  /* their positions in fps */
+    const size_t *dir;    /* bucket k holds [dir[k], dir[k+1]) */
+    size_t klo, khi;
+    int32_t *freq;
+    int oom;
+} efjob;
+
+/* Count each bucket's values in a small hash table (in cache), then write every element's count. */
+static void *ef_count(void *arg)
+{
+    efjob *j = arg;
+    size_t cap = 0;
+    uint64_t *tk = NULL;
+    int32_t *tc = NULL;
+    uint32_t *slot = NULL;
+    for (size_t k = j->klo; k < j->khi; k++) {
+        size_t lo = j->dir[k], m = j->dir[k + 1] - lo;
+        if (m == 0) continue;
+        size_t need = 16;
+        while (need < 2 * m) need <<= 1;
+        if (need > cap) {
+            free(tk);
+            free(tc);
+            free(slot);
+            cap = need;
+            tk = malloc(cap * sizeof(uint64_t));
+            tc = malloc(cap * sizeof(int32_t));
+            slot = malloc(cap / 2 * sizeof(uint32_t));
+            if (!tk || !tc || !slot) {
+                j->oom = 1;
+                break;
+            }
+        }
+        memset(tc, 0, need * sizeof(int32_t));
+        int tb = 0;
+        while (((size_t)1 << tb) < need) tb++;
+        const uint64_t *key = j->key + lo;
+        for (size_t i = 0; i < m; i++) {
+            uint64_t x = key[i];
+            size_t h = (size_t)((x * P64) >> (64 - tb));
+            while (tc[h] && tk[h] != x) h = (h + 1) & (need - 1);
+            if (!tc[h]) tk[h] = x;
+            tc[h]++;
+            slot[i] = (uint32_t)h;
+        }
+        const uint32_t *pos = j->pos + lo;
+        for (size_t i = 0; i < m; i++) j->freq[pos[i]] = tc[slot[i]];
+    }
+    free(tk);
+    free(tc);
+    free(slot);
+    return NULL;
+}
+
+/* For each element of fps, how many times its value occurs in fps (int32):
+ * the elements are scattered into 2048 buckets by their top bits (keys and
+ * positions, in order), and each bucket's values are counted in a hash table
+ * small enough to stay in cache; a large input's buckets are counted by two
+ * threads. */
 static PyObject *element_frequencies(PyObject *self, PyObject *arg)
 {
     Py_buffer bf;
@@ -648,45 +731,53 @@ static PyObject *element_frequencies(PyObject *self, PyObject *arg)
     const uint64_t *f = bf.buf;
     size_t n = bf.len / 8;
     PyObject *out = NULL;
-    kv *sorted = NULL;
+    uint64_t *keys = NULL;
+    uint32_t *pos = NULL;
     size_t *dir = NULL, *fill = NULL;
+    int oom = 0;
     if ((Py_ssize_t)n > INT32_MAX) {
         PyErr_SetString(PyExc_OverflowError, "too many elements");
         goto done;
     }
-    int bits = bucket_bits(n / 4), shift = 64 - bits;
-    size_t nb = (size_t)1 << bits;
+    size_t nb = (size_t)1 << EF_BITS;
+    int shift = 64 - EF_BITS;
     out = PyBytes_FromStringAndSize(NULL, n * sizeof(int32_t));
-    sorted = malloc((n ? n : 1) * sizeof(kv));
-    dir = bucket_dir(f, n, bits, NULL, 0, 0);
+    keys = malloc((n ? n : 1) * sizeof(uint64_t));
+    pos = malloc((n ? n : 1) * sizeof(uint32_t));
+    dir = calloc(nb + 1, sizeof(size_t));
     fill = malloc(nb * sizeof(size_t));
-    if (!out || !sorted || !dir || !fill) {
+    if (!out || !keys || !pos || !dir || !fill) {
         Py_CLEAR(out);
         PyErr_NoMemory();
         goto done;
     }
     int32_t *freq = (int32_t *)PyBytes_AS_STRING(out);
     Py_BEGIN_ALLOW_THREADS
+    for (size_t i = 0; i < n; i++) dir[(f[i] >> shift) + 1]++;
+    for (size_t k = 0; k < nb; k++) dir[k + 1] += dir[k];
     memcpy(fill, dir, nb * sizeof(size_t));
     for (size_t i = 0; i < n; i++) {
-        kv *e = sorted + fill[f[i] >> shift]++;
-        e->key = f[i];
-        e->val = (int64_t)i;
+        size_t q = fill[f[i] >> shift]++;
+        keys[q] = f[i];
+        pos[q] = (uint32_t)i;
     }
-    for (size_t k = 0; k < nb; k++) {
-        kv *a = sorted + dir[k];
-        size_t m = dir[k + 1] - dir[k];
-        sort_kv_small(a, m);
-        for (size_t i = 0; i < m;) {
-            size_t j = i + 1;
-            while (j < m && a[j].key == a[i].key) j++;
-            for (size_t q = i; q < j; q++) freq[a[q].val] = (int32_t)(j - i);
-            i = j;
-        }
-    }
+    efjob jobs[2] = {{keys, pos, dir, 0, nb, freq, 0}, {keys, pos, dir, nb, nb, freq, 0}};
+    if (n >= EF_PARALLEL) {
+        size_t half = 0; /* split the buckets where half the elements are */
+        while (half < nb && dir[half] < n / 2) half++;
+        jobs[0].khi = jobs[1].klo = half;
+        run_two(ef_count, &jobs[0], &jobs[1]);
+    } else
+        ef_count(&jobs[0]);
+    oom = jobs[0].oom || jobs[1].oom;
     Py_END_ALLOW_THREADS
+    if (oom) {
+        Py_CLEAR(out);
+        PyErr_NoMemory();
+    }
 done:
-    free(sorted);
+    free(keys);
+    free(pos);
     free(dir);
     free(fill);
     PyBuffer_Release(&bf);
