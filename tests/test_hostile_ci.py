@@ -276,3 +276,19 @@ def test_the_review_ui_shows_links_refused_and_what_was_cut(tmp_path: Path) -> N
     assert len(links) == 5 and any("… and 2 more warnings" in m for m in notes), notes
     assert any("big.txt" in m and "max-file-bytes" in m for m in notes), notes  # the limit that cut is said
     assert not any("vault" in m or OTHER in m for m in notes)  # nothing of the linked file is shown
+
+
+# -- a hostile --stdin-filename --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "json", "sarif", "markdown", "gitlab", "rdjsonl", "junit"])
+def test_a_newline_in_the_stdin_filename_forges_no_line(fmt: str, tmp_path: Path) -> None:
+    name = "a\n::error::b\u202e\x1b[31m.txt"
+    r = invoke("check", "-", "--stdin-filename", name, "--format", fmt, cwd=tmp_path, input=_article(GOOD, OTHER, GOOD))
+    assert r.returncode == 1, r.stderr
+    for ln in (r.stdout + r.stderr).splitlines():
+        if fmt == "github" and ln.startswith("::error file="):
+            assert "\n" not in ln.split("::", 2)[1]
+            continue
+        assert not ln.startswith("::") and "\u202e" not in ln and "\x1b" not in ln, (fmt, ln)
+    assert any(f"a{e}n" in r.stdout for e in ("\\", "\\\\", "%5C")), r.stdout[:500]  # shown escaped
