@@ -319,3 +319,16 @@ def test_a_full_disk_while_adding_to_an_index_names_the_file_and_keeps_the_index
     import json
 
     assert json.loads(r.stdout)["articles"] == 1  # the add did not happen, the index is as it was
+
+
+@pytest.mark.parametrize(("setting", "said"), [
+    ("min-words = 500", "min-words 500: 0 of "),
+    ('kinds = ["restatement"]', "kinds not checked: repeated-sentence, repeated-quote"),
+])
+def test_a_config_that_narrows_the_check_is_said_in_the_verdict(setting: str, said: str, tmp_path: Path) -> None:
+    _tree_with_repeat(tmp_path)
+    (tmp_path / ".dedupe.toml").write_text(setting + "\n", encoding="utf-8")
+    r = invoke("check", ".", "--format", "text", cwd=tmp_path)
+    assert r.returncode == 0 and said in r.stdout, r.stdout + r.stderr
+    r = invoke("check", ".", "--format", "github", cwd=tmp_path)
+    assert said in r.stderr, r.stderr
