@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 
 
-def write_atomic(path: str | os.PathLike[str], data: str | bytes, encoding: str = "utf-8") -> None:
+def write_atomic(path: str | os.PathLike[str], data: str | bytes | Iterable[str], encoding: str = "utf-8") -> None:
     """Write ``data`` to ``path`` atomically (creating parent directories).
+
+    ``data`` may be an iterable of text chunks, written as they come (a large report is never held
+    whole); if producing one raises, the file is left as it was.
 
     A ``path`` that is a symbolic link is written through: its target is
     replaced atomically and the link stays (a shared baseline linked from
@@ -20,11 +24,12 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, encoding: str 
     path = os.path.realpath(os.fspath(path)) if os.path.islink(path) else os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    payload = data.encode(encoding) if isinstance(data, str) else data
+    chunks: Iterable[str | bytes] = [data] if isinstance(data, (str, bytes)) else data
     fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+            for chunk in chunks:
+                fh.write(chunk.encode(encoding) if isinstance(chunk, str) else chunk)
             fh.flush()
             os.fsync(fh.fileno())
         if os.path.exists(path):

@@ -308,13 +308,15 @@ def report_errors(result: ScanResult) -> int:
     return EXIT_USAGE if result.errors else EXIT_OK
 
 
-def emit(text: str, output: str | None) -> None:
+def emit(text: str | Iterable[str], output: str | None) -> None:
+    """Write ``text`` (or its chunks, as they are produced) to ``output`` atomically, else to stdout."""
     if output:
         from dedupe.atomic import write_atomic
 
         write_atomic(output, text)
     else:
-        click.echo(text, nl=False, color=True)  # never strip codes the caller asked for (--color)
+        for chunk in [text] if isinstance(text, str) else text:
+            click.echo(chunk, nl=False, color=True)  # never strip codes the caller asked for (--color)
 
 
 def norm_path(p: str) -> str:
