@@ -1,10 +1,9 @@
 """Near-copies: clusters list a spanning set of links (cost follows the copies, not their pairs), the JSON
-is written as produced, whole-story copies fold in the text output, and diffs of near-copies are linear."""
+is written as produced, and whole-story copies fold in the text output."""
 
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -14,7 +13,6 @@ from dedupe.atomic import write_atomic
 from dedupe.cli.main import main
 from dedupe.output.json_format import iter_json, render_json
 from dedupe.output.text import render_text
-from dedupe.text.align import diff_blocks, matching_blocks
 
 SENTENCES = [
     "Dockworkers at the Port of Long Beach walked off the job on Tuesday morning, halting cargo at the port.",
@@ -100,29 +98,3 @@ def test_copies_of_one_story_fold_into_one_roll_up_line(tmp_path: Path) -> None:
     assert text.count(" = ") == 3  # one line naming the four copies, not six pair lines
     assert f"({len(SENTENCES)} clusters inside whole-article duplicates not listed; --all lists them)" in text
     assert render_text(r, show_all=True).count("similarity") == len(SENTENCES)
-
-
-def test_diff_blocks_align_at_least_as_much_as_difflib() -> None:
-    rng = random.Random(7)
-    same = 0
-    for _ in range(20000):
-        vocab = ["a", "b", "c", "d", "e"][: rng.randint(1, 5)]
-        a = [rng.choice(vocab) for _ in range(rng.randint(0, 14))]
-        b = list(a)
-        for _ in range(rng.randint(0, 2)):
-            op = rng.randint(0, 2)
-            if op == 0 and b:
-                b[rng.randrange(len(b))] = rng.choice([*vocab, "z"])
-            elif op == 1:
-                b.insert(rng.randint(0, len(b)), rng.choice([*vocab, "z"]))
-            elif b:
-                del b[rng.randrange(len(b))]
-        fast, full = diff_blocks(a, b), matching_blocks(a, b)
-        assert sum(k for *_, k in fast) >= sum(k for *_, k in full)
-        for i, j, k in fast:  # every block really matches
-            assert a[i:i + k] == b[j:j + k]
-        same += fast == full
-    assert same > 15000  # mostly the very same alignment
-    words = "the port of long beach said on tuesday that cargo moved".split()
-    changed = words[:5] + ["told"] + words[6:]
-    assert diff_blocks(words, changed) == matching_blocks(words, changed) == [(0, 0, 5), (6, 6, 5)]

@@ -13,6 +13,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
+from dedupe import kernels
 from dedupe.text.normalize import token_spans
 
 
@@ -30,32 +31,14 @@ def matching_blocks(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int, 
     """The word alignment of two token sequences: ``(i, j, size)`` runs where ``a[i:i+size] ==
     b[j:j+size]``, in order (difflib's longest-matching-block alignment, no junk heuristic).  Every
     view of what two copies share goes through here: the highlighting, the differences in the JSON,
-    the word-level verification of short units and the changed details."""
+    the word-level verification of short units and the changed details.  The compiled kernel
+    (``matching_blocks``) gives the same blocks."""
+    fast = kernels.compiled()
+    if fast is not None:
+        out: list[tuple[int, int, int]] = fast.matching_blocks(a, b)
+        return out
     sm = SequenceMatcher(None, a, b, autojunk=False)
     return [(m.a, m.b, m.size) for m in sm.get_matching_blocks() if m.size]
-
-
-#: Words between a common head and tail that :func:`diff_blocks` aligns on their own.
-FAST_MIDDLE = 2
-
-
-def diff_blocks(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int, int]]:
-    """:func:`matching_blocks` for showing a diff, in linear time for a near-copy: when the two differ
-    only in at most :data:`FAST_MIDDLE` words between a common head and tail, the head and the tail are
-    the alignment (and the few words between are aligned on their own).  That is difflib's alignment
-    whenever the words are not repeated around the change; with repeated words ("a a a" / "a z a") it
-    can align more of them than difflib does, never fewer.  Verification uses :func:`matching_blocks`."""
-    na, nb = len(a), len(b)
-    p = 0
-    while p < na and p < nb and a[p] == b[p]:
-        p += 1
-    q = 0
-    while q < na - p and q < nb - p and a[na - 1 - q] == b[nb - 1 - q]:
-        q += 1
-    if p + q and na - p - q <= FAST_MIDDLE and nb - p - q <= FAST_MIDDLE:
-        mid = [(p + i, p + j, k) for i, j, k in matching_blocks(a[p:na - q], b[p:nb - q])]
-        return ([(0, 0, p)] if p else []) + mid + ([(na - q, nb - q, q)] if q else [])
-    return matching_blocks(a, b)
 
 
 def word_similarity(a: Sequence[str], b: Sequence[str]) -> tuple[float, int]:
@@ -73,7 +56,7 @@ def _pair_flags(a: Sequence[str], b: Sequence[str]) -> tuple[list[bool], list[bo
     """Which tokens of ``a`` and of ``b`` one alignment matches (a diff's view)."""
     fa = [False] * len(a)
     fb = [False] * len(b)
-    for i, j, size in diff_blocks(a, b):
+    for i, j, size in matching_blocks(a, b):
         for k in range(size):
             fa[i + k] = True
             fb[j + k] = True
@@ -112,7 +95,7 @@ def diff_pair(text_a: str, text_b: str) -> list[Change]:
     wb = [t for _, _, t in tb]
     out: list[Change] = []
     i = j = 0
-    for bi, bj, size in [*diff_blocks(wa, wb), (len(wa), len(wb), 0)]:
+    for bi, bj, size in [*matching_blocks(wa, wb), (len(wa), len(wb), 0)]:
         if bi > i or bj > j:
             a_s = ta[i][0] if bi > i else (ta[i - 1][1] if i else 0)
             a_e = ta[bi - 1][1] if bi > i else a_s
