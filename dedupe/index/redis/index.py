@@ -965,11 +965,97 @@ class RedisIndex(ArchiveIndex):
         out.sort(key=lambda a: a.pop("num"))
         return out
 
+    def damaged_keys(self, limit: int = 5) -> tuple[int, list[str]]:
+        """Every key of this index that ``check`` would refuse (wrong type, postings or a unit map that do not
+        decode, article records or texts that cannot be read): their count and the first ``limit`` of them,
+        each as "'KEY' PROBLEM".  Keys of other layout epochs are skipped (vacuum drops them)."""
+        found: list[str] = []
+        count = 0
+
+        def bad(key: bytes, problem: str) -> None:
+            nonlocal count
+            count += 1
+            if len(found) < limit:
+                found.append(f"{key.decode(errors='replace')!r} {problem}")
+
+        for key, want in ((self._tag("meta"), "hash"), (self._tag("art"), "hash"), (self._tag("ctr"), "hash")):
+            t = self._type(key)
+            if t not in (want, "none"):
+                bad(key, f"holds a {t}, not a {want}")
+        nums: set[int] = set()
+        if self._type(self._tag("art")) == "hash":
+            for aid, raw in self.r.hscan_iter(self._tag("art"), count=2000):
+                try:
+                    nums.add(int(self._parse_record(raw)["n"]))
+                except ArchiveIndexError:
+                    bad(self._tag("art"), f"has a record for {aid.decode(errors='replace')!r} that is not this "
+                        "index's JSON")
+        epoch = self._epoch()
+        pat = re.compile(rb"^" + re.escape(self.name) + rb":(\d+):([bsut]):(\d+)$")
+        keys = sorted(key for key in self._scan(self.name + b":*")
+                      if (m := pat.match(key)) and int(m.group(1)) == epoch)
+        per_unit_map = 4 << UNIT_CHUNK
+        for k in range(0, len(keys), 1000):
+            chunk = keys[k:k + 1000]
+            pipe = self.r.pipeline(transaction=False)
+            for key in chunk:  # one round trip: a value of the wrong type answers WRONGTYPE
+                if key.split(b":")[-2] == b"t":
+                    pipe.hlen(key)
+                else:
+                    pipe.get(key)
+            replies = pipe.execute(raise_on_error=False)
+            groups: list[tuple[bytes, bytes]] = []
+            for key, v in zip(chunk, replies):
+                kind = key.split(b":")[-2]
+                want = "hash" if kind == b"t" else "string"
+                if isinstance(v, self._redis_mod.ResponseError) and "WRONGTYPE" in str(v):
+                    bad(key, f"holds a {self._type(key)}, not a {want}")
+                elif isinstance(v, Exception):
+                    raise v
+                elif v is None or v == 0:
+                    continue  # deleted meanwhile
+                elif kind in (b"b", b"s"):
+                    groups.append((key, v))
+                elif kind == b"u":
+                    if len(v) % 4 or len(v) > per_unit_map:
+                        bad(key, "does not hold this index's unit map")
+            while groups:  # decoded together (one numpy pass); a malformed one is named and the rest decoded again
+                got = decode_groups([v for _, v in groups])
+                if not isinstance(got, int):
+                    break
+                bad(groups[got][0], "does not hold this index's postings")
+                groups = groups[got + 1:]
+            for key, v in zip(chunk, replies):
+                if key.split(b":")[-2] != b"t" or isinstance(v, Exception) or not v:
+                    continue
+                for field, blob in self.r.hscan_iter(key, count=500):
+                    try:
+                        if int(field) in nums:
+                            self._unpack(blob, key)
+                    except ValueError:
+                        bad(key, f"has a field {field.decode(errors='replace')!r} that is not an article number")
+                    except ArchiveIndexError:
+                        bad(key, f"holds article {int(field)}'s text in a form that cannot be read")
+        return count, found
+
+    def _refuse_damage(self, doing: str) -> None:
+        """One line naming the damage (count, first keys, the fix) when there is any."""
+        count, found = self.damaged_keys()
+        if count:
+            more = f" and {count - len(found)} more" if count > len(found) else ""
+            raise ArchiveIndexError(
+                f"index is damaged: {count} key{'' if count == 1 else 's'} that check --against refuses on reading "
+                f"({'; '.join(found)}{more})"
+                f"; {doing}. Postings and unit maps are made again by: dedupe index rebuild --index {self.location}; "
+                "a damaged article record or text: remove that article (dedupe index remove) or delete the key",
+                self.location)
+
     def vacuum(self) -> dict[str, Any]:
         """Drop dead entries (of removed or replaced articles, or interrupted adds): postings, unit map,
         article blobs and keys of other epochs; every string rewritten at its exact size."""
         self._require_current()
         with self._errors():
+            self._refuse_damage("nothing was vacuumed")  # never rewrite around damage: it would hide it
             before = self.size_bytes()
             dead = 0
             with self.transaction():
@@ -1042,6 +1128,8 @@ class RedisIndex(ArchiveIndex):
     def stats(self) -> IndexStats:
         self._require_current()
         with self._errors():
+            if self._tx is None:  # the stats of the index as it is (a write in progress checks its own data)
+                self._refuse_damage("no numbers shown for a damaged index")
             arts = int(self.r.hlen(self._tag("art"))) if self._type(self._tag("art")) == "hash" else 0
             units, sentences = int(self.meta.get("units", 0)), int(self.meta.get("sentences", 0))
             if self._tx is not None:  # inside a write: what the commit will leave
