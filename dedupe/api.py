@@ -25,6 +25,7 @@ from dedupe.errors import DedupeError
 from dedupe.findings import ScanResult
 from dedupe.index import open_for_query, split_against
 from dedupe.readers import ReadOptions
+from dedupe.safety import printable_name
 from dedupe.text.split import PunktModel
 
 if TYPE_CHECKING:
@@ -185,7 +186,8 @@ def check(
 
         changed = changed_in(changed_since, [p for p in paths if p != STDIN])
     scope = None
-    stdin_name = normalize_draft_name(stdin_filename or "stdin.txt")
+    # shown, stored and hashed escaped like every walked name (a newline in --stdin-filename forges no line)
+    stdin_name = printable_name(normalize_draft_name(stdin_filename or "stdin.txt"))
     if context:
         scope = {real_path(f) for f in iter_paths([p for p in paths if p != STDIN and os.path.exists(p)], options)}
         if STDIN in paths:
@@ -206,7 +208,7 @@ def check(
                 listed.append(p)  # reported by the scan
                 continue
             listed.extend(f for f in iter_paths([p], options, on_error=walk_errors.append)
-                          if normalize_draft_name(f) != stdin_name)
+                          if printable_name(normalize_draft_name(f)) != stdin_name)
         files = listed
     result = scan(files, settings, documents=documents, against=list(against or ()) or None, read_options=options)
     result.errors[:0] = [e for e in walk_errors if not e.warning]

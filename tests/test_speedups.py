@@ -420,3 +420,34 @@ def test_every_kernel_is_listed_and_a_stale_build_is_not_used():
     assert done.returncode == 0, done.stderr
     assert "compiled kernels out of date (no count_tokens" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_verify_words(monkeypatch):
+    from dedupe.sketch.verify import verify_words
+
+    rng = random.Random(16)
+    vocab = ["the", "mayor", "said", "500", "1001", "residents", "fled", "on", "monday", "tuesday", "not", "a"]
+    base = [[rng.choice(vocab) for _ in range(rng.randint(0, 22))] for _ in range(80)]
+    forms = []
+    for b in base:  # each sentence and copies with a word or three changed, inserted or dropped
+        forms.append(b)
+        for _ in range(3):
+            c = list(b)
+            for _ in range(rng.randint(0, 3)):
+                op = rng.random()
+                if op < 0.4 and c:
+                    c[rng.randrange(len(c))] = rng.choice(vocab)
+                elif op < 0.7:
+                    c.insert(rng.randint(0, len(c)), rng.choice(vocab))
+                elif c:
+                    c.pop(rng.randrange(len(c)))
+            forms.append(c)
+    n = len(forms)
+    pairs = np.array([(i, j) for i in range(n) for j in range(i + 1, min(n, i + 9))], dtype=np.int64)
+    shared = np.array([rng.randint(0, 9) for _ in range(len(pairs))], dtype=np.int64)
+    sizes = np.array([max(len(f) - 2, 0) for f in forms], dtype=np.int64)
+    got = {t: verify_words(pairs, shared, sizes, lambda i: forms[i], t) for t in (0.5, 0.7, 0.9)}
+    monkeypatch.setattr(native, "speedups", None)
+    for t, links in got.items():
+        assert links == verify_words(pairs, shared, sizes, lambda i: forms[i], t), t
+    assert len(got[0.7]) > 100 and len(got[0.7]) < len(pairs)

@@ -22,6 +22,7 @@ kernel                     public function (pure-Python twin inside)
 ``short_candidates``
 ``verify_pairs``           :func:`dedupe.sketch.verify.verify_pairs`
 ``matching_blocks``        :func:`dedupe.text.align.matching_blocks`
+``word_links``             :func:`dedupe.sketch.verify.verify_words`
 ``csr_take``               :func:`dedupe.sketch.sets.csr_take`
 ``sort_keyed``,            :func:`dedupe.index.base.sort_keyed`, ``merge_keyed``
 ``merge_keyed``
@@ -45,7 +46,7 @@ KERNELS = (
     "count_tokens", "shingle_units", "join_tokens", "token_spans", "word_hash64", "element_frequencies",
     "count_at_least", "sort_keyed", "merge_keyed", "containment_pairs", "short_candidates", "verify_pairs",
     "paragraph_spans_plain", "band_pairs", "split_words", "pool_rows", "csr_take", "boundary_flags",
-    "paragraph_units", "quote_spans", "matching_blocks", "minhash32",
+    "paragraph_units", "quote_spans", "matching_blocks", "word_links", "minhash32",
 )
 
 

@@ -27,6 +27,8 @@
  *   verify_pairs(pairs, fps, offsets)       exact intersection size of each pair
  *   minhash32(x, offsets, a, b)             MinHash signatures (affine32)
  *   matching_blocks(a, b)                   difflib's word alignment (autojunk off)
+ *   word_links(pairs, words, threshold, max_changed)
+ *                                           the word-level rule of short units, per pair
  *   band_pairs(sigs, n, width, bands, rows, max_bucket)
  *                                           LSH candidate pairs
  *   csr_take(values, offsets, rows)         CSR rows
@@ -2445,6 +2447,181 @@ done:
     return result;
 }
 
+
+/* Matched words of two id sequences by difflib's alignment: the sum of the matching blocks' sizes
+ * (ida: ids of a, -1 when b has none; idb: ids 0..nid-1 of b).  scratch holds 4*(la+1) + 3*(lb+1) + 2
+ * Py_ssize_t and 2*(lb+1) uint64. */
+static Py_ssize_t mb_matched(const Py_ssize_t *ida, Py_ssize_t la, const Py_ssize_t *idb, Py_ssize_t lb,
+                             Py_ssize_t nid, Py_ssize_t *scratch, uint64_t *stamps)
+{
+    Py_ssize_t *pstart = scratch, *pos = pstart + lb + 2, *len0 = pos + lb, *len1 = len0 + lb + 1;
+    Py_ssize_t *stack = len1 + lb + 1;
+    memset(pstart, 0, (nid + 2) * sizeof(Py_ssize_t));
+    for (Py_ssize_t j = 0; j < lb; j++) pstart[idb[j] + 1]++;
+    for (Py_ssize_t v = 0; v < nid; v++) pstart[v + 1] += pstart[v];
+    for (Py_ssize_t v = 0; v < nid; v++) len0[v] = pstart[v];
+    for (Py_ssize_t j = 0; j < lb; j++) pos[len0[idb[j]]++] = j;
+    memset(stamps, 0, 2 * (lb + 1) * sizeof(uint64_t));
+    mbctx c = {la, lb, ida, pstart, pos, len0, len1, stamps, stamps + lb + 1, 0};
+    Py_ssize_t top = 1, matched = 0;
+    stack[0] = 0, stack[1] = la, stack[2] = 0, stack[3] = lb;
+    while (top) {
+        top--;
+        Py_ssize_t alo = stack[4 * top], ahi = stack[4 * top + 1], blo = stack[4 * top + 2], bhi = stack[4 * top + 3];
+        Py_ssize_t i, j, k;
+        mb_longest(&c, alo, ahi, blo, bhi, &i, &j, &k);
+        if (k) {
+            matched += k;
+            if (alo < i && blo < j) {
+                Py_ssize_t *t = stack + 4 * top++;
+                t[0] = alo, t[1] = i, t[2] = blo, t[3] = j;
+            }
+            if (i + k < ahi && j + k < bhi) {
+                Py_ssize_t *t = stack + 4 * top++;
+                t[0] = i + k, t[1] = ahi, t[2] = j + k, t[3] = bhi;
+            }
+        }
+    }
+    return matched;
+}
+
+/* word_links(pairs, words, threshold, max_changed) -> bytes of float64 per pair: the word similarity
+ * (aligned words over the longer copy's, dedupe.text.align.word_similarity) when the copies' lengths
+ * differ by at most max_changed, at most max_changed words of the longer do not align and the
+ * similarity reaches threshold; else -1.  dedupe.sketch.verify.word_link over int64 pairs of indices
+ * into words (lists of tokens). */
+static PyObject *word_links(PyObject *self, PyObject *args)
+{
+    PyObject *opairs, *owords;
+    double threshold;
+    Py_ssize_t max_changed;
+    if (!PyArg_ParseTuple(args, "OO!dn", &opairs, &PyList_Type, &owords, &threshold, &max_changed)) return NULL;
+    Py_buffer bp;
+    if (get_buffer(opairs, &bp, 16, "pairs") < 0) return NULL;
+    const int64_t *pairs = bp.buf;
+    Py_ssize_t npairs = bp.len / 16, nw = PyList_GET_SIZE(owords);
+    PyObject *result = NULL, **fast = NULL;
+    Py_ssize_t *start = NULL, *gid = NULL, *loc = NULL, *ida = NULL, *idb = NULL, *scratch = NULL;
+    uint64_t *stamps = NULL;
+    PyObject **tkey = NULL;
+    Py_hash_t *thash = NULL;
+    Py_ssize_t *tid = NULL;
+    for (Py_ssize_t k = 0; k < 2 * npairs; k++)
+        if (pairs[k] < 0 || pairs[k] >= nw) {
+            PyErr_SetString(PyExc_IndexError, "word_links: pair index out of range");
+            goto done;
+        }
+    fast = calloc(nw ? nw : 1, sizeof(PyObject *));
+    start = malloc((nw + 1) * sizeof(Py_ssize_t));
+    if (!fast || !start) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    start[0] = 0;
+    Py_ssize_t maxlen = 0;
+    for (Py_ssize_t w = 0; w < nw; w++) {
+        fast[w] = PySequence_Fast(PyList_GET_ITEM(owords, w), "word_links: words must hold sequences");
+        if (!fast[w]) goto done;
+        Py_ssize_t m = PySequence_Fast_GET_SIZE(fast[w]);
+        start[w + 1] = start[w] + m;
+        if (m > maxlen) maxlen = m;
+    }
+    Py_ssize_t total = start[nw];
+    size_t cap = 16;
+    while (cap < 2 * (size_t)total + 2) cap <<= 1;
+    tkey = calloc(cap, sizeof(PyObject *));
+    thash = malloc(cap * sizeof(Py_hash_t));
+    tid = malloc(cap * sizeof(Py_ssize_t));
+    gid = malloc((total ? total : 1) * sizeof(Py_ssize_t));
+    if (!tkey || !thash || !tid || !gid) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t nid = 0;
+    for (Py_ssize_t w = 0; w < nw; w++) {
+        PyObject **items = PySequence_Fast_ITEMS(fast[w]);
+        for (Py_ssize_t q = 0; q < start[w + 1] - start[w]; q++) {
+            PyObject *x = items[q];
+            Py_hash_t h = PyObject_Hash(x);
+            if (h == -1) goto done;
+            size_t sl = (size_t)h & (cap - 1);
+            for (;;) {
+                if (!tkey[sl]) {
+                    tkey[sl] = x;
+                    thash[sl] = h;
+                    tid[sl] = nid;
+                    gid[start[w] + q] = nid++;
+                    break;
+                }
+                if (thash[sl] == h) {
+                    int eq = tkey[sl] == x ? 1 : PyObject_RichCompareBool(tkey[sl], x, Py_EQ);
+                    if (eq < 0) goto done;
+                    if (eq) {
+                        gid[start[w] + q] = tid[sl];
+                        break;
+                    }
+                }
+                sl = (sl + 1) & (cap - 1);
+            }
+        }
+    }
+    loc = malloc((nid ? nid : 1) * sizeof(Py_ssize_t));
+    ida = malloc((maxlen + 1) * sizeof(Py_ssize_t));
+    idb = malloc((maxlen + 1) * sizeof(Py_ssize_t));
+    scratch = malloc((4 * (maxlen + 1) + 3 * (maxlen + 1) + 2) * sizeof(Py_ssize_t));
+    stamps = malloc(2 * (maxlen + 1) * sizeof(uint64_t));
+    result = PyBytes_FromStringAndSize(NULL, npairs * sizeof(double));
+    if (!loc || !ida || !idb || !scratch || !stamps || !result) {
+        Py_CLEAR(result);
+        PyErr_NoMemory();
+        goto done;
+    }
+    double *out = (double *)PyBytes_AS_STRING(result);
+    for (Py_ssize_t v = 0; v < nid; v++) loc[v] = -1;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t k = 0; k < npairs; k++) {
+        Py_ssize_t a = (Py_ssize_t)pairs[2 * k], b = (Py_ssize_t)pairs[2 * k + 1];
+        Py_ssize_t la = start[a + 1] - start[a], lb = start[b + 1] - start[b];
+        out[k] = -1.0;
+        Py_ssize_t d = la > lb ? la - lb : lb - la;
+        if (d > max_changed) continue;
+        Py_ssize_t n = la > lb ? la : lb;
+        if (n == 0) { /* word_similarity: 0.0, 0 changed */
+            if (0.0 >= threshold) out[k] = 0.0;
+            continue;
+        }
+        const Py_ssize_t *ga = gid + start[a], *gb = gid + start[b];
+        Py_ssize_t lid = 0;
+        for (Py_ssize_t j = 0; j < lb; j++) {
+            if (loc[gb[j]] < 0) loc[gb[j]] = lid++;
+            idb[j] = loc[gb[j]];
+        }
+        for (Py_ssize_t i = 0; i < la; i++) ida[i] = loc[ga[i]];
+        Py_ssize_t matched = mb_matched(ida, la, idb, lb, lid, scratch, stamps);
+        for (Py_ssize_t j = 0; j < lb; j++) loc[gb[j]] = -1;
+        double sim = (double)matched / (double)n;
+        if (n - matched <= max_changed && sim >= threshold) out[k] = sim;
+    }
+    Py_END_ALLOW_THREADS
+done:
+    if (fast) {
+        for (Py_ssize_t w = 0; w < nw; w++) Py_XDECREF(fast[w]);
+        free(fast);
+    }
+    free(start);
+    free(tkey);
+    free(thash);
+    free(tid);
+    free(gid);
+    free(loc);
+    free(ida);
+    free(idb);
+    free(scratch);
+    free(stamps);
+    PyBuffer_Release(&bp);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"count_tokens", (PyCFunction)(void (*)(void))count_tokens, METH_FASTCALL,
      "count_tokens(text, start, end) -> len(TOKEN_RE.findall(text, start, end))"},
@@ -2484,6 +2661,8 @@ static PyMethodDef methods[] = {
     {"quote_spans", py_quote_spans, METH_VARARGS, "quote_spans(text, start, end) -> [(s, e)]"},
     {"matching_blocks", matching_blocks, METH_VARARGS,
      "matching_blocks(a, b) -> [(i, j, size)]: difflib.SequenceMatcher(None, a, b, autojunk=False)'s non-empty blocks"},
+    {"word_links", word_links, METH_VARARGS,
+     "word_links(pairs, words, threshold, max_changed) -> bytes of float64: word similarity of each pair, -1 if unlinked"},
     {"minhash32", minhash32, METH_VARARGS,
      "minhash32(x, offsets, a, b) -> bytes of uint32 (sets x len(a)): per-set minima of a*x+b mod 2**32"},
     {NULL, NULL, 0, NULL},

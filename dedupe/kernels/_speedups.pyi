@@ -71,5 +71,8 @@ def quote_spans(text: str, start: int, end: int, /) -> list[tuple[int, int]]:
 def matching_blocks(a: Sequence[object], b: Sequence[object], /) -> list[tuple[int, int, int]]:
     """``[m for m in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks() if m.size]``."""
 
+def word_links(pairs: Buffer, words: list[Sequence[object]], threshold: float, max_changed: int, /) -> bytes:
+    """float64 per pair: ``dedupe.sketch.verify.word_link(words[a], words[b], threshold)``, -1 for None."""
+
 def minhash32(x: Buffer, offsets: Buffer, a: Buffer, b: Buffer, /) -> bytes:
     """uint32 (sets x len(a)): per-set minima of ``a*x + b mod 2**32``."""
