@@ -131,3 +131,55 @@ def test_a_note_says_its_measured_precision_on_real_copy() -> None:
     text = meaning(default_model().threshold)
     assert f"{band.precision:.0%}" in text and f"{band.same_fact} of {band.notes}" in text
     assert "not measured" in meaning(0.2)
+
+
+# Pairs of two stories about different deals or issuers that scored above the threshold before their gates.
+DEAL_TERMS = [
+    ("Merrill Lynch Capital Markets and Shearson Lehman Brothers Inc are lead underwriters, Unocal said.",
+     "The offering is being managed by Shearson Lehman Bros Inc and Merrill Lynch Capital Markets, the company "
+     "said."),
+    ("The company said Goldman, Sachs and Co may underwrite the deal.",
+     "Goldman, Sachs and Co and Merrill Lynch Capital Markets underwrote the deal."),
+    ("The bond will be available in denominations of 1,000 and 10,000 ECUs and will be listed in Luxembourg.",
+     "It is available in denominations of 1,000 and 10,000 stg and will be listed in Luxembourg."),
+    ("The company said the agreement is subject to Canadian government approval.",
+     "The agreement is subject to Canadian regulatory approval."),
+]
+NO_COMMENT = ("A Spokesman for Texaco had no immediate comment.",
+              "But a Texaco spokesman had no immediate comment on the figure.")
+RATING_ONLY = ("However, their Prime-1 commercial paper ratings are not under review.",
+               "Its Prime-1 commercial paper rating is not under review.")
+
+
+def _across(pair: tuple[str, str]) -> list[tuple[int, int]]:
+    return [(r.a, r.b) for r in find_restatements(list(pair), [0, 1], across_groups=True)]
+
+
+@pytest.mark.parametrize("pair", DEAL_TERMS)
+def test_a_deals_standard_terms_are_templated_lines(pair: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import dedupe.semantic.restatements as restatements
+
+    assert restatements.is_deal_terms(pair[0]) or restatements.is_deal_terms(pair[1])
+    assert _across(pair) == [] and find_restatements(list(pair)) == []
+    monkeypatch.setattr(restatements, "is_deal_terms", lambda text: False)
+    assert _across(pair) == [(0, 1)], "without the gate the pair is a note: the test tests the gate"
+
+
+def test_no_comment_lines_of_two_stories_are_not_one_fact(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dedupe.semantic.restatements as restatements
+
+    assert _across(NO_COMMENT) == []
+    assert not restatements.is_no_comment("Shiokawa said the yen has strengthened too much but declined to "
+                                           "comment on whether Japan would intervene in the market.")
+    monkeypatch.setattr(restatements, "is_no_comment", lambda text: False)
+    assert _across(NO_COMMENT) == [(0, 1)]
+
+
+def test_a_rating_in_common_does_not_tie_two_stories(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dedupe.semantic import features
+
+    assert features.ratings(analyse(RATING_ONLY[1])) == {"Prime-1"}
+    assert _across(RATING_ONLY) == []
+    assert find_restatements(list(RATING_ONLY)) != []  # in one story the same rating is the same fact
+    monkeypatch.setattr(features, "_anchors", lambda s: (set(s.numbers), s.names))
+    assert _across(RATING_ONLY) == [(0, 1)]

@@ -446,7 +446,7 @@ def figures_conflict(a: Sentence, b: Sentence) -> bool:
 
 #: Credit ratings as written in wire copy: "AA-minus", "A-1-plus", "Baa-2", "BBB", "P-1".  A lone "A" or
 #: "B" is a rating only with a suffix ("A-plus", "B-1"); "AA", "BBB", "Baa" are ratings as they stand.
-_RATING_RE = re.compile(r"(?<![\w-])(?:AAA|AA|BBB|BB|CCC|CC|Aaa|Aa|Baa|Ba|Caa|Ca"
+_RATING_RE = re.compile(r"(?<![\w-])(?:AAA|AA|BBB|BB|CCC|CC|Aaa|Aa|Baa|Ba|Caa|Ca|Prime(?=-[123])"
                         r"|(?:A|B|C|P|D)(?=-(?:[123]|plus|minus)))(?:-[123])?(?:-(?:plus|minus))?(?![\w-])")
 
 
@@ -670,14 +670,30 @@ def fact_conflict(a: Sentence, b: Sentence) -> str | None:
     return None
 
 
+def _anchors(s: Sentence) -> tuple[set[str], frozenset[str]]:
+    """The figures and names of ``s`` that can tie it to a story: not those only inside a credit rating
+    ("Its Prime-1 commercial paper rating is not under review" is said of every issuer Moody's rates)."""
+    names = s.names | _lead_name(s)
+    spans = [m.span() for m in _RATING_RE.finditer(s.text)] if ratings(s) else []
+    if not spans:
+        return set(s.numbers), names
+
+    def inside(st: int, e: int) -> bool:
+        return any(lo <= st and e <= hi for lo, hi in spans)
+
+    numbers = {k for k, where in s.numbers.items() if not all(inside(st, e) for st, e in where)}
+    outside = {w.removesuffix("'s") for st, e, w in s.words if not inside(st, e)}
+    rated = {w.removesuffix("'s") for st, e, w in s.words if inside(st, e)}
+    return numbers, frozenset(x for x in names if x not in rated or x in outside)
+
+
 def shares_anchor(a: Sentence, b: Sentence) -> bool:
     """Whether the two share a name (in any form: "Barrick"/"Barrick's", "U.S."/"American") or a figure:
     what two sentences of two different stories need to be about the same thing.  Boilerplate with
     nothing of its own ("The agreement is subject to regulatory approval") matches any other story's."""
-    if a.numbers.keys() & b.numbers.keys():
+    (numa, na), (numb, nb) = _anchors(a), _anchors(b)
+    if numa & numb:
         return True
-    na = a.names | _lead_name(a)
-    nb = b.names | _lead_name(b)
     if not na or not nb:
         return False
     return len(_names_unmatched(na, b)) < len(na) or len(_names_unmatched(nb, a)) < len(nb)

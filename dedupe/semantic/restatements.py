@@ -10,7 +10,9 @@ compared within their group (an article) and, on request, across groups:
    threshold), then those a cheap linear rule on the cosine and the overlap of
    white-space words ("the gate", fitted likewise) rules out;
    Lines that are not prose (headlines in capitals, table headings and rows,
-   :func:`is_heading`) are not compared.
+   :func:`is_heading`) and a deal's standard terms (underwriters, fees,
+   denominations, approvals: :func:`is_deal_terms`) are not compared, nor
+   no-comment lines across stories (:func:`is_no_comment`).
 3. near-copies are skipped (the MinHash engine reports those): the same rule
    as the near-duplicate finder's defaults, Jaccard of word 3-shingles at or
    above ``near_copy`` or containment at or above ``near_containment``
@@ -133,6 +135,37 @@ def is_table_row(text: str) -> bool:
     words = text.split()
     figures = sum(1 for w in words if _FIGURE_TOKEN_RE.match(w.rstrip(".,;")))
     return len(words) > 0 and figures * 3 >= len(words)
+
+
+#: A deal's standard terms, the same frame in every story about a different deal, never a restatement:
+#: who underwrites or manages it, its fees, denominations, listing, sinking fund, payment date and coupon,
+#: its fiscal or paying agent, call protection, and what it is subject to ("The offering will be
+#: underwritten by Merrill Lynch ...", "Fees comprise 85 basis points selling concession ...", "The
+#: agreement is subject to Canadian regulatory approval").
+_DEAL_TERMS_RE = re.compile(
+    r"\b(?:underwr(?:it|ot)\w*|co-?manag(?:ed|er|ers|ing)|lead[- ]manag(?:ed|er|ers)"
+    r"|(?:is|are|was|were|be|being)\s+(?:jointly\s+)?managed\s+by|selling\s+concession"
+    r"|management\s+(?:and\s+underwriting|fee)|denominations?\s+of\s+\d|in\s+denominations"
+    r"|(?:will\s+be|is|are)\s+listed\s+(?:in|on)|sinking\s+fund|payment\s+date|first\s+coupon"
+    r"|(?:fiscal|paying)\s+agent|non-?callable|non-?redeemable"
+    r"|subject\s+to\s+(?:\S+\s+){0,8}?approv\w*)", re.I)
+#: "... had no immediate comment", "... declined to comment", "... could not be reached": said of every
+#: story by somebody; two of them in two stories are not one fact.
+_NO_COMMENT_RE = re.compile(r"\b(?:no\s+(?:immediate\s+)?comment|declined\s+(?:to\s+)?comment"
+                            r"|(?:could|can)\s*not\s+be\s+reached|not\s+available\s+for\s+comment)", re.I)
+#: ... when the sentence is about that (at most this many words), not a statement that ends with it.
+NO_COMMENT_WORDS = 12
+
+
+def is_deal_terms(text: str) -> bool:
+    """A deal's standard terms (:data:`_DEAL_TERMS_RE`): a templated line, never a restatement."""
+    return _DEAL_TERMS_RE.search(text) is not None
+
+
+def is_no_comment(text: str) -> bool:
+    """A no-comment line of :data:`NO_COMMENT_WORDS` words or fewer ("A Texaco spokesman had no
+    immediate comment."): never a restatement of another story's."""
+    return len(text.split()) <= NO_COMMENT_WORDS and _NO_COMMENT_RE.search(text) is not None
 
 
 #: A sentence with partners of this many different texts at or above :data:`TEMPLATE_COSINE` among
@@ -288,7 +321,7 @@ def find_restatements_counted(
     if len(ci) == 0:
         return [], 0
     involved = set(ci.tolist()) | set(cj.tolist())
-    headings = {i for i in involved if is_heading(sentences[i])}
+    headings = {i for i in involved if is_heading(sentences[i]) or is_deal_terms(sentences[i])}
     surfaces = {i: surface(sentences[i]) for i in involved}
     headings |= templated(ci, cj, cc, sentences)
     if headings:
@@ -313,8 +346,9 @@ def find_restatements_counted(
             continue
         if fact_conflict(a, b) is not None:
             continue
-        if garr is not None and garr[i] != garr[j] and not shares_anchor(a, b):
-            continue  # two stories: the same fact needs a name or figure in common
+        if garr is not None and garr[i] != garr[j] and (not shares_anchor(a, b) or is_no_comment(a.text)
+                                                         or is_no_comment(b.text)):
+            continue  # two stories: the same fact needs a name or figure in common, and not "no comment"
         pairs.append((a, b))
         kept.append(k)
     if not pairs:
