@@ -226,7 +226,37 @@ def trusted_config(kw: dict[str, Any]) -> Config:
     isolated = bool(kw.get("isolated")) or os.environ.get("DEDUPE_ISOLATED", "").lower() not in ("", "0", "false", "no")
     if path is None and isolated:
         return Config()
-    return load_config(path)
+    cfg = load_config(path)
+    if path is None and cfg.path is not None:
+        refuse_paths_out_of_tree(cfg)
+    return cfg
+
+
+#: Keys of a configuration that name files dedupe reads (and, for a baseline or an index, writes).
+PATH_KEYS = ("against", "baseline", "index")
+
+
+def refuse_paths_out_of_tree(cfg: Config) -> None:
+    """A configuration found in the tree (a pull request's) may not point outside its repository: an
+    ``against`` folder of the runner's files would be quoted in findings, a ``baseline`` or ``index`` there
+    written by ``--update-baseline`` / ``index add``.  A trusted configuration (``--config``,
+    ``DEDUPE_CONFIG``) and flags may."""
+    from dedupe.errors import ConfigError
+    from dedupe.readers.walk import repository_root
+
+    assert cfg.path is not None
+    root = os.path.realpath(repository_root(cfg.path) or os.path.dirname(os.path.abspath(cfg.path)))
+    for key in PATH_KEYS:
+        value = cfg.get(key)
+        for p in [value] if isinstance(value, str) else (value if isinstance(value, (list, tuple)) else []):
+            if not isinstance(p, str) or "://" in p:
+                continue  # a Redis URL; mistyped values are the key's own error
+            base = os.path.dirname(os.path.abspath(cfg.path)) if key == "baseline" else os.getcwd()  # as each is read
+            real = os.path.realpath(os.path.join(base, p))
+            if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
+                raise ConfigError(f"{key.replace('_', '-')} {p!r} is outside the repository: a configuration found in "
+                                  "the tree may not point outside it (remove it there and give it as a flag, or take the "
+                                  "configuration from a trusted place: --config PATH or DEDUPE_CONFIG)", cfg.path)
 
 
 def read_options(cfg: Config, kw: dict[str, Any]) -> ReadOptions:
@@ -317,7 +347,8 @@ def report_errors(result: ScanResult) -> int:
     return EXIT_USAGE if result.errors else EXIT_OK
 
 
-def emit(text: str, output: str | None) -> None:
+def emit(text: str | Iterable[str], output: str | None) -> None:
+    """Write ``text`` (or its chunks, as they are produced) to ``output`` atomically, else to stdout."""
     if output:
         from dedupe.atomic import write_atomic
         from dedupe.errors import InputError
@@ -327,7 +358,8 @@ def emit(text: str, output: str | None) -> None:
         except OSError as exc:  # a full disk, a folder that cannot be written: one line naming the file, exit 2
             raise InputError(f"cannot write the output: {exc.strerror or exc}", output) from None
     else:
-        click.echo(text, nl=False, color=True)  # never strip codes the caller asked for (--color)
+        for chunk in [text] if isinstance(text, str) else text:
+            click.echo(chunk, nl=False, color=True)  # never strip codes the caller asked for (--color)
 
 
 def norm_path(p: str) -> str:
