@@ -25,6 +25,7 @@ from dedupe.errors import DedupeError
 from dedupe.findings import ScanResult
 from dedupe.index import open_for_query, split_against
 from dedupe.readers import ReadOptions
+from dedupe.safety import printable_name
 from dedupe.text.split import PunktModel
 
 if TYPE_CHECKING:
@@ -167,7 +168,7 @@ def check(
     from dedupe.check.baseline import settings_record
     from dedupe.check.rules import evaluate, real_path
     from dedupe.errors import ConfigError
-    from dedupe.readers import iter_paths
+    from dedupe.readers import excluded_count, iter_paths
 
     settings = (settings or Settings()).validate()
     options = read_options or ReadOptions()
@@ -185,7 +186,8 @@ def check(
 
         changed = changed_in(changed_since, [p for p in paths if p != STDIN])
     scope = None
-    stdin_name = normalize_draft_name(stdin_filename or "stdin.txt")
+    # shown, stored and hashed escaped like every walked name (a newline in --stdin-filename forges no line)
+    stdin_name = printable_name(normalize_draft_name(stdin_filename or "stdin.txt"))
     if context:
         scope = {real_path(f) for f in iter_paths([p for p in paths if p != STDIN and os.path.exists(p)], options)}
         if STDIN in paths:
@@ -196,6 +198,7 @@ def check(
     sources: dict[str, str] = {}
     walk_errors: list[DedupeError] = []
     files = [p for p in paths + [c for c in context if c not in paths] if p != STDIN]
+    excluded = excluded_count([p for p in paths if p != STDIN and os.path.exists(p)], options)
     if stdin is not None:
         documents = read_stdin_draft(stdin_name, stdin, options)
         sources[stdin_name] = stdin.decode("utf-8", "replace").lstrip("\ufeff")
@@ -205,7 +208,7 @@ def check(
                 listed.append(p)  # reported by the scan
                 continue
             listed.extend(f for f in iter_paths([p], options, on_error=walk_errors.append)
-                          if normalize_draft_name(f) != stdin_name)
+                          if printable_name(normalize_draft_name(f)) != stdin_name)
         files = listed
     result = scan(files, settings, documents=documents, against=list(against or ()) or None, read_options=options)
     result.errors[:0] = [e for e in walk_errors if not e.warning]
@@ -214,11 +217,13 @@ def check(
     no_input = not result.errors and not any(not d.archive for d in result.documents)
     if scope is not None and not scope and STDIN not in paths:
         no_input = True
-    no_input = no_input and not allow_no_input
+    # an exclude pattern (from the tree's config, maybe) that took every article never passes, --allow-no-input or not
+    no_input = no_input and (not allow_no_input or excluded > 0)
     if update_baseline:
         assert baseline is not None
         cr = evaluate(result, policy)
         cr.no_input = no_input
+        cr.excluded, cr.exclude_patterns = excluded, tuple(options.exclude)
         if not cr.input_failed:
             cr.baseline_update = baseline.update([f.cluster for f in cr.findings], settings=settings_record(settings))
             baseline.save()
@@ -226,6 +231,7 @@ def check(
     shown = baseline.path if baseline is not None else None
     cr = evaluate(result, policy, baseline, changed, baseline_path=shown, caps=caps)
     cr.no_input = no_input
+    cr.excluded, cr.exclude_patterns = excluded, tuple(options.exclude)
     if context:
         cr.scope_label = "--changed-since, --context" if changed_since else "--context"
     cr.sources = sources

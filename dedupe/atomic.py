@@ -7,6 +7,7 @@ never a half-written report, baseline or index manifest.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 
 
@@ -15,12 +16,32 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, encoding: str 
 
     A ``path`` that is a symbolic link is written through: its target is
     replaced atomically and the link stays (a shared baseline linked from
-    several repositories keeps being the one file).
+    several repositories keeps being the one file).  An :class:`OSError` (a full disk: ``ENOSPC``) names
+    ``path`` as its ``filename``; the old file, if any, is left as it was and no temporary file remains.
     """
-    path = os.path.realpath(os.fspath(path)) if os.path.islink(path) else os.fspath(path)
+    given = os.fspath(path)
+    try:
+        _write(given, data, encoding)
+    except OSError as exc:  # a full disk, a read-only folder ...: the error names the file asked for, not a temporary
+        if exc.filename == given:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), given) from None
+
+
+def _write(given: str, data: str | bytes, encoding: str) -> None:
+    path = os.path.realpath(given) if os.path.islink(given) else given
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     payload = data.encode(encoding) if isinstance(data, str) else data
+    try:
+        st = os.stat(path)
+    except OSError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        # a device or a pipe (-o /dev/stdout, /dev/full): written into, never replaced by a regular file
+        with open(path, "wb") as fh:
+            fh.write(payload)
+        return
     fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -170,7 +170,11 @@ class Cluster:
         cache: dict[tuple[int, int], list[Change]] = self.__dict__.setdefault("_differences", {})
         key = (i, j)
         if key not in cache:
-            cache[key] = diff_pair(self.members[i].text, self.members[j].text)
+            a, b = self.members[i], self.members[j]
+            # the same words, nothing to align: the same text, or the same key (the normalised tokens,
+            # exactly diff_pair's tokens when the text is ASCII: lower-casing then changes no token)
+            same = a.text == b.text or (a.key == b.key and a.text.isascii() and b.text.isascii())
+            cache[key] = [] if same else diff_pair(a.text, b.text)
         return cache[key]
 
     def detail_summary(self, i: int, j: int) -> str:

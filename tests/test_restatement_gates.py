@@ -33,6 +33,20 @@ SAME = ("Local officials also said GM violated contract provisions on health and
      "The minister said the government would not raise the fuel tax this year.", "negation"),
     ("Shares of the company rose sharply in early trading on the news.",
      "Shares of the company fell sharply in early trading on the news.", "direction"),
+    ("The agency said wet weather in the rice areas lessened the need for irrigation during planting.",
+     "The agency said dry weather in the rice areas increased the need for irrigation during planting.",
+     "direction"),
+    ("Fleet has A-plus senior debt, A subordinated debt and A-1 commercial paper, the agency said.",
+     "Norstar has AA senior debt, AA-minus subordinated debt and A-1-plus commercial paper, the agency said.",
+     "ratings"),
+    ("Non-callable for two years, the issue is rated A-2 by Moody's and AA by Standard and Poor's.",
+     "Non-callable for two years, the issue is rated B-2 by Moody's and B-minus by Standard and Poor's.",
+     "ratings"),
+    ("The survey covered Deutsche Bank AG <DBKG.F>, Dresdner Bank AG <DRSD.F>, Commerzbank AG <CBKG.F>, "
+     "Bayerische Vereinsbank AG <BVMG.F> and Bayerische Hypotheken- und Wechsel-Bank AG <BHWG.F>.",
+     "It also covered Berliner Handels- und Frankfurter Bank <BHFG.F>, <Berliner Bank AG>, "
+     "<Industriekreditbank AG>, Vereins- und Westbank AG <VHBG.F> and <Baden-Wuerttembergische Bank AG>.",
+     "parties"),
 ])
 def test_pairs_whose_facts_differ_fail_a_gate_and_are_not_found(a: str, b: str, gate: str) -> None:
     assert fact_conflict(analyse(a), analyse(b)) == gate
@@ -64,6 +78,17 @@ def test_different_named_speakers_are_different_claims() -> None:
     assert find_restatements([a, b]) == []
     same = b.replace("Yamani", "Nazer")
     assert fact_conflict(analyse(a), analyse(same)) is None
+    # the speaker is found past an auxiliary ("Yamani has said", "Nazer also said")
+    aux = b.replace("Yamani told reporters", "Yamani has said")
+    assert fact_conflict(analyse(a.replace("Nazer said", "Nazer also said")), analyse(aux)) == "speakers"
+
+
+def test_ratings_are_read_as_written_in_wire_copy() -> None:
+    from dedupe.semantic.features import ratings
+
+    s = analyse("Cut were its senior debt to AA from AA-plus, A-1-plus paper, Baa-2 notes and P-1 paper.")
+    assert ratings(s) == {"AA", "AA-plus", "A-1-plus", "Baa-2", "P-1"}
+    assert ratings(analyse("A spokesman for Avis said a B-52 and AAA batteries were used.")) == {"AAA"}
 
 
 def test_a_restatement_is_still_found() -> None:

@@ -336,3 +336,118 @@ def test_sentence_embedding_same_without_the_kernels(monkeypatch):
     monkeypatch.setattr(native, "speedups", None)
     want = Embedder(model).embed(texts)
     assert np.allclose(got, want, atol=1e-5)
+
+
+def _difflib_blocks(a, b):
+    from difflib import SequenceMatcher
+
+    return [tuple(m) for m in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks() if m.size]
+
+
+def test_matching_blocks_is_difflib():
+    from dedupe.text.align import matching_blocks
+
+    rng = random.Random(12)
+    cases = [([], []), (["a"], []), ([], ["a"]), (["a", "b"], ["a", "b"]), (["x"] * 30, ["x"] * 7)]
+    for _ in range(6000):
+        vocab = [str(v) for v in range(rng.choice([2, 3, 6, 40]))]
+        a = [rng.choice(vocab) for _ in range(rng.randint(0, 35))]
+        if rng.random() < 0.5:  # a copy with some words changed, inserted or dropped: the real case
+            b = [w for w in a if rng.random() > 0.1]
+            for _ in range(rng.randint(0, 3)):
+                b.insert(rng.randint(0, len(b)), rng.choice(vocab))
+        else:
+            b = [rng.choice(vocab) for _ in range(rng.randint(0, 35))]
+        cases.append((a, b))
+    # long copies: the dynamic programme's rows are reused across many recursive calls
+    for _ in range(30):
+        a = [str(rng.randrange(25)) for _ in range(rng.randint(200, 600))]
+        cases.append((a, [w if rng.random() < 0.9 else str(rng.randrange(25)) for w in a]))
+    words = "Some 500 residents fled the town on Monday , the mayor said".lower().split()
+    cases.append((words, [w if w != "500" else "1001" for w in words]))
+    cases.append((tuple(words), tuple(reversed(words))))
+    for a, b in cases:
+        assert fast.matching_blocks(a, b) == _difflib_blocks(a, b), (a, b)
+        assert matching_blocks(a, b) == _difflib_blocks(a, b)
+    with pytest.raises(TypeError):
+        fast.matching_blocks([["unhashable"]], [["unhashable"]])
+
+
+def test_token_spans(monkeypatch):
+    from dedupe.text.normalize import token_spans
+
+    rng = random.Random(13)
+    texts = [_random_text(rng, rng.randint(0, 80)) for _ in range(3000)]
+    texts += ["\u201cPresident Biden reiterated\u2014that U.S.-Russia talks on Jan. 9-10 don\u2019t\u2026\u201d",
+              "", "\u0130stanbul \u00c9TAT", "ABC def GHI"]
+    got = [token_spans(t) for t in texts]
+    monkeypatch.setattr(native, "speedups", None)
+    assert got == [token_spans(t) for t in texts]
+    assert got[-1] == [(0, 3, "abc"), (4, 7, "def"), (8, 11, "ghi")]
+
+
+@pytest.mark.parametrize("seed", [14, 15])
+def test_short_candidates(seed, monkeypatch):
+    from dedupe.sketch.containment import short_candidates
+
+    fps, off = _random_sets(seed, n_sets=600, universe=150)
+    freq = element_frequencies(fps)
+    args = [(fps, off, size, posting, slack, f) for size in (8, 30) for posting in (3, 64) for slack in (0, 6)
+            for f in (None, freq)]
+    got = [short_candidates(*a) for a in args]
+    monkeypatch.setattr(native, "speedups", None)
+    for a, (pairs, shared) in zip(args, got):
+        want_pairs, want_shared = short_candidates(*a)
+        assert np.array_equal(pairs.reshape(-1, 2), want_pairs.reshape(-1, 2)), a[2:5]
+        assert np.array_equal(shared, want_shared)
+    assert max(len(p) for p, _ in got) > 100
+
+
+def test_every_kernel_is_listed_and_a_stale_build_is_not_used():
+    import re
+
+    source = (REPO / "dedupe" / "kernels" / "_speedups.c").read_text("utf-8")
+    assert sorted(native.KERNELS) == sorted(set(re.findall(r'^\s*\{"(\w+)", ', source, re.M)))
+    # a module built from an older source (a kernel missing) is said in one line and not used
+    code = (
+        "import sys, types\n"
+        "stale = types.ModuleType('dedupe.kernels._speedups')\n"
+        "sys.modules['dedupe.kernels._speedups'] = stale\n"
+        "from dedupe import kernels\n"
+        "assert kernels.speedups is None, kernels.speedups\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "compiled kernels out of date (no count_tokens" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_verify_words(monkeypatch):
+    from dedupe.sketch.verify import verify_words
+
+    rng = random.Random(16)
+    vocab = ["the", "mayor", "said", "500", "1001", "residents", "fled", "on", "monday", "tuesday", "not", "a"]
+    base = [[rng.choice(vocab) for _ in range(rng.randint(0, 22))] for _ in range(80)]
+    forms = []
+    for b in base:  # each sentence and copies with a word or three changed, inserted or dropped
+        forms.append(b)
+        for _ in range(3):
+            c = list(b)
+            for _ in range(rng.randint(0, 3)):
+                op = rng.random()
+                if op < 0.4 and c:
+                    c[rng.randrange(len(c))] = rng.choice(vocab)
+                elif op < 0.7:
+                    c.insert(rng.randint(0, len(c)), rng.choice(vocab))
+                elif c:
+                    c.pop(rng.randrange(len(c)))
+            forms.append(c)
+    n = len(forms)
+    pairs = np.array([(i, j) for i in range(n) for j in range(i + 1, min(n, i + 9))], dtype=np.int64)
+    shared = np.array([rng.randint(0, 9) for _ in range(len(pairs))], dtype=np.int64)
+    sizes = np.array([max(len(f) - 2, 0) for f in forms], dtype=np.int64)
+    got = {t: verify_words(pairs, shared, sizes, lambda i: forms[i], t) for t in (0.5, 0.7, 0.9)}
+    monkeypatch.setattr(native, "speedups", None)
+    for t, links in got.items():
+        assert links == verify_words(pairs, shared, sizes, lambda i: forms[i], t), t
+    assert len(got[0.7]) > 100 and len(got[0.7]) < len(pairs)

@@ -252,6 +252,8 @@ class CheckResult:
     scope_label: str = "--changed-since"  # what limited the reported files: --changed-since and/or --context
     #: counts of an update of the baseline (accepted, added, updated, pruned, suppressions); None: not updated
     baseline_update: dict[str, int] | None = None
+    excluded: int = 0  # files under the checked paths that ``exclude`` patterns left out (counted, never silent)
+    exclude_patterns: tuple[str, ...] = ()
 
     @property
     def reported(self) -> list[Finding]:
@@ -300,6 +302,7 @@ class CheckResult:
             "baseline_suppressed": self.count("suppressed"),
             "suppressed_inline": sum(d.suppressed for d in self.result.documents),
             "suppressed_boilerplate": sum(d.boilerplate for d in self.result.documents if not d.archive),
+            "excluded_files": self.excluded,
             "out_of_scope": self.out_of_scope,
             "switched_off": self.switched_off,
             "documents": sum(1 for d in self.result.documents if not d.archive),
@@ -315,6 +318,14 @@ class CheckResult:
         if self.changed is None:
             return len(docs)
         return sum(1 for d in docs if _real(d.path) in self.changed)
+
+    def excluded_line(self) -> str:
+        """'N files left out by exclude patterns (...)' ('' when none were)."""
+        if not self.excluded:
+            return ""
+        pats = ", ".join(repr(p) for p in self.exclude_patterns[:3])
+        more = f" and {len(self.exclude_patterns) - 3} more" if len(self.exclude_patterns) > 3 else ""
+        return f"{self.excluded} file{'' if self.excluded == 1 else 's'} left out by exclude (patterns: {pats}{more})"
 
     def cut_line(self) -> str:
         """What the outputs left out ('' when nothing), for the summary line."""
@@ -350,6 +361,8 @@ class CheckResult:
                 and self.result.settings.boilerplate:  # patterns from the config: the verdict says what they took
             parts.append(f"{n(c['suppressed_boilerplate'], 'unit')} suppressed by boilerplate "
                          f"(patterns: {', '.join(repr(p) for p in self.result.settings.boilerplate[:3])})")
+        if self.excluded:
+            parts.append(self.excluded_line())
         if self.changed is not None:
             parts.append(f"{self.scope_label}: {n(self.out_of_scope, 'cluster')} outside the changed files not reported")
         if self.switched_off:

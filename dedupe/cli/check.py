@@ -180,8 +180,12 @@ def check(paths: Any, formats: tuple[str, ...], output: str | None, fail_on: str
         shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
         from dedupe.readers import supported_summary
 
-        error(f"no input found in {shown}: no article to check (supported: {supported_summary()}; "
-              "--allow-no-input to pass anyway)")
+        if cr.excluded:
+            error(f"no input found in {shown}: {cr.excluded_line()}, no article left to check (an exclude "
+                  "that takes every article cannot pass; narrow the pattern)")
+        else:
+            error(f"no input found in {shown}: no article to check (supported: {supported_summary()}; "
+                  "--allow-no-input to pass anyway)")
     if update_baseline:
         if cr.baseline_update is None:
             fail(f"{bpath}: not updated because some inputs could not be read", EXIT_USAGE)

@@ -238,6 +238,15 @@ def read_options(cfg: Config, kw: dict[str, Any]) -> ReadOptions:
         if READ in key.commands:
             v = kw.get(key.name) or cfg.get(key.name) or key.default
             values[key.name] = tuple(v) if key.type == "strs" else v
+    from dedupe.readers import match_all_exclude
+
+    bad = match_all_exclude(values.get("exclude", ()))
+    if bad is not None:  # it would leave nothing to check: refused, like a boilerplate pattern matching everything
+        from dedupe.errors import ConfigError
+
+        where = "--exclude" if kw.get("exclude") else (cfg.path or "config")
+        raise ConfigError(f"exclude pattern {bad!r} matches every file: it would switch the check off "
+                          "(name the folders or files to skip, e.g. 'drafts/old/*')", where)
     return ReadOptions(**values)
 
 
@@ -311,8 +320,12 @@ def report_errors(result: ScanResult) -> int:
 def emit(text: str, output: str | None) -> None:
     if output:
         from dedupe.atomic import write_atomic
+        from dedupe.errors import InputError
 
-        write_atomic(output, text)
+        try:
+            write_atomic(output, text)
+        except OSError as exc:  # a full disk, a folder that cannot be written: one line naming the file, exit 2
+            raise InputError(f"cannot write the output: {exc.strerror or exc}", output) from None
     else:
         click.echo(text, nl=False, color=True)  # never strip codes the caller asked for (--color)
 

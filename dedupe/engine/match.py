@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -64,17 +65,28 @@ def containment_floor(settings: Settings) -> float:
 SHORT_POSTING = 64
 
 
+def short_pair_candidates(ffps: np.ndarray, foff: np.ndarray, settings: Settings,
+                          freq: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates of :func:`short_pairs` (:func:`dedupe.sketch.containment.short_candidates` with the
+    engine's settings) and the shingles each shares; none with character shingles."""
+    if settings.shingle != "word":
+        return np.empty((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return short_candidates(ffps, foff, short_size(settings.ngram), min(settings.max_posting, SHORT_POSTING),
+                            2 * settings.ngram, freq)
+
+
 def short_pairs(ffps: np.ndarray, foff: np.ndarray, fkind: np.ndarray, settings: Settings,
                 words: Callable[[int], Sequence[str]], freq: np.ndarray | None = None,
-                skip: set[tuple[int, int]] | None = None) -> tuple[list[VerifiedPair], int]:
+                skip: set[tuple[int, int]] | None = None,
+                found: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[list[VerifiedPair], int]:
     """Word-level links between short forms (:func:`dedupe.sketch.verify.verify_words`): candidates
-    share rare shingles (:func:`dedupe.sketch.containment.short_candidates`).  Returns the links and how
-    many candidates were aligned (``skip``: pairs linked by the Jaccard rule already).  The embedded engine, the archive index (whose candidates join the
-    run) and Spark all link short units here."""
+    share rare shingles (:func:`short_pair_candidates`, or ``found`` when the caller has them).  Returns
+    the links and how many candidates were aligned (``skip``: pairs linked by the Jaccard rule already).
+    The embedded engine, the archive index (whose candidates join the run) and Spark all link short
+    units here."""
     if settings.shingle != "word":
         return [], 0
-    cand, shared = short_candidates(ffps, foff, short_size(settings.ngram),
-                                    min(settings.max_posting, SHORT_POSTING), 2 * settings.ngram, freq)
+    cand, shared = found if found is not None else short_pair_candidates(ffps, foff, settings, freq)
     if not len(cand):
         return [], 0
     keep = fkind[cand[:, 0]] == fkind[cand[:, 1]]
@@ -90,6 +102,38 @@ def short_pairs(ffps: np.ndarray, foff: np.ndarray, fkind: np.ndarray, settings:
         return t
 
     return verify_words(cand, shared, np.diff(foff), tokens, settings.threshold), len(cand)
+
+
+T = TypeVar("T")
+
+
+def in_background(work: Callable[[], T], parallel: bool) -> Callable[[], T]:
+    """Start ``work`` in a thread when ``parallel`` (a compiled kernel that releases the GIL: it runs on
+    the other core beside what the caller does meanwhile), else run it now; returns the function that
+    waits for its result (re-raising what it raised)."""
+    if not parallel:
+        value = work()
+        return lambda: value
+    box: list[Any] = []
+
+    def run() -> None:
+        try:
+            box.append((True, work()))
+        except BaseException as exc:  # re-raised in the calling thread
+            box.append((False, exc))
+
+    worker = threading.Thread(target=run, name="dedupe-match")
+    worker.start()
+
+    def wait() -> T:
+        worker.join()
+        ok, value = box[0]
+        if not ok:
+            raise value
+        result: T = value
+        return result
+
+    return wait
 
 
 def merge_word_links(verified: list[VerifiedPair], extra: list[VerifiedPair], threshold: float) -> list[VerifiedPair]:
@@ -139,36 +183,23 @@ def match_units(table: UnitTable, settings: Settings, progress: Progress | None 
     jlive = np.flatnonzero(has_shared & (n_shared >= np.ceil(settings.threshold * sizes - 1e-9)))
     if progress:
         progress("candidates", 0, 1)
-    # Containment candidates (exact prefix filter) in a second thread: the
-    # compiled version releases the GIL, so it runs beside the LSH below.
-    contained: list[np.ndarray | BaseException] = []
-    worker = None
+    # Containment candidates (exact prefix filter) and the short units' word-level candidates in other
+    # threads: the compiled kernels release the GIL, so they run beside the LSH below.
+    parallel = kernels.compiled() is not None and len(ffps) > 200_000
     cfloor = containment_floor(settings)
-    if cfloor > 0:
-        def contain() -> None:
-            try:
-                contained.append(containment_candidates(ffps, foff, cfloor, settings.max_posting,
-                                                        order=order, freq=freq))
-            except BaseException as exc:  # re-raised in the calling thread
-                contained.append(exc)
-
-        if kernels.compiled() is not None and len(ffps) > 200_000:
-            worker = threading.Thread(target=contain, name="dedupe-containment")
-            worker.start()
-        else:
-            contain()
+    contained = in_background(lambda: containment_candidates(ffps, foff, cfloor, settings.max_posting, order=order,
+                                                             freq=freq) if cfloor > 0 else None, parallel and cfloor > 0)
+    short_found = in_background(lambda: short_pair_candidates(ffps, foff, settings, freq) if words is not None else None,
+                                parallel and words is not None)
     jfps, joff = csr_take(ffps, foff, jlive)
     if table.has_signatures and table.sigs.shape[1]:
         jsigs = table.sigs[rep[jlive]]
     else:
         jsigs = signatures((jfps >> np.uint64(32)).astype(np.uint32), joff, settings.num_perm, settings.seed)
     cand = [jlive[candidate_pairs(jsigs, bands, rows, settings.max_bucket)]]
-    if worker is not None:
-        worker.join()
-    for c in contained:
-        if isinstance(c, BaseException):
-            raise c
-        cand.append(c)
+    found = contained()
+    if found is not None:
+        cand.append(found)
     pairs = np.concatenate(cand) if len(cand) > 1 else cand[0]
     if len(cand) > 1 and len(pairs):
         nf = len(rep)
@@ -183,7 +214,8 @@ def match_units(table: UnitTable, settings: Settings, progress: Progress | None 
     if words is not None:
         # pairs whose shingle Jaccard reaches the threshold are linked (and measured) already
         done = {(p.a, p.b) for p in verified if p.jaccard >= settings.threshold}
-        extra, n_short = short_pairs(ffps, foff, fkind, settings, lambda f: words(int(rep[f])), freq, done)
+        extra, n_short = short_pairs(ffps, foff, fkind, settings, lambda f: words(int(rep[f])), freq, done,
+                                     short_found())
         verified = merge_word_links(verified, extra, settings.threshold)
         n_cand += n_short
     return Matches(form_of, verified, n_cand, bands, rows)

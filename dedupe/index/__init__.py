@@ -62,8 +62,10 @@ def is_index_location(location: str) -> bool:
     return is_embedded_index(location)
 
 
-def open_index(location: str, settings: Settings | None = None, create: bool = False) -> ArchiveIndex:
-    """Open (or with ``create``, create) the index at ``location``.
+def open_index(location: str, settings: Settings | None = None, create: bool = False,
+               readonly: bool = False) -> ArchiveIndex:
+    """Open (or with ``create``, create) the index at ``location``; with ``readonly`` (queries), an
+    embedded index is opened without ever writing (a read-only file or folder works).
 
     Raises :class:`~dedupe.errors.ArchiveIndexError` when it is missing, corrupt or
     unreachable; with ``settings``, also when they do not match the index.
@@ -77,7 +79,7 @@ def open_index(location: str, settings: Settings | None = None, create: bool = F
 
         if not create and os.path.exists(location) and not os.path.exists(db_path(location)):
             raise ArchiveIndexError("not an index (no index.sqlite here)", location)
-        ix = EmbeddedIndex(location, create=create)
+        ix = EmbeddedIndex(location, create=create, readonly=readonly)
     if settings is not None and ix.meta.get("settings"):
         ix.check_query(settings)
     return ix
@@ -237,7 +239,7 @@ def open_for_query(locations: Sequence[str], settings: Settings) -> list[Archive
     out = []
     try:
         for loc in locations:
-            out.append(open_index(loc, settings))
+            out.append(open_index(loc, settings, readonly=True))
     except BaseException:
         for ix in out:
             ix.close()

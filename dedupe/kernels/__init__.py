@@ -10,6 +10,7 @@ kernel                     public function (pure-Python twin inside)
 =========================  ===========================================
 ``shingle_units``          :func:`dedupe.engine.analyse.analyse_documents`
 ``join_tokens``            :func:`dedupe.text.normalize.normalized_key`
+``token_spans``            :func:`dedupe.text.normalize.token_spans`
 ``paragraph_spans_plain``  :func:`dedupe.text.split.paragraph_spans`
 ``boundary_flags``,        :func:`dedupe.text.units.extract_units`
 ``paragraph_units``
@@ -17,8 +18,11 @@ kernel                     public function (pure-Python twin inside)
 ``band_pairs``             :func:`dedupe.sketch.lsh.candidate_pairs`
 ``element_frequencies``,   :mod:`dedupe.sketch.containment`
 ``count_at_least``,
-``containment_pairs``
+``containment_pairs``,
+``short_candidates``
 ``verify_pairs``           :func:`dedupe.sketch.verify.verify_pairs`
+``matching_blocks``        :func:`dedupe.text.align.matching_blocks`
+``word_links``             :func:`dedupe.sketch.verify.verify_words`
 ``csr_take``               :func:`dedupe.sketch.sets.csr_take`
 ``sort_keyed``,            :func:`dedupe.index.base.sort_keyed`, ``merge_keyed``
 ``merge_keyed``
@@ -37,6 +41,14 @@ import os
 import sys
 import types
 
+#: Every kernel the package calls: a compiled module lacking one is out of date and is not used.
+KERNELS = (
+    "count_tokens", "shingle_units", "join_tokens", "token_spans", "word_hash64", "element_frequencies",
+    "count_at_least", "sort_keyed", "merge_keyed", "containment_pairs", "short_candidates", "verify_pairs",
+    "paragraph_spans_plain", "band_pairs", "split_words", "pool_rows", "csr_take", "boundary_flags",
+    "paragraph_units", "quote_spans", "matching_blocks", "word_links", "minhash32",
+)
+
 
 def _load() -> types.ModuleType | None:
     if os.environ.get("DEDUPE_PURE_PYTHON", "").strip() not in ("", "0"):
@@ -46,6 +58,11 @@ def _load() -> types.ModuleType | None:
     except ImportError as exc:  # not built (no C compiler at install time): said, never silent
         sys.stderr.write(f"dedupe: warning: compiled kernels unavailable ({exc}); running the pure-Python code "
                          "(same results, slower; `dedupe doctor` says more)\n")
+        return None
+    missing = [name for name in KERNELS if not hasattr(_speedups, name)]
+    if missing:  # built from an older _speedups.c (an editable install not re-made): its twins would be mixed in
+        sys.stderr.write(f"dedupe: warning: compiled kernels out of date (no {', '.join(missing)}; rebuild with "
+                         "`make install` or `pip install -e .`); running the pure-Python code (same results, slower)\n")
         return None
     return _speedups
 

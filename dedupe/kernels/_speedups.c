@@ -12,6 +12,7 @@
  *                                           offsets and set keys
  *   word_hash64(word)                       SHA-1 of the UTF-8 word, first 8 bytes LE
  *   join_tokens(text)                       " ".join(TOKEN_RE.findall(text))
+ *   token_spans(text)                       (start, end, lower-cased token) of each TOKEN_RE match
  *   paragraph_spans_plain(text)             splitting.paragraph_spans(text, marked=False)
  *   boundary_flags(text, paras)             which paragraphs may hold a sentence break
  *   paragraph_units(text, low, paras, punkt, min_words, want_quotes)
@@ -21,8 +22,13 @@
  *   count_at_least(freq, offsets, k)        per set, elements held by >= k sets
  *   containment_pairs(fps, offsets, freq, threshold, max_posting)
  *                                           prefix-filter containment candidates
+ *   short_candidates(fps, offsets, freq, max_size, max_posting, slack)
+ *                                           short sets sharing all but a few elements
  *   verify_pairs(pairs, fps, offsets)       exact intersection size of each pair
  *   minhash32(x, offsets, a, b)             MinHash signatures (affine32)
+ *   matching_blocks(a, b)                   difflib's word alignment (autojunk off)
+ *   word_links(pairs, words, threshold, max_changed)
+ *                                           the word-level rule of short units, per pair
  *   band_pairs(sigs, n, width, bands, rows, max_bucket)
  *                                           LSH candidate pairs
  *   csr_take(values, offsets, rows)         CSR rows
@@ -35,6 +41,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,6 +304,54 @@ static PyObject *join_tokens(PyObject *self, PyObject *text)
     while (next_token(kind, data, &i, n, &ts, &te)) {
         if (k) PyUnicode_WRITE(okind, odata, k++, ' ');
         for (Py_ssize_t j = ts; j < te; j++) PyUnicode_WRITE(okind, odata, k++, PyUnicode_READ(kind, data, j));
+    }
+    return out;
+}
+
+
+/* token_spans(text) -> [(start, end, token.lower()), ...] for each TOKEN_RE match of text (the caller
+ * has mapped quotes and dashes already, as normalize.token_spans does). */
+static PyObject *token_spans(PyObject *self, PyObject *text)
+{
+    if (ready(text) < 0) return NULL;
+    static PyObject *lower_name = NULL;
+    if (!lower_name && !(lower_name = PyUnicode_InternFromString("lower"))) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, ts, te;
+    PyObject *out = PyList_New(0);
+    if (!out) return NULL;
+    while (next_token(kind, data, &i, n, &ts, &te)) {
+        PyObject *tok = NULL;
+        int ascii = kind == PyUnicode_1BYTE_KIND;
+        if (ascii) {
+            const Py_UCS1 *d = data;
+            for (Py_ssize_t j = ts; j < te && ascii; j++) ascii = d[j] < 0x80;
+        }
+        if (ascii) {
+            const Py_UCS1 *d = data;
+            tok = PyUnicode_New(te - ts, 0x7F);
+            if (tok) {
+                Py_UCS1 *o = PyUnicode_1BYTE_DATA(tok);
+                for (Py_ssize_t j = ts; j < te; j++) {
+                    Py_UCS1 c = d[j];
+                    o[j - ts] = (c >= 'A' && c <= 'Z') ? (Py_UCS1)(c + 32) : c;
+                }
+            }
+        } else {
+            PyObject *sub = PyUnicode_Substring(text, ts, te);
+            if (sub) {
+                tok = PyObject_CallMethodNoArgs(sub, lower_name);
+                Py_DECREF(sub);
+            }
+        }
+        PyObject *t = tok ? Py_BuildValue("(nnN)", ts, te, tok) : NULL;
+        if (!t || PyList_Append(out, t) < 0) {
+            Py_XDECREF(t);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(t);
     }
     return out;
 }
@@ -589,6 +644,88 @@ static void sort_kv_small(kv *a, size_t m);
  * (value, position) pairs are scattered into buckets by their top bits,
  * each bucket is sorted, and every run of equal values writes its length
  * back to the positions. */
+/* Two threads over one job: fn(a0) here, fn(a1) in a second thread (run here after a0 when the
+ * thread cannot start).  Only for work that touches no Python object (the GIL is released). */
+typedef void *(*job_fn)(void *);
+
+static void run_two(job_fn fn, void *a0, void *a1)
+{
+    pthread_t th;
+    int started = pthread_create(&th, NULL, fn, a1) == 0;
+    fn(a0);
+    if (started)
+        pthread_join(th, NULL);
+    else
+        fn(a1);
+}
+
+/* From this many elements on, element_frequencies counts its buckets in two threads. */
+#ifndef EF_PARALLEL
+#define EF_PARALLEL 400000
+#endif
+#define EF_BITS 11 /* 2048 buckets: the scatter writes stay in cache */
+
+typedef struct {
+    const uint64_t *key;  /* the elements, grouped by bucket */
+    const uint32_t *pos;  /* their positions in fps */
+    const size_t *dir;    /* bucket k holds [dir[k], dir[k+1]) */
+    size_t klo, khi;
+    int32_t *freq;
+    int oom;
+} efjob;
+
+/* Count each bucket's values in a small hash table (in cache), then write every element's count. */
+static void *ef_count(void *arg)
+{
+    efjob *j = arg;
+    size_t cap = 0;
+    uint64_t *tk = NULL;
+    int32_t *tc = NULL;
+    uint32_t *slot = NULL;
+    for (size_t k = j->klo; k < j->khi; k++) {
+        size_t lo = j->dir[k], m = j->dir[k + 1] - lo;
+        if (m == 0) continue;
+        size_t need = 16;
+        while (need < 2 * m) need <<= 1;
+        if (need > cap) {
+            free(tk);
+            free(tc);
+            free(slot);
+            cap = need;
+            tk = malloc(cap * sizeof(uint64_t));
+            tc = malloc(cap * sizeof(int32_t));
+            slot = malloc(cap / 2 * sizeof(uint32_t));
+            if (!tk || !tc || !slot) {
+                j->oom = 1;
+                break;
+            }
+        }
+        memset(tc, 0, need * sizeof(int32_t));
+        int tb = 0;
+        while (((size_t)1 << tb) < need) tb++;
+        const uint64_t *key = j->key + lo;
+        for (size_t i = 0; i < m; i++) {
+            uint64_t x = key[i];
+            size_t h = (size_t)((x * P64) >> (64 - tb));
+            while (tc[h] && tk[h] != x) h = (h + 1) & (need - 1);
+            if (!tc[h]) tk[h] = x;
+            tc[h]++;
+            slot[i] = (uint32_t)h;
+        }
+        const uint32_t *pos = j->pos + lo;
+        for (size_t i = 0; i < m; i++) j->freq[pos[i]] = tc[slot[i]];
+    }
+    free(tk);
+    free(tc);
+    free(slot);
+    return NULL;
+}
+
+/* For each element of fps, how many times its value occurs in fps (int32):
+ * the elements are scattered into 2048 buckets by their top bits (keys and
+ * positions, in order), and each bucket's values are counted in a hash table
+ * small enough to stay in cache; a large input's buckets are counted by two
+ * threads. */
 static PyObject *element_frequencies(PyObject *self, PyObject *arg)
 {
     Py_buffer bf;
@@ -596,45 +733,53 @@ static PyObject *element_frequencies(PyObject *self, PyObject *arg)
     const uint64_t *f = bf.buf;
     size_t n = bf.len / 8;
     PyObject *out = NULL;
-    kv *sorted = NULL;
+    uint64_t *keys = NULL;
+    uint32_t *pos = NULL;
     size_t *dir = NULL, *fill = NULL;
+    int oom = 0;
     if ((Py_ssize_t)n > INT32_MAX) {
         PyErr_SetString(PyExc_OverflowError, "too many elements");
         goto done;
     }
-    int bits = bucket_bits(n / 4), shift = 64 - bits;
-    size_t nb = (size_t)1 << bits;
+    size_t nb = (size_t)1 << EF_BITS;
+    int shift = 64 - EF_BITS;
     out = PyBytes_FromStringAndSize(NULL, n * sizeof(int32_t));
-    sorted = malloc((n ? n : 1) * sizeof(kv));
-    dir = bucket_dir(f, n, bits, NULL, 0, 0);
+    keys = malloc((n ? n : 1) * sizeof(uint64_t));
+    pos = malloc((n ? n : 1) * sizeof(uint32_t));
+    dir = calloc(nb + 1, sizeof(size_t));
     fill = malloc(nb * sizeof(size_t));
-    if (!out || !sorted || !dir || !fill) {
+    if (!out || !keys || !pos || !dir || !fill) {
         Py_CLEAR(out);
         PyErr_NoMemory();
         goto done;
     }
     int32_t *freq = (int32_t *)PyBytes_AS_STRING(out);
     Py_BEGIN_ALLOW_THREADS
+    for (size_t i = 0; i < n; i++) dir[(f[i] >> shift) + 1]++;
+    for (size_t k = 0; k < nb; k++) dir[k + 1] += dir[k];
     memcpy(fill, dir, nb * sizeof(size_t));
     for (size_t i = 0; i < n; i++) {
-        kv *e = sorted + fill[f[i] >> shift]++;
-        e->key = f[i];
-        e->val = (int64_t)i;
+        size_t q = fill[f[i] >> shift]++;
+        keys[q] = f[i];
+        pos[q] = (uint32_t)i;
     }
-    for (size_t k = 0; k < nb; k++) {
-        kv *a = sorted + dir[k];
-        size_t m = dir[k + 1] - dir[k];
-        sort_kv_small(a, m);
-        for (size_t i = 0; i < m;) {
-            size_t j = i + 1;
-            while (j < m && a[j].key == a[i].key) j++;
-            for (size_t q = i; q < j; q++) freq[a[q].val] = (int32_t)(j - i);
-            i = j;
-        }
-    }
+    efjob jobs[2] = {{keys, pos, dir, 0, nb, freq, 0}, {keys, pos, dir, nb, nb, freq, 0}};
+    if (n >= EF_PARALLEL) {
+        size_t half = 0; /* split the buckets where half the elements are */
+        while (half < nb && dir[half] < n / 2) half++;
+        jobs[0].khi = jobs[1].klo = half;
+        run_two(ef_count, &jobs[0], &jobs[1]);
+    } else
+        ef_count(&jobs[0]);
+    oom = jobs[0].oom || jobs[1].oom;
     Py_END_ALLOW_THREADS
+    if (oom) {
+        Py_CLEAR(out);
+        PyErr_NoMemory();
+    }
 done:
-    free(sorted);
+    free(keys);
+    free(pos);
     free(dir);
     free(fill);
     PyBuffer_Release(&bf);
@@ -982,6 +1127,142 @@ static int sorted_u64(const uint64_t *a, int64_t n)
 }
 
 /* Sets must be distinct per set; they are sorted here when they are not. */
+
+/* short_candidates(fps, offsets, freq, max_size, max_posting, slack) -> (pairs, shared):
+ * dedupe.sketch.containment.short_candidates.  Elements of sets of at most max_size elements (with
+ * freq given: held by 2..max_posting sets) are grouped by value in a hash table; a value held by
+ * 2..max_posting of those sets links every two of its holders.  Pairs (i < j) sharing at least
+ * max(2, max(|i|, |j|) - slack) such values, in (i, j) order, with the count; int64 bytes. */
+static PyObject *short_candidates(PyObject *self, PyObject *args)
+{
+    PyObject *ofps, *ooff, *ofreq;
+    long long max_size, max_posting, slack;
+    if (!PyArg_ParseTuple(args, "OOOLLL", &ofps, &ooff, &ofreq, &max_size, &max_posting, &slack)) return NULL;
+    int has_freq = ofreq != Py_None;
+    Py_buffer bf, bo, bq;
+    bufspec bufs[] = {{ofps, &bf, 8, "fps"}, {ooff, &bo, 8, "offsets"}, {has_freq ? ofreq : ofps, &bq, has_freq ? 4 : 8, "freq"}};
+    if (get_buffers(bufs, 3) < 0) return NULL;
+    PyObject *result = NULL;
+    const uint64_t *f = bf.buf;
+    const int64_t *off = bo.buf;
+    const int32_t *freq = has_freq ? bq.buf : NULL;
+    size_t nel = bf.len / 8;
+    Py_ssize_t nsets = bo.len / 8 - 1;
+    uint64_t *keys = NULL;
+    int64_t *cnt = NULL, *start = NULL, *hold = NULL, *slot_of = NULL, *touched = NULL;
+    int32_t *counter = NULL;
+    vec64 outp = {0}, outs = {0};
+    int oom = 0;
+    if ((has_freq && bq.len / 4 != (Py_ssize_t)nel) || nsets < 0 || off[nsets] != (int64_t)nel) {
+        PyErr_SetString(PyExc_ValueError, "fps, offsets and freq do not agree");
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+#define SC_KEEP(s, e) (off[(s) + 1] - off[s] <= max_size && (!freq || (freq[e] >= 2 && freq[e] <= max_posting)))
+    size_t kept = 0;
+    for (Py_ssize_t s = 0; s < nsets; s++)
+        if (off[s + 1] - off[s] <= max_size)
+            for (int64_t e = off[s]; e < off[s + 1]; e++)
+                if (SC_KEEP(s, e)) kept++;
+    size_t cap = 16;
+    while (cap < 2 * kept) cap <<= 1;
+    keys = malloc(cap * sizeof(uint64_t));
+    cnt = calloc(cap, sizeof(int64_t));  /* holders + 1 of each used slot (0 = empty) */
+    start = malloc((cap + 1) * sizeof(int64_t));
+    hold = malloc((kept ? kept : 1) * sizeof(int64_t));
+    slot_of = malloc((nel ? nel : 1) * sizeof(int64_t));
+    counter = calloc(nsets ? nsets : 1, sizeof(int32_t));
+    touched = malloc((nsets ? nsets : 1) * sizeof(int64_t));
+    if (!keys || !cnt || !start || !hold || !slot_of || !counter || !touched) {
+        oom = 1;
+        goto unlock;
+    }
+    for (Py_ssize_t s = 0; s < nsets; s++) {
+        if (off[s + 1] - off[s] > max_size) continue;
+        for (int64_t e = off[s]; e < off[s + 1]; e++) {
+            if (!SC_KEEP(s, e)) {
+                slot_of[e] = -1;
+                continue;
+            }
+            size_t h = fmix64(f[e]) & (cap - 1);
+            while (cnt[h] && keys[h] != f[e]) h = (h + 1) & (cap - 1);
+            if (!cnt[h]) {
+                keys[h] = f[e];
+                cnt[h] = 1;
+            }
+            cnt[h]++;
+            slot_of[e] = (int64_t)h;
+        }
+    }
+    int64_t acc = 0;
+    for (size_t h = 0; h < cap; h++) {
+        start[h] = acc;
+        if (cnt[h]) acc += cnt[h] - 1;
+    }
+    start[cap] = acc;
+    {
+        int64_t *fill = malloc(cap * sizeof(int64_t));
+        if (!fill) {
+            oom = 1;
+            goto unlock;
+        }
+        memcpy(fill, start, cap * sizeof(int64_t));
+        for (Py_ssize_t s = 0; s < nsets; s++) {
+            if (off[s + 1] - off[s] > max_size) continue;
+            for (int64_t e = off[s]; e < off[s + 1]; e++)
+                if (slot_of[e] >= 0) hold[fill[slot_of[e]]++] = s;
+        }
+        free(fill);
+    }
+    for (Py_ssize_t s = 0; s < nsets; s++) {
+        int64_t size = off[s + 1] - off[s];
+        if (size > max_size) continue;
+        size_t nt = 0;
+        for (int64_t e = off[s]; e < off[s + 1]; e++) {
+            int64_t h = slot_of[e];
+            if (h < 0) continue;
+            int64_t c = cnt[h] - 1;
+            if (c < 2 || c > max_posting) continue;
+            for (int64_t q = start[h]; q < start[h] + c; q++) {
+                int64_t d = hold[q];
+                if (d <= s) continue;
+                if (!counter[d]++) touched[nt++] = d;
+            }
+        }
+        if (nt > 1) sort_u64((uint64_t *)touched, nt);
+        for (size_t t = 0; t < nt; t++) {
+            int64_t d = touched[t];
+            int64_t big = size > off[d + 1] - off[d] ? size : off[d + 1] - off[d];
+            int64_t need = big - slack > 2 ? big - slack : 2;
+            if (counter[d] >= need && !oom)
+                if (vpush(&outp, (uint64_t)s) < 0 || vpush(&outp, (uint64_t)d) < 0 || vpush(&outs, (uint64_t)counter[d]) < 0)
+                    oom = 1;
+            counter[d] = 0;
+        }
+    }
+#undef SC_KEEP
+unlock:
+    Py_END_ALLOW_THREADS
+    if (oom) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    result = Py_BuildValue("(y#y#)", outp.a ? (const char *)outp.a : "", (Py_ssize_t)(outp.n * 8),
+                           outs.a ? (const char *)outs.a : "", (Py_ssize_t)(outs.n * 8));
+done:
+    free(keys);
+    free(cnt);
+    free(start);
+    free(hold);
+    free(slot_of);
+    free(counter);
+    free(touched);
+    free(outp.a);
+    free(outs.a);
+    release_buffers(bufs, 3);
+    return result;
+}
+
 static PyObject *verify_pairs(PyObject *self, PyObject *args)
 {
     PyObject *opairs, *ofps, *ooff;
@@ -1970,12 +2251,385 @@ done:
     return result;
 }
 
+
+/* ------------------------------------------------------ word alignment */
+
+/* matching_blocks(a, b) -> [(i, j, size), ...]: exactly
+ * [m for m in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks() if m.size]
+ * for two sequences of hashable items (word tokens).  Items are mapped to ids by hash and equality
+ * (as difflib's b2j dict does); find_longest_match is difflib's dynamic programme over the positions of
+ * each a item in b, its dicts replaced by two stamped arrays (same visiting order, same ties: the
+ * longest block, earliest in a, then earliest in b).  Without junk, difflib's extension loops never
+ * extend a block, so they are left out. */
+typedef struct {
+    Py_ssize_t la, lb;
+    const Py_ssize_t *ida;   /* id of each a item, -1 when b has none */
+    const Py_ssize_t *pstart; /* positions in b of id v: pos[pstart[v]:pstart[v+1]], ascending */
+    const Py_ssize_t *pos;
+    Py_ssize_t *len0, *len1;
+    uint64_t *st0, *st1;
+    uint64_t stamp;
+} mbctx;
+
+static void mb_longest(mbctx *c, Py_ssize_t alo, Py_ssize_t ahi, Py_ssize_t blo, Py_ssize_t bhi,
+                       Py_ssize_t *bi, Py_ssize_t *bj, Py_ssize_t *bk)
+{
+    Py_ssize_t besti = alo, bestj = blo, bestsize = 0;
+    Py_ssize_t *plen = c->len0, *clen = c->len1;
+    uint64_t *pst = c->st0, *cst = c->st1;
+    uint64_t prev = ++c->stamp; /* nothing carries this stamp: the first row has no predecessor */
+    for (Py_ssize_t i = alo; i < ahi; i++) {
+        uint64_t cur = ++c->stamp;
+        Py_ssize_t v = c->ida[i];
+        if (v >= 0) {
+            for (Py_ssize_t q = c->pstart[v]; q < c->pstart[v + 1]; q++) {
+                Py_ssize_t j = c->pos[q];
+                if (j < blo) continue;
+                if (j >= bhi) break;
+                Py_ssize_t k = (j > 0 && pst[j - 1] == prev) ? plen[j - 1] + 1 : 1;
+                clen[j] = k;
+                cst[j] = cur;
+                if (k > bestsize) {
+                    besti = i - k + 1;
+                    bestj = j - k + 1;
+                    bestsize = k;
+                }
+            }
+        }
+        Py_ssize_t *tl = plen; plen = clen; clen = tl;
+        uint64_t *ts = pst; pst = cst; cst = ts;
+        prev = cur;
+    }
+    *bi = besti;
+    *bj = bestj;
+    *bk = bestsize;
+}
+
+static int cmp_block(const void *x, const void *y)
+{
+    const Py_ssize_t *p = x, *q = y;
+    return (p[0] > q[0]) - (p[0] < q[0]);
+}
+
+static PyObject *matching_blocks(PyObject *self, PyObject *args)
+{
+    PyObject *oa, *ob;
+    if (!PyArg_ParseTuple(args, "OO", &oa, &ob)) return NULL;
+    PyObject *fa = PySequence_Fast(oa, "matching_blocks: a must be a sequence");
+    if (!fa) return NULL;
+    PyObject *fb = PySequence_Fast(ob, "matching_blocks: b must be a sequence");
+    if (!fb) {
+        Py_DECREF(fa);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Py_ssize_t la = PySequence_Fast_GET_SIZE(fa), lb = PySequence_Fast_GET_SIZE(fb);
+    PyObject **ia = PySequence_Fast_ITEMS(fa), **ib = PySequence_Fast_ITEMS(fb);
+    size_t cap = 4;
+    while (cap < 2 * (size_t)lb + 2) cap <<= 1;
+    /* one allocation: table keys, hashes and ids; ids of a; b's ids, counts and positions; the DP rows;
+       the block stack and list */
+    size_t n_ssize = cap /* tid */ + (size_t)la + (size_t)lb /* idb */ + (size_t)lb + 2 /* pstart */ +
+                     (size_t)lb /* pos */ + 2 * ((size_t)lb + 1) /* len0, len1 */ +
+                     4 * ((size_t)la + 1) /* stack */ + 3 * ((size_t)la + 1) /* blocks */;
+    size_t bytes = cap * sizeof(PyObject *) + cap * sizeof(Py_hash_t) + n_ssize * sizeof(Py_ssize_t) +
+                   2 * ((size_t)lb + 1) * sizeof(uint64_t);
+    char *mem = calloc(1, bytes);
+    if (!mem) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    PyObject **tkey = (PyObject **)mem;
+    Py_hash_t *thash = (Py_hash_t *)(tkey + cap);
+    uint64_t *st0 = (uint64_t *)(thash + cap), *st1 = st0 + lb + 1;
+    Py_ssize_t *tid = (Py_ssize_t *)(st1 + lb + 1);
+    Py_ssize_t *ida = tid + cap, *idb = ida + la, *pstart = idb + lb, *pos = pstart + lb + 2;
+    Py_ssize_t *len0 = pos + lb, *len1 = len0 + lb + 1, *stack = len1 + lb + 1, *blocks = stack + 4 * (la + 1);
+    Py_ssize_t nid = 0;
+    /* ids of b's items, in order of first occurrence */
+    for (Py_ssize_t j = 0; j < lb; j++) {
+        PyObject *x = ib[j];
+        Py_hash_t h = PyObject_Hash(x);
+        if (h == -1) goto done;
+        size_t s = (size_t)h & (cap - 1);
+        for (;;) {
+            if (!tkey[s]) {
+                tkey[s] = x;
+                thash[s] = h;
+                tid[s] = nid;
+                idb[j] = nid++;
+                break;
+            }
+            if (thash[s] == h) {
+                int eq = tkey[s] == x ? 1 : PyObject_RichCompareBool(tkey[s], x, Py_EQ);
+                if (eq < 0) goto done;
+                if (eq) {
+                    idb[j] = tid[s];
+                    break;
+                }
+            }
+            s = (s + 1) & (cap - 1);
+        }
+    }
+    for (Py_ssize_t i = 0; i < la; i++) {
+        PyObject *x = ia[i];
+        Py_hash_t h = PyObject_Hash(x);
+        if (h == -1) goto done;
+        size_t s = (size_t)h & (cap - 1);
+        ida[i] = -1;
+        while (tkey[s]) {
+            if (thash[s] == h) {
+                int eq = tkey[s] == x ? 1 : PyObject_RichCompareBool(tkey[s], x, Py_EQ);
+                if (eq < 0) goto done;
+                if (eq) {
+                    ida[i] = tid[s];
+                    break;
+                }
+            }
+            s = (s + 1) & (cap - 1);
+        }
+    }
+    /* positions of each id in b, ascending (counting sort) */
+    for (Py_ssize_t j = 0; j < lb; j++) pstart[idb[j] + 1]++;
+    for (Py_ssize_t v = 0; v < nid; v++) pstart[v + 1] += pstart[v];
+    {
+        Py_ssize_t *fill = len0; /* scratch before the DP uses it */
+        for (Py_ssize_t v = 0; v < nid; v++) fill[v] = pstart[v];
+        for (Py_ssize_t j = 0; j < lb; j++) pos[fill[idb[j]]++] = j;
+        memset(len0, 0, (lb + 1) * sizeof(Py_ssize_t));
+    }
+    mbctx c = {la, lb, ida, pstart, pos, len0, len1, st0, st1, 0};
+    Py_ssize_t top = 0, nb = 0;
+    stack[0] = 0, stack[1] = la, stack[2] = 0, stack[3] = lb;
+    top = 1;
+    while (top) {
+        top--;
+        Py_ssize_t alo = stack[4 * top], ahi = stack[4 * top + 1], blo = stack[4 * top + 2], bhi = stack[4 * top + 3];
+        Py_ssize_t i, j, k;
+        mb_longest(&c, alo, ahi, blo, bhi, &i, &j, &k);
+        if (k) {
+            blocks[3 * nb] = i, blocks[3 * nb + 1] = j, blocks[3 * nb + 2] = k;
+            nb++;
+            if (alo < i && blo < j) {
+                Py_ssize_t *t = stack + 4 * top++;
+                t[0] = alo, t[1] = i, t[2] = blo, t[3] = j;
+            }
+            if (i + k < ahi && j + k < bhi) {
+                Py_ssize_t *t = stack + 4 * top++;
+                t[0] = i + k, t[1] = ahi, t[2] = j + k, t[3] = bhi;
+            }
+        }
+    }
+    qsort(blocks, nb, 3 * sizeof(Py_ssize_t), cmp_block); /* blocks never share an a position */
+    result = PyList_New(0);
+    if (!result) goto done;
+    Py_ssize_t i1 = 0, j1 = 0, k1 = 0;
+    for (Py_ssize_t q = 0; q <= nb; q++) {
+        if (q < nb && i1 + k1 == blocks[3 * q] && j1 + k1 == blocks[3 * q + 1]) {
+            k1 += blocks[3 * q + 2];
+            continue;
+        }
+        if (k1) {
+            PyObject *t = Py_BuildValue("(nnn)", i1, j1, k1);
+            if (!t || PyList_Append(result, t) < 0) {
+                Py_XDECREF(t);
+                Py_CLEAR(result);
+                goto done;
+            }
+            Py_DECREF(t);
+        }
+        if (q < nb) i1 = blocks[3 * q], j1 = blocks[3 * q + 1], k1 = blocks[3 * q + 2];
+    }
+done:
+    free(mem);
+    Py_DECREF(fa);
+    Py_DECREF(fb);
+    return result;
+}
+
+
+/* Matched words of two id sequences by difflib's alignment: the sum of the matching blocks' sizes
+ * (ida: ids of a, -1 when b has none; idb: ids 0..nid-1 of b).  scratch holds 4*(la+1) + 3*(lb+1) + 2
+ * Py_ssize_t and 2*(lb+1) uint64. */
+static Py_ssize_t mb_matched(const Py_ssize_t *ida, Py_ssize_t la, const Py_ssize_t *idb, Py_ssize_t lb,
+                             Py_ssize_t nid, Py_ssize_t *scratch, uint64_t *stamps)
+{
+    Py_ssize_t *pstart = scratch, *pos = pstart + lb + 2, *len0 = pos + lb, *len1 = len0 + lb + 1;
+    Py_ssize_t *stack = len1 + lb + 1;
+    memset(pstart, 0, (nid + 2) * sizeof(Py_ssize_t));
+    for (Py_ssize_t j = 0; j < lb; j++) pstart[idb[j] + 1]++;
+    for (Py_ssize_t v = 0; v < nid; v++) pstart[v + 1] += pstart[v];
+    for (Py_ssize_t v = 0; v < nid; v++) len0[v] = pstart[v];
+    for (Py_ssize_t j = 0; j < lb; j++) pos[len0[idb[j]]++] = j;
+    memset(stamps, 0, 2 * (lb + 1) * sizeof(uint64_t));
+    mbctx c = {la, lb, ida, pstart, pos, len0, len1, stamps, stamps + lb + 1, 0};
+    Py_ssize_t top = 1, matched = 0;
+    stack[0] = 0, stack[1] = la, stack[2] = 0, stack[3] = lb;
+    while (top) {
+        top--;
+        Py_ssize_t alo = stack[4 * top], ahi = stack[4 * top + 1], blo = stack[4 * top + 2], bhi = stack[4 * top + 3];
+        Py_ssize_t i, j, k;
+        mb_longest(&c, alo, ahi, blo, bhi, &i, &j, &k);
+        if (k) {
+            matched += k;
+            if (alo < i && blo < j) {
+                Py_ssize_t *t = stack + 4 * top++;
+                t[0] = alo, t[1] = i, t[2] = blo, t[3] = j;
+            }
+            if (i + k < ahi && j + k < bhi) {
+                Py_ssize_t *t = stack + 4 * top++;
+                t[0] = i + k, t[1] = ahi, t[2] = j + k, t[3] = bhi;
+            }
+        }
+    }
+    return matched;
+}
+
+/* word_links(pairs, words, threshold, max_changed) -> bytes of float64 per pair: the word similarity
+ * (aligned words over the longer copy's, dedupe.text.align.word_similarity) when the copies' lengths
+ * differ by at most max_changed, at most max_changed words of the longer do not align and the
+ * similarity reaches threshold; else -1.  dedupe.sketch.verify.word_link over int64 pairs of indices
+ * into words (lists of tokens). */
+static PyObject *word_links(PyObject *self, PyObject *args)
+{
+    PyObject *opairs, *owords;
+    double threshold;
+    Py_ssize_t max_changed;
+    if (!PyArg_ParseTuple(args, "OO!dn", &opairs, &PyList_Type, &owords, &threshold, &max_changed)) return NULL;
+    Py_buffer bp;
+    if (get_buffer(opairs, &bp, 16, "pairs") < 0) return NULL;
+    const int64_t *pairs = bp.buf;
+    Py_ssize_t npairs = bp.len / 16, nw = PyList_GET_SIZE(owords);
+    PyObject *result = NULL, **fast = NULL;
+    Py_ssize_t *start = NULL, *gid = NULL, *loc = NULL, *ida = NULL, *idb = NULL, *scratch = NULL;
+    uint64_t *stamps = NULL;
+    PyObject **tkey = NULL;
+    Py_hash_t *thash = NULL;
+    Py_ssize_t *tid = NULL;
+    for (Py_ssize_t k = 0; k < 2 * npairs; k++)
+        if (pairs[k] < 0 || pairs[k] >= nw) {
+            PyErr_SetString(PyExc_IndexError, "word_links: pair index out of range");
+            goto done;
+        }
+    fast = calloc(nw ? nw : 1, sizeof(PyObject *));
+    start = malloc((nw + 1) * sizeof(Py_ssize_t));
+    if (!fast || !start) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    start[0] = 0;
+    Py_ssize_t maxlen = 0;
+    for (Py_ssize_t w = 0; w < nw; w++) {
+        fast[w] = PySequence_Fast(PyList_GET_ITEM(owords, w), "word_links: words must hold sequences");
+        if (!fast[w]) goto done;
+        Py_ssize_t m = PySequence_Fast_GET_SIZE(fast[w]);
+        start[w + 1] = start[w] + m;
+        if (m > maxlen) maxlen = m;
+    }
+    Py_ssize_t total = start[nw];
+    size_t cap = 16;
+    while (cap < 2 * (size_t)total + 2) cap <<= 1;
+    tkey = calloc(cap, sizeof(PyObject *));
+    thash = malloc(cap * sizeof(Py_hash_t));
+    tid = malloc(cap * sizeof(Py_ssize_t));
+    gid = malloc((total ? total : 1) * sizeof(Py_ssize_t));
+    if (!tkey || !thash || !tid || !gid) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t nid = 0;
+    for (Py_ssize_t w = 0; w < nw; w++) {
+        PyObject **items = PySequence_Fast_ITEMS(fast[w]);
+        for (Py_ssize_t q = 0; q < start[w + 1] - start[w]; q++) {
+            PyObject *x = items[q];
+            Py_hash_t h = PyObject_Hash(x);
+            if (h == -1) goto done;
+            size_t sl = (size_t)h & (cap - 1);
+            for (;;) {
+                if (!tkey[sl]) {
+                    tkey[sl] = x;
+                    thash[sl] = h;
+                    tid[sl] = nid;
+                    gid[start[w] + q] = nid++;
+                    break;
+                }
+                if (thash[sl] == h) {
+                    int eq = tkey[sl] == x ? 1 : PyObject_RichCompareBool(tkey[sl], x, Py_EQ);
+                    if (eq < 0) goto done;
+                    if (eq) {
+                        gid[start[w] + q] = tid[sl];
+                        break;
+                    }
+                }
+                sl = (sl + 1) & (cap - 1);
+            }
+        }
+    }
+    loc = malloc((nid ? nid : 1) * sizeof(Py_ssize_t));
+    ida = malloc((maxlen + 1) * sizeof(Py_ssize_t));
+    idb = malloc((maxlen + 1) * sizeof(Py_ssize_t));
+    scratch = malloc((4 * (maxlen + 1) + 3 * (maxlen + 1) + 2) * sizeof(Py_ssize_t));
+    stamps = malloc(2 * (maxlen + 1) * sizeof(uint64_t));
+    result = PyBytes_FromStringAndSize(NULL, npairs * sizeof(double));
+    if (!loc || !ida || !idb || !scratch || !stamps || !result) {
+        Py_CLEAR(result);
+        PyErr_NoMemory();
+        goto done;
+    }
+    double *out = (double *)PyBytes_AS_STRING(result);
+    for (Py_ssize_t v = 0; v < nid; v++) loc[v] = -1;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t k = 0; k < npairs; k++) {
+        Py_ssize_t a = (Py_ssize_t)pairs[2 * k], b = (Py_ssize_t)pairs[2 * k + 1];
+        Py_ssize_t la = start[a + 1] - start[a], lb = start[b + 1] - start[b];
+        out[k] = -1.0;
+        Py_ssize_t d = la > lb ? la - lb : lb - la;
+        if (d > max_changed) continue;
+        Py_ssize_t n = la > lb ? la : lb;
+        if (n == 0) { /* word_similarity: 0.0, 0 changed */
+            if (0.0 >= threshold) out[k] = 0.0;
+            continue;
+        }
+        const Py_ssize_t *ga = gid + start[a], *gb = gid + start[b];
+        Py_ssize_t lid = 0;
+        for (Py_ssize_t j = 0; j < lb; j++) {
+            if (loc[gb[j]] < 0) loc[gb[j]] = lid++;
+            idb[j] = loc[gb[j]];
+        }
+        for (Py_ssize_t i = 0; i < la; i++) ida[i] = loc[ga[i]];
+        Py_ssize_t matched = mb_matched(ida, la, idb, lb, lid, scratch, stamps);
+        for (Py_ssize_t j = 0; j < lb; j++) loc[gb[j]] = -1;
+        double sim = (double)matched / (double)n;
+        if (n - matched <= max_changed && sim >= threshold) out[k] = sim;
+    }
+    Py_END_ALLOW_THREADS
+done:
+    if (fast) {
+        for (Py_ssize_t w = 0; w < nw; w++) Py_XDECREF(fast[w]);
+        free(fast);
+    }
+    free(start);
+    free(tkey);
+    free(thash);
+    free(tid);
+    free(gid);
+    free(loc);
+    free(ida);
+    free(idb);
+    free(scratch);
+    free(stamps);
+    PyBuffer_Release(&bp);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"count_tokens", (PyCFunction)(void (*)(void))count_tokens, METH_FASTCALL,
      "count_tokens(text, start, end) -> len(TOKEN_RE.findall(text, start, end))"},
     {"shingle_units", shingle_units, METH_VARARGS,
      "shingle_units(texts, starts, ends, n) -> (fps, offsets, setkeys) as bytes of uint64"},
     {"join_tokens", join_tokens, METH_O, "join_tokens(text) -> ' '.join(TOKEN_RE.findall(text))"},
+    {"token_spans", token_spans, METH_O,
+     "token_spans(text) -> [(start, end, token.lower())] of each TOKEN_RE match"},
     {"word_hash64", py_word_hash64, METH_O, "word_hash64(word) -> first 8 bytes of SHA-1(utf-8), little-endian"},
     {"element_frequencies", element_frequencies, METH_O,
      "element_frequencies(fps) -> bytes of int32: how often each element occurs in fps"},
@@ -1987,6 +2641,8 @@ static PyMethodDef methods[] = {
      "merge_keyed([(keys, vals), ...]) -> (keys, vals): sorted runs merged by (key, val)"},
     {"containment_pairs", containment_pairs, METH_VARARGS,
      "containment_pairs(fps, offsets, freq, threshold, max_posting) -> bytes of int64 pairs"},
+    {"short_candidates", short_candidates, METH_VARARGS,
+     "short_candidates(fps, offsets, freq, max_size, max_posting, slack) -> (pairs, shared) as bytes of int64"},
     {"verify_pairs", verify_pairs, METH_VARARGS,
      "verify_pairs(pairs, fps, offsets) -> bytes of int64 intersection sizes"},
     {"paragraph_spans_plain", paragraph_spans_plain, METH_O,
@@ -2003,6 +2659,10 @@ static PyMethodDef methods[] = {
     {"paragraph_units", paragraph_units, METH_VARARGS,
      "paragraph_units(text, low, paras, punkt, min_words, want_quotes) -> (sentences, bytes of int64 triples)"},
     {"quote_spans", py_quote_spans, METH_VARARGS, "quote_spans(text, start, end) -> [(s, e)]"},
+    {"matching_blocks", matching_blocks, METH_VARARGS,
+     "matching_blocks(a, b) -> [(i, j, size)]: difflib.SequenceMatcher(None, a, b, autojunk=False)'s non-empty blocks"},
+    {"word_links", word_links, METH_VARARGS,
+     "word_links(pairs, words, threshold, max_changed) -> bytes of float64: word similarity of each pair, -1 if unlinked"},
     {"minhash32", minhash32, METH_VARARGS,
      "minhash32(x, offsets, a, b) -> bytes of uint32 (sets x len(a)): per-set minima of a*x+b mod 2**32"},
     {NULL, NULL, 0, NULL},

@@ -19,6 +19,9 @@ def shingle_units(texts: list[str], starts: Buffer, ends: Buffer, n: int, /) -> 
 def join_tokens(text: str, /) -> str:
     """``' '.join(TOKEN_RE.findall(text))``."""
 
+def token_spans(text: str, /) -> list[tuple[int, int, str]]:
+    """``[(m.start(), m.end(), m.group().lower()) for m in TOKEN_RE.finditer(text)]``."""
+
 def word_hash64(word: str, /) -> int:
     """First 8 bytes of SHA-1 of the UTF-8 word, little-endian."""
 
@@ -36,6 +39,10 @@ def merge_keyed(runs: Sequence[tuple[Buffer, Buffer]], /) -> tuple[bytes, bytes]
 
 def containment_pairs(fps: Buffer, offsets: Buffer, freq: Buffer, threshold: float, max_posting: int, /) -> bytes:
     """int64 pairs (a, b) of sets that may reach ``threshold`` containment (exact prefix filter)."""
+
+def short_candidates(fps: Buffer, offsets: Buffer, freq: Buffer | None, max_size: int, max_posting: int, slack: int,
+                     /) -> tuple[bytes, bytes]:
+    """int64 pairs (a, b) of short sets sharing all but ``slack`` elements, and int64 counts shared."""
 
 def verify_pairs(pairs: Buffer, fps: Buffer, offsets: Buffer, /) -> bytes:
     """int64 intersection size of each pair's sets."""
@@ -60,6 +67,12 @@ def paragraph_units(text: str, low: str, paras: list[tuple[int, int]], punkt: li
 
 def quote_spans(text: str, start: int, end: int, /) -> list[tuple[int, int]]:
     """Spans of quotations inside ``text[start:end]``."""
+
+def matching_blocks(a: Sequence[object], b: Sequence[object], /) -> list[tuple[int, int, int]]:
+    """``[m for m in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks() if m.size]``."""
+
+def word_links(pairs: Buffer, words: list[Sequence[object]], threshold: float, max_changed: int, /) -> bytes:
+    """float64 per pair: ``dedupe.sketch.verify.word_link(words[a], words[b], threshold)``, -1 for None."""
 
 def minhash32(x: Buffer, offsets: Buffer, a: Buffer, b: Buffer, /) -> bytes:
     """uint32 (sets x len(a)): per-set minima of ``a*x + b mod 2**32``."""

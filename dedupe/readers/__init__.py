@@ -63,7 +63,7 @@ from dedupe.readers.formats import FORMATS, SPECS, SUPPORTED_EXTENSIONS, ReaderS
 from dedupe.readers.offsets import OffsetMap
 from dedupe.readers.options import ReadOptions
 from dedupe.readers.registry import read_documents, read_file
-from dedupe.readers.walk import iter_paths
+from dedupe.readers.walk import excluded_count, iter_paths, match_all_exclude
 
 __all__ = [
     "FORMATS",
@@ -73,8 +73,10 @@ __all__ = [
     "NotRegularFile",
     "OffsetMap",
     "ReadOptions",
+    "excluded_count",
     "format_for",
     "iter_paths",
+    "match_all_exclude",
     "read_documents",
     "read_file",
     "spec_for",

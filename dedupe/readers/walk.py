@@ -11,7 +11,7 @@ from dedupe.readers.decode import file_kind, not_regular
 from dedupe.readers.formats import format_for
 from dedupe.readers.options import ReadOptions
 
-__all__ = ["ExternalLink", "iter_paths", "repository_root"]
+__all__ = ["ExternalLink", "excluded_count", "iter_paths", "match_all_exclude", "repository_root"]
 
 
 class ExternalLink(InputWarning):
@@ -204,3 +204,28 @@ def _walk(
             seen.add(key)
             yield entry.path
         stack.extend(reversed(subdirs))
+
+
+#: File names every real tree has: an exclude pattern matching all of them matches everything.
+_ORDINARY_FILES = ("story.txt", "drafts/2024/port-strike.md", "news/a.html", "archive.jsonl", "x.docx")
+
+
+def match_all_exclude(patterns: Sequence[str]) -> str | None:
+    """The first pattern that matches every ordinary file name (``*``, ``**``, ``*.*``, ``?*``), or None."""
+    for p in patterns:
+        if all(_matches(name, [p]) for name in _ORDINARY_FILES):
+            return p
+    return None
+
+
+def excluded_count(paths: Sequence[str], options: ReadOptions) -> int:
+    """How many files under ``paths`` the ``exclude`` patterns leave out (files that would be read
+    without them, in excluded folders too): a verdict counts them, as it counts boilerplate."""
+    if not options.exclude:
+        return 0
+    from dataclasses import replace
+
+    def n(opts: ReadOptions) -> int:
+        return sum(1 for _ in iter_paths(list(paths), opts))
+
+    return max(0, n(replace(options, exclude=())) - n(options))

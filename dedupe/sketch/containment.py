@@ -158,6 +158,13 @@ def short_candidates(
     n_sets = len(offsets) - 1
     if n_sets < 2 or len(fps) == 0:
         return empty, np.zeros(0, dtype=np.int64)
+    fast = kernels.compiled()
+    if fast is not None:
+        raw_pairs, raw_shared = fast.short_candidates(
+            np.ascontiguousarray(fps, dtype=np.uint64), np.ascontiguousarray(offsets, dtype=np.int64),
+            None if freq is None else np.ascontiguousarray(freq, dtype=np.int32), int(max_size), int(max_posting),
+            int(slack))
+        return np.frombuffer(raw_pairs, dtype=np.int64).reshape(-1, 2), np.frombuffer(raw_shared, dtype=np.int64)
     sizes = np.diff(offsets)
     short = sizes <= max_size
     owner = np.repeat(np.arange(n_sets, dtype=np.int64), sizes)

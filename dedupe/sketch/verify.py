@@ -54,6 +54,18 @@ def verify_words(
     copy's) at or above ``threshold``.  ``words(i)`` gives set ``i``'s word tokens, ``shared`` the
     shingles each pair shares (for the Jaccard and containment it also reports)."""
     out: list[VerifiedPair] = []
+    fast = kernels.compiled()
+    if fast is not None and len(pairs):  # the same rule over every pair at once (compiled word_link)
+        sets, local = np.unique(np.asarray(pairs, dtype=np.int64), return_inverse=True)
+        sims = np.frombuffer(fast.word_links(np.ascontiguousarray(local.reshape(-1, 2), dtype=np.int64),
+                                             [list(words(i)) for i in sets.tolist()], float(threshold),
+                                             MAX_CHANGED_WORDS), dtype=np.float64)
+        for k in np.flatnonzero(sims >= 0).tolist():
+            i, j = pairs[k].tolist()
+            n = int(shared[k])
+            a, b = int(sizes[i]), int(sizes[j])
+            out.append(VerifiedPair(i, j, n, n / max(a + b - n, 1), n / max(min(a, b), 1), float(sims[k])))
+        return out
     for k, (i, j) in enumerate(pairs.tolist()):
         sim = word_link(words(i), words(j), threshold)
         if sim is not None:

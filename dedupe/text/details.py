@@ -11,7 +11,7 @@ any other word ("the" -> "a", a tense) makes the pair an ordinary near-copy.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,10 +164,13 @@ def classify(change: Change, text_a: str, text_b: str) -> Detail | None:
     return None
 
 
-def _may_be_detail(token: str, raw: set[str]) -> bool:
+def _may_be_detail(token: str, raw: Set[str]) -> bool:
     """A token that some detail could hold (a cheap test before aligning)."""
     return (_is_number(token) or token in _DATE_WORDS or token in _NEGATIONS or token.endswith("n't")
             or token in _FIGURE_UNITS or token in raw)
+
+
+_NO_NAMES: frozenset[str] = frozenset()
 
 
 def _capitalised(text: str) -> set[str]:
@@ -179,9 +182,11 @@ def changed_details(text_a: str, text_b: str, changes: Sequence[Change] | None =
     time, a name, a negation); None when the copies are the same or some other word differs."""
     if changes is None:  # a word only one copy has that no detail can hold: no need to align
         ta, tb = set(word_tokens(text_a)), set(word_tokens(text_b))
-        caps = _capitalised(text_a) | _capitalised(text_b)
-        if any(not _may_be_detail(t, caps) for t in ta ^ tb):
-            return None
+        odd = [t for t in ta ^ tb if not _may_be_detail(t, _NO_NAMES)]
+        if odd:  # only a name could hold these: the capitalised words are read only then
+            caps = _capitalised(text_a) | _capitalised(text_b)
+            if any(t not in caps for t in odd):
+                return None
     diff = diff_pair(text_a, text_b) if changes is None else changes
     if not diff:
         return None

@@ -38,6 +38,10 @@ def tokens(text: str) -> list[str]:
 
 def token_spans(text: str) -> list[tuple[int, int, str]]:
     """``(start, end, token)`` for each word token, offsets into ``text``."""
+    fast = kernels.compiled()
+    if fast is not None:
+        out: list[tuple[int, int, str]] = fast.token_spans(text.translate(_TABLE))
+        return out
     return [(m.start(), m.end(), m.group().lower()) for m in TOKEN_RE.finditer(text.translate(_TABLE))]
 
 

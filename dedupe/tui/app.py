@@ -251,12 +251,21 @@ class DedupeReviewApp(App[None]):
         keep_row = self.query_one(ClusterList).cursor_row
         self.model.set_result(result)
         self._context_cache.clear()
-        for e in result.errors:
-            self.notify(str(e), title="dedupe: error", severity="error", timeout=8)
+        self._notify_problems("error", [str(e) for e in result.errors])
+        # what the scan skipped or cut (links out of the tree, limits, FIFOs, decoding): said here, not only on stderr
+        self._notify_problems("warning", problem_lines(result))
         self.refill(keep, keep_row)
         self.refresh_bindings()  # z shows only when there is something to fold
         self.query_one(KeyFooter).refresh_keys()
         self._offer_journal()
+
+    def _notify_problems(self, severity: str, lines: list[str], shown: int = 5) -> None:
+        """The first ``shown`` problems as notices, then how many more (a tree of bad links is no flood)."""
+        for text in lines[:shown]:
+            self.notify(text, title=f"dedupe: {severity}", severity=severity, timeout=10)
+        if len(lines) > shown:
+            self.notify(f"… and {len(lines) - shown:,} more {severity}s (dedupe scan lists them all)",
+                        title=f"dedupe: {severity}", severity=severity, timeout=10)
 
     def _poll_files(self) -> None:
         if self.scanning or self.analysed is None:
@@ -313,6 +322,12 @@ class DedupeReviewApp(App[None]):
                 "Nothing matches (f: kind filter, /: text filter, h: show resolved; esc clears the filter)."
             content = Content(msg)
             errors = self.model.result.errors if self.model.result is not None else []
+            skipped = problem_lines(self.model.result) if self.model.result is not None else []
+            if not self.model.clusters and skipped and not errors:  # e.g. every article a link out of the tree
+                lines = skipped[:5] + ([f"… and {len(skipped) - 5:,} more"] if len(skipped) > 5 else [])
+                content = Content.assemble(
+                    (f"{msg} {len(skipped):,} warning{'s' if len(skipped) != 1 else ''}:", "bold $text-warning"),
+                    "\n", Content("\n".join(lines)))
             if not self.model.clusters and errors:  # e.g. an export read without the right --text-field
                 read = len(self.model.result.documents) if self.model.result is not None else 0
                 lines = [str(e) for e in errors[:5]] + ([f"… and {len(errors) - 5:,} more"] if len(errors) > 5 else [])
@@ -761,3 +776,11 @@ class DedupeReviewApp(App[None]):
                             self.action_toggle_resolved)
         yield SystemCommand("Review help", "Keys and what decisions do (?)", self.action_help)
         yield SystemCommand("Quit review", "Quit, asking about unsaved decisions (q)", self.action_quit_review)
+
+
+def problem_lines(result: ScanResult) -> list[str]:
+    """The scan's warnings, one line each: inputs skipped (links out of the tree, FIFOs) and what a reader
+    cut or guessed in a document (a limit, an encoding), as ``dedupe scan`` prints them."""
+    out = [str(w) for w in result.warnings]
+    out.extend(f"{d.path}: {w}" for d in result.documents for w in d.warnings)
+    return out

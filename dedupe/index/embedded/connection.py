@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pathlib
 import sqlite3
 
 from dedupe.errors import ArchiveIndexError
@@ -75,9 +76,17 @@ def db_error(exc: sqlite3.Error, location: str) -> ArchiveIndexError:
     if "not a database" in low:
         return ArchiveIndexError(f"not a valid index ({msg}); delete it and add the articles again with "
                            "dedupe index add", location)
-    if "readonly" in low or "unable to open" in low:
+    if "readonly" in low:
+        return read_only(location, msg)
+    if "unable to open" in low:
         return ArchiveIndexError(f"cannot open the index: {msg}", location)
     return damaged(location, f"sqlite: {msg}")
+
+
+def read_only(location: str, why: str) -> ArchiveIndexError:
+    """The error for a write to an index that cannot be written (a read-only file or folder)."""
+    return ArchiveIndexError(f"cannot write the index: it is read-only ({why}); checking against it works, "
+                             "changing it needs write access to its file and its folder", location)
 
 
 def has_sqlite_header(path: str) -> bool:
@@ -87,3 +96,40 @@ def has_sqlite_header(path: str) -> bool:
     except OSError:
         return True  # let SQLite say what is wrong
     return head == b"SQLite format 3\x00" or head == b""
+
+
+def writable(path: str) -> bool:
+    """Whether this process could write the database and make its WAL files beside it."""
+    try:
+        os.close(os.open(path, os.O_RDWR))
+    except OSError:
+        return False
+    return os.access(os.path.dirname(os.path.abspath(path)), os.W_OK | os.X_OK)
+
+
+def open_readonly(path: str, location: str) -> sqlite3.Connection:
+    """A connection that never writes, for queries (``check --against``, ``scan --against``).
+
+    Where the index could be written, ``mode=ro``: it sees a live writer's committed state, WAL
+    included.  Where it cannot (the file or its folder is read-only, e.g. a cache restored read-only in
+    CI), it is opened ``immutable=1``: nothing can change it meanwhile, so no locks and no journal or
+    WAL files are needed, none are made.  A read-only index whose write-ahead log still holds changes
+    is opened ``mode=ro`` (SQLite reads the log) or refused in one line if that cannot work.
+    """
+    uri = pathlib.Path(os.path.abspath(path)).as_uri()
+    try:
+        wal = os.path.getsize(path + "-wal")
+    except OSError:
+        wal = 0
+    if not wal and not writable(path):
+        return sqlite3.connect(uri + "?immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+    db = sqlite3.connect(uri + "?mode=ro", uri=True, timeout=BUSY_MS / 1000, isolation_level=None,
+                         check_same_thread=False)
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as exc:
+        db.close()
+        raise ArchiveIndexError(f"cannot open the index read-only: {exc} (its write-ahead log {path}-wal holds "
+                                "changes not yet in the database: open it once where it can be written)",
+                                location) from None
+    return db

@@ -108,6 +108,9 @@ from dedupe.index.embedded.connection import (
     db_path,
     has_sqlite_header,
     keys_folder,
+    open_readonly,
+    read_only,
+    writable,
 )
 from dedupe.index.embedded.layout import (
     BLOCK,
@@ -161,8 +164,9 @@ class EmbeddedIndex(ArchiveIndex):
     backend = "embedded"
     needs = frozenset({"segments"})
 
-    def __init__(self, location: str, create: bool = False) -> None:
+    def __init__(self, location: str, create: bool = False, readonly: bool = False) -> None:
         self.location = location
+        self.readonly = readonly and not create
         self.path = db_path(location)
         self.keys_dir = keys_folder(self.path)
         exists = os.path.isfile(self.path)
@@ -177,6 +181,8 @@ class EmbeddedIndex(ArchiveIndex):
         elif not has_sqlite_header(self.path):
             raise ArchiveIndexError("not a valid index (not an SQLite database); delete it and add the articles "
                               "again with dedupe index add", location)
+        if exists and not self.readonly and not writable(self.path):
+            self.readonly = True  # read it without writing anything; a write says it is read-only
         self._files: list[KeyFile] | None = None
         self._files_gen = None
         self._created: list[str] = []
@@ -184,8 +190,11 @@ class EmbeddedIndex(ArchiveIndex):
         self._checked = False
         self._fresh_gen: int | None = None  # the generation this object committed (checked, then written)
         try:
-            self.db = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None,
-                                      check_same_thread=False)
+            if self.readonly:  # a query: never writes (a read-only file or folder, e.g. a CI cache, works)
+                self.db = open_readonly(self.path, location)
+            else:
+                self.db = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None,
+                                          check_same_thread=False)
             self.db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
             tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if exists and not {"meta", "articles", "units"} <= tables:  # someone else's database: left as it is
@@ -195,11 +204,12 @@ class EmbeddedIndex(ArchiveIndex):
             # not into the WAL and then again by the checkpoint: a third of a bulk load's time),
             # then switches to WAL for good; see _commit_transaction.  Both modes commit atomically.
             self._new = not exists
-            if exists:
+            if exists and not self.readonly:
                 self._ensure_wal()
             # WAL + NORMAL: each write is still one atomic transaction (a crash, even kill -9 or a power
             # loss, leaves the old or the new state); only a power loss right after a commit may lose it
-            self.db.execute("PRAGMA synchronous=NORMAL")
+            if not self.readonly:
+                self.db.execute("PRAGMA synchronous=NORMAL")
             if not exists:
                 # 16 KB pages: measured ~5% faster bulk adds than 4 KB when the keys were blobs
                 self.db.execute("PRAGMA page_size=16384")
@@ -220,6 +230,8 @@ class EmbeddedIndex(ArchiveIndex):
 
     # -- plumbing -----------------------------------------------------------
     def _begin(self) -> None:
+        if self.readonly:
+            raise read_only(self.location, "the database file or its folder cannot be written")
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -565,7 +577,7 @@ class EmbeddedIndex(ArchiveIndex):
             os.replace(tmp, final)
         except OSError as exc:
             unlink_quietly(tmp)
-            raise ArchiveIndexError(f"cannot write key file {name}: {exc.strerror or exc}", self.location) from None
+            raise ArchiveIndexError(f"cannot write key file {final}: {exc.strerror or exc}", self.location) from None
         self.db.execute("INSERT INTO keyfiles(name, n, bytes) VALUES (?,?,?)", (name, n, size))
         release_heap()  # the merged chunks just written
 

@@ -94,7 +94,7 @@ from dedupe.index.base import (
     unpack_article,
 )
 from dedupe.index.redis import failover
-from dedupe.index.redis.connection import CONNECT_TIMEOUT, SOCKET_TIMEOUT, parse_location
+from dedupe.index.redis.connection import CONNECT_TIMEOUT, SOCKET_TIMEOUT, parse_location, parse_nodes
 from dedupe.index.redis.layout import (
     BAND_BITS,
     BLOB_CHUNK,
@@ -152,6 +152,7 @@ class RedisIndex(ArchiveIndex):
         self._redis_mod = redis
         self.location = display_url(location)  # shown in messages and stats: never the password
         self.host, self.port, self.dbn, password, self.name = parse_location(location)
+        self.nodes = parse_nodes(location)  # every node the URL names: a cluster is reached through any of them
         self._ssl = location.startswith("rediss://")
         self._tx: dict[str, Any] | None = None
         self._hb: tuple[threading.Thread, threading.Event] | None = None
@@ -202,37 +203,68 @@ class RedisIndex(ArchiveIndex):
         redis = self._redis_mod
         kw = self._client_kwargs()
         kw["socket_timeout"] = CONNECT_TIMEOUT  # a port that accepts but never answers: fail fast
-        probe = redis.Redis(host=self.host, port=self.port, db=0, **kw)
-        try:
+        unreachable: BaseException | None = None
+        for host, port in self.nodes:  # the first node named that answers (another may be failing over)
+            probe = redis.Redis(host=host, port=port, db=0, **kw)
             try:
-                info = probe.info("cluster")
-            except redis.ResponseError:  # INFO restricted (ACL): a single server
-                info = {}
-            except (AttributeError, TypeError):
-                info = None  # redis-py choked on the handshake's reply: the port speaks something else
-            if not isinstance(info, dict):
-                raise ArchiveIndexError(f"{self._where()} does not answer as a Redis server (its replies are not "
-                                        "Redis's): check the host and port", self.location)
-            self.cluster = bool(int(info.get("cluster_enabled", 0) or 0))
-            if self.cluster:  # asked of the node named, which answers (any other may be failing over)
-                self.failover_wait = failover.failover_wait(probe)
-        finally:
-            probe.close()
+                try:
+                    info = probe.info("cluster")
+                except redis.ResponseError:  # INFO restricted (ACL): a single server
+                    info = {}
+                except (AttributeError, TypeError):
+                    info = None  # redis-py choked on the handshake's reply: the port speaks something else
+                except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                    if len(self.nodes) == 1:
+                        raise
+                    unreachable = unreachable or exc
+                    continue
+                self.host, self.port = host, port
+                if not isinstance(info, dict):
+                    raise ArchiveIndexError(f"{self._where()} does not answer as a Redis server (its replies are "
+                                            "not Redis's): check the host and port", self.location)
+                self.cluster = bool(int(info.get("cluster_enabled", 0) or 0))
+                if self.cluster:  # asked of the node that answered (any other may be failing over)
+                    self.failover_wait = failover.failover_wait(probe)
+                break
+            finally:
+                probe.close()
+        else:
+            assert unreachable is not None
+            raise unreachable
         if self.cluster:
             from redis.cluster import RedisCluster
 
             if self.dbn != 0:
                 raise ArchiveIndexError("a Redis Cluster has only database 0 (use redis://HOST:PORT/0)", self.location)
-            r = RedisCluster(host=self.host, port=self.port, **self._cluster_kwargs())
+            r = RedisCluster(startup_nodes=self._startup_nodes(), **self._cluster_kwargs())
         else:
+            if len(self.nodes) > 1:
+                raise ArchiveIndexError(f"{self._where()} is a single Redis server, not a Redis Cluster node: name "
+                                        "several nodes only of a cluster (redis://HOST:PORT/DB for one server)",
+                                        self.location)
             r = redis.Redis(host=self.host, port=self.port, db=self.dbn, **self._client_kwargs())
         failover.call(self, r.ping, client=r)
         return r
+
+    def _startup_nodes(self) -> list[Any]:
+        """A new cluster client's seeds: the node that answered, every node the cluster client has met
+        (so a client made later, like the lock's heartbeat, still starts when the URL's node is gone), then
+        the URL's others."""
+        from redis.cluster import ClusterNode
+
+        seen: list[tuple[str, int]] = [(self.host, self.port)]
+        if self.r is not None:
+            with contextlib.suppress(Exception):
+                seen += [(n.host, int(n.port)) for n in self.r.get_nodes()]
+        seen += self.nodes
+        return [ClusterNode(h, p) for h, p in dict.fromkeys(seen)]  # type: ignore[no-untyped-call]
 
     def _errors(self) -> _RedisErrors:
         return _RedisErrors(self)
 
     def _where(self) -> str:
+        if self.r is None and len(self.nodes) > 1 and not self.cluster:  # none answered yet
+            return "Redis at " + ", ".join(f"{h}:{p}" for h, p in self.nodes)
         return f"Redis{' Cluster' if self.cluster else ''} at {self.host}:{self.port}"
 
     # -- keys ---------------------------------------------------------------
@@ -415,7 +447,7 @@ class RedisIndex(ArchiveIndex):
             from redis.cluster import RedisCluster
 
             kw.update(self._cluster_kwargs(), socket_timeout=kw["socket_timeout"])
-            client = RedisCluster(host=self.host, port=self.port, **kw)
+            client = RedisCluster(startup_nodes=self._startup_nodes(), **kw)
         else:
             client = redis.Redis(host=self.host, port=self.port, db=self.dbn, **kw)
         extend = client.register_script(_EXTEND)
@@ -933,11 +965,90 @@ class RedisIndex(ArchiveIndex):
         out.sort(key=lambda a: a.pop("num"))
         return out
 
+    def damaged_keys(self, limit: int = 5) -> tuple[int, list[str]]:
+        """Every key of this index that ``check`` would refuse (wrong type, postings or a unit map that do not
+        decode, article records or texts that cannot be read): their count and the first ``limit`` of them,
+        each as "'KEY' PROBLEM".  Keys of other layout epochs are skipped (vacuum drops them)."""
+        found: list[str] = []
+        count = 0
+
+        def bad(key: bytes, problem: str) -> None:
+            nonlocal count
+            count += 1
+            if len(found) < limit:
+                found.append(f"{key.decode(errors='replace')!r} {problem}")
+
+        for key, want in ((self._tag("meta"), "hash"), (self._tag("art"), "hash"), (self._tag("ctr"), "hash")):
+            t = self._type(key)
+            if t not in (want, "none"):
+                bad(key, f"holds a {t}, not a {want}")
+        nums: set[int] = set()
+        if self._type(self._tag("art")) == "hash":
+            for aid, raw in self.r.hscan_iter(self._tag("art"), count=2000):
+                try:
+                    nums.add(int(self._parse_record(raw)["n"]))
+                except ArchiveIndexError:
+                    bad(self._tag("art"), f"has a record for {aid.decode(errors='replace')!r} that is not this "
+                        "index's JSON")
+        epoch = self._epoch()
+        pat = re.compile(rb"^" + re.escape(self.name) + rb":(\d+):([bsut]):(\d+)$")
+        keys = sorted(key for key in self._scan(self.name + b":*")
+                      if (m := pat.match(key)) and int(m.group(1)) == epoch)
+        per_unit_map = 4 << UNIT_CHUNK
+        for k in range(0, len(keys), 1000):
+            chunk = keys[k:k + 1000]
+            pipe = self.r.pipeline(transaction=False)
+            for key in chunk:
+                pipe.type(key)
+            types = [t.decode() if isinstance(t, bytes) else str(t) for t in pipe.execute()]
+            strings = [key for key, t in zip(chunk, types) if t == "string"]
+            pipe = self.r.pipeline(transaction=False)
+            for key in strings:
+                pipe.get(key)
+            values = dict(zip(strings, pipe.execute()))
+            for key, t in zip(chunk, types):
+                kind = key.split(b":")[-2]
+                want = "hash" if kind == b"t" else "string"
+                if t == "none":
+                    continue  # deleted meanwhile
+                if t != want:
+                    bad(key, f"holds a {t}, not a {want}")
+                elif kind in (b"b", b"s"):
+                    if not isinstance(decode_groups([values[key] or b""]), tuple):
+                        bad(key, "does not hold this index's postings")
+                elif kind == b"u":
+                    v = values[key] or b""
+                    if len(v) % 4 or len(v) > per_unit_map:
+                        bad(key, "does not hold this index's unit map")
+                else:
+                    for field, blob in self.r.hscan_iter(key, count=500):
+                        try:
+                            if int(field) in nums:
+                                self._unpack(blob, key)
+                        except ValueError:
+                            bad(key, f"has a field {field.decode(errors='replace')!r} that is not an article number")
+                        except ArchiveIndexError:
+                            bad(key, f"holds article {int(field)}'s text in a form that cannot be read")
+        return count, found
+
+    def _refuse_damage(self, doing: str) -> None:
+        """One line naming the damage (count, first keys, the fix) when there is any."""
+        count, found = self.damaged_keys()
+        if count:
+            more = f" and {count - len(found)} more" if count > len(found) else ""
+            raise ArchiveIndexError(
+                f"index is damaged: {count} key{'' if count == 1 else 's'} that check --against refuses on reading "
+                f"({'; '.join(found)}{more})"
+                f"; {doing}. Postings and unit maps are made again by: dedupe index rebuild --index {self.location}; "
+                "a damaged article record or text: remove that article (dedupe index remove) or delete the key",
+                self.location)
+
     def vacuum(self) -> dict[str, Any]:
         """Drop dead entries (of removed or replaced articles, or interrupted adds): postings, unit map,
         article blobs and keys of other epochs; every string rewritten at its exact size."""
         self._require_current()
         with self._errors():
+            self._refuse_damage("nothing was vacuumed")  # never rewrite around damage: it would hide it
             before = self.size_bytes()
             dead = 0
             with self.transaction():
@@ -1010,6 +1121,8 @@ class RedisIndex(ArchiveIndex):
     def stats(self) -> IndexStats:
         self._require_current()
         with self._errors():
+            if self._tx is None:  # the stats of the index as it is (a write in progress checks its own data)
+                self._refuse_damage("no numbers shown for a damaged index")
             arts = int(self.r.hlen(self._tag("art"))) if self._type(self._tag("art")) == "hash" else 0
             units, sentences = int(self.meta.get("units", 0)), int(self.meta.get("sentences", 0))
             if self._tx is not None:  # inside a write: what the commit will leave
@@ -1158,7 +1271,10 @@ class _RedisErrors:
         if isinstance(ev, (redis.ConnectionError, ConnectionError, OSError)):
             first = " ".join(str(ev).split()) or type(ev).__name__
             verb = "cannot connect to" if self.ix.r is None else "lost the connection to"
-            raise ArchiveIndexError(f"{verb} {where}: {first}", loc) from None
+            hint = ""
+            if self.ix.r is None and len(self.ix.nodes) == 1:
+                hint = " (of a Redis Cluster, name several nodes: redis://HOST:PORT,HOST:PORT,HOST:PORT/0)"
+            raise ArchiveIndexError(f"{verb} {where}: {first}{hint}", loc) from None
         if isinstance(ev, redis.RedisError):
             msg = " ".join(str(ev).split())
             if "WRONGTYPE" in msg:
