@@ -1,14 +1,18 @@
 """``dedupe scan --engine spark`` on a real Spark standalone cluster: a master and two workers, all on 127.0.0.1.
 
-    python bench/spark_standalone.py [--stories N]
+    python bench/spark_standalone.py [--stories N] [--packed-env dedupe-env.tar.gz]
 
 Started with pyspark's own launcher (``bin/spark-class`` of the installed pyspark: its ``sbin`` has no
 start-master.sh), every socket bound to 127.0.0.1 (``SPARK_LOCAL_IP``, ``--host``, ``spark.driver.host``,
-``spark.driver.bindAddress``).  Three runs, each a ``dedupe scan`` process of its own:
+``spark.driver.bindAddress``).  Four runs, each a ``dedupe scan`` process of its own:
 
 1. the same clusters (fingerprints and members) as Spark ``local[2]``, and that as the embedded engine;
 2. a worker killed mid-run: the scan still finishes, with the same clusters;
-3. executors whose Python lacks dedupe (the system python3): exit 2 and one line saying how to ship it.
+3. executors whose Python lacks dedupe (the system python3): exit 2 and one line saying how to ship it;
+4. the same executors given dedupe the documented way (docs/spark.md): a venv of the system python3 with
+   dedupe built from this tree (its compiled kernels inside), packed with venv-pack and shipped with
+   ``spark.archives=dedupe-env.tar.gz#env``, ``PYSPARK_PYTHON=./env/bin/python``: the same clusters.
+   The archive is built here (about two minutes) unless ``--packed-env`` names one.
 
 Too slow for the suite (a minute or more per run on this machine); prints what it checked, exits 1 on a
 difference.
@@ -107,6 +111,19 @@ def scan_cmd(paths: list[str], master: str | None) -> list[str]:
     return cmd
 
 
+def packed_env(work: Path) -> Path:
+    """docs/spark.md's recipe: a venv of the system Python, dedupe built into it (not editable), venv-pack."""
+    base = shutil.which("python3", path="/usr/bin") or "python3"
+    env = work / "build-env"
+    subprocess.run([base, "-m", "venv", str(env)], check=True)
+    subprocess.run([str(env / "bin" / "pip"), "install", "-q", "-c", str(REPO / "constraints.txt"), str(REPO),
+                    "venv-pack"], check=True, stdout=subprocess.DEVNULL)
+    out = work / "dedupe-env.tar.gz"
+    subprocess.run([str(env / "bin" / "venv-pack"), "-q", "-p", str(env), "-o", str(out)], check=True)
+    shutil.rmtree(env)  # the executors must get dedupe from the archive, nowhere else
+    return out
+
+
 def clusters(out: str) -> list:
     return [(c["fingerprint"], [(m["doc"], m["start"], m["end"]) for m in c["members"]])
             for c in json.loads(out)["clusters"]]
@@ -115,6 +132,7 @@ def clusters(out: str) -> list:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--stories", type=int, default=1000)
+    ap.add_argument("--packed-env", help="a venv-pack archive holding dedupe (default: build one)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="dedupe-standalone-"))
     export = work / "reuters.jsonl"
@@ -171,6 +189,21 @@ def main() -> int:
         failures += not ok
         print(f"executors without dedupe ({bare}): exit {r.returncode}, {'one line' if len(lines) == 1 else lines}: "
               f"{lines[-1] if lines else ''}")
+
+        t0 = time.perf_counter()
+        archive = Path(args.packed_env).resolve() if args.packed_env else packed_env(work)
+        t_pack = time.perf_counter() - t0
+        cmd = scan_cmd([str(export)], cluster.url) + ["--spark-conf", f"spark.archives={archive}#env"]
+        t0 = time.perf_counter()
+        r = subprocess.run(cmd, capture_output=True, text=True, cwd=work, env={**env, "PYSPARK_PYTHON": "./env/bin/python"})
+        t_sp = time.perf_counter() - t0
+        same = r.returncode in (0, 1) and clusters(r.stdout) == want
+        failures += not same
+        size = archive.stat().st_size / 1e6
+        how = "given" if args.packed_env else f"built in {t_pack:.0f} s"
+        print(f"the same executors given dedupe in a packed venv ({size:.0f} MB, {how}; spark.archives, "
+              f"PYSPARK_PYTHON=./env/bin/python): exit {r.returncode}, {'identical' if same else 'DIFFERENT'} "
+              f"clusters, {t_sp:.1f} s {r.stderr.strip()[:300]}")
     finally:
         cluster.stop()
     shutil.rmtree(work, ignore_errors=True)

@@ -9,10 +9,14 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 
 
-def write_atomic(path: str | os.PathLike[str], data: str | bytes, encoding: str = "utf-8") -> None:
+def write_atomic(path: str | os.PathLike[str], data: str | bytes | Iterable[str], encoding: str = "utf-8") -> None:
     """Write ``data`` to ``path`` atomically (creating parent directories).
+
+    ``data`` may be an iterable of text chunks, written as they come (a large report is never held
+    whole); if producing one raises, the file is left as it was.
 
     A ``path`` that is a symbolic link is written through: its target is
     replaced atomically and the link stays (a shared baseline linked from
@@ -28,11 +32,11 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, encoding: str 
         raise OSError(exc.errno, exc.strerror or str(exc), given) from None
 
 
-def _write(given: str, data: str | bytes, encoding: str) -> None:
+def _write(given: str, data: str | bytes | Iterable[str], encoding: str) -> None:
     path = os.path.realpath(given) if os.path.islink(given) else given
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    payload = data.encode(encoding) if isinstance(data, str) else data
+    chunks: Iterable[str | bytes] = [data] if isinstance(data, (str, bytes)) else data
     try:
         st = os.stat(path)
     except OSError:
@@ -40,12 +44,14 @@ def _write(given: str, data: str | bytes, encoding: str) -> None:
     if st is not None and not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
         # a device or a pipe (-o /dev/stdout, /dev/full): written into, never replaced by a regular file
         with open(path, "wb") as fh:
-            fh.write(payload)
+            for chunk in chunks:
+                fh.write(chunk.encode(encoding) if isinstance(chunk, str) else chunk)
         return
     fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+            for chunk in chunks:
+                fh.write(chunk.encode(encoding) if isinstance(chunk, str) else chunk)
             fh.flush()
             os.fsync(fh.fileno())
         if os.path.exists(path):

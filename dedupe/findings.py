@@ -116,6 +116,14 @@ class Cluster:
     #: For a ``changed-detail``: the pairs whose copies differ only in details, each
     #: ``{"a", "b", "details": [{"category", "before", "after", "a": {...}, "b": {...}}]}``.
     details: list[dict[str, Any]] | None = None
+    #: How many verified links the copies have (``pairs`` lists a spanning set of them: every copy
+    #: linked to the representative, the first copy, directly or through other copies); 0: ``len(pairs)``.
+    links: int = 0
+
+    @property
+    def links_total(self) -> int:
+        """Verified links between the copies, listed in ``pairs`` or not."""
+        return max(self.links, len(self.pairs))
 
     @property
     def rule(self) -> str:
@@ -177,6 +185,12 @@ class Cluster:
             cache[key] = [] if same else diff_pair(a.text, b.text)
         return cache[key]
 
+    def _uncached_differences(self, i: int, j: int) -> list[Change]:
+        """:meth:`differences`, not kept when not computed before (a report written as it is produced
+        does not hold every cluster's differences at the end)."""
+        hit = self.__dict__.get("_differences", {}).get((i, j))
+        return hit if hit is not None else diff_pair(self.members[i].text, self.members[j].text)
+
     def detail_summary(self, i: int, j: int) -> str:
         """``figure: 500 -> 1001; ...``: the details changed from member ``i`` to member ``j``, '' when
         their copies differ in more than details (or not at all)."""
@@ -216,6 +230,8 @@ class Cluster:
         if self.details:
             d["scope"] = self.scope
             d["details"] = self.details
+        if self.links_total > len(self.pairs):  # the links not listed are counted
+            d["pairs_total"] = self.links_total
         return d
 
     def _base_dict(self) -> dict[str, Any]:
@@ -232,7 +248,7 @@ class Cluster:
                 {"a": p.a, "b": p.b, "similarity": round(p.similarity, 4), "jaccard": round(p.jaccard, 4),
                  "containment": round(p.containment, 4), "link": p.link,
                  # the words that really differ, with their offsets into each member's text
-                 "differences": [ch.to_dict() for ch in self.differences(p.a, p.b)]}
+                 "differences": [ch.to_dict() for ch in self._uncached_differences(p.a, p.b)]}
                 for p in self.pairs
             ],
         }
@@ -364,6 +380,27 @@ class ScanResult:
             seen.add(pair)
             out.append(o)
         return out
+
+    def duplicate_groups(self, min_share: float = 0.8) -> dict[str, list[str]]:
+        """Articles joined by whole-article duplicates (:meth:`duplicate_documents`, transitively): each
+        article of a group -> the group's articles in reading order.  Articles of no such pair are not keys."""
+        parent: dict[str, str] = {}
+
+        def find(x: str) -> str:
+            while parent.setdefault(x, x) != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for o in self.duplicate_documents(min_share):
+            ra, rb = find(o.doc), find(o.other)
+            if ra != rb:
+                parent[rb] = ra
+        groups: dict[str, list[str]] = {}
+        for d in self.documents:
+            if d.id in parent:
+                groups.setdefault(find(d.id), []).append(d.id)
+        return {doc: g for g in groups.values() for doc in g}
 
     def summary(self) -> dict[str, Any]:
         by_kind: dict[str, int] = {}

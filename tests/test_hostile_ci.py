@@ -81,6 +81,8 @@ def test_check_against_a_read_only_index(how: str, tmp_path: Path) -> None:
         assert r.returncode == 1 and "DD301" in r.stdout, r.stdout + r.stderr
         assert not r.stderr.strip() or "Traceback" not in r.stderr, r.stderr
         assert _run("scan", draft, "--against", ix, cwd=tmp_path).returncode == 0
+        for args in (["index", "stats", "--index", ix], ["index", "list", "--index", ix]):  # reading works too
+            assert _run(*args, cwd=tmp_path).returncode == 0
         r = _run("index", "add", draft, "--index", ix, cwd=tmp_path)
         _one_line_error(r.returncode, r.stderr, f"{ix}:", "read-only")
         assert _tree_state(ix) == before  # no journal, WAL or shared-memory file made, nothing changed
@@ -292,3 +294,41 @@ def test_a_newline_in_the_stdin_filename_forges_no_line(fmt: str, tmp_path: Path
             continue
         assert not ln.startswith("::") and "\u202e" not in ln and "\x1b" not in ln, (fmt, ln)
     assert any(f"a{e}n" in r.stdout for e in ("\\", "\\\\", "%5C")), r.stdout[:500]  # shown escaped
+
+
+def test_a_full_disk_while_adding_to_an_index_names_the_file_and_keeps_the_index(tmp_path: Path, monkeypatch) -> None:
+    import dedupe.index.embedded.index as embedded
+
+    arch = tmp_path / "arch"
+    arch.mkdir()
+    (arch / "a.txt").write_text(_article(GOOD, OTHER), encoding="utf-8")
+    ix = tmp_path / "ix"
+    assert invoke("index", "add", arch, "--index", ix).returncode == 0
+    (arch / "b.txt").write_text(_article(ARCHIVED, "The mayor opened the new library on the east side of the town."),
+                                encoding="utf-8")
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(embedded, "pwrite_all", full)
+    r = invoke("index", "add", arch, "--index", ix)
+    _one_line_error(r.returncode, r.stderr, f"{ix}:", str(ix / "index.sqlite-keys"), "No space left on device")
+    monkeypatch.undo()
+    assert not [p for p in (ix / "index.sqlite-keys").iterdir() if p.name.endswith(".tmp")]
+    r = invoke("index", "stats", "--index", ix, "--format", "json")
+    import json
+
+    assert json.loads(r.stdout)["articles"] == 1  # the add did not happen, the index is as it was
+
+
+@pytest.mark.parametrize(("setting", "said"), [
+    ("min-words = 500", "min-words 500: 0 of "),
+    ('kinds = ["restatement"]', "kinds not checked: repeated-sentence, repeated-quote"),
+])
+def test_a_config_that_narrows_the_check_is_said_in_the_verdict(setting: str, said: str, tmp_path: Path) -> None:
+    _tree_with_repeat(tmp_path)
+    (tmp_path / ".dedupe.toml").write_text(setting + "\n", encoding="utf-8")
+    r = invoke("check", ".", "--format", "text", cwd=tmp_path)
+    assert r.returncode == 0 and said in r.stdout, r.stdout + r.stderr
+    r = invoke("check", ".", "--format", "github", cwd=tmp_path)
+    assert said in r.stderr, r.stderr

@@ -310,20 +310,68 @@ def test_executors_without_dedupe_are_told_how_to_ship_it(spark, tmp_path):
     assert "\n" not in msg and "bug" not in msg
 
 
+def other_minor_python() -> str | None:
+    """A real interpreter of another Python minor version than this one (pyenv's, the system's, uv's), or None."""
+    import glob
+    import os
+    import subprocess
+
+    here = sys.version_info[:2]
+    names = [f"python3.{m}" for m in range(10, 16) if m != here[1]]  # pyspark's worker runs on 3.10+
+    found = [p for n in names for p in [shutil.which(n, path="/usr/bin:/usr/local/bin")] if p]
+    for root in ("~/.pyenv/versions", "~/.local/share/uv/python"):
+        found += sorted(glob.glob(os.path.expanduser(f"{root}/*/bin/python3.1[0-9]")))
+    for exe in found:
+        r = subprocess.run([exe, "-c", "import sys; print(*sys.version_info[:2])"], capture_output=True, text=True)
+        if r.returncode == 0 and tuple(map(int, r.stdout.split())) != here and int(r.stdout.split()[1]) >= 10:
+            return exe
+    return None
+
+
 def test_python_version_mismatch_is_named(spark, tmp_path):
-    """The executors' Python refuses a driver of another minor version ([PYTHON_VERSION_MISMATCH])."""
+    """Executors running a real Python of another minor version (pyenv's 3.12 or 3.10 here): PySpark's worker
+    refuses the driver ([PYTHON_VERSION_MISMATCH]), said in one line naming both versions and the fix."""
+    import subprocess
+
+    exe = other_minor_python()
+    assert exe, ("this test needs a Python 3.10+ of another minor version than the driver's (e.g. "
+                 "/usr/bin/python3.12 or a pyenv or uv Python)")
+    theirs = subprocess.run([exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True,
+                            text=True).stdout.strip()
     sc = spark.sparkContext
-    saved = sc.pythonVer
-    sc.pythonVer = "3.1"  # what the driver tells its workers it runs
+    saved = sc.pythonExec
+    sc.pythonExec = exe  # the Python the executors start for this job's tasks
     try:
         with pytest.raises(SparkJobError) as err:
             scan_spark(_one_seed(tmp_path), Settings(), spark=spark)
     finally:
-        sc.pythonVer = saved
+        sc.pythonExec = saved
     msg = str(err.value)
     here = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    assert f"another Python minor version than the driver (executors {here}, driver 3.1)" in msg
+    assert f"another Python minor version than the driver (executors {theirs}, driver {here})" in msg, msg
     assert "PYSPARK_PYTHON" in msg and "\n" not in msg and "bug" not in msg
+
+
+def test_python_workers_out_of_memory_name_the_setting(spark, tmp_path):
+    """A real out-of-memory on the executors: the Python workers capped at 160 MB of address space (what
+    spark.executor.pyspark.memory does: PYSPARK_EXECUTOR_MEMORY_MB, an RLIMIT_AS in each worker) reading
+    a 12 MB article of 130,000 sentences: one line naming the setting to raise."""
+    import random
+
+    words = (SEEDS / "000_f6852705ebf30c58.txt").read_text("utf-8").split()
+    rng = random.Random(1)
+    big = tmp_path / "big.txt"
+    big.write_text("".join(" ".join(rng.choice(words) for _ in range(14)) + ".\n" for _ in range(130_000)))
+    sc = spark.sparkContext
+    sc.environment["PYSPARK_EXECUTOR_MEMORY_MB"] = "160"  # passed to the workers of this job's functions
+    try:
+        with pytest.raises(SparkJobError) as err:
+            scan_spark([str(big)], Settings(), spark=spark)
+    finally:
+        sc.environment.pop("PYSPARK_EXECUTOR_MEMORY_MB", None)
+    msg = str(err.value)
+    assert msg.startswith("Spark ran out of memory: the Python workers' limit"), msg
+    assert "spark.executor.pyspark.memory" in msg and "\n" not in msg and "bug" not in msg
 
 
 def test_a_file_an_executor_cannot_see(spark, tmp_path, monkeypatch):

@@ -319,6 +319,28 @@ class CheckResult:
             return len(docs)
         return sum(1 for d in docs if _real(d.path) in self.changed)
 
+    def narrowed_lines(self) -> list[str]:
+        """What settings narrower than the defaults left unchecked (kinds off, sentences under a raised
+        min-words): said in the verdict, so a config from the tree cannot quietly check less."""
+        settings = getattr(self.result, "settings", None)
+        if settings is None:
+            return []
+        from dedupe.config import Settings
+        from dedupe.kinds import DEFAULT_KINDS
+
+        out = []
+        off = [k for k in DEFAULT_KINDS if k not in settings.kinds]
+        if off:
+            out.append(f"kinds not checked: {', '.join(off)}")
+        if settings.min_words > Settings().min_words:
+            drafts = [d for d in self.result.documents if not d.archive]
+            sentences = sum(d.sentences for d in drafts)
+            if sentences:
+                units = sum(d.units for d in drafts)
+                out.append(f"min-words {settings.min_words}: {units} of {sentences} sentences and quotes long enough "
+                           "to check")
+        return out
+
     def excluded_line(self) -> str:
         """'N files left out by exclude patterns (...)' ('' when none were)."""
         if not self.excluded:
@@ -363,6 +385,7 @@ class CheckResult:
                          f"(patterns: {', '.join(repr(p) for p in self.result.settings.boilerplate[:3])})")
         if self.excluded:
             parts.append(self.excluded_line())
+        parts.extend(self.narrowed_lines())
         if self.changed is not None:
             parts.append(f"{self.scope_label}: {n(self.out_of_scope, 'cluster')} outside the changed files not reported")
         if self.switched_off:

@@ -317,7 +317,8 @@ def report_errors(result: ScanResult) -> int:
     return EXIT_USAGE if result.errors else EXIT_OK
 
 
-def emit(text: str, output: str | None) -> None:
+def emit(text: str | Iterable[str], output: str | None) -> None:
+    """Write ``text`` (or its chunks, as they are produced) to ``output`` atomically, else to stdout."""
     if output:
         from dedupe.atomic import write_atomic
         from dedupe.errors import InputError
@@ -327,7 +328,8 @@ def emit(text: str, output: str | None) -> None:
         except OSError as exc:  # a full disk, a folder that cannot be written: one line naming the file, exit 2
             raise InputError(f"cannot write the output: {exc.strerror or exc}", output) from None
     else:
-        click.echo(text, nl=False, color=True)  # never strip codes the caller asked for (--color)
+        for chunk in [text] if isinstance(text, str) else text:
+            click.echo(chunk, nl=False, color=True)  # never strip codes the caller asked for (--color)
 
 
 def norm_path(p: str) -> str:

@@ -1,7 +1,8 @@
-"""``dedupe doctor`` (and ``dedupe --version``): what this installation can do, and why a part is missing.
+"""``dedupe doctor``: what this installation can do, and why a part is missing (``dedupe --version``: its first lines).
 
 The capabilities and their probes live in :mod:`dedupe.capabilities`; this
-module only renders them.
+module only renders them.  ``--version`` probes nothing (no imports of the
+optional parts, no ``java -version``): it is the version line at once.
 """
 
 from __future__ import annotations
@@ -20,12 +21,18 @@ from dedupe.cli.common import emit, error
 _NAMES = [c.name for c in CAPABILITIES]
 
 
-def report(statuses: list[Status], core: list[tuple[str, str | None, str]]) -> str:
-    """The text ``dedupe doctor`` prints (also the tail of ``dedupe --version``)."""
+def version_lines() -> list[str]:
+    """What ``dedupe --version`` and the head of ``dedupe doctor`` say: the version, Python, the source."""
     lines = [f"dedupe {__version__}, Python {platform.python_version()} ({sys.executable})"]
     source = installed_from()
     if source:
         lines.append(f"installed from {source}")
+    return lines
+
+
+def report(statuses: list[Status], core: list[tuple[str, str | None, str]]) -> str:
+    """The text ``dedupe doctor`` prints."""
+    lines = version_lines()
     ok = [f"{d} {v}" for d, v, _ in core if v is not None]
     lines.append("core: " + ", ".join(ok))
     for dist, version, why in core:
@@ -78,11 +85,11 @@ def doctor(required: tuple[str, ...], fmt: str) -> None:
 def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    emit(report(probe_all(), core_status()), None)
+    emit("\n".join(version_lines()) + "\n", None)
     ctx.exit(0)
 
 
 def version_option(f: Any) -> Any:
-    """``--version``: the version line, then what ``dedupe doctor`` shows."""
+    """``--version``: the version line (the capabilities are ``dedupe doctor``'s)."""
     return click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
-                        help="Show the version and the capabilities present (as dedupe doctor), then exit.")(f)
+                        help="Show the version and exit (dedupe doctor: what the install can do).")(f)

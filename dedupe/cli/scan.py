@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
+from itertools import chain
 from typing import Any
 
 import click
 
 from dedupe.cli.common import EXIT_USAGE, emit, engine_options, fail, invocation, refuse_inputs, report_errors, run_scan
-from dedupe.output.registry import SCAN_FORMATS, render
+from dedupe.output.registry import SCAN_FORMATS, render_stream
 from dedupe.output.sanitize import neutralize
 
 
@@ -34,15 +36,16 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, show_all: bool, c
     if color is None:
         color = output is None and sys.stdout.isatty()
     options = {"color": color, "show_all": show_all} if fmt == "text" else {}
-    text = render(result, fmt, **options)
+    chunks: Iterable[str] = render_stream(result, fmt, **options)  # written as produced, after the checks below
     code = report_errors(result)
     no_input = not result.errors and not any(not d.archive for d in result.documents)
     if no_input and not allow_no_input:
         fail(f"no input found in {', '.join(paths)}: no article to scan (use --allow-no-input to accept that)", EXIT_USAGE)
     if output and result.errors and fmt == "text":  # a file must not read as a clean result after an input error
-        text += "".join(f"error: {neutralize(str(e))}\n" for e in result.errors)
-        text += f"scan incomplete: {len(result.errors)} input error(s)\n"
+        tail = "".join(f"error: {neutralize(str(e))}\n" for e in result.errors)
+        tail += f"scan incomplete: {len(result.errors)} input error(s)\n"
+        chunks = chain(chunks, [tail])
     if output:
         refuse_inputs([output], result)
-    emit(text, output)
+    emit(chunks, output)
     sys.exit(code)

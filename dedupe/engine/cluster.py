@@ -104,21 +104,14 @@ def build_clusters(
             idx = len(members)
             members.append(member_of(d, s, e, "quote" if kind_code == QUOTE else "sentence", archive[udocs[k]]))
             f = col_form[u]
-            if f in first_of_form:
+            if f in first_of_form:  # an identical copy: linked to the first copy of its form
                 cluster_pairs.append(Pair(first_of_form[f], idx, 1.0, 1.0, 1.0))
             else:
                 first_of_form[f] = idx
-        for p in pairs_by_comp.get(comp[col_form[units[keep[0]]]], []):
-            ia, ib = first_of_form.get(p.a), first_of_form.get(p.b)
-            if ia is not None and ib is not None:
-                if p.words >= 0:
-                    link = "words"
-                elif p.jaccard >= settings.threshold - 1e-12:
-                    link = "jaccard"
-                else:
-                    link = "containment"
-                cluster_pairs.append(Pair(min(ia, ib), max(ia, ib), p.jaccard, p.containment,
-                                          p.words if p.words >= 0 else -1.0, link))
+        listed, weakest, links = spanning_links(first_of_form, pairs_by_comp.get(comp[col_form[units[keep[0]]]], []),
+                                                settings)
+        cluster_pairs.extend(listed)
+        links += len(cluster_pairs) - len(listed)
         if not cluster_pairs:
             continue
         cluster_pairs.sort(key=lambda p: (p.a, p.b))
@@ -135,14 +128,69 @@ def build_clusters(
                 kind=kind,
                 members=members,
                 pairs=cluster_pairs,
-                similarity=min(p.similarity for p in cluster_pairs),
-                jaccard=min(p.jaccard for p in cluster_pairs),
-                containment=min(p.containment for p in cluster_pairs),
+                similarity=weakest[0],
+                jaccard=weakest[1],
+                containment=weakest[2],
                 fingerprint=cluster_fingerprint(kind, members),
                 details=details or None,
+                links=links,
             )
         )
     return number_clusters(docs, clusters)
+
+
+def link_of(p: VerifiedPair, settings: Settings) -> str:
+    """What links a verified pair: ``words`` (word alignment), ``jaccard`` or ``containment``."""
+    if p.words >= 0:
+        return "words"
+    return "jaccard" if p.jaccard >= settings.threshold - 1e-12 else "containment"
+
+
+def spanning_links(first_of_form: dict[int, int], verified: Sequence[VerifiedPair],
+                   settings: Settings) -> tuple[list[Pair], tuple[float, float, float], int]:
+    """The links a cluster lists, its weakest link and how many verified links it has.
+
+    ``first_of_form`` maps each form of the cluster to its first member; ``verified`` holds the verified
+    pairs of the cluster's component (over forms).  Listed: a spanning forest of the verified links, built
+    breadth-first from the representative (the first member), so that every copy is linked to the
+    representative directly when the two are a verified pair, else through the fewest other copies.
+    ``n`` copies list ``n - 1`` links, however many pairs of them were verified: cost and output grow
+    with the copies, not with their pairs.  The weakest link (similarity, Jaccard, containment, each the
+    minimum) is over every verified link, listed or not.
+    """
+    adj: dict[int, list[tuple[int, VerifiedPair]]] = {}
+    sim = jac = con = 1.0
+    links = 0
+    for p in verified:
+        ia, ib = first_of_form.get(p.a), first_of_form.get(p.b)
+        if ia is None or ib is None:
+            continue
+        links += 1
+        s = p.words if p.words >= 0 else p.jaccard
+        sim = min(sim, s)
+        jac = min(jac, p.jaccard)
+        con = min(con, p.containment)
+        adj.setdefault(ia, []).append((ib, p))
+        adj.setdefault(ib, []).append((ia, p))
+    listed: list[Pair] = []
+    seen: set[int] = set()
+    for root in sorted(first_of_form.values()):
+        if root in seen or root not in adj:
+            continue
+        seen.add(root)
+        frontier = [root]
+        while frontier:
+            nxt: list[int] = []
+            for x in frontier:
+                for y, p in adj[x]:
+                    if y in seen:
+                        continue
+                    seen.add(y)
+                    nxt.append(y)
+                    listed.append(Pair(min(x, y), max(x, y), p.jaccard, p.containment,
+                                       p.words if p.words >= 0 else -1.0, link_of(p, settings)))
+            frontier = nxt
+    return listed, (sim, jac, con), links
 
 
 def member_of(d: Document, start: int, end: int, unit: str, archive: bool) -> Member:

@@ -51,13 +51,15 @@ from dedupe.engine.pipeline import document_info, normalize_path, scan_result, s
 from dedupe.errors import ConfigError, DedupeError, InputError
 from dedupe.findings import ScanResult
 from dedupe.readers import ReadOptions, iter_paths, read_file
+from dedupe.readers.formats import EXPORT_FORMATS, PARQUET, SPECS
 from dedupe.sketch.lsh import band_keys
 from dedupe.sketch.verify import VerifiedPair, accepts, short_size, word_link
 from dedupe.text.normalize import tokens
 from dedupe.text.split import PunktModel
 
 _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-_LINE_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+_LINES = "jsonl"  # the reader of every "lines" input (a Parquet row is read as a JSON-lines record too)
+_LINE_SUFFIXES = SPECS[_LINES].extensions
 _SIGN = np.uint64(1 << 63)
 _MIN64 = -(1 << 63)
 T = TypeVar("T")
@@ -84,8 +86,8 @@ class Input:
 
 def _kind_of(name: str) -> str:
     low = name.lower().rstrip("/")
-    if low.endswith(".parquet"):
-        return "parquet"
+    if low.endswith("." + PARQUET):
+        return PARQUET
     if low.endswith(_LINE_SUFFIXES):
         return "lines"
     return "file"
@@ -289,7 +291,7 @@ def _emit(job: _Job, file_index: int, records: list[tuple[int, Document]],
     t = a.table
     for (rec, d), c in zip(records, a.counts):
         yield ("D", (file_index, rec), DocMeta(d.id, d.path, d.format, d.title, list(d.warnings), c,
-                                                rec if file_index in job.formats or d.format == "jsonl" else 0))
+                                                rec if file_index in job.formats or d.format in EXPORT_FORMATS else 0))
     if not len(t):
         return
     okeys = _okeys(t.setkey, t.kind).tolist()
@@ -368,7 +370,7 @@ def _read_lines(job: _Job, rows: Iterable[tuple[tuple[int, int], str]],
                     if text.strip():
                         written.append(line)
             try:
-                docs = read_file(tmp, job.options, fmt="jsonl")
+                docs = read_file(tmp, job.options, fmt=_LINES)
             except InputError as exc:
                 m = re.match(r"line (\d+):", exc.message)
                 yield _Read(fi, [], error=(int(m.group(1)) if m else 0, exc.message))
@@ -383,7 +385,7 @@ def _read_lines(job: _Job, rows: Iterable[tuple[tuple[int, int], str]],
                 eline, ecol = locator.line_col(d.source_index(max(s, e - 1)))
                 return line, col, eline, ecol + 1
 
-            fmt = job.formats.get(fi, "jsonl")
+            fmt = job.formats.get(fi, _LINES)
             yield _Read(fi, [(ln, _renamed(d, tmp, name, fmt)) for ln, d in zip(written, docs)], locate)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
@@ -730,14 +732,21 @@ def explain_failure(exc: BaseException, master: str = "") -> SparkJobError:
             f"an input file was not found on a Spark executor{which}: inputs must exist at the same absolute "
             "path on every executor, or be given as shared-filesystem or object-store URLs (hdfs://, s3a://, "
             f"a file:/// path on a shared mount) ({_DOCS})")
-    if re.search(r"OutOfMemoryError|Java heap space|GC overhead limit exceeded|MemoryError|"
+    if re.search(r"OutOfMemoryError|Java heap space|GC overhead limit exceeded|\bMemoryError\b|"
+                 r"failed to map segment from shared object|Cannot allocate memory|"
                  r"exceeding memory limits|Container killed .{0,80}memory|exit code 137|"
                  r"Python worker exited unexpectedly|Total size of serialized results .{0,80}bigger than "
                  r"spark.driver.maxResultSize", text, re.S):
         if "maxResultSize" in text:
             fix = "raise spark.driver.maxResultSize and spark.driver.memory"
+        elif re.search(r"OutOfMemoryError|Java heap space|GC overhead limit exceeded", text):
+            fix = ("the JVM's heap: raise spark.executor.memory (with a local[N] master, spark.driver.memory, "
+                   "which holds the executors)")
+        elif re.search(r"\bMemoryError\b|failed to map segment|Cannot allocate memory", text):
+            fix = ("the Python workers' limit: raise spark.executor.pyspark.memory (when set) or "
+                   "spark.executor.memoryOverhead, which the Python workers use")
         else:
-            fix = "raise spark.executor.memory (and spark.executor.memoryOverhead for Python), or spark.driver.memory"
+            fix = "raise spark.executor.memoryOverhead (the Python workers use it) and spark.executor.memory"
         return SparkJobError(
             f"Spark ran out of memory: {fix} (e.g. --spark-conf spark.executor.memory=4g, or in "
             f"spark-defaults.conf), or give more partitions ({_DOCS})")
@@ -843,7 +852,7 @@ def _scan(spark: Any, paths: list[str], settings: Settings, options: ReadOptions
     t0 = time.perf_counter()
     inputs, errors = list_inputs(spark, paths, options)
     job = _Job(settings, options, model, {i.index: i.name for i in inputs},
-               {i.index: "parquet" for i in inputs if i.kind == "parquet"})
+               {i.index: PARQUET for i in inputs if i.kind == PARQUET})
 
     # -- read and analyse ----------------------------------------------------
     parts = []
@@ -1138,7 +1147,7 @@ def _map_documents(spark: Any, paths: Sequence[str], options: ReadOptions, fn: C
     inputs, listed = list_inputs(spark, paths, options, name=name)
     errors.extend(listed)
     job = _Job(Settings(), options, None, {i.index: i.name for i in inputs},
-               {i.index: "parquet" for i in inputs if i.kind == "parquet"},
+               {i.index: PARQUET for i in inputs if i.kind == PARQUET},
                {i.index: i.kind != "file" for i in inputs})
     parts = []
     files = [i for i in inputs if i.kind == "file"]
@@ -1206,7 +1215,7 @@ def _line_records(spark: Any, inputs: Sequence[Input], options: ReadOptions, err
     for inp in inputs:
         if inp.kind == "lines":
             rdds.append(sc.textFile(one_path(inp.uri)).zipWithIndex().map(lambda x, fi=inp.index: ((fi, x[1] + 1), x[0])))
-        elif inp.kind == "parquet":
+        elif inp.kind == PARQUET:
             rdds.append(_parquet_lines(spark, inp, options, errors))
     rdds = [r for r in rdds if r is not None]
     return sc.union(rdds) if rdds else None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dedupe.documents import Document, line_starts
+from dedupe.readers.formats import EXPORT_FORMATS
 from dedupe.safety import printable_name
 
 #: The version of the stored article and index format.
@@ -52,7 +53,7 @@ class ArchivedDocument(Document):
 def article_id(doc: Document) -> str:
     """The id an article has in an index: the record id for JSON lines and
     Parquet exports (stable across export files), else the normalised path."""
-    if doc.format in ("jsonl", "parquet") and doc.id.startswith(doc.path + "#"):
+    if doc.format in EXPORT_FORMATS and doc.id.startswith(doc.path + "#"):
         return doc.id[len(doc.path) + 1:]
     return os.path.normpath(doc.id)
 

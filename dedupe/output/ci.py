@@ -635,7 +635,7 @@ def check_dict(cr: CheckResult) -> dict[str, Any]:
     for f in cr.findings:
         c = f.cluster
         d = _cluster_dict_capped(c)
-        pairs_cut += d.get("pairs_total", 0) - len(d["pairs"]) if "pairs_total" in d else 0
+        pairs_cut += len(c.pairs) - len(d["pairs"])  # links a cluster does not list (pairs_total) are not cut
         members_cut += d.get("members_total", 0) - len(d["members"]) if "members_total" in d else 0
         d["severity"] = f.severity
         d["status"] = f.status
@@ -684,7 +684,7 @@ def _cluster_dict_capped(c: Cluster) -> dict[str, Any]:
         d = c.to_dict()
     finally:
         c.members, c.pairs = members, pairs
-    d["pairs_total"] = len(pairs)
+    d["pairs_total"] = c.links_total
     if len(members) > JSON_MAX_MEMBERS:
         d["members_total"] = len(members)
     return d

@@ -18,7 +18,7 @@ renderer (see docs/tables.md).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +27,7 @@ from dedupe.errors import ConfigError
 from dedupe.findings import ScanResult
 from dedupe.output import ci, json_format, text
 
-__all__ = ["FORMATS", "SCAN_FORMATS", "CHECK_FORMATS", "Format", "render", "check_config_format"]
+__all__ = ["FORMATS", "SCAN_FORMATS", "CHECK_FORMATS", "Format", "render", "render_stream", "check_config_format"]
 
 Renderer = Callable[..., str]
 
@@ -45,6 +45,8 @@ class Format:
     description: str
     check: Renderer | None
     scan: Renderer | None = None
+    #: Renders a :class:`ScanResult` in chunks as they are produced (a large result is never one string).
+    scan_stream: Callable[..., Iterator[str]] | None = None
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
@@ -55,7 +57,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("gitlab", "GitLab Code Quality report (JSON array).", ci.render_gitlab),
     Format("rdjsonl", "reviewdog diagnostics, one JSON object per line.", ci.render_rdjsonl),
     Format("json", "The documented machine schema (version 1).", ci.render_json,
-           lambda result, **_: json_format.render_json(result)),
+           lambda result, **_: json_format.render_json(result), lambda result, **_: json_format.iter_json(result)),
     Format("markdown", "A Markdown summary (pull-request comments, step summaries).", ci.render_markdown),
 )}
 
@@ -79,6 +81,15 @@ def render(result: ScanResult | CheckResult, fmt: str, **options: Any) -> str:
     if isinstance(result, ScanResult) and f.scan is not None:
         return f.scan(result, **options)
     return render_check(result, fmt, **options)
+
+
+def render_stream(result: ScanResult | CheckResult, fmt: str, **options: Any) -> Iterator[str]:
+    """:func:`render` in chunks, written as they are produced where the format can (``json``)."""
+    f = _get(fmt, tuple(FORMATS))
+    if isinstance(result, ScanResult) and f.scan_stream is not None:
+        yield from f.scan_stream(result, **options)
+    else:
+        yield render(result, fmt, **options)
 
 
 def render_check(result: ScanResult | CheckResult, fmt: str, **options: Any) -> str:

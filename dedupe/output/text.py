@@ -64,10 +64,11 @@ def render_text(result: ScanResult, color: bool = False, show_all: bool = False,
     lines: list[str] = []
     dups = result.duplicate_documents()
     dup_pairs = {frozenset((o.doc, o.other)) for o in dups}
+    groups = result.duplicate_groups()
     folded = 0
     shown = 0
     for c in result.clusters:
-        if not show_all and len(c.documents) == 2 and frozenset(c.documents) in dup_pairs:
+        if not show_all and _inside_duplicates(c, groups):
             folded += 1
             continue
         if max_clusters is not None and shown >= max_clusters:
@@ -82,9 +83,18 @@ def render_text(result: ScanResult, color: bool = False, show_all: bool = False,
     if result.overlaps or s["rollup_skipped_clusters"]:
         lines.append(_style("Articles sharing sentences", _BOLD, color))
         seen = set()
+        groups_seen: set[str] = set()
         for o in result.overlaps:
             pair = frozenset((o.doc, o.other))
             if pair in dup_pairs:
+                group = groups[o.doc]
+                if len(group) > 2:  # copies of one story: one line for the group, not one per pair of copies
+                    if group[0] not in groups_seen:
+                        groups_seen.add(group[0])
+                        names = " = ".join(neutralize(d) for d in group[:GROUP_NAMES])
+                        more = f" = ... ({len(group) - GROUP_NAMES} more)" if len(group) > GROUP_NAMES else ""
+                        lines.append(f"  {names}{more}: whole-article duplicates ({len(group)} copies of one story)")
+                    continue
                 if pair in seen:
                     continue
                 seen.add(pair)
@@ -111,6 +121,19 @@ def render_text(result: ScanResult, color: bool = False, show_all: bool = False,
         + f"; {s['seconds']:.2f} s"
     )
     return "\n".join(lines) + "\n"
+
+
+#: Articles named on the line of a group of whole-article duplicates (the rest is counted).
+GROUP_NAMES = 10
+
+
+def _inside_duplicates(c: Cluster, groups: dict[str, list[str]]) -> bool:
+    """Whether every copy of ``c`` is in one group of whole-article duplicates (the roll-up shows them)."""
+    docs = c.documents
+    if len(docs) < 2:
+        return False
+    g = groups.get(docs[0])
+    return g is not None and all(groups.get(d) is g for d in docs[1:])
 
 
 def _cluster_text(c: Cluster, color: bool) -> list[str]:

@@ -23,7 +23,7 @@ from dedupe.readers.markdown import read_markdown
 from dedupe.readers.options import ReadOptions
 from dedupe.readers.plain import read_txt
 
-__all__ = ["FORMATS", "SPECS", "SUPPORTED_EXTENSIONS", "ReaderSpec", "format_for", "spec_for", "supported_list",
+__all__ = ["EXPORT_FORMATS", "FORMATS", "PARQUET", "SPECS", "SUPPORTED_EXTENSIONS", "ReaderSpec", "format_for", "spec_for", "supported_list",
            "supported_summary"]
 
 Reader = Callable[[str, bytes, ReadOptions], list[Document]]
@@ -60,6 +60,13 @@ SUPPORTED_EXTENSIONS: dict[str, str] = {ext: s.name for s in SPECS.values() for 
 
 #: The format names :func:`read_file` accepts as ``fmt``.
 FORMATS: tuple[str, ...] = tuple(SPECS)
+
+#: Parquet (a file or a dataset directory named ``*.parquet``): read only by the Spark engine, record by
+#: record like a JSON-lines export, so it has no reader here.
+PARQUET = "parquet"
+
+#: The formats whose file holds many records (exports), each article named by its record id.
+EXPORT_FORMATS: frozenset[str] = frozenset({s.name for s in SPECS.values() if s.many} | {PARQUET})
 
 
 def supported_list() -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Any
 
 from dedupe import kernels
@@ -62,6 +63,10 @@ def _pair_flags(a: Sequence[str], b: Sequence[str]) -> tuple[list[bool], list[bo
     return fa, fb
 
 
+#: Word spans of the last texts diffed (a cluster's representative is diffed against each other copy).
+_spans = lru_cache(maxsize=64)(token_spans)
+
+
 @dataclass(frozen=True)
 class Change:
     """One difference between two copies: the words of ``a`` (``a_start:a_end``, character offsets
@@ -84,8 +89,8 @@ class Change:
 def diff_pair(text_a: str, text_b: str) -> list[Change]:
     """The aligned differences between two texts (:func:`matching_blocks` over normalised word tokens),
     each with the character offsets of its words in both texts; empty when the words are the same."""
-    ta = token_spans(text_a)
-    tb = token_spans(text_b)
+    ta = _spans(text_a)
+    tb = _spans(text_b)
     wa = [t for _, _, t in ta]
     wb = [t for _, _, t in tb]
     out: list[Change] = []
@@ -104,8 +109,8 @@ def diff_pair(text_a: str, text_b: str) -> list[Change]:
 
 def align_pair(text_a: str, text_b: str) -> tuple[list[Span], list[Span]]:
     """Word spans of both texts with ``shared`` set where the words align."""
-    ta = token_spans(text_a)
-    tb = token_spans(text_b)
+    ta = _spans(text_a)
+    tb = _spans(text_b)
     fa, fb = _pair_flags([t for _, _, t in ta], [t for _, _, t in tb])
     return (
         [Span(s, e, f) for (s, e, _), f in zip(ta, fa)],
@@ -113,12 +118,13 @@ def align_pair(text_a: str, text_b: str) -> tuple[list[Span], list[Span]]:
     )
 
 
-def align_group(texts: Sequence[str], max_full: int = 12) -> list[list[Span]]:
+def align_group(texts: Sequence[str], max_full: int = 3) -> list[list[Span]]:
     """Word spans of every text, ``shared`` where the word aligns with *every*
     other text of the group (the words all copies have in common).
 
-    Groups larger than ``max_full`` are aligned against their first text only
-    (linear rather than quadratic work; repeats that large are verbatim).
+    Groups larger than ``max_full`` are aligned against their first text (the
+    cluster's representative) only: linear rather than quadratic work, so an
+    archive holding many near-copies of a sentence costs what its copies do.
     """
     toks = [token_spans(t) for t in texts]
     words = [[w for _, _, w in t] for t in toks]

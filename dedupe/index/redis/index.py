@@ -998,37 +998,44 @@ class RedisIndex(ArchiveIndex):
         for k in range(0, len(keys), 1000):
             chunk = keys[k:k + 1000]
             pipe = self.r.pipeline(transaction=False)
-            for key in chunk:
-                pipe.type(key)
-            types = [t.decode() if isinstance(t, bytes) else str(t) for t in pipe.execute()]
-            strings = [key for key, t in zip(chunk, types) if t == "string"]
-            pipe = self.r.pipeline(transaction=False)
-            for key in strings:
-                pipe.get(key)
-            values = dict(zip(strings, pipe.execute()))
-            for key, t in zip(chunk, types):
+            for key in chunk:  # one round trip: a value of the wrong type answers WRONGTYPE
+                if key.split(b":")[-2] == b"t":
+                    pipe.hlen(key)
+                else:
+                    pipe.get(key)
+            replies = pipe.execute(raise_on_error=False)
+            groups: list[tuple[bytes, bytes]] = []
+            for key, v in zip(chunk, replies):
                 kind = key.split(b":")[-2]
                 want = "hash" if kind == b"t" else "string"
-                if t == "none":
+                if isinstance(v, self._redis_mod.ResponseError) and "WRONGTYPE" in str(v):
+                    bad(key, f"holds a {self._type(key)}, not a {want}")
+                elif isinstance(v, Exception):
+                    raise v
+                elif v is None or v == 0:
                     continue  # deleted meanwhile
-                if t != want:
-                    bad(key, f"holds a {t}, not a {want}")
                 elif kind in (b"b", b"s"):
-                    if not isinstance(decode_groups([values[key] or b""]), tuple):
-                        bad(key, "does not hold this index's postings")
+                    groups.append((key, v))
                 elif kind == b"u":
-                    v = values[key] or b""
                     if len(v) % 4 or len(v) > per_unit_map:
                         bad(key, "does not hold this index's unit map")
-                else:
-                    for field, blob in self.r.hscan_iter(key, count=500):
-                        try:
-                            if int(field) in nums:
-                                self._unpack(blob, key)
-                        except ValueError:
-                            bad(key, f"has a field {field.decode(errors='replace')!r} that is not an article number")
-                        except ArchiveIndexError:
-                            bad(key, f"holds article {int(field)}'s text in a form that cannot be read")
+            while groups:  # decoded together (one numpy pass); a malformed one is named and the rest decoded again
+                got = decode_groups([v for _, v in groups])
+                if not isinstance(got, int):
+                    break
+                bad(groups[got][0], "does not hold this index's postings")
+                groups = groups[got + 1:]
+            for key, v in zip(chunk, replies):
+                if key.split(b":")[-2] != b"t" or isinstance(v, Exception) or not v:
+                    continue
+                for field, blob in self.r.hscan_iter(key, count=500):
+                    try:
+                        if int(field) in nums:
+                            self._unpack(blob, key)
+                    except ValueError:
+                        bad(key, f"has a field {field.decode(errors='replace')!r} that is not an article number")
+                    except ArchiveIndexError:
+                        bad(key, f"holds article {int(field)}'s text in a form that cannot be read")
         return count, found
 
     def _refuse_damage(self, doing: str) -> None:

@@ -1,0 +1,100 @@
+"""Near-copies: clusters list a spanning set of links (cost follows the copies, not their pairs), the JSON
+is written as produced, and whole-story copies fold in the text output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from dedupe import Settings, scan
+from dedupe.atomic import write_atomic
+from dedupe.cli.main import main
+from dedupe.output.json_format import iter_json, render_json
+from dedupe.output.text import render_text
+
+SENTENCES = [
+    "Dockworkers at the Port of Long Beach walked off the job on Tuesday morning, halting cargo at the port.",
+    "The union said about four thousand members joined the strike after a bargaining session broke up late.",
+    "Shipping analysts estimated that each day of the stoppage delays roughly one billion dollars in goods.",
+    "Trucks lined up for more than a mile along the boulevard by midmorning, most of them turned away empty.",
+]
+REPLACEMENTS = ["harbor", "laborers", "brokers", "lorries", "early", "vessels", "evening", "freight"]
+
+
+def near_copies(tmp: Path, copies: int) -> list[Path]:
+    """``copies`` files of one story; copy ``k`` replaces word ``k`` of each sentence."""
+    out = []
+    for k in range(copies):
+        sents = []
+        for s in SENTENCES:
+            words = s.split()
+            if k:
+                words[k + 1] = REPLACEMENTS[k % len(REPLACEMENTS)]
+            sents.append(" ".join(words))
+        p = tmp / f"copy{k}.txt"
+        p.write_text(" ".join(sents) + "\n", encoding="utf-8")
+        out.append(p)
+    return out
+
+
+def test_cluster_lists_a_spanning_set_and_counts_every_link(tmp_path: Path) -> None:
+    near_copies(tmp_path, 6)
+    r = scan([str(tmp_path)], Settings())
+    assert len(r.clusters) == len(SENTENCES)
+    for c in r.clusters:
+        n = len(c.members)
+        assert n == 6
+        assert len(c.pairs) == n - 1  # a spanning tree of verified links, not every pair
+        assert c.links_total == n * (n - 1) // 2  # every pair of copies was verified: counted
+        assert all(p.a == 0 for p in c.pairs)  # each copy linked to the representative directly
+        # the cluster's similarity is its weakest verified link, listed or not: copies k and j (both
+        # changed) differ in two words, each from the representative in one
+        assert c.jaccard < min(p.jaccard for p in c.pairs)
+        assert c.similarity <= min(p.similarity for p in c.pairs)
+        d = c.to_dict()
+        assert d["pairs_total"] == c.links_total and len(d["pairs"]) == n - 1
+        assert all(len(p["differences"]) == 1 for p in d["pairs"])  # against the representative
+
+
+def test_json_is_streamed_and_equals_the_whole_document(tmp_path: Path) -> None:
+    near_copies(tmp_path, 4)
+    r = scan([str(tmp_path)], Settings())
+    whole = json.dumps(r.to_dict(), ensure_ascii=False) + "\n"
+    assert render_json(r) == whole
+    assert "".join(iter_json(r)) == whole
+    out = tmp_path / "out" / "r.json"
+    res = CliRunner().invoke(main, ["scan", str(tmp_path), "--isolated", "--format", "json", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["summary"]["clusters"] == len(SENTENCES)
+    assert all(c["pairs_total"] == 6 and len(c["pairs"]) == 3 for c in data["clusters"])
+
+
+def test_write_atomic_takes_chunks_and_leaves_the_old_file_when_one_fails(tmp_path: Path) -> None:
+    p = tmp_path / "r.json"
+    write_atomic(p, iter(["a", "b", "c"]))
+    assert p.read_text() == "abc"
+
+    def broken() -> object:
+        yield "x"
+        raise RuntimeError("renderer failed")
+
+    try:
+        write_atomic(p, broken())  # type: ignore[arg-type]
+    except RuntimeError:
+        pass
+    assert p.read_text() == "abc"
+    assert [f.name for f in tmp_path.iterdir()] == ["r.json"]  # no temporary file left
+
+
+def test_copies_of_one_story_fold_into_one_roll_up_line(tmp_path: Path) -> None:
+    near_copies(tmp_path, 4)
+    r = scan([str(tmp_path)], Settings())
+    assert len(r.duplicate_documents()) == 6  # every pair of the four copies
+    text = render_text(r)
+    assert "whole-article duplicates (4 copies of one story)" in text
+    assert text.count(" = ") == 3  # one line naming the four copies, not six pair lines
+    assert f"({len(SENTENCES)} clusters inside whole-article duplicates not listed; --all lists them)" in text
+    assert render_text(r, show_all=True).count("similarity") == len(SENTENCES)
