@@ -449,11 +449,13 @@ class EmbeddedIndex(ArchiveIndex):
         self._check_once()
         keep = list(keep) if keep is not None else [True] * len(batch.articles)
         old = self.existing_hashes([a["id"] for a, k in zip(batch.articles, keep) if k])
+        # numbered above every article before this write (also those it replaces), so what an add
+        # writes is always numbered above its add_mark, even when it replaces the highest-numbered one
+        base_num = self.db.execute("SELECT coalesce(max(num), 0) FROM articles").fetchone()[0]
         if old:
             self.remove_articles(list(old))
         self._require_layout()
         stamp = now()
-        base_num = self.db.execute("SELECT coalesce(max(num), 0) FROM articles").fetchone()[0]
         nums = []
         rows_a = []
         for a, k in zip(batch.articles, keep):

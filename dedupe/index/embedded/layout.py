@@ -232,7 +232,7 @@ def release_heap() -> None:
 
             fn = ctypes.CDLL(None).malloc_trim
             fn.argtypes, fn.restype = [ctypes.c_size_t], ctypes.c_int
-        except (OSError, AttributeError):  # not glibc (macOS, musl without the symbol): nothing to do
+        except (OSError, AttributeError, TypeError):  # not glibc (macOS, musl; Windows has no CDLL(None))
             fn = None
         _TRIM.append(fn)
     if _TRIM[0] is not None:
