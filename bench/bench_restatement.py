@@ -7,7 +7,8 @@ For each layout, interleaved, N times each, as fresh processes:
   (a) dedupe scan INPUT --format json -o out.json
   (b) dedupe scan INPUT --kinds <the defaults>,restatement --format json -o out.json
 
-It reports the medians of wall and CPU time (CPU includes the worker processes), the added share
+It reports the medians of wall and CPU time (CPU includes the worker processes), of the peak RSS of the
+whole process tree (workers included, sampled every 100 ms), the added share
 ((b) - (a)) / (a) per run and of the medians, restatements per 100 articles, and a fixed random sample of
 30 flagged pairs to read (reports/bench_restatement_sample.md, from the export's run); the figures go to
 reports/bench_restatement.json.  reports/bench_restatement.md is written by hand from these (the sample has
@@ -52,6 +53,8 @@ def run_layout(name: str, corpus: Path, repeat: int, tmp: str) -> tuple[dict, di
     out = Path(tmp) / f"{name}.json"
     kinds = ",".join((*DEFAULT_KINDS, "restatement"))
     base, more, base_cpu, more_cpu, shares = [], [], [], [], []
+    base_mem: list[float] = []
+    more_mem: list[float] = []
     last = {}
     for k in range(repeat):
         a = measure([dedupe, "scan", str(corpus), "--format", "json", "-o", str(out)], cwd=tmp)
@@ -65,9 +68,12 @@ def run_layout(name: str, corpus: Path, repeat: int, tmp: str) -> tuple[dict, di
         more.append(b["wall_s"])
         base_cpu.append(a["cpu_s"])
         more_cpu.append(b["cpu_s"])
+        base_mem.append(a["peak_tree_rss_mb"])
+        more_mem.append(b["peak_tree_rss_mb"])
         shares.append(round((b["wall_s"] - a["wall_s"]) / a["wall_s"], 3))
         print(f"{name} run {k + 1}: scan {a['wall_s']:.2f} s ({a['cpu_s']:.2f} CPU-s), with restatements "
-              f"{b['wall_s']:.2f} s ({b['cpu_s']:.2f} CPU-s): +{100 * shares[-1]:.0f}%", file=sys.stderr)
+              f"{b['wall_s']:.2f} s ({b['cpu_s']:.2f} CPU-s): +{100 * shares[-1]:.0f}%; peak RSS "
+              f"{a['peak_tree_rss_mb']:.0f} / {b['peak_tree_rss_mb']:.0f} MB", file=sys.stderr)
     flagged = [c for c in last["clusters"] if c["kind"] == "restatement"]
     articles = last["summary"]["documents"]
     result = {
@@ -79,6 +85,8 @@ def run_layout(name: str, corpus: Path, repeat: int, tmp: str) -> tuple[dict, di
         "added_share_runs": shares,
         "scan_cpu_s": median(base_cpu), "with_restatements_cpu_s": median(more_cpu),
         "added_share_cpu": round((median(more_cpu) - median(base_cpu)) / median(base_cpu), 3),
+        "scan_peak_rss_mb": median(base_mem), "with_restatements_peak_rss_mb": median(more_mem),
+        "added_peak_rss_mb": round(median(more_mem) - median(base_mem), 1),
         "flagged": len(flagged),
         "per_100_articles": round(100 * len(flagged) / max(1, articles), 2),
         "restatements_omitted": last["summary"].get("restatements_omitted", 0),

@@ -143,15 +143,15 @@ def test_worker_processes_find_what_one_process_finds(reuters_path: Path, monkey
     one = found()
     monkeypatch.setattr(restate, "BATCH_SENTENCES", 1000)
     # this process has the model now; the engine would not fork it (nor should it, for a TUI), the test may
-    import dedupe.engine.parallel as parallel
     import dedupe.semantic.model as model
 
     monkeypatch.setattr(model, "is_loaded", lambda: False)
     monkeypatch.setenv("TOKENIZERS_PARALLELISM", "false")
     calls: list[int] = []
 
-    original = parallel.worker_pool
-    monkeypatch.setattr(parallel, "worker_pool", lambda jobs, **kw: calls.append(jobs) or original(jobs, **kw))
+    monkeypatch.setattr(restate, "RESTATE_WORKERS", 2)
+    original = restate.worker_pool
+    monkeypatch.setattr(restate, "worker_pool", lambda jobs: calls.append(jobs) or original(jobs))
     two = found()
     assert calls == [2], "the restatements ran in two worker processes"
     assert one == two and any(k == "restatement" for _, k, _, _ in one)

@@ -181,9 +181,7 @@ class RestatementStream:
         part = _Part(keys, share)
         if parallel and self._jobs > 0:
             if self._pool is None:
-                from dedupe.engine.parallel import worker_pool
-
-                self._pool = worker_pool(self._jobs, initializer=_load_model)
+                self._pool = worker_pool(self._jobs)
             part.pending = self._pool.apply_async(find_share, (share,))
         self._parts.append(part)
 
@@ -260,10 +258,27 @@ def start_restatements(corpus: Corpus, settings: Settings) -> RestatementStream:
     return stream
 
 
+def worker_pool(jobs: int) -> Any:
+    """The restatement workers (forked where the platform can, see :func:`dedupe.engine.parallel.worker_pool`),
+    each loading the model as it starts.  Started fresh ("spawn") instead, a worker costs about as much
+    memory (the model, its word vectors and its share: about 270 MB at the peak, against the scan's pages a
+    forked one maps) and far more wall time (an interpreter and the imports each): measured 2026-12-07 on
+    the export, two workers, peak 883-899 MB spawned against 1,042-1,050 MB forked, +96-101% wall against
+    +26-70%; a single spawned worker, +320 MB but +156-213% wall (a loaded machine)."""
+    from dedupe.engine.parallel import worker_pool as pool
+
+    return pool(jobs, initializer=_load_model)
+
+
+#: At most this many restatement workers (one per core up to it).  Each holds the model and its own word
+#: vectors: about 250 MB more peak memory per worker.
+RESTATE_WORKERS = 8
+
+
 def _jobs(settings: Settings) -> int:
-    """Worker processes: one per core (at most 8; one across articles, a single task); none with
-    ``--jobs 1``, on one core, or once this process has the model (a process that has run the tokenizer's
-    threads must not fork)."""
+    """Worker processes: one per core (at most :data:`RESTATE_WORKERS`; one across articles, a single
+    task); none with ``--jobs 1``, on one core, or once this process has the model (a process that has run
+    the tokenizer's threads must not fork)."""
     import os
 
     from dedupe.semantic.model import is_loaded
@@ -271,7 +286,7 @@ def _jobs(settings: Settings) -> int:
     cores = min(settings.jobs, os.cpu_count() or 1) if settings.jobs else min(os.cpu_count() or 1, 8)
     if cores <= 1 or is_loaded():
         return 0
-    return 1 if settings.restate_across else cores
+    return 1 if settings.restate_across else min(RESTATE_WORKERS, cores)
 
 
 def _not_linked(corpus: Corpus, rows: np.ndarray, found: list[Restatement],

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -129,10 +129,11 @@ class Embedder:
     """Unit-length sentence vectors from a loaded WordLlama model."""
 
     def __init__(self, model: WordModel) -> None:
-        self.model = model
         emb = model.embedding
         self.dim = int(emb.shape[1])
         self._emb = np.vstack([emb, np.zeros((1, self.dim), dtype=np.float32)])  # last row: padding
+        # the model's matrix is a view of the padded one: one copy of the vectors per process, not two
+        self.model = replace(model, embedding=self._emb[:-1])
         tok = model.tokenizer
         tok.no_padding()
         tok.no_truncation()
