@@ -178,18 +178,22 @@ class Cluster:
         cache: dict[tuple[int, int], list[Change]] = self.__dict__.setdefault("_differences", {})
         key = (i, j)
         if key not in cache:
-            a, b = self.members[i], self.members[j]
-            # the same words, nothing to align: the same text, or the same key (the normalised tokens,
-            # exactly diff_pair's tokens when the text is ASCII: lower-casing then changes no token)
-            same = a.text == b.text or (a.key == b.key and a.text.isascii() and b.text.isascii())
-            cache[key] = [] if same else diff_pair(a.text, b.text)
+            cache[key] = self._aligned(i, j)
         return cache[key]
+
+    def _aligned(self, i: int, j: int) -> list[Change]:
+        a, b = self.members[i], self.members[j]
+        # the same words, nothing to align: the same text, or the same key (the normalised tokens,
+        # exactly diff_pair's tokens when the text is ASCII: lower-casing then changes no token)
+        if a.text == b.text or (a.key == b.key and a.text.isascii() and b.text.isascii()):
+            return []
+        return diff_pair(a.text, b.text)
 
     def _uncached_differences(self, i: int, j: int) -> list[Change]:
         """:meth:`differences`, not kept when not computed before (a report written as it is produced
         does not hold every cluster's differences at the end)."""
         hit = self.__dict__.get("_differences", {}).get((i, j))
-        return hit if hit is not None else diff_pair(self.members[i].text, self.members[j].text)
+        return hit if hit is not None else self._aligned(i, j)
 
     def detail_summary(self, i: int, j: int) -> str:
         """``figure: 500 -> 1001; ...``: the details changed from member ``i`` to member ``j``, '' when
@@ -263,7 +267,8 @@ def detail_pairs(members: Sequence[Member], pairs: Sequence[Pair]) -> list[dict[
         ma, mb = members[p.a], members[p.b]
         if ma.key == mb.key:
             continue
-        found = changed_details(ma.text, mb.text)
+        # the keys are the tokens joined by spaces (computed already for the fingerprint)
+        found = changed_details(ma.text, mb.text, words=(ma.key.split(), mb.key.split()))
         if found:
             out.append({"a": p.a, "b": p.b, "details": [d.to_dict() for d in found]})
     return out

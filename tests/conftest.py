@@ -15,6 +15,13 @@ SHARED = Path(os.environ.get("DEDUPE_SHARED", REPO.parent / "shared"))
 REUTERS = SHARED / "corpora" / "reuters21578" / "reuters21578.jsonl.gz"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_folder(tmp_path_factory) -> None:
+    """The runs of the suite remember Redis Cluster nodes in a cache folder of their own, not the user's
+    (dedupe/index/redis/connection.py); subprocesses inherit it."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+
+
 @pytest.fixture
 def seed_path() -> Path:
     return SEED

@@ -332,3 +332,27 @@ def test_a_config_that_narrows_the_check_is_said_in_the_verdict(setting: str, sa
     assert r.returncode == 0 and said in r.stdout, r.stdout + r.stderr
     r = invoke("check", ".", "--format", "github", cwd=tmp_path)
     assert said in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("setting", ['against = ["{out}"]', 'against = ["../runner"]', 'baseline = "{out}/b.json"',
+                                     'baseline = "../../runner/b.json"', 'index = "{out}/ix"'])
+def test_a_config_in_the_tree_cannot_point_outside_it(setting: str, tmp_path: Path) -> None:
+    outside = tmp_path / "runner"
+    outside.mkdir()
+    (outside / "secret.txt").write_text(_article(ARCHIVED, GOOD), encoding="utf-8")
+    tree = tmp_path / "repo"
+    _tree_with_repeat(tree)
+    (tree / ".dedupe.toml").write_text(setting.format(out=outside) + "\n", encoding="utf-8")
+    key = setting.split(" ")[0]
+    for args in (["check", ".", "--format", "json"], ["scan", "."], ["check", ".", "--update-baseline"],
+                 ["index", "add", "drafts"]):
+        r = invoke(*args, cwd=tree)
+        _one_line_error(r.returncode, r.stderr, ".dedupe.toml", f"{key} ", "is outside the repository")
+        assert ARCHIVED not in r.stdout
+    assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]  # nothing written there
+    # a trusted configuration may (CI keeps it outside the tree), and so may a flag
+    (tree / ".dedupe.toml").unlink()
+    trusted = tmp_path / "trusted.toml"
+    trusted.write_text(f'against = ["{outside}"]\n', encoding="utf-8")
+    r = invoke("check", "drafts", "--config", trusted, "--format", "text", cwd=tree)
+    assert r.returncode == 1 and "DD301" in r.stdout, r.stderr

@@ -388,3 +388,45 @@ def test_key_folder_in_the_way(work):
     Path("ix.db-keys").write_text("not a folder")
     line = one_line_error(run(["index", "add", "a", "--index", "ix.db"]), "ix.db")
     assert "key files" in line and Path("ix.db-keys").read_text() == "not a folder"
+
+
+def test_an_id_twice_in_one_add_the_last_wins_and_counts_as_added(work):
+    """An add asks its database which ids it has written already (not a set of every id): also when
+    the article it replaces first was the highest-numbered one (its number must not be reused below
+    the add's mark, or the repeat would be taken for an unchanged article)."""
+    import json
+
+    def export(name, recs):
+        Path(name).write_text("".join(json.dumps({"id": i, "title": name, "text": t}) + "\n" for i, t in recs),
+                              encoding="utf-8")
+
+    t1 = "The minister said on Tuesday that the port strike would end within a week after talks with unions."
+    t2 = "Shares in the mining company rose sharply on Wednesday after it reported a record quarterly profit."
+    t3 = "Heavy rain flooded the lower city overnight and the authorities closed four schools on Thursday."
+    export("a.jsonl", [("x1", t1), ("x2", t2)])
+    export("c.jsonl", [("x2", t3)])  # x2 is the highest-numbered article: replaced first
+    export("d.jsonl", [("x2", t3)])  # then the same again, from another file (another batch)
+    export("e.jsonl", [("x2", t1)])  # and a third version: the last one wins
+    with open_index("ix.db", create=True) as ix:
+        assert add_paths(ix, ["a.jsonl"], Settings())["added"] == 2
+    with open_index("ix.db") as ix:
+        r = add_paths(ix, ["c.jsonl", "d.jsonl", "e.jsonl"], Settings())
+        assert (r["added"], r["replaced"], r["unchanged"]) == (2, 1, 0)
+        rows = {a["id"]: a["path"] for a in ix.articles()}
+        assert rows == {"x1": "a.jsonl", "x2": "e.jsonl"}
+        assert ix.stats().articles == 2
+
+
+def test_release_heap_is_a_no_op_without_malloc_trim(monkeypatch):
+    """malloc_trim is glibc's: where the C library lacks it (musl, macOS) or there is no CDLL(None)
+    (Windows), handing freed memory back does nothing instead of failing the add."""
+    import ctypes
+
+    emb.release_heap()  # the real one: glibc here
+    for exc in (AttributeError("no malloc_trim"), OSError("no libc"), TypeError("CDLL(None)")):
+        def refuse(*a, _exc=exc, **k):
+            raise _exc
+        monkeypatch.setattr(emb, "_TRIM", [])
+        monkeypatch.setattr(ctypes, "CDLL", refuse)
+        emb.release_heap()
+        assert emb._TRIM == [None]

@@ -226,7 +226,37 @@ def trusted_config(kw: dict[str, Any]) -> Config:
     isolated = bool(kw.get("isolated")) or os.environ.get("DEDUPE_ISOLATED", "").lower() not in ("", "0", "false", "no")
     if path is None and isolated:
         return Config()
-    return load_config(path)
+    cfg = load_config(path)
+    if path is None and cfg.path is not None:
+        refuse_paths_out_of_tree(cfg)
+    return cfg
+
+
+#: Keys of a configuration that name files dedupe reads (and, for a baseline or an index, writes).
+PATH_KEYS = ("against", "baseline", "index")
+
+
+def refuse_paths_out_of_tree(cfg: Config) -> None:
+    """A configuration found in the tree (a pull request's) may not point outside its repository: an
+    ``against`` folder of the runner's files would be quoted in findings, a ``baseline`` or ``index`` there
+    written by ``--update-baseline`` / ``index add``.  A trusted configuration (``--config``,
+    ``DEDUPE_CONFIG``) and flags may."""
+    from dedupe.errors import ConfigError
+    from dedupe.readers.walk import repository_root
+
+    assert cfg.path is not None
+    root = os.path.realpath(repository_root(cfg.path) or os.path.dirname(os.path.abspath(cfg.path)))
+    for key in PATH_KEYS:
+        value = cfg.get(key)
+        for p in [value] if isinstance(value, str) else (value if isinstance(value, (list, tuple)) else []):
+            if not isinstance(p, str) or "://" in p:
+                continue  # a Redis URL; mistyped values are the key's own error
+            base = os.path.dirname(os.path.abspath(cfg.path)) if key == "baseline" else os.getcwd()  # as each is read
+            real = os.path.realpath(os.path.join(base, p))
+            if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
+                raise ConfigError(f"{key.replace('_', '-')} {p!r} is outside the repository: a configuration found in "
+                                  "the tree may not point outside it (remove it there and give it as a flag, or take the "
+                                  "configuration from a trusted place: --config PATH or DEDUPE_CONFIG)", cfg.path)
 
 
 def read_options(cfg: Config, kw: dict[str, Any]) -> ReadOptions:

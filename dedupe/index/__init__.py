@@ -133,18 +133,21 @@ def add_paths(
         ix.init_settings(settings)
         model = ix.punkt_model()
         pending: list[Any] = []
-        seen: set[str] = set()
+        mark = ix.add_mark()
         source = (prepared_batches(files, settings, read_options, model, documents, progress, needs=ix.needs)
                   if batches is None else batches(settings, model, ix.needs, progress))
         for batch in source:
             errors.extend(batch.errors)
             if not batch.articles:
                 continue
-            old = ix.existing_hashes([a["id"] for a in batch.articles])
+            ids = [a["id"] for a in batch.articles]
+            old = ix.existing_hashes(ids)
+            again = ix.added_since(ids, mark)  # written earlier in this add: the last one wins
             keep = []
+            in_batch: set[str] = set()
             for a in batch.articles:
-                h = None if a["id"] in seen else old.get(a["id"])  # twice in one add: the last one wins
-                seen.add(a["id"])
+                h = None if a["id"] in again or a["id"] in in_batch else old.get(a["id"])
+                in_batch.add(a["id"])
                 if h == a["hash"]:
                     unchanged += 1
                     keep.append(False)

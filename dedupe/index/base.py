@@ -176,6 +176,19 @@ class ArchiveIndex(ABC):
     def existing_hashes(self, ids: Sequence[str]) -> dict[str, str]:
         """The content hash of each stored article among ``ids`` (unchanged articles are skipped)."""
 
+    def add_mark(self) -> Any:
+        """A mark taken when an ``add`` starts (inside its transaction), for :meth:`added_since`."""
+        return set()
+
+    def added_since(self, ids: Sequence[str], mark: Any) -> set[str]:
+        """Which of ``ids`` this ``add`` (begun at ``mark``) has already written.  This default keeps
+        every id of the add in memory (in ``mark``); the embedded index asks its database instead,
+        so an ``add`` of millions of articles does not hold all their ids."""
+        seen: set[str] = mark
+        out = {i for i in ids if i in seen}
+        seen.update(ids)
+        return out
+
     @abstractmethod
     def remove_articles(self, ids: Sequence[str]) -> list[str]:
         """Remove articles by id; returns the ids not found."""

@@ -21,12 +21,21 @@ CHUNK_CHARS = 1 << 20
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
+#: Entries encoded by one call of the encoder (one call per entry costs more than the encoding of a small one).
+BATCH = 256
+
+
 def _array(items: Iterable[Any], to_dict: Callable[[Any], Any]) -> Iterator[str]:
     yield "["
-    first = True
+    sep = ""
+    batch: list[Any] = []
     for it in items:
-        yield _dumps(to_dict(it)) if first else ", " + _dumps(to_dict(it))
-        first = False
+        batch.append(to_dict(it))
+        if len(batch) >= BATCH:
+            yield sep + _dumps(batch)[1:-1]  # a list's items are written with the separator between them
+            sep, batch = ", ", []
+    if batch:
+        yield sep + _dumps(batch)[1:-1]
     yield "]"
 
 

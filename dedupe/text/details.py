@@ -177,11 +177,15 @@ def _capitalised(text: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[^\W\d_][\w'.\-]*", text) if w[:1].isupper()}
 
 
-def changed_details(text_a: str, text_b: str, changes: Sequence[Change] | None = None) -> list[Detail] | None:
+def changed_details(text_a: str, text_b: str, changes: Sequence[Change] | None = None,
+                    words: tuple[Sequence[str], Sequence[str]] | None = None) -> list[Detail] | None:
     """The details that differ between two copies, when every difference is one (a figure, a date or
-    time, a name, a negation); None when the copies are the same or some other word differs."""
+    time, a name, a negation); None when the copies are the same or some other word differs.
+    ``words``: the word tokens of both texts (:func:`dedupe.text.normalize.tokens`) when the caller
+    has them."""
     if changes is None:  # a word only one copy has that no detail can hold: no need to align
-        ta, tb = set(word_tokens(text_a)), set(word_tokens(text_b))
+        wa, wb = words if words is not None else (word_tokens(text_a), word_tokens(text_b))
+        ta, tb = set(wa), set(wb)
         odd = [t for t in ta ^ tb if not _may_be_detail(t, _NO_NAMES)]
         if odd:  # only a name could hold these: the capitalised words are read only then
             caps = _capitalised(text_a) | _capitalised(text_b)

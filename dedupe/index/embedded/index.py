@@ -128,6 +128,7 @@ from dedupe.index.embedded.layout import (
     open_keyfile,
     pack_units,
     pwrite_all,
+    release_heap,
     unlink_quietly,
     unpack_units,
 )
@@ -406,6 +407,23 @@ class EmbeddedIndex(ArchiveIndex):
         return out
 
     @_mapped
+    def add_mark(self) -> int:
+        """The highest article number when an ``add`` starts: what it writes is numbered above it."""
+        return int(self.db.execute("SELECT coalesce(max(num), 0) FROM articles").fetchone()[0])
+
+    @_mapped
+    def added_since(self, ids: Sequence[str], mark: Any) -> set[str]:
+        """The ids among ``ids`` written since ``mark`` (by this add): asked of the database, so an add
+        holds no set of every article id it has seen (3.2M ids, ~300 MB, at 170x Reuters)."""
+        out: set[str] = set()
+        ids = list(ids)
+        for k in range(0, len(ids), 900):
+            chunk = ids[k:k + 900]
+            q = f"SELECT id FROM articles WHERE num > ? AND id IN ({','.join('?' * len(chunk))})"
+            out.update(r[0] for r in self.db.execute(q, [int(mark), *chunk]))
+        return out
+
+    @_mapped
     def remove_articles(self, ids: Sequence[str]) -> list[str]:
         """Delete articles and their units (inside a transaction); the ids not found."""
         self._check_once()
@@ -431,11 +449,13 @@ class EmbeddedIndex(ArchiveIndex):
         self._check_once()
         keep = list(keep) if keep is not None else [True] * len(batch.articles)
         old = self.existing_hashes([a["id"] for a, k in zip(batch.articles, keep) if k])
+        # numbered above every article before this write (also those it replaces), so what an add
+        # writes is always numbered above its add_mark, even when it replaces the highest-numbered one
+        base_num = self.db.execute("SELECT coalesce(max(num), 0) FROM articles").fetchone()[0]
         if old:
             self.remove_articles(list(old))
         self._require_layout()
         stamp = now()
-        base_num = self.db.execute("SELECT coalesce(max(num), 0) FROM articles").fetchone()[0]
         nums = []
         rows_a = []
         for a, k in zip(batch.articles, keep):
@@ -479,6 +499,8 @@ class EmbeddedIndex(ArchiveIndex):
             pending.append((keys, units))
             if sum(len(k) for k, _ in pending) >= PENDING_CAP:
                 self._write_pending(pending)
+        del batch, keys, units, u, m, idmap
+        release_heap()
         return n
 
     def _write_pending(self, pending: list[Any]) -> None:
@@ -543,6 +565,7 @@ class EmbeddedIndex(ArchiveIndex):
                     fences[f0:f0 + len(fk)] = fk
                     pos += m
                     syncer.poke()  # the disk writes what is written while the next chunk is made
+                    del keys, units, fk  # not held while the next chunk is merged
                 if pos != n:
                     raise RuntimeError("key file chunks shorter than announced")  # pragma: no cover
                 pwrite_all(fd, KEYS_MAGIC + struct.pack("<QQQ", n, BLOCK, nf) + bytes(HEADER - 32), 0)
@@ -558,6 +581,7 @@ class EmbeddedIndex(ArchiveIndex):
             unlink_quietly(tmp)
             raise ArchiveIndexError(f"cannot write key file {final}: {exc.strerror or exc}", self.location) from None
         self.db.execute("INSERT INTO keyfiles(name, n, bytes) VALUES (?,?,?)", (name, n, size))
+        release_heap()  # the merged chunks just written
 
     def _compact(self) -> None:
         """Size-tiered merging: when a tier (sizes TIER_BASE * FANOUT**t up to

@@ -215,6 +215,30 @@ def merged_chunks(kfs: list[KeyFile], live: np.ndarray | None) -> Iterator[KeyRu
         starts = ends
 
 
+_TRIM: list[Any] = []
+
+
+def release_heap() -> None:
+    """Hand the memory freed since the last call back to the system (glibc's ``malloc_trim``).
+
+    An ``add`` frees a batch's arrays (a few MB each, of every size) after writing them; glibc keeps
+    such freed blocks in its heap, and the heap's holes grew with the archive (measured at 8x Reuters:
+    the writer's RSS crept from 360 to 470 MB between equal states; with a trim after each batch it
+    stays at 260-330 MB).  A no-op where there is no glibc; the call takes well under a millisecond."""
+    if not _TRIM:
+        fn = None
+        try:
+            import ctypes
+
+            fn = ctypes.CDLL(None).malloc_trim
+            fn.argtypes, fn.restype = [ctypes.c_size_t], ctypes.c_int
+        except (OSError, AttributeError, TypeError):  # not glibc (macOS, musl; Windows has no CDLL(None))
+            fn = None
+        _TRIM.append(fn)
+    if _TRIM[0] is not None:
+        _TRIM[0](0)
+
+
 def fsync_dir(path: str) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)

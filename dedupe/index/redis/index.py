@@ -66,6 +66,7 @@ import json
 import os
 import re
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -94,7 +95,18 @@ from dedupe.index.base import (
     unpack_article,
 )
 from dedupe.index.redis import failover
-from dedupe.index.redis.connection import CONNECT_TIMEOUT, SOCKET_TIMEOUT, parse_location, parse_nodes
+from dedupe.index.redis.connection import (
+    CONNECT_TIMEOUT,
+    MAX_TRIED,
+    SOCKET_TIMEOUT,
+    connection_addr,
+    listed_nodes,
+    nodes_file,
+    parse_location,
+    parse_nodes,
+    remember_nodes,
+    remembered_nodes,
+)
 from dedupe.index.redis.layout import (
     BAND_BITS,
     BLOB_CHUNK,
@@ -200,51 +212,82 @@ class RedisIndex(ArchiveIndex):
         return kw
 
     def _connect(self) -> Any:
-        redis = self._redis_mod
-        kw = self._client_kwargs()
-        kw["socket_timeout"] = CONNECT_TIMEOUT  # a port that accepts but never answers: fail fast
         unreachable: BaseException | None = None
         for host, port in self.nodes:  # the first node named that answers (another may be failing over)
-            probe = redis.Redis(host=host, port=port, db=0, **kw)
             try:
-                try:
-                    info = probe.info("cluster")
-                except redis.ResponseError:  # INFO restricted (ACL): a single server
-                    info = {}
-                except (AttributeError, TypeError):
-                    info = None  # redis-py choked on the handshake's reply: the port speaks something else
-                except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-                    if len(self.nodes) == 1:
-                        raise
-                    unreachable = unreachable or exc
-                    continue
-                self.host, self.port = host, port
-                if not isinstance(info, dict):
-                    raise ArchiveIndexError(f"{self._where()} does not answer as a Redis server (its replies are "
-                                            "not Redis's): check the host and port", self.location)
-                self.cluster = bool(int(info.get("cluster_enabled", 0) or 0))
-                if self.cluster:  # asked of the node that answered (any other may be failing over)
-                    self.failover_wait = failover.failover_wait(probe)
+                self._probe(host, port)
                 break
-            finally:
-                probe.close()
+            except (self._redis_mod.ConnectionError, self._redis_mod.TimeoutError, OSError) as exc:
+                unreachable = unreachable or exc
         else:
-            assert unreachable is not None
-            raise unreachable
+            if not self._probe_remembered():
+                assert unreachable is not None
+                raise unreachable
+        r: Any
         if self.cluster:
             from redis.cluster import RedisCluster
 
             if self.dbn != 0:
                 raise ArchiveIndexError("a Redis Cluster has only database 0 (use redis://HOST:PORT/0)", self.location)
             r = RedisCluster(startup_nodes=self._startup_nodes(), **self._cluster_kwargs())
+            with contextlib.suppress(Exception):  # for a later run while the URL's nodes are down
+                remember_nodes(self.nodes, [(n.host, int(n.port)) for n in r.get_nodes()])
         else:
             if len(self.nodes) > 1:
                 raise ArchiveIndexError(f"{self._where()} is a single Redis server, not a Redis Cluster node: name "
                                         "several nodes only of a cluster (redis://HOST:PORT/DB for one server)",
                                         self.location)
-            r = redis.Redis(host=self.host, port=self.port, db=self.dbn, **self._client_kwargs())
+            r = self._redis_mod.Redis(host=self.host, port=self.port, db=self.dbn, **self._client_kwargs())
         failover.call(self, r.ping, client=r)
         return r
+
+    def _probe(self, host: str, port: int, member_of: list[tuple[str, int]] | None = None) -> None:
+        """Ask ``host:port`` whether it is a cluster node (``INFO cluster``); it becomes the node used.
+        ``member_of``: accept it only as a node of a cluster listing one of those (a remembered node)."""
+        redis = self._redis_mod
+        kw = self._client_kwargs()
+        kw["socket_timeout"] = CONNECT_TIMEOUT  # a port that accepts but never answers: fail fast
+        probe = redis.Redis(host=host, port=port, db=0, **kw)
+        try:
+            try:
+                info = probe.info("cluster")
+            except redis.ResponseError:  # INFO restricted (ACL): a single server
+                info = {}
+            except (AttributeError, TypeError):
+                info = None  # redis-py choked on the handshake's reply: the port speaks something else
+            if member_of is not None:
+                listed = set()
+                if isinstance(info, dict) and int(info.get("cluster_enabled", 0) or 0):
+                    listed = listed_nodes(probe.execute_command("CLUSTER NODES"))
+                if not listed & set(member_of):
+                    raise redis.ConnectionError(f"{connection_addr(host, port)} is not a node of the cluster of "
+                                                + ", ".join(connection_addr(h, p) for h, p in member_of))
+            self.host, self.port = host, port
+            if not isinstance(info, dict):
+                raise ArchiveIndexError(f"{self._where()} does not answer as a Redis server (its replies are "
+                                        "not Redis's): check the host and port", self.location)
+            self.cluster = bool(int(info.get("cluster_enabled", 0) or 0))
+            if self.cluster:  # asked of the node that answered (any other may be failing over)
+                self.failover_wait = failover.failover_wait(probe)
+        finally:
+            probe.close()
+
+    def _probe_remembered(self) -> bool:
+        """None of the URL's nodes answers: connect through a node an earlier run met in their cluster
+        (connection.remembered_nodes), if one answers as a member of a cluster listing one of them; said
+        in one line (the run depends on the cache folder: naming several nodes does not)."""
+        for host, port in remembered_nodes(self.nodes)[:MAX_TRIED]:
+            try:
+                self._probe(host, port, member_of=self.nodes)
+            except (self._redis_mod.RedisError, OSError):
+                continue
+            named = ", ".join(connection_addr(h, p) for h, p in self.nodes)
+            sys.stderr.write(f"dedupe: warning: Redis at {named} does not answer; connected to its cluster "
+                             f"through {connection_addr(host, port)}, a node an earlier run met there (remembered "
+                             f"in {nodes_file()}); name several nodes in the URL: "
+                             "redis://HOST:PORT,HOST:PORT,HOST:PORT/0\n")
+            return True
+        return False
 
     def _startup_nodes(self) -> list[Any]:
         """A new cluster client's seeds: the node that answered, every node the cluster client has met
