@@ -177,6 +177,21 @@ def _capitalised(text: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[^\W\d_][\w'.\-]*", text) if w[:1].isupper()}
 
 
+def _capitalised_somewhere(token: str, text: str) -> bool:
+    """False when ``token`` cannot be one of ``_capitalised(text)``: no occurrence of it in the
+    lower-cased text starts at an upper-case letter (exact for ASCII text, where lower-casing keeps
+    every position; any other text answers True, so that the full reading decides)."""
+    if not text.isascii():
+        return True
+    lower = text.lower()
+    i = lower.find(token)
+    while i >= 0:
+        if text[i].isupper():
+            return True
+        i = lower.find(token, i + 1)
+    return False
+
+
 def changed_details(text_a: str, text_b: str, changes: Sequence[Change] | None = None,
                     words: tuple[Sequence[str], Sequence[str]] | None = None) -> list[Detail] | None:
     """The details that differ between two copies, when every difference is one (a figure, a date or
@@ -187,6 +202,8 @@ def changed_details(text_a: str, text_b: str, changes: Sequence[Change] | None =
         wa, wb = words if words is not None else (word_tokens(text_a), word_tokens(text_b))
         ta, tb = set(wa), set(wb)
         odd = [t for t in ta ^ tb if not _may_be_detail(t, _NO_NAMES)]
+        if odd and any(not (_capitalised_somewhere(t, text_a) or _capitalised_somewhere(t, text_b)) for t in odd):
+            return None  # a word no detail can hold, not even a name (never capitalised): the cheap test
         if odd:  # only a name could hold these: the capitalised words are read only then
             caps = _capitalised(text_a) | _capitalised(text_b)
             if any(t not in caps for t in odd):
