@@ -278,6 +278,21 @@ def test_hostile_names_read_exactly(spark, tmp_path, monkeypatch):
     assert members(via_pq, {pq.name: f"{d.name}/cms,[1].jsonl"}, positions=False) == members(jl, positions=False)
 
 
+def test_control_characters_in_names_shown_as_the_embedded_engine(spark, tmp_path, monkeypatch):
+    """A name holding a newline or ESC is shown (and so fingerprinted) escaped, as by the embedded engine."""
+    monkeypatch.chdir(tmp_path)
+    d = tmp_path / "in"
+    d.mkdir()
+    text = sorted(SEEDS.glob("*.txt"))[0].read_text(encoding="utf-8")
+    for name in ("new\nline.txt", "esc\x1b[31m.txt", "plain.txt"):
+        (d / name).write_text(text, encoding="utf-8")
+    embedded = scan([d.name], Settings())
+    distributed = scan_spark([d.name], Settings(), spark=spark, partitions=2)
+    assert [x.id for x in distributed.documents] == [x.id for x in embedded.documents]
+    assert not any("\n" in x.id or "\x1b" in x.id for x in distributed.documents)
+    assert members(distributed) == members(embedded)
+
+
 # -- executor-side failures: one line naming the cause and the fix ------------------------------------------
 
 

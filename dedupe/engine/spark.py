@@ -52,6 +52,7 @@ from dedupe.errors import ConfigError, DedupeError, InputError
 from dedupe.findings import ScanResult
 from dedupe.readers import ReadOptions, iter_paths, read_file
 from dedupe.readers.formats import EXPORT_FORMATS, PARQUET, SPECS
+from dedupe.safety import printable_name
 from dedupe.sketch.lsh import band_keys
 from dedupe.sketch.verify import VerifiedPair, accepts, short_size, word_link
 from dedupe.text.normalize import tokens
@@ -121,10 +122,10 @@ def list_inputs(spark: Any, paths: Sequence[str], options: ReadOptions,
             errors.append(InputError("no such file or directory", p))
             continue
         if os.path.isdir(p) and p.lower().rstrip("/").endswith(".parquet"):
-            add(name(p), _file_uri(p))
+            add(printable_name(name(p)), _file_uri(p))
             continue
-        for f in iter_paths([p], options, on_error=errors.append):
-            add(name(f), _file_uri(f))
+        for f in iter_paths([p], options, on_error=errors.append):  # names shown escaped, as the embedded engine's
+            add(printable_name(name(f)), _file_uri(f))
     return [Input(i, n, u, _kind_of(n)) for i, (n, u) in enumerate(found)], errors
 
 
