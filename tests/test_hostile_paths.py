@@ -4,7 +4,9 @@ output over an input.  Every case is run through the CLI as an attacker would se
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,38 @@ def test_the_repository_root_is_found_without_following_a_link_of_the_tree(tmp_p
         assert repository_root(str(tmp_path / "alias" / "drafts" / "good.txt")) == str(tmp_path / "alias")
     finally:
         os.chdir(old)
+
+
+# -- names git would quote: --changed-since and --context check them (item 4) ---------------------------------------
+
+_NAMES = ["caf\udce9.txt", "e\x1bsc.txt", "nl\nx.txt", "rlo\u202e.txt", "lrm\u200e.txt", "del\x7f.txt"]
+_SHOWN = ["caf\\xe9.txt", "e\\x1bsc.txt", "nl\\nx.txt", "rlo\\u202e.txt", "lrm\\u200e.txt", "del\\x7f.txt"]
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True,
+                   capture_output=True)
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_changed_since_and_context_check_names_that_need_escaping(committed: bool, tmp_path: Path) -> None:
+    tree = tmp_path / "repo"
+    _write(tree / "base.txt", _article(OTHER))
+    _git(tree, "init", "-q")
+    _git(tree, "add", "-A")
+    _git(tree, "commit", "-qm", "base")
+    for n in _NAMES:
+        (tree / "drafts").mkdir(exist_ok=True)
+        (tree / "drafts" / n).write_bytes(_article(GOOD, OTHER, GOOD).encode())
+    if committed:  # committed on the branch (git diff REF...HEAD), else untracked (git ls-files --others)
+        _git(tree, "add", "-A")
+        _git(tree, "commit", "-qm", "drafts")
+    ref = "HEAD~1" if committed else "HEAD"
+    for args in (["--changed-since", ref], ["--context", "base.txt"], ["--changed-since", ref, "--context", "base.txt"]):
+        r = invoke("check", "drafts", *args, "--format", "gitlab", cwd=tree)
+        assert r.returncode == 1, (args, r.stderr)
+        paths = {f["location"]["path"] for f in json.loads(r.stdout)}
+        assert paths == {f"drafts/{s}" for s in _SHOWN}, (args, paths)
+        text = invoke("check", "drafts", *args, cwd=tree)
+        assert text.returncode == 1 and "check passed" not in text.stderr + text.stdout
+        assert "\x1b" not in text.stdout and "\u202e" not in text.stdout and "drafts/nl\\nx.txt:" in text.stdout
