@@ -629,6 +629,9 @@ def _bombs(d: Path) -> dict[str, str]:
             fh.write(b"\n" * (1 << 20))
     with zipfile.ZipFile(d / "big.docx", "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   '<Relationship Id="rId1" Target="word/document.xml" Type="http://schemas.openxmlformats.org/'
+                   'officeDocument/2006/relationships/officeDocument"/></Relationships>')  # only what rels name is read
         z.writestr("word/document.xml", b"<w:document>" + b" " * (64 << 20) + b"</w:document>")
     _write(d / "big.md", "word " * (1 << 20))
     return {"record.jsonl.gz": "max-record-bytes", "lines.jsonl.gz": "max-decompressed-bytes",

@@ -451,3 +451,112 @@ def test_verify_words(monkeypatch):
     for t, links in got.items():
         assert links == verify_words(pairs, shared, sizes, lambda i: forms[i], t), t
     assert len(got[0.7]) > 100 and len(got[0.7]) < len(pairs)
+
+
+# -- the JSON encoded in two processes ------------------------------------------------------------
+
+
+def _seed_result():
+    paths = sorted(str(p) for p in SEEDS.rglob("*") if p.suffix in (".txt", ".md", ".html", ".docx", ".jsonl"))
+    r = scan(paths)
+    assert len(r.clusters) >= 2
+    return r
+
+
+def _no_child_left() -> bool:
+    import os
+
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        return False
+    except ChildProcessError:
+        return True
+
+
+def _count_forks(monkeypatch) -> list[int]:
+    import os
+
+    forks: list[int] = []
+    real = os.fork
+
+    def fork() -> int:
+        pid = real()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    return forks
+
+
+def test_json_encoded_by_a_child_is_the_same_text(monkeypatch):
+    from dedupe.output import json_format as jf
+
+    r = _seed_result()
+    monkeypatch.setattr(jf, "FORK_MIN_CLUSTERS", 10**9)
+    here = render_json(r)
+    assert here == json.dumps(r.to_dict(), ensure_ascii=False) + "\n"
+    forks = _count_forks(monkeypatch)
+    monkeypatch.setattr(jf, "FORK_MIN_CLUSTERS", 2)
+    assert render_json(r) == here
+    assert len(forks) == 1  # the second part was encoded by a child
+    assert _no_child_left()
+
+
+def test_json_child_that_fails_is_replaced_here(monkeypatch):
+    import os
+
+    from dedupe.findings import Cluster
+    from dedupe.output import json_format as jf
+
+    r = _seed_result()
+    monkeypatch.setattr(jf, "FORK_MIN_CLUSTERS", 10**9)
+    here = render_json(r)
+    parent = os.getpid()
+    real = Cluster.to_dict
+
+    def to_dict(self):  # breaks in the child only
+        if os.getpid() != parent:
+            raise RuntimeError("child broken")
+        return real(self)
+
+    monkeypatch.setattr(Cluster, "to_dict", to_dict)
+    forks = _count_forks(monkeypatch)
+    monkeypatch.setattr(jf, "FORK_MIN_CLUSTERS", 2)
+    assert render_json(r) == here
+    assert len(forks) == 1
+    assert _no_child_left()
+
+
+def test_json_child_of_an_abandoned_stream_is_reaped(monkeypatch):
+    from dedupe.output import json_format as jf
+
+    r = _seed_result()
+    forks = _count_forks(monkeypatch)
+    monkeypatch.setattr(jf, "FORK_MIN_CLUSTERS", 2)
+    parts = jf._parts(r)
+    next(parts)
+    assert len(forks) == 1
+    parts.close()  # the writer failed: the child is stopped and waited for
+    assert _no_child_left()
+
+
+def test_json_not_forked_beside_another_thread_or_in_a_large_process(monkeypatch):
+    import threading
+
+    from dedupe.output import json_format as jf
+
+    r = _seed_result()
+    monkeypatch.setattr(jf, "FORK_MIN_CLUSTERS", 2)
+    forks = _count_forks(monkeypatch)
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        whole = render_json(r)
+    finally:
+        stop.set()
+        t.join()
+    assert forks == []  # a fork would copy only this thread: a lock the other holds would stay held
+    monkeypatch.setattr(jf, "FORK_MAX_RSS", 1)
+    assert render_json(r) == whole and forks == []

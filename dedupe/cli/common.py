@@ -36,6 +36,9 @@ class DedupeGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         debug = bool(ctx.params.get("debug")) or os.environ.get("DEDUPE_DEBUG", "") not in ("", "0")
+        from dedupe.safety import forget_secrets
+
+        forget_secrets()  # the URL secrets redacted are this command's (dedupe.safety.remember_secrets)
         try:
             return super().invoke(ctx)
         except DedupeError as exc:
@@ -311,6 +314,11 @@ def invocation(kw: dict[str, Any]) -> Invocation:
     against = list(kw.get("against") or ()) or cfg.get("against", []) or []
     if isinstance(against, str):
         against = [against]
+    from dedupe.safety import remember_secrets
+
+    for loc in against:
+        if isinstance(loc, str):
+            remember_secrets(loc)  # an index URL's credentials: redacted from every message of the command
     return Invocation(cfg, settings, read_options(cfg, kw), tuple(against))
 
 
