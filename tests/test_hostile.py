@@ -356,8 +356,9 @@ def test_following_external_links_is_an_explicit_choice(tmp_path: Path) -> None:
     _, tree = _outside_and_tree(tmp_path)
     r = invoke("scan", "drafts", "--format", "json", "--follow-external-symlinks", cwd=tree)
     assert "vault code" in r.stdout and "outside" not in r.stderr
-    _write(tree / ".dedupe.toml", "follow-external-symlinks = true\n")
-    assert "vault code" in invoke("scan", "drafts", "--format", "json", cwd=tree).stdout
+    trusted = tmp_path / "trusted.toml"  # a trusted configuration (--config / DEDUPE_CONFIG) may; the tree's may not
+    _write(trusted, "follow-external-symlinks = true\n")
+    assert "vault code" in invoke("scan", "drafts", "--format", "json", "--config", trusted, cwd=tree).stdout
 
 
 def test_index_add_does_not_store_what_a_link_points_at(tmp_path: Path) -> None:
@@ -628,6 +629,9 @@ def _bombs(d: Path) -> dict[str, str]:
             fh.write(b"\n" * (1 << 20))
     with zipfile.ZipFile(d / "big.docx", "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   '<Relationship Id="rId1" Target="word/document.xml" Type="http://schemas.openxmlformats.org/'
+                   'officeDocument/2006/relationships/officeDocument"/></Relationships>')  # only what rels name is read
         z.writestr("word/document.xml", b"<w:document>" + b" " * (64 << 20) + b"</w:document>")
     _write(d / "big.md", "word " * (1 << 20))
     return {"record.jsonl.gz": "max-record-bytes", "lines.jsonl.gz": "max-decompressed-bytes",
