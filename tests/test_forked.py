@@ -13,6 +13,8 @@ from dedupe.engine import cluster, forked
 from dedupe.engine.match import match_units
 from dedupe.engine.parallel import analyse_paths
 
+_real_core_free = forked.core_free
+
 
 def _no_child_left() -> bool:
     try:
@@ -23,6 +25,7 @@ def _no_child_left() -> bool:
 
 
 def _count_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    monkeypatch.setattr(forked, "core_free", lambda: True)  # as on an idle machine
     forks: list[int] = []
     real = os.fork
 
@@ -88,6 +91,17 @@ def test_in_two_not_beside_another_thread_or_in_a_large_process(monkeypatch: pyt
     monkeypatch.setattr(forked, "MAX_RSS", 1)
     assert forked.in_two(lambda k: k) == (0, 1)
     assert forks == []
+
+
+def test_no_child_when_no_core_is_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    forks = _count_forks(monkeypatch)
+    monkeypatch.setattr(forked, "core_free", _real_core_free)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 1.0, 1.0))  # the other core is busy
+    assert not forked.core_free()
+    assert forked.in_two(lambda k: k) == (0, 1) and forks == []
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.4, 1.0, 1.0))
+    assert forked.core_free()
 
 
 def test_clusters_built_in_two_are_the_clusters(monkeypatch: pytest.MonkeyPatch) -> None:

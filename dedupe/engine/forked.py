@@ -4,8 +4,8 @@ After the workers have analysed the input, the rest of a scan runs in this proce
 core idles.  Some of it splits into two independent halves (the clusters of two halves of the
 components); :func:`in_two` runs the second half in a child forked from this process (which sees
 everything this one has, without copying) and reads its result back, pickled through an unlinked
-temporary file.  Whenever no child can be used (not Linux, another thread running, a large process)
-or the child fails, the second half runs here after the first: the result is the same either way.
+temporary file.  Whenever no child can be used (not Linux, another thread running, a large process,
+no idle core) or the child fails, the second half runs here after the first: the result is the same either way.
 """
 
 from __future__ import annotations
@@ -35,13 +35,24 @@ def resident_bytes() -> int | None:
         return None
 
 
+def core_free() -> bool:
+    """A core is likely idle: the load average of the last minute is at least one below the cores.
+    On a busy machine the child would only take turns with this process, and its set-up and the
+    copying back would cost more than they save."""
+    try:
+        return os.getloadavg()[0] <= (os.cpu_count() or 1) - 1
+    except OSError:
+        return False
+
+
 def may_fork() -> bool:
     """Forking is safe and pays: Linux, this process runs no other thread (a fork copies only the
-    calling thread, so a lock another one holds would stay held in the child), and it is not large."""
+    calling thread, so a lock another one holds would stay held in the child), it is not large, and a
+    core is free (:func:`core_free`)."""
     if not sys.platform.startswith("linux") or not hasattr(os, "fork") or threading.active_count() != 1:
         return False
     rss = resident_bytes()
-    return rss is not None and rss <= MAX_RSS
+    return rss is not None and rss <= MAX_RSS and core_free()
 
 
 def _reap(pid: int, kill: bool) -> bool:
