@@ -356,8 +356,9 @@ def test_following_external_links_is_an_explicit_choice(tmp_path: Path) -> None:
     _, tree = _outside_and_tree(tmp_path)
     r = invoke("scan", "drafts", "--format", "json", "--follow-external-symlinks", cwd=tree)
     assert "vault code" in r.stdout and "outside" not in r.stderr
-    _write(tree / ".dedupe.toml", "follow-external-symlinks = true\n")
-    assert "vault code" in invoke("scan", "drafts", "--format", "json", cwd=tree).stdout
+    trusted = tmp_path / "trusted.toml"  # a trusted configuration (--config / DEDUPE_CONFIG) may; the tree's may not
+    _write(trusted, "follow-external-symlinks = true\n")
+    assert "vault code" in invoke("scan", "drafts", "--format", "json", "--config", trusted, cwd=tree).stdout
 
 
 def test_index_add_does_not_store_what_a_link_points_at(tmp_path: Path) -> None:

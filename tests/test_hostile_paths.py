@@ -123,3 +123,39 @@ def test_changed_since_and_context_check_names_that_need_escaping(committed: boo
         text = invoke("check", "drafts", *args, cwd=tree)
         assert text.returncode == 1 and "check passed" not in text.stderr + text.stdout
         assert "\x1b" not in text.stdout and "\u202e" not in text.stdout and "drafts/nl\\nx.txt:" in text.stdout
+
+
+# -- settings only a trusted configuration may give (item 2) --------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", [".dedupe.toml", "pyproject.toml", "drafts/.dedupe.toml"])
+@pytest.mark.parametrize("cmd", [["check", "drafts", "--format", "json"], ["scan", "drafts", "--format", "json"],
+                                 ["report", "drafts", "--format", "markdown"]])
+def test_the_trees_config_cannot_switch_on_reading_links_out_of_it(where: str, cmd: list[str], tmp_path: Path) -> None:
+    outside, tree = _repo_and_outside_repo(tmp_path)
+    os.symlink(outside / "secret.txt", tree / "drafts" / "a.txt")
+    body = "follow-external-symlinks = true\n"
+    _write(tree / where, f"[tool.dedupe]\n{body}" if where == "pyproject.toml" else body)
+    cwd = tree / "drafts" if where.startswith("drafts/") else tree
+    args = [a if a != "drafts" else ("." if cwd != tree else "drafts") for a in cmd]
+    r = invoke(*args, cwd=cwd)
+    assert "vault code" not in r.stdout, r.stdout
+    ignored = [ln for ln in r.stderr.splitlines() if "follow-external-symlinks = true ignored" in ln]
+    assert len(ignored) == 1 and where.rsplit("/", 1)[-1] in ignored[0], r.stderr
+    assert "a.txt: symbolic link pointing outside" in r.stderr
+    # the flag, --config and DEDUPE_CONFIG are trusted
+    trusted = tmp_path / "trusted.toml"
+    _write(trusted, body)
+    for extra, env in (([], {"DEDUPE_CONFIG": str(trusted)}), (["--config", trusted], {}),
+                       (["--follow-external-symlinks"], {})):
+        r = invoke(*args, *extra, cwd=cwd, env=env)
+        assert "vault code" in r.stdout and "ignored" not in r.stderr, (extra, env, r.stderr)
+
+
+def test_index_add_from_the_trees_config_does_not_follow_links(tmp_path: Path) -> None:
+    outside, tree = _repo_and_outside_repo(tmp_path)
+    os.symlink(outside / "secret.txt", tree / "drafts" / "a.txt")
+    _write(tree / ".dedupe.toml", "follow-external-symlinks = true\n")
+    r = invoke("index", "add", "drafts", "--index", tmp_path / "ix", cwd=tree)
+    assert r.returncode == 0 and "follow-external-symlinks = true ignored" in r.stderr, r.stderr
+    assert "secret" not in invoke("index", "list", "--index", tmp_path / "ix", cwd=tree).stdout

@@ -232,8 +232,23 @@ def trusted_config(kw: dict[str, Any]) -> Config:
     cfg = load_config(path)
     if path is None and cfg.path is not None:
         refuse_paths_out_of_tree(cfg)
+        ignore_untrusted_keys(cfg, kw)
         cap_tree_limits(cfg, kw)
     return cfg
+
+
+def ignore_untrusted_keys(cfg: Config, flags: dict[str, Any] | None = None) -> None:
+    """Drop, with a one-line warning each, the keys a configuration found in the tree may not set: those that
+    widen what is read or written (``follow-external-symlinks``: a pull request would read the runner's files
+    through its own links).  A flag or a trusted ``--config`` / ``DEDUPE_CONFIG`` sets them (given the flag, the
+    tree's value is dropped without a word: the flag decides)."""
+    for key in KEYS.values():
+        if key.trusted and key.name in cfg.extra:
+            value = cfg.extra.pop(key.name)
+            if value != key.default and (flags or {}).get(key.name) is None:
+                shown = str(value).lower() if isinstance(value, bool) else repr(value)
+                warn(f"{cfg.path}: {key.dashed} = {shown} ignored: a configuration found in the tree may not set it "
+                     f"(give {key.flag or '--' + key.dashed}, or a trusted --config / DEDUPE_CONFIG)")
 
 
 def cap_tree_limits(cfg: Config, flags: dict[str, Any]) -> None:
