@@ -122,11 +122,12 @@ def info(message: str) -> None:
 
 def refuse_inputs(outputs: list[str], result: ScanResult) -> None:
     """Exit 2 when an output file is one of the inputs of ``result`` (it would replace an article)."""
-    from dedupe.atomic import same_file_as_any
+    from dedupe.atomic import inputs_named
 
     inputs = [d.path for d in result.documents] + [e.path for e in result.errors if e.path]
+    named = inputs_named(outputs, inputs)  # the inputs' identities are read once for all the outputs
     for out in outputs:
-        hit = same_file_as_any(out, inputs)
+        hit = named.get(out)
         if hit is not None:
             fail(f"{out}: is the input {hit}: an output never replaces an input (choose another path)", EXIT_USAGE)
 
