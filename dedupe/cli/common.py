@@ -234,6 +234,7 @@ def trusted_config(kw: dict[str, Any]) -> Config:
     if path is None and cfg.path is not None:
         refuse_paths_out_of_tree(cfg)
         ignore_untrusted_keys(cfg, kw)
+        cap_tree_limits(cfg, kw)
     return cfg
 
 
@@ -249,6 +250,23 @@ def ignore_untrusted_keys(cfg: Config, flags: dict[str, Any] | None = None) -> N
                 shown = str(value).lower() if isinstance(value, bool) else repr(value)
                 warn(f"{cfg.path}: {key.dashed} = {shown} ignored: a configuration found in the tree may not set it "
                      f"(give {key.flag or '--' + key.dashed}, or a trusted --config / DEDUPE_CONFIG)")
+
+
+def cap_tree_limits(cfg: Config, flags: dict[str, Any]) -> None:
+    """A configuration found in the tree (a pull request's) may lower the readers' limits
+    (:data:`dedupe.config.READ_LIMITS`), never raise them: a value above the default is warned and capped at
+    it (else ``max-decompressed-bytes = 1099511627776`` would let the PR's own bomb through).  A flag or a
+    trusted configuration (``--config``, ``DEDUPE_CONFIG``) may raise them."""
+    from dedupe.config import READ_LIMITS
+
+    for name, (default, _) in READ_LIMITS.items():
+        value = cfg.get(name)
+        if isinstance(value, int) and value > default and flags.get(name) is None:
+            dashed = name.replace("_", "-")
+            warn(f"{cfg.path}: {dashed} = {value:,} is above the default: capped at {default:,} bytes (a "
+                 f"configuration in the tree may only lower the limits; raise it with --{dashed} or in a trusted "
+                 "--config / DEDUPE_CONFIG)")
+            cfg.extra[name] = default
 
 
 #: Keys of a configuration that name files dedupe reads (and, for a baseline or an index, writes).
