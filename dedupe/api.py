@@ -181,15 +181,24 @@ def check(
     if update_baseline and (baseline is None or changed_since or context):
         raise ConfigError("updating the baseline needs a baseline and a full check (no changed-since / context)")
     changed = None
+
+    def doc_key(f: str) -> str:  # a walked file as evaluate() compares its document's (escaped) path
+        return real_path(printable_name(normalize_draft_name(f)))
+
+    drafts = ([] if not (changed_since or context) else
+              list(iter_paths([p for p in paths if p != STDIN and os.path.exists(p)], options)))
     if changed_since:
         from dedupe.check.gitdiff import changed_in
 
-        changed = changed_in(changed_since, [p for p in paths if p != STDIN])
+        # git names the changed files as they are on disk (caf\xe9.txt, a newline, U+202E); the documents are
+        # named escaped: each draft file is matched on disk, then keyed as its document is
+        changed_on_disk = changed_in(changed_since, [p for p in paths if p != STDIN])
+        changed = {doc_key(f) for f in drafts if real_path(f) in changed_on_disk}
     scope = None
     # shown, stored and hashed escaped like every walked name (a newline in --stdin-filename forges no line)
     stdin_name = printable_name(normalize_draft_name(stdin_filename or "stdin.txt"))
     if context:
-        scope = {real_path(f) for f in iter_paths([p for p in paths if p != STDIN and os.path.exists(p)], options)}
+        scope = {doc_key(f) for f in drafts}
         if STDIN in paths:
             scope.add(real_path(stdin_name))
         changed = scope if changed is None else (changed & scope)

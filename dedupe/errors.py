@@ -6,7 +6,7 @@ prints or exits.
 
 from __future__ import annotations
 
-from dedupe.safety import redact
+from dedupe.safety import display_url, redact
 
 
 class DedupeError(Exception):
@@ -22,7 +22,9 @@ class DedupeError(Exception):
         self.path = path
 
     def __str__(self) -> str:  # "path: problem", the one-line form the CLI prints (URL credentials redacted)
-        return redact(f"{self.path}: {self.message}" if self.path else self.message)
+        if not self.path:
+            return redact(self.message)
+        return f"{display_url(self.path) if '://' in self.path else redact(self.path)}: {redact(self.message)}"
 
 
 class InputError(DedupeError):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["defuse_mentions", "display_url", "neutralize", "printable_name", "redact"]
+__all__ = ["defuse_mentions", "display_url", "neutralize", "printable_name", "forget_secrets", "redact", "remember_secrets"]
 
 # C0 and C1 controls (tab kept), DEL, bidirectional controls, lone surrogates, non-characters.
 _UNSAFE = re.compile(
@@ -61,21 +61,85 @@ def printable_name(name: str) -> str:
         name = "./" + name
     return neutralize(name)
 
-# scheme://userinfo@ : userinfo holds no '/' or whitespace; with a ':' it may hold '@' (up to the last one)
-_CREDENTIALS = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/\s@]*:[^/\s]*@|[^/\s@:]+@)")
+# -- credentials of URLs -----------------------------------------------------------
+#
+# Redaction is structural where the URL is known (an index location, a Spark master): the whole userinfo
+# (everything between ``://`` and the last ``@``: a password may hold spaces, ``/``, ``#`` or ``?``) and the
+# value of every credential-like query parameter (``?password=...``) become ``***``.  Each such URL's
+# secrets (as written, percent-decoded and percent-encoded) are remembered for the run, so a message that
+# quotes them in any form (a library's error) has them redacted too.  In free text, where a URL's end is not
+# known, a userinfo runs from ``://`` to the last ``@`` of the line before a ``/`` that starts a path.
+_SCHEME = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://")
+_CREDENTIALS = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>(?:(?!://)[^/\n\r]|/(?=[^\s/@]*@))*@)")
+_SECRET_PARAM = re.compile(r"(?i)(?P<name>[?&;][^=&;#?\s]*(?:pass|pwd|user|auth|token|secret|key|cred)[^=&;#?\s]*=)"
+                           r"(?P<value>[^&;#\n\r]*)")
+_SECRET_PARAM_TEXT = re.compile(_SECRET_PARAM.pattern.replace(r"[^&;#\n\r]*", r"[^&;#\s]*"))
+_SECRETS: set[str] = set()
+_MIN_REMEMBERED = 3  # shorter secrets are redacted in their URL only (replacing "ab" everywhere garbles text)
+
+
+def _remember(secret: str) -> None:
+    from urllib.parse import quote, unquote
+
+    for form in (secret, unquote(secret), quote(secret, safe=""), quote(unquote(secret), safe="")):
+        if len(form) >= _MIN_REMEMBERED:
+            _SECRETS.add(form)
+
+
+def remember_secrets(location: str) -> None:
+    """Remember the credentials of ``location`` (a URL) for the run: every later :func:`redact` removes
+    them from any text, in any of their spellings."""
+    m = _SCHEME.match(location)
+    if m is None:
+        return
+    rest = location[m.end():]
+    at = rest.rfind("@")
+    if at > 0:
+        userinfo = rest[:at]
+        _remember(userinfo)
+        for part in userinfo.split(":"):
+            _remember(part)
+    for p in _SECRET_PARAM.finditer(rest):
+        _remember(p.group("value"))
+
+
+def forget_secrets() -> None:
+    """Forget the secrets remembered so far (a new command starts with none)."""
+    _SECRETS.clear()
+
+
+def display_url(location: str) -> str:
+    """An index location (or any URL) as it may be shown: the whole userinfo and every credential-like query
+    value replaced by ``***`` (``redis://u s:p w@h/0?password=x`` -> ``redis://***@h/0?password=***``).
+    Its secrets are remembered for :func:`redact`."""
+    m = _SCHEME.match(location)
+    if m is None:
+        return redact(location)
+    remember_secrets(location)
+    rest = location[m.end():]
+    at = rest.rfind("@")
+    if at >= 0:
+        rest = "***" + rest[at:]
+    rest = _SECRET_PARAM.sub(lambda p: p.group("name") + "***", rest)
+    return m.group(0) + rest
 
 
 def redact(text: str) -> str:
     """``text`` with the credentials of every URL in it replaced by ``***``
-    (``redis://:secret@host:6379/0`` -> ``redis://***@host:6379/0``)."""
-    if "@" not in text or "://" not in text:
+    (``redis://:secret@host:6379/0`` -> ``redis://***@host:6379/0``), and every secret remembered from a
+    URL shown before (:func:`display_url`, :func:`remember_secrets`) in any spelling."""
+    if _SECRETS:
+        for secret in sorted(_SECRETS, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, "***")
+    if "://" not in text:
         return text
-    return _CREDENTIALS.sub(lambda m: m.group("scheme") + "***@", text)
-
-
-def display_url(location: str) -> str:
-    """An index location as it may be shown: credentials redacted."""
-    return redact(location)
+    if "@" in text:
+        text = _CREDENTIALS.sub(lambda m: m.group("scheme") + "***@", text)
+    if "=" in text:
+        text = _SECRET_PARAM_TEXT.sub(
+            lambda p: p.group(0) if p.group("value").startswith("***") else p.group("name") + "***", text)
+    return text
 
 
 # @name (a user or team: notified) and #123 / GH-123 / owner/repo#123 (a cross-reference) in a PR comment

@@ -3,7 +3,9 @@
 Changed = committed since the merge base with ``REF`` (``git diff --name-only
 REF...HEAD``) + staged and unstaged changes (``git diff --name-only HEAD``)
 + untracked files that are not ignored.  Deleted files are left out (there is
-nothing to check).  Paths are returned as real absolute paths so that they
+nothing to check).  Names are read with ``-z`` as bytes (git neither quotes
+nor escapes them), so a name that is not UTF-8 or holds a newline, ESC or a
+bidi control is listed as it is on disk.  Paths are returned as real absolute paths so that they
 can be compared with whatever paths the user gave.
 
 The repository is the one holding the checked paths (:func:`changed_in`),
@@ -22,19 +24,19 @@ from dedupe.errors import InputError
 
 
 def _git(args: list[str], cwd: str) -> str:
+    """git's standard output; file names (``-z``: never quoted) as the file system has them (``os.fsdecode``:
+    a name that is not UTF-8 keeps its bytes, so it names the file on disk)."""
     try:
-        proc = subprocess.run(
-            ["git", *args], check=False, cwd=cwd, capture_output=True, text=True, encoding="utf-8", errors="replace",
-            timeout=120,
-        )
+        proc = subprocess.run(["git", *args], check=False, cwd=cwd, capture_output=True, timeout=120)
     except FileNotFoundError:
         raise InputError("git is not installed or not on PATH", "--changed-since") from None
     except subprocess.TimeoutExpired:
         raise InputError(f"git {' '.join(args)} timed out", "--changed-since") from None
     if proc.returncode != 0:
-        msg = (proc.stderr.strip().splitlines() or [f"git exited with {proc.returncode}"])[-1]
+        err = proc.stderr.decode("utf-8", "replace")
+        msg = (err.strip().splitlines() or [f"git exited with {proc.returncode}"])[-1]
         raise _GitFailed(msg)
-    return proc.stdout
+    return os.fsdecode(proc.stdout)
 
 
 class _GitFailed(Exception):
@@ -44,7 +46,7 @@ class _GitFailed(Exception):
 def repo_root(cwd: str | None = None) -> str:
     cwd = cwd or os.getcwd()
     try:
-        return _git(["rev-parse", "--show-toplevel"], cwd).strip()
+        return _git(["rev-parse", "--show-toplevel"], cwd).rstrip("\n")
     except _GitFailed:
         raise InputError(f"{os.path.abspath(cwd)} is not inside a git repository", "--changed-since") from None
 
@@ -89,7 +91,7 @@ def _is_shallow(root: str) -> bool:
 
 def _dir_of(path: str) -> str:
     p = os.path.abspath(path)
-    while p and not os.path.isdir(p):  # a file, or a path that no longer exists: its nearest folder
+    while p and (not os.path.isdir(p) or os.path.islink(p)):  # a file, a link, a path no longer there: its folder
         parent = os.path.dirname(p)
         if parent == p:
             break
@@ -104,7 +106,7 @@ def changed_in(ref: str, paths: list[str]) -> set[str]:
     for p in paths or [os.getcwd()]:
         d = _dir_of(p)
         try:
-            root = _git(["rev-parse", "--show-toplevel"], d).strip()
+            root = _git(["rev-parse", "--show-toplevel"], d).rstrip("\n")
         except _GitFailed:
             raise InputError(f"{p} is not inside a git repository", "--changed-since") from None
         roots.setdefault(os.path.normcase(os.path.realpath(root)), d)

@@ -36,6 +36,9 @@ class DedupeGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         debug = bool(ctx.params.get("debug")) or os.environ.get("DEDUPE_DEBUG", "") not in ("", "0")
+        from dedupe.safety import forget_secrets
+
+        forget_secrets()  # the URL secrets redacted are this command's (dedupe.safety.remember_secrets)
         try:
             return super().invoke(ctx)
         except DedupeError as exc:
@@ -119,11 +122,12 @@ def info(message: str) -> None:
 
 def refuse_inputs(outputs: list[str], result: ScanResult) -> None:
     """Exit 2 when an output file is one of the inputs of ``result`` (it would replace an article)."""
-    from dedupe.atomic import same_file_as_any
+    from dedupe.atomic import inputs_named
 
     inputs = [d.path for d in result.documents] + [e.path for e in result.errors if e.path]
+    named = inputs_named(outputs, inputs)  # the inputs' identities are read once for all the outputs
     for out in outputs:
-        hit = same_file_as_any(out, inputs)
+        hit = named.get(out)
         if hit is not None:
             fail(f"{out}: is the input {hit}: an output never replaces an input (choose another path)", EXIT_USAGE)
 
@@ -229,7 +233,40 @@ def trusted_config(kw: dict[str, Any]) -> Config:
     cfg = load_config(path)
     if path is None and cfg.path is not None:
         refuse_paths_out_of_tree(cfg)
+        ignore_untrusted_keys(cfg, kw)
+        cap_tree_limits(cfg, kw)
     return cfg
+
+
+def ignore_untrusted_keys(cfg: Config, flags: dict[str, Any] | None = None) -> None:
+    """Drop, with a one-line warning each, the keys a configuration found in the tree may not set: those that
+    widen what is read or written (``follow-external-symlinks``: a pull request would read the runner's files
+    through its own links).  A flag or a trusted ``--config`` / ``DEDUPE_CONFIG`` sets them (given the flag, the
+    tree's value is dropped without a word: the flag decides)."""
+    for key in KEYS.values():
+        if key.trusted and key.name in cfg.extra:
+            value = cfg.extra.pop(key.name)
+            if value != key.default and (flags or {}).get(key.name) is None:
+                shown = str(value).lower() if isinstance(value, bool) else repr(value)
+                warn(f"{cfg.path}: {key.dashed} = {shown} ignored: a configuration found in the tree may not set it "
+                     f"(give {key.flag or '--' + key.dashed}, or a trusted --config / DEDUPE_CONFIG)")
+
+
+def cap_tree_limits(cfg: Config, flags: dict[str, Any]) -> None:
+    """A configuration found in the tree (a pull request's) may lower the readers' limits
+    (:data:`dedupe.config.READ_LIMITS`), never raise them: a value above the default is warned and capped at
+    it (else ``max-decompressed-bytes = 1099511627776`` would let the PR's own bomb through).  A flag or a
+    trusted configuration (``--config``, ``DEDUPE_CONFIG``) may raise them."""
+    from dedupe.config import READ_LIMITS
+
+    for name, (default, _) in READ_LIMITS.items():
+        value = cfg.get(name)
+        if isinstance(value, int) and value > default and flags.get(name) is None:
+            dashed = name.replace("_", "-")
+            warn(f"{cfg.path}: {dashed} = {value:,} is above the default: capped at {default:,} bytes (a "
+                 f"configuration in the tree may only lower the limits; raise it with --{dashed} or in a trusted "
+                 "--config / DEDUPE_CONFIG)")
+            cfg.extra[name] = default
 
 
 #: Keys of a configuration that name files dedupe reads (and, for a baseline or an index, writes).
@@ -296,6 +333,11 @@ def invocation(kw: dict[str, Any]) -> Invocation:
     against = list(kw.get("against") or ()) or cfg.get("against", []) or []
     if isinstance(against, str):
         against = [against]
+    from dedupe.safety import remember_secrets
+
+    for loc in against:
+        if isinstance(loc, str):
+            remember_secrets(loc)  # an index URL's credentials: redacted from every message of the command
     return Invocation(cfg, settings, read_options(cfg, kw), tuple(against))
 
 

@@ -32,6 +32,9 @@ def _location(cfg: Config, flag: str | None) -> str:
         from dedupe.errors import ConfigError
 
         raise ConfigError("index: expected a path or redis:// URL", cfg.path or "config")
+    from dedupe.safety import remember_secrets
+
+    remember_secrets(loc)  # no message of this command shows its credentials, whatever quotes them
     return loc
 
 

@@ -72,6 +72,9 @@ def open_index(location: str, settings: Settings | None = None, create: bool = F
     """
     if is_redis_location(location):
         from dedupe.index.redis import RedisIndex
+        from dedupe.safety import remember_secrets
+
+        remember_secrets(location)  # every later message redacts its credentials, whatever quotes them
 
         ix: ArchiveIndex = RedisIndex(location, create=create)
     else:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from fnmatch import fnmatch
 
 from dedupe.errors import InputError, InputWarning
+from dedupe.paths import inside, repository_root
 from dedupe.readers.decode import file_kind, not_regular
 from dedupe.readers.formats import format_for
 from dedupe.readers.options import ReadOptions
@@ -21,21 +22,7 @@ class ExternalLink(InputWarning):
 
 def _inside(path: str, root: str) -> bool:
     """True when the resolved ``path`` is ``root`` or below it (both real paths)."""
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
-
-
-def repository_root(path: str) -> str | None:
-    """The nearest folder at or above ``path`` holding a ``.git`` entry (unresolved), or None."""
-    d = os.path.abspath(path)
-    if not os.path.isdir(d):
-        d = os.path.dirname(d)
-    while True:
-        if os.path.lexists(os.path.join(d, ".git")):
-            return d
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
+    return inside(path, root)
 
 
 def _boundary(top: str) -> str:

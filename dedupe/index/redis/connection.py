@@ -17,7 +17,7 @@ import json
 import os
 import re
 import tempfile
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 from dedupe.errors import ArchiveIndexError
 
@@ -75,7 +75,7 @@ def parse_location(location: str) -> tuple[str, int, int, str | None, bytes]:
     name = names[-1]
     if not NAME_RE.match(name):
         raise ArchiveIndexError("bad Redis URL: name= must be 1-64 letters, digits, '_', '.' or '-'", location)
-    return host, port, db, u.password, name.encode()
+    return host, port, db, None if u.password is None else unquote(u.password), name.encode()  # as redis-py reads it
 
 
 # -- the nodes of a cluster, remembered between runs ---------------------------

@@ -75,6 +75,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlparse
 
 import numpy as np
 
@@ -173,6 +174,8 @@ class RedisIndex(ArchiveIndex):
         self.r: Any = None
         self.failover_wait = 0.0  # seconds to retry through a Redis Cluster failover (see failover.py)
         self._password = password
+        user = urlparse(location).username
+        self._username = unquote(user) if user else None  # a Redis 6 ACL user (redis://USER:PASSWORD@...)
         self._zdict_cache: tuple[Any, bytes] | None = None
         self._fresh = False  # this epoch's data keys are known not to exist yet (no read before writing them)
         self._written: dict[str, set[Any]] = {}
@@ -200,7 +203,7 @@ class RedisIndex(ArchiveIndex):
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
-        return {"password": self._password, "ssl": self._ssl, "socket_connect_timeout": CONNECT_TIMEOUT,
+        return {"username": self._username, "password": self._password, "ssl": self._ssl, "socket_connect_timeout": CONNECT_TIMEOUT,
                 "socket_timeout": SOCKET_TIMEOUT, "retry": Retry(NoBackoff(), 0)}
 
     def _cluster_kwargs(self) -> dict[str, Any]:

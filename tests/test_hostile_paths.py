@@ -1,0 +1,161 @@
+"""An untrusted pull request's paths (issue 23): links to folders with their own ``.git``, settings only a
+trusted configuration may give, output paths that a link takes out of the repository, names git quotes, an
+output over an input.  Every case is run through the CLI as an attacker would set it up."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from helpers import invoke
+
+GOOD = "The governor said the state would appeal the ruling to the supreme court next week."
+OTHER = "Officials in the district said the new plan would cost about forty million dollars over ten years."
+SECRET = "The secret ledger of the runner says the vault code is seven four one and must never be published."
+
+
+def _write(p: Path, text: str) -> None:
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text, encoding="utf-8")
+
+
+def _article(*sentences: str) -> str:
+    return "\n\n".join(sentences) + "\n"
+
+
+def _repo_and_outside_repo(tmp_path: Path) -> tuple[Path, Path]:
+    """A repository whose tree links to a folder of the runner that is a repository of its own (a ``.git``)."""
+    outside = tmp_path / "runner" / "other"
+    _write(outside / "secret.txt", _article(SECRET, GOOD, SECRET))
+    (outside / ".git").mkdir()
+    (outside / "sub" / ".git").mkdir(parents=True)
+    _write(outside / "sub" / "more.txt", _article(SECRET, GOOD))
+    tree = tmp_path / "repo"
+    _write(tree / "drafts" / "good.txt", _article(GOOD, OTHER, GOOD))
+    (tree / ".git").mkdir()
+    os.symlink(outside, tree / "evil")
+    os.symlink(outside, tree / "drafts" / "evil")
+    return outside, tree
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "evil", "drafts/good.txt"],
+    ["check", "evil/secret.txt", "drafts/good.txt"],
+    ["check", "evil/sub", "drafts/good.txt"],
+    ["check", "drafts/good.txt", "--context", "evil"],
+    ["check", "drafts/good.txt", "--context", "drafts/evil"],
+    ["check", "drafts/good.txt", "--against", "evil"],
+    ["check", "drafts/good.txt", "--against", "drafts/evil/sub"],
+    ["scan", "drafts/good.txt", "evil"],
+])
+def test_a_link_to_a_folder_with_its_own_git_is_not_the_repository(args: list[str], tmp_path: Path) -> None:
+    _, tree = _repo_and_outside_repo(tmp_path)
+    r = invoke(*args, "--format", "json", cwd=tree)
+    assert "vault code" not in r.stdout and "more.txt" not in r.stdout, r.stdout
+    named = next(a for a in args[1:] if "evil" in a)
+    assert f"{named}: symbolic link pointing outside the repository, not read" in r.stderr, r.stderr
+    assert r.stderr.count("\n") == sum(1 for ln in r.stderr.splitlines() if ln.startswith("dedupe: "))
+
+
+def test_index_add_does_not_store_a_linked_repository(tmp_path: Path) -> None:
+    _, tree = _repo_and_outside_repo(tmp_path)
+    r = invoke("index", "add", "evil", "drafts", "--index", tmp_path / "ix", cwd=tree)
+    assert r.returncode == 0, r.stderr
+    assert "evil: symbolic link pointing outside the repository" in r.stderr
+    listed = invoke("index", "list", "--index", tmp_path / "ix", cwd=tree).stdout
+    assert "good.txt" in listed and "secret" not in listed and "more" not in listed
+
+
+def test_the_repository_root_is_found_without_following_a_link_of_the_tree(tmp_path: Path) -> None:
+    from dedupe.paths import repository_root
+
+    outside, tree = _repo_and_outside_repo(tmp_path)
+    old = os.getcwd()
+    os.chdir(tree)
+    try:
+        for p in ("evil", "evil/secret.txt", "evil/sub", "evil/sub/more.txt", "drafts/evil/sub"):
+            assert repository_root(p) == str(tree), p
+        assert repository_root(str(outside / "sub")) == str(outside / "sub")  # the real folder is a repository
+    finally:
+        os.chdir(old)
+    # a link above the tree (a home folder on another disk, /tmp -> /private/tmp) is not the tree's
+    os.symlink(tree, tmp_path / "alias")
+    os.chdir(outside)
+    try:
+        assert repository_root(str(tmp_path / "alias" / "drafts" / "good.txt")) == str(tmp_path / "alias")
+    finally:
+        os.chdir(old)
+
+
+# -- names git would quote: --changed-since and --context check them (item 4) ---------------------------------------
+
+_NAMES = ["caf\udce9.txt", "e\x1bsc.txt", "nl\nx.txt", "rlo\u202e.txt", "lrm\u200e.txt", "del\x7f.txt"]
+_SHOWN = ["caf\\xe9.txt", "e\\x1bsc.txt", "nl\\nx.txt", "rlo\\u202e.txt", "lrm\\u200e.txt", "del\\x7f.txt"]
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True,
+                   capture_output=True)
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_changed_since_and_context_check_names_that_need_escaping(committed: bool, tmp_path: Path) -> None:
+    tree = tmp_path / "repo"
+    _write(tree / "base.txt", _article(OTHER))
+    _git(tree, "init", "-q")
+    _git(tree, "add", "-A")
+    _git(tree, "commit", "-qm", "base")
+    for n in _NAMES:
+        (tree / "drafts").mkdir(exist_ok=True)
+        (tree / "drafts" / n).write_bytes(_article(GOOD, OTHER, GOOD).encode())
+    if committed:  # committed on the branch (git diff REF...HEAD), else untracked (git ls-files --others)
+        _git(tree, "add", "-A")
+        _git(tree, "commit", "-qm", "drafts")
+    ref = "HEAD~1" if committed else "HEAD"
+    for args in (["--changed-since", ref], ["--context", "base.txt"], ["--changed-since", ref, "--context", "base.txt"]):
+        r = invoke("check", "drafts", *args, "--format", "gitlab", cwd=tree)
+        assert r.returncode == 1, (args, r.stderr)
+        paths = {f["location"]["path"] for f in json.loads(r.stdout)}
+        assert paths == {f"drafts/{s}" for s in _SHOWN}, (args, paths)
+        text = invoke("check", "drafts", *args, cwd=tree)
+        assert text.returncode == 1 and "check passed" not in text.stderr + text.stdout
+        assert "\x1b" not in text.stdout and "\u202e" not in text.stdout and "drafts/nl\\nx.txt:" in text.stdout
+
+
+# -- settings only a trusted configuration may give (item 2) --------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", [".dedupe.toml", "pyproject.toml", "drafts/.dedupe.toml"])
+@pytest.mark.parametrize("cmd", [["check", "drafts", "--format", "json"], ["scan", "drafts", "--format", "json"],
+                                 ["report", "drafts", "--format", "markdown"]])
+def test_the_trees_config_cannot_switch_on_reading_links_out_of_it(where: str, cmd: list[str], tmp_path: Path) -> None:
+    outside, tree = _repo_and_outside_repo(tmp_path)
+    os.symlink(outside / "secret.txt", tree / "drafts" / "a.txt")
+    body = "follow-external-symlinks = true\n"
+    _write(tree / where, f"[tool.dedupe]\n{body}" if where == "pyproject.toml" else body)
+    cwd = tree / "drafts" if where.startswith("drafts/") else tree
+    args = [a if a != "drafts" else ("." if cwd != tree else "drafts") for a in cmd]
+    r = invoke(*args, cwd=cwd)
+    assert "vault code" not in r.stdout, r.stdout
+    ignored = [ln for ln in r.stderr.splitlines() if "follow-external-symlinks = true ignored" in ln]
+    assert len(ignored) == 1 and where.rsplit("/", 1)[-1] in ignored[0], r.stderr
+    assert "a.txt: symbolic link pointing outside" in r.stderr
+    # the flag, --config and DEDUPE_CONFIG are trusted
+    trusted = tmp_path / "trusted.toml"
+    _write(trusted, body)
+    for extra, env in (([], {"DEDUPE_CONFIG": str(trusted)}), (["--config", trusted], {}),
+                       (["--follow-external-symlinks"], {})):
+        r = invoke(*args, *extra, cwd=cwd, env=env)
+        assert "vault code" in r.stdout and "ignored" not in r.stderr, (extra, env, r.stderr)
+
+
+def test_index_add_from_the_trees_config_does_not_follow_links(tmp_path: Path) -> None:
+    outside, tree = _repo_and_outside_repo(tmp_path)
+    os.symlink(outside / "secret.txt", tree / "drafts" / "a.txt")
+    _write(tree / ".dedupe.toml", "follow-external-symlinks = true\n")
+    r = invoke("index", "add", "drafts", "--index", tmp_path / "ix", cwd=tree)
+    assert r.returncode == 0 and "follow-external-symlinks = true ignored" in r.stderr, r.stderr
+    assert "secret" not in invoke("index", "list", "--index", tmp_path / "ix", cwd=tree).stdout
