@@ -394,16 +394,22 @@ def test_redaction_rule() -> None:
 
 @pytest.mark.parametrize("cmd", [["check", "-o", "{in}"], ["check", "--format", "sarif={in}"],
                                  ["check", "--format", "text", "--format", "json={link}"],
-                                 ["report", "-o", "{in}"], ["scan", "-o", "{in}"], ["scan", "--format", "json", "-o", "{link}"]])
+                                 ["report", "-o", "{in}"], ["scan", "-o", "{in}"], ["scan", "--format", "json", "-o", "{link}"],
+                                 # several outputs, the last a hard link to an input (one set of identities for all)
+                                 ["check", "--format", "json={new}", "--format", "sarif={hard}"]])
 def test_an_output_over_an_input_is_refused(cmd: list[str], tmp_path: Path) -> None:
     d = tmp_path / "d"
     _write(d / "a.txt", REPEAT)
     _write(d / "b.md", _article(OTHER, GOOD))
     os.symlink(d / "b.md", tmp_path / "link.md")
+    os.link(d / "a.txt", tmp_path / "hard.sarif")
     before = _snapshot(d)
-    args = [a.replace("{in}", str(d / "b.md")).replace("{link}", str(tmp_path / "link.md")) for a in cmd]
+    args = [a.replace("{in}", str(d / "b.md")).replace("{link}", str(tmp_path / "link.md"))
+            .replace("{new}", str(tmp_path / "new.json")).replace("{hard}", str(tmp_path / "hard.sarif")) for a in cmd]
     r = invoke(args[0], d, *args[1:], cwd=tmp_path)
     assert r.returncode == 2 and "an output never replaces an input" in r.stderr, r.stderr
+    if "{hard}" in " ".join(cmd):
+        assert "hard.sarif: is the input" in r.stderr and "a.txt" in r.stderr, r.stderr
     assert _snapshot(d) == before
 
 

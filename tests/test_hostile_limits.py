@@ -243,3 +243,52 @@ def test_a_real_docx_still_reads_with_its_title_and_tables(tmp_path: Path) -> No
     assert doc.text.count("Merged cell text appears once") == 1 and SENTENCE in doc.text
     assert "Second row." in doc.text and "The headline" in doc.text
 
+
+
+# -- .gz, standard input, one-article files -----------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_gzip_bombs_and_endless_input_are_bounded(tmp_path: Path) -> None:
+    """The issue's bombs: one 1 GB JSON record in a 1 MB .jsonl.gz, 1 GB of newlines in a .gz, standard
+    input from /dev/zero, a 50 MB single-paragraph .md."""
+    record = gzip_repeat(b'{"id": "a", "text": "', b"a" * (1 << 20), 1024, b'"}\n')
+    (tmp_path / "record.jsonl.gz").write_bytes(record)
+    assert_refused(["check", "record.jsonl.gz"], tmp_path, "record.jsonl.gz", "line 1: record larger than max-record-bytes")
+    (tmp_path / "lines.jsonl.gz").write_bytes(gzip_repeat(b"", b"\n" * (1 << 20), 1024, b""))
+    assert_refused(["check", "lines.jsonl.gz"], tmp_path, "lines.jsonl.gz", "larger than max-decompressed-bytes")
+    with open("/dev/zero", "rb") as zero:
+        assert_refused(["check", "-", "--stdin-filename", "draft.txt"], tmp_path, "standard input",
+                       "larger than max-file-bytes (268,435,456 bytes)", stdin=zero)
+    (tmp_path / "para.md").write_text("All work and no play makes a dull story. " * ((50 << 20) // 42))
+    assert_refused(["check", "para.md"], tmp_path, "para.md", "article larger than max-record-bytes")
+
+
+@pytest.mark.slow
+def test_the_trees_config_cannot_raise_the_limits(tmp_path: Path) -> None:
+    """``max-record-bytes = 1 TiB`` in the pull request's own .dedupe.toml would let its bomb through: a
+    tree config may lower the limits, never raise them (warned, capped at the default); a flag or a trusted
+    --config may."""
+    record = gzip_repeat(b'{"id": "a", "text": "', b"a" * (1 << 20), 1024, b'"}\n')
+    (tmp_path / "record.jsonl.gz").write_bytes(record)
+    (tmp_path / ".dedupe.toml").write_text("max-record-bytes = 1099511627776\nmax-decompressed-bytes = 1099511627776\n"
+                                           "max-file-bytes = 1099511627776\n")
+    code, err, took, mb = capped(["check", "record.jsonl.gz"], tmp_path)
+    assert code == 2 and took < TIME_LIMIT and 0 < mb < RSS_LIMIT_MB, (err, took, mb)
+    lines = err.splitlines()
+    assert len(lines) == 4 and "record larger than max-record-bytes (4,194,304 bytes)" in lines[-1], err
+    for name, default in (("max-record-bytes", "4,194,304"), ("max-decompressed-bytes", "268,435,456"),
+                          ("max-file-bytes", "268,435,456")):
+        assert any(f"{name} = 1,099,511,627,776 is above the default: capped at {default} bytes" in ln
+                   and ".dedupe.toml" in ln and f"--{name}" in ln for ln in lines), (name, err)
+    # lowering is the tree's to choose
+    (tmp_path / ".dedupe.toml").write_text("max-file-bytes = 100\n")
+    code, err, _, _ = capped(["check", "record.jsonl.gz"], tmp_path)
+    assert code == 2 and err.count("\n") == 1 and "file larger than max-file-bytes (100 bytes)" in err, err
+    # a flag, or a trusted configuration, raises them
+    (tmp_path / ".dedupe.toml").write_text("max-record-bytes = 1099511627776\n")
+    code, err, _, _ = capped(["check", "record.jsonl.gz", "--max-record-bytes", str(2 << 20)], tmp_path)
+    assert code == 2 and "warning" not in err and "max-record-bytes (2,097,152 bytes)" in err, err
+    (tmp_path / "trusted.toml").write_text("max-record-bytes = 8388608\n")
+    code, err, _, _ = capped(["check", "record.jsonl.gz", "--config", "trusted.toml"], tmp_path)
+    assert code == 2 and "warning" not in err and "max-record-bytes (8,388,608 bytes)" in err, err

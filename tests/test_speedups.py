@@ -560,3 +560,34 @@ def test_json_not_forked_beside_another_thread_or_in_a_large_process(monkeypatch
     assert forks == []  # a fork would copy only this thread: a lock the other holds would stay held
     monkeypatch.setattr(jf, "FORK_MAX_RSS", 1)
     assert render_json(r) == whole and forks == []
+
+
+@pytest.mark.parametrize("order", ["sorted", "unsorted"])
+def test_short_candidates_on_near_copies(order, monkeypatch):
+    """Short sets with a value or two changed (what the word-level path is for), sorted (the compiled
+    prefix filter) and not (the compiled counting pass): the pairs and counts the Python code gives."""
+    from dedupe.sketch.containment import short_candidates
+
+    rng = np.random.default_rng(21)
+    vocab = rng.integers(0, 2**64, 3000, dtype=np.uint64)
+    parts = []
+    for _ in range(250):
+        base = rng.choice(vocab, size=int(rng.integers(2, 26)), replace=False)
+        for _ in range(int(rng.integers(1, 5))):
+            copy = base.copy()
+            for _ in range(int(rng.integers(0, 3))):
+                copy[int(rng.integers(len(copy)))] = vocab[int(rng.integers(len(vocab)))]
+            copy = np.unique(copy)
+            parts.append(copy if order == "sorted" else copy[::-1].copy())
+    off = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in parts], out=off[1:])
+    fps = np.concatenate(parts)
+    freq = element_frequencies(fps)
+    args = [(fps, off, size, posting, slack, freq) for size in (8, 23) for posting in (2, 64) for slack in (0, 6)]
+    got = [short_candidates(*a) for a in args]
+    monkeypatch.setattr(native, "speedups", None)
+    for a, (pairs, shared) in zip(args, got):
+        want_pairs, want_shared = short_candidates(*a)
+        assert np.array_equal(pairs.reshape(-1, 2), want_pairs.reshape(-1, 2)), a[2:5]
+        assert np.array_equal(shared, want_shared)
+    assert max(len(p) for p, _ in got) > 200

@@ -96,8 +96,8 @@ def read_stdin(limit: int) -> bytes:
     else:
         data = stream.read(limit + 1)
     if len(data) > limit:
-        raise InputError(f"larger than max-file-bytes ({limit} bytes); raise it in the config or with "
-                         "--max-file-bytes", "standard input")
+        raise InputError(f"larger than max-file-bytes ({limit:,} bytes): not read; raise it with --max-file-bytes "
+                         "or max-file-bytes in a trusted config (--config / DEDUPE_CONFIG)", "standard input")
     return data
 
 

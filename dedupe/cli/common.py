@@ -124,19 +124,20 @@ def refuse_inputs(outputs: list[str], result: ScanResult, *, config: Config | No
                   against: Iterable[str] = (), baseline: str | None = None) -> None:
     """Exit 2 when an output file is one of the inputs: an article of ``result``, the ``baseline`` read, the
     configuration file, or a file of an embedded index among ``against`` (its database, journal or key files)."""
-    from dedupe.atomic import same_file_as_any
+    from dedupe.atomic import inputs_named
 
     inputs = [d.path for d in result.documents] + [e.path for e in result.errors if e.path]
-    named = [p for p in (baseline, config.path if config is not None else None) if p]
+    files = [p for p in (baseline, config.path if config is not None else None) if p]
     folders: list[str] = []
     for loc in against:
-        files, folder = index_files(loc)
-        named += files
-        folders += folder
+        ix_files, ix_folders = index_files(loc)
+        files += ix_files
+        folders += ix_folders
+    named = inputs_named(outputs, files + inputs)  # the inputs' identities are read once for all the outputs
     for out in outputs:
-        hit = same_file_as_any(out, inputs) or same_file_as_any(out, named)
+        hit = named.get(out)
         where = "is the input"
-        if hit is None:
+        if hit is None and folders:
             real = os.path.realpath(out)
             hit = next((f for f in folders if real.startswith(os.path.realpath(f).rstrip(os.sep) + os.sep)), None)
             where = "is inside the index"
@@ -261,6 +262,7 @@ def trusted_config(kw: dict[str, Any]) -> Config:
     if path is None and cfg.path is not None:
         refuse_paths_out_of_tree(cfg)
         ignore_untrusted_keys(cfg, kw)
+        cap_tree_limits(cfg, kw)
     return cfg
 
 
@@ -276,6 +278,23 @@ def ignore_untrusted_keys(cfg: Config, flags: dict[str, Any] | None = None) -> N
                 shown = str(value).lower() if isinstance(value, bool) else repr(value)
                 warn(f"{cfg.path}: {key.dashed} = {shown} ignored: a configuration found in the tree may not set it "
                      f"(give {key.flag or '--' + key.dashed}, or a trusted --config / DEDUPE_CONFIG)")
+
+
+def cap_tree_limits(cfg: Config, flags: dict[str, Any]) -> None:
+    """A configuration found in the tree (a pull request's) may lower the readers' limits
+    (:data:`dedupe.config.READ_LIMITS`), never raise them: a value above the default is warned and capped at
+    it (else ``max-decompressed-bytes = 1099511627776`` would let the PR's own bomb through).  A flag or a
+    trusted configuration (``--config``, ``DEDUPE_CONFIG``) may raise them."""
+    from dedupe.config import READ_LIMITS
+
+    for name, (default, _) in READ_LIMITS.items():
+        value = cfg.get(name)
+        if isinstance(value, int) and value > default and flags.get(name) is None:
+            dashed = name.replace("_", "-")
+            warn(f"{cfg.path}: {dashed} = {value:,} is above the default: capped at {default:,} bytes (a "
+                 f"configuration in the tree may only lower the limits; raise it with --{dashed} or in a trusted "
+                 "--config / DEDUPE_CONFIG)")
+            cfg.extra[name] = default
 
 
 #: Keys of a configuration that name files dedupe reads (and, for a baseline or an index, writes).

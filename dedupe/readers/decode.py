@@ -58,7 +58,7 @@ def _os_error(exc: OSError, path: str) -> InputError:
 def too_large(what: str, limit: int, name: str) -> str:
     """The one-line message of a limit that cut: what, the limit, and its name (config key and flag)."""
     return (f"{what} larger than {name} ({limit:,} bytes): not read; raise it with --{name} "
-            f"or {name} in the config")
+            f"or {name} in a trusted config (--config / DEDUPE_CONFIG)")
 
 
 def out_of_memory(what: str, limit: int, name: str) -> str:
