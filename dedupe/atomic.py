@@ -72,16 +72,30 @@ def _write(given: str, data: str | bytes | Iterable[str], encoding: str) -> None
 
 def same_file_as_any(path: str, inputs: list[str]) -> str | None:
     """The first of ``inputs`` that ``path`` names (the same file, through links too), or None."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None  # not there (or not reachable): cannot be an input that was read
-    key = (st.st_dev, st.st_ino)
+    return inputs_named([path], inputs).get(path)
+
+
+def inputs_named(paths: list[str], inputs: list[str]) -> dict[str, str]:
+    """For each of ``paths`` that names one of ``inputs`` (the same file, through links too), the first
+    such input.  The inputs are looked at only when some path exists, and once for all the paths (one
+    set of file identities)."""
+    keys: dict[tuple[int, int], list[str]] = {}
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue  # not there (or not reachable): cannot be an input that was read
+        keys.setdefault((st.st_dev, st.st_ino), []).append(path)
+    found: dict[str, str] = {}
+    if not keys:
+        return found
     for p in inputs:
         try:
             s = os.stat(p)
         except OSError:
             continue
-        if (s.st_dev, s.st_ino) == key:
-            return p
-    return None
+        for path in keys.pop((s.st_dev, s.st_ino), ()):
+            found[path] = p
+        if not keys:
+            break
+    return found

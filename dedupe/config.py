@@ -76,6 +76,9 @@ class Key:
     stored: frozenset[str] = frozenset()
     setting: bool = True  # a Settings field (False: a front-end key, kept in Config.extra)
     want: str | None = None  # what a wrong value is told it should be
+    #: It widens what is read or written (links out of the tree): only a flag or a trusted configuration
+    #: (``--config`` / ``DEDUPE_CONFIG``) may set it; the tree's own configuration is warned and ignored.
+    trusted: bool = False
 
     @property
     def dashed(self) -> str:
@@ -263,8 +266,8 @@ FRONT_END_KEYS: dict[str, Key] = {k.name: k for k in (
         commands=_ENGINE, setting=False),
     Key("follow_external_symlinks", "bool", False,
         "Read symbolic links whose target is outside the walked folder or the repository (default: skipped with a "
-        "warning; a pull request's links may point anywhere on the runner).", commands=frozenset({READ}),
-        setting=False),
+        "warning; a pull request's links may point anywhere on the runner). Only a flag or a trusted --config / "
+        "DEDUPE_CONFIG may set it.", commands=frozenset({READ}), setting=False, trusted=True),
     *(Key(name, "int", default, f"{what} (default {default:,}).", low=1, high=2**40, commands=frozenset({READ}),
           setting=False) for name, (default, what) in READ_LIMITS.items()),
 )}
@@ -280,6 +283,8 @@ class Config:
     settings: Settings = field(default_factory=Settings)
     extra: dict[str, Any] = field(default_factory=dict)
     path: str | None = None
+    #: Named by the user (``--config``, ``DEDUPE_CONFIG``), not found in the tree: its paths are the user's.
+    trusted: bool = False
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.extra.get(key.replace("-", "_"), default)

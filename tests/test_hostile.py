@@ -356,8 +356,9 @@ def test_following_external_links_is_an_explicit_choice(tmp_path: Path) -> None:
     _, tree = _outside_and_tree(tmp_path)
     r = invoke("scan", "drafts", "--format", "json", "--follow-external-symlinks", cwd=tree)
     assert "vault code" in r.stdout and "outside" not in r.stderr
-    _write(tree / ".dedupe.toml", "follow-external-symlinks = true\n")
-    assert "vault code" in invoke("scan", "drafts", "--format", "json", cwd=tree).stdout
+    trusted = tmp_path / "trusted.toml"  # a trusted configuration (--config / DEDUPE_CONFIG) may; the tree's may not
+    _write(trusted, "follow-external-symlinks = true\n")
+    assert "vault code" in invoke("scan", "drafts", "--format", "json", "--config", trusted, cwd=tree).stdout
 
 
 def test_index_add_does_not_store_what_a_link_points_at(tmp_path: Path) -> None:
@@ -393,16 +394,22 @@ def test_redaction_rule() -> None:
 
 @pytest.mark.parametrize("cmd", [["check", "-o", "{in}"], ["check", "--format", "sarif={in}"],
                                  ["check", "--format", "text", "--format", "json={link}"],
-                                 ["report", "-o", "{in}"], ["scan", "-o", "{in}"], ["scan", "--format", "json", "-o", "{link}"]])
+                                 ["report", "-o", "{in}"], ["scan", "-o", "{in}"], ["scan", "--format", "json", "-o", "{link}"],
+                                 # several outputs, the last a hard link to an input (one set of identities for all)
+                                 ["check", "--format", "json={new}", "--format", "sarif={hard}"]])
 def test_an_output_over_an_input_is_refused(cmd: list[str], tmp_path: Path) -> None:
     d = tmp_path / "d"
     _write(d / "a.txt", REPEAT)
     _write(d / "b.md", _article(OTHER, GOOD))
     os.symlink(d / "b.md", tmp_path / "link.md")
+    os.link(d / "a.txt", tmp_path / "hard.sarif")
     before = _snapshot(d)
-    args = [a.replace("{in}", str(d / "b.md")).replace("{link}", str(tmp_path / "link.md")) for a in cmd]
+    args = [a.replace("{in}", str(d / "b.md")).replace("{link}", str(tmp_path / "link.md"))
+            .replace("{new}", str(tmp_path / "new.json")).replace("{hard}", str(tmp_path / "hard.sarif")) for a in cmd]
     r = invoke(args[0], d, *args[1:], cwd=tmp_path)
     assert r.returncode == 2 and "an output never replaces an input" in r.stderr, r.stderr
+    if "{hard}" in " ".join(cmd):
+        assert "hard.sarif: is the input" in r.stderr and "a.txt" in r.stderr, r.stderr
     assert _snapshot(d) == before
 
 
@@ -628,6 +635,9 @@ def _bombs(d: Path) -> dict[str, str]:
             fh.write(b"\n" * (1 << 20))
     with zipfile.ZipFile(d / "big.docx", "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   '<Relationship Id="rId1" Target="word/document.xml" Type="http://schemas.openxmlformats.org/'
+                   'officeDocument/2006/relationships/officeDocument"/></Relationships>')  # only what rels name is read
         z.writestr("word/document.xml", b"<w:document>" + b" " * (64 << 20) + b"</w:document>")
     _write(d / "big.md", "word " * (1 << 20))
     return {"record.jsonl.gz": "max-record-bytes", "lines.jsonl.gz": "max-decompressed-bytes",

@@ -451,3 +451,147 @@ def test_verify_words(monkeypatch):
     for t, links in got.items():
         assert links == verify_words(pairs, shared, sizes, lambda i: forms[i], t), t
     assert len(got[0.7]) > 100 and len(got[0.7]) < len(pairs)
+
+
+# -- the JSON encoded in two processes ------------------------------------------------------------
+
+
+def _seed_result():
+    paths = sorted(str(p) for p in SEEDS.rglob("*") if p.suffix in (".txt", ".md", ".html", ".docx", ".jsonl"))
+    r = scan(paths)
+    assert len(r.clusters) >= 2
+    return r
+
+
+def _no_child_left() -> bool:
+    import os
+
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        return False
+    except ChildProcessError:
+        return True
+
+
+def _count_forks(monkeypatch) -> list[int]:
+    import os
+
+    from dedupe.engine import forked
+
+    monkeypatch.setattr(forked, "core_free", lambda: True)  # as on an idle machine
+    forks: list[int] = []
+    real = os.fork
+
+    def fork() -> int:
+        pid = real()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    return forks
+
+
+def test_json_encoded_by_a_child_is_the_same_text(monkeypatch):
+    from dedupe.output import json_format as jf
+
+    r = _seed_result()
+    monkeypatch.setattr(jf, "FORK_MIN_CLUSTERS", 10**9)
+    here = render_json(r)
+    assert here == json.dumps(r.to_dict(), ensure_ascii=False) + "\n"
+    forks = _count_forks(monkeypatch)
+    monkeypatch.setattr(jf, "FORK_MIN_CLUSTERS", 2)
+    assert render_json(r) == here
+    assert len(forks) == 1  # the second part was encoded by a child
+    assert _no_child_left()
+
+
+def test_json_child_that_fails_is_replaced_here(monkeypatch):
+    import os
+
+    from dedupe.findings import Cluster
+    from dedupe.output import json_format as jf
+
+    r = _seed_result()
+    monkeypatch.setattr(jf, "FORK_MIN_CLUSTERS", 10**9)
+    here = render_json(r)
+    parent = os.getpid()
+    real = Cluster.to_dict
+
+    def to_dict(self):  # breaks in the child only
+        if os.getpid() != parent:
+            raise RuntimeError("child broken")
+        return real(self)
+
+    monkeypatch.setattr(Cluster, "to_dict", to_dict)
+    forks = _count_forks(monkeypatch)
+    monkeypatch.setattr(jf, "FORK_MIN_CLUSTERS", 2)
+    assert render_json(r) == here
+    assert len(forks) == 1
+    assert _no_child_left()
+
+
+def test_json_child_of_an_abandoned_stream_is_reaped(monkeypatch):
+    from dedupe.output import json_format as jf
+
+    r = _seed_result()
+    forks = _count_forks(monkeypatch)
+    monkeypatch.setattr(jf, "FORK_MIN_CLUSTERS", 2)
+    parts = jf._parts(r)
+    next(parts)
+    assert len(forks) == 1
+    parts.close()  # the writer failed: the child is stopped and waited for
+    assert _no_child_left()
+
+
+def test_json_not_forked_beside_another_thread_or_in_a_large_process(monkeypatch):
+    import threading
+
+    from dedupe.engine import forked
+    from dedupe.output import json_format as jf
+
+    r = _seed_result()
+    monkeypatch.setattr(jf, "FORK_MIN_CLUSTERS", 2)
+    forks = _count_forks(monkeypatch)
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        whole = render_json(r)
+    finally:
+        stop.set()
+        t.join()
+    assert forks == []  # a fork would copy only this thread: a lock the other holds would stay held
+    monkeypatch.setattr(forked, "MAX_RSS", 1)
+    assert render_json(r) == whole and forks == []
+
+
+@pytest.mark.parametrize("order", ["sorted", "unsorted"])
+def test_short_candidates_on_near_copies(order, monkeypatch):
+    """Short sets with a value or two changed (what the word-level path is for), sorted (the compiled
+    prefix filter) and not (the compiled counting pass): the pairs and counts the Python code gives."""
+    from dedupe.sketch.containment import short_candidates
+
+    rng = np.random.default_rng(21)
+    vocab = rng.integers(0, 2**64, 3000, dtype=np.uint64)
+    parts = []
+    for _ in range(250):
+        base = rng.choice(vocab, size=int(rng.integers(2, 26)), replace=False)
+        for _ in range(int(rng.integers(1, 5))):
+            copy = base.copy()
+            for _ in range(int(rng.integers(0, 3))):
+                copy[int(rng.integers(len(copy)))] = vocab[int(rng.integers(len(vocab)))]
+            copy = np.unique(copy)
+            parts.append(copy if order == "sorted" else copy[::-1].copy())
+    off = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in parts], out=off[1:])
+    fps = np.concatenate(parts)
+    freq = element_frequencies(fps)
+    args = [(fps, off, size, posting, slack, freq) for size in (8, 23) for posting in (2, 64) for slack in (0, 6)]
+    got = [short_candidates(*a) for a in args]
+    monkeypatch.setattr(native, "speedups", None)
+    for a, (pairs, shared) in zip(args, got):
+        want_pairs, want_shared = short_candidates(*a)
+        assert np.array_equal(pairs.reshape(-1, 2), want_pairs.reshape(-1, 2)), a[2:5]
+        assert np.array_equal(shared, want_shared)
+    assert max(len(p) for p, _ in got) > 200

@@ -1128,6 +1128,101 @@ static int sorted_u64(const uint64_t *a, int64_t n)
 
 /* Sets must be distinct per set; they are sorted here when they are not. */
 
+/* short_candidates with freq given, by prefix filtering (exact): a pair must share at least
+ * T = max(2, max(|i|, |j|) - slack) kept values (2 <= freq <= max_posting), so at least
+ * t_i = max(2, |i| - slack) <= T of them; a set with fewer kept values than t_i pairs with nothing,
+ * and two sets sharing T kept values share one of the first k - t + 1 of each one's kept values in a
+ * global order (rarest first, then by value).  Only those prefixes are indexed; each pair found is
+ * then counted exactly by merging the two sorted sets.  Same pairs, order and counts as the counting
+ * pass below.  Returns 1 (nothing done) when a short set is not sorted, -1 when out of memory. */
+static int short_prefix(const uint64_t *f, const int64_t *off, const int32_t *freq, Py_ssize_t nsets,
+                        long long max_size, long long max_posting, long long slack, vec64 *outp, vec64 *outs)
+{
+    for (Py_ssize_t s = 0; s < nsets; s++)
+        if (off[s + 1] - off[s] <= max_size)
+            for (int64_t e = off[s] + 1; e < off[s + 1]; e++)
+                if (f[e - 1] >= f[e]) return 1;
+    int rc = -1;
+    kv *ent = NULL;
+    size_t nent = 0, cap = 0;
+    probe_t pr[64];
+    probe_t *big = NULL;
+    vec64 codes = {0};
+    for (Py_ssize_t s = 0; s < nsets; s++) {
+        int64_t size = off[s + 1] - off[s];
+        if (size > max_size || size == 0) continue;
+        probe_t *buf = size <= 64 ? pr : NULL;
+        if (!buf) {
+            free(big);
+            big = malloc((size_t)size * sizeof(probe_t));
+            if (!big) goto out;
+            buf = big;
+        }
+        int64_t k = 0;
+        for (int64_t e = off[s]; e < off[s + 1]; e++)
+            if (freq[e] >= 2 && freq[e] <= max_posting) {
+                buf[k].freq = freq[e];
+                buf[k].fp = f[e];
+                k++;
+            }
+        int64_t t = size - slack > 2 ? size - slack : 2;
+        if (k < t) continue;
+        int64_t plen = k - t + 1;
+        if (k > 1) qsort(buf, (size_t)k, sizeof(probe_t), cmp_probe);
+        if (nent + (size_t)plen > cap) {
+            size_t nc = cap ? cap * 2 : 4096;
+            while (nc < nent + (size_t)plen) nc *= 2;
+            kv *ne = realloc(ent, nc * sizeof(kv));
+            if (!ne) goto out;
+            ent = ne;
+            cap = nc;
+        }
+        for (int64_t r = 0; r < plen; r++) {
+            ent[nent].key = buf[r].fp;
+            ent[nent].val = s;
+            nent++;
+        }
+    }
+    if (nent > 1) qsort(ent, nent, sizeof(kv), cmp_kv);
+    for (size_t i = 0; i < nent;) {
+        size_t j = i + 1;
+        while (j < nent && ent[j].key == ent[i].key) j++;
+        for (size_t p = i; p < j; p++)
+            for (size_t q = p + 1; q < j; q++)  /* sets ascending within a value: p's < q's */
+                if (vpush(&codes, (uint64_t)ent[p].val * (uint64_t)nsets + (uint64_t)ent[q].val) < 0) goto out;
+        i = j;
+    }
+    if (codes.n > 1) sort_u64(codes.a, codes.n);
+    for (size_t c = 0; c < codes.n; c++) {
+        if (c && codes.a[c] == codes.a[c - 1]) continue;
+        int64_t a = (int64_t)(codes.a[c] / (uint64_t)nsets), b = (int64_t)(codes.a[c] % (uint64_t)nsets);
+        int64_t x = off[a], xe = off[a + 1], y = off[b], ye = off[b + 1], shared = 0;
+        while (x < xe && y < ye) {
+            if (f[x] < f[y])
+                x++;
+            else if (f[x] > f[y])
+                y++;
+            else {
+                if (freq[x] >= 2 && freq[x] <= max_posting) shared++;
+                x++;
+                y++;
+            }
+        }
+        int64_t sa = xe - off[a], sb = ye - off[b];
+        int64_t bigsz = sa > sb ? sa : sb;
+        int64_t need = bigsz - slack > 2 ? bigsz - slack : 2;
+        if (shared >= need)
+            if (vpush(outp, (uint64_t)a) < 0 || vpush(outp, (uint64_t)b) < 0 || vpush(outs, (uint64_t)shared) < 0)
+                goto out;
+    }
+    rc = 0;
+out:
+    free(ent);
+    free(big);
+    free(codes.a);
+    return rc;
+}
+
 /* short_candidates(fps, offsets, freq, max_size, max_posting, slack) -> (pairs, shared):
  * dedupe.sketch.containment.short_candidates.  Elements of sets of at most max_size elements (with
  * freq given: held by 2..max_posting sets) are grouped by value in a hash table; a value held by
@@ -1158,6 +1253,13 @@ static PyObject *short_candidates(PyObject *self, PyObject *args)
         goto done;
     }
     Py_BEGIN_ALLOW_THREADS
+    if (freq) {
+        int pr_rc = short_prefix(f, off, freq, nsets, max_size, max_posting, slack, &outp, &outs);
+        if (pr_rc <= 0) {
+            oom = pr_rc < 0;
+            goto unlock;
+        }
+    }
 #define SC_KEEP(s, e) (off[(s) + 1] - off[s] <= max_size && (!freq || (freq[e] >= 2 && freq[e] <= max_posting)))
     size_t kept = 0;
     for (Py_ssize_t s = 0; s < nsets; s++)

@@ -8,7 +8,8 @@ import stat
 
 from dedupe.errors import InputError, InputWarning
 
-__all__ = ["GZIP_MAGIC", "NotRegularFile", "decode_text", "file_kind", "gunzip", "not_regular", "read_bytes"]
+__all__ = ["GZIP_MAGIC", "NotRegularFile", "decode_text", "file_kind", "gunzip", "not_regular", "out_of_memory",
+           "read_bytes", "too_large"]
 
 #: The first bytes of a gzip stream.
 GZIP_MAGIC = b"\x1f\x8b"
@@ -57,7 +58,14 @@ def _os_error(exc: OSError, path: str) -> InputError:
 def too_large(what: str, limit: int, name: str) -> str:
     """The one-line message of a limit that cut: what, the limit, and its name (config key and flag)."""
     return (f"{what} larger than {name} ({limit:,} bytes): not read; raise it with --{name} "
-            f"or {name} in the config")
+            f"or {name} in a trusted config (--config / DEDUPE_CONFIG)")
+
+
+def out_of_memory(what: str, limit: int, name: str) -> str:
+    """The one-line message of a read that ran out of memory (a process memory cap, ``ulimit -v``): the
+    limit that bounds it and how to lower it."""
+    return (f"ran out of memory reading this {what}: not read (lower {name}, now {limit:,} bytes, with --{name} "
+            f"or {name} in the config, or give the process more memory)")
 
 
 def read_bytes(path: str, limit: int | None = None) -> bytes:

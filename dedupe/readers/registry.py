@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 from dedupe.documents import Document
 from dedupe.errors import InputError
-from dedupe.readers.decode import read_bytes, too_large
+from dedupe.readers.decode import out_of_memory, read_bytes, too_large
 from dedupe.readers.formats import (
     FORMATS,
     SPECS,
@@ -63,7 +63,11 @@ def read_file(path: str, options: ReadOptions | None = None, fmt: str | None = N
     spec = SPECS[fmt]  # one article in plain bytes (a .docx checks its XML itself): its size is bounded
     if not spec.many and spec.byte_lines and len(data) > options.max_record_bytes:
         raise InputError(too_large("article", options.max_record_bytes, "max-record-bytes"), path)
-    return READERS[fmt](path, data, options)
+    try:
+        return READERS[fmt](path, data, options)
+    except MemoryError:  # a process memory cap met inside a reader: one line naming the file, never a crash
+        del data
+        raise InputError(out_of_memory(f".{fmt} file", options.max_record_bytes, "max-record-bytes"), path) from None
 
 
 
