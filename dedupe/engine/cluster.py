@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ import numpy as np
 from dedupe.config import Settings
 from dedupe.documents import Document
 from dedupe.engine.corpus import DocCounts, UnitTable
+from dedupe.engine.forked import in_two
 from dedupe.engine.match import Matches
 from dedupe.findings import Cluster, Member, Overlap, Pair, cluster_fingerprint, detail_pairs
 from dedupe.sketch.verify import VerifiedPair
@@ -38,8 +40,10 @@ def build_clusters(
     matches: Matches,
     settings: Settings,
     archive: Sequence[bool] | None = None,
+    part: int | None = None,
 ) -> list[Cluster]:
-    """Group linked units into clusters with members, pairs and fingerprints."""
+    """Group linked units into clusters with members, pairs and fingerprints (``part`` 0 or 1: only those
+    of the first or the second half of the components, by units; see :func:`build_clusters_in_two`)."""
     n_forms = int(matches.form_of.max()) + 1 if len(matches.form_of) else 0
     if n_forms == 0:
         return []
@@ -54,6 +58,9 @@ def build_clusters(
     bounds = (np.flatnonzero(np.diff(uc)) + 1).tolist()
     order_list = order.tolist()
     groups = [order_list[a:b] for a, b in zip([0] + bounds, bounds + [len(order_list)])] if order_list else []
+    if part is not None:  # the halves split at the group holding the middle unit
+        half = bisect_right([0] + bounds, len(order_list) // 2)
+        groups = groups[half:] if part else groups[:half]
     # plain lists of the columns involved: cheaper than indexing numpy per group
     col_doc = dict(zip(order_list, table.doc[order].tolist()))
     col_start = dict(zip(order_list, table.start[order].tolist()))
@@ -137,6 +144,21 @@ def build_clusters(
             )
         )
     return number_clusters(docs, clusters)
+
+
+#: From this many units on, :func:`build_clusters_in_two` builds half the clusters in a child (below,
+#: forking and reading the child's clusters back cost more than they save).
+IN_TWO_UNITS = 20_000
+
+
+def build_clusters_in_two(docs: Sequence[Document], table: UnitTable, matches: Matches, settings: Settings,
+                          archive: Sequence[bool] | None = None) -> list[Cluster]:
+    """:func:`build_clusters`, the clusters of the second half of the components built by a forked child
+    on the other core meanwhile (:func:`dedupe.engine.forked.in_two`): the same clusters, in the same order."""
+    if len(matches.form_of) < IN_TWO_UNITS:
+        return build_clusters(docs, table, matches, settings, archive)
+    first, second = in_two(lambda k: build_clusters(docs, table, matches, settings, archive, part=k))
+    return number_clusters(docs, first + second)
 
 
 def link_of(p: VerifiedPair, settings: Settings) -> str:

@@ -27,7 +27,7 @@ import numpy as np
 from dedupe.config import Settings
 from dedupe.documents import Document
 from dedupe.engine.analyse import analyse_documents
-from dedupe.engine.cluster import RollUp, build_clusters, build_overlaps, number_clusters
+from dedupe.engine.cluster import RollUp, build_clusters, build_clusters_in_two, build_overlaps, number_clusters
 from dedupe.engine.corpus import Corpus, DocCounts, Progress, UnitTable, ensure_signatures
 from dedupe.engine.match import match_units
 from dedupe.engine.parallel import analyse_paths
@@ -312,7 +312,7 @@ def finish_scan(corpus: Corpus, settings: Settings, timings: dict[str, float] | 
         clusters = number_clusters(corpus.documents, [c for c in near if c.kind in settings.kinds] + found)
         timings["restate"] += time.perf_counter() - t3  # the wait: the part not hidden behind the matching
     else:
-        clusters = build_clusters(corpus.documents, table, matches, settings, corpus.archive)
+        clusters = build_clusters_in_two(corpus.documents, table, matches, settings, corpus.archive)
     rollup = build_overlaps(corpus.documents, corpus.counts, clusters, corpus.archive)
     timings["cluster"] = time.perf_counter() - t2
     infos = [document_info(d, c, a) for d, c, a in zip(corpus.documents, corpus.counts, corpus.archive)]

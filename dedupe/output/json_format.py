@@ -5,7 +5,7 @@ large result is never held as one string (nor as one dict of dicts) besides the 
 
 On a result of many clusters the second part of the clusters and the roll-up are encoded by a forked
 child process on the other core while this one encodes the documents and the first clusters
-(:func:`_forked`); the child's text is the same text this process would have written, and whenever the
+(:func:`_forked`, when :func:`dedupe.engine.forked.may_fork`); the child's text is the same text this process would have written, and whenever the
 child cannot be started or fails, that part is encoded here instead.
 """
 
@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, chain
 from typing import Any
 
+from dedupe.engine.forked import may_fork
 from dedupe.findings import Cluster, ScanResult
 
 #: Chunks of about this many characters are handed to the writer.
@@ -37,10 +36,6 @@ BATCH = 256
 #: From this many clusters on, part of the encoding runs in a forked child process (below, forking and
 #: reading the child's text back cost more than they save).
 FORK_MIN_CLUSTERS = 1_000
-#: ... but not in a process larger than this (bytes resident): the child writes the reference count of
-#: every object it encodes, and each page so touched is copied; on a large result that copy is memory
-#: the run would not otherwise need.
-FORK_MAX_RSS = 768 << 20
 #: The share of the clusters' encoding (by members and pairs) done here: this process also encodes the
 #: documents and the summary, the child the roll-up.
 HERE_SHARE = 0.6
@@ -64,31 +59,13 @@ def _array(items: Iterable[Any], to_dict: Callable[[Any], Any]) -> Iterator[str]
     yield "]"
 
 
-def _resident_bytes() -> int | None:
-    """This process's resident memory (Linux), or None when unknown."""
-    try:
-        with open("/proc/self/statm", "rb") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def _may_fork() -> bool:
-    """Forking is safe and pays: Linux, this process runs no other thread (a fork copies only the
-    calling thread, so a lock another one holds would stay held in the child), and it is not large."""
-    if not sys.platform.startswith("linux") or not hasattr(os, "fork") or threading.active_count() != 1:
-        return False
-    rss = _resident_bytes()
-    return rss is not None and rss <= FORK_MAX_RSS
-
-
 def _forked(parts: Callable[[], Iterable[str]]) -> tuple[Callable[[], Iterator[str]], Callable[[], None]]:
     """Start encoding ``parts()`` in a forked child process; returns ``(collect, abandon)``.
 
     ``collect()`` waits for the child and yields its text (or, when the child could not be started or
     failed, encodes ``parts()`` here); ``abandon()`` stops and reaps a child not collected."""
     here = (lambda: iter(parts())), (lambda: None)
-    if not _may_fork():
+    if not may_fork():
         return here
     try:
         fh = tempfile.TemporaryFile()
