@@ -119,3 +119,20 @@ def test_normalize_skips_the_table_only_where_it_changes_nothing() -> None:
         assert normalize(text) == text.translate(_TABLE)
     assert normalized_key("it`s") == normalized_key("it's") == "it's"
     assert [t for _, _, t in token_spans("Don`t stop")] == ["don't", "stop"]
+
+
+def test_bench_reads_the_summary_from_the_tail_without_loading_the_report(tmp_path: Path) -> None:
+    """bench/bench_nearcopy.py must not load a large report into its own process (each later measure's
+    child would start from that size): it reads the summary from the file's tail, exactly."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from bench_nearcopy import read_summary
+
+    for k in range(3):  # a story whose text holds the key itself, quoted as JSON writes it
+        (tmp_path / f"s{k}.txt").write_text(SENTENCES[0] + ' He wrote "summary": none. ' + SENTENCES[1] + "\n",
+                                            encoding="utf-8")
+    r = scan([str(tmp_path)], Settings())
+    out = tmp_path / "out.json"
+    write_atomic(str(out), iter_json(r))
+    assert read_summary(out) == json.loads(out.read_text(encoding="utf-8"))["summary"]
