@@ -13,7 +13,10 @@ Each input is one JSON-lines export per copy (``--id-field newid --text-field bo
 writes one ``.txt`` per story instead).  ``dedupe scan --format json -o out.json`` runs as a process
 on each (through ``bench/scan_timed.py``, which runs the real CLI and records its stage timings):
 wall time and its ratio to the 1x run of the same series in the same run, CPU, the peak RSS of the
-process tree (workers included), stage timings, output size, clusters.
+process tree (workers included, sampled every 100 ms, or the scan process's own ``VmHWM`` when
+larger: never ``getrusage``'s maximum, which a child inherits from its launcher), stage timings,
+output size, clusters.  The report is not loaded into the benchmark's process (its summary is read
+from the file's tail), so each measure starts from a small launcher.
 
 Targets (issue 26): near-copy 4x within 5x the 1x time and under 1 GB peak; 8x within 10x and under
 1.5 GB.
@@ -83,6 +86,19 @@ def build(series: str, factor: int, stories: list[tuple[str, str]], as_files: bo
     return d
 
 
+def read_summary(path: Path) -> dict:
+    """The ``summary`` of a JSON report, read from the file's tail (it follows the clusters and the
+    roll-up): the report is not loaded whole into this process, whose size a later measure must not see."""
+    with open(path, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - (1 << 20)))
+        tail = fh.read().decode("utf-8", "replace")
+    at = tail.rindex('"summary": ') + len('"summary": ')
+    summ, _ = json.JSONDecoder().raw_decode(tail, at)
+    return summ
+
+
 def run(inp: Path, as_files: bool, jobs: int | None) -> dict:
     out = CACHE / "nearcopy_out.json"
     timings = CACHE / "nearcopy_timings.json"
@@ -100,9 +116,14 @@ def run(inp: Path, as_files: bool, jobs: int | None) -> dict:
         sys.exit(f"scan failed ({r['returncode']}): {r.get('stderr', '')}")
     r["output_mb"] = round(out.stat().st_size / 2**20, 1) if out.exists() else None
     r["stages"] = json.loads(timings.read_text()) if timings.exists() else {}
+    # Peak: the process tree's sampled sum (workers included) or the scan process's own VmHWM, whichever
+    # is larger.  Not wait4's ru_maxrss: a child's maximum starts from its launcher's (this process's)
+    # size, so one large run would be carried over into every later measure.
+    own = r["stages"].pop("vmhwm_mb", None)
+    r["own_peak_mb"] = own
+    r["peak_tree_rss_mb"] = max(r["peak_tree_sampled_mb"], own or 0.0)
     if out.exists():
-        with open(out, encoding="utf-8") as fh:
-            summ = json.load(fh)["summary"]
+        summ = read_summary(out)
         r["clusters"] = summ["clusters"]
         r["members"] = summ["members"]
         r["duplicate_documents"] = summ["duplicate_documents"]

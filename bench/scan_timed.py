@@ -4,7 +4,10 @@
 
 Writes ``{"analyse", "match", "cluster", ..., "render", "write"}`` (seconds) to TIMINGS.json at exit:
 the engine's own timings (``ScanResult.timings``) and the time the command spent in the functions it
-calls to render and write the output (wrapped here; the command itself is unchanged).
+calls to render and write the output (wrapped here; the command itself is unchanged).  Also
+``"vmhwm_mb"``: this process's own peak resident memory (``VmHWM`` of ``/proc/self/status``, which
+starts afresh at exec, unlike ``getrusage``'s ``ru_maxrss``, which carries the launching process's peak
+over into its child).
 """
 
 from __future__ import annotations
@@ -44,9 +47,23 @@ def wrap(name: str, stage: str | None) -> None:
     setattr(scan_cmd, name, timed)
 
 
+def vmhwm_mb() -> float | None:
+    """Peak resident memory of this process's own address space (Linux), MB."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
 def save() -> None:
+    out: dict[str, float | None] = {k: round(v, 3) for k, v in stages.items()}
+    out["vmhwm_mb"] = vmhwm_mb()
     with open(OUT, "w") as fh:
-        json.dump({k: round(v, 3) for k, v in stages.items()}, fh)
+        json.dump(out, fh)
 
 
 if __name__ == "__main__":

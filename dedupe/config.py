@@ -281,6 +281,8 @@ class Config:
     settings: Settings = field(default_factory=Settings)
     extra: dict[str, Any] = field(default_factory=dict)
     path: str | None = None
+    #: Named by the user (``--config``, ``DEDUPE_CONFIG``), not found in the tree: its paths are the user's.
+    trusted: bool = False
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.extra.get(key.replace("-", "_"), default)

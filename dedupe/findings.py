@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from dedupe.config import RULES, Settings
@@ -21,7 +20,7 @@ from dedupe.text.details import summary as detail_summary
 from dedupe.text.normalize import normalized_key
 
 
-@dataclass
+@dataclass(slots=True)
 class Member:
     """One copy: where it is and what it says.
 
@@ -42,11 +41,16 @@ class Member:
     unit: str = "sentence"
     title: str | None = None
     archive: bool = False
+    #: :attr:`key`, once computed (slots, not a ``__dict__``: a large scan holds hundreds of thousands of members)
+    _key: str | None = field(default=None, init=False, repr=False, compare=False)
 
-    @cached_property
+    @property
     def key(self) -> str:
-        """Normalised text (lower-case word tokens joined by spaces)."""
-        return normalized_key(self.text)
+        """Normalised text (lower-case word tokens joined by spaces), computed once."""
+        k = self._key
+        if k is None:
+            k = self._key = normalized_key(self.text)
+        return k
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -68,7 +72,7 @@ class Member:
         return d
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pair:
     """A verified link between members ``a`` and ``b`` (indices into members).
 

@@ -159,3 +159,115 @@ def test_index_add_from_the_trees_config_does_not_follow_links(tmp_path: Path) -
     r = invoke("index", "add", "drafts", "--index", tmp_path / "ix", cwd=tree)
     assert r.returncode == 0 and "follow-external-symlinks = true ignored" in r.stderr, r.stderr
     assert "secret" not in invoke("index", "list", "--index", tmp_path / "ix", cwd=tree).stdout
+
+
+# -- default and typed output paths a link of the tree takes out of the repository (item 3) -------------------------
+
+
+def _repo_with_outside(tmp_path: Path) -> tuple[Path, Path]:
+    outside = tmp_path / "runner"
+    _write(outside / "bl.json", '{"version": 1, "accepted": {}, "suppressions": {}}\n')
+    _write(outside / "x", "keep\n")
+    tree = tmp_path / "repo"
+    _write(tree / "a.txt", _article(GOOD, OTHER, GOOD))
+    (tree / ".git").mkdir()
+    return outside, tree
+
+
+def _contents(d: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("case", ["baseline-update", "baseline-read", "index-add", "index-list", "sarif", "report",
+                                  "scan", "folder-link", "review-journal"])
+def test_an_output_a_link_of_the_tree_takes_outside_is_refused(case: str, tmp_path: Path) -> None:
+    outside, tree = _repo_with_outside(tmp_path)
+    before = _contents(outside)
+    link, target, args = {
+        "baseline-update": (".dedupe-baseline.json", outside / "bl.json", ["check", "a.txt", "--update-baseline"]),
+        "baseline-read": (".dedupe-baseline.json", outside / "bl.json", ["check", "a.txt"]),
+        "index-add": (".dedupe", outside, ["index", "add", "a.txt"]),
+        "index-list": (".dedupe", outside, ["index", "list"]),
+        "sarif": ("dedupe.sarif", outside / "x", ["check", "a.txt", "--format", "sarif=dedupe.sarif"]),
+        "report": ("report.html", outside / "x", ["report", "a.txt", "-o", "report.html"]),
+        "scan": ("out.json", outside / "x", ["scan", "a.txt", "--format", "json", "-o", "out.json"]),
+        "folder-link": ("out", outside, ["check", "a.txt", "--format", "sarif=out/dedupe.sarif"]),
+        "review-journal": (".dedupe-baseline.json.review-journal", outside / "x", ["review", "a.txt"]),
+    }[case]
+    os.symlink(target, tree / link)
+    r = invoke(*args, cwd=tree)
+    assert r.returncode == 2, (case, r.returncode, r.stderr)
+    errors = [ln for ln in r.stderr.splitlines() if ln.startswith("dedupe: error:")]
+    assert len(errors) == 1 and "symbolic link" in errors[0] and "outside the repository" in errors[0], r.stderr
+    assert errors[0].startswith(f"dedupe: error: {link.split('/')[0]}") or link in errors[0], errors
+    assert _contents(outside) == before and (tree / link).is_symlink()
+
+
+def test_typed_outputs_may_go_anywhere_and_links_inside_are_written_through(tmp_path: Path) -> None:
+    outside, tree = _repo_with_outside(tmp_path)
+    r = invoke("check", "a.txt", "--format", f"sarif={outside / 'new.sarif'}", "--baseline", outside / "bl.json",
+               cwd=tree)
+    assert r.returncode == 1 and (outside / "new.sarif").is_file(), r.stderr  # typed outside the tree: the user's
+    assert invoke("check", "a.txt", "-o", "../up.txt", cwd=tree).returncode == 1 and (tmp_path / "up.txt").is_file()
+    (outside / "deeper").mkdir()
+    os.symlink(outside / "deeper", tree / "deep")  # '..' after a link of the tree climbs from the link's target
+    r = invoke("check", "a.txt", "-o", "deep/../sneaky.txt", cwd=tree)
+    assert r.returncode == 2 and not (outside / "sneaky.txt").exists(), r.stderr
+    (tree / "out").mkdir()
+    os.symlink(tree / "out" / "r.sarif", tree / "in.sarif")
+    os.symlink(tree / "out" / "bl.json", tree / ".dedupe-baseline.json")
+    assert invoke("check", "a.txt", "--format", "sarif=in.sarif", cwd=tree).returncode == 1
+    assert json.loads((tree / "out" / "r.sarif").read_text())["runs"] and (tree / "in.sarif").is_symlink()
+    assert invoke("check", "a.txt", "--update-baseline", cwd=tree).returncode == 0
+    assert json.loads((tree / "out" / "bl.json").read_text())["accepted"]
+    os.symlink(outside / "bl.json", tree / "shared-baseline.json")  # a link of the tree leading out: refused, typed or not
+    r = invoke("check", "a.txt", "--baseline", "shared-baseline.json", cwd=tree)
+    assert r.returncode == 2 and "shared-baseline.json: the baseline resolves through a symbolic link" in r.stderr
+    os.unlink(tree / ".dedupe-baseline.json")
+    os.symlink(outside / "bl.json", tree / ".dedupe-baseline.json")
+    assert invoke("check", "a.txt", "--no-baseline", cwd=tree).returncode == 1  # nothing read: nothing refused
+
+
+# -- an output over an input: the baseline, the configuration, the index (item 5) ------------------------------------
+
+
+@pytest.mark.parametrize("case", ["baseline-o", "baseline-format", "config", "tree-config", "index-db", "index-keys",
+                                  "index-folder"])
+def test_an_output_over_the_baseline_config_or_index_is_refused(case: str, tmp_path: Path) -> None:
+    _, tree = _repo_with_outside(tmp_path)
+    _write(tree / "bl.json", '{"version": 1, "accepted": {}, "suppressions": {}}\n')
+    _write(tmp_path / "trusted.toml", "min-words = 8\n")
+    assert invoke("index", "add", "a.txt", "--index", "ix", cwd=tree).returncode == 0
+    args = {
+        "baseline-o": ["check", "a.txt", "--baseline", "bl.json", "-o", "bl.json"],
+        "baseline-format": ["check", "a.txt", "--baseline", "bl.json", "--format", "sarif=bl.json"],
+        "config": ["scan", "a.txt", "--config", tmp_path / "trusted.toml", "-o", tmp_path / "trusted.toml"],
+        "tree-config": ["report", "a.txt", "-o", ".dedupe.toml"],
+        "index-db": ["check", "a.txt", "--against", "ix", "-o", "ix/index.sqlite"],
+        "index-keys": ["scan", "a.txt", "--against", "ix", "-o", "ix/index.sqlite-keys/x.json"],
+        "index-folder": ["report", "a.txt", "--against", "ix", "-o", "ix/r.html"],
+    }[case]
+    if case == "tree-config":
+        _write(tree / ".dedupe.toml", "min-words = 8\n")
+    before = _contents(tree)
+    r = invoke(*args, cwd=tree)
+    assert r.returncode == 2 and "an output never replaces an input" in r.stderr, (case, r.stderr)
+    assert r.stderr.count("dedupe: error:") == 1
+    after = _contents(tree)
+    assert {k: after.get(k) for k in before} == before  # (reading an index may add its -wal / -shm files)
+    assert not {k for k in after if k not in before and not k.endswith(("-wal", "-shm"))}, after.keys()
+    assert (tmp_path / "trusted.toml").read_text() == "min-words = 8\n"
+
+
+@pytest.mark.parametrize("cmd", ["check", "scan", "report", "review"])
+def test_an_against_index_a_link_of_the_tree_takes_outside_is_not_read(cmd: str, tmp_path: Path) -> None:
+    outside, tree = _repo_with_outside(tmp_path)
+    _write(outside / "archive" / "old.txt", _article(SECRET, GOOD))
+    assert invoke("index", "add", outside / "archive", "--index", outside / "ix", cwd=tree).returncode == 0
+    os.symlink(outside / "ix", tree / "linked-ix")
+    r = invoke(cmd, "a.txt", "--against", "linked-ix", cwd=tree)
+    assert r.returncode == 2 and "vault code" not in r.stdout and "old.txt" not in r.stdout, r.stderr
+    assert "linked-ix: the index resolves through a symbolic link" in r.stderr and r.stderr.count("\n") == 1
+    if cmd == "check":  # typed outside the repository: the user's choice
+        r = invoke(cmd, "a.txt", "--against", outside / "ix", "--format", "json", cwd=tree)
+        assert r.returncode == 1 and "old.txt" in r.stdout, r.stderr  # the archive's copy is named

@@ -98,3 +98,41 @@ def test_copies_of_one_story_fold_into_one_roll_up_line(tmp_path: Path) -> None:
     assert text.count(" = ") == 3  # one line naming the four copies, not six pair lines
     assert f"({len(SENTENCES)} clusters inside whole-article duplicates not listed; --all lists them)" in text
     assert render_text(r, show_all=True).count("similarity") == len(SENTENCES)
+
+
+def test_members_and_pairs_hold_no_instance_dict() -> None:
+    """A near-copy-heavy archive holds hundreds of thousands of members and verified pairs: slots, not a
+    ``__dict__`` each (memory); the member's normalised key is still computed once and kept."""
+    from dedupe.findings import Member, Pair
+    from dedupe.sketch.verify import VerifiedPair
+
+    m = Member("a.txt", "a.txt", 0, 9, 1, 1, 1, 10, "The \u2019Port\u2019")
+    for obj in (m, Pair(0, 1, 0.8, 0.9), VerifiedPair(0, 1, 3, 0.8, 0.9)):
+        assert not hasattr(obj, "__dict__")
+    assert m.key == "the port" and m.key is m.key
+
+
+def test_normalize_skips_the_table_only_where_it_changes_nothing() -> None:
+    from dedupe.text.normalize import _TABLE, normalize, normalized_key, token_spans
+
+    for text in ("plain ASCII text", "a `quoted` word", "caf\u00e9 \u201cquote\u201d \u2014 dash", ""):
+        assert normalize(text) == text.translate(_TABLE)
+    assert normalized_key("it`s") == normalized_key("it's") == "it's"
+    assert [t for _, _, t in token_spans("Don`t stop")] == ["don't", "stop"]
+
+
+def test_bench_reads_the_summary_from_the_tail_without_loading_the_report(tmp_path: Path) -> None:
+    """bench/bench_nearcopy.py must not load a large report into its own process (each later measure's
+    child would start from that size): it reads the summary from the file's tail, exactly."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from bench_nearcopy import read_summary
+
+    for k in range(3):  # a story whose text holds the key itself, quoted as JSON writes it
+        (tmp_path / f"s{k}.txt").write_text(SENTENCES[0] + ' He wrote "summary": none. ' + SENTENCES[1] + "\n",
+                                            encoding="utf-8")
+    r = scan([str(tmp_path)], Settings())
+    out = tmp_path / "out.json"
+    write_atomic(str(out), iter_json(r))
+    assert read_summary(out) == json.loads(out.read_text(encoding="utf-8"))["summary"]

@@ -27,7 +27,9 @@ from dedupe.cli.common import (
     info,
     line,
     read_options,
+    refuse_indexes_outside_tree,
     refuse_inputs,
+    refuse_outputs_outside_tree,
     report_errors,
     warn,
 )
@@ -161,12 +163,14 @@ def check(paths: Any, formats: tuple[str, ...], output: str | None, fail_on: str
     policy = _policy(cfg, fail_on)
     default_fmt = cfg.get("format") or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     targets = parse_formats(tuple(formats), output, default_fmt)
-    bpath = baseline_path(cfg, baseline_flag)
+    refuse_outputs_outside_tree(p for _, p in targets)
+    bpath = "" if no_baseline else baseline_path(cfg, baseline_flag)  # --no-baseline: nothing read, nothing refused
     baseline = None if no_baseline else Baseline.load(bpath)
     if baseline is not None and not (baseline.exists or baseline_flag or update_baseline):
         baseline = None  # no baseline file: nothing to name in the verdict
     options = read_options(cfg, kw)
     against = list(kw.get("against") or ()) or list(cfg.get("against", []) or [])
+    refuse_indexes_outside_tree(against)
     cr = run_check(paths, settings, policy=policy, baseline=baseline, update_baseline=update_baseline,
                    changed_since=changed_since, context=context,
                    stdin=read_stdin(options.max_file_bytes) if STDIN in paths else None,
@@ -194,7 +198,8 @@ def check(paths: Any, formats: tuple[str, ...], output: str | None, fail_on: str
              f"({stats['added']} added, {stats['updated']} with new counts, {stats['pruned']} stale pruned), "
              f"{stats['suppressions']} suppressions kept")
         sys.exit(EXIT_OK)
-    refuse_inputs([p for _, p in targets if p is not None], cr.result)
+    refuse_inputs([p for _, p in targets if p is not None], cr.result, config=cfg, against=against,
+                  baseline=None if baseline is None else bpath)
     render_outputs(cr, targets)
     sys.exit(cr.exit_code)
 
@@ -263,6 +268,7 @@ def report(paths: tuple[str, ...], fmt: str, output: str | None, title: str | No
     from dedupe.cli.common import invocation, run_scan
     from dedupe.output.report import render_html_report, render_markdown_report
 
+    refuse_outputs_outside_tree([output])
     inv = invocation(kw)
     if fmt is None:
         fmt = "markdown" if output and output.lower().endswith((".md", ".markdown")) else "html"
@@ -275,7 +281,7 @@ def report(paths: tuple[str, ...], fmt: str, output: str | None, title: str | No
     render = render_markdown_report if fmt == "markdown" else render_html_report
     text = render(result, title=title)
     if output:
-        refuse_inputs([output], result)
+        refuse_inputs([output], result, config=inv.config, against=inv.against)
         write_output(text, output)
     else:
         emit(text, None)

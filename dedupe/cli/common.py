@@ -120,16 +120,55 @@ def info(message: str) -> None:
     line(f"dedupe: {message}", err=True)
 
 
-def refuse_inputs(outputs: list[str], result: ScanResult) -> None:
-    """Exit 2 when an output file is one of the inputs of ``result`` (it would replace an article)."""
+def refuse_inputs(outputs: list[str], result: ScanResult, *, config: Config | None = None,
+                  against: Iterable[str] = (), baseline: str | None = None) -> None:
+    """Exit 2 when an output file is one of the inputs: an article of ``result``, the ``baseline`` read, the
+    configuration file, or a file of an embedded index among ``against`` (its database, journal or key files)."""
     from dedupe.atomic import inputs_named
 
     inputs = [d.path for d in result.documents] + [e.path for e in result.errors if e.path]
-    named = inputs_named(outputs, inputs)  # the inputs' identities are read once for all the outputs
+    files = [p for p in (baseline, config.path if config is not None else None) if p]
+    folders: list[str] = []
+    for loc in against:
+        ix_files, ix_folders = index_files(loc)
+        files += ix_files
+        folders += ix_folders
+    named = inputs_named(outputs, files + inputs)  # the inputs' identities are read once for all the outputs
     for out in outputs:
         hit = named.get(out)
+        where = "is the input"
+        if hit is None and folders:
+            real = os.path.realpath(out)
+            hit = next((f for f in folders if real.startswith(os.path.realpath(f).rstrip(os.sep) + os.sep)), None)
+            where = "is inside the index"
         if hit is not None:
-            fail(f"{out}: is the input {hit}: an output never replaces an input (choose another path)", EXIT_USAGE)
+            fail(f"{out}: {where} {hit}: an output never replaces an input (choose another path)", EXIT_USAGE)
+
+
+def refuse_indexes_outside_tree(against: Iterable[str]) -> None:
+    """Exit 2 (one line naming it) for an embedded index given to ``--against`` (or by a configuration) that
+    names a place in the repository but that a link of the tree takes out of it (``.dedupe -> /home/runner``):
+    its articles would be quoted in the findings.  Folders of articles are held in by the walk itself."""
+    from dedupe.index.embedded.connection import is_embedded_index
+    from dedupe.paths import refuse_output_outside_tree
+
+    for loc in against:
+        if isinstance(loc, str) and "://" not in loc and is_embedded_index(loc):
+            refuse_output_outside_tree(loc, True, "the index")
+
+
+def index_files(location: str) -> tuple[list[str], list[str]]:
+    """The files (database, its journal) and folders (the index folder, its key files) of an embedded index at
+    ``location``; nothing for a Redis URL or an article folder."""
+    if "://" in location:
+        return [], []
+    from dedupe.index.embedded.connection import db_path, is_embedded_index
+
+    if not is_embedded_index(location):
+        return [], []
+    db = db_path(location)
+    folders = [db + "-keys"] + ([location] if os.path.isdir(location) else [])
+    return [db, db + "-wal", db + "-shm", db + "-journal"], folders
 
 
 # -- shared options -----------------------------------------------------------
@@ -231,6 +270,7 @@ def trusted_config(kw: dict[str, Any]) -> Config:
     if path is None and isolated:
         return Config()
     cfg = load_config(path)
+    cfg.trusted = path is not None
     if path is None and cfg.path is not None:
         refuse_paths_out_of_tree(cfg)
         ignore_untrusted_keys(cfg, kw)
@@ -338,6 +378,7 @@ def invocation(kw: dict[str, Any]) -> Invocation:
     for loc in against:
         if isinstance(loc, str):
             remember_secrets(loc)  # an index URL's credentials: redacted from every message of the command
+    refuse_indexes_outside_tree(against)
     return Invocation(cfg, settings, read_options(cfg, kw), tuple(against))
 
 
@@ -413,14 +454,30 @@ def norm_path(p: str) -> str:
 def baseline_path(cfg: Config, flag: str | None) -> str:
     from dedupe.check.baseline import DEFAULT_PATH
     from dedupe.errors import ConfigError
+    from dedupe.paths import refuse_output_outside_tree
 
     if flag:
+        refuse_output_outside_tree(flag, True, "the baseline")  # typed: anywhere, but no link of the tree out
         return flag
     value = cfg.get("baseline")
-    if value is None:
+    if value is None:  # the default name: a link there (the PR's) may not take it out of the repository
+        refuse_output_outside_tree(DEFAULT_PATH, False, "the baseline")
         return DEFAULT_PATH
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"baseline: expected a file path, got {value!r}", cfg.path or "config")
     if cfg.path and not os.path.isabs(value):
-        return norm_path(os.path.join(os.path.dirname(os.path.abspath(cfg.path)), value))
+        value = norm_path(os.path.join(os.path.dirname(os.path.abspath(cfg.path)), value))
+    if cfg.trusted:  # the tree's configuration was held inside its repository by refuse_paths_out_of_tree
+        refuse_output_outside_tree(value, True, "the baseline")
     return value
+
+
+def refuse_outputs_outside_tree(outputs: Iterable[str | None]) -> None:
+    """Exit 2 (one line naming it) for an output path typed on the command line that names a place in the tree
+    but that a symbolic link of the tree takes out of the repository (``dedupe.sarif -> /home/runner/x``).
+    A path typed outside the repository is the user's choice and is written there."""
+    from dedupe.paths import refuse_output_outside_tree
+
+    for out in outputs:
+        if out is not None and out != "-":
+            refuse_output_outside_tree(out, True, "the output")

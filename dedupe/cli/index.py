@@ -35,6 +35,12 @@ def _location(cfg: Config, flag: str | None) -> str:
     from dedupe.safety import remember_secrets
 
     remember_secrets(loc)  # no message of this command shows its credentials, whatever quotes them
+    if "://" not in loc and (flag or cfg.trusted or loc == DEFAULT_LOCATION):
+        from dedupe.paths import refuse_output_outside_tree
+
+        # the default .dedupe/index must stay in the repository (a PR's `.dedupe -> /elsewhere` is refused); a typed
+        # one may be anywhere but not led out by a link of the tree; the tree's config: held in by trusted_config
+        refuse_output_outside_tree(loc, bool(flag or cfg.trusted), "the index")
     return loc
 
 

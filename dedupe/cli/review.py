@@ -78,7 +78,16 @@ def review(paths: tuple[str, ...], baseline_flag: str | None, show_resolved: boo
     for p in against:
         if not os.path.exists(p) and not p.startswith(("redis://", "rediss://")):  # redis: dedupe.index
             raise InputError("no such file or directory", p)
+    from dedupe.cli.common import refuse_indexes_outside_tree
+
+    refuse_indexes_outside_tree(against)
     bpath = baseline_path(cfg, baseline_flag)
+    from dedupe.paths import refuse_output_outside_tree
+    from dedupe.tui.model import journal_path
+
+    # the journal of unsaved decisions is written next to the baseline: a link of the tree there may not lead out
+    refuse_output_outside_tree(journal_path(bpath), baseline_flag is not None or cfg.get("baseline") is not None,
+                               "the review journal")
     baseline = Baseline.load(bpath)  # a corrupt baseline: one-line error, exit 2
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise click.UsageError("dedupe review needs an interactive terminal (use 'dedupe scan' or 'dedupe check')")

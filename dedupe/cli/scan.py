@@ -9,7 +9,17 @@ from typing import Any
 
 import click
 
-from dedupe.cli.common import EXIT_USAGE, emit, engine_options, fail, invocation, refuse_inputs, report_errors, run_scan
+from dedupe.cli.common import (
+    EXIT_USAGE,
+    emit,
+    engine_options,
+    fail,
+    invocation,
+    refuse_inputs,
+    refuse_outputs_outside_tree,
+    report_errors,
+    run_scan,
+)
 from dedupe.output.registry import SCAN_FORMATS, render_stream
 from dedupe.output.sanitize import neutralize
 
@@ -32,7 +42,9 @@ from dedupe.output.sanitize import neutralize
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, show_all: bool, color: bool | None,
          allow_no_input: bool, engine: str, spark_master: str | None, spark_conf: tuple[str, ...], **kw: Any) -> None:
     """Find repeated sentences and quotes in PATHS (files or directories)."""
-    result = run_scan(paths, invocation(kw), engine, spark_master, spark_conf=spark_conf)
+    refuse_outputs_outside_tree([output])
+    inv = invocation(kw)
+    result = run_scan(paths, inv, engine, spark_master, spark_conf=spark_conf)
     if color is None:
         color = output is None and sys.stdout.isatty()
     options = {"color": color, "show_all": show_all} if fmt == "text" else {}
@@ -46,6 +58,6 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, show_all: bool, c
         tail += f"scan incomplete: {len(result.errors)} input error(s)\n"
         chunks = chain(chunks, [tail])
     if output:
-        refuse_inputs([output], result)
+        refuse_inputs([output], result, config=inv.config, against=inv.against)
     emit(chunks, output)
     sys.exit(code)

@@ -197,6 +197,7 @@ def match_units(table: UnitTable, settings: Settings, progress: Progress | None 
     else:
         jsigs = signatures((jfps >> np.uint64(32)).astype(np.uint32), joff, settings.num_perm, settings.seed)
     cand = [jlive[candidate_pairs(jsigs, bands, rows, settings.max_bucket)]]
+    del jsigs, jfps, joff  # the signatures of every live form: not needed past the banding (memory)
     found = contained()
     if found is not None:
         cand.append(found)

@@ -24,7 +24,7 @@ SHORT_WORDS = 25
 MAX_CHANGED_WORDS = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VerifiedPair:
     """Two sets that passed: indices, shared shingles and both similarities; ``words`` is the word
     alignment's similarity when the pair was linked word by word (-1 when it was not needed)."""

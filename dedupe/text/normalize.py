@@ -27,27 +27,30 @@ TOKEN_RE = re.compile(r"[^\W_]+(?:['.\-][^\W_]+)*")
 
 
 def normalize(text: str) -> str:
-    """Map quotes, dashes and spaces to plain forms (same length as ``text``)."""
+    """Map quotes, dashes and spaces to plain forms (same length as ``text``).  ASCII text without a
+    backtick (the map's one ASCII key) is returned as it is, without the per-character lookup."""
+    if text.isascii() and "`" not in text:
+        return text
     return text.translate(_TABLE)
 
 
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens of ``text``."""
-    return TOKEN_RE.findall(text.translate(_TABLE).lower())
+    return TOKEN_RE.findall(normalize(text).lower())
 
 
 def token_spans(text: str) -> list[tuple[int, int, str]]:
     """``(start, end, token)`` for each word token, offsets into ``text``."""
     fast = kernels.compiled()
     if fast is not None:
-        out: list[tuple[int, int, str]] = fast.token_spans(text.translate(_TABLE))
+        out: list[tuple[int, int, str]] = fast.token_spans(normalize(text))
         return out
-    return [(m.start(), m.end(), m.group().lower()) for m in TOKEN_RE.finditer(text.translate(_TABLE))]
+    return [(m.start(), m.end(), m.group().lower()) for m in TOKEN_RE.finditer(normalize(text))]
 
 
 def normalized_key(text: str) -> str:
     """A canonical string for a unit: its tokens joined by single spaces."""
     fast = kernels.compiled()
     if fast is not None:
-        return str(fast.join_tokens(text.translate(_TABLE).lower()))
+        return str(fast.join_tokens(normalize(text).lower()))
     return " ".join(tokens(text))
