@@ -146,6 +146,18 @@ def refuse_inputs(outputs: list[str], result: ScanResult, *, config: Config | No
             fail(f"{out}: {where} {hit}: an output never replaces an input (choose another path)", EXIT_USAGE)
 
 
+def refuse_indexes_outside_tree(against: Iterable[str]) -> None:
+    """Exit 2 (one line naming it) for an embedded index given to ``--against`` (or by a configuration) that
+    names a place in the repository but that a link of the tree takes out of it (``.dedupe -> /home/runner``):
+    its articles would be quoted in the findings.  Folders of articles are held in by the walk itself."""
+    from dedupe.index.embedded.connection import is_embedded_index
+    from dedupe.paths import refuse_output_outside_tree
+
+    for loc in against:
+        if isinstance(loc, str) and "://" not in loc and is_embedded_index(loc):
+            refuse_output_outside_tree(loc, True, "the index")
+
+
 def index_files(location: str) -> tuple[list[str], list[str]]:
     """The files (database, its journal) and folders (the index folder, its key files) of an embedded index at
     ``location``; nothing for a Redis URL or an article folder."""
@@ -380,6 +392,7 @@ def invocation(kw: dict[str, Any]) -> Invocation:
     for loc in against:
         if isinstance(loc, str):
             remember_secrets(loc)  # an index URL's credentials: redacted from every message of the command
+    refuse_indexes_outside_tree(against)
     return Invocation(cfg, settings, read_options(cfg, kw), tuple(against))
 
 
