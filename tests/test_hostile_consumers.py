@@ -244,3 +244,14 @@ def test_minus_zero_is_zero(tmp_path: Path) -> None:
         r = invoke(*run, cwd=tmp_path)
         assert r.returncode == 0, r.stderr
         assert '"containment": -0.0' not in r.stdout and '"containment": 0.0' in r.stdout, r.stdout[-800:]
+
+
+# -- 5. boilerplate patterns with inline flags ----------------------------------------------------------------
+
+def test_a_boilerplate_pattern_with_inline_flags_works(tmp_path: Path) -> None:
+    _write(tmp_path / "a.txt", REPEAT + "\n")
+    _write(tmp_path / "b.txt", REPEAT + "\n")
+    _write(tmp_path / ".dedupe.toml", 'boilerplate = ["(?i)^the city council voted", "(?m)^Reporting by"]\n')
+    r = invoke("check", "a.txt", "b.txt", cwd=tmp_path)
+    assert r.returncode == 0 and "unexpected" not in r.stderr, r.stderr
+    assert "2 units suppressed by boilerplate" in r.stdout + r.stderr, r.stdout
