@@ -49,11 +49,13 @@ def main() -> None:
             n["detail"] = json.loads(n.pop("stdout"))
             n.pop("stderr")
             naive_runs.append(n)
+            load = os.getloadavg()[0]  # the engine forks a helper for its tail only when a core looks free
             d = measure([py, "-m", "dedupe", "scan", str(corpus), "--format", "json", "-o", str(out_json)], cwd=tmp, env=env)
             if d["returncode"] != 0:
                 sys.exit(f"dedupe scan failed ({d['returncode']}): {d['stderr']}")
             d.pop("stdout")
             d.pop("stderr")
+            d["load_before"] = round(load, 2)
             summary = json.loads(out_json.read_text("utf-8"))["summary"]
             dedupe_runs.append(d)
             print(f"run {k + 1}: naive {n['wall_s']:.2f} s ({n['peak_tree_rss_mb']:.0f} MB), "
@@ -123,7 +125,9 @@ Naive stages (median): {stages}; {n['sentences_8plus']} sentences of 8+ words.
 Note the naive pipeline only produces LSH candidates (no verification, no clusters, no output file);
 dedupe's run includes reading, splitting, quotes, exact verification, clustering and writing the JSON report
 ({s.get('clusters')} clusters, {s.get('candidates')} candidates, bands x rows {s.get('settings', {}).get('bands')} x {s.get('settings', {}).get('rows')}).
-CPU time of dedupe includes its worker processes.
+CPU time of dedupe includes its worker processes. The 1-minute load average before each dedupe run:
+{', '.join(f"{x['load_before']:.2f}" for x in d['runs'])} (with a core free, the clusters and the JSON are built half in a
+forked child; the process tree's RSS then counts the pages the two share twice).
 
 Machine: {m['nproc']} CPUs, Python {m['python']}, {m['platform']}; engine {m.get('engine')}; packages {', '.join(f'{k} {v}' for k, v in m['packages'].items())}; {m['date']}.
 Re-run: `python bench/bench_scan.py [--stories N] [--repeat N]`.

@@ -91,10 +91,10 @@ def output_outside_tree(path: str, explicit: bool) -> str | None:
     repo = repository_root(lexical)
     root_lexical = os.path.normpath(repo) if repo is not None else os.getcwd()
     root = os.path.realpath(root_lexical)
-    real = os.path.realpath(lexical)
+    real = os.path.realpath(path)  # physically: a '..' after a link climbs from the link's target
     if inside(real, root):
         return None
-    if explicit and not inside(lexical, root_lexical):
+    if explicit and not inside(lexical, root_lexical) and os.path.realpath(lexical) == real:
         return None  # typed by the user and outside the tree as written: no link of the tree takes it there
     where = "the repository" if repo is not None else "the working directory"
     if real != lexical:

@@ -96,7 +96,12 @@ def test_in_two_not_beside_another_thread_or_in_a_large_process(monkeypatch: pyt
 def test_no_child_when_no_core_is_free(monkeypatch: pytest.MonkeyPatch) -> None:
     forks = _count_forks(monkeypatch)
     monkeypatch.setattr(forked, "core_free", _real_core_free)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    assert forked.core_free()  # 64 cores: some are free (the count of running tasks is read)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert not forked.core_free()  # one core: this process has it
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(forked, "open", lambda *a, **k: (_ for _ in ()).throw(OSError()), raising=False)
     monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 1.0, 1.0))  # the other core is busy
     assert not forked.core_free()
     assert forked.in_two(lambda k: k) == (0, 1) and forks == []

@@ -292,3 +292,66 @@ def test_the_trees_config_cannot_raise_the_limits(tmp_path: Path) -> None:
     (tmp_path / "trusted.toml").write_text("max-record-bytes = 8388608\n")
     code, err, _, _ = capped(["check", "record.jsonl.gz", "--config", "trusted.toml"], tmp_path)
     assert code == 2 and "warning" not in err and "max-record-bytes (8,388,608 bytes)" in err, err
+
+
+# -- parser shapes: linear time, bounded memory ----------------------------------------------------------
+
+#: Markup shapes that made a parser quadratic or hungry (3.9 MB of ``*a `` took a gigabyte; 1 MB of ``[``
+#: over a minute; an HTML ``<a b='`` without end was retried at every ``<`` to the end of the file).
+PARSER_BOMBS = {
+    "stars.md": "*a " * 1_300_000,
+    "brackets.md": "[" * 1_000_000,
+    "angles.md": "<" * 1_000_000,
+    "paragraphs.md": "a\n\n" * 1_000_000,
+    "items.md": "- a\n" * 1_000_000,
+    "angles.html": "<" * 400_000,
+    "quote.html": "<a b='" * 160_000,
+    "comment.html": "<!--" * 250_000,
+    "refs.html": "&x" * 200_000,
+    "nested.html": "<div><b>" * 100_000 + "text",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(PARSER_BOMBS))
+def test_parser_bombs_take_linear_time_and_bounded_memory(name: str, tmp_path: Path) -> None:
+    (tmp_path / name).write_text(PARSER_BOMBS[name])
+    code, err, took, mb = capped(["check", name], tmp_path)
+    assert code == 0 and "Traceback" not in err and all(ln.startswith("dedupe: ") for ln in err.splitlines()), err
+    assert took < TIME_LIMIT and 0 < mb < RSS_LIMIT_MB, (name, took, mb)
+    if name.endswith(".md"):  # too much markup for the parser: read as text, and said so with the bound
+        assert err.count("\n") == 1 and f"{name}: too much Markdown markup to parse within bounds" in err, err
+
+
+def test_heavy_markdown_is_read_as_text_with_a_warning_and_real_markdown_is_parsed(tmp_path: Path) -> None:
+    from dedupe.readers import read_file
+    from dedupe.readers.markdown import MAX_MARKUP_COST, markup_cost
+
+    heavy = tmp_path / "heavy.md"
+    heavy.write_text("# Title\n\n" + SENTENCE + "\n\n" + "[" * 30_000 + "\n")
+    (doc,) = read_file(str(heavy))
+    assert SENTENCE in doc.text and "# Title" in doc.text  # nothing lost: the markup is kept as text
+    (warning,) = doc.warnings
+    assert warning.startswith("too much Markdown markup to parse within bounds (30,000 '['; estimated cost 300,0")
+    assert warning.endswith(f", bound {MAX_MARKUP_COST:,}): read as plain text"), warning
+    readme = Path(__file__).resolve().parent.parent / "docs" / "cli.md"  # a long real Markdown file is far under
+    assert markup_cost(readme.read_text())[0] < MAX_MARKUP_COST // 10
+    ok = tmp_path / "ok.md"
+    ok.write_text("# Title\n\n" + ("A [link](http://x) and *emphasis* in a sentence of the story.\n\n" * 2000))
+    (doc,) = read_file(str(ok))
+    assert doc.warnings == [] and doc.title == "Title" and "[link]" not in doc.text and "A link and emphasis" in doc.text
+
+
+def test_html_text_in_an_unended_construct_is_kept_as_text(tmp_path: Path) -> None:
+    from dedupe.readers import read_file
+
+    page = tmp_path / "a.html"
+    page.write_text(f"<p>{SENTENCE}</p><p title='never closed {'x' * 5000} {SENTENCE} <!-- dedupe off --> tail")
+    (doc,) = read_file(str(page))
+    assert doc.text.count(SENTENCE) == 2 and "tail" in doc.text and not doc.suppressed
+    page.write_text("<p>caf&eacute; &amp; &x &#233;t&eacute; &lt;b&gt;</p>")
+    (doc,) = read_file(str(page))
+    assert doc.text.strip() == "café & &x été <b>"
+    assert doc.source_offsets is not None
+    start = doc.source_offsets[doc.text.index("été")]
+    assert page.read_text()[start:start + 6] == "&#233;"  # each character still maps into the source

@@ -208,6 +208,11 @@ def test_typed_outputs_may_go_anywhere_and_links_inside_are_written_through(tmp_
     r = invoke("check", "a.txt", "--format", f"sarif={outside / 'new.sarif'}", "--baseline", outside / "bl.json",
                cwd=tree)
     assert r.returncode == 1 and (outside / "new.sarif").is_file(), r.stderr  # typed outside the tree: the user's
+    assert invoke("check", "a.txt", "-o", "../up.txt", cwd=tree).returncode == 1 and (tmp_path / "up.txt").is_file()
+    (outside / "deeper").mkdir()
+    os.symlink(outside / "deeper", tree / "deep")  # '..' after a link of the tree climbs from the link's target
+    r = invoke("check", "a.txt", "-o", "deep/../sneaky.txt", cwd=tree)
+    assert r.returncode == 2 and not (outside / "sneaky.txt").exists(), r.stderr
     (tree / "out").mkdir()
     os.symlink(tree / "out" / "r.sarif", tree / "in.sarif")
     os.symlink(tree / "out" / "bl.json", tree / ".dedupe-baseline.json")
@@ -252,3 +257,17 @@ def test_an_output_over_the_baseline_config_or_index_is_refused(case: str, tmp_p
     assert {k: after.get(k) for k in before} == before  # (reading an index may add its -wal / -shm files)
     assert not {k for k in after if k not in before and not k.endswith(("-wal", "-shm"))}, after.keys()
     assert (tmp_path / "trusted.toml").read_text() == "min-words = 8\n"
+
+
+@pytest.mark.parametrize("cmd", ["check", "scan", "report", "review"])
+def test_an_against_index_a_link_of_the_tree_takes_outside_is_not_read(cmd: str, tmp_path: Path) -> None:
+    outside, tree = _repo_with_outside(tmp_path)
+    _write(outside / "archive" / "old.txt", _article(SECRET, GOOD))
+    assert invoke("index", "add", outside / "archive", "--index", outside / "ix", cwd=tree).returncode == 0
+    os.symlink(outside / "ix", tree / "linked-ix")
+    r = invoke(cmd, "a.txt", "--against", "linked-ix", cwd=tree)
+    assert r.returncode == 2 and "vault code" not in r.stdout and "old.txt" not in r.stdout, r.stderr
+    assert "linked-ix: the index resolves through a symbolic link" in r.stderr and r.stderr.count("\n") == 1
+    if cmd == "check":  # typed outside the repository: the user's choice
+        r = invoke(cmd, "a.txt", "--against", outside / "ix", "--format", "json", cwd=tree)
+        assert r.returncode == 1 and "old.txt" in r.stdout, r.stderr  # the archive's copy is named

@@ -27,6 +27,7 @@ from dedupe.cli.common import (
     info,
     line,
     read_options,
+    refuse_indexes_outside_tree,
     refuse_inputs,
     refuse_outputs_outside_tree,
     report_errors,
@@ -169,6 +170,7 @@ def check(paths: Any, formats: tuple[str, ...], output: str | None, fail_on: str
         baseline = None  # no baseline file: nothing to name in the verdict
     options = read_options(cfg, kw)
     against = list(kw.get("against") or ()) or list(cfg.get("against", []) or [])
+    refuse_indexes_outside_tree(against)
     cr = run_check(paths, settings, policy=policy, baseline=baseline, update_baseline=update_baseline,
                    changed_since=changed_since, context=context,
                    stdin=read_stdin(options.max_file_bytes) if STDIN in paths else None,

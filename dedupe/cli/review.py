@@ -78,6 +78,9 @@ def review(paths: tuple[str, ...], baseline_flag: str | None, show_resolved: boo
     for p in against:
         if not os.path.exists(p) and not p.startswith(("redis://", "rediss://")):  # redis: dedupe.index
             raise InputError("no such file or directory", p)
+    from dedupe.cli.common import refuse_indexes_outside_tree
+
+    refuse_indexes_outside_tree(against)
     bpath = baseline_path(cfg, baseline_flag)
     from dedupe.paths import refuse_output_outside_tree
     from dedupe.tui.model import journal_path

@@ -36,11 +36,20 @@ def resident_bytes() -> int | None:
 
 
 def core_free() -> bool:
-    """A core is likely idle: the load average of the last minute is at least one below the cores.
-    On a busy machine the child would only take turns with this process, and its set-up and the
-    copying back would cost more than they save."""
+    """A core is likely idle: no more tasks runnable right now (``/proc/loadavg``'s running count, this
+    process included) than one below the cores; else the load average of the last minute at least one
+    below them.  On a busy machine the child would only take turns with this process, and its set-up
+    and the copying back would cost more than they save.  (The running count, not the average: a
+    process that ended a moment ago still weighs on the average for a minute.)"""
+    cores = os.cpu_count() or 1
     try:
-        return os.getloadavg()[0] <= (os.cpu_count() or 1) - 1
+        with open("/proc/loadavg", "rb") as fh:
+            running = int(fh.read().split()[3].split(b"/")[0])
+        return running <= cores - 1
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.getloadavg()[0] <= cores - 1
     except OSError:
         return False
 

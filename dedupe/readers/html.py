@@ -71,6 +71,10 @@ class _Parsed:
 _NOT_MARKUP = ("textarea", "script", "style", "title", "code", "pre", "xmp", "template", "noscript", "svg", "math")
 
 
+#: An unparsed rest longer than this after the whole file was fed is read as text (see :func:`_html_items`).
+_LONG_TAIL = 4096
+
+
 def _html_items(src: str) -> _Parsed:
     """Parse HTML into text/break/marker items tagged with their container."""
     import html
@@ -97,6 +101,16 @@ def _html_items(src: str) -> _Parsed:
             self.h1_where: tuple[bool, bool] = (False, False)
             self.chrome = 0
             self.depth = 0
+            self.pending: list[str] = []  # text not yet emitted: the parser hands it over a character at a time
+            self.pending_start = 0
+            self.pending_end = 0
+
+        def flush(self) -> None:
+            """Emit the text gathered since the last tag, comment or reference, as one piece."""
+            if self.pending:
+                raw = "".join(self.pending)
+                self.pending = []
+                self.text(raw, self.pending_start)
 
         # -- context ---------------------------------------------------
         def ctx(self) -> tuple[int | None, int | None, bool]:
@@ -113,6 +127,7 @@ def _html_items(src: str) -> _Parsed:
 
         # -- tags ------------------------------------------------------
         def handle_starttag(self, tag: str, attrs: Any) -> None:
+            self.flush()
             if tag in _HTML_VOID:
                 if tag == "br":
                     if not self.skip:  # a line break; two in a row end the paragraph (_line_breaks)
@@ -155,6 +170,7 @@ def _html_items(src: str) -> _Parsed:
                 self.h1_where = (in_content, chrome)
 
         def handle_endtag(self, tag: str) -> None:
+            self.flush()
             if not self.open.get(tag):
                 if tag == "br" and not self.skip:  # a stray </br>: browsers read it as <br>
                     self.emit("br", self.abs_pos())
@@ -194,7 +210,17 @@ def _html_items(src: str) -> _Parsed:
                 self.emit("text", (decoded, offsets))
 
         def handle_data(self, data: str) -> None:
-            self.text(data, self.abs_pos())
+            self.gather(data, self.abs_pos())
+
+        def gather(self, data: str, start: int) -> None:
+            """Add source text ``data`` found at ``start``: contiguous pieces are decoded and emitted as one
+            (a megabyte of ``<`` or ``&x`` is one item, not a million)."""
+            if self.pending and start != self.pending_end:
+                self.flush()
+            if not self.pending:
+                self.pending_start = start
+            self.pending.append(data)
+            self.pending_end = start + len(data)
 
         def handle_entityref(self, name: str) -> None:
             self.handle_ref()
@@ -205,9 +231,10 @@ def _html_items(src: str) -> _Parsed:
         def handle_ref(self) -> None:
             start = self.abs_pos()
             m = ENTITY_RE.match(src, start)
-            self.text(m.group() if m else "&", start)
+            self.gather(m.group() if m else "&", start)  # decoded with the text around it (decode_entities)
 
         def handle_comment(self, data: str) -> None:
+            self.flush()
             m = MARKER_BODY_RE.fullmatch(data)
             # a marker is a real comment only: not text of a <textarea>, a script, a style or code sample
             if m and not self.skip and not any(self.open.get(t, 0) for t in _NOT_MARKUP):
@@ -215,7 +242,14 @@ def _html_items(src: str) -> _Parsed:
 
     parser = _Parser()
     parser.feed(src)
+    if len(parser.rawdata) > _LONG_TAIL:
+        # Parsing stopped at a construct that never ends (``<a title='...``, ``<!--`` ...) with a long rest
+        # behind it: the standard parser would retry every ``<`` of the rest to its end (quadratic time), so
+        # the rest is its text, as it would mostly be anyway (never a comment: its markers are not honoured).
+        parser.handle_data(parser.rawdata)
+        parser.rawdata = ""
     parser.close()
+    parser.flush()
     if parser.h1_parts is not None:  # an <h1> never closed
         parser.close_capture("h1")
     return _Parsed(parser.items, parser.title, parser.headlines, parser.chrome, parser.depth)

@@ -24,6 +24,26 @@ _SEARCH_WINDOW = 256
 MAX_NESTING = 100
 
 
+#: What markdown-it costs per character of each kind, roughly (units of ~25 microseconds here): its
+#: slow paths are markup, not prose (a link label is tried at every ``[`` down to the nesting limit, every
+#: line, list item, table cell, emphasis or tag delimiter becomes objects).  Prose costs next to nothing.
+MARKUP_COST: dict[str, int] = {"[": 10, "<": 10, "\n": 5, ">": 3, "-": 2, "|": 2, "#": 2, "*": 2, "_": 2, "&": 2,
+                               "`": 1, "\\": 1, "!": 1}
+#: The most markup a file may hold for the Markdown parser (about five seconds of it, a few hundred MB at
+#: worst); a real article is far under it (a 30 KB story with links and lists: about 5,000).  Over it the
+#: file is read as plain text with a warning, in time and memory linear in its size: a pull request's
+#: megabyte of ``[`` or ``*a `` cannot stall or starve the run.
+MAX_MARKUP_COST = 200_000
+
+
+def markup_cost(src: str) -> tuple[int, str]:
+    """The estimated parser cost of ``src`` (see :data:`MARKUP_COST`) and its main part, for messages."""
+    counts = {ch: src.count(ch) * w for ch, w in MARKUP_COST.items()}
+    top = max(counts, key=lambda ch: counts[ch])
+    shown = "newlines" if top == "\n" else repr(top)
+    return sum(counts.values()), f"{counts[top] // MARKUP_COST[top]:,} {shown}"
+
+
 @lru_cache(maxsize=2)
 def _markdown_parser(html: bool = True) -> Any:
     """The shared parser; ``html=False`` a second one that reads HTML as text (never the shared one
@@ -160,6 +180,12 @@ def _markdown_inline(token: Any, cursor: _SourceCursor, out: TextBuilder) -> Non
         # emphasis/strong/link_open markup: nothing to emit; locate() skips it
 
 
+def _plain(path: str, src: str, title: str | None, warnings: list[str]) -> Document:
+    """A Markdown file read as plain text (its markup kept as characters), when it cannot be parsed."""
+    return Document(id=path, path=path, text=src, format="md", title=title, suppressed=plain_suppressions(src),
+                    warnings=warnings)
+
+
 def read_markdown(path: str, data: bytes, options: ReadOptions) -> list[Document]:
     """Markdown: prose blocks only, one paragraph each, mapped to the source.
 
@@ -171,9 +197,18 @@ def read_markdown(path: str, data: bytes, options: ReadOptions) -> list[Document
     """
     warnings: list[str] = []
     src = decode_text(data, path, warnings)
-    lines = src.split("\n")
-    fm_lines, fm_title = _front_matter(lines)
-    parse_src = "\n" * fm_lines + "\n".join(lines[fm_lines:]) if fm_lines else src
+    fm_lines, fm_title, parse_src = 0, None, src
+    if src.startswith(("---", "+++")):  # front matter: only then is the file split into lines
+        lines = src.split("\n")
+        fm_lines, fm_title = _front_matter(lines)
+        if fm_lines:
+            parse_src = "\n" * fm_lines + "\n".join(lines[fm_lines:])
+        del lines
+    cost, main = markup_cost(parse_src)
+    if cost > MAX_MARKUP_COST:
+        warnings.append(f"too much Markdown markup to parse within bounds ({main}; estimated cost {cost:,}, bound "
+                        f"{MAX_MARKUP_COST:,}): read as plain text")
+        return [_plain(path, src, fm_title, warnings)]
     try:
         tokens = _markdown_parser().parse(parse_src)
         too_deep = any(token.level >= MAX_NESTING - 2 for token in tokens)
@@ -189,10 +224,7 @@ def read_markdown(path: str, data: bytes, options: ReadOptions) -> list[Document
             tokens = _markdown_parser(html=False).parse(parse_src)
     if too_deep:
         warnings.append(f"Markdown nested more than {MAX_NESTING // 2} levels deep; read as plain text")
-        return [
-            Document(id=path, path=path, text=src, format="md", title=fm_title,
-                     suppressed=plain_suppressions(src), warnings=warnings)
-        ]
+        return [_plain(path, src, fm_title, warnings)]
 
     starts = line_starts(src)
     cursor = _SourceCursor(src)
