@@ -275,3 +275,13 @@ def test_the_step_summary_is_capped_like_a_comment_with_the_cut_counted(tmp_path
     text = summary.read_text(encoding="utf-8")
     assert len(text) <= COMMENT_MAX_CHARS, len(text)
     assert "not shown" in text or "not listed" in text or "not detailed" in text, text[-500:]
+
+
+# -- 8. a rule lowered by the tree's configuration is said in the verdict ---------------------------------
+
+def test_a_rule_lowered_by_the_config_is_said_in_the_verdict(tmp_path: Path) -> None:
+    _write(tmp_path / "r.txt", f"{REPEAT}\n\n{REPEAT}\n")
+    _write(tmp_path / ".dedupe.toml", 'rules = {DD101 = "note"}\n')
+    r = invoke("check", "r.txt", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "rules lowered: DD101 error -> note" in r.stdout + r.stderr, r.stdout + r.stderr
