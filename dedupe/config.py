@@ -95,6 +95,8 @@ class Key:
             if self.type == "str":
                 alts = " or ".join(repr(c) for c in self.choices)
                 raise ConfigError(f"{self.dashed} must be {alts}, got {value!r}", source)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{self.dashed} must be a finite number, got {value}", source)
         if self.low is None and self.high is None:
             return
         below = self.low is not None and (value <= self.low if self.low_open else value < self.low)
@@ -308,9 +310,9 @@ def _coerce(name: str, value: Any, source: str) -> Any:
     ok = True
     if ftype == "float":
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        value = float(value) if ok else value
-        if ok and math.isnan(value):
-            ok = False
+        value = float(value) + 0.0 if ok else value  # -0.0 is 0.0
+        if ok and not math.isfinite(value):  # nan, inf: no range comparison refuses nan
+            ok, want = False, "a finite number"
     elif ftype == "int":
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif ftype == "bool":

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["defuse_mentions", "display_url", "neutralize", "printable_name", "forget_secrets", "redact", "remember_secrets"]
+__all__ = ["defuse_commands", "defuse_mentions", "display_url", "neutralize", "printable_name", "forget_secrets", "json_safe", "redact", "remember_secrets"]
 
 # C0 and C1 controls (tab kept), DEL, bidirectional controls, lone surrogates, non-characters.
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
 )
 _UNSAFE_KEEP_NL = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
 )
 
 
@@ -60,6 +60,43 @@ def printable_name(name: str) -> str:
     if name.startswith("::"):  # a relative name at the start of an output line would be a workflow command
         name = "./" + name
     return neutralize(name)
+
+# A GitHub runner reads any stdout line whose trimmed form starts with "::" as a workflow command; leading
+# white space (any Unicode space) and colour codes do not stop it.
+_COMMAND_LINE = re.compile(r"^((?:[^\S\n]|\x1b\[[0-9;]*m)*)::", re.MULTILINE)
+_INDENTED_COMMAND = re.compile(r"^((?:[^\S\n]|\x1b\[[0-9;]*m)+)::", re.MULTILINE)
+
+
+def defuse_commands(text: str, keep_commands: bool = False) -> str:
+    """``text`` with a backslash before the ``::`` that starts a line (after spaces, tabs or colour codes),
+    so no line of it is a CI workflow command (``    ::error::x`` -> ``    \\::error::x``).  With
+    ``keep_commands`` (the ``github`` format, whose own commands start at column 0 and whose data is
+    escaped) only indented lines are changed."""
+    if "::" not in text:
+        return text
+    pattern = _INDENTED_COMMAND if keep_commands else _COMMAND_LINE
+    return pattern.sub(lambda m: m.group(1) + "\\::", text)
+
+
+# What JSON may hold raw but a terminal or log must not get: C1 controls, bidi controls, line/paragraph
+# separators, lone surrogates, non-characters (C0 controls are escaped by every JSON encoder already).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+                          "\ufffe\uffff]")
+
+
+def json_safe(encoded: str) -> str:
+    """JSON text (``json.dumps(..., ensure_ascii=False)``) with every character a terminal, a CI log or a
+    viewer would act on written as its ``\\uXXXX`` escape: the same JSON value, nothing raw on screen."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", encoded) if _JSON_UNSAFE.search(encoded) else encoded
+
+
+def printable_title(title: str) -> str:
+    """A document's title (an HTML ``<title>``, a JSON record's field) as every output shows it: white space
+    (line breaks too) collapsed to single spaces, every other unsafe character escaped."""
+    if title.isascii() and title.isprintable():
+        return title
+    return neutralize(" ".join(title.split()))
+
 
 # -- credentials of URLs -----------------------------------------------------------
 #

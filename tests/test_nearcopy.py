@@ -136,3 +136,19 @@ def test_bench_reads_the_summary_from_the_tail_without_loading_the_report(tmp_pa
     out = tmp_path / "out.json"
     write_atomic(str(out), iter_json(r))
     assert read_summary(out) == json.loads(out.read_text(encoding="utf-8"))["summary"]
+
+
+def test_rollup_counts_pairs_and_caps_partners_over_columns(tmp_path: Path) -> None:
+    """The roll-up (numpy columns, not a dict of sets per pair of articles): shared sentences counted
+    both ways, partners capped and counted, a cluster inside one article left out."""
+    from dedupe.engine.cluster import build_overlaps
+
+    near_copies(tmp_path, 4)
+    r = scan([str(tmp_path)], Settings())
+    assert len(r.overlaps) == 4 * 3
+    assert all(o.shared == o.total == o.other_shared == len(SENTENCES) for o in r.overlaps)
+    assert [o.clusters for o in r.overlaps][0] == [c.id for c in r.clusters]
+    capped = build_overlaps([], [], [], [], max_partners=2)
+    assert capped.overlaps == []
+    docs = sorted({m.doc for c in r.clusters for m in c.members})
+    assert len(docs) == 4

@@ -93,10 +93,11 @@ def line(text: str, err: bool = False) -> None:
 
 
 def safe(text: str) -> str:
-    """``text`` on one line, every unsafe character escaped, URL credentials redacted."""
-    from dedupe.output.sanitize import redact
+    """``text`` on one line, every unsafe character escaped, URL credentials redacted, not a workflow
+    command (a leading ``::`` after spaces gets a backslash)."""
+    from dedupe.output.sanitize import defuse_commands, redact
 
-    return neutralize(redact(text))
+    return defuse_commands(neutralize(redact(text)))
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -207,6 +208,19 @@ def CONFIG_OPTION(f: F) -> F:  # noqa: N802 - used as a decorator, like click.op
     return _CONFIG_FLAG(_ISOLATED_FLAG(f))
 
 
+class FiniteFloatRange(click.FloatRange):
+    """A float flag in a range that is a real number: ``nan`` (which no range comparison refuses), ``inf``
+    and ``1e999`` are usage errors, and ``-0`` is 0."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import math
+
+        number = click.FLOAT.convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number (expected a number in {self._describe_range()})", param, ctx)
+        return super().convert(number + 0.0, param, ctx)  # -0.0 + 0.0 is 0.0
+
+
 def key_option(key: Key) -> Callable[[F], F]:
     """The Click option of one key of the settings table (:data:`dedupe.config.KEYS`)."""
     decls = [key.flag or f"--{key.dashed}", *([key.short] if key.short else []), key.name]
@@ -222,7 +236,7 @@ def key_option(key: Key) -> Callable[[F], F]:
     if key.choices is not None:
         ptype = click.Choice(list(key.choices))
     elif key.type == "float":
-        ptype = click.FloatRange(key.low, key.high, min_open=key.low_open, max_open=key.high_open)
+        ptype = FiniteFloatRange(key.low, key.high, min_open=key.low_open, max_open=key.high_open)
     elif key.type == "int":
         ptype = click.IntRange(None if key.low is None else int(key.low), None if key.high is None else int(key.high),
                                min_open=key.low_open, max_open=key.high_open)

@@ -254,11 +254,18 @@ def build_overlaps(docs: Sequence[Document], counts: Sequence[DocCounts], cluste
     """Per article, which other articles it shares sentences with, and how much.
 
     Cost and size grow with the sum over clusters of the square of their articles, capped at
-    ``max_docs`` each; an article lists at most ``max_partners`` others.
+    ``max_docs`` each; an article lists at most ``max_partners`` others.  Counted over numpy columns
+    (one row per member and other article of its cluster), not a dict of sets per pair of articles:
+    an archive of near-copies has hundreds of thousands of such pairs.  Only the listed partners
+    become :class:`~dedupe.findings.Overlap` objects.
     """
-    info = {d.id: (c, a, d.title) for d, c, a in zip(docs, counts, archive)}
-    shared: dict[tuple[str, str], set[int]] = {}
-    cl: dict[tuple[str, str], list[str]] = {}
+    pos = {d.id: i for i, d in enumerate(docs)}
+    rows_doc: list[int] = []  # per member of a counted cluster: its article, start, cluster
+    rows_start: list[int] = []
+    rows_cl: list[int] = []
+    cl_docs: list[int] = []  # per counted cluster, its articles (flattened), and how many
+    cl_ndocs: list[int] = []
+    cl_ids: list[str] = []
     skipped = 0
     for c in clusters:
         if c.kind not in ("cross-article", "archive-match", "changed-detail"):
@@ -267,32 +274,80 @@ def build_overlaps(docs: Sequence[Document], counts: Sequence[DocCounts], cluste
         if len(docs_in) > max_docs:
             skipped += 1
             continue
+        k = len(cl_ids)
+        cl_ids.append(c.id)
+        cl_ndocs.append(len(docs_in))
+        cl_docs.extend(pos[d] for d in docs_in)
         for m in c.members:
-            for other in docs_in:
-                if other == m.doc:
-                    continue
-                key = (m.doc, other)
-                shared.setdefault(key, set()).add(m.start)
-                lst = cl.setdefault(key, [])
-                if not lst or lst[-1] != c.id:
-                    lst.append(c.id)
-    by_doc: dict[str, list[Overlap]] = {}
-    for (doc, other), starts in shared.items():
-        counts_d, is_archive, _ = info[doc]
-        if is_archive:
-            continue  # the roll-up speaks for the drafts
-        sentence_units = counts_d.eligible_sentences
-        back = shared.get((other, doc), set())
-        other_units = info[other][0].eligible_sentences
-        by_doc.setdefault(doc, []).append(
-            Overlap(doc, other, len(starts), max(sentence_units, len(starts)), cl[(doc, other)],
-                    other_title=info[other][2], other_shared=len(back), other_total=max(other_units, len(back))))
-    pos = {d.id: i for i, d in enumerate(docs)}
+            rows_doc.append(pos[m.doc])
+            rows_start.append(m.start)
+            rows_cl.append(k)
+    if not rows_doc:
+        return RollUp([], skipped, 0)
+    n = len(docs)
+    mdoc = np.array(rows_doc, dtype=np.int64)
+    mstart = np.array(rows_start, dtype=np.int64)
+    mcl = np.array(rows_cl, dtype=np.int64)
+    ndocs = np.array(cl_ndocs, dtype=np.int64)
+    first = np.concatenate(([0], np.cumsum(ndocs)[:-1]))
+    cdocs = np.array(cl_docs, dtype=np.int64)
+    # every member against every article of its cluster, its own left out
+    reps = ndocs[mcl]
+    r_member = np.repeat(np.arange(len(mdoc)), reps)
+    r_off = np.arange(len(r_member)) - np.repeat(np.cumsum(reps) - reps, reps)
+    other = cdocs[first[mcl[r_member]] + r_off]
+    keep = other != mdoc[r_member]
+    r_member, other = r_member[keep], other[keep]
+    if not len(other):  # every counted cluster inside one article
+        return RollUp([], skipped, 0)
+    key = mdoc[r_member] * n + other
+    start, cl = mstart[r_member], mcl[r_member]
+    # sentences shared per (article, other): distinct starts
+    o = np.lexsort((start, key))
+    ks, ss = key[o], start[o]
+    new_start = np.ones(len(ks), dtype=bool)
+    new_start[1:] = (ks[1:] != ks[:-1]) | (ss[1:] != ss[:-1])
+    keys, first_row = np.unique(ks, return_index=True)
+    shared = np.add.reduceat(new_start.astype(np.int64), first_row) if len(ks) else np.zeros(0, dtype=np.int64)
+    # the clusters of each (article, other), in cluster order (the order they are numbered in)
+    oc = np.lexsort((cl, key))
+    kc, cc = key[oc], cl[oc]
+    distinct = np.ones(len(kc), dtype=bool)
+    distinct[1:] = (kc[1:] != kc[:-1]) | (cc[1:] != cc[:-1])
+    kc, cc = kc[distinct], cc[distinct]
+    cbounds = np.searchsorted(kc, keys, side="left").tolist() + [len(kc)]
+    a_doc, a_other = keys // n, keys % n
+    # the same pair seen from the other article
+    back_key = a_other * n + a_doc
+    at = np.searchsorted(keys, back_key)
+    at_ok = at < len(keys)
+    found = np.zeros(len(keys), dtype=bool)
+    found[at_ok] = keys[at[at_ok]] == back_key[at_ok]
+    back = np.where(found, shared[np.minimum(at, len(keys) - 1)], 0)
+    elig = np.array([c.eligible_sentences for c in counts], dtype=np.int64)
+    is_arch = np.array(list(archive), dtype=bool)
+    total = np.maximum(elig[a_doc], shared)
+    other_total = np.maximum(elig[a_other], back)
+    share = np.where(total > 0, shared / np.maximum(total, 1), 0.0)
+    live = np.flatnonzero(~is_arch[a_doc])  # the roll-up speaks for the drafts
+    # per article, its partners sharing the most first; at most max_partners listed
+    ol = live[np.lexsort((a_other[live], -shared[live], -share[live], a_doc[live]))]
+    d_sorted = a_doc[ol]
+    group_start = np.ones(len(ol), dtype=bool)
+    group_start[1:] = d_sorted[1:] != d_sorted[:-1]
+    starts_idx = np.flatnonzero(group_start)
+    rank = np.arange(len(ol)) - np.repeat(starts_idx, np.diff(np.append(starts_idx, len(ol))))
+    omitted = int(np.count_nonzero(rank >= max_partners))
+    listed = ol[rank < max_partners]
+    listed = listed[np.lexsort((a_other[listed], -share[listed], a_doc[listed]))]
+    ids = [d.id for d in docs]
+    titles = [d.title for d in docs]
+    cc_list = cc.tolist()
     out: list[Overlap] = []
-    omitted = 0
-    for partners in by_doc.values():
-        partners.sort(key=lambda o: (-o.share, -o.shared, pos[o.other]))
-        omitted += max(0, len(partners) - max_partners)
-        out.extend(partners[:max_partners])
-    out.sort(key=lambda o: (pos[o.doc], -o.share, pos[o.other]))
+    for q, dd, oo, sh, tot, bk, otot in zip(listed.tolist(), a_doc[listed].tolist(), a_other[listed].tolist(),
+                                           shared[listed].tolist(), total[listed].tolist(), back[listed].tolist(),
+                                           other_total[listed].tolist()):
+        names = [cl_ids[x] for x in cc_list[cbounds[q]:cbounds[q + 1]]]
+        out.append(Overlap(ids[dd], ids[oo], sh, tot, names, other_title=titles[oo], other_shared=bk,
+                           other_total=otot))
     return RollUp(out, skipped, omitted)

@@ -35,7 +35,7 @@ from dedupe.errors import DedupeError, InputError
 from dedupe.findings import Cluster, DocumentInfo, ScanResult
 from dedupe.kinds import NEAR_COPY_KINDS
 from dedupe.readers import ReadOptions, iter_paths
-from dedupe.safety import printable_name
+from dedupe.safety import printable_name, printable_title
 from dedupe.text.split import PunktModel
 
 if TYPE_CHECKING:
@@ -247,8 +247,9 @@ def prepare(
     archive_set = set(archive_paths)
     corpus.archive = [d.path in archive_set for d in corpus.documents]
     for d in corpus.documents:  # names not UTF-8 (caf\xe9.txt) or holding controls are shown, stored, hashed escaped
-        if printable_name(d.path) is not d.path:
-            d.path, d.id = printable_name(d.path), printable_name(d.id)
+        d.path, d.id = printable_name(d.path), printable_name(d.id)  # the id too: file.jsonl#<a record's id>
+        if d.title is not None:
+            d.title = printable_title(d.title)
     for e in errors:
         if e.path is not None:
             e.path = printable_name(e.path)

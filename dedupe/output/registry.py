@@ -26,8 +26,9 @@ from dedupe.check.rules import CheckResult, evaluate
 from dedupe.errors import ConfigError
 from dedupe.findings import ScanResult
 from dedupe.output import ci, json_format, text
+from dedupe.output.sanitize import defuse_commands, json_safe, neutralize
 
-__all__ = ["FORMATS", "SCAN_FORMATS", "CHECK_FORMATS", "Format", "render", "render_stream", "check_config_format"]
+__all__ = ["GUARDS", "FORMATS", "SCAN_FORMATS", "CHECK_FORMATS", "Format", "render", "render_stream", "check_config_format"]
 
 Renderer = Callable[..., str]
 
@@ -47,17 +48,43 @@ class Format:
     scan: Renderer | None = None
     #: Renders a :class:`ScanResult` in chunks as they are produced (a large result is never one string).
     scan_stream: Callable[..., Iterator[str]] | None = None
+    #: The format's consumer, which decides the last guard every rendered chunk passes (:data:`GUARDS`).
+    consumer: str = "log"
+
+
+def _log_guard(chunk: str) -> str:
+    """Markdown and JUnit XML: no raw control or bidi character (line breaks kept), no line a CI runner
+    would read as a workflow command."""
+    return defuse_commands(neutralize(chunk, keep_newlines=True))
+
+
+def _workflow_guard(chunk: str) -> str:
+    """GitHub workflow commands: as :func:`_log_guard`, keeping the format's own commands (column 0)."""
+    return defuse_commands(neutralize(chunk, keep_newlines=True), keep_commands=True)
+
+
+#: The one neutralising path per consumer, applied to everything a format renders, whatever its renderer
+#: escaped already: ``json`` writes unsafe characters as ``\uXXXX`` escapes (the same JSON value);
+#: ``log`` (Markdown, JUnit XML) shows them as visible escapes and defuses lines starting ``::``;
+#: ``workflow`` (``github``) the same, keeping its own commands; ``terminal`` (text) is neutralised by its
+#: renderer, which alone may add colour codes (``--color``), and gets no line starting ``::``.
+GUARDS: dict[str, Callable[[str], str]] = {"json": json_safe, "log": _log_guard, "workflow": _workflow_guard,
+                                           "terminal": defuse_commands}
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("text", "Findings for people at a terminal (colour with --color).", ci.render_text, text.render_text),
-    Format("github", "GitHub Actions workflow commands (annotations) and a step summary.", ci.render_github),
-    Format("sarif", "SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.", ci.render_sarif),
+    Format("text", "Findings for people at a terminal (colour with --color).", ci.render_text, text.render_text,
+           consumer="terminal"),
+    Format("github", "GitHub Actions workflow commands (annotations) and a step summary.", ci.render_github,
+           consumer="workflow"),
+    Format("sarif", "SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.", ci.render_sarif,
+           consumer="json"),
     Format("junit", "JUnit XML: one test case per article.", ci.render_junit),
-    Format("gitlab", "GitLab Code Quality report (JSON array).", ci.render_gitlab),
-    Format("rdjsonl", "reviewdog diagnostics, one JSON object per line.", ci.render_rdjsonl),
+    Format("gitlab", "GitLab Code Quality report (JSON array).", ci.render_gitlab, consumer="json"),
+    Format("rdjsonl", "reviewdog diagnostics, one JSON object per line.", ci.render_rdjsonl, consumer="json"),
     Format("json", "The documented machine schema (version 1).", ci.render_json,
-           lambda result, **_: json_format.render_json(result), lambda result, **_: json_format.iter_json(result)),
+           lambda result, **_: json_format.render_json(result), lambda result, **_: json_format.iter_json(result),
+           consumer="json"),
     Format("markdown", "A Markdown summary (pull-request comments, step summaries).", ci.render_markdown),
 )}
 
@@ -79,7 +106,7 @@ def render(result: ScanResult | CheckResult, fmt: str, **options: Any) -> str:
     """Render ``result`` in format ``fmt`` (see :data:`FORMATS`)."""
     f = _get(fmt, tuple(FORMATS))
     if isinstance(result, ScanResult) and f.scan is not None:
-        return f.scan(result, **options)
+        return GUARDS[f.consumer](f.scan(result, **options))
     return render_check(result, fmt, **options)
 
 
@@ -87,7 +114,9 @@ def render_stream(result: ScanResult | CheckResult, fmt: str, **options: Any) ->
     """:func:`render` in chunks, written as they are produced where the format can (``json``)."""
     f = _get(fmt, tuple(FORMATS))
     if isinstance(result, ScanResult) and f.scan_stream is not None:
-        yield from f.scan_stream(result, **options)
+        guard = GUARDS[f.consumer]
+        for chunk in f.scan_stream(result, **options):
+            yield guard(chunk)
     else:
         yield render(result, fmt, **options)
 
@@ -98,7 +127,7 @@ def render_check(result: ScanResult | CheckResult, fmt: str, **options: Any) -> 
     assert f.check is not None
     cr = result if isinstance(result, CheckResult) else evaluate(result)
     # text read with lone surrogates (broken CMS exports) cannot be written as UTF-8: U+FFFD instead
-    return _SURROGATE_RE.sub("\ufffd", f.check(cr, **options))
+    return GUARDS[f.consumer](_SURROGATE_RE.sub("\ufffd", f.check(cr, **options)))
 
 
 def check_config_format(value: object, source: str) -> None:

@@ -26,10 +26,8 @@ from typing import Any
 from dedupe import __version__
 from dedupe.findings import Cluster, Member, ScanResult
 from dedupe.kinds import REGISTRY
-from dedupe.output.sanitize import defuse_mentions
+from dedupe.output.sanitize import defuse_commands, defuse_mentions, neutralize
 from dedupe.text.align import Span
-
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 #: Other copies each copy links to in a report (the rest is counted: "and 240 more").
 MAX_LINKS = 10
@@ -38,11 +36,14 @@ KIND_LABEL = {k.name: k.title for k in REGISTRY}
 
 
 def _clean(s: str) -> str:
-    return _CONTROL_RE.sub("", s)
+    """Controls, bidi overrides and lone surrogates as visible escapes (``\\u202e``): what is there, shown."""
+    return neutralize(s.replace("\r", " "), keep_newlines=True)
 
 
 def esc(s: Any) -> str:
-    return html.escape(_clean(str(s)), quote=True)
+    """HTML text: escaped, controls visible, line breaks as spaces (HTML shows them so; a report printed to a
+    CI log then has no line of article text that could start a workflow command)."""
+    return html.escape(_clean(str(s)).replace("\n", " "), quote=True)
 
 
 @dataclass
@@ -214,7 +215,7 @@ def render_html_report(result: ScanResult, title: str | None = None) -> str:
             h.append(f"<li>{esc(str(e))}</li>")
         h.append("</ul>")
     h.append("</body></html>")
-    return "\n".join(h) + "\n"
+    return defuse_commands("\n".join(h) + "\n")  # printed to a CI log, no line is a workflow command
 
 
 def _linked(n: int, i: int, limit: int = MAX_LINKS) -> list[int]:
@@ -333,4 +334,4 @@ def render_markdown_report(result: ScanResult, title: str | None = None) -> str:
         for e in result.errors:
             out.append(f"- {md_text(str(e))}")
         out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
+    return defuse_commands("\n".join(out).rstrip("\n") + "\n")  # printed to a CI log: no workflow command

@@ -18,6 +18,6 @@ Markdown from notifying people or linking issues.  The rules live in
 
 from __future__ import annotations
 
-from dedupe.safety import defuse_mentions, display_url, neutralize, printable_name, redact
+from dedupe.safety import defuse_commands, defuse_mentions, display_url, json_safe, neutralize, printable_name, redact
 
-__all__ = ["defuse_mentions", "display_url", "neutralize", "printable_name", "redact"]
+__all__ = ["defuse_commands", "defuse_mentions", "display_url", "json_safe", "neutralize", "printable_name", "redact"]

@@ -73,7 +73,19 @@ class DocumentUnits:
 def boilerplate_re(extra: tuple[str, ...]) -> re.Pattern[str]:
     """One pattern for the default and configured boilerplate (case-insensitive)."""
     pats = DEFAULT_BOILERPLATE + tuple(extra)
-    return re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE)
+    return re.compile("|".join(_scoped(p) for p in pats), re.IGNORECASE)
+
+
+_GLOBAL_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
+
+
+def _scoped(pattern: str) -> str:
+    """``pattern`` as one alternative of the combined pattern: its leading global flags (``(?i)^the city``),
+    valid only at the start of a whole expression, as flags scoped to it (``(?i:^the city)``)."""
+    m = _GLOBAL_FLAGS.match(pattern)
+    if m is None:
+        return f"(?:{pattern})"
+    return f"(?{m.group(1)}:{pattern[m.end():]})"
 
 
 # A boundary Punkt might split at: sentence-final punctuation, optional closing
