@@ -22,6 +22,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -593,6 +594,24 @@ def test_configured_boilerplate_is_counted_in_the_verdict(tmp_path: Path) -> Non
     _write(tmp_path / ".dedupe.toml", 'boilerplate = ["^The governor said"]\n')
     r = invoke("check", "a.txt", cwd=tmp_path)
     assert r.returncode == 0 and re.search(r"[12] units? suppressed by boilerplate", r.stdout), r.stdout
+
+
+@pytest.mark.parametrize("pattern", ["(x+x+)+y", "(a|aa)+$"])
+def test_a_backtracking_boilerplate_pattern_never_hangs(pattern: str, tmp_path: Path) -> None:
+    """A pattern of nested repeats (``re`` takes minutes on one long line) runs under a time limit: the run
+    finishes (the pattern matches nothing) or stops in one line naming the pattern and the file, exit 2."""
+    line = "x" * 40 + "a" * 60 + "! and the mayor said the budget would be cut by ten percent again."
+    _write(tmp_path / "a.txt", REPEAT + "\n\n" + "x" * 40 + "y\n\n" + "a" * 80 + "!\n\n" + line + "\n")
+    _write(tmp_path / ".dedupe.toml", f'boilerplate = ["{pattern}"]\n')
+    started = time.monotonic()
+    r = invoke("check", "a.txt", cwd=tmp_path)
+    assert time.monotonic() - started < 30, "the pattern hung the check"
+    _assert_clean(r.returncode, r.stderr, pattern)
+    if r.returncode == 2:
+        assert pattern in r.stderr and "a.txt" in r.stderr and "simplify" in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    else:
+        assert r.returncode == 1 and "DD101" in r.stdout, r.stdout
 
 
 def test_ci_takes_settings_from_a_trusted_place(tmp_path: Path) -> None:

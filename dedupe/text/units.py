@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from dedupe import kernels
 from dedupe.config import DEFAULT_BOILERPLATE, Settings
 from dedupe.documents import Document
+from dedupe.errors import ConfigError
 from dedupe.text.normalize import TOKEN_RE, normalize
 from dedupe.text.quotes import quote_spans
 from dedupe.text.split import NewsPunkt, has_columns, paragraph_spans, title_paragraphs
@@ -69,11 +70,50 @@ class DocumentUnits:
         return self.src, self.src_start, self.src_end
 
 
+#: The longest one configured boilerplate pattern may take on one unit (seconds): a pattern of nested
+#: repeats (``(x+x+)+y``) backtracks for minutes on one long line, so it stops the run in one line instead.
+BOILERPLATE_TIMEOUT_S = 0.5
+
+
 @lru_cache(maxsize=16)
 def boilerplate_re(extra: tuple[str, ...]) -> re.Pattern[str]:
     """One pattern for the default and configured boilerplate (case-insensitive)."""
     pats = DEFAULT_BOILERPLATE + tuple(extra)
     return re.compile("|".join(_scoped(p) for p in pats), re.IGNORECASE)
+
+
+class BoilerplateTimeout(Exception):
+    """A configured boilerplate pattern ran past :data:`BOILERPLATE_TIMEOUT_S` on one unit."""
+
+    def __init__(self, pattern: str) -> None:
+        super().__init__(pattern)
+        self.pattern = pattern
+
+
+@lru_cache(maxsize=16)
+def boilerplate_matcher(extra: tuple[str, ...]) -> Callable[[str, int, int], bool]:
+    """Whether ``text[start:end]`` starts with boilerplate: the default patterns with ``re``, the configured
+    ones (which a pull request's config may set) with the ``regex`` package under a time limit
+    (:data:`BOILERPLATE_TIMEOUT_S`): a pattern over it is a :class:`ConfigError` naming it."""
+    base = boilerplate_re(())
+    if not extra:
+        return lambda text, start, end: base.match(text, start, end) is not None
+    import regex  # nltk's own dependency: the same engine as re, with a timeout
+
+    configured = [(p, regex.compile(_scoped(p), regex.IGNORECASE | regex.V0)) for p in extra]
+
+    def match(text: str, start: int, end: int) -> bool:
+        if base.match(text, start, end) is not None:
+            return True
+        for pattern, rx in configured:
+            try:
+                if rx.match(text, start, end, timeout=BOILERPLATE_TIMEOUT_S) is not None:
+                    return True
+            except TimeoutError:
+                raise BoilerplateTimeout(pattern) from None
+        return False
+
+    return match
 
 
 _GLOBAL_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
@@ -260,7 +300,7 @@ def _keep_eligible(doc: Document, settings: Settings, kinds: list[int], starts: 
     switched off by inline suppression, nor boilerplate, nor (sentences)
     figures (:func:`is_figures`); counts each in ``out`` (a suppressed unit
     counts as suppressed even when it is boilerplate too)."""
-    bmatch = boilerplate_re(settings.boilerplate).match
+    bmatch = boilerplate_matcher(settings.boilerplate)
     text = doc.text
     find = text.find
     has_vs = find("vs") >= 0
@@ -269,21 +309,25 @@ def _keep_eligible(doc: Document, settings: Settings, kinds: list[int], starts: 
     figures = is_figures
     keep: list[int] = []
     append = keep.append
-    for k, e in enumerate(ends):
-        s = starts[k]
-        if suppressed is not None and suppressed(s, e):
-            out.suppressed += 1
-        elif bmatch(text, s, e):
-            out.boilerplate += 1
-        elif (
-            # most sentences end in [.?!] (maybe then a quote) and hold no "vs"
-            (text[e - 1] not in sentence_end or (has_vs and find("vs", s, e) >= 0))
-            and kinds[k] == SENTENCE
-            and figures(text, s, e)
-        ):
-            out.figures += 1
-        else:
-            append(k)
+    try:
+        for k, e in enumerate(ends):
+            s = starts[k]
+            if suppressed is not None and suppressed(s, e):
+                out.suppressed += 1
+            elif bmatch(text, s, e):
+                out.boilerplate += 1
+            elif (
+                # most sentences end in [.?!] (maybe then a quote) and hold no "vs"
+                (text[e - 1] not in sentence_end or (has_vs and find("vs", s, e) >= 0))
+                and kinds[k] == SENTENCE
+                and figures(text, s, e)
+            ):
+                out.figures += 1
+            else:
+                append(k)
+    except BoilerplateTimeout as exc:
+        raise ConfigError(f"boilerplate pattern {exc.pattern!r} took over {BOILERPLATE_TIMEOUT_S} s on one unit "
+                          "(nested repeats such as '(a|aa)+' backtrack without end): simplify it", doc.path) from None
     return keep
 
 
