@@ -255,3 +255,33 @@ def test_a_boilerplate_pattern_with_inline_flags_works(tmp_path: Path) -> None:
     r = invoke("check", "a.txt", "b.txt", cwd=tmp_path)
     assert r.returncode == 0 and "unexpected" not in r.stderr, r.stderr
     assert "2 units suppressed by boilerplate" in r.stdout + r.stderr, r.stdout
+
+
+# -- 7. the step summary fits a comment --------------------------------------------------------------------
+
+def test_the_step_summary_is_capped_like_a_comment_with_the_cut_counted(tmp_path: Path) -> None:
+    from dedupe.output.ci import COMMENT_MAX_CHARS
+
+    d = tmp_path / "d"
+    for i in range(150):
+        body = (f"The city council voted on Tuesday to approve the new budget number {i} for the coming year after "
+                f"a long debate.\n\nOfficials in district {i} said the new plan would cost about forty million "
+                "dollars over ten years, the mayor said.\n")
+        _write(d / f"a{i}.txt", body)
+        _write(d / f"b{i}.txt", body)
+    summary = tmp_path / "summary.md"
+    r = invoke("check", d, "--format", "github", cwd=tmp_path, env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert r.returncode == 1, r.stderr
+    text = summary.read_text(encoding="utf-8")
+    assert len(text) <= COMMENT_MAX_CHARS, len(text)
+    assert "not shown" in text or "not listed" in text or "not detailed" in text, text[-500:]
+
+
+# -- 8. a rule lowered by the tree's configuration is said in the verdict ---------------------------------
+
+def test_a_rule_lowered_by_the_config_is_said_in_the_verdict(tmp_path: Path) -> None:
+    _write(tmp_path / "r.txt", f"{REPEAT}\n\n{REPEAT}\n")
+    _write(tmp_path / ".dedupe.toml", 'rules = {DD101 = "note"}\n')
+    r = invoke("check", "r.txt", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "rules lowered: DD101 error -> note" in r.stdout + r.stderr, r.stdout + r.stderr

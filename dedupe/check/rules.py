@@ -329,6 +329,11 @@ class CheckResult:
         from dedupe.kinds import DEFAULT_KINDS
 
         out = []
+        lowered = [f"{RULES.get(k, k)} {DEFAULT_SEVERITY[k]} -> {v}" for k, v in self.policy.severities.items()
+                   if v in LEVELS and k in DEFAULT_SEVERITY and DEFAULT_SEVERITY[k] in LEVELS
+                   and LEVELS.index(v) > LEVELS.index(DEFAULT_SEVERITY[k])]
+        if lowered:  # a repeat a tree's config lowered to a note passes: say so
+            out.append(f"rules lowered: {', '.join(lowered)}")
         off = [k for k in DEFAULT_KINDS if k not in settings.kinds]
         if off:
             out.append(f"kinds not checked: {', '.join(off)}")

@@ -257,7 +257,9 @@ def render_github(cr: CheckResult, **_: Any) -> str:
 
 
 def github_step_summary(cr: CheckResult, max_bytes: int = STEP_SUMMARY_MAX_BYTES) -> str:
-    return render_markdown(cr, max_bytes=max_bytes, fmt="summary")
+    """The step summary: Markdown within what is left of the 1 MiB and within a comment's 65,536 characters
+    (as ``--format markdown``: a summary is copied into PR comments), the cut counted in it."""
+    return render_markdown(cr, max_bytes=min(max_bytes, COMMENT_MAX_CHARS), fmt="summary")
 
 
 # -- SARIF 2.1.0 ------------------------------------------------------------------------
