@@ -64,7 +64,7 @@ def may_fork() -> bool:
     return rss is not None and rss <= MAX_RSS and core_free()
 
 
-def _reap(pid: int, kill: bool) -> bool:
+def reap(pid: int, kill: bool) -> bool:
     """Wait for child ``pid`` (stopped first when ``kill``); True when it exited with status 0."""
     if kill:
         try:
@@ -106,9 +106,9 @@ def in_two(work: Callable[[int], T]) -> tuple[T, T]:
         try:
             mine = work(0)
         except BaseException:
-            _reap(pid, True)
+            reap(pid, True)
             raise
-        if _reap(pid, False):
+        if reap(pid, False):
             fh.seek(0)
             try:
                 theirs: T = pickle.load(fh)

@@ -19,6 +19,7 @@ from itertools import accumulate, chain
 from typing import Any
 
 from dedupe.engine.forked import may_fork
+from dedupe.engine.forked import reap as reap_child
 from dedupe.findings import Cluster, ScanResult
 
 #: Chunks of about this many characters are handed to the writer.
@@ -91,19 +92,7 @@ def _forked(parts: Callable[[], Iterable[str]]) -> tuple[Callable[[], Iterator[s
         child = state.pop("pid", None)
         if child is None:
             return False
-        if kill:
-            try:
-                os.kill(child, 9)
-            except OSError:
-                pass
-        while True:
-            try:
-                _, status = os.waitpid(child, 0)
-                return os.waitstatus_to_exitcode(status) == 0
-            except InterruptedError:
-                continue
-            except ChildProcessError:
-                return False
+        return reap_child(child, kill)
 
     def collect() -> Iterator[str]:
         try:
