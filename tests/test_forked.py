@@ -26,6 +26,11 @@ def _no_child_left() -> bool:
 
 def _count_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     monkeypatch.setattr(forked, "core_free", lambda: True)  # as on an idle machine
+    # as in a fresh process: threads other tests of this worker left running, and its grown heap, not counted
+    # (a thread started by the test itself still counts)
+    real_count, here = threading.active_count, threading.active_count()
+    monkeypatch.setattr(threading, "active_count", lambda: real_count() - here + 1)
+    monkeypatch.setattr(forked, "resident_bytes", lambda: 200 << 20)
     forks: list[int] = []
     real = os.fork
 
